@@ -1,0 +1,161 @@
+//! The argument grammar (clap). Raw values only; [`super::Config`]
+//! validates and resolves them.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A WebAssembly-hosted pipeline of small container-image tools.
+#[derive(Debug, Parser)]
+#[command(name = "ocipipe", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Print JSON Lines: one object per result.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Docker Engine address.
+    #[arg(
+        long,
+        global = true,
+        env = "DOCKER_HOST",
+        default_value = "unix:///var/run/docker.sock"
+    )]
+    pub docker_host: String,
+
+    /// Use a component file instead of a built-in one: OPERATION=PATH.wasm
+    /// (operations: tagging).
+    #[arg(long = "component", global = true, value_name = "OPERATION=PATH", value_parser = parse_override)]
+    pub components: Vec<ComponentOverride>,
+
+    /// Memory limit per component call, MiB [default: 256].
+    #[arg(long, global = true, value_name = "MIB")]
+    pub component_memory_mib: Option<usize>,
+
+    /// Time limit per component call, e.g. 10s, 500ms [default: 10s].
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub component_timeout: Option<Timeout>,
+
+    /// Compile cache directory [default: $XDG_CACHE_HOME/ocipipe].
+    #[arg(long, global = true, env = "OCIPIPE_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Compile components on every call instead of caching.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+
+    /// Log more (repeat for more); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and normalise image references.
+    #[command(subcommand)]
+    Ref(RefCommand),
+    /// Give an image in the Docker Engine more names.
+    Tag(TagArgs),
+    /// Images in the Docker Engine.
+    #[command(subcommand)]
+    Image(ImageCommand),
+}
+
+/// `ocipipe ref …`
+#[derive(Debug, Subcommand)]
+pub enum RefCommand {
+    /// Validate references without normalising them (Go `reference.Parse`).
+    Parse(RefArgs),
+    /// Normalise references (Go `reference.ParseNormalizedNamed`).
+    Normalize(RefArgs),
+}
+
+/// References to read.
+#[derive(Debug, Args)]
+pub struct RefArgs {
+    /// References; `-` reads one per line from stdin.
+    #[arg(required = true, value_name = "REF")]
+    pub refs: Vec<String>,
+}
+
+/// `ocipipe tag SOURCE TARGET[,TARGET...]` or `ocipipe tag --unique SOURCE NAME`.
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// The image to tag: a name or an image ID.
+    pub source: String,
+    /// Target names, comma-separated (with --unique: one repository name).
+    pub targets: String,
+    /// Make a unique tag `NAME:<32 hex>` and print it.
+    #[arg(long)]
+    pub unique: bool,
+}
+
+/// `ocipipe image …`
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Show what the engine knows of images.
+    Inspect {
+        /// Images: names or IDs.
+        #[arg(required = true, value_name = "REF")]
+        refs: Vec<String>,
+    },
+    /// Remove images (names) from the engine.
+    Rm {
+        /// Images: names or IDs.
+        #[arg(required = true, value_name = "REF")]
+        refs: Vec<String>,
+        /// Remove even when containers use the image or it has other names.
+        #[arg(short, long)]
+        force: bool,
+    },
+}
+
+/// `--component OPERATION=PATH`.
+#[derive(Debug, Clone)]
+pub struct ComponentOverride {
+    /// The operation, e.g. `tagging`.
+    pub operation: String,
+    /// The component file.
+    pub path: PathBuf,
+}
+
+fn parse_override(s: &str) -> Result<ComponentOverride, String> {
+    let (operation, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected OPERATION=PATH, got {s:?}"))?;
+    if operation.is_empty() || path.is_empty() {
+        return Err(format!("expected OPERATION=PATH, got {s:?}"));
+    }
+    Ok(ComponentOverride {
+        operation: operation.to_string(),
+        path: PathBuf::from(path),
+    })
+}
+
+/// A parsed `--component-timeout`.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeout(pub Duration);
+
+fn parse_duration(s: &str) -> Result<Timeout, String> {
+    let (number, unit) = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map(|i| s.split_at(i))
+        .unwrap_or((s, "s"));
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration such as 10s or 500ms, got {s:?}"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        _ => return Err(format!("unknown unit {unit:?} in {s:?}: use ms, s or m")),
+    };
+    if !(seconds > 0.0 && seconds.is_finite()) {
+        return Err(format!("the time limit must be positive, got {s:?}"));
+    }
+    Ok(Timeout(Duration::from_secs_f64(seconds)))
+}

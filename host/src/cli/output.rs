@@ -1,0 +1,38 @@
+//! Printing results: JSON Lines with `--json`, human lines otherwise. A
+//! closed stdout (`| head`) surfaces as a broken-pipe error, which `main`
+//! treats as success.
+
+use serde::Serialize;
+use std::io::Write;
+
+/// Prints one result per line to stdout.
+pub struct Printer {
+    json: bool,
+    out: std::io::StdoutLock<'static>,
+}
+
+impl Printer {
+    /// A printer in JSON mode when `json` is set.
+    pub fn new(json: bool) -> Self {
+        Self {
+            json,
+            out: std::io::stdout().lock(),
+        }
+    }
+
+    /// Whether results are printed as JSON Lines.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// Prints `record` as a JSON line, or `human` without `--json`.
+    pub fn result(&mut self, record: &impl Serialize, human: impl FnOnce() -> String) -> std::io::Result<()> {
+        if self.json {
+            serde_json::to_writer(&mut self.out, record)?;
+            self.out.write_all(b"\n")?;
+        } else {
+            writeln!(self.out, "{}", human())?;
+        }
+        self.out.flush()
+    }
+}

@@ -1,0 +1,41 @@
+//! `ocipipe tag`.
+
+use super::args::TagArgs;
+use super::output::Printer;
+use super::{Config, Outcome, block_on};
+use crate::docker::Engine;
+use crate::pipeline;
+use serde::Serialize;
+
+/// One result line per name given to the image.
+#[derive(Serialize)]
+struct Record<'a> {
+    source: &'a str,
+    target: &'a str,
+    familiar: &'a str,
+}
+
+pub(super) fn run(config: &Config, args: TagArgs) -> anyhow::Result<Outcome> {
+    let runtime = config.runtime()?;
+    let tagging = config.tagging(&runtime)?;
+    let targets = block_on(async {
+        let engine = Engine::connect(&config.docker_host).await?;
+        if args.unique {
+            pipeline::tag_unique(&tagging, &engine, &args.source, &args.targets)
+                .await
+                .map(|t| vec![t])
+        } else {
+            pipeline::tag(&tagging, &engine, &args.source, &args.targets).await
+        }
+    })??;
+    let mut printer = Printer::new(config.json);
+    for target in &targets {
+        let record = Record {
+            source: &args.source,
+            target: &target.full,
+            familiar: &target.familiar,
+        };
+        printer.result(&record, || target.full.clone())?;
+    }
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,13 @@
+//! ocipipe: a WebAssembly-hosted pipeline of small container-image tools.
+//!
+//! The host owns all I/O (the Docker Engine, registries, files); each image
+//! operation runs as a sandboxed WebAssembly component behind a WIT world
+//! (see `wit/`). Modules: [`cli`] → [`pipeline`] → {[`runtime`], [`docker`]};
+//! domain types in [`model`].
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod docker;
+pub mod model;
+pub mod pipeline;
+pub mod runtime;

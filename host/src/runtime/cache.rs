@@ -1,0 +1,139 @@
+//! The on-disk cache of compiled components.
+//!
+//! An entry is keyed by the component's sha256 and by the engine's
+//! compatibility hash (wasmtime version, target, compiler settings), so a
+//! new ocipipe or another machine never loads incompatible code. Entries are
+//! written to a temporary file and renamed, so processes that start at once
+//! never see half an entry. Each entry ends with the sha256 of its contents:
+//! an entry that is truncated or altered fails that check (or wasmtime's
+//! own) and is compiled again, never loaded.
+
+use sha2::{Digest as _, Sha256};
+use std::hash::{Hash, Hasher};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+/// Length of the checksum trailer of an entry.
+const TRAILER: usize = 32;
+
+/// A directory of compiled components.
+#[derive(Debug, Clone)]
+pub struct CompileCache {
+    dir: PathBuf,
+}
+
+/// What a lookup found; reported in the log and used by the tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A valid entry was loaded.
+    Hit,
+    /// There was no entry; the component was compiled and stored.
+    Miss,
+    /// The entry was unreadable or corrupt; it was compiled and replaced.
+    Replaced,
+}
+
+impl CompileCache {
+    /// A cache in `dir` (created on first store).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The directory of this cache.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The path of the entry for a component with this sha256.
+    pub fn entry_path(&self, engine: &Engine, sha256: &[u8; 32]) -> PathBuf {
+        let mut hasher = ShaHasher(Sha256::new());
+        engine.precompile_compatibility_hash().hash(&mut hasher);
+        let engine_key = hex::encode(&hasher.0.finalize()[..8]);
+        self.dir
+            .join(format!("{}-{engine_key}.cwasm", hex::encode(sha256)))
+    }
+
+    /// Loads the component from its entry, or compiles it and stores the
+    /// entry. A failure to store is logged, not returned: the cache only
+    /// makes things faster.
+    pub fn get_or_compile(
+        &self,
+        engine: &Engine,
+        sha256: &[u8; 32],
+        wasm: &[u8],
+    ) -> wasmtime::Result<Component> {
+        self.lookup(engine, sha256, wasm).map(|(c, _)| c)
+    }
+
+    /// [`Self::get_or_compile`], also telling what happened.
+    pub fn lookup(
+        &self,
+        engine: &Engine,
+        sha256: &[u8; 32],
+        wasm: &[u8],
+    ) -> wasmtime::Result<(Component, Outcome)> {
+        let path = self.entry_path(engine, sha256);
+        let outcome = match std::fs::read(&path) {
+            Ok(entry) => match load_entry(engine, &entry) {
+                Some(component) => {
+                    tracing::debug!(path = %path.display(), "compile cache hit");
+                    return Ok((component, Outcome::Hit));
+                }
+                None => {
+                    tracing::warn!(path = %path.display(), "compile cache entry is corrupt; compiling again");
+                    Outcome::Replaced
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Outcome::Miss,
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot read compile cache entry");
+                Outcome::Replaced
+            }
+        };
+        let compiled = engine.precompile_component(wasm)?;
+        if let Err(e) = self.store(&path, &compiled) {
+            tracing::warn!(dir = %self.dir.display(), error = %e, "cannot write the compile cache");
+        }
+        // Safety: `compiled` was produced by this engine just now.
+        let component = unsafe { Component::deserialize(engine, &compiled)? };
+        Ok((component, outcome))
+    }
+
+    fn store(&self, path: &Path, compiled: &[u8]) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
+        tmp.write_all(compiled)?;
+        tmp.write_all(&Sha256::digest(compiled))?;
+        tmp.as_file().sync_data()?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+/// Checks an entry's trailer and deserializes it; `None` when corrupt.
+fn load_entry(engine: &Engine, entry: &[u8]) -> Option<Component> {
+    let split = entry.len().checked_sub(TRAILER)?;
+    let (code, sum) = entry.split_at(split);
+    if Sha256::digest(code).as_slice() != sum {
+        return None;
+    }
+    // Safety: the bytes are what `precompile_component` of an engine with
+    // the same compatibility hash wrote (the key says so, the checksum
+    // says they are unchanged), and wasmtime checks its header again.
+    unsafe { Component::deserialize(engine, code) }.ok()
+}
+
+/// Feeds `Hash` output into sha256, for a key stable across processes.
+struct ShaHasher(Sha256);
+
+impl Hasher for ShaHasher {
+    /// Unused: the key is the sha256 digest, read from `self.0`.
+    fn finish(&self) -> u64 {
+        0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+}

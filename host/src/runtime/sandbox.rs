@@ -1,0 +1,146 @@
+//! The store state of one call: a WASI context that grants nothing, and the
+//! memory limiter.
+//!
+//! The context starts closed and stays closed: no preopened directories, no
+//! environment or arguments, no network (TCP, UDP and name lookup denied),
+//! stdin empty, stdout and stderr captured with a cap, clocks fixed at the
+//! Unix epoch, and randomness from a fixed seed. A component therefore
+//! cannot observe anything the host did not pass it as an argument, and the
+//! same input always gives the same output.
+
+use super::Limits;
+use rand::SeedableRng;
+use std::time::Duration;
+use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::clocks::{HostMonotonicClock, HostWallClock};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// Most table elements a component may have (function tables).
+const TABLE_ELEMENTS: usize = 100_000;
+
+/// State of a store: WASI, captured output, limiter.
+pub(super) struct Sandbox {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+    pub(super) limiter: Limiter,
+}
+
+impl Sandbox {
+    pub(super) fn new(limits: &Limits) -> Self {
+        let stdout = MemoryOutputPipe::new(limits.output_bytes);
+        let stderr = MemoryOutputPipe::new(limits.output_bytes);
+        let wasi = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .wall_clock(FixedClock)
+            .monotonic_clock(FixedClock)
+            .secure_random(rand::rngs::StdRng::seed_from_u64(0))
+            .insecure_random(rand::rngs::StdRng::seed_from_u64(0))
+            .insecure_random_seed(0)
+            .build();
+        Self {
+            wasi,
+            table: ResourceTable::new(),
+            stdout,
+            stderr,
+            limiter: Limiter {
+                memory_bytes: limits.memory_bytes,
+                exceeded: false,
+            },
+        }
+    }
+
+    /// Writes what the component printed to the log, and returns the last
+    /// line of its stderr that is not Rust's `note:` hint (for a panic, the
+    /// panic message).
+    pub(super) fn log_output(&self, component: &str, function: &str) -> Option<String> {
+        let stdout = self.stdout.contents();
+        if !stdout.is_empty() {
+            tracing::debug!(component, function, stdout = %String::from_utf8_lossy(&stdout));
+        }
+        let stderr = self.stderr.contents();
+        if stderr.is_empty() {
+            return None;
+        }
+        let text = String::from_utf8_lossy(&stderr);
+        tracing::debug!(component, function, stderr = %text);
+        text.lines()
+            .rev()
+            .find(|l| !l.trim().is_empty() && !l.starts_with("note: "))
+            .map(|l| l.chars().take(300).collect())
+    }
+}
+
+impl WasiView for Sandbox {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Refuses memory growth past the limit and remembers that it did, so the
+/// resulting trap is reported as a memory limit rather than a crash.
+pub(super) struct Limiter {
+    memory_bytes: usize,
+    exceeded: bool,
+}
+
+impl Limiter {
+    pub(super) fn exceeded(&self) -> bool {
+        self.exceeded
+    }
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_bytes {
+            self.exceeded = true;
+            wasmtime::bail!("memory limit of {} bytes reached", self.memory_bytes);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= TABLE_ELEMENTS)
+    }
+}
+
+/// Wall and monotonic clocks that always read zero.
+struct FixedClock;
+
+impl HostWallClock for FixedClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for FixedClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}

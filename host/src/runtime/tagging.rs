@@ -1,0 +1,124 @@
+//! The tagging operation, called through its WIT world.
+
+use super::bindings::tagging::Tagging as World;
+use super::bindings::tagging::TaggingPre;
+use super::bindings::tagging::ocipipe::image::types;
+use super::{Error, Loaded, Runtime};
+use crate::model::Reference;
+use std::sync::Arc;
+
+/// A loaded tagging component (built-in or third-party).
+pub struct Tagging {
+    runtime: Arc<Runtime>,
+    loaded: Loaded,
+    pre: TaggingPre<super::Sandbox>,
+}
+
+impl Tagging {
+    pub(super) fn new(runtime: Arc<Runtime>, loaded: Loaded) -> Result<Self, Error> {
+        let pre = TaggingPre::new(loaded.pre.clone()).map_err(|e| Error::Invalid {
+            component: loaded.name.clone(),
+            world: "tagging",
+            message: format!("{e:#}"),
+        })?;
+        Ok(Self {
+            runtime,
+            loaded,
+            pre,
+        })
+    }
+
+    /// The component's name in messages, e.g. `tagging (built-in)`.
+    pub fn name(&self) -> &str {
+        &self.loaded.name
+    }
+
+    /// Go `Parse`: validated, not normalised.
+    pub fn parse(&self, input: &str) -> Result<Reference, Error> {
+        self.one("parse", |w, s| w.ocipipe_image_naming().call_parse(s, input))
+    }
+
+    /// Go `ParseNormalizedNamed`.
+    pub fn parse_normalized_named(&self, input: &str) -> Result<Reference, Error> {
+        self.one("parse-normalized-named", |w, s| {
+            w.ocipipe_image_naming().call_parse_normalized_named(s, input)
+        })
+    }
+
+    /// `ParseNormalizedNamed` + `TagNameOnly`: the name to give an engine.
+    pub fn normalize_with_default_tag(&self, input: &str) -> Result<Reference, Error> {
+        self.one("normalize-with-default-tag", |w, s| {
+            w.ocipipe_image_naming().call_normalize_with_default_tag(s, input)
+        })
+    }
+
+    /// A comma-separated list of target names, each normalised with the
+    /// default tag.
+    pub fn parse_targets(&self, names: &str) -> Result<Vec<Reference>, Error> {
+        let refs = self.invoke("parse-targets", |w, s| {
+            w.ocipipe_image_naming().call_parse_targets(s, names)
+        })?;
+        Ok(refs.into_iter().map(from_wit).collect())
+    }
+
+    /// A unique build tag for `name` from host-drawn `entropy`.
+    pub fn unique_tag(&self, name: &str, entropy: &[u8]) -> Result<Reference, Error> {
+        self.one("unique-tag", |w, s| {
+            w.ocipipe_image_naming().call_unique_tag(s, name, entropy)
+        })
+    }
+
+    fn one(
+        &self,
+        function: &'static str,
+        call: impl FnOnce(
+            &World,
+            &mut wasmtime::Store<super::Sandbox>,
+        ) -> wasmtime::Result<Result<types::Reference, types::Error>>,
+    ) -> Result<Reference, Error> {
+        self.invoke(function, call).map(from_wit)
+    }
+
+    fn invoke<T>(
+        &self,
+        function: &'static str,
+        call: impl FnOnce(
+            &World,
+            &mut wasmtime::Store<super::Sandbox>,
+        ) -> wasmtime::Result<Result<T, types::Error>>,
+    ) -> Result<T, Error> {
+        let answer = self.runtime.call(&self.loaded, function, |store| {
+            let world = self.pre.instantiate(&mut *store)?;
+            call(&world, store)
+        })?;
+        answer.map_err(|e| refused(&self.loaded.name, function, e))
+    }
+}
+
+fn from_wit(r: types::Reference) -> Reference {
+    Reference {
+        name: r.name,
+        domain: r.domain,
+        path: r.path,
+        tag: r.tag,
+        digest: r.digest,
+        full: r.full,
+        familiar: r.familiar,
+    }
+}
+
+/// Maps the shared WIT `error` to [`Error::Refused`].
+pub(super) fn refused(component: &str, function: &'static str, e: types::Error) -> Error {
+    let (kind, message) = match e {
+        types::Error::InvalidReference(m) => ("invalid-reference", m),
+        types::Error::InvalidInput(m) => ("invalid-input", m),
+        types::Error::Unsupported(m) => ("unsupported", m),
+        types::Error::TooLarge(m) => ("too-large", m),
+    };
+    Error::Refused {
+        component: component.to_string(),
+        function,
+        kind,
+        message,
+    }
+}
