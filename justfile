@@ -1,0 +1,41 @@
+# ocipipe tasks. `./dev RECIPE` runs these on a machine without `just`.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# List the recipes.
+default:
+    @just --list
+
+# Install what this machine lacks (toolchain pieces, engine, registry, tools).
+setup:
+    scripts/setup
+
+# Build the wasm components (the host build also does this).
+build-components: setup
+    scripts/build-components
+
+# Build the ocipipe binary (release), components included.
+build: setup
+    cargo build --release --locked
+
+# The demo pipeline: normalise references, build and tag an image in a Docker Engine.
+demo: build
+    scripts/demo
+
+# Every test: formatting, lints, component unit tests, host and end-to-end tests
+# against a private Docker Engine and registry.
+test: build
+    cargo fmt --all --check
+    cargo fmt --all --check --manifest-path components/Cargo.toml
+    cargo clippy --release --locked --all-targets -- -D warnings
+    cargo test --locked --manifest-path components/Cargo.toml --target-dir target/native-components --workspace
+    scripts/services -- cargo test --release --locked --test e2e --lib --bins
+
+# Lints for host and components.
+lint:
+    cargo clippy --release --all-targets -- -D warnings
+    scripts/build-components
+
+# Benchmarks: CLI start-up warm vs cold compile cache, instantiate+call.
+bench: build
+    scripts/bench
