@@ -27,14 +27,18 @@ demo: build
 test: build
     cargo fmt --all --check
     cargo fmt --all --check --manifest-path components/Cargo.toml
+    cargo fmt --all --check --manifest-path tests/fixtures/Cargo.toml
     cargo clippy --release --locked --all-targets -- -D warnings
+    cargo clippy --locked --manifest-path components/Cargo.toml --target-dir target/native-components --workspace --all-targets -- -D warnings
+    cargo clippy --locked --manifest-path tests/fixtures/Cargo.toml --target-dir target/native-components --workspace --all-targets -- -D warnings
     cargo test --locked --manifest-path components/Cargo.toml --target-dir target/native-components --workspace
     scripts/services -- cargo test --release --locked --test e2e --lib --bins
 
-# Lints for host and components.
-lint:
-    cargo clippy --release --all-targets -- -D warnings
-    scripts/build-components
+# Format everything.
+fmt:
+    cargo fmt --all
+    cargo fmt --all --manifest-path components/Cargo.toml
+    cargo fmt --all --manifest-path tests/fixtures/Cargo.toml
 
 # Benchmarks: CLI start-up warm vs cold compile cache, instantiate+call.
 bench: build

@@ -162,6 +162,9 @@ pub enum RefError {
         target: String,
         source: Box<RefError>,
     },
+    /// [`parse_targets`]: an entry pins a digest; an engine can only give
+    /// an image a name with a tag (Docker refuses to tag with a digest).
+    DigestTarget(String),
     /// [`unique_tag`]: the name already carries a tag or a digest.
     NotNameOnly(String),
     /// [`unique_tag`]: fewer than [`UNIQUE_TAG_ENTROPY_LEN`] entropy bytes.
@@ -198,6 +201,10 @@ impl fmt::Display for RefError {
             Self::InvalidTarget { target, source } => {
                 write!(f, "invalid target {target:?}: {source}")
             }
+            Self::DigestTarget(target) => write!(
+                f,
+                "invalid target {target:?}: a target name cannot carry a digest, only a tag"
+            ),
             Self::NotNameOnly(name) => write!(
                 f,
                 "image name {name:?} must not have a tag or digest: a unique tag is added to it"
@@ -416,7 +423,8 @@ pub fn tag_name_only(r: Reference) -> Reference {
 ///
 /// An empty entry (as in `"a,,b"`, `"a,"` or `""`) is an
 /// [`RefError::EmptyTarget`] naming its 1-based position; an entry that does
-/// not parse is an [`RefError::InvalidTarget`] wrapping the parse error.
+/// not parse is an [`RefError::InvalidTarget`] wrapping the parse error; an
+/// entry with a digest is a [`RefError::DigestTarget`].
 pub fn parse_targets(names: &str) -> Result<Vec<Reference>, RefError> {
     names
         .split(',')
@@ -429,12 +437,15 @@ pub fn parse_targets(names: &str) -> Result<Vec<Reference>, RefError> {
                     names: names.to_owned(),
                 });
             }
-            parse_normalized_named(target)
-                .map(tag_name_only)
-                .map_err(|source| RefError::InvalidTarget {
+            let named =
+                parse_normalized_named(target).map_err(|source| RefError::InvalidTarget {
                     target: target.to_owned(),
                     source: Box::new(source),
-                })
+                })?;
+            if named.digest.is_some() {
+                return Err(RefError::DigestTarget(target.to_owned()));
+            }
+            Ok(tag_name_only(named))
         })
         .collect()
 }

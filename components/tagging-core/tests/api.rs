@@ -28,19 +28,27 @@ fn parse_targets_normalises_and_tags_each_name() {
 }
 
 #[test]
-fn parse_targets_trims_around_entries_and_keeps_tags_and_digests() {
-    let names = format!(" a , b:v1 ,\texample.com:5000/c@{DIGEST} ");
-    let refs = parse_targets(&names).unwrap();
+fn parse_targets_trims_around_entries_and_keeps_tags() {
+    let refs = parse_targets(" a , b:v1 ,\texample.com:5000/c ").unwrap();
     assert_eq!(
         strings(&refs),
         [
-            "docker.io/library/a:latest".to_owned(),
-            "docker.io/library/b:v1".to_owned(),
-            format!("example.com:5000/c@{DIGEST}"),
+            "docker.io/library/a:latest",
+            "docker.io/library/b:v1",
+            "example.com:5000/c:latest",
         ]
     );
     assert_eq!(refs[2].domain, "example.com:5000");
-    assert_eq!(refs[2].tag, None);
+    assert_eq!(refs[2].tag.as_deref(), Some("latest"));
+}
+
+#[test]
+fn parse_targets_refuses_digests() {
+    for names in [format!("a,b@{DIGEST}"), format!("b:v1@{DIGEST}")] {
+        let err = parse_targets(&names).unwrap_err();
+        assert!(matches!(err, RefError::DigestTarget(_)), "{names}: {err:?}");
+        assert!(err.to_string().contains("cannot carry a digest"), "{err}");
+    }
 }
 
 #[test]

@@ -46,8 +46,8 @@ impl CompileCache {
         &self.dir
     }
 
-    /// The path of the entry for a component with this sha256.
-    pub fn entry_path(&self, engine: &Engine, sha256: &[u8; 32]) -> PathBuf {
+    /// The path of the entry for a component with this sha256 on `engine`.
+    fn entry_path(&self, engine: &Engine, sha256: &[u8; 32]) -> PathBuf {
         let mut hasher = ShaHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut hasher);
         let engine_key = hex::encode(&hasher.0.finalize()[..8]);
@@ -56,18 +56,8 @@ impl CompileCache {
     }
 
     /// Loads the component from its entry, or compiles it and stores the
-    /// entry. A failure to store is logged, not returned: the cache only
-    /// makes things faster.
-    pub fn get_or_compile(
-        &self,
-        engine: &Engine,
-        sha256: &[u8; 32],
-        wasm: &[u8],
-    ) -> wasmtime::Result<Component> {
-        self.lookup(engine, sha256, wasm).map(|(c, _)| c)
-    }
-
-    /// [`Self::get_or_compile`], also telling what happened.
+    /// entry, telling which. A failure to store is logged, not returned:
+    /// the cache only makes things faster.
     pub fn lookup(
         &self,
         engine: &Engine,

@@ -12,7 +12,7 @@ mod limits;
 mod sandbox;
 mod tagging;
 
-pub use cache::CompileCache;
+pub use cache::{CompileCache, Outcome as CacheOutcome};
 pub use limits::Limits;
 pub use tagging::Tagging;
 
@@ -169,12 +169,15 @@ impl Runtime {
             message: format!("{e:#}"),
         };
         let sha256: [u8; 32] = Sha256::digest(&bytes).into();
-        let component = match &self.cache {
-            Some(cache) => cache.get_or_compile(&self.engine, &sha256, &bytes).map_err(invalid)?,
-            None => Component::new(&self.engine, &bytes).map_err(invalid)?,
+        let (component, cache) = match &self.cache {
+            Some(cache) => {
+                let (component, outcome) = cache.lookup(&self.engine, &sha256, &bytes).map_err(invalid)?;
+                (component, Some(outcome))
+            }
+            None => (Component::new(&self.engine, &bytes).map_err(invalid)?, None),
         };
         let pre = self.linker.instantiate_pre(&component).map_err(invalid)?;
-        Ok(Loaded { name, pre })
+        Ok(Loaded { name, pre, cache })
     }
 
     /// Instantiates `loaded` in a fresh, closed store and runs `call`
@@ -239,6 +242,8 @@ impl Runtime {
 struct Loaded {
     name: String,
     pre: InstancePre<Sandbox>,
+    /// What the compile cache did; `None` without a cache.
+    cache: Option<CacheOutcome>,
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] so that time limits

@@ -33,6 +33,12 @@ impl Tagging {
         &self.loaded.name
     }
 
+    /// What the compile cache did when this component was loaded; `None`
+    /// when caching is off.
+    pub fn cache_outcome(&self) -> Option<super::CacheOutcome> {
+        self.loaded.cache
+    }
+
     /// Go `Parse`: validated, not normalised.
     pub fn parse(&self, input: &str) -> Result<Reference, Error> {
         self.one("parse", |w, s| w.ocipipe_image_naming().call_parse(s, input))

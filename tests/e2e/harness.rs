@@ -1,0 +1,187 @@
+//! What every test needs: the binary with an isolated cache, the engine's
+//! address, the hostile fixture, images made by the test itself.
+
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The result of one `ocipipe` run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The JSON Lines of stdout.
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
+    }
+
+    /// The first line of stderr: the one that must say what went wrong.
+    pub fn first_error_line(&self) -> &str {
+        self.stderr.lines().next().unwrap_or("")
+    }
+}
+
+/// An `ocipipe` command with its own empty compile cache.
+pub struct Ocipipe {
+    cmd: Command,
+    _cache: Option<tempfile::TempDir>,
+}
+
+impl Ocipipe {
+    pub fn new() -> Self {
+        let cache = tempfile::tempdir().unwrap();
+        let mut me = Self::with_cache(cache.path());
+        me._cache = Some(cache);
+        me
+    }
+
+    pub fn with_cache(dir: &Path) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocipipe"));
+        cmd.env("OCIPIPE_CACHE_DIR", dir).env_remove("RUST_LOG");
+        if let Ok(host) = std::env::var("DOCKER_HOST") {
+            cmd.env("DOCKER_HOST", host);
+        }
+        Self { cmd, _cache: None }
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.cmd.env(key, value);
+        self
+    }
+
+    pub fn run(self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, "")
+    }
+
+    pub fn run_with_stdin(mut self, args: &[&str], stdin: &str) -> Run {
+        let mut child = self
+            .cmd
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("running ocipipe");
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    }
+}
+
+/// `ocipipe ARGS` with a fresh cache.
+pub fn ocipipe(args: &[&str]) -> Run {
+    Ocipipe::new().run(args)
+}
+
+/// The hostile fixture component (tests/fixtures/hostile).
+pub fn hostile() -> PathBuf {
+    Path::new(env!("OCIPIPE_GUEST_DIR")).join("hostile.wasm")
+}
+
+/// The address of the engine the test run started.
+pub fn docker_host() -> String {
+    std::env::var("DOCKER_HOST").expect(
+        "the end-to-end tests need a Docker Engine: run them through `just test` \
+         (scripts/services starts one)",
+    )
+}
+
+/// The docker CLI against the test engine: an independent check.
+pub fn docker(args: &[&str]) -> Output {
+    Command::new("docker")
+        .arg("-H")
+        .arg(docker_host())
+        .args(args)
+        .output()
+        .expect("running docker")
+}
+
+/// A repository name no other test uses.
+pub fn unique_repo(prefix: &str) -> String {
+    let mut bytes = [0u8; 4];
+    getrandom::fill(&mut bytes).unwrap();
+    format!("ocipipe-test/{prefix}-{}", hex::encode(bytes))
+}
+
+/// Loads a one-layer image named `repo_tag` into the engine from an
+/// archive built here by hand, and returns its image ID.
+pub fn load_image(repo_tag: &str, label: &str) -> String {
+    let mut layer = tar::Builder::new(Vec::new());
+    let content = format!("made for {repo_tag}\n");
+    let mut header = tar::Header::new_ustar();
+    header.set_path("hello.txt").unwrap();
+    header.set_size(content.len() as u64);
+    header.set_mode(0o644);
+    header.set_mtime(0);
+    header.set_cksum();
+    layer.append(&header, content.as_bytes()).unwrap();
+    let layer = layer.into_inner().unwrap();
+    let diff_id = format!("sha256:{}", hex::encode(Sha256::digest(&layer)));
+
+    let config = serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "created": "2024-01-01T00:00:00Z",
+        "config": {
+            "Env": ["PATH=/bin", "OCIPIPE_TEST=1"],
+            "Cmd": ["/hello.txt"],
+            "Labels": {"org.ocipipe.test": label},
+        },
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        "history": [{"created": "2024-01-01T00:00:00Z", "created_by": "ocipipe tests"}],
+    });
+    let config = serde_json::to_vec(&config).unwrap();
+    let config_hex = hex::encode(Sha256::digest(&config));
+    let manifest = serde_json::json!([{
+        "Config": format!("{config_hex}.json"),
+        "RepoTags": [repo_tag],
+        "Layers": ["layer/layer.tar"],
+    }]);
+
+    let mut archive = tar::Builder::new(Vec::new());
+    for (path, bytes) in [
+        (format!("{config_hex}.json"), config),
+        ("layer/layer.tar".to_string(), layer),
+        ("manifest.json".to_string(), serde_json::to_vec(&manifest).unwrap()),
+    ] {
+        let mut header = tar::Header::new_ustar();
+        header.set_path(&path).unwrap();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        archive.append(&header, bytes.as_slice()).unwrap();
+    }
+    let archive = archive.into_inner().unwrap();
+
+    let mut child = Command::new("docker")
+        .args(["-H", &docker_host(), "load"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&archive).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "docker load: {}", String::from_utf8_lossy(&out.stderr));
+    format!("sha256:{config_hex}")
+}
+
+/// The names the engine has for `image`, per `docker image inspect`.
+pub fn engine_tags(image: &str) -> Vec<String> {
+    let out = docker(&["image", "inspect", "--format", "{{json .RepoTags}}", image]);
+    assert!(out.status.success(), "docker inspect {image}: {}", String::from_utf8_lossy(&out.stderr));
+    let mut tags: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
+    tags.sort();
+    tags
+}
