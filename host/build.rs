@@ -8,7 +8,12 @@ use std::process::Command;
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest.parent().unwrap().to_path_buf();
-    for dir in ["wit", "components", "tests/fixtures", "scripts/build-components"] {
+    for dir in [
+        "wit",
+        "components",
+        "tests/fixtures",
+        "scripts/build-components",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
     println!("cargo:rerun-if-env-changed=OCIPIPE_WASM_TARGET_DIR");
@@ -37,7 +42,10 @@ fn build_guests(root: &Path, target_dir: &Path) {
         if !keep
             && (key.starts_with("CARGO")
                 || key.starts_with("RUST")
-                || matches!(&*key, "TARGET" | "HOST" | "OUT_DIR" | "OPT_LEVEL" | "PROFILE" | "DEBUG" | "NUM_JOBS"))
+                || matches!(
+                    &*key,
+                    "TARGET" | "HOST" | "OUT_DIR" | "OPT_LEVEL" | "PROFILE" | "DEBUG" | "NUM_JOBS"
+                ))
         {
             cmd.env_remove(&*key);
         }

@@ -69,7 +69,12 @@ impl Ocipipe {
             .stderr(Stdio::piped())
             .spawn()
             .expect("running ocipipe");
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         Run {
             code: out.status.code().unwrap_or(-1),
@@ -153,7 +158,10 @@ pub fn load_image(repo_tag: &str, label: &str) -> String {
     for (path, bytes) in [
         (format!("{config_hex}.json"), config),
         ("layer/layer.tar".to_string(), layer),
-        ("manifest.json".to_string(), serde_json::to_vec(&manifest).unwrap()),
+        (
+            "manifest.json".to_string(),
+            serde_json::to_vec(&manifest).unwrap(),
+        ),
     ] {
         let mut header = tar::Header::new_ustar();
         header.set_path(&path).unwrap();
@@ -173,14 +181,22 @@ pub fn load_image(repo_tag: &str, label: &str) -> String {
         .unwrap();
     child.stdin.take().unwrap().write_all(&archive).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "docker load: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "docker load: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     format!("sha256:{config_hex}")
 }
 
 /// The names the engine has for `image`, per `docker image inspect`.
 pub fn engine_tags(image: &str) -> Vec<String> {
     let out = docker(&["image", "inspect", "--format", "{{json .RepoTags}}", image]);
-    assert!(out.status.success(), "docker inspect {image}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "docker inspect {image}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut tags: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
     tags.sort();
     tags

@@ -28,21 +28,33 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
             ImageCommand::Inspect { refs } => {
                 for reference in &refs {
                     let info = engine.inspect(reference).await?;
-                    printer.result(&Inspected { reference, info: &info }, || human_inspect(reference, &info))?;
+                    printer.result(
+                        &Inspected {
+                            reference,
+                            info: &info,
+                        },
+                        || human_inspect(reference, &info),
+                    )?;
                 }
             }
             ImageCommand::Rm { refs, force } => {
                 for reference in &refs {
                     let removal = engine.remove(reference, force).await?;
-                    printer.result(&Removed { reference, removal: &removal }, || {
-                        removal
-                            .untagged
-                            .iter()
-                            .map(|n| format!("Untagged: {n}"))
-                            .chain(removal.deleted.iter().map(|d| format!("Deleted: {d}")))
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    })?;
+                    printer.result(
+                        &Removed {
+                            reference,
+                            removal: &removal,
+                        },
+                        || {
+                            removal
+                                .untagged
+                                .iter()
+                                .map(|n| format!("Untagged: {n}"))
+                                .chain(removal.deleted.iter().map(|d| format!("Deleted: {d}")))
+                                .collect::<Vec<_>>()
+                                .join("\n")
+                        },
+                    )?;
                 }
             }
         }

@@ -40,7 +40,10 @@ impl Config {
                 .component_memory_mib
                 .map(|mib| mib.saturating_mul(1 << 20))
                 .unwrap_or(defaults.memory_bytes),
-            timeout: cli.component_timeout.map(|t| t.0).unwrap_or(defaults.timeout),
+            timeout: cli
+                .component_timeout
+                .map(|t| t.0)
+                .unwrap_or(defaults.timeout),
             output_bytes: defaults.output_bytes,
         };
         let cache_dir = if cli.no_cache {

@@ -26,7 +26,11 @@ impl Printer {
     }
 
     /// Prints `record` as a JSON line, or `human` without `--json`.
-    pub fn result(&mut self, record: &impl Serialize, human: impl FnOnce() -> String) -> std::io::Result<()> {
+    pub fn result(
+        &mut self,
+        record: &impl Serialize,
+        human: impl FnOnce() -> String,
+    ) -> std::io::Result<()> {
         if self.json {
             serde_json::to_writer(&mut self.out, record)?;
             self.out.write_all(b"\n")?;

@@ -57,7 +57,12 @@ fn inputs(args: RefArgs) -> anyhow::Result<Vec<String>> {
 
 /// Prints one result; `Ok(false)` when the input is invalid. A component
 /// failure other than a refusal (a trap, a time-out) ends the command.
-fn check_one(tagging: &Tagging, printer: &mut Printer, input: &str, normalize: bool) -> anyhow::Result<bool> {
+fn check_one(
+    tagging: &Tagging,
+    printer: &mut Printer,
+    input: &str,
+    normalize: bool,
+) -> anyhow::Result<bool> {
     let parsed = if normalize {
         tagging.parse_normalized_named(input)
     } else {

@@ -16,7 +16,9 @@ const REQUEST_TIMEOUT_SECS: u64 = 120;
 #[non_exhaustive]
 pub enum Error {
     /// Nothing answers at the engine's address.
-    #[error("cannot reach the Docker Engine at {host}: {message} (is dockerd running? set DOCKER_HOST to its socket)")]
+    #[error(
+        "cannot reach the Docker Engine at {host}: {message} (is dockerd running? set DOCKER_HOST to its socket)"
+    )]
     Unreachable {
         /// The address tried, e.g. `unix:///var/run/docker.sock`.
         host: String,
@@ -112,7 +114,8 @@ impl Engine {
         let agent = http::HeaderValue::from_static(concat!("ocipipe/", env!("CARGO_PKG_VERSION")));
         let docker = docker
             .with_request_modifier(move |mut req| {
-                req.headers_mut().insert(http::header::USER_AGENT, agent.clone());
+                req.headers_mut()
+                    .insert(http::header::USER_AGENT, agent.clone());
                 req
             })
             .negotiate_version()

@@ -65,7 +65,9 @@ pub enum Error {
         message: String,
     },
     /// The component ran past its time limit and was stopped.
-    #[error("component {component} ran out of time in {function} (limit {limit:?}); it was stopped")]
+    #[error(
+        "component {component} ran out of time in {function} (limit {limit:?}); it was stopped"
+    )]
     Timeout {
         /// The component.
         component: String,
@@ -75,7 +77,9 @@ pub enum Error {
         limit: Duration,
     },
     /// The component tried to grow its memory past the limit and was stopped.
-    #[error("component {component} exceeded its memory limit in {function} ({limit} bytes); it was stopped")]
+    #[error(
+        "component {component} exceeded its memory limit in {function} ({limit} bytes); it was stopped"
+    )]
     Memory {
         /// The component.
         component: String,
@@ -153,7 +157,10 @@ impl Runtime {
     /// Compiles (or takes from the cache) and pre-instantiates a component.
     fn load(&self, source: &Source, world: &'static str) -> Result<Loaded, Error> {
         let (name, bytes) = match source {
-            Source::Builtin(wasm) => (format!("{world} (built-in)"), std::borrow::Cow::Borrowed(*wasm)),
+            Source::Builtin(wasm) => (
+                format!("{world} (built-in)"),
+                std::borrow::Cow::Borrowed(*wasm),
+            ),
             Source::File(path) => {
                 let name = format!("{world} ({})", path.display());
                 let bytes = std::fs::read(path).map_err(|source| Error::Read {
@@ -171,7 +178,9 @@ impl Runtime {
         let sha256: [u8; 32] = Sha256::digest(&bytes).into();
         let (component, cache) = match &self.cache {
             Some(cache) => {
-                let (component, outcome) = cache.lookup(&self.engine, &sha256, &bytes).map_err(invalid)?;
+                let (component, outcome) = cache
+                    .lookup(&self.engine, &sha256, &bytes)
+                    .map_err(invalid)?;
                 (component, Some(outcome))
             }
             None => (Component::new(&self.engine, &bytes).map_err(invalid)?, None),
@@ -191,7 +200,12 @@ impl Runtime {
     ) -> Result<R, Error> {
         let mut store = Store::new(&self.engine, Sandbox::new(&self.limits));
         store.limiter(|s| &mut s.limiter);
-        let ticks = self.limits.timeout.as_nanos().div_ceil(EPOCH_TICK.as_nanos()).max(1);
+        let ticks = self
+            .limits
+            .timeout
+            .as_nanos()
+            .div_ceil(EPOCH_TICK.as_nanos())
+            .max(1);
         store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
         let result = call(&mut store);
         let sandbox = store.into_data();

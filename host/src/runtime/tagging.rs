@@ -41,20 +41,24 @@ impl Tagging {
 
     /// Go `Parse`: validated, not normalised.
     pub fn parse(&self, input: &str) -> Result<Reference, Error> {
-        self.one("parse", |w, s| w.ocipipe_image_naming().call_parse(s, input))
+        self.one("parse", |w, s| {
+            w.ocipipe_image_naming().call_parse(s, input)
+        })
     }
 
     /// Go `ParseNormalizedNamed`.
     pub fn parse_normalized_named(&self, input: &str) -> Result<Reference, Error> {
         self.one("parse-normalized-named", |w, s| {
-            w.ocipipe_image_naming().call_parse_normalized_named(s, input)
+            w.ocipipe_image_naming()
+                .call_parse_normalized_named(s, input)
         })
     }
 
     /// `ParseNormalizedNamed` + `TagNameOnly`: the name to give an engine.
     pub fn normalize_with_default_tag(&self, input: &str) -> Result<Reference, Error> {
         self.one("normalize-with-default-tag", |w, s| {
-            w.ocipipe_image_naming().call_normalize_with_default_tag(s, input)
+            w.ocipipe_image_naming()
+                .call_normalize_with_default_tag(s, input)
         })
     }
 

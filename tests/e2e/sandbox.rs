@@ -1,0 +1,168 @@
+//! The sandbox holds: a third-party component that loops, eats memory,
+//! traps or chatters is stopped or contained, with one clear line, and the
+//! host goes on. Loaded through `--component`, the third-party path.
+
+use crate::harness::{hostile, ocipipe};
+use ocipipe::runtime::{Error, Limits, Runtime, Source};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn run_hostile(input: &str) -> crate::harness::Run {
+    let component = format!("tagging={}", hostile().display());
+    ocipipe(&[
+        "--component",
+        &component,
+        "--component-timeout",
+        "1s",
+        "--component-memory-mib",
+        "32",
+        "ref",
+        "parse",
+        input,
+    ])
+}
+
+fn assert_stopped(input: &str, expected: &str) {
+    let run = run_hostile(input);
+    assert_eq!(run.code, 1, "{input}: {}", run.stderr);
+    assert!(run.stdout.is_empty(), "{input}: no result may be printed");
+    let line = run.first_error_line();
+    assert!(line.starts_with("error: component tagging ("), "{line}");
+    assert!(line.contains("hostile.wasm"), "names the component: {line}");
+    assert!(line.contains(expected), "{input}: {line}");
+}
+
+#[test]
+fn a_looping_component_is_stopped_by_the_time_limit() {
+    assert_stopped(
+        "loop",
+        "ran out of time in parse (limit 1s); it was stopped",
+    );
+}
+
+#[test]
+fn a_memory_hungry_component_is_stopped_at_the_memory_limit() {
+    assert_stopped(
+        "memory",
+        "exceeded its memory limit in parse (33554432 bytes)",
+    );
+}
+
+#[test]
+fn a_trapping_component_is_reported() {
+    assert_stopped(
+        "trap",
+        "crashed in parse: wasm trap: wasm `unreachable` instruction executed",
+    );
+}
+
+#[test]
+fn a_panicking_component_is_reported_with_its_message() {
+    assert_stopped("panic", "hostile component panics on purpose");
+}
+
+#[test]
+fn output_beyond_the_cap_is_dropped_not_fatal() {
+    let run = run_hostile("chatter");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout, "chatter\n",
+        "the component's own output never reaches ours"
+    );
+}
+
+#[test]
+fn the_wasi_context_grants_nothing_and_is_deterministic() {
+    assert_eq!(
+        run_hostile("clock").stdout,
+        "0\n",
+        "the wall clock is fixed"
+    );
+    assert_eq!(run_hostile("env").stdout, "0\n", "no environment");
+    assert_eq!(
+        run_hostile("files").stdout,
+        "denied\n",
+        "no preopened directory"
+    );
+    let random = run_hostile("random").stdout;
+    assert_eq!(random.trim().len(), 16);
+    assert_eq!(run_hostile("random").stdout, random, "seeded randomness");
+}
+
+#[test]
+fn the_host_survives_and_the_component_serves_the_next_call() {
+    let limits = Limits {
+        memory_bytes: 32 << 20,
+        timeout: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let runtime = Arc::new(Runtime::new(limits, None).unwrap());
+    let tagging = runtime.tagging(&Source::File(hostile())).unwrap();
+    assert!(matches!(
+        tagging.parse("loop"),
+        Err(Error::Timeout {
+            function: "parse",
+            ..
+        })
+    ));
+    assert!(
+        matches!(tagging.parse("memory"), Err(Error::Memory { limit, .. }) if limit == 32 << 20)
+    );
+    assert!(matches!(tagging.parse("trap"), Err(Error::Trap { .. })));
+    assert!(matches!(
+        tagging.unique_tag("x", &[0; 16]),
+        Err(Error::Refused {
+            kind: "unsupported",
+            ..
+        })
+    ));
+    assert_eq!(tagging.parse("still-here").unwrap().full, "still-here");
+}
+
+#[test]
+fn a_file_that_is_not_a_component_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let bogus = dir.path().join("bogus.wasm");
+    std::fs::write(&bogus, b"\0asm but not really").unwrap();
+    let run = ocipipe(&[
+        "--component",
+        &format!("tagging={}", bogus.display()),
+        "ref",
+        "parse",
+        "x",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.first_error_line()
+            .contains("is not a valid tagging component"),
+        "{}",
+        run.stderr
+    );
+
+    let missing = dir.path().join("missing.wasm");
+    let run = ocipipe(&[
+        "--component",
+        &format!("tagging={}", missing.display()),
+        "ref",
+        "parse",
+        "x",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.first_error_line()
+            .starts_with("error: cannot read component tagging ("),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_unknown_operation_is_refused() {
+    let run = ocipipe(&["--component", "painting=x.wasm", "ref", "parse", "x"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.first_error_line().contains("no such operation"),
+        "{}",
+        run.stderr
+    );
+}
