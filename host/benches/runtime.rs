@@ -10,14 +10,16 @@ use std::sync::Arc;
 fn instantiate_and_call(c: &mut Criterion) {
     let runtime = Arc::new(Runtime::new(Limits::default(), None).unwrap());
     let tagging = runtime.tagging(&Source::Builtin(builtin::TAGGING)).unwrap();
-    c.bench_function("tagging: instantiate + parse-normalized-named(ubuntu)", |b| {
-        b.iter(|| black_box(tagging.parse_normalized_named(black_box("ubuntu")).unwrap()))
-    });
+    c.bench_function(
+        "tagging: instantiate + parse-normalized-named(ubuntu)",
+        |b| b.iter(|| black_box(tagging.parse_normalized_named(black_box("ubuntu")).unwrap())),
+    );
 }
 
 fn load(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let cached = Arc::new(Runtime::new(Limits::default(), Some(CompileCache::new(dir.path()))).unwrap());
+    let cached =
+        Arc::new(Runtime::new(Limits::default(), Some(CompileCache::new(dir.path()))).unwrap());
     cached.tagging(&Source::Builtin(builtin::TAGGING)).unwrap();
     let mut group = c.benchmark_group("load tagging");
     group.sample_size(20);
@@ -26,7 +28,13 @@ fn load(c: &mut Criterion) {
     });
     let uncached = Arc::new(Runtime::new(Limits::default(), None).unwrap());
     group.bench_function("compile (miss)", |b| {
-        b.iter(|| black_box(uncached.tagging(&Source::Builtin(builtin::TAGGING)).unwrap()))
+        b.iter(|| {
+            black_box(
+                uncached
+                    .tagging(&Source::Builtin(builtin::TAGGING))
+                    .unwrap(),
+            )
+        })
     });
     group.finish();
 }
