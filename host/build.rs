@@ -24,9 +24,18 @@ fn main() {
     build_guests(&root, &target_dir);
 
     let out = target_dir.join("wasm32-wasip2/release");
-    let tagging = out.join("ocipipe_tagging.wasm");
-    require(&tagging);
-    println!("cargo:rustc-env=OCIPIPE_TAGGING_WASM={}", tagging.display());
+    for (crate_file, env) in [
+        ("ocipipe_tagging.wasm", "OCIPIPE_TAGGING_WASM"),
+        ("ocipipe_tar_assembly.wasm", "OCIPIPE_TAR_ASSEMBLY_WASM"),
+        (
+            "ocipipe_manifest_generation.wasm",
+            "OCIPIPE_MANIFEST_GENERATION_WASM",
+        ),
+    ] {
+        let wasm = out.join(crate_file);
+        require(&wasm);
+        println!("cargo:rustc-env={env}={}", wasm.display());
+    }
     println!("cargo:rustc-env=OCIPIPE_GUEST_DIR={}", out.display());
 }
 

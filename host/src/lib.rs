@@ -11,3 +11,4 @@ pub mod docker;
 pub mod model;
 pub mod pipeline;
 pub mod runtime;
+pub mod store;

@@ -60,7 +60,27 @@ impl Ocipipe {
         self.run_with_stdin(args, "")
     }
 
-    pub fn run_with_stdin(mut self, args: &[&str], stdin: &str) -> Run {
+    pub fn run_with_stdin(self, args: &[&str], stdin: &str) -> Run {
+        self.run_with_stdin_bytes(args, stdin.as_bytes())
+    }
+
+    /// Runs and returns stdout as bytes (an archive), asserting success.
+    pub fn run_bytes(mut self, args: &[&str]) -> Vec<u8> {
+        let out = self
+            .cmd
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("running ocipipe");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    pub fn run_with_stdin_bytes(mut self, args: &[&str], stdin: &[u8]) -> Run {
         let mut child = self
             .cmd
             .args(args)
@@ -69,13 +89,15 @@ impl Ocipipe {
             .stderr(Stdio::piped())
             .spawn()
             .expect("running ocipipe");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
+        // Feed stdin from another thread: a big input must not deadlock
+        // against output the child writes meanwhile.
+        let mut input = child.stdin.take().unwrap();
+        let stdin = stdin.to_vec();
+        let feeder = std::thread::spawn(move || {
+            let _ = input.write_all(&stdin);
+        });
         let out = child.wait_with_output().unwrap();
+        feeder.join().unwrap();
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8(out.stdout).unwrap(),

@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod build;
 mod cache;
 mod engine;
 mod refs;

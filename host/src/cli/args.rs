@@ -103,6 +103,35 @@ pub enum ImageCommand {
         #[arg(required = true, value_name = "REF")]
         refs: Vec<String>,
     },
+    /// Build an image from directories or layer tars, without Docker.
+    Build(Box<BuildArgs>),
+    /// Load an archive into the engine, streamed.
+    Load {
+        /// The archive; `-` reads stdin.
+        #[arg(value_name = "FILE|-")]
+        input: String,
+    },
+    /// Save images from the engine into an archive, streamed, atomically.
+    Save {
+        /// Images: names or IDs.
+        #[arg(required = true, value_name = "REF")]
+        refs: Vec<String>,
+        /// The archive to write.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// List the images in the engine.
+    Ls,
+    /// Unpack an image archive into a root filesystem directory.
+    Unpack {
+        /// The archive (`docker save` or `ocipipe image build -o`).
+        archive: PathBuf,
+        /// The directory to create.
+        dir: PathBuf,
+        /// Which image of the archive, by name [default: the first].
+        #[arg(long)]
+        image: Option<String>,
+    },
     /// Remove images (names) from the engine.
     Rm {
         /// Images: names or IDs.
@@ -112,6 +141,57 @@ pub enum ImageCommand {
         #[arg(short, long)]
         force: bool,
     },
+}
+
+/// `ocipipe image build`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("destination").required(true).args(["output", "oci_layout", "load"])))]
+pub struct BuildArgs {
+    /// A layer: a directory, a .tar or a .tar.gz; repeat, bottom layer first.
+    #[arg(long = "layer", required = true, value_name = "DIR|TAR|TAR.GZ")]
+    pub layers: Vec<PathBuf>,
+    /// Names for the image, comma-separated.
+    #[arg(short, long, value_name = "NAME[,NAME...]")]
+    pub tag: Option<String>,
+    /// Write a docker-load + OCI archive; `-` writes stdout.
+    #[arg(short, long, value_name = "FILE|-")]
+    pub output: Option<String>,
+    /// Write an OCI image layout directory.
+    #[arg(long, value_name = "DIR")]
+    pub oci_layout: Option<PathBuf>,
+    /// Load straight into the engine, streamed.
+    #[arg(long)]
+    pub load: bool,
+    /// With --load: an image in the engine whose layers need not be sent.
+    #[arg(long, requires = "load", value_name = "IMAGE")]
+    pub base: Vec<String>,
+    /// Environment variable, KEY=value; repeat.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Entrypoint: a JSON array, or a command line run by /bin/sh -c.
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Command: a JSON array, or a command line run by /bin/sh -c.
+    #[arg(long)]
+    pub cmd: Option<String>,
+    /// Working directory.
+    #[arg(long)]
+    pub workdir: Option<String>,
+    /// User (name or uid[:gid]).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Label, KEY=value; repeat.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+    /// Exposed port, e.g. 8080 or 53/udp; repeat.
+    #[arg(long, value_name = "PORT[/PROTO]")]
+    pub expose: Vec<String>,
+    /// Platform, os/arch[/variant] [default: this machine's].
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+    /// Keep file owners from disk instead of root.
+    #[arg(long)]
+    pub keep_owner: bool,
 }
 
 /// `--component OPERATION=PATH`.

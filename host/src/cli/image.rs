@@ -1,10 +1,15 @@
-//! `ocipipe image inspect|rm`.
+//! `ocipipe image …`: inspect, rm, ls, build, load, save, unpack.
 
-use super::args::ImageCommand;
+use super::args::{BuildArgs, ImageCommand};
 use super::output::Printer;
-use super::{Config, Outcome, block_on};
+use super::{Config, Outcome, async_runtime};
 use crate::docker::{Engine, ImageInfo, Removal};
+use crate::model::{ConfigRequest, LayerOptions, Platform};
+use crate::pipeline::{self, BuildOutput, BuildSpec, LayerInput, Operations};
+use crate::store::unpack::{UnpackOptions, unpack_archive};
+use anyhow::Context as _;
 use serde::Serialize;
+use std::path::{Path, PathBuf};
 
 #[derive(Serialize)]
 struct Inspected<'a> {
@@ -21,50 +26,326 @@ struct Removed<'a> {
 }
 
 pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
-    block_on(async {
-        let engine = Engine::connect(&config.docker_host).await?;
-        let mut printer = Printer::new(config.json);
-        match cmd {
-            ImageCommand::Inspect { refs } => {
-                for reference in &refs {
-                    let info = engine.inspect(reference).await?;
-                    printer.result(
-                        &Inspected {
-                            reference,
-                            info: &info,
-                        },
-                        || human_inspect(reference, &info),
-                    )?;
-                }
-            }
-            ImageCommand::Rm { refs, force } => {
-                for reference in &refs {
-                    let removal = engine.remove(reference, force).await?;
-                    printer.result(
-                        &Removed {
-                            reference,
-                            removal: &removal,
-                        },
-                        || {
-                            removal
-                                .untagged
-                                .iter()
-                                .map(|n| format!("Untagged: {n}"))
-                                .chain(removal.deleted.iter().map(|d| format!("Deleted: {d}")))
-                                .collect::<Vec<_>>()
-                                .join("\n")
-                        },
-                    )?;
-                }
+    match cmd {
+        ImageCommand::Build(args) => build(config, *args),
+        ImageCommand::Unpack {
+            archive,
+            dir,
+            image,
+        } => unpack(config, &archive, &dir, image.as_deref()),
+        other => with_engine(config, other),
+    }
+}
+
+/// The commands that only talk to the engine.
+fn with_engine(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
+    let runtime = async_runtime()?;
+    let engine = runtime.block_on(Engine::connect(&config.docker_host))?;
+    let mut printer = Printer::new(config.json);
+    match cmd {
+        ImageCommand::Inspect { refs } => {
+            for reference in &refs {
+                let info = runtime.block_on(engine.inspect(reference))?;
+                printer.result(
+                    &Inspected {
+                        reference,
+                        info: &info,
+                    },
+                    || human_inspect(reference, &info),
+                )?;
             }
         }
-        Ok(Outcome::Success)
-    })?
+        ImageCommand::Rm { refs, force } => {
+            for reference in &refs {
+                let removal = runtime.block_on(engine.remove(reference, force))?;
+                printer.result(
+                    &Removed {
+                        reference,
+                        removal: &removal,
+                    },
+                    || {
+                        removal
+                            .untagged
+                            .iter()
+                            .map(|n| format!("Untagged: {n}"))
+                            .chain(removal.deleted.iter().map(|d| format!("Deleted: {d}")))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    },
+                )?;
+            }
+        }
+        ImageCommand::Ls => {
+            for image in runtime.block_on(engine.list())? {
+                printer.result(&image, || {
+                    let names = if image.repo_tags.is_empty() {
+                        "<none>".to_string()
+                    } else {
+                        image.repo_tags.join(", ")
+                    };
+                    format!("{}  {:>12}  {names}", &image.id, image.size)
+                })?;
+            }
+        }
+        ImageCommand::Load { input } => {
+            let path = (input != "-").then(|| PathBuf::from(&input));
+            let report = pipeline::load(&runtime, &engine, path.as_deref())?;
+            #[derive(Serialize)]
+            struct Loaded<'a> {
+                input: &'a str,
+                names: &'a [String],
+                ids: &'a [String],
+            }
+            let record = Loaded {
+                input: &input,
+                names: &report.names,
+                ids: &report.ids,
+            };
+            printer.result(&record, || {
+                report
+                    .names
+                    .iter()
+                    .map(|n| format!("Loaded image: {n}"))
+                    .chain(report.ids.iter().map(|i| format!("Loaded image ID: {i}")))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })?;
+        }
+        ImageCommand::Save { refs, output } => {
+            let bytes = pipeline::save(&runtime, &engine, &refs, &output)?;
+            #[derive(Serialize)]
+            struct Saved<'a> {
+                output: &'a Path,
+                references: &'a [String],
+                size: u64,
+            }
+            printer.result(
+                &Saved {
+                    output: &output,
+                    references: &refs,
+                    size: bytes,
+                },
+                || format!("Saved {} ({bytes} bytes)", output.display()),
+            )?;
+        }
+        ImageCommand::Build(_) | ImageCommand::Unpack { .. } => unreachable!("handled in run"),
+    }
+    Ok(Outcome::Success)
+}
+
+fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
+    let wasm = config.runtime()?;
+    let tagging = config.tagging(&wasm)?;
+    let tar_assembly = config.tar_assembly(&wasm)?;
+    let manifest_generation = config.manifest_generation(&wasm)?;
+    let ops = Operations {
+        tagging: &tagging,
+        tar_assembly: &tar_assembly,
+        manifest_generation: &manifest_generation,
+    };
+    let spec = BuildSpec {
+        layers: args
+            .layers
+            .iter()
+            .map(|p| layer_input(p))
+            .collect::<anyhow::Result<_>>()?,
+        config: config_request(config, &args)?,
+        targets: args.tag.clone(),
+        layer_options: LayerOptions {
+            mtime: config.source_date_epoch,
+            keep_owner: args.keep_owner,
+        },
+    };
+    let async_rt;
+    let engine;
+    let (output, destination) = if let Some(path) = &args.output {
+        if path == "-" {
+            (
+                BuildOutput::Stream(Box::new(std::io::stdout().lock())),
+                "-".to_string(),
+            )
+        } else {
+            (BuildOutput::File(PathBuf::from(path)), path.clone())
+        }
+    } else if let Some(dir) = &args.oci_layout {
+        (
+            BuildOutput::OciLayout(dir.clone()),
+            dir.display().to_string(),
+        )
+    } else {
+        async_rt = async_runtime()?;
+        engine = async_rt.block_on(Engine::connect(&config.docker_host))?;
+        (
+            BuildOutput::Load {
+                runtime: &async_rt,
+                engine: &engine,
+                base: args.base.clone(),
+            },
+            config.docker_host.clone(),
+        )
+    };
+    let to_stdout = destination == "-";
+    let built = pipeline::build(&ops, &spec, output)?;
+    #[derive(Serialize)]
+    struct Record<'a> {
+        output: &'a str,
+        #[serde(flatten)]
+        built: &'a pipeline::Built,
+    }
+    let record = Record {
+        output: &destination,
+        built: &built,
+    };
+    if to_stdout {
+        // stdout holds the archive: the report goes to stderr.
+        eprintln!("{}", serde_json::to_string(&record)?);
+    } else {
+        Printer::new(config.json).result(&record, || {
+            let mut lines = vec![format!("Built {} into {destination}", built.image_id)];
+            lines.extend(built.repo_tags.iter().map(|t| format!("Tagged {t}")));
+            if built.bytes_skipped > 0 {
+                lines.push(format!(
+                    "Skipped {} bytes the engine had",
+                    built.bytes_skipped
+                ));
+            }
+            lines.join("\n")
+        })?;
+    }
+    Ok(Outcome::Success)
+}
+
+fn unpack(
+    config: &Config,
+    archive: &Path,
+    dir: &Path,
+    image: Option<&str>,
+) -> anyhow::Result<Outcome> {
+    let report = unpack_archive(archive, image, dir, &UnpackOptions::default())
+        .with_context(|| format!("cannot unpack {} into {}", archive.display(), dir.display()))?;
+    #[derive(Serialize)]
+    struct Record<'a> {
+        archive: &'a Path,
+        dir: &'a Path,
+        layers: usize,
+        entries: u64,
+        whiteouts: u64,
+        bytes: u64,
+    }
+    let record = Record {
+        archive,
+        dir,
+        layers: report.layers,
+        entries: report.entries,
+        whiteouts: report.whiteouts,
+        bytes: report.bytes,
+    };
+    Printer::new(config.json).result(&record, || {
+        format!(
+            "Unpacked {} layers ({} entries) into {}",
+            report.layers,
+            report.entries,
+            dir.display()
+        )
+    })?;
+    Ok(Outcome::Success)
+}
+
+/// A `--layer`: a directory, a gzip tar (by magic), or a tar.
+fn layer_input(path: &Path) -> anyhow::Result<LayerInput> {
+    let meta = std::fs::metadata(path).with_context(|| format!("--layer {}", path.display()))?;
+    if meta.is_dir() {
+        return Ok(LayerInput::Dir(path.to_path_buf()));
+    }
+    let mut magic = [0u8; 2];
+    let n = std::io::Read::read(&mut std::fs::File::open(path)?, &mut magic)?;
+    Ok(if n == 2 && magic == [0x1f, 0x8b] {
+        LayerInput::TarGz(path.to_path_buf())
+    } else {
+        LayerInput::Tar(path.to_path_buf())
+    })
+}
+
+fn config_request(config: &Config, args: &BuildArgs) -> anyhow::Result<ConfigRequest> {
+    for (flag, values) in [("--env", &args.env), ("--label", &args.label)] {
+        if let Some(bad) = values
+            .iter()
+            .find(|v| !v.contains('=') || v.starts_with('='))
+        {
+            anyhow::bail!("{flag} {bad:?}: expected KEY=value");
+        }
+    }
+    Ok(ConfigRequest {
+        base: None,
+        platform: platform(args.platform.as_deref())?,
+        diff_ids: Vec::new(),
+        history: Vec::new(),
+        created: Some(pipeline::rfc3339(config.source_date_epoch)),
+        env: args.env.clone(),
+        entrypoint: args.entrypoint.as_deref().map(command).transpose()?,
+        cmd: args.cmd.as_deref().map(command).transpose()?,
+        working_dir: args.workdir.clone(),
+        user: args.user.clone(),
+        labels: args
+            .label
+            .iter()
+            .map(|l| {
+                let (k, v) = l.split_once('=').expect("checked above");
+                (k.to_string(), v.to_string())
+            })
+            .collect(),
+        exposed_ports: args.expose.clone(),
+    })
+}
+
+/// `--cmd`/`--entrypoint`: a JSON array (exec form) or a shell command line.
+fn command(value: &str) -> anyhow::Result<Vec<String>> {
+    if value.trim_start().starts_with('[') {
+        serde_json::from_str(value)
+            .with_context(|| format!("{value:?} is not a JSON array of strings"))
+    } else {
+        Ok(vec!["/bin/sh".into(), "-c".into(), value.into()])
+    }
+}
+
+/// `--platform os/arch[/variant]`, or this machine's.
+fn platform(value: Option<&str>) -> anyhow::Result<Platform> {
+    let (os, architecture, variant) = match value {
+        Some(v) => {
+            let parts: Vec<&str> = v.split('/').collect();
+            match parts.as_slice() {
+                [os, arch] if !os.is_empty() && !arch.is_empty() => (*os, *arch, None),
+                [os, arch, variant]
+                    if !os.is_empty() && !arch.is_empty() && !variant.is_empty() =>
+                {
+                    (*os, *arch, Some(variant.to_string()))
+                }
+                _ => anyhow::bail!("--platform {v:?}: expected os/arch or os/arch/variant"),
+            }
+        }
+        None => (
+            "linux",
+            match std::env::consts::ARCH {
+                "x86_64" => "amd64",
+                "aarch64" => "arm64",
+                "x86" => "386",
+                other => other,
+            },
+            None,
+        ),
+    };
+    Ok(Platform {
+        architecture: architecture.to_string(),
+        os: os.to_string(),
+        os_version: None,
+        os_features: Vec::new(),
+        variant,
+    })
 }
 
 fn human_inspect(reference: &str, info: &ImageInfo) -> String {
     let mut lines = vec![
-        format!("{reference}"),
+        reference.to_string(),
         format!("  id:       {}", info.id),
         format!("  tags:     {}", info.repo_tags.join(", ")),
     ];

@@ -27,8 +27,10 @@ pub struct Config {
     pub cache_dir: Option<PathBuf>,
     /// Per-call component limits.
     pub limits: Limits,
-    /// A component file replacing the built-in tagging component.
-    pub tagging: Option<PathBuf>,
+    /// Component files replacing built-in ones, by operation.
+    pub components: Vec<(String, PathBuf)>,
+    /// `SOURCE_DATE_EPOCH`: the time written into images; 0 when unset.
+    pub source_date_epoch: i64,
 }
 
 impl Config {
@@ -51,21 +53,29 @@ impl Config {
         } else {
             cli.cache_dir.clone().or_else(default_cache_dir)
         };
-        let mut tagging = None;
+        let mut components = Vec::new();
         for ComponentOverride { operation, path } in &cli.components {
-            match operation.as_str() {
-                "tagging" => tagging = Some(path.clone()),
-                other => anyhow::bail!(
-                    "--component {other}=…: no such operation (this version runs: tagging)"
-                ),
+            if !OPERATIONS.contains(&operation.as_str()) {
+                anyhow::bail!(
+                    "--component {operation}=…: no such operation (this version runs: {})",
+                    OPERATIONS.join(", ")
+                );
             }
+            components.push((operation.clone(), path.clone()));
         }
+        let source_date_epoch = match std::env::var("SOURCE_DATE_EPOCH") {
+            Ok(v) if !v.is_empty() => v.trim().parse().with_context(|| {
+                format!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds since 1970")
+            })?,
+            _ => 0,
+        };
         Ok(Self {
             json: cli.json,
             docker_host: cli.docker_host.clone(),
             cache_dir,
             limits,
-            tagging,
+            components,
+            source_date_epoch,
         })
     }
 
@@ -77,16 +87,41 @@ impl Config {
         ))
     }
 
-    /// The tagging component: the `--component tagging=…` file or the
-    /// built-in one.
+    /// Where the component for `operation` comes from: the
+    /// `--component` file or the built-in one.
+    fn source(&self, operation: &str, builtin: &'static [u8]) -> Source {
+        match self.components.iter().rev().find(|(op, _)| op == operation) {
+            Some((_, path)) => Source::File(path.clone()),
+            None => Source::Builtin(builtin),
+        }
+    }
+
+    /// The tagging component.
     pub fn tagging(&self, runtime: &Arc<Runtime>) -> Result<runtime::Tagging, runtime::Error> {
-        let source = match &self.tagging {
-            Some(path) => Source::File(path.clone()),
-            None => Source::Builtin(runtime::builtin::TAGGING),
-        };
-        runtime.tagging(&source)
+        runtime.tagging(&self.source("tagging", runtime::builtin::TAGGING))
+    }
+
+    /// The tar-assembly component.
+    pub fn tar_assembly(
+        &self,
+        runtime: &Arc<Runtime>,
+    ) -> Result<runtime::TarAssembly, runtime::Error> {
+        runtime.tar_assembly(&self.source("tar-assembly", runtime::builtin::TAR_ASSEMBLY))
+    }
+
+    /// The manifest-generation component.
+    pub fn manifest_generation(
+        &self,
+        runtime: &Arc<Runtime>,
+    ) -> Result<runtime::ManifestGeneration, runtime::Error> {
+        runtime.manifest_generation(
+            &self.source("manifest-generation", runtime::builtin::MANIFEST_GENERATION),
+        )
     }
 }
+
+/// The operations whose component `--component` can replace.
+const OPERATIONS: [&str; 3] = ["tagging", "tar-assembly", "manifest-generation"];
 
 /// `$XDG_CACHE_HOME/ocipipe`, else `$HOME/.cache/ocipipe`.
 fn default_cache_dir() -> Option<PathBuf> {
@@ -118,10 +153,14 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 }
 
 /// A single-threaded tokio runtime for the commands that talk to the engine.
-fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
-    let rt = tokio::runtime::Builder::new_current_thread()
+fn async_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
-    Ok(rt.block_on(future))
+        .context("cannot start the async runtime")
+}
+
+/// Runs `future` on a fresh single-threaded runtime.
+fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    Ok(async_runtime()?.block_on(future))
 }

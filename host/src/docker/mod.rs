@@ -5,7 +5,11 @@
 //! component). Never imports runtime, registry or store code.
 
 use bollard::Docker;
-use bollard::query_parameters::{RemoveImageOptions, TagImageOptions};
+use bollard::query_parameters::{
+    ImportImageOptions, ListImagesOptions, RemoveImageOptions, TagImageOptions,
+};
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt, TryStreamExt};
 use serde::Serialize;
 
 /// Seconds before an Engine API request is abandoned.
@@ -36,6 +40,12 @@ pub enum Error {
     NotFound {
         /// The reference asked for.
         reference: String,
+    },
+    /// The engine refused an archive (an error inside its load stream).
+    #[error("the Docker Engine refused the archive: {message}")]
+    LoadRefused {
+        /// The engine's message.
+        message: String,
     },
     /// The engine refused the request.
     #[error("the Docker Engine refused to {action} {reference}: {message}")]
@@ -81,6 +91,30 @@ pub struct ImageInfo {
     pub entrypoint: Option<Vec<String>>,
     /// Config labels.
     pub labels: std::collections::BTreeMap<String, String>,
+    /// Diff IDs of the layers, in order.
+    pub layers: Vec<String>,
+}
+
+/// What loading an archive did, from the engine's message stream.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LoadReport {
+    /// Names loaded (`Loaded image: …`).
+    pub names: Vec<String>,
+    /// Untagged images loaded (`Loaded image ID: …`).
+    pub ids: Vec<String>,
+}
+
+/// One image of `image ls`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageSummary {
+    /// Image ID.
+    pub id: String,
+    /// Its names.
+    pub repo_tags: Vec<String>,
+    /// Creation time, seconds since the epoch.
+    pub created: i64,
+    /// Size in bytes.
+    pub size: i64,
 }
 
 /// What removing one reference did.
@@ -165,7 +199,89 @@ impl Engine {
             cmd: config.cmd,
             entrypoint: config.entrypoint,
             labels: config.labels.unwrap_or_default().into_iter().collect(),
+            layers: image.root_fs.and_then(|r| r.layers).unwrap_or_default(),
         })
+    }
+
+    /// Loads an archive streamed from `body` (never buffered whole) and
+    /// reads the engine's message stream; an error inside it is an error.
+    pub async fn load<S>(&self, body: S) -> Result<LoadReport, Error>
+    where
+        S: Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
+    {
+        let mut messages = self
+            .docker
+            .import_image_stream(ImportImageOptions::default(), body, None)
+            .boxed();
+        let mut report = LoadReport::default();
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(info) => {
+                    for line in info.stream.as_deref().unwrap_or("").lines() {
+                        if let Some(id) = line.strip_prefix("Loaded image ID: ") {
+                            report.ids.push(id.trim().to_string());
+                        } else if let Some(name) = line.strip_prefix("Loaded image: ") {
+                            report.names.push(name.trim().to_string());
+                        }
+                    }
+                }
+                Err(bollard::errors::Error::DockerStreamError { error }) => {
+                    return Err(Error::LoadRefused { message: error });
+                }
+                Err(bollard::errors::Error::DockerResponseServerError { message, .. }) => {
+                    return Err(Error::LoadRefused { message });
+                }
+                Err(other) => {
+                    return Err(Error::Unreachable {
+                        host: self.host.clone(),
+                        message: describe(&other),
+                    });
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// The `docker save` archive of `references`, streamed.
+    pub fn save(&self, references: &[String]) -> impl Stream<Item = Result<Bytes, Error>> + '_ {
+        let names: Vec<&str> = references.iter().map(String::as_str).collect();
+        let reference = references.join(" ");
+        self.docker
+            .export_images(&names)
+            .map_err(move |e| self.refused("save", &reference, e))
+    }
+
+    /// The images in the engine.
+    pub async fn list(&self) -> Result<Vec<ImageSummary>, Error> {
+        let images = self
+            .docker
+            .list_images(Some(ListImagesOptions::default()))
+            .await
+            .map_err(|e| self.refused("list", "images", e))?;
+        Ok(images
+            .into_iter()
+            .map(|i| ImageSummary {
+                id: i.id,
+                repo_tags: i.repo_tags,
+                created: i.created,
+                size: i.size,
+            })
+            .collect())
+    }
+
+    /// Whether the engine keeps images in containerd's store (Engine 24+
+    /// with the snapshotter), where zero-length placeholder layers do not
+    /// work; `false` for the classic graph-driver store.
+    pub async fn uses_containerd_store(&self) -> Result<bool, Error> {
+        let info = self
+            .docker
+            .info()
+            .await
+            .map_err(|e| self.refused("describe", "itself", e))?;
+        Ok(info.driver_status.unwrap_or_default().iter().any(|pair| {
+            pair.first().map(String::as_str) == Some("driver-type")
+                && pair.get(1).map(String::as_str) == Some("io.containerd.snapshotter.v1")
+        }))
     }
 
     /// Removes the name `reference` (and the image when it was the last

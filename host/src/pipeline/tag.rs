@@ -1,28 +1,9 @@
-//! Operations end to end: gather inputs, let a component decide, perform
-//! the I/O it planned. The only module that uses both `runtime` and a
-//! backend such as `docker`.
+//! Naming images in the engine: `ocipipe tag`.
 
-use crate::docker::{self, Engine};
+use super::Error;
+use crate::docker::Engine;
 use crate::model::Reference;
-use crate::runtime::{self, Tagging};
-
-/// Failures of a pipeline step.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// A component failed or refused its input.
-    #[error(transparent)]
-    Component(#[from] runtime::Error),
-    /// The engine failed.
-    #[error(transparent)]
-    Docker(#[from] docker::Error),
-    /// A (third-party) tagging component answered a target without a tag.
-    #[error("the tagging component gave the target {0} no tag; the engine needs one")]
-    Untagged(String),
-    /// The host could not draw random bytes.
-    #[error("cannot draw random bytes for a unique tag: {0}")]
-    Entropy(String),
-}
+use crate::runtime::Tagging;
 
 /// Tags the image `source` with every name in `targets` (comma-separated,
 /// each normalised with the default tag by the tagging component). All

@@ -1,10 +1,36 @@
 //! Generated bindings for the WIT worlds in `wit/`: the only place they are
-//! generated. Every world shares the types of the `tagging` world.
+//! generated. Every world reuses the `types` (and `plans`) bindings of the
+//! first world that has them, so one Rust type stands for one WIT type.
 
-/// The `tagging` world.
+/// The `tagging` world; owner of the shared `types` bindings.
 pub(super) mod tagging {
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "tagging",
     });
 }
+
+/// The `tar-assembly` world.
+pub(super) mod tar_assembly {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "tar-assembly",
+        with: {
+            "ocipipe:image/types": super::tagging::ocipipe::image::types,
+        },
+    });
+}
+
+/// The `manifest-generation` world.
+pub(super) mod manifest_generation {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "manifest-generation",
+        with: {
+            "ocipipe:image/types": super::tagging::ocipipe::image::types,
+        },
+    });
+}
+
+/// The WIT `types` interface, shared by every world.
+pub(super) use tagging::ocipipe::image::types;

@@ -8,13 +8,18 @@
 
 mod bindings;
 mod cache;
+mod convert;
 mod limits;
+mod manifest_generation;
 mod sandbox;
 mod tagging;
+mod tar_assembly;
 
 pub use cache::{CompileCache, Outcome as CacheOutcome};
 pub use limits::Limits;
+pub use manifest_generation::ManifestGeneration;
 pub use tagging::Tagging;
+pub use tar_assembly::TarAssembly;
 
 use sandbox::Sandbox;
 use sha2::{Digest as _, Sha256};
@@ -31,6 +36,10 @@ const EPOCH_TICK: Duration = Duration::from_millis(5);
 pub mod builtin {
     /// The tagging operation (`components/tagging`).
     pub const TAGGING: &[u8] = include_bytes!(env!("OCIPIPE_TAGGING_WASM"));
+    /// The tar-assembly operation (`components/tar-assembly`).
+    pub const TAR_ASSEMBLY: &[u8] = include_bytes!(env!("OCIPIPE_TAR_ASSEMBLY_WASM"));
+    /// The manifest-generation operation (`components/manifest-generation`).
+    pub const MANIFEST_GENERATION: &[u8] = include_bytes!(env!("OCIPIPE_MANIFEST_GENERATION_WASM"));
 }
 
 /// Where a component's code comes from.
@@ -154,6 +163,21 @@ impl Runtime {
         Tagging::new(self.clone(), loaded)
     }
 
+    /// Loads the tar-assembly operation from `source`.
+    pub fn tar_assembly(self: &Arc<Self>, source: &Source) -> Result<TarAssembly, Error> {
+        let loaded = self.load(source, "tar-assembly")?;
+        TarAssembly::new(self.clone(), loaded)
+    }
+
+    /// Loads the manifest-generation operation from `source`.
+    pub fn manifest_generation(
+        self: &Arc<Self>,
+        source: &Source,
+    ) -> Result<ManifestGeneration, Error> {
+        let loaded = self.load(source, "manifest-generation")?;
+        ManifestGeneration::new(self.clone(), loaded)
+    }
+
     /// Compiles (or takes from the cache) and pre-instantiates a component.
     fn load(&self, source: &Source, world: &'static str) -> Result<Loaded, Error> {
         let (name, bytes) = match source {
@@ -187,6 +211,22 @@ impl Runtime {
         };
         let pre = self.linker.instantiate_pre(&component).map_err(invalid)?;
         Ok(Loaded { name, pre, cache })
+    }
+
+    /// Instantiates a world of `loaded` in a fresh store and calls one of its
+    /// functions; a WIT `error` answer becomes [`Error::Refused`].
+    fn invoke<W, T>(
+        &self,
+        loaded: &Loaded,
+        function: &'static str,
+        instantiate: impl FnOnce(&mut Store<Sandbox>) -> wasmtime::Result<W>,
+        call: impl FnOnce(&W, &mut Store<Sandbox>) -> Answer<T>,
+    ) -> Result<T, Error> {
+        let answer = self.call(loaded, function, |store| {
+            let world = instantiate(&mut *store)?;
+            call(&world, store)
+        })?;
+        answer.map_err(|e| convert::refused(&loaded.name, function, e))
     }
 
     /// Instantiates `loaded` in a fresh, closed store and runs `call`
@@ -252,12 +292,26 @@ impl Runtime {
     }
 }
 
+/// What a component function answers: a value or its WIT `error`.
+type Answer<T> = wasmtime::Result<Result<T, bindings::types::Error>>;
+
 /// A component ready to instantiate.
 struct Loaded {
     name: String,
     pre: InstancePre<Sandbox>,
     /// What the compile cache did; `None` without a cache.
     cache: Option<CacheOutcome>,
+}
+
+impl Loaded {
+    /// The error for a component that does not implement `world`.
+    fn invalid(&self, world: &'static str, e: wasmtime::Error) -> Error {
+        Error::Invalid {
+            component: self.name.clone(),
+            world,
+            message: format!("{e:#}"),
+        }
+    }
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] so that time limits

@@ -1,8 +1,7 @@
 //! The tagging operation, called through its WIT world.
 
-use super::bindings::tagging::Tagging as World;
-use super::bindings::tagging::TaggingPre;
-use super::bindings::tagging::ocipipe::image::types;
+use super::bindings::tagging::{Tagging as World, TaggingPre};
+use super::bindings::types;
 use super::{Error, Loaded, Runtime};
 use crate::model::Reference;
 use std::sync::Arc;
@@ -16,21 +15,12 @@ pub struct Tagging {
 
 impl Tagging {
     pub(super) fn new(runtime: Arc<Runtime>, loaded: Loaded) -> Result<Self, Error> {
-        let pre = TaggingPre::new(loaded.pre.clone()).map_err(|e| Error::Invalid {
-            component: loaded.name.clone(),
-            world: "tagging",
-            message: format!("{e:#}"),
-        })?;
+        let pre = TaggingPre::new(loaded.pre.clone()).map_err(|e| loaded.invalid("tagging", e))?;
         Ok(Self {
             runtime,
             loaded,
             pre,
         })
-    }
-
-    /// The component's name in messages, e.g. `tagging (built-in)`.
-    pub fn name(&self) -> &str {
-        &self.loaded.name
     }
 
     /// What the compile cache did when this component was loaded; `None`
@@ -84,7 +74,7 @@ impl Tagging {
         call: impl FnOnce(
             &World,
             &mut wasmtime::Store<super::Sandbox>,
-        ) -> wasmtime::Result<Result<types::Reference, types::Error>>,
+        ) -> super::Answer<types::Reference>,
     ) -> Result<Reference, Error> {
         self.invoke(function, call).map(from_wit)
     }
@@ -92,16 +82,10 @@ impl Tagging {
     fn invoke<T>(
         &self,
         function: &'static str,
-        call: impl FnOnce(
-            &World,
-            &mut wasmtime::Store<super::Sandbox>,
-        ) -> wasmtime::Result<Result<T, types::Error>>,
+        call: impl FnOnce(&World, &mut wasmtime::Store<super::Sandbox>) -> super::Answer<T>,
     ) -> Result<T, Error> {
-        let answer = self.runtime.call(&self.loaded, function, |store| {
-            let world = self.pre.instantiate(&mut *store)?;
-            call(&world, store)
-        })?;
-        answer.map_err(|e| refused(&self.loaded.name, function, e))
+        self.runtime
+            .invoke(&self.loaded, function, |s| self.pre.instantiate(s), call)
     }
 }
 
@@ -114,21 +98,5 @@ fn from_wit(r: types::Reference) -> Reference {
         digest: r.digest,
         full: r.full,
         familiar: r.familiar,
-    }
-}
-
-/// Maps the shared WIT `error` to [`Error::Refused`].
-pub(super) fn refused(component: &str, function: &'static str, e: types::Error) -> Error {
-    let (kind, message) = match e {
-        types::Error::InvalidReference(m) => ("invalid-reference", m),
-        types::Error::InvalidInput(m) => ("invalid-input", m),
-        types::Error::Unsupported(m) => ("unsupported", m),
-        types::Error::TooLarge(m) => ("too-large", m),
-    };
-    Error::Refused {
-        component: component.to_string(),
-        function,
-        kind,
-        message,
     }
 }

@@ -1,0 +1,861 @@
+//! The image config (`application/vnd.oci.image.config.v1+json`) with
+//! buildkit's moby-exporter semantics (`exporter/containerimage/writer.go`:
+//! `defaultImageConfig`, `normalizeLayersAndHistory`, `patchImageConfig`)
+//! and the Dockerfile frontend's rules for the fields it sets
+//! (`frontend/dockerfile/dockerfile2llb`: `emptyImage`, `addEnv`,
+//! `dispatchEntrypoint`, `parsePorts`).
+//!
+//! Bytes: like buildkit, which writes the final config from a Go
+//! `map[string]json.RawMessage`, the top-level keys are sorted. `rootfs` and
+//! each `history` entry are written in the OCI Go structs' field order
+//! (`type`, `diff_ids`; `created`, `created_by`, `author`, `comment`,
+//! `empty_layer`), `config` in the Docker/OCI `ImageConfig` struct order
+//! (`User`, `ExposedPorts`, `Env`, `Entrypoint`, `Cmd`, `Volumes`,
+//! `WorkingDir`, `Labels`, `StopSignal`, `ArgsEscaped`, `Healthcheck`,
+//! `OnBuild`, `Shell`) with empty ones left out, followed by any other keys
+//! of the base's `config`, sorted. Every other value of the base is kept,
+//! with its object keys sorted (serde_json's map is a `BTreeMap`).
+
+use crate::descriptor::{annotation_map, validate_digest};
+use crate::json::{Ordered, OrderedValue, to_go_json};
+use crate::time::Time;
+use crate::{ConfigRequest, Document, Error, MEDIA_TYPE_OCI_CONFIG, Platform, invalid};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The default `PATH` of a non-Windows image (buildkit
+/// `system.DefaultPathEnvUnix`).
+pub const DEFAULT_PATH_ENV_UNIX: &str =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/// `created_by` of a history entry added for a layer the history did not
+/// account for (buildkit: the layer's description, or "created by buildkit").
+pub const HISTORY_ADDED_CREATED_BY: &str = "created by ocipipe";
+/// `comment` of such an entry (buildkit: "buildkit.exporter.image.v0").
+pub const HISTORY_ADDED_COMMENT: &str = "added by ocipipe";
+
+/// `config` keys in the Go struct order (`DockerOCIImageConfig`: the OCI
+/// `ImageConfig` fields, then Docker's `Healthcheck`, `OnBuild`, `Shell`).
+const CONFIG_KEYS: [&str; 13] = [
+    "User",
+    "ExposedPorts",
+    "Env",
+    "Entrypoint",
+    "Cmd",
+    "Volumes",
+    "WorkingDir",
+    "Labels",
+    "StopSignal",
+    "ArgsEscaped",
+    "Healthcheck",
+    "OnBuild",
+    "Shell",
+];
+/// `Healthcheck` keys in the Go struct order (`HealthcheckConfig`).
+const HEALTHCHECK_KEYS: [&str; 6] = [
+    "Test",
+    "Interval",
+    "Timeout",
+    "StartPeriod",
+    "StartInterval",
+    "Retries",
+];
+/// Top-level keys written from the request, never taken from the base.
+const PLATFORM_KEYS: [&str; 5] = ["architecture", "os", "os.version", "os.features", "variant"];
+
+/// One history entry (OCI `History`; other keys of a base entry are dropped
+/// as buildkit's typed parse drops them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Entry {
+    created: Option<Time>,
+    created_by: Option<String>,
+    author: Option<String>,
+    comment: Option<String>,
+    empty_layer: bool,
+}
+
+#[derive(Serialize)]
+struct EntryJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    empty_layer: bool,
+}
+
+impl Entry {
+    fn json(&self) -> EntryJson<'_> {
+        EntryJson {
+            created: self.created.map(|t| t.to_string()),
+            created_by: self.created_by.as_deref(),
+            author: self.author.as_deref(),
+            comment: self.comment.as_deref(),
+            empty_layer: self.empty_layer,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RootFsJson<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    diff_ids: &'a [String],
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Top<'a> {
+    Plain(Value),
+    Ordered(Ordered),
+    History(Vec<EntryJson<'a>>),
+    RootFs(RootFsJson<'a>),
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `Some(s)` unless empty (Go's `omitempty`).
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.clone().filter(|s| !s.is_empty())
+}
+
+/// The image config document for `request`; its digest is the image ID.
+///
+/// - base: `request.base` (a JSON object), or the default config buildkit
+///   makes for the platform (`config.Env` = `PATH=`[`DEFAULT_PATH_ENV_UNIX`]
+///   except on Windows, `config.WorkingDir` = `/`).
+/// - `architecture`, `os`, `os.version`, `os.features`, `variant`: from
+///   `request.platform`; a base for another architecture or os is refused.
+/// - `rootfs`: `{"type":"layers","diff_ids":request.diff_ids}`.
+/// - `history`: the base's, then the request's, matched to the layers and
+///   dated as buildkit's `normalizeLayersAndHistory` and `patchImageConfig`
+///   do (see [`normalize_history`]).
+/// - `created`: `request.created`; without it the base's, else the last
+///   history time (buildkit's rule for a config without one), else absent.
+/// - `config`: see [`apply_config`].
+pub fn image_config(request: &ConfigRequest) -> Result<Document, Error> {
+    let platform = &request.platform;
+    check_platform(platform)?;
+    let epoch = request
+        .created
+        .as_deref()
+        .map(|s| Time::parse("created", s))
+        .transpose()?;
+    for (i, d) in request.diff_ids.iter().enumerate() {
+        validate_digest(d).map_err(|e| invalid(format!("diff-ids[{i}]: {e}")))?;
+    }
+
+    let mut top = match &request.base {
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => map,
+            Ok(other) => {
+                return Err(invalid(format!(
+                    "base: the config is {} where a JSON object is needed",
+                    kind(&other)
+                )));
+            }
+            Err(e) => return Err(invalid(format!("base: the config is not valid JSON: {e}"))),
+        },
+        None => default_config(platform),
+    };
+    for (key, want) in [
+        ("architecture", &platform.architecture),
+        ("os", &platform.os),
+    ] {
+        match top.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) if s.is_empty() || s == want => {}
+            Some(Value::String(s)) => {
+                return Err(invalid(format!(
+                    "base: the config's {key} is {s:?} but the platform's is {want:?}"
+                )));
+            }
+            Some(other) => {
+                return Err(invalid(format!(
+                    "base: {key} is {} where a string is needed",
+                    kind(other)
+                )));
+            }
+        }
+    }
+    let base_history = take_history(&mut top)?;
+    let base_created = take_created(&mut top)?;
+    let mut config = match top.remove("config") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m,
+        Some(other) => {
+            return Err(invalid(format!(
+                "base: config is {} where an object is needed",
+                kind(&other)
+            )));
+        }
+    };
+    top.remove("rootfs");
+    for key in PLATFORM_KEYS {
+        top.remove(key);
+    }
+    apply_config(&mut config, request)?;
+
+    let mut history = base_history.clone();
+    for (i, h) in request.history.iter().enumerate() {
+        history.push(Entry {
+            created: h
+                .created
+                .as_deref()
+                .map(|s| Time::parse(&format!("history[{i}].created"), s))
+                .transpose()?,
+            created_by: non_empty(&h.created_by),
+            author: None,
+            comment: non_empty(&h.comment),
+            empty_layer: h.empty_layer,
+        });
+    }
+    normalize_history(&mut history, request.diff_ids.len(), epoch, &base_history);
+
+    let created = match (epoch, base_created) {
+        (Some(e), _) => Some(e.to_string()),
+        (None, Some(base)) => Some(base),
+        (None, None) => history
+            .iter()
+            .rev()
+            .find_map(|h| h.created)
+            .map(|t| t.to_string()),
+    };
+
+    let mut out: BTreeMap<String, Top> = top
+        .into_iter()
+        .map(|(k, v)| (k, Top::Plain(sorted(v))))
+        .collect();
+    let mut put = |k: &str, v: Top<'static>| {
+        out.insert(k.to_owned(), v);
+    };
+    put(
+        "architecture",
+        Top::Plain(platform.architecture.clone().into()),
+    );
+    put("os", Top::Plain(platform.os.clone().into()));
+    if let Some(v) = non_empty(&platform.os_version) {
+        put("os.version", Top::Plain(v.into()));
+    }
+    if !platform.os_features.is_empty() {
+        put(
+            "os.features",
+            Top::Plain(platform.os_features.clone().into()),
+        );
+    }
+    if let Some(v) = non_empty(&platform.cpu_variant) {
+        put("variant", Top::Plain(v.into()));
+    }
+    if let Some(c) = created {
+        put("created", Top::Plain(c.into()));
+    }
+    let config = ordered_config(config);
+    if !config.0.is_empty() {
+        out.insert("config".into(), Top::Ordered(config));
+    }
+    out.insert(
+        "rootfs".into(),
+        Top::RootFs(RootFsJson {
+            kind: "layers",
+            diff_ids: &request.diff_ids,
+        }),
+    );
+    if !history.is_empty() {
+        out.insert(
+            "history".into(),
+            Top::History(history.iter().map(Entry::json).collect()),
+        );
+    }
+    Ok(Document::new(MEDIA_TYPE_OCI_CONFIG, to_go_json(&out)))
+}
+
+fn check_platform(p: &Platform) -> Result<(), Error> {
+    if p.architecture.is_empty() {
+        return Err(invalid("platform: no architecture"));
+    }
+    if p.os.is_empty() {
+        return Err(invalid("platform: no os"));
+    }
+    if p.os_features.iter().any(String::is_empty) {
+        return Err(invalid("platform: an empty os feature"));
+    }
+    Ok(())
+}
+
+/// buildkit's `defaultImageConfig` / `emptyImage` less what is written from
+/// the request anyway (platform, rootfs).
+fn default_config(p: &Platform) -> Map<String, Value> {
+    let mut config = Map::new();
+    if p.os != "windows" {
+        config.insert(
+            "Env".into(),
+            Value::Array(vec![format!("PATH={DEFAULT_PATH_ENV_UNIX}").into()]),
+        );
+    }
+    config.insert("WorkingDir".into(), "/".into());
+    let mut top = Map::new();
+    top.insert("config".into(), Value::Object(config));
+    top
+}
+
+fn opt_string(what: &str, v: Option<&Value>) -> Result<Option<String>, Error> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(invalid(format!(
+            "base: {what} is {} where a string is needed",
+            kind(other)
+        ))),
+    }
+}
+
+fn take_history(top: &mut Map<String, Value>) -> Result<Vec<Entry>, Error> {
+    let items = match top.remove("history") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            return Err(invalid(format!(
+                "base: history is {} where an array is needed",
+                kind(&other)
+            )));
+        }
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let empty = Map::new();
+        let obj = match item {
+            Value::Object(o) => o,
+            // Go decodes null into a zero History.
+            Value::Null => &empty,
+            other => {
+                return Err(invalid(format!(
+                    "base: history[{i}] is {} where an object is needed",
+                    kind(other)
+                )));
+            }
+        };
+        let created = opt_string(&format!("history[{i}].created"), obj.get("created"))?
+            .map(|s| Time::parse(&format!("base: history[{i}].created"), &s))
+            .transpose()?;
+        let empty_layer = match obj.get("empty_layer") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(invalid(format!(
+                    "base: history[{i}].empty_layer is {} where a boolean is needed",
+                    kind(other)
+                )));
+            }
+        };
+        out.push(Entry {
+            created,
+            created_by: opt_string(&format!("history[{i}].created_by"), obj.get("created_by"))?,
+            author: opt_string(&format!("history[{i}].author"), obj.get("author"))?,
+            comment: opt_string(&format!("history[{i}].comment"), obj.get("comment"))?,
+            empty_layer,
+        });
+    }
+    Ok(out)
+}
+
+fn take_created(top: &mut Map<String, Value>) -> Result<Option<String>, Error> {
+    let created = opt_string("created", top.remove("created").as_ref())?;
+    if let Some(s) = &created {
+        Time::parse("base: created", s)?;
+    }
+    Ok(created)
+}
+
+/// Matches history to layers and dates it, as buildkit does:
+///
+/// 1. more non-empty entries than layers: from the first entry past the
+///    last layer on, entries are marked `empty_layer` (the surplus at the
+///    end);
+/// 2. fewer: one entry per missing layer is appended, `created_by`
+///    [`HISTORY_ADDED_CREATED_BY`], `comment` [`HISTORY_ADDED_COMMENT`],
+///    `created` = `epoch`;
+/// 3. a layer's entry without a time gets `epoch` (buildkit: the layer's
+///    own creation time, which a pure function does not have);
+/// 4. entries still without a time get the first time that follows a gap
+///    (buildkit: "the first new layer time"), or the previous entry's;
+/// 5. with an epoch (SOURCE_DATE_EPOCH), every entry after the unchanged
+///    prefix of the base's history that has no time or a later one gets
+///    the epoch; the base's own entries keep their times.
+fn normalize_history(history: &mut Vec<Entry>, layers: usize, epoch: Option<Time>, base: &[Entry]) {
+    let non_empty = history.iter().filter(|h| !h.empty_layer).count();
+    if non_empty > layers {
+        let mut counted = 0;
+        for h in history.iter_mut() {
+            if counted >= layers {
+                h.empty_layer = true;
+            }
+            if !h.empty_layer {
+                counted += 1;
+            }
+        }
+    }
+    for _ in non_empty..layers {
+        history.push(Entry {
+            created: epoch,
+            created_by: Some(HISTORY_ADDED_CREATED_BY.into()),
+            author: None,
+            comment: Some(HISTORY_ADDED_COMMENT.into()),
+            empty_layer: false,
+        });
+    }
+    for h in history.iter_mut() {
+        if !h.empty_layer && h.created.is_none() {
+            h.created = epoch;
+        }
+    }
+
+    let mut fill = None;
+    let mut gap = false;
+    for h in history.iter() {
+        match h.created {
+            Some(t) => {
+                fill = Some(t);
+                if gap {
+                    break;
+                }
+            }
+            None => gap = true,
+        }
+    }
+    gap = false;
+    for h in history.iter_mut() {
+        match h.created {
+            Some(t) if gap => fill = Some(t),
+            Some(_) => {}
+            None => {
+                gap = true;
+                h.created = fill;
+            }
+        }
+    }
+
+    if let Some(epoch) = epoch {
+        let mut diverged = false;
+        for (i, h) in history.iter_mut().enumerate() {
+            if !diverged && base.get(i) == Some(h) {
+                continue;
+            }
+            diverged = true;
+            if h.created.is_none_or(|t| t.after(&epoch)) {
+                h.created = Some(epoch);
+            }
+        }
+    }
+}
+
+fn string_list(what: &str, v: Option<&Value>) -> Result<Vec<String>, Error> {
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(invalid(format!(
+                    "base: config.{what} holds {} where strings are needed",
+                    kind(other)
+                ))),
+            })
+            .collect(),
+        Some(other) => Err(invalid(format!(
+            "base: config.{what} is {} where a list of strings is needed",
+            kind(other)
+        ))),
+    }
+}
+
+fn object(what: &str, v: Option<Value>) -> Result<Map<String, Value>, Error> {
+    match v {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m),
+        Some(other) => Err(invalid(format!(
+            "base: config.{what} is {} where an object is needed",
+            kind(&other)
+        ))),
+    }
+}
+
+fn env_key_eq(os: &str, a: &str, b: &str) -> bool {
+    if os == "windows" {
+        a.to_lowercase() == b.to_lowercase()
+    } else {
+        a == b
+    }
+}
+
+/// Applies the request to the base's `config` object:
+///
+/// - `Env`: each `KEY=value` replaces the first base entry with that key
+///   (case-insensitively for a Windows image), else is appended — buildkit's
+///   `addEnv`; order kept.
+/// - `Entrypoint`: replaced when given; given without a `cmd`, it also
+///   clears the base's `Cmd` (the Dockerfile rule for `ENTRYPOINT` when
+///   the stage sets no `CMD`). `[]` clears it.
+/// - `Cmd`, `WorkingDir`, `User`: replaced when given (empty clears).
+/// - `Labels`: merged, the request's winning.
+/// - `ExposedPorts`: merged, `{"<port>/<proto>":{}}`; see [`parse_port`].
+///
+/// Other keys (`Volumes`, `StopSignal`, `Healthcheck`, …) are kept.
+fn apply_config(config: &mut Map<String, Value>, request: &ConfigRequest) -> Result<(), Error> {
+    // Types of the fields Go decodes into its struct.
+    for key in ["User", "WorkingDir", "StopSignal"] {
+        opt_string(&format!("config.{key}"), config.get(key))?;
+    }
+    for key in ["Entrypoint", "Cmd", "OnBuild", "Shell"] {
+        string_list(key, config.get(key))?;
+    }
+    for key in ["Volumes", "Healthcheck"] {
+        object(key, config.get(key).cloned())?;
+    }
+    if let Some(v) = config
+        .get("ArgsEscaped")
+        .filter(|v| !v.is_null() && !v.is_boolean())
+    {
+        return Err(invalid(format!(
+            "base: config.ArgsEscaped is {} where a boolean is needed",
+            kind(v)
+        )));
+    }
+
+    let mut env = string_list("Env", config.get("Env"))?;
+    for (i, entry) in request.env.iter().enumerate() {
+        let Some((key, _)) = entry.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+            return Err(invalid(format!("env[{i}]: {entry:?} is not KEY=value")));
+        };
+        let existing = env.iter().position(|e| {
+            let k = e.split_once('=').map_or(e.as_str(), |(k, _)| k);
+            env_key_eq(&request.platform.os, k, key)
+        });
+        match existing {
+            Some(pos) => env[pos] = entry.clone(),
+            None => env.push(entry.clone()),
+        }
+    }
+    config.insert("Env".into(), env.into());
+
+    if let Some(entrypoint) = &request.entrypoint {
+        config.insert("Entrypoint".into(), entrypoint.clone().into());
+        if request.cmd.is_none() {
+            config.remove("Cmd");
+        }
+    }
+    if let Some(cmd) = &request.cmd {
+        config.insert("Cmd".into(), cmd.clone().into());
+    }
+    if let Some(dir) = &request.working_dir {
+        config.insert("WorkingDir".into(), dir.clone().into());
+    }
+    if let Some(user) = &request.user {
+        config.insert("User".into(), user.clone().into());
+    }
+
+    let mut labels = object("Labels", config.remove("Labels"))?;
+    if let Some((k, v)) = labels.iter().find(|(_, v)| !v.is_string()) {
+        return Err(invalid(format!(
+            "base: config.Labels[{k:?}] is {} where a string is needed",
+            kind(v)
+        )));
+    }
+    for (k, v) in annotation_map("labels", &request.labels)? {
+        labels.insert(k.to_owned(), v.into());
+    }
+    config.insert("Labels".into(), Value::Object(labels));
+
+    let mut ports = object("ExposedPorts", config.remove("ExposedPorts"))?;
+    for (i, spec) in request.exposed_ports.iter().enumerate() {
+        for port in parse_port(spec).map_err(|e| invalid(format!("exposed-ports[{i}]: {e}")))? {
+            ports.insert(port, Value::Object(Map::new()));
+        }
+    }
+    config.insert("ExposedPorts".into(), Value::Object(ports));
+    Ok(())
+}
+
+/// `port[/proto]` or `start-end[/proto]` → `port/proto` for each port (the
+/// Dockerfile's `EXPOSE` rules, buildkit `parsePort`): ports 0–65535,
+/// protocol `tcp` (the default), `udp` or `sctp` in any case, written in
+/// lower case. Host IPs and host ports (`ip:host:container`), which
+/// buildkit only warns about, are refused: an image config cannot publish.
+fn parse_port(spec: &str) -> Result<Vec<String>, String> {
+    let (range, proto) = spec.split_once('/').unwrap_or((spec, ""));
+    let proto = match proto.to_ascii_lowercase().as_str() {
+        "" | "tcp" => "tcp",
+        "udp" => "udp",
+        "sctp" => "sctp",
+        _ => {
+            return Err(format!(
+                "{spec:?}: invalid protocol {proto:?} (tcp, udp or sctp)"
+            ));
+        }
+    };
+    if range.contains(':') {
+        return Err(format!(
+            "{spec:?}: an exposed port has no host address or host port"
+        ));
+    }
+    let number = |s: &str| -> Result<u32, String> {
+        if s.is_empty() || s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{spec:?}: invalid port {s:?}"));
+        }
+        let n: u32 = s
+            .parse()
+            .map_err(|_| format!("{spec:?}: invalid port {s:?}"))?;
+        if n > 65535 {
+            return Err(format!("{spec:?}: port {s} is out of range (0–65535)"));
+        }
+        Ok(n)
+    };
+    let (start, end) = match range.split_once('-') {
+        Some((a, b)) => (number(a)?, number(b)?),
+        None => {
+            let n = number(range)?;
+            (n, n)
+        }
+    };
+    if end < start {
+        return Err(format!("{spec:?}: invalid port range {range:?}"));
+    }
+    Ok((start..=end).map(|p| format!("{p}/{proto}")).collect())
+}
+
+/// `v` with every object's keys in sorted order, whichever map serde_json
+/// was built with (its `preserve_order` feature keeps insertion order, and
+/// another crate of the workspace could turn it on).
+fn sorted(v: Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let entries: BTreeMap<String, Value> = map.into_iter().collect();
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
+
+/// Go's `omitempty` zero values.
+fn is_empty_value(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Bool(false) => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::Bool(true) => false,
+    }
+}
+
+/// Known keys in `order` (empty ones left out, as `omitempty` does), then
+/// the others sorted.
+fn ordered(mut map: Map<String, Value>, order: &[&str], nested: bool) -> Ordered {
+    let mut out = Vec::with_capacity(map.len());
+    for key in order {
+        let Some(v) = map.remove(*key) else { continue };
+        match v {
+            // A pointer to a struct: only a null is left out.
+            Value::Object(o) if nested && *key == "Healthcheck" => out.push((
+                key.to_string(),
+                OrderedValue::Object(ordered(o, &HEALTHCHECK_KEYS, false)),
+            )),
+            v if is_empty_value(&v) => {}
+            v => out.push((key.to_string(), OrderedValue::Plain(sorted(v)))),
+        }
+    }
+    let rest: BTreeMap<String, Value> = map.into_iter().collect();
+    out.extend(
+        rest.into_iter()
+            .map(|(k, v)| (k, OrderedValue::Plain(sorted(v)))),
+    );
+    Ordered(out)
+}
+
+fn ordered_config(config: Map<String, Value>) -> Ordered {
+    ordered(config, &CONFIG_KEYS, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Time {
+        Time::parse("t", s).unwrap()
+    }
+
+    #[test]
+    fn ports() {
+        let ok = |s: &str| parse_port(s).unwrap();
+        assert_eq!(ok("8080"), ["8080/tcp"]);
+        assert_eq!(ok("53/UDP"), ["53/udp"]);
+        assert_eq!(ok("9/sctp"), ["9/sctp"]);
+        assert_eq!(ok("080/tcp"), ["80/tcp"]);
+        assert_eq!(ok("7000-7002/udp"), ["7000/udp", "7001/udp", "7002/udp"]);
+        assert_eq!(ok("7000-7000"), ["7000/tcp"]);
+        assert_eq!(ok("65535"), ["65535/tcp"]);
+        for bad in [
+            "",
+            "/tcp",
+            "http",
+            "80/http",
+            "80/tcp/udp",
+            "65536",
+            "99999999999",
+            "-1",
+            "+80",
+            "80-",
+            "-80",
+            "81-80",
+            "127.0.0.1:80:80",
+            "8080:80",
+            " 80",
+        ] {
+            let err = parse_port(bad).unwrap_err();
+            assert!(err.starts_with(&format!("{bad:?}: ")), "{err}");
+        }
+    }
+
+    fn entry(created: Option<&str>, by: &str, empty: bool) -> Entry {
+        Entry {
+            created: created.map(t),
+            created_by: Some(by.into()),
+            empty_layer: empty,
+            ..Entry::default()
+        }
+    }
+
+    #[test]
+    fn surplus_history_is_marked_empty_from_the_end() {
+        let mut h = vec![
+            entry(None, "a", false),
+            entry(None, "env", true),
+            entry(None, "b", false),
+            entry(None, "c", false),
+        ];
+        normalize_history(&mut h, 1, None, &[]);
+        let marks: Vec<bool> = h.iter().map(|e| e.empty_layer).collect();
+        assert_eq!(marks, [false, true, true, true]);
+        assert_eq!(h.len(), 4);
+    }
+
+    #[test]
+    fn missing_history_is_added() {
+        let e = t("2024-01-01T00:00:00Z");
+        let mut h = vec![entry(None, "env", true)];
+        normalize_history(&mut h, 2, Some(e), &[]);
+        assert_eq!(h.len(), 3);
+        for added in &h[1..] {
+            assert_eq!(added.created, Some(e));
+            assert_eq!(added.created_by.as_deref(), Some(HISTORY_ADDED_CREATED_BY));
+            assert_eq!(added.comment.as_deref(), Some(HISTORY_ADDED_COMMENT));
+            assert!(!added.empty_layer);
+        }
+        // The ENV entry had no time: it gets the first time after the gap.
+        assert_eq!(h[0].created, Some(e));
+    }
+
+    #[test]
+    fn gaps_are_filled_like_buildkit() {
+        let t1 = t("2020-01-01T00:00:00Z");
+        let t2 = t("2021-01-01T00:00:00Z");
+        // [t1, -, t2, -] → [t1, t2, t2, t2]
+        let mut h = vec![
+            entry(Some("2020-01-01T00:00:00Z"), "a", true),
+            entry(None, "b", true),
+            entry(Some("2021-01-01T00:00:00Z"), "c", true),
+            entry(None, "d", true),
+        ];
+        normalize_history(&mut h, 0, None, &[]);
+        let got: Vec<_> = h.iter().map(|e| e.created).collect();
+        assert_eq!(got, [Some(t1), Some(t2), Some(t2), Some(t2)]);
+        // [-, t1] → [t1, t1]; no time at all stays without one.
+        let mut h = vec![
+            entry(None, "a", true),
+            entry(Some("2020-01-01T00:00:00Z"), "b", true),
+        ];
+        normalize_history(&mut h, 0, None, &[]);
+        assert!(h.iter().all(|e| e.created == Some(t1)));
+        let mut h = vec![entry(None, "a", false)];
+        normalize_history(&mut h, 1, None, &[]);
+        assert_eq!(h[0].created, None);
+    }
+
+    #[test]
+    fn epoch_clamps_new_history_but_keeps_the_base_prefix() {
+        let epoch = t("2022-01-01T00:00:00Z");
+        let base = vec![
+            entry(Some("2023-06-01T00:00:00Z"), "base layer", false),
+            entry(Some("2023-06-02T00:00:00Z"), "base cmd", true),
+        ];
+        let mut h = base.clone();
+        h.push(entry(Some("2024-01-01T00:00:00Z"), "RUN later", false));
+        h.push(entry(Some("2021-01-01T00:00:00Z"), "RUN earlier", false));
+        h.push(entry(None, "ENV", true));
+        normalize_history(&mut h, 3, Some(epoch), &base);
+        let got: Vec<String> = h.iter().map(|e| e.created.unwrap().to_string()).collect();
+        assert_eq!(
+            got,
+            [
+                "2023-06-01T00:00:00Z",
+                "2023-06-02T00:00:00Z",
+                "2022-01-01T00:00:00Z",
+                "2021-01-01T00:00:00Z",
+                // No time: the previous entry's (buildkit's fill), not later
+                // than the epoch, so kept.
+                "2021-01-01T00:00:00Z",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_changed_base_entry_ends_the_kept_prefix() {
+        let epoch = t("2022-01-01T00:00:00Z");
+        // Two base layers, but only one layer now: the second base entry is
+        // marked empty, so it and everything after are clamped.
+        let base = vec![
+            entry(Some("2023-06-01T00:00:00Z"), "one", false),
+            entry(Some("2023-06-02T00:00:00Z"), "two", false),
+            entry(Some("2023-06-03T00:00:00Z"), "three", true),
+        ];
+        let mut h = base.clone();
+        normalize_history(&mut h, 1, Some(epoch), &base);
+        let got: Vec<String> = h.iter().map(|e| e.created.unwrap().to_string()).collect();
+        assert_eq!(
+            got,
+            [
+                "2023-06-01T00:00:00Z",
+                "2022-01-01T00:00:00Z",
+                "2022-01-01T00:00:00Z"
+            ]
+        );
+        assert!(h[1].empty_layer);
+    }
+
+    #[test]
+    fn config_key_order_and_omitempty() {
+        let config: Map<String, Value> = serde_json::from_str(
+            r#"{"Zeta":1,"Cmd":["sh"],"Env":[],"User":"","Healthcheck":{"Retries":3,"Test":["CMD","true"],"Interval":0,"X":1},"Hostname":"","ArgsEscaped":false,"Labels":{}}"#,
+        )
+        .unwrap();
+        let bytes = to_go_json(&ordered_config(config));
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            r#"{"Cmd":["sh"],"Healthcheck":{"Test":["CMD","true"],"Retries":3,"X":1},"Hostname":"","Zeta":1}"#
+        );
+    }
+}

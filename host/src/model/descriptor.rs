@@ -1,0 +1,104 @@
+//! Descriptors, documents, platforms and image-config requests (OCI image
+//! spec terms).
+
+use serde::Serialize;
+
+/// An OCI content descriptor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Descriptor {
+    /// Media type of the content.
+    pub media_type: String,
+    /// Digest, `sha256:<64 hex>`.
+    pub digest: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Artifact type (OCI 1.1).
+    pub artifact_type: Option<String>,
+    /// Annotations, sorted by key.
+    pub annotations: Vec<(String, String)>,
+    /// Platform, for index entries.
+    pub platform: Option<Platform>,
+    /// Alternate locations.
+    pub urls: Vec<String>,
+}
+
+impl Descriptor {
+    /// A plain descriptor: media type, digest, size.
+    pub fn new(media_type: impl Into<String>, digest: impl Into<String>, size: u64) -> Self {
+        Self {
+            media_type: media_type.into(),
+            digest: digest.into(),
+            size,
+            artifact_type: None,
+            annotations: Vec::new(),
+            platform: None,
+            urls: Vec::new(),
+        }
+    }
+}
+
+/// A small document a component produced, with its descriptor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Media type, digest and size of `bytes`.
+    pub descriptor: Descriptor,
+    /// The exact bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// An image platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Platform {
+    /// `GOARCH`, e.g. `amd64`.
+    pub architecture: String,
+    /// `GOOS`, e.g. `linux`.
+    pub os: String,
+    /// OS version.
+    pub os_version: Option<String>,
+    /// OS features.
+    pub os_features: Vec<String>,
+    /// CPU variant, e.g. `v8`.
+    pub variant: Option<String>,
+}
+
+/// One history entry of an image config.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct History {
+    /// RFC 3339 UTC.
+    pub created: Option<String>,
+    /// The step that made the layer.
+    pub created_by: Option<String>,
+    /// A comment.
+    pub comment: Option<String>,
+    /// True when the step made no layer.
+    pub empty_layer: bool,
+}
+
+/// What an image config must say (see `wit/manifest-generation.wit`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigRequest {
+    /// A config to start from (JSON); none gives the platform default.
+    pub base: Option<String>,
+    /// The platform.
+    pub platform: Platform,
+    /// Layer diff IDs, in order.
+    pub diff_ids: Vec<String>,
+    /// History entries given by the caller.
+    pub history: Vec<History>,
+    /// Creation time, RFC 3339 UTC.
+    pub created: Option<String>,
+    /// `KEY=value` environment entries.
+    pub env: Vec<String>,
+    /// Entrypoint, replacing the base's.
+    pub entrypoint: Option<Vec<String>>,
+    /// Command, replacing the base's.
+    pub cmd: Option<Vec<String>>,
+    /// Working directory.
+    pub working_dir: Option<String>,
+    /// User.
+    pub user: Option<String>,
+    /// Labels.
+    pub labels: Vec<(String, String)>,
+    /// Exposed ports, e.g. `8080/tcp`.
+    pub exposed_ports: Vec<String>,
+}

@@ -1,0 +1,90 @@
+//! Layer entries and the plans components return for byte streams.
+
+/// The type of a file-system entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// Regular file.
+    Regular,
+    /// Directory.
+    Directory,
+    /// Symbolic link.
+    Symlink,
+    /// Character device.
+    CharDevice,
+    /// Block device.
+    BlockDevice,
+    /// Named pipe.
+    Fifo,
+}
+
+/// One entry of a directory tree as found on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Path relative to the layer root, `/`-separated.
+    pub path: String,
+    /// Entry type.
+    pub kind: EntryKind,
+    /// Permission bits incl. setuid/setgid/sticky.
+    pub mode: u32,
+    /// Owner user id.
+    pub uid: u32,
+    /// Owner group id.
+    pub gid: u32,
+    /// Size of a regular file.
+    pub size: u64,
+    /// Symlink target.
+    pub link_target: Option<String>,
+    /// Hard-link group (same device and inode).
+    pub link_group: Option<u64>,
+    /// Device major number.
+    pub device_major: u32,
+    /// Device minor number.
+    pub device_minor: u32,
+    /// Extended attributes, sorted by name.
+    pub xattrs: Vec<(String, Vec<u8>)>,
+}
+
+/// How layer headers are normalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayerOptions {
+    /// Modification time of every entry, seconds since the epoch.
+    pub mtime: i64,
+    /// Keep uid/gid from disk.
+    pub keep_owner: bool,
+}
+
+/// One piece of an output stream in a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// Bytes the component produced.
+    Bytes(Vec<u8>),
+    /// The contents of an input file, by the path given in an entry.
+    File {
+        /// The entry's path.
+        path: String,
+        /// Exactly this many bytes.
+        size: u64,
+    },
+    /// A blob the host holds, by digest.
+    Blob {
+        /// The blob's digest.
+        digest: String,
+        /// Exactly this many bytes.
+        size: u64,
+    },
+}
+
+impl Segment {
+    /// How many bytes this segment puts in the stream.
+    pub fn len(&self) -> u64 {
+        match self {
+            Segment::Bytes(b) => b.len() as u64,
+            Segment::File { size, .. } | Segment::Blob { size, .. } => *size,
+        }
+    }
+
+    /// Whether the segment adds no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

@@ -1,0 +1,93 @@
+//! Moving archives in and out of the engine, streamed: `image load` and
+//! `image save`.
+
+use super::Error;
+use crate::docker::{Engine, LoadReport};
+use crate::store::archive_reader::ArchiveIndex;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use std::io::{Read, Write};
+use std::path::Path;
+
+/// Size of the pieces a file is streamed in.
+const PIECE: usize = 1 << 20;
+
+/// Loads the archive `path` (`None`: stdin) into the engine. A file is
+/// scanned and checked first (names, `manifest.json`), so a bad archive is
+/// refused before the engine sees a byte; stdin is checked by the engine.
+pub fn load(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    path: Option<&Path>,
+) -> Result<LoadReport, Error> {
+    let reader: Box<dyn Read + Send> = match path {
+        Some(path) => {
+            let index = ArchiveIndex::scan(path)?;
+            index.images(path)?;
+            Box::new(
+                std::fs::File::open(path)
+                    .map_err(Error::output(format!("cannot read {}", path.display())))?,
+            )
+        }
+        None => Box::new(std::io::stdin()),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(8);
+    let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut reader = reader;
+            loop {
+                let mut piece = vec![0u8; PIECE];
+                match reader.read(&mut piece) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        piece.truncate(n);
+                        if tx.blocking_send(Ok(Bytes::from(piece))).is_err() {
+                            break; // the engine stopped reading; its answer says why
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        break;
+                    }
+                }
+            }
+        });
+        runtime.block_on(engine.load(body)).map_err(Error::from)
+    })
+}
+
+/// Saves `references` from the engine into the archive `path`, atomically.
+pub fn save(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    references: &[String],
+    path: &Path,
+) -> Result<u64, Error> {
+    let what = format!("cannot write {}", path.display());
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(".ocipipe-")
+        .tempfile_in(parent)
+        .map_err(Error::output(&what))?;
+    let mut total = 0u64;
+    runtime.block_on(async {
+        let mut stream = std::pin::pin!(engine.save(references));
+        while let Some(piece) = stream.next().await {
+            let piece = piece?;
+            total += piece.len() as u64;
+            file.write_all(&piece).map_err(Error::output(&what))?;
+        }
+        Ok::<_, Error>(())
+    })?;
+    file.as_file().sync_data().map_err(Error::output(&what))?;
+    file.persist(path).map_err(|e| Error::Output {
+        what: what.clone(),
+        source: e.error,
+    })?;
+    Ok(total)
+}

@@ -1,0 +1,667 @@
+//! `ocipipe image build`: layers from directories or tars, an image config
+//! and manifest, written as an archive, an OCI layout, or straight into the
+//! engine.
+//!
+//! Every layer byte is read once and hashed on a second thread while it is
+//! written. Blob entries are named by digest, which is only known after the
+//! bytes: into a seekable file each layer goes under a placeholder header
+//! that is rewritten once hashed; into a pipe the layers are hashed in a
+//! first pass (the one case that reads them twice); into the engine the
+//! `docker` format names blobs by position, so nothing waits for a digest.
+
+use super::Error;
+use crate::docker::{Engine, LoadReport};
+use crate::model::{
+    ArchiveFormat, ArchiveImage, ArchiveLayer, ConfigRequest, Descriptor, LayerOptions, WrittenBlob,
+};
+use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
+use crate::store::hashing::HashingWriter;
+use crate::store::plan::{Blob, LayerSource, PlannedLayer, write_plan};
+use crate::store::walk::walk;
+use bytes::Bytes;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// Media type of the (uncompressed) layer tars ocipipe writes.
+const LAYER_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar";
+
+/// The components a build uses.
+pub struct Operations<'a> {
+    /// Names.
+    pub tagging: &'a Tagging,
+    /// Layer tars and archives.
+    pub tar_assembly: &'a TarAssembly,
+    /// Image config and manifest.
+    pub manifest_generation: &'a ManifestGeneration,
+}
+
+/// One `--layer`.
+#[derive(Debug, Clone)]
+pub enum LayerInput {
+    /// A directory, made into a layer tar deterministically.
+    Dir(PathBuf),
+    /// An uncompressed layer tar.
+    Tar(PathBuf),
+    /// A gzip-compressed layer tar (stored uncompressed).
+    TarGz(PathBuf),
+}
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct BuildSpec {
+    /// The layers, bottom first.
+    pub layers: Vec<LayerInput>,
+    /// The image config request; `diff_ids` are filled in by the build.
+    pub config: ConfigRequest,
+    /// Target names, comma-separated; none for an untagged image.
+    pub targets: Option<String>,
+    /// How layer headers are normalised.
+    pub layer_options: LayerOptions,
+}
+
+/// Where the image goes.
+pub enum BuildOutput<'a> {
+    /// An archive file, written atomically.
+    File(PathBuf),
+    /// An archive streamed to a writer (stdout).
+    Stream(Box<dyn Write + 'a>),
+    /// An OCI image layout directory, created atomically.
+    OciLayout(PathBuf),
+    /// Straight into the engine; layers of `base` images go in as
+    /// placeholders when the engine can take them.
+    Load {
+        /// The async runtime the engine client runs on.
+        runtime: &'a tokio::runtime::Runtime,
+        /// The engine.
+        engine: &'a Engine,
+        /// Images whose layers the engine already has.
+        base: Vec<String>,
+    },
+}
+
+/// What a build made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Built {
+    /// The image ID: the config's digest.
+    pub image_id: String,
+    /// The OCI manifest's digest.
+    pub manifest_digest: String,
+    /// The layers: digest (= diff ID) and size.
+    pub layers: Vec<LayerSummary>,
+    /// The names given.
+    pub repo_tags: Vec<String>,
+    /// Layer bytes not sent because the engine had them (incremental load).
+    pub bytes_skipped: u64,
+    /// What the engine reported loading.
+    pub loaded: Option<LoadReport>,
+}
+
+/// A layer of a built image.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerSummary {
+    /// Digest of the layer tar.
+    pub digest: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// Builds the image `spec` describes into `output`.
+pub fn build(
+    ops: &Operations<'_>,
+    spec: &BuildSpec,
+    output: BuildOutput<'_>,
+) -> Result<Built, Error> {
+    let repo_tags = match &spec.targets {
+        Some(names) => ops
+            .tagging
+            .parse_targets(names)?
+            .into_iter()
+            .map(|r| r.full)
+            .collect(),
+        None => Vec::new(),
+    };
+    let sources = spec
+        .layers
+        .iter()
+        .map(|input| layer_source(ops.tar_assembly, input, spec.layer_options))
+        .collect::<Result<Vec<_>, _>>()?;
+    match output {
+        BuildOutput::File(path) => to_file(ops, spec, &sources, repo_tags, &path),
+        BuildOutput::Stream(out) => to_stream(ops, spec, &sources, repo_tags, out),
+        BuildOutput::OciLayout(dir) => to_layout(ops, spec, &sources, repo_tags, &dir),
+        BuildOutput::Load {
+            runtime,
+            engine,
+            base,
+        } => to_engine(ops, spec, &sources, repo_tags, runtime, engine, &base),
+    }
+}
+
+fn layer_source(
+    tar_assembly: &TarAssembly,
+    input: &LayerInput,
+    options: LayerOptions,
+) -> Result<LayerSource, Error> {
+    Ok(match input {
+        LayerInput::Dir(dir) => {
+            let entries = walk(dir)?;
+            let plan = tar_assembly.plan_layer(&entries, options)?;
+            LayerSource::Planned(PlannedLayer::new(dir, &entries, plan)?)
+        }
+        LayerInput::Tar(path) => LayerSource::Tar(path.clone()),
+        LayerInput::TarGz(path) => LayerSource::Gzip(path.clone()),
+    })
+}
+
+/// Config and manifest for layers of known digests.
+fn image(
+    ops: &Operations<'_>,
+    spec: &BuildSpec,
+    layers: &[LayerSummary],
+    omitted: &[bool],
+    repo_tags: Vec<String>,
+) -> Result<ArchiveImage, Error> {
+    let mut request = spec.config.clone();
+    request.diff_ids = layers.iter().map(|l| l.digest.clone()).collect();
+    let config = ops.manifest_generation.image_config(&request)?;
+    let descriptors: Vec<Descriptor> = layers
+        .iter()
+        .map(|l| Descriptor::new(LAYER_MEDIA_TYPE, l.digest.clone(), l.size))
+        .collect();
+    let manifest = ops
+        .manifest_generation
+        .image_manifest(&config.descriptor, &descriptors, &[])?;
+    Ok(ArchiveImage {
+        config,
+        manifest,
+        layers: descriptors
+            .into_iter()
+            .zip(omitted.iter().copied().chain(std::iter::repeat(false)))
+            .map(|(descriptor, omitted)| ArchiveLayer {
+                descriptor,
+                omitted,
+            })
+            .collect(),
+        repo_tags,
+    })
+}
+
+/// The blobs an archive plan may name: documents in memory, layers by source.
+fn blobs(image: &ArchiveImage, sources: &[LayerSource]) -> HashMap<String, (Blob, u64)> {
+    let mut blobs = HashMap::new();
+    for doc in [&image.config, &image.manifest] {
+        blobs.insert(
+            doc.descriptor.digest.clone(),
+            (Blob::Bytes(doc.bytes.clone()), doc.descriptor.size),
+        );
+    }
+    for (layer, source) in image.layers.iter().zip(sources) {
+        blobs.insert(
+            layer.descriptor.digest.clone(),
+            (Blob::Layer(source.clone()), layer.descriptor.size),
+        );
+    }
+    blobs
+}
+
+fn built(
+    image: &ArchiveImage,
+    layers: Vec<LayerSummary>,
+    bytes_skipped: u64,
+    loaded: Option<LoadReport>,
+) -> Built {
+    Built {
+        image_id: image.config.descriptor.digest.clone(),
+        manifest_digest: image.manifest.descriptor.digest.clone(),
+        layers,
+        repo_tags: image.repo_tags.clone(),
+        bytes_skipped,
+        loaded,
+    }
+}
+
+/// An archive file, written beside `path` and renamed into place.
+fn to_file(
+    ops: &Operations<'_>,
+    spec: &BuildSpec,
+    sources: &[LayerSource],
+    repo_tags: Vec<String>,
+    path: &Path,
+) -> Result<Built, Error> {
+    let what = format!("cannot write {}", path.display());
+    let mut file = atomic_file(path)?;
+    let built = write_archive(
+        ops,
+        spec,
+        sources,
+        repo_tags,
+        Sink::Seekable(file.as_file_mut()),
+    )?;
+    file.as_file().sync_data().map_err(Error::output(&what))?;
+    file.persist(path).map_err(|e| Error::Output {
+        what: what.clone(),
+        source: e.error,
+    })?;
+    Ok(built)
+}
+
+/// An archive streamed into a pipe.
+fn to_stream(
+    ops: &Operations<'_>,
+    spec: &BuildSpec,
+    sources: &[LayerSource],
+    repo_tags: Vec<String>,
+    mut out: Box<dyn Write + '_>,
+) -> Result<Built, Error> {
+    let built = write_archive(ops, spec, sources, repo_tags, Sink::Pipe(&mut out))?;
+    out.flush()
+        .map_err(Error::output("cannot write the archive"))?;
+    Ok(built)
+}
+
+/// Where a `docker-and-oci` archive goes.
+enum Sink<'a> {
+    /// A file: layer heads can be rewritten once the digest is known.
+    Seekable(&'a mut std::fs::File),
+    /// A pipe: layers are hashed in a first pass instead.
+    Pipe(&'a mut dyn Write),
+}
+
+/// Writes the layers first (each blob once), then everything else: the
+/// same bytes into a file or a pipe.
+fn write_archive(
+    ops: &Operations<'_>,
+    spec: &BuildSpec,
+    sources: &[LayerSource],
+    repo_tags: Vec<String>,
+    mut sink: Sink<'_>,
+) -> Result<Built, Error> {
+    let what = "cannot write the archive";
+    let format = ArchiveFormat::DockerAndOci;
+    let measured = match sink {
+        Sink::Seekable(_) => None,
+        Sink::Pipe(_) => Some(measure_all(sources)?),
+    };
+    let mut layers = Vec::new();
+    let mut written: Vec<WrittenBlob> = Vec::new();
+    for (ordinal, source) in sources.iter().enumerate() {
+        let ordinal = u32::try_from(ordinal).unwrap_or(u32::MAX);
+        // Digest and size when known before writing: measured for a pipe;
+        // for a gzip layer, whose size is only known by decompressing it.
+        let (known, size) = match (&measured, source.known_size()?) {
+            (Some(m), _) => (
+                Some(m[ordinal as usize].digest.clone()),
+                m[ordinal as usize].size,
+            ),
+            (None, Some(size)) => (None, size),
+            (None, None) => {
+                let (digest, size) = source.measure()?;
+                (Some(digest), size)
+            }
+        };
+        if let Some(digest) = &known
+            && written.iter().any(|w| &w.digest == digest)
+        {
+            layers.push(LayerSummary {
+                digest: digest.clone(),
+                size,
+            });
+            continue; // the same layer twice: stored once
+        }
+        let head = ops
+            .tar_assembly
+            .blob_entry(format, known.as_deref(), ordinal, size)?;
+        let (digest, path) = match &mut sink {
+            Sink::Pipe(out) => {
+                out.write_all(&head.header).map_err(Error::output(what))?;
+                let mut hashing = HashingWriter::new(&mut **out);
+                source.stream(&mut hashing, Some(size))?;
+                let (digest, _, out) = hashing.finish().map_err(Error::output(what))?;
+                out.write_all(&vec![0; head.padding as usize])
+                    .map_err(Error::output(what))?;
+                (digest, head.path)
+            }
+            Sink::Seekable(file) => {
+                let start = file.stream_position().map_err(Error::output(what))?;
+                file.write_all(&head.header).map_err(Error::output(what))?;
+                let mut hashing = HashingWriter::new(&mut **file);
+                source.stream(&mut hashing, Some(size))?;
+                let (digest, _, _) = hashing.finish().map_err(Error::output(what))?;
+                if written.iter().any(|w| w.digest == digest) {
+                    // The same layer twice, found by hashing: drop the copy.
+                    file.set_len(start).map_err(Error::output(what))?;
+                    file.seek(SeekFrom::Start(start))
+                        .map_err(Error::output(what))?;
+                    layers.push(LayerSummary { digest, size });
+                    continue;
+                }
+                file.write_all(&vec![0; head.padding as usize])
+                    .map_err(Error::output(what))?;
+                let path = if known.is_some() {
+                    head.path
+                } else {
+                    let real = ops
+                        .tar_assembly
+                        .blob_entry(format, Some(&digest), ordinal, size)?;
+                    if real.header.len() != head.header.len() || real.padding != head.padding {
+                        return Err(Error::Contract {
+                            component: "tar-assembly",
+                            message: "blob-entry gave heads of different lengths for a placeholder and a digest".into(),
+                        });
+                    }
+                    let end = file.stream_position().map_err(Error::output(what))?;
+                    file.seek(SeekFrom::Start(start))
+                        .map_err(Error::output(what))?;
+                    file.write_all(&real.header).map_err(Error::output(what))?;
+                    file.seek(SeekFrom::Start(end))
+                        .map_err(Error::output(what))?;
+                    real.path
+                };
+                (digest, path)
+            }
+        };
+        written.push(WrittenBlob {
+            digest: digest.clone(),
+            path,
+        });
+        layers.push(LayerSummary { digest, size });
+    }
+    let image = image(ops, spec, &layers, &[], repo_tags)?;
+    let plan = ops
+        .tar_assembly
+        .plan_archive(format, std::slice::from_ref(&image), &written)?;
+    let blobs = blobs(&image, sources);
+    match sink {
+        Sink::Seekable(file) => write_plan(&plan, &blobs, file)?,
+        Sink::Pipe(mut out) => write_plan(&plan, &blobs, &mut out)?,
+    }
+    Ok(built(&image, layers, 0, None))
+}
+
+fn measure_all(sources: &[LayerSource]) -> Result<Vec<LayerSummary>, Error> {
+    sources
+        .iter()
+        .map(|s| {
+            s.measure()
+                .map(|(digest, size)| LayerSummary { digest, size })
+        })
+        .collect::<Result<_, _>>()
+        .map_err(Error::from)
+}
+
+/// An OCI layout directory, built beside `dir` and renamed into place.
+fn to_layout(
+    ops: &Operations<'_>,
+    spec: &BuildSpec,
+    sources: &[LayerSource],
+    repo_tags: Vec<String>,
+    dir: &Path,
+) -> Result<Built, Error> {
+    let what = format!("cannot write {}", dir.display());
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map_err(Error::output(&what))?
+            .next()
+            .is_some()
+    {
+        return Err(Error::Output {
+            what,
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "the directory exists and is not empty",
+            ),
+        });
+    }
+    let parent = parent_dir(dir);
+    let staging = tempfile::Builder::new()
+        .prefix(".ocipipe-layout-")
+        .tempdir_in(parent)
+        .map_err(Error::output(&what))?;
+    let blob_dir = staging.path().join("blobs/sha256");
+    std::fs::create_dir_all(&blob_dir).map_err(Error::output(&what))?;
+    let mut layers = Vec::new();
+    for source in sources {
+        let tmp = tempfile::NamedTempFile::new_in(&blob_dir).map_err(Error::output(&what))?;
+        let mut hashing = HashingWriter::new(tmp);
+        source.stream(&mut hashing, source.known_size()?)?;
+        let (digest, size, tmp) = hashing.finish().map_err(Error::output(&what))?;
+        let hex = digest.trim_start_matches("sha256:");
+        tmp.persist(blob_dir.join(hex)).map_err(|e| Error::Output {
+            what: what.clone(),
+            source: e.error,
+        })?;
+        layers.push(LayerSummary { digest, size });
+    }
+    let image = image(ops, spec, &layers, &[], repo_tags)?;
+    let files = ops.tar_assembly.plan_layout(std::slice::from_ref(&image))?;
+    let blobs = blobs(&image, sources);
+    for file in files {
+        let target = staging.path().join(safe_relative(&file.path)?);
+        if layers
+            .iter()
+            .any(|l| target == blob_dir.join(l.digest.trim_start_matches("sha256:")))
+        {
+            continue; // written above
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(Error::output(&what))?;
+        }
+        let mut out = std::fs::File::create(&target).map_err(Error::output(&what))?;
+        write_plan(&file.contents, &blobs, &mut out)?;
+    }
+    if dir.exists() {
+        std::fs::remove_dir(dir).map_err(Error::output(&what))?;
+    }
+    let staged = staging.keep();
+    std::fs::rename(&staged, dir).map_err(|source| {
+        let _ = std::fs::remove_dir_all(&staged);
+        Error::Output {
+            what: what.clone(),
+            source,
+        }
+    })?;
+    Ok(built(&image, layers, 0, None))
+}
+
+/// A layout path from a plan, refused unless it stays inside the layout.
+fn safe_relative(path: &str) -> Result<&Path, Error> {
+    let p = Path::new(path);
+    let ok = !path.is_empty()
+        && p.components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if ok {
+        Ok(p)
+    } else {
+        Err(Error::Contract {
+            component: "tar-assembly",
+            message: format!("plan-layout named the path {path:?}, outside the layout"),
+        })
+    }
+}
+
+/// Straight into the engine, in the `docker` format, streamed.
+fn to_engine(
+    ops: &Operations<'_>,
+    spec: &BuildSpec,
+    sources: &[LayerSource],
+    repo_tags: Vec<String>,
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    base: &[String],
+) -> Result<Built, Error> {
+    let mut known: Vec<String> = Vec::new();
+    if !base.is_empty() {
+        if runtime.block_on(engine.uses_containerd_store())? {
+            tracing::info!("the engine uses the containerd image store: sending every layer");
+        } else {
+            for image in base {
+                known.extend(runtime.block_on(engine.inspect(image))?.layers);
+            }
+        }
+    }
+    // With layers to skip, their digests are needed before streaming.
+    let measured = if known.is_empty() {
+        None
+    } else {
+        Some(measure_all(sources)?)
+    };
+    let omitted: Vec<bool> = match &measured {
+        Some(layers) => layers.iter().map(|l| known.contains(&l.digest)).collect(),
+        None => vec![false; sources.len()],
+    };
+    let load = |omitted: &[bool]| {
+        load_once(
+            ops,
+            spec,
+            sources,
+            &repo_tags,
+            runtime,
+            engine,
+            omitted,
+            measured.as_deref(),
+        )
+    };
+    match load(&omitted) {
+        Err(Error::Docker(crate::docker::Error::LoadRefused { message }))
+            if omitted.contains(&true) =>
+        {
+            tracing::warn!(%message, "the engine refused the placeholder layers; loading every layer");
+            load(&vec![false; sources.len()])
+        }
+        other => other,
+    }
+}
+
+/// Streams the archive into one load request: a scoped thread writes the
+/// tar into a bounded channel while this thread drives the request.
+#[allow(clippy::too_many_arguments)]
+fn load_once(
+    ops: &Operations<'_>,
+    spec: &BuildSpec,
+    sources: &[LayerSource],
+    repo_tags: &[String],
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    omitted: &[bool],
+    measured: Option<&[LayerSummary]>,
+) -> Result<Built, Error> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(8);
+    let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let (produced, loaded) = std::thread::scope(|scope| {
+        let producer = scope.spawn(|| {
+            let mut out = ChannelWriter { tx };
+            let result =
+                write_for_engine(ops, spec, sources, repo_tags, omitted, measured, &mut out);
+            if let Err(e) = &result {
+                // Fail the request too, rather than load half a tar.
+                let _ = out
+                    .tx
+                    .blocking_send(Err(std::io::Error::other(e.to_string())));
+            }
+            result
+        });
+        let loaded = runtime.block_on(engine.load(body));
+        (producer.join(), loaded)
+    });
+    let produced = produced.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    // When both fail, the engine's word says more than a closed pipe.
+    let loaded = loaded?;
+    let (image, layers) = produced?;
+    let skipped = image
+        .layers
+        .iter()
+        .filter(|l| l.omitted)
+        .map(|l| l.descriptor.size)
+        .sum();
+    Ok(built(&image, layers, skipped, Some(loaded)))
+}
+
+fn write_for_engine(
+    ops: &Operations<'_>,
+    spec: &BuildSpec,
+    sources: &[LayerSource],
+    repo_tags: &[String],
+    omitted: &[bool],
+    measured: Option<&[LayerSummary]>,
+    out: &mut ChannelWriter,
+) -> Result<(ArchiveImage, Vec<LayerSummary>), Error> {
+    let format = ArchiveFormat::Docker;
+    let mut layers = Vec::new();
+    let mut written: Vec<WrittenBlob> = Vec::new();
+    for (ordinal, source) in sources.iter().enumerate() {
+        if omitted.get(ordinal) == Some(&true) {
+            layers.push(measured.expect("omission needs measuring")[ordinal].clone());
+            continue;
+        }
+        let size = match (measured, source.known_size()?) {
+            (Some(m), _) => m[ordinal].size,
+            (None, Some(size)) => size,
+            (None, None) => source.measure()?.1,
+        };
+        let ordinal_u32 = u32::try_from(ordinal).unwrap_or(u32::MAX);
+        let head = ops
+            .tar_assembly
+            .blob_entry(format, None, ordinal_u32, size)?;
+        out.write_all(&head.header)
+            .map_err(Error::output("cannot stream to the engine"))?;
+        let mut hashing = HashingWriter::new(&mut *out);
+        source.stream(&mut hashing, Some(size))?;
+        let (digest, _, out_again) = hashing
+            .finish()
+            .map_err(Error::output("cannot stream to the engine"))?;
+        out_again
+            .write_all(&vec![0; head.padding as usize])
+            .map_err(Error::output("cannot stream to the engine"))?;
+        written.push(WrittenBlob {
+            digest: digest.clone(),
+            path: head.path,
+        });
+        layers.push(LayerSummary { digest, size });
+    }
+    let image = image(ops, spec, &layers, omitted, repo_tags.to_vec())?;
+    let plan = ops
+        .tar_assembly
+        .plan_archive(format, std::slice::from_ref(&image), &written)?;
+    write_plan(&plan, &blobs(&image, sources), out)?;
+    Ok((image, layers))
+}
+
+/// A `Write` that sends its bytes to the engine request's body.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.tx
+            .blocking_send(Ok(Bytes::copy_from_slice(data)))
+            .map_err(|_| {
+                std::io::Error::new(
+                    std::io::ErrorKind::BrokenPipe,
+                    "the engine closed the request",
+                )
+            })?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A temporary file beside `path`, to be persisted once complete.
+fn atomic_file(path: &Path) -> Result<tempfile::NamedTempFile, Error> {
+    tempfile::Builder::new()
+        .prefix(".ocipipe-")
+        .tempfile_in(parent_dir(path))
+        .map_err(Error::output(format!("cannot write {}", path.display())))
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}

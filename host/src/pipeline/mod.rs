@@ -1,0 +1,68 @@
+//! Operations end to end: gather inputs, let a component decide, perform
+//! the I/O it planned. The only module that uses both `runtime` and a
+//! backend (`docker`, `store`).
+
+mod archive;
+mod build;
+mod tag;
+mod time;
+
+pub use archive::{load, save};
+pub use build::{BuildOutput, BuildSpec, Built, LayerInput, Operations, build};
+pub use tag::{tag, tag_unique};
+pub use time::rfc3339;
+
+use crate::{docker, runtime, store};
+
+/// Failures of a pipeline step.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A component failed or refused its input.
+    #[error(transparent)]
+    Component(#[from] runtime::Error),
+    /// The engine failed.
+    #[error(transparent)]
+    Docker(#[from] docker::Error),
+    /// Walking a layer directory failed.
+    #[error(transparent)]
+    Walk(#[from] store::walk::Error),
+    /// Writing a plan failed.
+    #[error(transparent)]
+    Plan(#[from] store::plan::Error),
+    /// An archive is malformed or unsafe.
+    #[error(transparent)]
+    Archive(#[from] store::archive_reader::Error),
+    /// Unpacking failed.
+    #[error(transparent)]
+    Unpack(#[from] store::unpack::Error),
+    /// A (third-party) tagging component answered a target without a tag.
+    #[error("the tagging component gave the target {0} no tag; the engine needs one")]
+    Untagged(String),
+    /// A component broke the contract of its world.
+    #[error("component {component} broke its contract: {message}")]
+    Contract {
+        /// The component.
+        component: &'static str,
+        /// What it did.
+        message: String,
+    },
+    /// The host could not draw random bytes.
+    #[error("cannot draw random bytes for a unique tag: {0}")]
+    Entropy(String),
+    /// Writing an output failed.
+    #[error("{what}: {source}")]
+    Output {
+        /// What was being written.
+        what: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    fn output(what: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> Error {
+        let what = what.to_string();
+        move |source| Error::Output { what, source }
+    }
+}

@@ -1,0 +1,83 @@
+//! The manifest-generation operation, called through its WIT world.
+
+use super::bindings::manifest_generation::exports::ocipipe::image::configs;
+use super::bindings::manifest_generation::{ManifestGeneration as World, ManifestGenerationPre};
+use super::convert::{descriptor_to_wit, document_from_wit, platform_to_wit};
+use super::{Answer, Error, Loaded, Runtime};
+use crate::model::{ConfigRequest, Descriptor, Document};
+use std::sync::Arc;
+
+/// A loaded manifest-generation component.
+pub struct ManifestGeneration {
+    runtime: Arc<Runtime>,
+    loaded: Loaded,
+    pre: ManifestGenerationPre<super::Sandbox>,
+}
+
+impl ManifestGeneration {
+    pub(super) fn new(runtime: Arc<Runtime>, loaded: Loaded) -> Result<Self, Error> {
+        let pre = ManifestGenerationPre::new(loaded.pre.clone())
+            .map_err(|e| loaded.invalid("manifest-generation", e))?;
+        Ok(Self {
+            runtime,
+            loaded,
+            pre,
+        })
+    }
+
+    /// The image config; its digest is the image ID.
+    pub fn image_config(&self, request: &ConfigRequest) -> Result<Document, Error> {
+        let request = configs::ConfigRequest {
+            base: request.base.clone(),
+            platform: platform_to_wit(&request.platform),
+            diff_ids: request.diff_ids.clone(),
+            history: request
+                .history
+                .iter()
+                .map(|h| configs::History {
+                    created: h.created.clone(),
+                    created_by: h.created_by.clone(),
+                    comment: h.comment.clone(),
+                    empty_layer: h.empty_layer,
+                })
+                .collect(),
+            created: request.created.clone(),
+            env: request.env.clone(),
+            entrypoint: request.entrypoint.clone(),
+            cmd: request.cmd.clone(),
+            working_dir: request.working_dir.clone(),
+            user: request.user.clone(),
+            labels: request.labels.clone(),
+            exposed_ports: request.exposed_ports.clone(),
+        };
+        self.invoke("image-config", |w, s| {
+            w.ocipipe_image_configs().call_image_config(s, &request)
+        })
+        .map(document_from_wit)
+    }
+
+    /// An OCI image manifest for a config and its layers.
+    pub fn image_manifest(
+        &self,
+        config: &Descriptor,
+        layers: &[Descriptor],
+        annotations: &[(String, String)],
+    ) -> Result<Document, Error> {
+        let config = descriptor_to_wit(config);
+        let layers: Vec<_> = layers.iter().map(descriptor_to_wit).collect();
+        self.invoke("image-manifest", |w, s| {
+            w.ocipipe_image_manifests()
+                .call_image_manifest(s, &config, &layers, annotations, None)
+        })
+        .map(document_from_wit)
+    }
+
+    fn invoke<T>(
+        &self,
+        function: &'static str,
+        call: impl FnOnce(&World, &mut wasmtime::Store<super::Sandbox>) -> Answer<T>,
+    ) -> Result<T, Error> {
+        self.runtime
+            .invoke(&self.loaded, function, |s| self.pre.instantiate(s), call)
+    }
+}

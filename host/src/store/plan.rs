@@ -1,0 +1,237 @@
+//! Executing the plans components return: streaming segments into an
+//! output, resolving `file` segments against the entries the host walked
+//! and `blob` segments against the blobs it holds. A plan that names a file
+//! it was not given, or a size that differs, is refused: a third-party
+//! component cannot make the host read anything else.
+
+use super::hashing::HashingWriter;
+use crate::model::{Entry, EntryKind, Segment};
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Failures executing a plan.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The plan names a file the component was not given, or another size.
+    #[error("the plan names {path:?} ({size} bytes), which is not a file the component was given")]
+    UnknownFile {
+        /// The path in the plan.
+        path: String,
+        /// The size in the plan.
+        size: u64,
+    },
+    /// The plan names a blob the host does not hold, or another size.
+    #[error("the plan names blob {digest} ({size} bytes), which the host does not hold")]
+    UnknownBlob {
+        /// The digest in the plan.
+        digest: String,
+        /// The size in the plan.
+        size: u64,
+    },
+    /// Reading a source or writing the output failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being read or written.
+        what: String,
+        /// The I/O error.
+        source: io::Error,
+    },
+}
+
+fn io_error(what: impl Into<String>) -> impl FnOnce(io::Error) -> Error {
+    let what = what.into();
+    move |source| Error::Io { what, source }
+}
+
+/// Where a layer's bytes come from.
+#[derive(Debug, Clone)]
+pub enum LayerSource {
+    /// A layer planned from a directory.
+    Planned(PlannedLayer),
+    /// An existing uncompressed layer tar.
+    Tar(PathBuf),
+    /// An existing gzip-compressed layer tar; streamed decompressed.
+    Gzip(PathBuf),
+}
+
+/// A layer tar planned by the tar-assembly component from a directory.
+#[derive(Debug, Clone)]
+pub struct PlannedLayer {
+    root: PathBuf,
+    plan: Vec<Segment>,
+    files: HashMap<String, u64>,
+    size: u64,
+}
+
+impl PlannedLayer {
+    /// The plan for the directory `root`, whose walked `entries` the
+    /// component was given.
+    pub fn new(root: &Path, entries: &[Entry], plan: Vec<Segment>) -> Result<Self, Error> {
+        let files: HashMap<String, u64> = entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::Regular)
+            .map(|e| (e.path.clone(), e.size))
+            .collect();
+        for segment in &plan {
+            match segment {
+                Segment::Bytes(_) => {}
+                Segment::File { path, size } if files.get(path) == Some(size) => {}
+                Segment::File { path, size } => {
+                    return Err(Error::UnknownFile {
+                        path: path.clone(),
+                        size: *size,
+                    });
+                }
+                Segment::Blob { digest, size } => {
+                    return Err(Error::UnknownBlob {
+                        digest: digest.clone(),
+                        size: *size,
+                    });
+                }
+            }
+        }
+        let size = plan.iter().map(Segment::len).sum();
+        Ok(Self {
+            root: root.to_path_buf(),
+            plan,
+            files,
+            size,
+        })
+    }
+
+    /// The layer tar's size in bytes, known before it is written.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+impl LayerSource {
+    /// The layer tar's size when known without reading it (not for gzip).
+    pub fn known_size(&self) -> Result<Option<u64>, Error> {
+        Ok(match self {
+            LayerSource::Planned(p) => Some(p.size),
+            LayerSource::Tar(path) => Some(
+                std::fs::metadata(path)
+                    .map_err(io_error(format!("cannot read {}", path.display())))?
+                    .len(),
+            ),
+            LayerSource::Gzip(_) => None,
+        })
+    }
+
+    /// Streams the layer tar into `out`, exactly `expected` bytes when given.
+    pub fn stream<W: Write>(
+        &self,
+        out: &mut HashingWriter<W>,
+        expected: Option<u64>,
+    ) -> Result<(), Error> {
+        match self {
+            LayerSource::Planned(layer) => {
+                for segment in &layer.plan {
+                    match segment {
+                        Segment::Bytes(b) => out
+                            .write_all(b)
+                            .map_err(io_error("cannot write the layer"))?,
+                        Segment::File { path, size } => {
+                            debug_assert_eq!(layer.files.get(path), Some(size));
+                            let full = layer.root.join(path);
+                            let what = || format!("{}", full.display());
+                            let mut file = std::fs::File::open(&full).map_err(io_error(what()))?;
+                            out.copy_exact(&mut file, *size, true)
+                                .map_err(io_error(what()))?;
+                        }
+                        Segment::Blob { .. } => unreachable!("refused in PlannedLayer::new"),
+                    }
+                }
+                Ok(())
+            }
+            LayerSource::Tar(path) | LayerSource::Gzip(path) => {
+                let what = || format!("{}", path.display());
+                let file = std::fs::File::open(path).map_err(io_error(what()))?;
+                let mut reader: Box<dyn Read> = match self {
+                    LayerSource::Gzip(_) => {
+                        Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(file)))
+                    }
+                    _ => Box::new(file),
+                };
+                match expected {
+                    Some(size) => out.copy_exact(&mut reader, size, true),
+                    None => out.copy_all(&mut reader),
+                }
+                .map_err(io_error(what()))
+            }
+        }
+    }
+
+    /// The layer's digest (diff ID) and size, by streaming it through the
+    /// hasher only.
+    pub fn measure(&self) -> Result<(String, u64), Error> {
+        let mut hasher = HashingWriter::new(io::sink());
+        self.stream(&mut hasher, self.known_size()?)?;
+        let (digest, size, _) = hasher.finish().map_err(io_error("cannot hash the layer"))?;
+        Ok((digest, size))
+    }
+}
+
+/// A blob the host can stream by digest.
+#[derive(Debug, Clone)]
+pub enum Blob {
+    /// A small document held in memory.
+    Bytes(Vec<u8>),
+    /// A layer.
+    Layer(LayerSource),
+}
+
+/// Streams an archive or layout `plan` into `out`, resolving `blob`
+/// segments in `blobs` (by digest, with the size checked).
+pub fn write_plan(
+    plan: &[Segment],
+    blobs: &HashMap<String, (Blob, u64)>,
+    out: &mut impl Write,
+) -> Result<(), Error> {
+    for segment in plan {
+        match segment {
+            Segment::Bytes(b) => out
+                .write_all(b)
+                .map_err(io_error("cannot write the output"))?,
+            Segment::Blob { digest, size } => match blobs.get(digest) {
+                Some((Blob::Bytes(bytes), n)) if n == size => out
+                    .write_all(bytes)
+                    .map_err(io_error("cannot write the output"))?,
+                Some((Blob::Layer(layer), n)) if n == size => {
+                    let mut hashing = HashingWriter::new(&mut *out);
+                    layer.stream(&mut hashing, Some(*size))?;
+                    let (actual, _, _) = hashing
+                        .finish()
+                        .map_err(io_error("cannot write the output"))?;
+                    if &actual != digest {
+                        return Err(Error::Io {
+                            what: format!("layer {digest}"),
+                            source: io::Error::new(
+                                io::ErrorKind::InvalidData,
+                                format!(
+                                    "its bytes now hash to {actual}: a source changed while being written"
+                                ),
+                            ),
+                        });
+                    }
+                }
+                _ => {
+                    return Err(Error::UnknownBlob {
+                        digest: digest.clone(),
+                        size: *size,
+                    });
+                }
+            },
+            Segment::File { path, size } => {
+                return Err(Error::UnknownFile {
+                    path: path.clone(),
+                    size: *size,
+                });
+            }
+        }
+    }
+    Ok(())
+}

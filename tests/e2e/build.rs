@@ -1,0 +1,543 @@
+//! `ocipipe image build|load|save|ls|unpack` against the real engine, with
+//! skopeo and umoci as independent checks of what we write.
+
+use crate::harness::{Ocipipe, docker, engine_tags, ocipipe, unique_repo};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A root filesystem holding Debian's static busybox and a few files.
+fn busybox_root(dir: &Path) -> PathBuf {
+    let root = dir.join("root");
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::create_dir_all(root.join("etc/app")).unwrap();
+    std::fs::copy("/bin/busybox", root.join("bin/busybox")).unwrap();
+    std::fs::write(root.join("etc/app/greeting"), "hello from ocipipe\n").unwrap();
+    std::os::unix::fs::symlink("busybox", root.join("bin/sh")).unwrap();
+    root
+}
+
+fn a_layer(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let layer = dir.join(name);
+    std::fs::create_dir_all(layer.join("data")).unwrap();
+    std::fs::write(layer.join("data").join(name), content).unwrap();
+    layer
+}
+
+fn build(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["image", "build", "--json"];
+    all.extend_from_slice(args);
+    let run = Ocipipe::new()
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .run(&all);
+    assert_eq!(run.code, 0, "build {args:?}: {}", run.stderr);
+    run.json_lines().remove(0)
+}
+
+fn docker_ok(args: &[&str]) -> String {
+    let out = docker(args);
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn tool(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_built_image_loads_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = busybox_root(dir.path());
+    let repo = unique_repo("runs");
+    let archive = dir.path().join("image.tar");
+    let names = format!("{repo}:v1,{repo}:stable");
+    let built = build(&[
+        "--layer",
+        root.to_str().unwrap(),
+        "--cmd",
+        r#"["/bin/busybox","cat","/etc/app/greeting"]"#,
+        "--env",
+        "GREETING=hi",
+        "--label",
+        "org.example.team=images",
+        "--workdir",
+        "/etc/app",
+        "-t",
+        &names,
+        "-o",
+        archive.to_str().unwrap(),
+    ]);
+    let id = built["image_id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("sha256:") && id.len() == 71, "{id}");
+    assert_eq!(
+        built["repo_tags"],
+        serde_json::json!([
+            format!("docker.io/{repo}:v1"),
+            format!("docker.io/{repo}:stable")
+        ])
+    );
+
+    let loaded = ocipipe(&["image", "load", "--json", archive.to_str().unwrap()]);
+    assert_eq!(loaded.code, 0, "{}", loaded.stderr);
+    let report = &loaded.json_lines()[0];
+    assert_eq!(
+        report["names"],
+        serde_json::json!([format!("{repo}:v1"), format!("{repo}:stable")])
+    );
+    assert_eq!(
+        engine_tags(&id),
+        [format!("{repo}:stable"), format!("{repo}:v1")]
+    );
+
+    let out = docker_ok(&["run", "--rm", "--network", "none", &format!("{repo}:v1")]);
+    assert_eq!(out, "hello from ocipipe\n");
+    let out = docker_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        &format!("{repo}:v1"),
+        "/bin/busybox",
+        "sh",
+        "-c",
+        "echo $GREETING; pwd",
+    ]);
+    assert_eq!(out, "hi\n/etc/app\n");
+
+    let inspect: serde_json::Value =
+        serde_json::from_str(&docker_ok(&["image", "inspect", &id])).unwrap();
+    let config = &inspect[0]["Config"];
+    assert_eq!(
+        config["Cmd"],
+        serde_json::json!(["/bin/busybox", "cat", "/etc/app/greeting"])
+    );
+    assert!(
+        config["Env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e == "GREETING=hi")
+    );
+    assert_eq!(config["Labels"]["org.example.team"], "images");
+    assert_eq!(inspect[0]["Created"], "2023-11-14T22:13:20Z");
+    let history = docker_ok(&["history", "--no-trunc", "--format", "{{.CreatedAt}}", &id]);
+    assert_eq!(history.lines().count(), 1, "{history}");
+}
+
+#[test]
+fn build_load_streams_into_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = busybox_root(dir.path());
+    let repo = unique_repo("load");
+    let built = build(&[
+        "--layer",
+        root.to_str().unwrap(),
+        "--layer",
+        a_layer(dir.path(), "extra", "more\n").to_str().unwrap(),
+        "--cmd",
+        r#"["/bin/busybox","cat","/data/extra"]"#,
+        "-t",
+        &repo,
+        "--load",
+    ]);
+    assert_eq!(built["layers"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        built["loaded"]["names"],
+        serde_json::json!([format!("{repo}:latest")])
+    );
+    assert_eq!(
+        docker_ok(&["run", "--rm", "--network", "none", &repo]),
+        "more\n"
+    );
+
+    // The same image to a file has the same ID: one config, three outputs.
+    let archive = dir.path().join("same.tar");
+    let again = build(&[
+        "--layer",
+        root.to_str().unwrap(),
+        "--layer",
+        dir.path().join("extra").to_str().unwrap(),
+        "--cmd",
+        r#"["/bin/busybox","cat","/data/extra"]"#,
+        "-o",
+        archive.to_str().unwrap(),
+    ]);
+    assert_eq!(again["image_id"], built["image_id"]);
+}
+
+#[test]
+fn builds_are_byte_identical_across_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = busybox_root(dir.path());
+    let first = dir.path().join("first.tar");
+    let second = dir.path().join("second.tar");
+    build(&[
+        "--layer",
+        root.to_str().unwrap(),
+        "-t",
+        "repro:1",
+        "-o",
+        first.to_str().unwrap(),
+    ]);
+    // Another day: every file touched, owned by someone else.
+    for path in ["bin/busybox", "etc/app/greeting", "etc/app", "bin"] {
+        let p = root.join(path);
+        let f = std::fs::File::options().read(true).open(&p).unwrap();
+        f.set_modified(
+            std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000),
+        )
+        .unwrap();
+        std::os::unix::fs::chown(&p, Some(1234), Some(5678)).unwrap();
+    }
+    build(&[
+        "--layer",
+        root.to_str().unwrap(),
+        "-t",
+        "repro:1",
+        "-o",
+        second.to_str().unwrap(),
+    ]);
+    let a = std::fs::read(&first).unwrap();
+    let b = std::fs::read(&second).unwrap();
+    assert!(a == b, "two builds with the same SOURCE_DATE_EPOCH differ");
+
+    // And through a pipe (the two-pass path) the bytes are the same too.
+    let piped = Ocipipe::new()
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .run_bytes(&[
+            "image",
+            "build",
+            "--layer",
+            root.to_str().unwrap(),
+            "-t",
+            "repro:1",
+            "-o",
+            "-",
+        ]);
+    assert!(piped == a, "the streamed archive differs from the file");
+}
+
+#[test]
+fn skopeo_and_umoci_read_what_we_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = busybox_root(dir.path());
+    let archive = dir.path().join("image.tar");
+    let layout = dir.path().join("layout");
+    let args = [
+        "--layer",
+        root.to_str().unwrap(),
+        "--label",
+        "k=v",
+        "-t",
+        "checked/image:1.0",
+    ];
+    let a = build(&[&args[..], &["-o", archive.to_str().unwrap()]].concat());
+    let b = build(&[&args[..], &["--oci-layout", layout.to_str().unwrap()]].concat());
+    assert_eq!(a["image_id"], b["image_id"]);
+
+    let inspected: serde_json::Value = serde_json::from_str(&tool(
+        "skopeo",
+        &["inspect", &format!("docker-archive:{}", archive.display())],
+    ))
+    .unwrap();
+    assert_eq!(inspected["Labels"]["k"], "v");
+    assert_eq!(inspected["Layers"].as_array().unwrap().len(), 1);
+
+    // The same tar read as an OCI layout.
+    let extracted = dir.path().join("extracted");
+    std::fs::create_dir(&extracted).unwrap();
+    tool(
+        "tar",
+        &[
+            "-xf",
+            archive.to_str().unwrap(),
+            "-C",
+            extracted.to_str().unwrap(),
+        ],
+    );
+    for oci in [&layout, &extracted] {
+        let inspected: serde_json::Value = serde_json::from_str(&tool(
+            "skopeo",
+            &["inspect", &format!("oci:{}:1.0", oci.display())],
+        ))
+        .unwrap();
+        assert_eq!(inspected["Labels"]["k"], "v", "{}", oci.display());
+        let copy = dir.path().join(format!(
+            "copy-{}",
+            oci.file_name().unwrap().to_str().unwrap()
+        ));
+        tool(
+            "skopeo",
+            &[
+                "copy",
+                &format!("oci:{}:1.0", oci.display()),
+                &format!("oci:{}:copied", copy.display()),
+            ],
+        );
+        let stat = tool(
+            "umoci",
+            &["stat", "--image", &format!("{}:1.0", oci.display())],
+        );
+        assert!(
+            stat.contains("LAYER") || stat.contains("layer") || !stat.is_empty(),
+            "{stat}"
+        );
+        let bundle = dir.path().join(format!(
+            "bundle-{}",
+            oci.file_name().unwrap().to_str().unwrap()
+        ));
+        tool(
+            "umoci",
+            &[
+                "raw",
+                "unpack",
+                "--rootless",
+                "--image",
+                &format!("{}:1.0", oci.display()),
+                bundle.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            std::fs::read_to_string(bundle.join("etc/app/greeting")).unwrap(),
+            "hello from ocipipe\n"
+        );
+    }
+}
+
+#[test]
+fn docker_save_round_trips_through_ocipipe_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = busybox_root(dir.path());
+    let repo = unique_repo("roundtrip");
+    let built = build(&["--layer", root.to_str().unwrap(), "-t", &repo, "--load"]);
+    let id = built["image_id"].as_str().unwrap();
+
+    let saved = dir.path().join("saved.tar");
+    docker_ok(&["save", "-o", saved.to_str().unwrap(), &repo]);
+    docker_ok(&["rmi", &repo]);
+    let loaded = ocipipe(&["image", "load", "--json", saved.to_str().unwrap()]);
+    assert_eq!(loaded.code, 0, "{}", loaded.stderr);
+    assert_eq!(
+        loaded.json_lines()[0]["names"],
+        serde_json::json!([format!("{repo}:latest")])
+    );
+    assert_eq!(engine_tags(id), [format!("{repo}:latest")]);
+
+    // ocipipe save, then load from stdin.
+    let ours = dir.path().join("ours.tar");
+    let run = ocipipe(&["image", "save", &repo, "-o", ours.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    docker_ok(&["rmi", &repo]);
+    let bytes = std::fs::read(&ours).unwrap();
+    let run = Ocipipe::new().run_with_stdin_bytes(&["image", "load", "-"], &bytes);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!("Loaded image: {repo}:latest")),
+        "{}",
+        run.stdout
+    );
+
+    let listed = ocipipe(&["image", "ls", "--json"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(
+        listed.json_lines().iter().any(|i| i["id"] == id),
+        "image ls lists it"
+    );
+}
+
+#[test]
+fn incremental_load_skips_layers_the_engine_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = busybox_root(dir.path());
+    let layers: Vec<PathBuf> = (0..3)
+        .map(|i| {
+            a_layer(
+                dir.path(),
+                &format!("l{i}"),
+                &format!("layer {i}\n").repeat(10_000),
+            )
+        })
+        .collect();
+    let base_repo = unique_repo("base");
+    let mut args = vec!["--layer".to_string(), root.display().to_string()];
+    for l in &layers {
+        args.extend(["--layer".to_string(), l.display().to_string()]);
+    }
+    let base_args: Vec<&str> = args.iter().map(String::as_str).collect();
+    build(&[&base_args[..], &["-t", &base_repo, "--load"]].concat());
+
+    let changed = a_layer(dir.path(), "changed", "a new top layer\n");
+    let app_repo = unique_repo("app");
+    let app_args = [
+        &base_args[..],
+        &[
+            "--layer",
+            changed.to_str().unwrap(),
+            "--cmd",
+            r#"["/bin/busybox","cat","/data/changed","/data/l1"]"#,
+            "-t",
+            &app_repo,
+        ],
+    ]
+    .concat();
+    let incremental = build(&[&app_args[..], &["--load", "--base", &base_repo]].concat());
+    let skipped = incremental["bytes_skipped"].as_u64().unwrap();
+    let total: u64 = incremental["layers"].as_array().unwrap()[..4]
+        .iter()
+        .map(|l| l["size"].as_u64().unwrap())
+        .sum();
+    assert_eq!(skipped, total, "the four base layers were not sent");
+    assert_eq!(
+        docker_ok(&["run", "--rm", "--network", "none", &app_repo]),
+        format!("a new top layer\n{}", "layer 1\n".repeat(10_000))
+    );
+
+    let archive = dir.path().join("full.tar");
+    let full = build(&[&app_args[..], &["-o", archive.to_str().unwrap()]].concat());
+    assert_eq!(
+        full["image_id"], incremental["image_id"],
+        "the same image either way"
+    );
+}
+
+#[test]
+fn a_missing_base_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = a_layer(dir.path(), "top", "top\n");
+    let run = ocipipe(&[
+        "image",
+        "build",
+        "--layer",
+        top.to_str().unwrap(),
+        "-t",
+        &unique_repo("no-base"),
+        "--load",
+        "--base",
+        &unique_repo("absent"),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.first_error_line().contains("no such image"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn failures_leave_no_output_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("image.tar");
+    let missing = dir.path().join("missing");
+    let run = ocipipe(&[
+        "image",
+        "build",
+        "--layer",
+        missing.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(run.first_error_line().contains("missing"), "{}", run.stderr);
+    let root = a_layer(dir.path(), "ok", "x");
+    let run = ocipipe(&[
+        "image",
+        "build",
+        "--layer",
+        root.to_str().unwrap(),
+        "-t",
+        "Bad/Name",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.first_error_line().contains("must be lowercase"),
+        "{}",
+        run.stderr
+    );
+    let layout = dir.path().join("layout");
+    let run = ocipipe(&[
+        "image",
+        "build",
+        "--layer",
+        root.to_str().unwrap(),
+        "--env",
+        "NOEQUALS",
+        "--oci-layout",
+        layout.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.first_error_line().contains("expected KEY=value"),
+        "{}",
+        run.stderr
+    );
+    let save = dir.path().join("saved.tar");
+    let run = ocipipe(&[
+        "image",
+        "save",
+        &unique_repo("nothing"),
+        "-o",
+        save.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1);
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "only the layer dir remains: {left:?}");
+}
+
+#[test]
+fn unpack_gives_the_root_filesystem() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = busybox_root(dir.path());
+    let top = dir.path().join("top");
+    std::fs::create_dir_all(top.join("etc/app")).unwrap();
+    std::fs::write(top.join("etc/app/.wh.greeting"), "").unwrap();
+    std::fs::write(top.join("etc/app/new"), "new\n").unwrap();
+    let archive = dir.path().join("image.tar");
+    build(&[
+        "--layer",
+        root.to_str().unwrap(),
+        "--layer",
+        top.to_str().unwrap(),
+        "-o",
+        archive.to_str().unwrap(),
+    ]);
+    let rootfs = dir.path().join("rootfs");
+    let run = ocipipe(&[
+        "image",
+        "unpack",
+        "--json",
+        archive.to_str().unwrap(),
+        rootfs.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json_lines()[0]["layers"], 2);
+    assert!(!rootfs.join("etc/app/greeting").exists(), "whited out");
+    assert_eq!(
+        std::fs::read_to_string(rootfs.join("etc/app/new")).unwrap(),
+        "new\n"
+    );
+    assert_eq!(
+        std::fs::read_link(rootfs.join("bin/sh")).unwrap(),
+        Path::new("busybox")
+    );
+    assert_eq!(
+        std::fs::read(rootfs.join("bin/busybox")).unwrap(),
+        std::fs::read("/bin/busybox").unwrap()
+    );
+}
