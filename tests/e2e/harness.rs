@@ -141,21 +141,78 @@ pub fn unique_repo(prefix: &str) -> String {
     format!("ocipipe-test/{prefix}-{}", hex::encode(bytes))
 }
 
-/// Loads a one-layer image named `repo_tag` into the engine from an
-/// archive built here by hand, and returns its image ID.
-pub fn load_image(repo_tag: &str, label: &str) -> String {
-    let mut layer = tar::Builder::new(Vec::new());
-    let content = format!("made for {repo_tag}\n");
-    let mut header = tar::Header::new_ustar();
-    header.set_path("hello.txt").unwrap();
-    header.set_size(content.len() as u64);
-    header.set_mode(0o644);
-    header.set_mtime(0);
-    header.set_cksum();
-    layer.append(&header, content.as_bytes()).unwrap();
-    let layer = layer.into_inner().unwrap();
-    let diff_id = format!("sha256:{}", hex::encode(Sha256::digest(&layer)));
+/// A layer tar with one file, built with the `tar` crate.
+pub fn simple_layer(name: &str, content: &[u8]) -> Vec<u8> {
+    raw_tar(&[RawEntry::file(name, content)])
+}
 
+/// An entry of a hand-made tar; names are written raw, so a test can make
+/// the unsafe ones the `tar` crate's setters refuse.
+pub struct RawEntry<'a> {
+    pub name: &'a str,
+    pub kind: tar::EntryType,
+    pub link: Option<&'a str>,
+    pub data: &'a [u8],
+}
+
+impl<'a> RawEntry<'a> {
+    pub fn file(name: &'a str, data: &'a [u8]) -> Self {
+        Self {
+            name,
+            kind: tar::EntryType::Regular,
+            link: None,
+            data,
+        }
+    }
+    pub fn dir(name: &'a str) -> Self {
+        Self {
+            name,
+            kind: tar::EntryType::Directory,
+            link: None,
+            data: b"",
+        }
+    }
+    pub fn symlink(name: &'a str, target: &'a str) -> Self {
+        Self {
+            name,
+            kind: tar::EntryType::Symlink,
+            link: Some(target),
+            data: b"",
+        }
+    }
+}
+
+/// A tar of `entries`, names and link targets written byte for byte.
+pub fn raw_tar(entries: &[RawEntry<'_>]) -> Vec<u8> {
+    let mut out = tar::Builder::new(Vec::new());
+    for e in entries {
+        let mut header = tar::Header::new_old();
+        let old = header.as_old_mut();
+        old.name[..e.name.len()].copy_from_slice(e.name.as_bytes());
+        if let Some(link) = e.link {
+            old.linkname[..link.len()].copy_from_slice(link.as_bytes());
+        }
+        header.set_entry_type(e.kind);
+        header.set_size(e.data.len() as u64);
+        header.set_mode(if e.kind == tar::EntryType::Directory {
+            0o755
+        } else {
+            0o644
+        });
+        header.set_mtime(0);
+        header.set_cksum();
+        out.append(&header, e.data).unwrap();
+    }
+    out.into_inner().unwrap()
+}
+
+/// A `docker load` archive of one image named `repo_tag` with `layers`,
+/// and the image ID.
+pub fn docker_archive(repo_tag: &str, label: &str, layers: &[Vec<u8>]) -> (Vec<u8>, String) {
+    let diff_ids: Vec<String> = layers
+        .iter()
+        .map(|l| format!("sha256:{}", hex::encode(Sha256::digest(l))))
+        .collect();
     let config = serde_json::json!({
         "architecture": "amd64",
         "os": "linux",
@@ -165,26 +222,29 @@ pub fn load_image(repo_tag: &str, label: &str) -> String {
             "Cmd": ["/hello.txt"],
             "Labels": {"org.ocipipe.test": label},
         },
-        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-        "history": [{"created": "2024-01-01T00:00:00Z", "created_by": "ocipipe tests"}],
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": layers.iter().map(|_| serde_json::json!({"created": "2024-01-01T00:00:00Z", "created_by": "ocipipe tests"})).collect::<Vec<_>>(),
     });
     let config = serde_json::to_vec(&config).unwrap();
     let config_hex = hex::encode(Sha256::digest(&config));
+    let layer_paths: Vec<String> = (0..layers.len())
+        .map(|i| format!("layer{i}/layer.tar"))
+        .collect();
     let manifest = serde_json::json!([{
         "Config": format!("{config_hex}.json"),
         "RepoTags": [repo_tag],
-        "Layers": ["layer/layer.tar"],
+        "Layers": layer_paths,
     }]);
-
+    let mut files = vec![(format!("{config_hex}.json"), config)];
+    for (path, layer) in layer_paths.iter().zip(layers) {
+        files.push((path.clone(), layer.clone()));
+    }
+    files.push((
+        "manifest.json".to_string(),
+        serde_json::to_vec(&manifest).unwrap(),
+    ));
     let mut archive = tar::Builder::new(Vec::new());
-    for (path, bytes) in [
-        (format!("{config_hex}.json"), config),
-        ("layer/layer.tar".to_string(), layer),
-        (
-            "manifest.json".to_string(),
-            serde_json::to_vec(&manifest).unwrap(),
-        ),
-    ] {
+    for (path, bytes) in files {
         let mut header = tar::Header::new_ustar();
         header.set_path(&path).unwrap();
         header.set_size(bytes.len() as u64);
@@ -192,8 +252,21 @@ pub fn load_image(repo_tag: &str, label: &str) -> String {
         header.set_cksum();
         archive.append(&header, bytes.as_slice()).unwrap();
     }
-    let archive = archive.into_inner().unwrap();
+    (
+        archive.into_inner().unwrap(),
+        format!("sha256:{config_hex}"),
+    )
+}
 
+/// Loads a one-layer image named `repo_tag` into the engine from an
+/// archive built here by hand, and returns its image ID.
+pub fn load_image(repo_tag: &str, label: &str) -> String {
+    let content = format!("made for {repo_tag}\n");
+    let (archive, id) = docker_archive(
+        repo_tag,
+        label,
+        &[simple_layer("hello.txt", content.as_bytes())],
+    );
     let mut child = Command::new("docker")
         .args(["-H", &docker_host(), "load"])
         .stdin(Stdio::piped())
@@ -208,7 +281,7 @@ pub fn load_image(repo_tag: &str, label: &str) -> String {
         "docker load: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    format!("sha256:{config_hex}")
+    id
 }
 
 /// The names the engine has for `image`, per `docker image inspect`.

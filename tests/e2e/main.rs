@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod bad_archives;
 mod build;
 mod cache;
 mod engine;

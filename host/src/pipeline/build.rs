@@ -17,6 +17,7 @@ use crate::model::{
 use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
 use crate::store::hashing::HashingWriter;
 use crate::store::plan::{Blob, LayerSource, PlannedLayer, write_plan};
+use crate::store::unpack::check_layer;
 use crate::store::walk::walk;
 use bytes::Bytes;
 use serde::Serialize;
@@ -150,8 +151,14 @@ fn layer_source(
             let plan = tar_assembly.plan_layer(&entries, options)?;
             LayerSource::Planned(PlannedLayer::new(dir, &entries, plan)?)
         }
-        LayerInput::Tar(path) => LayerSource::Tar(path.clone()),
-        LayerInput::TarGz(path) => LayerSource::Gzip(path.clone()),
+        LayerInput::Tar(path) => {
+            check_layer(path)?;
+            LayerSource::Tar(path.clone())
+        }
+        LayerInput::TarGz(path) => {
+            check_layer(path)?;
+            LayerSource::Gzip(path.clone())
+        }
     })
 }
 

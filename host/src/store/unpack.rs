@@ -619,6 +619,129 @@ fn split_path(raw: &[u8]) -> Result<Vec<&OsStr>, PathProblem> {
     Ok(parts)
 }
 
+/// Reads one layer tar (plain or gzip) entry by entry, calling `each` on
+/// every entry, then checks that the stream ended with its end-of-archive
+/// marker, that a gzip trailer is intact, and that the bytes hash to the
+/// layer's diff_id when one is given.
+fn read_layer(
+    layer: Layer,
+    preserve_ownership: bool,
+    mut each: impl FnMut(
+        &mut tar::Entry<'_, Hashing<Box<dyn Read>>>,
+        &[u8],
+        &At<'_>,
+    ) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let Layer {
+        label,
+        mut reader,
+        diff_id,
+    } = layer;
+    let mut prefix = [0u8; 4];
+    let got = read_prefix(&mut reader, &mut prefix).map_err(|e| stream_error(&label, &None, e))?;
+    let stream = io::Cursor::new(prefix[..got].to_vec()).chain(reader);
+    let plain: Box<dyn Read> = match sniff(&prefix[..got]) {
+        Compression::None => Box::new(stream),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(stream)),
+        Compression::Unsupported(format) => {
+            return Err(Error::UnsupportedCompression {
+                layer: label,
+                format,
+            });
+        }
+    };
+    let mut archive = tar::Archive::new(Hashing::new(plain));
+    archive.set_preserve_ownerships(preserve_ownership);
+    archive.set_preserve_mtime(true);
+    archive.set_unpack_xattrs(false);
+    let mut last: Option<String> = None;
+    // Where the header after the last entry starts.
+    let mut end = 0u64;
+    for item in archive
+        .entries()
+        .map_err(|e| stream_error(&label, &None, e))?
+    {
+        let mut entry = item.map_err(|e| stream_error(&label, &last, e))?;
+        let raw = entry.path_bytes().into_owned();
+        let shown = String::from_utf8_lossy(&raw).into_owned();
+        end = entry
+            .raw_file_position()
+            .saturating_add(entry.size())
+            .div_ceil(BLOCK)
+            * BLOCK;
+        each(
+            &mut entry,
+            &raw,
+            &At {
+                layer: &label,
+                entry: &shown,
+            },
+        )?;
+        last = Some(shown);
+    }
+    let mut rest = archive.into_inner();
+    // The tar reader stops at a zero block or at the end of the stream:
+    // only the first is a whole layer.
+    if rest.count() < end.saturating_add(BLOCK) {
+        return Err(Error::Truncated {
+            layer: label,
+            detail: format!("it ends without an end-of-archive marker {}", after(&last)),
+            entry: last,
+        });
+    }
+    // Read to the end: a gzip stream's trailer (its checksum) is checked there.
+    io::copy(&mut rest, &mut io::sink()).map_err(|e| stream_error(&label, &last, e))?;
+    let actual = rest.digest();
+    if let Some(expected) = diff_id
+        && actual != expected
+    {
+        return Err(Error::DiffIdMismatch {
+            layer: label,
+            expected,
+            actual,
+        });
+    }
+    Ok(())
+}
+
+/// Checks a layer tar given as a build input (plain or gzip) without
+/// writing anything: every name and hard-link target stays inside the
+/// root (no absolute paths, no `..`), no entry is truncated, the stream
+/// ends properly. Device nodes and absolute symlink targets are image
+/// content, not escapes, and pass.
+pub fn check_layer(path: &Path) -> Result<(), Error> {
+    let label = path.display().to_string();
+    let file = File::open(path).map_err(|source| Error::Io {
+        action: "open layer",
+        path: path.to_path_buf(),
+        entry: None,
+        source,
+    })?;
+    let layer = Layer {
+        label,
+        reader: Box::new(io::BufReader::new(file)),
+        diff_id: None,
+    };
+    read_layer(layer, false, |entry, raw, at| {
+        let refuse = |problem| {
+            let (layer, entry) = (at.layer.to_owned(), at.entry.to_owned());
+            match problem {
+                PathProblem::Absolute => Error::AbsolutePath { layer, entry },
+                PathProblem::Parent => Error::ParentComponent { layer, entry },
+            }
+        };
+        split_path(raw).map_err(refuse)?;
+        if entry.header().entry_type().as_byte() == b'1'
+            && let Some(target) = entry.link_name_bytes()
+        {
+            split_path(&target).map_err(refuse)?;
+        }
+        io::copy(entry, &mut io::sink())
+            .map_err(|e| stream_error(at.layer, &Some(at.entry.to_owned()), e))?;
+        Ok(())
+    })
+}
+
 /// Applies layers onto a root directory.
 struct Applier<'a> {
     root: &'a Path,
@@ -655,77 +778,11 @@ impl<'a> Applier<'a> {
     /// Applies one layer: every entry in order, then checks the stream
     /// ended properly and hashed to its diff_id.
     fn apply(&mut self, layer: Layer) -> Result<(), Error> {
-        let Layer {
-            label,
-            mut reader,
-            diff_id,
-        } = layer;
-        let mut prefix = [0u8; 4];
-        let got =
-            read_prefix(&mut reader, &mut prefix).map_err(|e| stream_error(&label, &None, e))?;
-        let stream = io::Cursor::new(prefix[..got].to_vec()).chain(reader);
-        let plain: Box<dyn Read> = match sniff(&prefix[..got]) {
-            Compression::None => Box::new(stream),
-            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(stream)),
-            Compression::Unsupported(format) => {
-                return Err(Error::UnsupportedCompression {
-                    layer: label,
-                    format,
-                });
-            }
-        };
-        let mut archive = tar::Archive::new(Hashing::new(plain));
-        archive.set_preserve_ownerships(self.as_root);
-        archive.set_preserve_mtime(true);
-        archive.set_unpack_xattrs(false);
         self.touched.clear();
-        let mut last: Option<String> = None;
-        // Where the header after the last entry starts.
-        let mut end = 0u64;
-        for item in archive
-            .entries()
-            .map_err(|e| stream_error(&label, &None, e))?
-        {
-            let mut entry = item.map_err(|e| stream_error(&label, &last, e))?;
-            let raw = entry.path_bytes().into_owned();
-            let shown = String::from_utf8_lossy(&raw).into_owned();
-            end = entry
-                .raw_file_position()
-                .saturating_add(entry.size())
-                .div_ceil(BLOCK)
-                * BLOCK;
-            self.apply_entry(
-                &mut entry,
-                &raw,
-                &At {
-                    layer: &label,
-                    entry: &shown,
-                },
-            )?;
-            last = Some(shown);
-        }
-        let mut rest = archive.into_inner();
-        // The tar reader stops at a zero block or at the end of the stream:
-        // only the first is a whole layer.
-        if rest.count() < end.saturating_add(BLOCK) {
-            return Err(Error::Truncated {
-                layer: label,
-                detail: format!("it ends without an end-of-archive marker {}", after(&last)),
-                entry: last,
-            });
-        }
-        // Read to the end: a gzip stream's trailer (its checksum) is checked there.
-        io::copy(&mut rest, &mut io::sink()).map_err(|e| stream_error(&label, &last, e))?;
-        let actual = rest.digest();
-        if let Some(expected) = diff_id
-            && actual != expected
-        {
-            return Err(Error::DiffIdMismatch {
-                layer: label,
-                expected,
-                actual,
-            });
-        }
+        let as_root = self.as_root;
+        read_layer(layer, as_root, |entry, raw, at| {
+            self.apply_entry(entry, raw, at)
+        })?;
         self.report.layers += 1;
         Ok(())
     }
