@@ -541,3 +541,32 @@ fn unpack_gives_the_root_filesystem() {
         std::fs::read("/bin/busybox").unwrap()
     );
 }
+
+#[test]
+fn json_progress_events_go_to_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = a_layer(dir.path(), "p", &"x".repeat(100_000));
+    let out = dir.path().join("image.tar");
+    let run = ocipipe(&[
+        "image",
+        "build",
+        "--json",
+        "--layer",
+        layer.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json_lines().len(), 1, "stdout holds only the result");
+    let events: Vec<serde_json::Value> = run
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.first().unwrap()["event"], "start");
+    assert_eq!(events.first().unwrap()["task"], "layer 1/1");
+    let done = events.last().unwrap();
+    assert_eq!(done["event"], "done");
+    assert_eq!(done["bytes"], done["total"], "every byte counted: {done}");
+    assert!(done["bytes"].as_u64().unwrap() > 100_000);
+}

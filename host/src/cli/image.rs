@@ -89,7 +89,8 @@ fn with_engine(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
         }
         ImageCommand::Load { input } => {
             let path = (input != "-").then(|| PathBuf::from(&input));
-            let report = pipeline::load(&runtime, &engine, path.as_deref())?;
+            let progress = super::progress::for_run(config.json);
+            let report = pipeline::load(&runtime, &engine, path.as_deref(), progress.as_ref())?;
             #[derive(Serialize)]
             struct Loaded<'a> {
                 input: &'a str,
@@ -112,7 +113,8 @@ fn with_engine(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
             })?;
         }
         ImageCommand::Save { refs, output } => {
-            let bytes = pipeline::save(&runtime, &engine, &refs, &output)?;
+            let progress = super::progress::for_run(config.json);
+            let bytes = pipeline::save(&runtime, &engine, &refs, &output, progress.as_ref())?;
             #[derive(Serialize)]
             struct Saved<'a> {
                 output: &'a Path,
@@ -138,10 +140,12 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
     let tagging = config.tagging(&wasm)?;
     let tar_assembly = config.tar_assembly(&wasm)?;
     let manifest_generation = config.manifest_generation(&wasm)?;
+    let progress = super::progress::for_run(config.json);
     let ops = Operations {
         tagging: &tagging,
         tar_assembly: &tar_assembly,
         manifest_generation: &manifest_generation,
+        progress: progress.as_ref(),
     };
     let spec = BuildSpec {
         layers: args

@@ -5,6 +5,7 @@
 mod args;
 mod image;
 mod output;
+mod progress;
 mod refs;
 mod tag;
 

@@ -5,11 +5,13 @@
 mod archive;
 mod descriptor;
 mod layer;
+mod progress;
 mod reference;
 
 pub use archive::{ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, LayoutFile, WrittenBlob};
 pub use descriptor::{ConfigRequest, Descriptor, Document, History, Platform};
 pub use layer::{Entry, EntryKind, LayerOptions, Segment};
+pub use progress::{Progress, Quiet};
 pub use reference::Reference;
 
 /// The digest of `bytes` in full form, `sha256:<64 hex>`.

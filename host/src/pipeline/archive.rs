@@ -3,6 +3,7 @@
 
 use super::Error;
 use crate::docker::{Engine, LoadReport};
+use crate::model::Progress;
 use crate::store::archive_reader::ArchiveIndex;
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -19,18 +20,20 @@ pub fn load(
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
     path: Option<&Path>,
+    progress: &dyn Progress,
 ) -> Result<LoadReport, Error> {
-    let reader: Box<dyn Read + Send> = match path {
+    let (reader, total): (Box<dyn Read + Send>, Option<u64>) = match path {
         Some(path) => {
             let index = ArchiveIndex::scan(path)?;
             index.images(path)?;
-            Box::new(
-                std::fs::File::open(path)
-                    .map_err(Error::output(format!("cannot read {}", path.display())))?,
-            )
+            let what = format!("cannot read {}", path.display());
+            let file = std::fs::File::open(path).map_err(Error::output(what))?;
+            let size = file.metadata().ok().map(|m| m.len());
+            (Box::new(file), size)
         }
-        None => Box::new(std::io::stdin()),
+        None => (Box::new(std::io::stdin()), None),
     };
+    progress.start("load", total);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(8);
     let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     std::thread::scope(|scope| {
@@ -42,6 +45,7 @@ pub fn load(
                     Ok(0) => break,
                     Ok(n) => {
                         piece.truncate(n);
+                        progress.advance(n as u64);
                         if tx.blocking_send(Ok(Bytes::from(piece))).is_err() {
                             break; // the engine stopped reading; its answer says why
                         }
@@ -54,7 +58,9 @@ pub fn load(
                 }
             }
         });
-        runtime.block_on(engine.load(body)).map_err(Error::from)
+        let report = runtime.block_on(engine.load(body)).map_err(Error::from);
+        progress.finish();
+        report
     })
 }
 
@@ -64,6 +70,7 @@ pub fn save(
     engine: &Engine,
     references: &[String],
     path: &Path,
+    progress: &dyn Progress,
 ) -> Result<u64, Error> {
     let what = format!("cannot write {}", path.display());
     let parent = match path.parent() {
@@ -75,15 +82,18 @@ pub fn save(
         .tempfile_in(parent)
         .map_err(Error::output(&what))?;
     let mut total = 0u64;
+    progress.start("save", None);
     runtime.block_on(async {
         let mut stream = std::pin::pin!(engine.save(references));
         while let Some(piece) = stream.next().await {
             let piece = piece?;
             total += piece.len() as u64;
+            progress.advance(piece.len() as u64);
             file.write_all(&piece).map_err(Error::output(&what))?;
         }
         Ok::<_, Error>(())
     })?;
+    progress.finish();
     file.as_file().sync_data().map_err(Error::output(&what))?;
     file.persist(path).map_err(|e| Error::Output {
         what: what.clone(),

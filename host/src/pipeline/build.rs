@@ -12,7 +12,8 @@
 use super::Error;
 use crate::docker::{Engine, LoadReport};
 use crate::model::{
-    ArchiveFormat, ArchiveImage, ArchiveLayer, ConfigRequest, Descriptor, LayerOptions, WrittenBlob,
+    ArchiveFormat, ArchiveImage, ArchiveLayer, ConfigRequest, Descriptor, LayerOptions, Progress,
+    WrittenBlob,
 };
 use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
 use crate::store::hashing::HashingWriter;
@@ -28,7 +29,7 @@ use std::path::{Path, PathBuf};
 /// Media type of the (uncompressed) layer tars ocipipe writes.
 const LAYER_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar";
 
-/// The components a build uses.
+/// The components a build uses, and where it reports progress.
 pub struct Operations<'a> {
     /// Names.
     pub tagging: &'a Tagging,
@@ -36,6 +37,37 @@ pub struct Operations<'a> {
     pub tar_assembly: &'a TarAssembly,
     /// Image config and manifest.
     pub manifest_generation: &'a ManifestGeneration,
+    /// Progress of streaming layers.
+    pub progress: &'a dyn Progress,
+}
+
+/// A writer that reports what passes through it as progress.
+struct Counted<'p, W> {
+    inner: W,
+    progress: &'p dyn Progress,
+}
+
+impl<'p, W: Write> Counted<'p, W> {
+    fn new(inner: W, progress: &'p dyn Progress) -> Self {
+        Self { inner, progress }
+    }
+}
+
+impl<W: Write> Write for Counted<'_, W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(data)?;
+        self.progress.advance(n as u64);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// `layer 2/4`, for progress.
+fn task(verb: &str, ordinal: usize, of: usize) -> String {
+    format!("{verb} {}/{of}", ordinal + 1)
 }
 
 /// One `--layer`.
@@ -289,7 +321,7 @@ fn write_archive(
     let format = ArchiveFormat::DockerAndOci;
     let measured = match sink {
         Sink::Seekable(_) => None,
-        Sink::Pipe(_) => Some(measure_all(sources)?),
+        Sink::Pipe(_) => Some(measure_all(sources, ops.progress)?),
     };
     let mut layers = Vec::new();
     let mut written: Vec<WrittenBlob> = Vec::new();
@@ -304,7 +336,7 @@ fn write_archive(
             ),
             (None, Some(size)) => (None, size),
             (None, None) => {
-                let (digest, size) = source.measure()?;
+                let (digest, size) = source.measure(std::io::sink())?;
                 (Some(digest), size)
             }
         };
@@ -320,12 +352,14 @@ fn write_archive(
         let head = ops
             .tar_assembly
             .blob_entry(format, known.as_deref(), ordinal, size)?;
+        ops.progress
+            .start(&task("layer", ordinal as usize, sources.len()), Some(size));
         let (digest, path) = match &mut sink {
             Sink::Pipe(out) => {
                 out.write_all(&head.header).map_err(Error::output(what))?;
-                let mut hashing = HashingWriter::new(&mut **out);
+                let mut hashing = HashingWriter::new(Counted::new(&mut **out, ops.progress));
                 source.stream(&mut hashing, Some(size))?;
-                let (digest, _, out) = hashing.finish().map_err(Error::output(what))?;
+                let (digest, _, mut out) = hashing.finish().map_err(Error::output(what))?;
                 out.write_all(&vec![0; head.padding as usize])
                     .map_err(Error::output(what))?;
                 (digest, head.path)
@@ -333,11 +367,12 @@ fn write_archive(
             Sink::Seekable(file) => {
                 let start = file.stream_position().map_err(Error::output(what))?;
                 file.write_all(&head.header).map_err(Error::output(what))?;
-                let mut hashing = HashingWriter::new(&mut **file);
+                let mut hashing = HashingWriter::new(Counted::new(&mut **file, ops.progress));
                 source.stream(&mut hashing, Some(size))?;
                 let (digest, _, _) = hashing.finish().map_err(Error::output(what))?;
                 if written.iter().any(|w| w.digest == digest) {
                     // The same layer twice, found by hashing: drop the copy.
+                    ops.progress.finish();
                     file.set_len(start).map_err(Error::output(what))?;
                     file.seek(SeekFrom::Start(start))
                         .map_err(Error::output(what))?;
@@ -369,6 +404,7 @@ fn write_archive(
                 (digest, path)
             }
         };
+        ops.progress.finish();
         written.push(WrittenBlob {
             digest: digest.clone(),
             path,
@@ -387,15 +423,22 @@ fn write_archive(
     Ok(built(&image, layers, 0, None))
 }
 
-fn measure_all(sources: &[LayerSource]) -> Result<Vec<LayerSummary>, Error> {
-    sources
-        .iter()
-        .map(|s| {
-            s.measure()
-                .map(|(digest, size)| LayerSummary { digest, size })
-        })
-        .collect::<Result<_, _>>()
-        .map_err(Error::from)
+/// Every layer's digest and size, by hashing it (nothing is written).
+fn measure_all(
+    sources: &[LayerSource],
+    progress: &dyn Progress,
+) -> Result<Vec<LayerSummary>, Error> {
+    let mut layers = Vec::with_capacity(sources.len());
+    for (i, source) in sources.iter().enumerate() {
+        progress.start(
+            &task("hashing layer", i, sources.len()),
+            source.known_size()?,
+        );
+        let (digest, size) = source.measure(Counted::new(std::io::sink(), progress))?;
+        progress.finish();
+        layers.push(LayerSummary { digest, size });
+    }
+    Ok(layers)
 }
 
 /// An OCI layout directory, built beside `dir` and renamed into place.
@@ -429,11 +472,15 @@ fn to_layout(
     let blob_dir = staging.path().join("blobs/sha256");
     std::fs::create_dir_all(&blob_dir).map_err(Error::output(&what))?;
     let mut layers = Vec::new();
-    for source in sources {
+    for (i, source) in sources.iter().enumerate() {
         let tmp = tempfile::NamedTempFile::new_in(&blob_dir).map_err(Error::output(&what))?;
-        let mut hashing = HashingWriter::new(tmp);
-        source.stream(&mut hashing, source.known_size()?)?;
-        let (digest, size, tmp) = hashing.finish().map_err(Error::output(&what))?;
+        let known = source.known_size()?;
+        ops.progress.start(&task("layer", i, sources.len()), known);
+        let mut hashing = HashingWriter::new(Counted::new(tmp, ops.progress));
+        source.stream(&mut hashing, known)?;
+        let (digest, size, counted) = hashing.finish().map_err(Error::output(&what))?;
+        ops.progress.finish();
+        let tmp = counted.inner;
         let hex = digest.trim_start_matches("sha256:");
         tmp.persist(blob_dir.join(hex)).map_err(|e| Error::Output {
             what: what.clone(),
@@ -512,7 +559,7 @@ fn to_engine(
     let measured = if known.is_empty() {
         None
     } else {
-        Some(measure_all(sources)?)
+        Some(measure_all(sources, ops.progress)?)
     };
     let omitted: Vec<bool> = match &measured {
         Some(layers) => layers.iter().map(|l| known.contains(&l.digest)).collect(),
@@ -605,7 +652,7 @@ fn write_for_engine(
         let size = match (measured, source.known_size()?) {
             (Some(m), _) => m[ordinal].size,
             (None, Some(size)) => size,
-            (None, None) => source.measure()?.1,
+            (None, None) => source.measure(std::io::sink())?.1,
         };
         let ordinal_u32 = u32::try_from(ordinal).unwrap_or(u32::MAX);
         let head = ops
@@ -613,14 +660,17 @@ fn write_for_engine(
             .blob_entry(format, None, ordinal_u32, size)?;
         out.write_all(&head.header)
             .map_err(Error::output("cannot stream to the engine"))?;
-        let mut hashing = HashingWriter::new(&mut *out);
+        ops.progress
+            .start(&task("layer", ordinal, sources.len()), Some(size));
+        let mut hashing = HashingWriter::new(Counted::new(&mut *out, ops.progress));
         source.stream(&mut hashing, Some(size))?;
-        let (digest, _, out_again) = hashing
+        let (digest, _, mut out_again) = hashing
             .finish()
             .map_err(Error::output("cannot stream to the engine"))?;
         out_again
             .write_all(&vec![0; head.padding as usize])
             .map_err(Error::output("cannot stream to the engine"))?;
+        ops.progress.finish();
         written.push(WrittenBlob {
             digest: digest.clone(),
             path: head.path,

@@ -166,9 +166,9 @@ impl LayerSource {
     }
 
     /// The layer's digest (diff ID) and size, by streaming it through the
-    /// hasher only.
-    pub fn measure(&self) -> Result<(String, u64), Error> {
-        let mut hasher = HashingWriter::new(io::sink());
+    /// hasher into `sink` (which writes nothing, or counts progress).
+    pub fn measure(&self, sink: impl Write) -> Result<(String, u64), Error> {
+        let mut hasher = HashingWriter::new(sink);
         self.stream(&mut hasher, self.known_size()?)?;
         let (digest, size, _) = hasher.finish().map_err(io_error("cannot hash the layer"))?;
         Ok((digest, size))
