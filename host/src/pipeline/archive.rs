@@ -5,6 +5,7 @@ use super::Error;
 use crate::docker::{Engine, LoadReport};
 use crate::model::Progress;
 use crate::store::archive_reader::ArchiveIndex;
+use crate::store::atomic::AtomicFile;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use std::io::{Read, Write};
@@ -73,14 +74,7 @@ pub fn save(
     progress: &dyn Progress,
 ) -> Result<u64, Error> {
     let what = format!("cannot write {}", path.display());
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::Builder::new()
-        .prefix(".ocipipe-")
-        .tempfile_in(parent)
-        .map_err(Error::output(&what))?;
+    let mut file = AtomicFile::create(path).map_err(Error::output(&what))?;
     let mut total = 0u64;
     progress.start("save", None);
     runtime.block_on(async {
@@ -89,15 +83,13 @@ pub fn save(
             let piece = piece?;
             total += piece.len() as u64;
             progress.advance(piece.len() as u64);
-            file.write_all(&piece).map_err(Error::output(&what))?;
+            file.file()
+                .write_all(&piece)
+                .map_err(Error::output(&what))?;
         }
         Ok::<_, Error>(())
     })?;
     progress.finish();
-    file.as_file().sync_data().map_err(Error::output(&what))?;
-    file.persist(path).map_err(|e| Error::Output {
-        what: what.clone(),
-        source: e.error,
-    })?;
+    file.commit(path).map_err(Error::output(&what))?;
     Ok(total)
 }

@@ -16,6 +16,7 @@ use crate::model::{
     WrittenBlob,
 };
 use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
+use crate::store::atomic::{AtomicFile, parent_dir};
 use crate::store::hashing::HashingWriter;
 use crate::store::plan::{Blob, LayerSource, PlannedLayer, write_plan};
 use crate::store::unpack::check_layer;
@@ -270,19 +271,9 @@ fn to_file(
     path: &Path,
 ) -> Result<Built, Error> {
     let what = format!("cannot write {}", path.display());
-    let mut file = atomic_file(path)?;
-    let built = write_archive(
-        ops,
-        spec,
-        sources,
-        repo_tags,
-        Sink::Seekable(file.as_file_mut()),
-    )?;
-    file.as_file().sync_data().map_err(Error::output(&what))?;
-    file.persist(path).map_err(|e| Error::Output {
-        what: what.clone(),
-        source: e.error,
-    })?;
+    let mut file = AtomicFile::create(path).map_err(Error::output(&what))?;
+    let built = write_archive(ops, spec, sources, repo_tags, Sink::Seekable(file.file()))?;
+    file.commit(path).map_err(Error::output(&what))?;
     Ok(built)
 }
 
@@ -705,20 +696,5 @@ impl Write for ChannelWriter {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-/// A temporary file beside `path`, to be persisted once complete.
-fn atomic_file(path: &Path) -> Result<tempfile::NamedTempFile, Error> {
-    tempfile::Builder::new()
-        .prefix(".ocipipe-")
-        .tempfile_in(parent_dir(path))
-        .map_err(Error::output(format!("cannot write {}", path.display())))
-}
-
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
     }
 }

@@ -4,6 +4,7 @@
 //! Never imports runtime, docker or registry code.
 
 pub mod archive_reader;
+pub mod atomic;
 pub mod hashing;
 pub mod plan;
 pub mod unpack;
