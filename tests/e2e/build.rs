@@ -570,3 +570,92 @@ fn json_progress_events_go_to_stderr() {
     assert_eq!(done["bytes"], done["total"], "every byte counted: {done}");
     assert!(done["bytes"].as_u64().unwrap() > 100_000);
 }
+
+#[test]
+fn incremental_load_falls_back_when_the_engine_refuses_placeholders() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let root = busybox_root(dir.path());
+    let top = a_layer(dir.path(), "top", "the top layer\n");
+    let base = unique_repo("lying-base");
+    build(&["--layer", root.to_str().unwrap(), "-t", &base, "--load"]);
+    // Learn the top layer's digest, then have a proxy in front of the real
+    // engine claim that the base image holds it too: the engine will
+    // refuse the placeholder for a layer it does not have.
+    let app_args = [
+        "--layer",
+        root.to_str().unwrap(),
+        "--layer",
+        top.to_str().unwrap(),
+        "--cmd",
+        r#"["/bin/busybox","cat","/data/top"]"#,
+    ];
+    let probe = build(
+        &[
+            &app_args[..],
+            &["-o", dir.path().join("probe.tar").to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    let top_digest = probe["layers"][1]["digest"].as_str().unwrap().to_string();
+    let engine = crate::harness::docker_host();
+    let proxy_socket = dir.path().join("proxy.sock");
+    let mut proxy = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/engine-fault-proxy.py"
+        ))
+        .args([
+            proxy_socket.to_str().unwrap(),
+            engine.trim_start_matches("unix://"),
+            &format!("docker.io/{base}:latest"),
+            &top_digest,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    std::io::BufReader::new(proxy.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready.trim(), "ready");
+
+    let app = unique_repo("fallback");
+    let run = Ocipipe::new()
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("DOCKER_HOST", &format!("unix://{}", proxy_socket.display()))
+        .run(
+            &[
+                &["image", "build", "--json", "-v"][..],
+                &app_args[..],
+                &[
+                    "-t",
+                    &app,
+                    "--load",
+                    "--base",
+                    &format!("docker.io/{base}:latest"),
+                ],
+            ]
+            .concat(),
+        );
+    drop(proxy.stdin.take());
+    let _ = proxy.wait();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("refused the placeholder layers; loading every layer"),
+        "the fallback is logged: {}",
+        run.stderr
+    );
+    let built = run.json_lines().remove(0);
+    assert_eq!(
+        built["bytes_skipped"], 0,
+        "the second load sent every layer"
+    );
+    assert_eq!(built["image_id"], probe["image_id"]);
+    assert_eq!(
+        docker_ok(&["run", "--rm", "--network", "none", &app]),
+        "the top layer\n"
+    );
+}
