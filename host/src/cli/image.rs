@@ -26,24 +26,21 @@ struct Removed<'a> {
 }
 
 pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
+    let connect = || -> anyhow::Result<_> {
+        let runtime = async_runtime()?;
+        let engine = runtime.block_on(Engine::connect(&config.docker_host))?;
+        Ok((runtime, engine))
+    };
+    let mut printer = Printer::new(config.json);
     match cmd {
-        ImageCommand::Build(args) => build(config, *args),
+        ImageCommand::Build(args) => return build(config, *args),
         ImageCommand::Unpack {
             archive,
             dir,
             image,
-        } => unpack(config, &archive, &dir, image.as_deref()),
-        other => with_engine(config, other),
-    }
-}
-
-/// The commands that only talk to the engine.
-fn with_engine(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
-    let runtime = async_runtime()?;
-    let engine = runtime.block_on(Engine::connect(&config.docker_host))?;
-    let mut printer = Printer::new(config.json);
-    match cmd {
+        } => return unpack(config, &archive, &dir, image.as_deref()),
         ImageCommand::Inspect { refs } => {
+            let (runtime, engine) = connect()?;
             for reference in &refs {
                 let info = runtime.block_on(engine.inspect(reference))?;
                 printer.result(
@@ -56,6 +53,7 @@ fn with_engine(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
             }
         }
         ImageCommand::Rm { refs, force } => {
+            let (runtime, engine) = connect()?;
             for reference in &refs {
                 let removal = runtime.block_on(engine.remove(reference, force))?;
                 printer.result(
@@ -76,6 +74,7 @@ fn with_engine(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
             }
         }
         ImageCommand::Ls => {
+            let (runtime, engine) = connect()?;
             for image in runtime.block_on(engine.list())? {
                 printer.result(&image, || {
                     let names = if image.repo_tags.is_empty() {
@@ -88,6 +87,7 @@ fn with_engine(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
             }
         }
         ImageCommand::Load { input } => {
+            let (runtime, engine) = connect()?;
             let path = (input != "-").then(|| PathBuf::from(&input));
             let progress = super::progress::for_run(config.json);
             let report = pipeline::load(&runtime, &engine, path.as_deref(), progress.as_ref())?;
@@ -113,6 +113,7 @@ fn with_engine(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
             })?;
         }
         ImageCommand::Save { refs, output } => {
+            let (runtime, engine) = connect()?;
             let progress = super::progress::for_run(config.json);
             let bytes = pipeline::save(&runtime, &engine, &refs, &output, progress.as_ref())?;
             #[derive(Serialize)]
@@ -130,7 +131,6 @@ fn with_engine(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
                 || format!("Saved {} ({bytes} bytes)", output.display()),
             )?;
         }
-        ImageCommand::Build(_) | ImageCommand::Unpack { .. } => unreachable!("handled in run"),
     }
     Ok(Outcome::Success)
 }
