@@ -439,60 +439,60 @@ fn a_missing_base_is_a_clear_error() {
 fn failures_leave_no_output_behind() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("image.tar");
+    let out = out.to_str().unwrap();
     let missing = dir.path().join("missing");
-    let run = ocipipe(&[
-        "image",
-        "build",
-        "--layer",
-        missing.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 1);
-    assert!(run.first_error_line().contains("missing"), "{}", run.stderr);
     let root = a_layer(dir.path(), "ok", "x");
-    let run = ocipipe(&[
-        "image",
-        "build",
-        "--layer",
-        root.to_str().unwrap(),
-        "-t",
-        "Bad/Name",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.first_error_line().contains("must be lowercase"),
-        "{}",
-        run.stderr
-    );
+    let root = root.to_str().unwrap();
     let layout = dir.path().join("layout");
-    let run = ocipipe(&[
-        "image",
-        "build",
-        "--layer",
-        root.to_str().unwrap(),
-        "--env",
-        "NOEQUALS",
-        "--oci-layout",
-        layout.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.first_error_line().contains("expected KEY=value"),
-        "{}",
-        run.stderr
-    );
     let save = dir.path().join("saved.tar");
-    let run = ocipipe(&[
-        "image",
-        "save",
-        &unique_repo("nothing"),
-        "-o",
-        save.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 1);
+    let nothing = unique_repo("nothing");
+    let cases: [(&[&str], Option<&str>); 4] = [
+        (
+            &[
+                "image",
+                "build",
+                "--layer",
+                missing.to_str().unwrap(),
+                "-o",
+                out,
+            ],
+            Some("missing"),
+        ),
+        (
+            &[
+                "image", "build", "--layer", root, "-t", "Bad/Name", "-o", out,
+            ],
+            Some("must be lowercase"),
+        ),
+        (
+            &[
+                "image",
+                "build",
+                "--layer",
+                root,
+                "--env",
+                "NOEQUALS",
+                "--oci-layout",
+                layout.to_str().unwrap(),
+            ],
+            Some("expected KEY=value"),
+        ),
+        (
+            &["image", "save", &nothing, "-o", save.to_str().unwrap()],
+            None,
+        ),
+    ];
+    for (args, words) in cases {
+        let run = ocipipe(args);
+        assert_eq!(run.code, 1, "{args:?}");
+        if let Some(words) = words {
+            assert!(
+                run.first_error_line().contains(words),
+                "{args:?}: {}",
+                run.stderr
+            );
+        }
+    }
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -657,5 +657,80 @@ fn incremental_load_falls_back_when_the_engine_refuses_placeholders() {
     assert_eq!(
         docker_ok(&["run", "--rm", "--network", "none", &app]),
         "the top layer\n"
+    );
+}
+
+#[test]
+fn loading_an_archive_skips_layers_the_base_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = busybox_root(dir.path());
+    let shared = a_layer(dir.path(), "shared", &"shared\n".repeat(20_000));
+    let top = a_layer(dir.path(), "top", "top\n");
+    let base = unique_repo("archive-base");
+    build(&[
+        "--layer",
+        root.to_str().unwrap(),
+        "--layer",
+        shared.to_str().unwrap(),
+        "-t",
+        &base,
+        "--load",
+    ]);
+    let app = unique_repo("archive-app");
+    let archive = dir.path().join("app.tar");
+    let built = build(&[
+        "--layer",
+        root.to_str().unwrap(),
+        "--layer",
+        shared.to_str().unwrap(),
+        "--layer",
+        top.to_str().unwrap(),
+        "--cmd",
+        r#"["/bin/busybox","cat","/data/top"]"#,
+        "-t",
+        &app,
+        "-o",
+        archive.to_str().unwrap(),
+    ]);
+    let base_bytes: u64 = built["layers"].as_array().unwrap()[..2]
+        .iter()
+        .map(|l| l["size"].as_u64().unwrap())
+        .sum();
+
+    let run = ocipipe(&[
+        "image",
+        "load",
+        "--json",
+        archive.to_str().unwrap(),
+        "--base",
+        &base,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let loaded = run.json_lines().remove(0);
+    assert_eq!(
+        loaded["bytes_skipped"], base_bytes,
+        "the two base layers were not sent"
+    );
+    assert_eq!(
+        loaded["names"],
+        serde_json::json!([format!("{app}:latest")])
+    );
+    assert_eq!(
+        engine_tags(built["image_id"].as_str().unwrap()),
+        [format!("{app}:latest")]
+    );
+    assert_eq!(
+        docker_ok(&["run", "--rm", "--network", "none", &app]),
+        "top\n"
+    );
+
+    let piped = Ocipipe::new().run_with_stdin_bytes(&["image", "load", "-", "--base", &base], b"");
+    assert_eq!(piped.code, 1);
+    assert!(
+        piped
+            .first_error_line()
+            .contains("--base needs an archive file"),
+        "{}",
+        piped.stderr
     );
 }

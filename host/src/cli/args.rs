@@ -110,6 +110,10 @@ pub enum ImageCommand {
         /// The archive; `-` reads stdin.
         #[arg(value_name = "FILE|-")]
         input: String,
+        /// An image in the engine whose layers need not be sent (a file
+        /// only; repeat).
+        #[arg(long, value_name = "IMAGE")]
+        base: Vec<String>,
     },
     /// Save images from the engine into an archive, streamed, atomically.
     Save {

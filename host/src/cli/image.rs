@@ -86,31 +86,59 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
                 })?;
             }
         }
-        ImageCommand::Load { input } => {
+        ImageCommand::Load { input, base } => {
             let (runtime, engine) = connect()?;
             let path = (input != "-").then(|| PathBuf::from(&input));
             let progress = super::progress::for_run(config.json);
-            let report = pipeline::load(&runtime, &engine, path.as_deref(), progress.as_ref())?;
+            let loaded = match (&path, base.is_empty()) {
+                (_, true) => pipeline::IncrementalLoad {
+                    report: pipeline::load(&runtime, &engine, path.as_deref(), progress.as_ref())?,
+                    bytes_skipped: 0,
+                },
+                (None, false) => {
+                    anyhow::bail!("--base needs an archive file: stdin is streamed as it is")
+                }
+                (Some(file), false) => {
+                    let wasm = config.runtime()?;
+                    let (tagging, tar_assembly, manifest_generation) = (
+                        config.tagging(&wasm)?,
+                        config.tar_assembly(&wasm)?,
+                        config.manifest_generation(&wasm)?,
+                    );
+                    let ops = Operations {
+                        tagging: &tagging,
+                        tar_assembly: &tar_assembly,
+                        manifest_generation: &manifest_generation,
+                        progress: progress.as_ref(),
+                    };
+                    pipeline::load_incremental(&ops, &runtime, &engine, file, &base)?
+                }
+            };
             #[derive(Serialize)]
             struct Loaded<'a> {
                 input: &'a str,
-                names: &'a [String],
-                ids: &'a [String],
+                #[serde(flatten)]
+                loaded: &'a pipeline::IncrementalLoad,
             }
-            let record = Loaded {
-                input: &input,
-                names: &report.names,
-                ids: &report.ids,
-            };
-            printer.result(&record, || {
-                report
-                    .names
-                    .iter()
-                    .map(|n| format!("Loaded image: {n}"))
-                    .chain(report.ids.iter().map(|i| format!("Loaded image ID: {i}")))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })?;
+            printer.result(
+                &Loaded {
+                    input: &input,
+                    loaded: &loaded,
+                },
+                || {
+                    let report = &loaded.report;
+                    report
+                        .names
+                        .iter()
+                        .map(|n| format!("Loaded image: {n}"))
+                        .chain(report.ids.iter().map(|i| format!("Loaded image ID: {i}")))
+                        .chain((loaded.bytes_skipped > 0).then(|| {
+                            format!("Skipped {} bytes the engine had", loaded.bytes_skipped)
+                        }))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                },
+            )?;
         }
         ImageCommand::Save { refs, output } => {
             let (runtime, engine) = connect()?;

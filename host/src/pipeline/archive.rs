@@ -2,12 +2,18 @@
 //! `image save`.
 
 use super::Error;
+use super::build::{LAYER_MEDIA_TYPE, Operations};
+use super::engine_stream::stream_into_engine;
 use crate::docker::{Engine, LoadReport};
 use crate::model::Progress;
+use crate::model::{
+    ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Document, sha256_digest,
+};
 use crate::store::archive_reader::ArchiveIndex;
 use crate::store::atomic::AtomicFile;
-use bytes::Bytes;
+use crate::store::plan::{Blob, LayerSource, write_plan};
 use futures_util::StreamExt;
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -35,34 +41,152 @@ pub fn load(
         None => (Box::new(std::io::stdin()), None),
     };
     progress.start("load", total);
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(8);
-    let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let mut reader = reader;
-            loop {
-                let mut piece = vec![0u8; PIECE];
-                match reader.read(&mut piece) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        piece.truncate(n);
-                        progress.advance(n as u64);
-                        if tx.blocking_send(Ok(Bytes::from(piece))).is_err() {
-                            break; // the engine stopped reading; its answer says why
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        let _ = tx.blocking_send(Err(e));
-                        break;
-                    }
-                }
+    let (_, report) = stream_into_engine(runtime, engine, move |out| {
+        let mut reader = reader;
+        loop {
+            let mut piece = vec![0u8; PIECE];
+            let n = match reader.read(&mut piece) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::output("cannot read the archive")(e)),
+            };
+            piece.truncate(n);
+            progress.advance(n as u64);
+            out.send_owned(piece)
+                .map_err(Error::output("cannot stream to the engine"))?;
+        }
+    })?;
+    progress.finish();
+    Ok(report)
+}
+
+/// What an incremental load did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IncrementalLoad {
+    /// What the engine reported.
+    #[serde(flatten)]
+    pub report: LoadReport,
+    /// Layer bytes not sent because the engine had them.
+    pub bytes_skipped: u64,
+}
+
+/// Loads the archive `path`, sending layers the `base` images have as
+/// zero-length placeholders (imgutil's incremental load) when the engine
+/// keeps a graph-driver store. Falls back to sending the archive as it is
+/// when nothing can be skipped, a layer is compressed, or the engine
+/// refuses the placeholders.
+pub fn load_incremental(
+    ops: &Operations<'_>,
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    path: &Path,
+    base: &[String],
+) -> Result<IncrementalLoad, Error> {
+    let whole = || -> Result<IncrementalLoad, Error> {
+        let report = load(runtime, engine, Some(path), ops.progress)?;
+        Ok(IncrementalLoad {
+            report,
+            bytes_skipped: 0,
+        })
+    };
+    if runtime.block_on(engine.uses_containerd_store())? {
+        tracing::info!("the engine uses the containerd image store: sending every layer");
+        return whole();
+    }
+    let mut known = Vec::new();
+    for image in base {
+        known.extend(runtime.block_on(engine.inspect(image))?.layers);
+    }
+    let index = ArchiveIndex::scan(path)?;
+    let mut images = Vec::new();
+    let mut blobs = HashMap::new();
+    let mut skipped = 0;
+    for image in index.images(path)? {
+        let diff_ids = index.diff_ids(path, &image)?;
+        let mut config = Vec::new();
+        index
+            .open(path, &image.config_path)?
+            .read_to_end(&mut config)
+            .map_err(Error::output(format!("cannot read {}", path.display())))?;
+        let config = Document {
+            descriptor: Descriptor::new(
+                "application/vnd.oci.image.config.v1+json",
+                sha256_digest(&config),
+                config.len() as u64,
+            ),
+            bytes: config,
+        };
+        let mut layers = Vec::new();
+        for (layer_path, diff_id) in image.layers.iter().zip(diff_ids) {
+            let entry = index
+                .get(layer_path)
+                .expect("images() checked every layer exists");
+            let mut magic = [0u8; 2];
+            let n = index.open(path, layer_path)?.read(&mut magic).unwrap_or(0);
+            if entry.size == 0 || (n == 2 && magic == [0x1f, 0x8b]) {
+                tracing::info!(layer = %layer_path, "a compressed or placeholder layer: sending the archive as it is");
+                return whole();
             }
+            let omitted = known.contains(&diff_id);
+            if omitted {
+                skipped += entry.size;
+            }
+            blobs.insert(
+                diff_id.clone(),
+                (
+                    Blob::Layer(LayerSource::Slice {
+                        path: path.to_path_buf(),
+                        offset: entry.offset,
+                        size: entry.size,
+                    }),
+                    entry.size,
+                ),
+            );
+            layers.push(ArchiveLayer {
+                descriptor: Descriptor::new(LAYER_MEDIA_TYPE, diff_id, entry.size),
+                omitted,
+            });
+        }
+        let descriptors: Vec<Descriptor> = layers.iter().map(|l| l.descriptor.clone()).collect();
+        let manifest =
+            ops.manifest_generation
+                .image_manifest(&config.descriptor, &descriptors, &[])?;
+        blobs.insert(
+            config.descriptor.digest.clone(),
+            (Blob::Bytes(config.bytes.clone()), config.descriptor.size),
+        );
+        images.push(ArchiveImage {
+            config,
+            manifest,
+            layers,
+            repo_tags: image.repo_tags,
         });
-        let report = runtime.block_on(engine.load(body)).map_err(Error::from);
-        progress.finish();
-        report
-    })
+    }
+    if skipped == 0 {
+        return whole();
+    }
+    let plan = ops
+        .tar_assembly
+        .plan_archive(ArchiveFormat::Docker, &images, &[])?;
+    let total = plan.iter().map(|s| s.len()).sum();
+    ops.progress.start("load", Some(total));
+    let streamed = stream_into_engine(runtime, engine, |out| {
+        let mut counted = super::build::Counted::new(out, ops.progress);
+        write_plan(&plan, &blobs, &mut counted).map_err(Error::from)
+    });
+    ops.progress.finish();
+    match streamed {
+        Ok(((), report)) => Ok(IncrementalLoad {
+            report,
+            bytes_skipped: skipped,
+        }),
+        Err(Error::Docker(crate::docker::Error::LoadRefused { message })) => {
+            tracing::warn!(%message, "the engine refused the placeholder layers; loading every layer");
+            whole()
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Saves `references` from the engine into the archive `path`, atomically.

@@ -10,6 +10,7 @@
 //! `docker` format names blobs by position, so nothing waits for a digest.
 
 use super::Error;
+use super::engine_stream::{ChannelWriter, stream_into_engine};
 use crate::docker::{Engine, LoadReport};
 use crate::model::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, ConfigRequest, Descriptor, LayerOptions, Progress,
@@ -21,14 +22,13 @@ use crate::store::hashing::HashingWriter;
 use crate::store::plan::{Blob, LayerSource, PlannedLayer, write_plan};
 use crate::store::unpack::check_layer;
 use crate::store::walk::walk;
-use bytes::Bytes;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// Media type of the (uncompressed) layer tars ocipipe writes.
-const LAYER_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar";
+pub(super) const LAYER_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar";
 
 /// The components a build uses, and where it reports progress.
 pub struct Operations<'a> {
@@ -43,13 +43,13 @@ pub struct Operations<'a> {
 }
 
 /// A writer that reports what passes through it as progress.
-struct Counted<'p, W> {
+pub(super) struct Counted<'p, W> {
     inner: W,
     progress: &'p dyn Progress,
 }
 
 impl<'p, W: Write> Counted<'p, W> {
-    fn new(inner: W, progress: &'p dyn Progress) -> Self {
+    pub(super) fn new(inner: W, progress: &'p dyn Progress) -> Self {
         Self { inner, progress }
     }
 }
@@ -734,8 +734,7 @@ fn to_engine(
     }
 }
 
-/// Streams the archive into one load request: a scoped thread writes the
-/// tar into a bounded channel while this thread drives the request.
+/// Streams the archive into one load request.
 #[allow(clippy::too_many_arguments)]
 fn load_once(
     ops: &Operations<'_>,
@@ -747,28 +746,9 @@ fn load_once(
     omitted: &[bool],
     measured: Option<&[LayerSummary]>,
 ) -> Result<Built, Error> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(8);
-    let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
-    let (produced, loaded) = std::thread::scope(|scope| {
-        let producer = scope.spawn(|| {
-            let mut out = ChannelWriter { tx };
-            let result =
-                write_for_engine(ops, spec, sources, repo_tags, omitted, measured, &mut out);
-            if let Err(e) = &result {
-                // Fail the request too, rather than load half a tar.
-                let _ = out
-                    .tx
-                    .blocking_send(Err(std::io::Error::other(e.to_string())));
-            }
-            result
-        });
-        let loaded = runtime.block_on(engine.load(body));
-        (producer.join(), loaded)
-    });
-    let produced = produced.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    // When both fail, the engine's word says more than a closed pipe.
-    let loaded = loaded?;
-    let (image, layers) = produced?;
+    let ((image, layers), loaded) = stream_into_engine(runtime, engine, |out| {
+        write_for_engine(ops, spec, sources, repo_tags, omitted, measured, out)
+    })?;
     let skipped = image
         .layers
         .iter()
@@ -829,27 +809,4 @@ fn write_for_engine(
         .plan_archive(format, std::slice::from_ref(&image), &written)?;
     write_plan(&plan, &blobs(&image, sources), out)?;
     Ok((image, layers))
-}
-
-/// A `Write` that sends its bytes to the engine request's body.
-struct ChannelWriter {
-    tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
-}
-
-impl Write for ChannelWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.tx
-            .blocking_send(Ok(Bytes::copy_from_slice(data)))
-            .map_err(|_| {
-                std::io::Error::new(
-                    std::io::ErrorKind::BrokenPipe,
-                    "the engine closed the request",
-                )
-            })?;
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }

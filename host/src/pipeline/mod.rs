@@ -4,10 +4,11 @@
 
 mod archive;
 mod build;
+mod engine_stream;
 mod tag;
 mod time;
 
-pub use archive::{load, save};
+pub use archive::{IncrementalLoad, load, load_incremental, save};
 pub use build::{BuildOutput, BuildSpec, Built, LayerInput, Operations, build};
 pub use tag::{tag, tag_unique};
 pub use time::rfc3339;

@@ -54,6 +54,15 @@ pub enum LayerSource {
     Tar(PathBuf),
     /// An existing gzip-compressed layer tar; streamed decompressed.
     Gzip(PathBuf),
+    /// An uncompressed layer tar inside an archive, read in place.
+    Slice {
+        /// The archive.
+        path: PathBuf,
+        /// Where the layer's bytes start.
+        offset: u64,
+        /// How many bytes it has.
+        size: u64,
+    },
 }
 
 /// A layer tar planned by the tar-assembly component from a directory.
@@ -118,6 +127,7 @@ impl LayerSource {
                     .len(),
             ),
             LayerSource::Gzip(_) => None,
+            LayerSource::Slice { size, .. } => Some(*size),
         })
     }
 
@@ -146,6 +156,15 @@ impl LayerSource {
                     }
                 }
                 Ok(())
+            }
+            LayerSource::Slice { path, offset, size } => {
+                use std::io::Seek;
+                let what = || format!("{}", path.display());
+                let mut file = std::fs::File::open(path).map_err(io_error(what()))?;
+                file.seek(io::SeekFrom::Start(*offset))
+                    .map_err(io_error(what()))?;
+                out.copy_exact(&mut file.take(*size), *size, true)
+                    .map_err(io_error(what()))
             }
             LayerSource::Tar(path) | LayerSource::Gzip(path) => {
                 let what = || format!("{}", path.display());
