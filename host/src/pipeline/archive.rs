@@ -3,7 +3,7 @@
 
 use super::Error;
 use super::build::{LAYER_MEDIA_TYPE, Operations};
-use super::engine_stream::stream_into_engine;
+use super::engine_stream::{layers_the_engine_has, stream_into_engine};
 use crate::docker::{Engine, LoadReport};
 use crate::model::Progress;
 use crate::model::{
@@ -90,13 +90,9 @@ pub fn load_incremental(
             bytes_skipped: 0,
         })
     };
-    if runtime.block_on(engine.uses_containerd_store())? {
-        tracing::info!("the engine uses the containerd image store: sending every layer");
+    let known = layers_the_engine_has(runtime, engine, base)?;
+    if known.is_empty() {
         return whole();
-    }
-    let mut known = Vec::new();
-    for image in base {
-        known.extend(runtime.block_on(engine.inspect(image))?.layers);
     }
     let index = ArchiveIndex::scan(path)?;
     let mut images = Vec::new();

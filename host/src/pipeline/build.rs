@@ -10,7 +10,7 @@
 //! `docker` format names blobs by position, so nothing waits for a digest.
 
 use super::Error;
-use super::engine_stream::{ChannelWriter, stream_into_engine};
+use super::engine_stream::{ChannelWriter, layers_the_engine_has, stream_into_engine};
 use crate::docker::{Engine, LoadReport};
 use crate::model::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, ConfigRequest, Descriptor, LayerOptions, Progress,
@@ -691,16 +691,7 @@ fn to_engine(
     engine: &Engine,
     base: &[String],
 ) -> Result<Built, Error> {
-    let mut known: Vec<String> = Vec::new();
-    if !base.is_empty() {
-        if runtime.block_on(engine.uses_containerd_store())? {
-            tracing::info!("the engine uses the containerd image store: sending every layer");
-        } else {
-            for image in base {
-                known.extend(runtime.block_on(engine.inspect(image))?.layers);
-            }
-        }
-    }
+    let known = layers_the_engine_has(runtime, engine, base)?;
     // With layers to skip, their digests are needed before streaming.
     let measured = if known.is_empty() {
         None

@@ -4,6 +4,7 @@
 //! temporary file is made.
 
 use super::Error;
+use crate::docker::Error as DockerError;
 use crate::docker::{Engine, LoadReport};
 use bytes::Bytes;
 use std::io::Write;
@@ -73,4 +74,27 @@ pub(super) fn stream_into_engine<T: Send>(
     let produced = produced.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     let loaded = loaded?;
     Ok((produced?, loaded))
+}
+
+/// The diff IDs of the `base` images' layers, which an incremental load
+/// may send as zero-length placeholders. Empty when there is no base, or
+/// when the engine keeps containerd's image store, where placeholders do
+/// not work.
+pub(super) fn layers_the_engine_has(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    base: &[String],
+) -> Result<Vec<String>, DockerError> {
+    if base.is_empty() {
+        return Ok(Vec::new());
+    }
+    if runtime.block_on(engine.uses_containerd_store())? {
+        tracing::info!("the engine uses the containerd image store: sending every layer");
+        return Ok(Vec::new());
+    }
+    let mut known = Vec::new();
+    for image in base {
+        known.extend(runtime.block_on(engine.inspect(image))?.layers);
+    }
+    Ok(known)
 }
