@@ -3,26 +3,22 @@
 use super::bindings::manifest_generation::exports::ocipipe::image::configs;
 use super::bindings::manifest_generation::{ManifestGeneration as World, ManifestGenerationPre};
 use super::convert::{descriptor_to_wit, document_from_wit, platform_to_wit};
-use super::{Answer, Error, Loaded, Runtime};
+use super::{Answer, Bound, Error, Loaded, Runtime};
 use crate::model::{ConfigRequest, Descriptor, Document};
 use std::sync::Arc;
 
 /// A loaded manifest-generation component.
-pub struct ManifestGeneration {
-    runtime: Arc<Runtime>,
-    loaded: Loaded,
-    pre: ManifestGenerationPre<super::Sandbox>,
-}
+pub struct ManifestGeneration(Bound<ManifestGenerationPre<super::Sandbox>>);
 
 impl ManifestGeneration {
     pub(super) fn new(runtime: Arc<Runtime>, loaded: Loaded) -> Result<Self, Error> {
-        let pre = ManifestGenerationPre::new(loaded.pre.clone())
-            .map_err(|e| loaded.invalid("manifest-generation", e))?;
-        Ok(Self {
+        Bound::new(
             runtime,
             loaded,
-            pre,
-        })
+            "manifest-generation",
+            ManifestGenerationPre::new,
+        )
+        .map(Self)
     }
 
     /// The image config; its digest is the image ID.
@@ -77,7 +73,6 @@ impl ManifestGeneration {
         function: &'static str,
         call: impl FnOnce(&World, &mut wasmtime::Store<super::Sandbox>) -> Answer<T>,
     ) -> Result<T, Error> {
-        self.runtime
-            .invoke(&self.loaded, function, |s| self.pre.instantiate(s), call)
+        self.0.invoke(function, |pre, s| pre.instantiate(s), call)
     }
 }

@@ -292,6 +292,43 @@ impl Runtime {
     }
 }
 
+/// A component loaded for one world, with that world's pre-instantiated
+/// bindings `P`: what every operation wrapper holds.
+struct Bound<P> {
+    runtime: Arc<Runtime>,
+    loaded: Loaded,
+    pre: P,
+}
+
+impl<P> Bound<P> {
+    /// Binds `loaded` to `world` with the generated `*Pre::new`; a component
+    /// that does not implement the world is refused here.
+    fn new(
+        runtime: Arc<Runtime>,
+        loaded: Loaded,
+        world: &'static str,
+        bind: impl FnOnce(InstancePre<Sandbox>) -> wasmtime::Result<P>,
+    ) -> Result<Self, Error> {
+        let pre = bind(loaded.pre.clone()).map_err(|e| loaded.invalid(world, e))?;
+        Ok(Self {
+            runtime,
+            loaded,
+            pre,
+        })
+    }
+
+    /// Calls `function` on a fresh instance made by `instantiate`.
+    fn invoke<W, T>(
+        &self,
+        function: &'static str,
+        instantiate: impl FnOnce(&P, &mut Store<Sandbox>) -> wasmtime::Result<W>,
+        call: impl FnOnce(&W, &mut Store<Sandbox>) -> Answer<T>,
+    ) -> Result<T, Error> {
+        self.runtime
+            .invoke(&self.loaded, function, |s| instantiate(&self.pre, s), call)
+    }
+}
+
 /// What a component function answers: a value or its WIT `error`.
 type Answer<T> = wasmtime::Result<Result<T, bindings::types::Error>>;
 

@@ -2,31 +2,22 @@
 
 use super::bindings::tagging::{Tagging as World, TaggingPre};
 use super::bindings::types;
-use super::{Error, Loaded, Runtime};
+use super::{Bound, Error, Loaded, Runtime};
 use crate::model::Reference;
 use std::sync::Arc;
 
 /// A loaded tagging component (built-in or third-party).
-pub struct Tagging {
-    runtime: Arc<Runtime>,
-    loaded: Loaded,
-    pre: TaggingPre<super::Sandbox>,
-}
+pub struct Tagging(Bound<TaggingPre<super::Sandbox>>);
 
 impl Tagging {
     pub(super) fn new(runtime: Arc<Runtime>, loaded: Loaded) -> Result<Self, Error> {
-        let pre = TaggingPre::new(loaded.pre.clone()).map_err(|e| loaded.invalid("tagging", e))?;
-        Ok(Self {
-            runtime,
-            loaded,
-            pre,
-        })
+        Bound::new(runtime, loaded, "tagging", TaggingPre::new).map(Self)
     }
 
     /// What the compile cache did when this component was loaded; `None`
     /// when caching is off.
     pub fn cache_outcome(&self) -> Option<super::CacheOutcome> {
-        self.loaded.cache
+        self.0.loaded.cache
     }
 
     /// Go `Parse`: validated, not normalised.
@@ -84,8 +75,7 @@ impl Tagging {
         function: &'static str,
         call: impl FnOnce(&World, &mut wasmtime::Store<super::Sandbox>) -> super::Answer<T>,
     ) -> Result<T, Error> {
-        self.runtime
-            .invoke(&self.loaded, function, |s| self.pre.instantiate(s), call)
+        self.0.invoke(function, |pre, s| pre.instantiate(s), call)
     }
 }
 

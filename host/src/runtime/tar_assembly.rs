@@ -4,7 +4,7 @@ use super::bindings::tar_assembly::exports::ocipipe::image::{archives, layers};
 use super::bindings::tar_assembly::ocipipe::image::plans;
 use super::bindings::tar_assembly::{TarAssembly as World, TarAssemblyPre};
 use super::convert::{descriptor_to_wit, document_to_wit};
-use super::{Answer, Error, Loaded, Runtime};
+use super::{Answer, Bound, Error, Loaded, Runtime};
 use crate::model::{
     ArchiveFormat, ArchiveImage, BlobHead, Entry, EntryKind, LayerOptions, LayoutFile, Segment,
     WrittenBlob,
@@ -12,21 +12,11 @@ use crate::model::{
 use std::sync::Arc;
 
 /// A loaded tar-assembly component.
-pub struct TarAssembly {
-    runtime: Arc<Runtime>,
-    loaded: Loaded,
-    pre: TarAssemblyPre<super::Sandbox>,
-}
+pub struct TarAssembly(Bound<TarAssemblyPre<super::Sandbox>>);
 
 impl TarAssembly {
     pub(super) fn new(runtime: Arc<Runtime>, loaded: Loaded) -> Result<Self, Error> {
-        let pre = TarAssemblyPre::new(loaded.pre.clone())
-            .map_err(|e| loaded.invalid("tar-assembly", e))?;
-        Ok(Self {
-            runtime,
-            loaded,
-            pre,
-        })
+        Bound::new(runtime, loaded, "tar-assembly", TarAssemblyPre::new).map(Self)
     }
 
     /// The tar stream of one layer from the entries of a directory.
@@ -118,8 +108,7 @@ impl TarAssembly {
         function: &'static str,
         call: impl FnOnce(&World, &mut wasmtime::Store<super::Sandbox>) -> Answer<T>,
     ) -> Result<T, Error> {
-        self.runtime
-            .invoke(&self.loaded, function, |s| self.pre.instantiate(s), call)
+        self.0.invoke(function, |pre, s| pre.instantiate(s), call)
     }
 }
 
