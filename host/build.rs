@@ -66,10 +66,10 @@ fn build_guests(root: &Path, target_dir: &Path) {
     match status {
         Ok(s) if s.success() => {}
         Ok(s) => panic!(
-            "building the wasm components failed ({s}); the output above says why. \
-             If the toolchain is missing, run: just setup"
+            "building the wasm components failed ({s}); the output above says why \
+             (a missing tool is named there, with the command that installs it)"
         ),
-        Err(e) => panic!("cannot run scripts/build-components: {e}; run: just setup"),
+        Err(e) => panic!("cannot run scripts/build-components: {e}; run: ./dev setup"),
     }
 }
 
