@@ -107,7 +107,7 @@ fn record<'a>(input: &'a str, r: &'a Reference, normalize: bool) -> Record<'a> {
         domain: Some(&r.domain),
         path: Some(&r.path),
         tag: r.tag.as_deref(),
-        digest: r.digest.as_deref(),
+        digest: r.digest.as_ref().map(|d| d.as_str()),
         error: None,
     }
 }

@@ -1,6 +1,6 @@
 //! Image archives and OCI layouts, as the tar-assembly component plans them.
 
-use super::{Descriptor, Document, Segment};
+use super::{Descriptor, Digest, Document, Segment};
 
 /// What an archive holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,6 +9,8 @@ pub enum ArchiveFormat {
     DockerAndOci,
     /// `docker load` layout only; blob names do not depend on digests.
     Docker,
+    /// An OCI image layout directory: blobs are files named by digest.
+    OciLayout,
 }
 
 /// A layer of an image in an archive.
@@ -44,11 +46,21 @@ pub struct BlobHead {
     pub padding: u32,
 }
 
+/// Where a blob goes, as the tar-assembly component placed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobPlacement {
+    /// Write it under this head.
+    Write(BlobHead),
+    /// A blob with this digest is already written, at this path: write
+    /// nothing (drop what was written when the digest was found by writing).
+    Stored(String),
+}
+
 /// A blob the host already wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WrittenBlob {
     /// Its digest.
-    pub digest: String,
+    pub digest: Digest,
     /// Its path in the archive.
     pub path: String,
 }

@@ -1,6 +1,7 @@
 //! Descriptors, documents, platforms and image-config requests (OCI image
 //! spec terms).
 
+use super::Digest;
 use serde::Serialize;
 
 /// An OCI content descriptor.
@@ -9,7 +10,7 @@ pub struct Descriptor {
     /// Media type of the content.
     pub media_type: String,
     /// Digest, `sha256:<64 hex>`.
-    pub digest: String,
+    pub digest: Digest,
     /// Size in bytes.
     pub size: u64,
     /// Artifact type (OCI 1.1).
@@ -24,10 +25,10 @@ pub struct Descriptor {
 
 impl Descriptor {
     /// A plain descriptor: media type, digest, size.
-    pub fn new(media_type: impl Into<String>, digest: impl Into<String>, size: u64) -> Self {
+    pub fn new(media_type: impl Into<String>, digest: Digest, size: u64) -> Self {
         Self {
             media_type: media_type.into(),
-            digest: digest.into(),
+            digest,
             size,
             artifact_type: None,
             annotations: Vec::new(),
@@ -82,7 +83,7 @@ pub struct ConfigRequest {
     /// The platform.
     pub platform: Platform,
     /// Layer diff IDs, in order.
-    pub diff_ids: Vec<String>,
+    pub diff_ids: Vec<Digest>,
     /// History entries given by the caller.
     pub history: Vec<History>,
     /// Creation time, RFC 3339 UTC.
@@ -101,4 +102,27 @@ pub struct ConfigRequest {
     pub labels: Vec<(String, String)>,
     /// Exposed ports, e.g. `8080/tcp`.
     pub exposed_ports: Vec<String>,
+}
+
+/// The machine the host runs on, in Rust's terms: the default platform,
+/// which the manifest-generation component names in OCI's terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostMachine {
+    /// `std::env::consts::OS`.
+    pub os: String,
+    /// `std::env::consts::ARCH`.
+    pub arch: String,
+    /// Whether the CPU is little-endian.
+    pub little_endian: bool,
+}
+
+impl HostMachine {
+    /// This process's machine.
+    pub fn current() -> Self {
+        Self {
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+            little_endian: cfg!(target_endian = "little"),
+        }
+    }
 }

@@ -68,7 +68,7 @@ pub enum Segment {
     /// A blob the host holds, by digest.
     Blob {
         /// The blob's digest.
-        digest: String,
+        digest: super::Digest,
         /// Exactly this many bytes.
         size: u64,
     },

@@ -3,19 +3,19 @@
 //! runtime converts generated binding types to and from these.
 
 mod archive;
+mod changeset;
 mod descriptor;
+mod digest;
 mod layer;
 mod progress;
 mod reference;
 
-pub use archive::{ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, LayoutFile, WrittenBlob};
-pub use descriptor::{ConfigRequest, Descriptor, Document, History, Platform};
+pub use archive::{
+    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, LayoutFile, WrittenBlob,
+};
+pub use changeset::{Change, Member, MemberKind};
+pub use descriptor::{ConfigRequest, Descriptor, Document, History, HostMachine, Platform};
+pub use digest::{Digest, DigestError};
 pub use layer::{Entry, EntryKind, LayerOptions, Segment};
 pub use progress::{Progress, Quiet};
-pub use reference::Reference;
-
-/// The digest of `bytes` in full form, `sha256:<64 hex>`.
-pub fn sha256_digest(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
-}
+pub use reference::{AnyReference, Reference};

@@ -15,7 +15,7 @@ pub struct Reference {
     /// Tag, if any.
     pub tag: Option<String>,
     /// Digest, if any, in full: `sha256:<64 hex>`.
-    pub digest: Option<String>,
+    pub digest: Option<super::Digest>,
     /// The whole reference, `String()`.
     pub full: String,
     /// The familiar form, `FamiliarString()`.
@@ -25,5 +25,27 @@ pub struct Reference {
 impl std::fmt::Display for Reference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.full)
+    }
+}
+
+/// What a name-or-ID argument for the Docker Engine denotes, as the tagging
+/// component decided (Go `ParseAnyReference`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnyReference {
+    /// An image ID.
+    Id(super::Digest),
+    /// An image name, normalised, without a default tag.
+    Named(Reference),
+}
+
+impl AnyReference {
+    /// What the engine is given: the ID, or the name's familiar form (which
+    /// the engine normalises back to the same name, and which still matches
+    /// a short image-ID prefix as the engine's own lookup allows).
+    pub fn for_engine(&self) -> &str {
+        match self {
+            AnyReference::Id(digest) => digest.as_str(),
+            AnyReference::Named(reference) => &reference.familiar,
+        }
     }
 }

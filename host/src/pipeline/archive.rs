@@ -6,9 +6,7 @@ use super::build::{LAYER_MEDIA_TYPE, Operations};
 use super::engine_stream::{layers_the_engine_has, stream_into_engine};
 use crate::docker::{Engine, LoadReport};
 use crate::model::Progress;
-use crate::model::{
-    ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Document, sha256_digest,
-};
+use crate::model::{ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Digest, Document};
 use crate::store::archive_reader::ArchiveIndex;
 use crate::store::atomic::AtomicFile;
 use crate::store::plan::{Blob, LayerSource, write_plan};
@@ -108,13 +106,20 @@ pub fn load_incremental(
         let config = Document {
             descriptor: Descriptor::new(
                 "application/vnd.oci.image.config.v1+json",
-                sha256_digest(&config),
+                Digest::sha256(&config),
                 config.len() as u64,
             ),
             bytes: config,
         };
         let mut layers = Vec::new();
         for (layer_path, diff_id) in image.layers.iter().zip(diff_ids) {
+            let diff_id = Digest::parse(&diff_id).map_err(|e| {
+                Error::Archive(crate::store::archive_reader::Error::BadConfig {
+                    archive: path.to_path_buf(),
+                    entry: image.config_path.clone(),
+                    message: format!("a diff_id: {e}"),
+                })
+            })?;
             let entry = index
                 .get(layer_path)
                 .expect("images() checked every layer exists");
@@ -124,7 +129,7 @@ pub fn load_incremental(
                 tracing::info!(layer = %layer_path, "a compressed or placeholder layer: sending the archive as it is");
                 return whole();
             }
-            let omitted = known.contains(&diff_id);
+            let omitted = known.iter().any(|k| diff_id == k.as_str());
             if omitted {
                 skipped += entry.size;
             }

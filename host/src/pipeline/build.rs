@@ -13,8 +13,8 @@ use super::Error;
 use super::engine_stream::{ChannelWriter, layers_the_engine_has, stream_into_engine};
 use crate::docker::{Engine, LoadReport};
 use crate::model::{
-    ArchiveFormat, ArchiveImage, ArchiveLayer, ConfigRequest, Descriptor, LayerOptions, Progress,
-    WrittenBlob,
+    ArchiveFormat, ArchiveImage, ArchiveLayer, ConfigRequest, Descriptor, Digest, LayerOptions,
+    Progress, WrittenBlob,
 };
 use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
 use crate::store::atomic::{AtomicFile, parent_dir};
@@ -119,9 +119,9 @@ pub enum BuildOutput<'a> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Built {
     /// The image ID: the config's digest.
-    pub image_id: String,
+    pub image_id: Digest,
     /// The OCI manifest's digest.
-    pub manifest_digest: String,
+    pub manifest_digest: Digest,
     /// The layers: digest (= diff ID) and size.
     pub layers: Vec<LayerSummary>,
     /// The names given.
@@ -136,7 +136,7 @@ pub struct Built {
 #[derive(Debug, Clone, Serialize)]
 pub struct LayerSummary {
     /// Digest of the layer tar.
-    pub digest: String,
+    pub digest: Digest,
     /// Size in bytes.
     pub size: u64,
 }
@@ -229,7 +229,7 @@ fn image(
 }
 
 /// The blobs an archive plan may name: documents in memory, layers by source.
-fn blobs(image: &ArchiveImage, sources: &[LayerSource]) -> HashMap<String, (Blob, u64)> {
+fn blobs(image: &ArchiveImage, sources: &[LayerSource]) -> HashMap<Digest, (Blob, u64)> {
     let mut blobs = HashMap::new();
     for doc in [&image.config, &image.manifest] {
         blobs.insert(
@@ -353,7 +353,7 @@ fn write_archive(
         }
         let head = ops
             .tar_assembly
-            .blob_entry(format, known.as_deref(), ordinal, size)?;
+            .blob_entry(format, known.as_ref(), ordinal, size)?;
         ops.progress
             .start(&task("layer", ordinal as usize, sources.len()), Some(size));
         let (digest, path) = match &mut sink {
@@ -455,7 +455,7 @@ fn write_layers_in_parallel(
         let ordinal = u32::try_from(ordinal).unwrap_or(u32::MAX);
         let head = ops
             .tar_assembly
-            .blob_entry(format, known.as_deref(), ordinal, size)?;
+            .blob_entry(format, known.as_ref(), ordinal, size)?;
         file.write_all_at(&head.header, end)
             .map_err(Error::output(what))?;
         let data = end + head.header.len() as u64;
@@ -468,7 +468,7 @@ fn write_layers_in_parallel(
     ops.progress
         .start(&format!("{} layers", sources.len()), Some(total));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let digests: Vec<std::sync::Mutex<Option<Result<String, Error>>>> = sources
+    let digests: Vec<std::sync::Mutex<Option<Result<Digest, Error>>>> = sources
         .iter()
         .map(|_| std::sync::Mutex::new(None))
         .collect();
@@ -627,7 +627,7 @@ fn to_layout(
         let (digest, size, counted) = hashing.finish().map_err(Error::output(&what))?;
         ops.progress.finish();
         let tmp = counted.inner;
-        let hex = digest.trim_start_matches("sha256:");
+        let hex = digest.encoded();
         tmp.persist(blob_dir.join(hex)).map_err(|e| Error::Output {
             what: what.clone(),
             source: e.error,
@@ -641,7 +641,7 @@ fn to_layout(
         let target = staging.path().join(safe_relative(&file.path)?);
         if layers
             .iter()
-            .any(|l| target == blob_dir.join(l.digest.trim_start_matches("sha256:")))
+            .any(|l| target == blob_dir.join(l.digest.encoded()))
         {
             continue; // written above
         }
@@ -699,7 +699,10 @@ fn to_engine(
         Some(measure_all(sources, ops.progress)?)
     };
     let omitted: Vec<bool> = match &measured {
-        Some(layers) => layers.iter().map(|l| known.contains(&l.digest)).collect(),
+        Some(layers) => layers
+            .iter()
+            .map(|l| known.iter().any(|k| l.digest == k.as_str()))
+            .collect(),
         None => vec![false; sources.len()],
     };
     let load = |omitted: &[bool]| {

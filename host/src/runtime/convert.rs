@@ -3,7 +3,7 @@
 
 use super::Error;
 use super::bindings::types;
-use crate::model::{Descriptor, Document, Platform};
+use crate::model::{Descriptor, Digest, Document, Platform};
 
 /// Maps the shared WIT `error` to [`Error::Refused`].
 pub(super) fn refused(component: &str, function: &'static str, e: types::Error) -> Error {
@@ -21,10 +21,24 @@ pub(super) fn refused(component: &str, function: &'static str, e: types::Error) 
     }
 }
 
+/// A digest a component answered, checked: a malformed one is a broken
+/// contract, not something to pass on.
+pub(super) fn digest_from_wit(
+    component: &str,
+    function: &'static str,
+    digest: String,
+) -> Result<Digest, Error> {
+    Digest::parse(&digest).map_err(|e| Error::Contract {
+        component: component.to_string(),
+        function,
+        message: e.to_string(),
+    })
+}
+
 pub(super) fn descriptor_to_wit(d: &Descriptor) -> types::Descriptor {
     types::Descriptor {
         media_type: d.media_type.clone(),
-        digest: d.digest.clone(),
+        digest: d.digest.to_string(),
         size: d.size,
         artifact_type: d.artifact_type.clone(),
         annotations: d.annotations.clone(),
@@ -33,16 +47,20 @@ pub(super) fn descriptor_to_wit(d: &Descriptor) -> types::Descriptor {
     }
 }
 
-pub(super) fn descriptor_from_wit(d: types::Descriptor) -> Descriptor {
-    Descriptor {
+pub(super) fn descriptor_from_wit(
+    component: &str,
+    function: &'static str,
+    d: types::Descriptor,
+) -> Result<Descriptor, Error> {
+    Ok(Descriptor {
         media_type: d.media_type,
-        digest: d.digest,
+        digest: digest_from_wit(component, function, d.digest)?,
         size: d.size,
         artifact_type: d.artifact_type,
         annotations: d.annotations,
         platform: d.platform.map(platform_from_wit),
         urls: d.urls,
-    }
+    })
 }
 
 pub(super) fn platform_to_wit(p: &Platform) -> types::Platform {
@@ -72,9 +90,13 @@ pub(super) fn document_to_wit(d: &Document) -> types::Document {
     }
 }
 
-pub(super) fn document_from_wit(d: types::Document) -> Document {
-    Document {
-        descriptor: descriptor_from_wit(d.descriptor),
+pub(super) fn document_from_wit(
+    component: &str,
+    function: &'static str,
+    d: types::Document,
+) -> Result<Document, Error> {
+    Ok(Document {
+        descriptor: descriptor_from_wit(component, function, d.descriptor)?,
         bytes: d.bytes,
-    }
+    })
 }

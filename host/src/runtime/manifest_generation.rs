@@ -26,7 +26,7 @@ impl ManifestGeneration {
         let request = configs::ConfigRequest {
             base: request.base.clone(),
             platform: platform_to_wit(&request.platform),
-            diff_ids: request.diff_ids.clone(),
+            diff_ids: request.diff_ids.iter().map(|d| d.to_string()).collect(),
             history: request
                 .history
                 .iter()
@@ -46,10 +46,10 @@ impl ManifestGeneration {
             labels: request.labels.clone(),
             exposed_ports: request.exposed_ports.clone(),
         };
-        self.invoke("image-config", |w, s| {
+        let document = self.invoke("image-config", |w, s| {
             w.ocipipe_image_configs().call_image_config(s, &request)
-        })
-        .map(document_from_wit)
+        })?;
+        document_from_wit(&self.0.loaded.name, "image-config", document)
     }
 
     /// An OCI image manifest for a config and its layers.
@@ -61,11 +61,11 @@ impl ManifestGeneration {
     ) -> Result<Document, Error> {
         let config = descriptor_to_wit(config);
         let layers: Vec<_> = layers.iter().map(descriptor_to_wit).collect();
-        self.invoke("image-manifest", |w, s| {
+        let document = self.invoke("image-manifest", |w, s| {
             w.ocipipe_image_manifests()
                 .call_image_manifest(s, &config, &layers, annotations, None)
-        })
-        .map(document_from_wit)
+        })?;
+        document_from_wit(&self.0.loaded.name, "image-manifest", document)
     }
 
     fn invoke<T>(

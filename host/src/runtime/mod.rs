@@ -107,6 +107,17 @@ pub enum Error {
         /// The trap, and the last line the component wrote to stderr.
         message: String,
     },
+    /// The component answered something its world does not allow, e.g. a
+    /// malformed digest.
+    #[error("component {component} broke its contract in {function}: {message}")]
+    Contract {
+        /// The component.
+        component: String,
+        /// The exported function that answered.
+        function: &'static str,
+        /// What was wrong with the answer.
+        message: String,
+    },
     /// The component refused its input with a WIT `error`.
     #[error("{message}")]
     Refused {

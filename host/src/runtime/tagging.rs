@@ -49,7 +49,9 @@ impl Tagging {
         let refs = self.invoke("parse-targets", |w, s| {
             w.ocipipe_image_naming().call_parse_targets(s, names)
         })?;
-        Ok(refs.into_iter().map(from_wit).collect())
+        refs.into_iter()
+            .map(|r| self.reference("parse-targets", r))
+            .collect()
     }
 
     /// A unique build tag for `name` from host-drawn `entropy`.
@@ -67,7 +69,8 @@ impl Tagging {
             &mut wasmtime::Store<super::Sandbox>,
         ) -> super::Answer<types::Reference>,
     ) -> Result<Reference, Error> {
-        self.invoke(function, call).map(from_wit)
+        let r = self.invoke(function, call)?;
+        self.reference(function, r)
     }
 
     fn invoke<T>(
@@ -79,14 +82,20 @@ impl Tagging {
     }
 }
 
-fn from_wit(r: types::Reference) -> Reference {
-    Reference {
-        name: r.name,
-        domain: r.domain,
-        path: r.path,
-        tag: r.tag,
-        digest: r.digest,
-        full: r.full,
-        familiar: r.familiar,
+impl Tagging {
+    fn reference(&self, function: &'static str, r: types::Reference) -> Result<Reference, Error> {
+        let name = &self.0.loaded.name;
+        Ok(Reference {
+            name: r.name,
+            domain: r.domain,
+            path: r.path,
+            tag: r.tag,
+            digest: r
+                .digest
+                .map(|d| super::convert::digest_from_wit(name, function, d))
+                .transpose()?,
+            full: r.full,
+            familiar: r.familiar,
+        })
     }
 }

@@ -6,8 +6,8 @@ use super::bindings::tar_assembly::{TarAssembly as World, TarAssemblyPre};
 use super::convert::{descriptor_to_wit, document_to_wit};
 use super::{Answer, Bound, Error, Loaded, Runtime};
 use crate::model::{
-    ArchiveFormat, ArchiveImage, BlobHead, Entry, EntryKind, LayerOptions, LayoutFile, Segment,
-    WrittenBlob,
+    ArchiveFormat, ArchiveImage, BlobHead, Digest, Entry, EntryKind, LayerOptions, LayoutFile,
+    Segment, WrittenBlob,
 };
 use std::sync::Arc;
 
@@ -34,18 +34,18 @@ impl TarAssembly {
             w.ocipipe_image_layers()
                 .call_plan_layer(s, &entries, options)
         })?;
-        Ok(plan.into_iter().map(segment_from_wit).collect())
+        self.segments("plan-layer", plan)
     }
 
     /// The head of a blob entry the host writes itself.
     pub fn blob_entry(
         &self,
         format: ArchiveFormat,
-        digest: Option<&str>,
+        digest: Option<&Digest>,
         ordinal: u32,
         size: u64,
     ) -> Result<BlobHead, Error> {
-        let digest = digest.map(str::to_string);
+        let digest = digest.map(Digest::to_string);
         let head = self.invoke("blob-entry", |w, s| {
             w.ocipipe_image_archives().call_blob_entry(
                 s,
@@ -73,7 +73,7 @@ impl TarAssembly {
         let written: Vec<archives::WrittenBlob> = written
             .iter()
             .map(|w| archives::WrittenBlob {
-                digest: w.digest.clone(),
+                digest: w.digest.to_string(),
                 path: w.path.clone(),
             })
             .collect();
@@ -85,7 +85,7 @@ impl TarAssembly {
                 &written,
             )
         })?;
-        Ok(plan.into_iter().map(segment_from_wit).collect())
+        self.segments("plan-archive", plan)
     }
 
     /// The files of an OCI image layout directory.
@@ -94,13 +94,15 @@ impl TarAssembly {
         let files = self.invoke("plan-layout", |w, s| {
             w.ocipipe_image_archives().call_plan_layout(s, &images)
         })?;
-        Ok(files
+        files
             .into_iter()
-            .map(|f| LayoutFile {
-                path: f.path,
-                contents: f.contents.into_iter().map(segment_from_wit).collect(),
+            .map(|f| {
+                Ok(LayoutFile {
+                    path: f.path,
+                    contents: self.segments("plan-layout", f.contents)?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     fn invoke<T>(
@@ -139,6 +141,8 @@ fn format_to_wit(format: ArchiveFormat) -> archives::ArchiveFormat {
     match format {
         ArchiveFormat::DockerAndOci => archives::ArchiveFormat::DockerAndOci,
         ArchiveFormat::Docker => archives::ArchiveFormat::Docker,
+        // Not in this version of the world; the next adds it.
+        ArchiveFormat::OciLayout => archives::ArchiveFormat::DockerAndOci,
     }
 }
 
@@ -158,16 +162,30 @@ fn image_to_wit(image: &ArchiveImage) -> archives::ArchiveImage {
     }
 }
 
-fn segment_from_wit(s: plans::Segment) -> Segment {
-    match s {
-        plans::Segment::Bytes(b) => Segment::Bytes(b),
-        plans::Segment::File(f) => Segment::File {
-            path: f.path,
-            size: f.size,
-        },
-        plans::Segment::Blob(b) => Segment::Blob {
-            digest: b.digest,
-            size: b.size,
-        },
+impl TarAssembly {
+    fn segments(
+        &self,
+        function: &'static str,
+        plan: Vec<plans::Segment>,
+    ) -> Result<Vec<Segment>, Error> {
+        plan.into_iter()
+            .map(|s| {
+                Ok(match s {
+                    plans::Segment::Bytes(b) => Segment::Bytes(b),
+                    plans::Segment::File(f) => Segment::File {
+                        path: f.path,
+                        size: f.size,
+                    },
+                    plans::Segment::Blob(b) => Segment::Blob {
+                        digest: super::convert::digest_from_wit(
+                            &self.0.loaded.name,
+                            function,
+                            b.digest,
+                        )?,
+                        size: b.size,
+                    },
+                })
+            })
+            .collect()
     }
 }

@@ -2,6 +2,7 @@
 //! hashing (≈1.5 GB/s here, with SHA extensions) overlaps with reading and
 //! writing instead of adding to them.
 
+use crate::model::Digest;
 use sha2::{Digest as _, Sha256};
 use std::io::{self, Read, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -126,8 +127,8 @@ impl<W: Write> HashingWriter<W> {
             .map_err(|_| io::Error::other("the hashing thread stopped"))
     }
 
-    /// Flushes, and returns `sha256:<hex>`, the byte count and the writer.
-    pub fn finish(mut self) -> io::Result<(String, u64, W)> {
+    /// Flushes, and returns the digest, the byte count and the writer.
+    pub fn finish(mut self) -> io::Result<(Digest, u64, W)> {
         self.pass_on()?;
         self.out.flush()?;
         drop(self.to_hasher.take());
@@ -137,7 +138,7 @@ impl<W: Write> HashingWriter<W> {
             .expect("present until finish")
             .join()
             .map_err(|_| io::Error::other("the hashing thread panicked"))?;
-        let digest = format!("sha256:{}", hex::encode(hasher.finalize()));
+        let digest = Digest::from_sha256(hasher.finalize().into());
         Ok((digest, self.written, self.out))
     }
 }
@@ -179,7 +180,7 @@ mod tests {
         let (digest, n, out) = w.finish().unwrap();
         assert_eq!(out, data);
         assert_eq!(n, data.len() as u64);
-        assert_eq!(digest, crate::model::sha256_digest(&data));
+        assert_eq!(digest, Digest::sha256(&data));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! component cannot make the host read anything else.
 
 use super::hashing::HashingWriter;
-use crate::model::{Entry, EntryKind, Segment};
+use crate::model::{Digest, Entry, EntryKind, Segment};
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ pub enum Error {
     #[error("the plan names blob {digest} ({size} bytes), which the host does not hold")]
     UnknownBlob {
         /// The digest in the plan.
-        digest: String,
+        digest: Digest,
         /// The size in the plan.
         size: u64,
     },
@@ -186,7 +186,7 @@ impl LayerSource {
 
     /// The layer's digest (diff ID) and size, by streaming it through the
     /// hasher into `sink` (which writes nothing, or counts progress).
-    pub fn measure(&self, sink: impl Write) -> Result<(String, u64), Error> {
+    pub fn measure(&self, sink: impl Write) -> Result<(Digest, u64), Error> {
         let mut hasher = HashingWriter::new(sink);
         self.stream(&mut hasher, self.known_size()?)?;
         let (digest, size, _) = hasher.finish().map_err(io_error("cannot hash the layer"))?;
@@ -207,7 +207,7 @@ pub enum Blob {
 /// segments in `blobs` (by digest, with the size checked).
 pub fn write_plan(
     plan: &[Segment],
-    blobs: &HashMap<String, (Blob, u64)>,
+    blobs: &HashMap<Digest, (Blob, u64)>,
     out: &mut impl Write,
 ) -> Result<(), Error> {
     for segment in plan {
