@@ -7,5 +7,6 @@ pub mod archive_reader;
 pub mod atomic;
 pub mod hashing;
 pub mod plan;
+pub mod sink;
 pub mod unpack;
 pub mod walk;

@@ -1,0 +1,206 @@
+//! An OCI image layout directory (`image build --oci-layout DIR`): built in
+//! a private directory beside the target and renamed into place when
+//! complete. Each layer is hashed into its own temporary file, several at
+//! once, and then renamed to where the planner puts a blob of its digest.
+
+use super::blobs::Blobs;
+use super::{ArchivePlanner, Counted, Error, ImageSink, PutLayer, ordinal, task};
+use crate::model::{ArchiveFormat, ArchiveImage, BlobPlacement, Digest, Progress};
+use crate::store::atomic::parent_dir;
+use crate::store::hashing::HashingWriter;
+use crate::store::plan::{LayerSource, write_plan};
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Layers hashed at once at most.
+const MAX_WORKERS: usize = 4;
+
+/// A layout directory being written.
+pub struct LayoutDir<'p> {
+    target: PathBuf,
+    staging: tempfile::TempDir,
+    blobs: Blobs<'p>,
+    what: String,
+}
+
+impl<'p> LayoutDir<'p> {
+    /// Starts writing the layout `target`, which must not exist or be an
+    /// empty directory.
+    pub fn create(target: &Path, planner: &'p dyn ArchivePlanner) -> Result<Self, Error> {
+        let what = format!("cannot write {}", target.display());
+        if target.exists()
+            && std::fs::read_dir(target)
+                .map_err(Error::output(&what))?
+                .next()
+                .is_some()
+        {
+            return Err(Error::Output {
+                what,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "the directory exists and is not empty",
+                ),
+            });
+        }
+        let staging = tempfile::Builder::new()
+            .prefix(".ocipipe-layout-")
+            .tempdir_in(parent_dir(target))
+            .map_err(Error::output(&what))?;
+        Ok(Self {
+            target: target.to_path_buf(),
+            staging,
+            blobs: Blobs::new(ArchiveFormat::OciLayout, planner),
+            what,
+        })
+    }
+
+    /// Where a planned path goes inside the staging directory; a path that
+    /// would leave it breaks the planner's contract.
+    fn inside(&self, path: &str) -> Result<PathBuf, Error> {
+        let relative = Path::new(path);
+        let ok = !path.is_empty()
+            && relative
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)));
+        if !ok {
+            return Err(Error::Contract(format!(
+                "it placed a file at {path:?}, outside the layout"
+            )));
+        }
+        Ok(self.staging.path().join(relative))
+    }
+
+    /// Creates the file `path` (and its parents) in the staging directory.
+    fn create_file(&self, path: &Path) -> Result<std::fs::File, Error> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(Error::output(&self.what))?;
+        }
+        std::fs::File::create(path).map_err(Error::output(&self.what))
+    }
+}
+
+/// Hashes every layer into its own temporary file in `dir`, on up to
+/// [`MAX_WORKERS`] threads; the files and digests in layer order.
+fn hash_into_files(
+    dir: &Path,
+    layers: &[LayerSource],
+    progress: &dyn Progress,
+    what: &str,
+) -> Result<Vec<(tempfile::NamedTempFile, Digest, u64)>, Error> {
+    let next = AtomicUsize::new(0);
+    type Hashed = Result<(tempfile::NamedTempFile, Digest, u64), Error>;
+    let results: Vec<Mutex<Option<Hashed>>> = layers.iter().map(|_| Mutex::new(None)).collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, MAX_WORKERS)
+        .min(layers.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(layer) = layers.get(i) else { break };
+                    let result = (|| {
+                        let tmp =
+                            tempfile::NamedTempFile::new_in(dir).map_err(Error::output(what))?;
+                        let known = layer.known_size()?;
+                        let mut hashing = HashingWriter::new(Counted::new(tmp, progress));
+                        layer.stream(&mut hashing, known)?;
+                        let (digest, size, counted) =
+                            hashing.finish().map_err(Error::output(what))?;
+                        Ok((counted.into_inner(), digest, size))
+                    })();
+                    *results[i].lock().expect("not poisoned") = Some(result);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| {
+            r.into_inner()
+                .expect("not poisoned")
+                .expect("every layer ran")
+        })
+        .collect()
+}
+
+impl ImageSink for LayoutDir<'_> {
+    fn put_layers(
+        &mut self,
+        layers: &[LayerSource],
+        progress: &dyn Progress,
+    ) -> Result<Vec<PutLayer>, Error> {
+        let total = layers
+            .iter()
+            .map(|l| l.known_size().map(|s| s.unwrap_or(0)))
+            .sum::<Result<u64, _>>()?;
+        progress.start(&task("layer", layers.len() - 1, layers.len()), Some(total));
+        let hashed = hash_into_files(self.staging.path(), layers, progress, &self.what);
+        progress.finish();
+        let mut put = Vec::with_capacity(layers.len());
+        for (i, (tmp, digest, size)) in hashed?.into_iter().enumerate() {
+            match self.blobs.place(Some(&digest), ordinal(i), size)? {
+                BlobPlacement::Stored(_) => self.blobs.remember(&digest, &layers[i], size),
+                BlobPlacement::Write(head) => {
+                    if !head.header.is_empty() || head.padding != 0 {
+                        return Err(Error::Contract(
+                            "blob-entry gave a layout blob a tar header or padding".into(),
+                        ));
+                    }
+                    let path = self.inside(&head.path)?;
+                    if let Some(parent) = path.parent() {
+                        std::fs::create_dir_all(parent).map_err(Error::output(&self.what))?;
+                    }
+                    tmp.persist(&path).map_err(|e| Error::Output {
+                        what: self.what.clone(),
+                        source: e.error,
+                    })?;
+                    self.blobs
+                        .wrote(digest.clone(), head.path, &layers[i], size);
+                }
+            }
+            put.push(PutLayer {
+                digest,
+                size,
+                skipped: false,
+            });
+        }
+        Ok(put)
+    }
+
+    fn put_image(&mut self, image: &ArchiveImage) -> Result<(), Error> {
+        let files = self
+            .blobs
+            .planner
+            .plan_layout(std::slice::from_ref(image), &self.blobs.written)
+            .map_err(Error::Planner)?;
+        self.blobs.remember_documents(image);
+        for file in files {
+            let path = self.inside(&file.path)?;
+            let mut out = std::io::BufWriter::new(self.create_file(&path)?);
+            write_plan(&file.contents, self.blobs.sources(), &mut out)?;
+            out.flush().map_err(Error::output(&self.what))?;
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), Error> {
+        let Self {
+            target,
+            staging,
+            what,
+            ..
+        } = *self;
+        if target.exists() {
+            std::fs::remove_dir(&target).map_err(Error::output(&what))?;
+        }
+        let staged = staging.keep();
+        std::fs::rename(&staged, &target).map_err(|source| {
+            let _ = std::fs::remove_dir_all(&staged);
+            Error::Output { what, source }
+        })
+    }
+}

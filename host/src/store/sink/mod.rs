@@ -1,0 +1,181 @@
+//! Image outputs ("sinks"): an archive file, an archive stream (a pipe, or
+//! the body of an engine load), an OCI layout directory — and, next, a
+//! registry. Every output is driven the same way: put the layers (each blob
+//! once), put the image (its documents and whatever else the format holds),
+//! finish (the output appears atomically, or not at all).
+//!
+//! Owns: writing a blob entry (head, bytes hashed on the way, padding),
+//! rewriting a placeholder head once the digest is known, measuring layers
+//! when an output needs digests first, writing layers in parallel where the
+//! output allows it, and committing atomically.
+//!
+//! Must not: decide a name, a head, a layout or whether a blob is a
+//! duplicate — the tar-assembly component decides through
+//! [`ArchivePlanner`] — or import `runtime`, `docker` or `registry` code.
+
+mod archive_file;
+mod archive_stream;
+mod blobs;
+mod layout_dir;
+
+pub use archive_file::ArchiveFile;
+pub use archive_stream::{ArchiveStream, KnownLayer};
+pub use layout_dir::LayoutDir;
+
+use super::plan::{self, LayerSource};
+use crate::model::{
+    ArchiveFormat, ArchiveImage, BlobPlacement, Digest, LayoutFile, Progress, Segment, WrittenBlob,
+};
+use std::io::{self, Write};
+
+/// An error of a planner (a component), passed through with its message.
+pub type PlannerError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The decisions an output needs, made by the tar-assembly component. The
+/// pipeline implements this over the runtime; `store` never imports it.
+pub trait ArchivePlanner: Sync {
+    /// Where the `ordinal`-th layer, of `size` bytes, goes, given what is
+    /// already `written` (see `blob-entry` in `wit/tar-assembly.wit`).
+    fn blob_entry(
+        &self,
+        format: ArchiveFormat,
+        digest: Option<&Digest>,
+        ordinal: u32,
+        size: u64,
+        written: &[WrittenBlob],
+    ) -> Result<BlobPlacement, PlannerError>;
+
+    /// Everything of a tar archive but the `written` blobs.
+    fn plan_archive(
+        &self,
+        format: ArchiveFormat,
+        images: &[ArchiveImage],
+        written: &[WrittenBlob],
+    ) -> Result<Vec<Segment>, PlannerError>;
+
+    /// The files of a layout but the `written` blobs.
+    fn plan_layout(
+        &self,
+        images: &[ArchiveImage],
+        written: &[WrittenBlob],
+    ) -> Result<Vec<LayoutFile>, PlannerError>;
+}
+
+/// An image output.
+pub trait ImageSink {
+    /// Streams every layer in, each blob once; returns each layer's digest
+    /// and size, in order. Outputs that can write several layers at once do.
+    fn put_layers(
+        &mut self,
+        layers: &[LayerSource],
+        progress: &dyn Progress,
+    ) -> Result<Vec<PutLayer>, Error>;
+
+    /// Writes the image's documents (config, manifest) and whatever else the
+    /// output holds (`manifest.json`, `index.json`, `oci-layout`).
+    fn put_image(&mut self, image: &ArchiveImage) -> Result<(), Error>;
+
+    /// Makes the output appear, atomically; dropping a sink without
+    /// finishing it leaves nothing behind.
+    fn finish(self: Box<Self>) -> Result<(), Error>;
+}
+
+/// A layer as an output took it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutLayer {
+    /// Its digest (the diff ID: layers are stored uncompressed).
+    pub digest: Digest,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Not sent: the receiver already had it (an incremental load).
+    pub skipped: bool,
+}
+
+/// Failures writing an output.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The component that plans the output failed or refused.
+    #[error(transparent)]
+    Planner(PlannerError),
+    /// The component's plan broke the contract of its world.
+    #[error("the tar-assembly component broke its contract: {0}")]
+    Contract(String),
+    /// Reading a layer or writing a planned segment failed.
+    #[error(transparent)]
+    Plan(#[from] plan::Error),
+    /// A layer's bytes hashed differently the second time they were read.
+    #[error(
+        "layer {ordinal} changed while it was read: it hashed to {first}, then to {second}; \
+         keep its files still while building"
+    )]
+    Changed {
+        /// Which layer, counting from 1.
+        ordinal: usize,
+        /// The first digest.
+        first: Digest,
+        /// The second.
+        second: Digest,
+    },
+    /// Writing the output failed.
+    #[error("{what}: {source}")]
+    Output {
+        /// What was being written.
+        what: String,
+        /// The I/O error.
+        source: io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn output(what: impl std::fmt::Display) -> impl FnOnce(io::Error) -> Error {
+        let what = what.to_string();
+        move |source| Error::Output { what, source }
+    }
+}
+
+/// A writer that reports what passes through it as progress.
+pub struct Counted<'p, W> {
+    inner: W,
+    progress: &'p dyn Progress,
+}
+
+impl<'p, W: Write> Counted<'p, W> {
+    /// Counts what is written to `inner` into `progress`.
+    pub fn new(inner: W, progress: &'p dyn Progress) -> Self {
+        Self { inner, progress }
+    }
+
+    /// The writer inside.
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
+
+impl<W: Write> Write for Counted<'_, W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(data)?;
+        self.progress.advance(n as u64);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// `layer 2/4`, for progress.
+fn task(verb: &str, ordinal: usize, of: usize) -> String {
+    format!("{verb} {}/{of}", ordinal + 1)
+}
+
+/// A layer index as the WIT's `u32` ordinal.
+fn ordinal(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+pub(crate) mod test_planner;
+
+#[cfg(test)]
+mod tests;
