@@ -6,6 +6,11 @@ use ocipipe::cli::{self, Cli, Outcome};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    if let Err(e) = ocipipe::store::cleanup::install_signal_handler() {
+        eprintln!(
+            "warning: cannot watch for interrupts ({e}); an interrupted run may leave temporary files"
+        );
+    }
     let cli = Cli::parse();
     init_logging(cli.verbose);
     match cli::run(cli) {
@@ -43,6 +48,7 @@ fn init_logging(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .without_time()
         .init();
 }

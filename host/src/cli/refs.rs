@@ -33,7 +33,15 @@ pub(super) fn run(config: &Config, cmd: RefCommand) -> anyhow::Result<Outcome> {
     let mut printer = Printer::new(config.json);
     let mut outcome = Outcome::Success;
     for input in inputs(args)? {
-        if !check_one(&tagging, &mut printer, &input, normalize)? {
+        let ok = match input {
+            Ok(input) => check_one(&tagging, &mut printer, &input, normalize)?,
+            Err(bytes) => {
+                let input = String::from_utf8_lossy(&bytes);
+                report_failure(&mut printer, &input, "the line is not UTF-8")?;
+                false
+            }
+        };
+        if !ok {
             outcome = Outcome::SomeFailed;
         }
     }
@@ -41,18 +49,45 @@ pub(super) fn run(config: &Config, cmd: RefCommand) -> anyhow::Result<Outcome> {
 }
 
 /// The references to check: arguments, with `-` replaced by stdin's lines.
-fn inputs(args: RefArgs) -> anyhow::Result<Vec<String>> {
+/// A line that is not UTF-8 is kept as bytes, to be reported alone.
+fn inputs(args: RefArgs) -> anyhow::Result<Vec<Result<String, Vec<u8>>>> {
     let mut all = Vec::with_capacity(args.refs.len());
     for arg in args.refs {
         if arg == "-" {
-            for line in std::io::stdin().lock().lines() {
-                all.push(line?);
+            for line in std::io::stdin().lock().split(b'\n') {
+                let mut line = line?;
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                all.push(String::from_utf8(line).map_err(|e| e.into_bytes()));
             }
         } else {
-            all.push(arg);
+            all.push(Ok(arg));
         }
     }
     Ok(all)
+}
+
+/// Prints that `input` is not a reference, and why.
+fn report_failure(printer: &mut Printer, input: &str, message: &str) -> anyhow::Result<()> {
+    let failed = Record {
+        input,
+        ok: false,
+        name: None,
+        string: None,
+        familiar: None,
+        domain: None,
+        path: None,
+        tag: None,
+        digest: None,
+        error: Some(message),
+    };
+    if printer.is_json() {
+        printer.result(&failed, String::new)?;
+    } else {
+        eprintln!("error: {input:?}: {message}");
+    }
+    Ok(())
 }
 
 /// Prints one result; `Ok(false)` when the input is invalid. A component
@@ -74,23 +109,7 @@ fn check_one(
             Ok(true)
         }
         Err(runtime::Error::Refused { message, .. }) => {
-            let failed = Record {
-                input,
-                ok: false,
-                name: None,
-                string: None,
-                familiar: None,
-                domain: None,
-                path: None,
-                tag: None,
-                digest: None,
-                error: Some(&message),
-            };
-            if printer.is_json() {
-                printer.result(&failed, String::new)?;
-            } else {
-                eprintln!("error: {input:?}: {message}");
-            }
+            report_failure(printer, input, &message)?;
             Ok(false)
         }
         Err(e) => Err(e.into()),

@@ -5,6 +5,7 @@
 
 pub mod archive_reader;
 pub mod atomic;
+pub mod cleanup;
 pub mod hashing;
 pub mod plan;
 pub mod sink;

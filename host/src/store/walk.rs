@@ -26,6 +26,35 @@ pub enum Error {
     NotADirectory(PathBuf),
 }
 
+/// The namespaces whose extended attributes are recorded (what GNU tar's
+/// `--xattrs` and buildkit keep), e.g. `security.capability` for file
+/// capabilities.
+const XATTR_NAMESPACES: [&str; 3] = ["user.", "security.", "trusted."];
+
+/// The extended attributes of `path` (not following a symlink), sorted by
+/// name. `security.selinux` is left out: it is the build host's policy,
+/// not the file's content. A file system without extended attributes has
+/// none; `trusted.` ones are only visible to root.
+fn xattrs(path: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let names = match xattr::list(path) {
+        Ok(names) => names,
+        Err(e) if e.raw_os_error() == Some(95) => return Ok(Vec::new()), // ENOTSUP
+        Err(e) => return Err(e),
+    };
+    let mut found = Vec::new();
+    for name in names {
+        let Some(name) = name.to_str() else { continue };
+        if !XATTR_NAMESPACES.iter().any(|ns| name.starts_with(ns)) || name == "security.selinux" {
+            continue;
+        }
+        if let Some(value) = xattr::get(path, name)? {
+            found.push((name.to_string(), value));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
 /// The entries under `root` (not `root` itself), in no particular order,
 /// and the paths of the regular files by entry path. Sockets are skipped:
 /// tar cannot hold them.
@@ -100,9 +129,35 @@ pub fn walk(root: &Path) -> Result<Vec<Entry>, Error> {
                 link_group,
                 device_major: (((rdev >> 8) & 0xfff) | ((rdev >> 32) & !0xfff)) as u32,
                 device_minor: ((rdev & 0xff) | ((rdev >> 12) & !0xff)) as u32,
-                xattrs: Vec::new(),
+                xattrs: xattrs(&path).map_err(io(&path))?,
             });
         }
     }
     Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extended_attributes_are_recorded_sorted_and_only_from_known_namespaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"x").unwrap();
+        xattr::set(&file, "user.zeta", b"2").unwrap();
+        xattr::set(&file, "user.alpha", b"1").unwrap();
+        std::os::unix::fs::symlink("f", dir.path().join("link")).unwrap();
+        let entries = walk(dir.path()).unwrap();
+        let f = entries.iter().find(|e| e.path == "f").unwrap();
+        assert_eq!(
+            f.xattrs,
+            vec![
+                ("user.alpha".to_string(), b"1".to_vec()),
+                ("user.zeta".to_string(), b"2".to_vec())
+            ]
+        );
+        let link = entries.iter().find(|e| e.path == "link").unwrap();
+        assert!(link.xattrs.is_empty(), "a symlink's target is not read");
+    }
 }

@@ -48,13 +48,14 @@ impl<'p> ArchiveFile<'p> {
     /// the real head; dropped again when the planner calls it a duplicate.
     fn put_one(
         &mut self,
+        first: usize,
         i: usize,
         layer: &LayerSource,
         of: usize,
         progress: &dyn Progress,
     ) -> Result<PutLayer, Error> {
         let (known, size) = size_of(layer)?;
-        let placeholder = match self.blobs.place(known.as_ref(), ordinal(i), size)? {
+        let placeholder = match self.blobs.place(known.as_ref(), ordinal(first + i), size)? {
             BlobPlacement::Write(head) => head,
             BlobPlacement::Stored(_) => {
                 let digest = known.expect("the planner can only call a known digest stored");
@@ -76,7 +77,7 @@ impl<'p> ArchiveFile<'p> {
         if let Some(known) = &known {
             same_digest(i, known, digest.clone())?;
         }
-        match self.blobs.place(Some(&digest), ordinal(i), size)? {
+        match self.blobs.place(Some(&digest), ordinal(first + i), size)? {
             BlobPlacement::Stored(_) => {
                 // The same layer twice, found by hashing: drop the copy.
                 let file = self.out.file();
@@ -108,6 +109,7 @@ impl<'p> ArchiveFile<'p> {
     /// out to be the same blob: the one-by-one path then stores it once.
     fn put_in_parallel(
         &mut self,
+        first: usize,
         layers: &[LayerSource],
         progress: &dyn Progress,
     ) -> Result<Option<Vec<PutLayer>>, Error> {
@@ -122,7 +124,7 @@ impl<'p> ArchiveFile<'p> {
         for (i, layer) in layers.iter().enumerate() {
             let (known, size) = size_of(layer)?;
             // Placeholders only: whether a digest repeats is asked once all are known.
-            let head = self.blobs.head(None, ordinal(i), size)?;
+            let head = self.blobs.head(None, ordinal(first + i), size)?;
             let data = end + head.header.len() as u64;
             let next = data + size + u64::from(head.padding);
             slots.push(Slot {
@@ -160,7 +162,7 @@ impl<'p> ArchiveFile<'p> {
         for (i, (slot, layer)) in slots.iter().zip(&put).enumerate() {
             let real = match self
                 .blobs
-                .place(Some(&layer.digest), ordinal(i), slot.size)?
+                .place(Some(&layer.digest), ordinal(first + i), slot.size)?
             {
                 BlobPlacement::Write(real) => real,
                 BlobPlacement::Stored(_) => {
@@ -168,7 +170,8 @@ impl<'p> ArchiveFile<'p> {
                     file.set_len(start).map_err(Error::output(&what))?;
                     file.seek(SeekFrom::Start(start))
                         .map_err(Error::output(&what))?;
-                    self.blobs.written.clear();
+                    let keep = self.blobs.written.len() - i;
+                    self.blobs.written.truncate(keep);
                     return Ok(None);
                 }
             };
@@ -277,29 +280,20 @@ impl ImageSink for ArchiveFile<'_> {
         layers: &[LayerSource],
         progress: &dyn Progress,
     ) -> Result<Vec<PutLayer>, Error> {
+        let first = self.blobs.take_ordinals(layers.len());
         if layers.len() > 1
-            && let Some(put) = self.put_in_parallel(layers, progress)?
+            && let Some(put) = self.put_in_parallel(first, layers, progress)?
         {
             return Ok(put);
         }
         (0..layers.len())
-            .map(|i| self.put_one(i, &layers[i], layers.len(), progress))
+            .map(|i| self.put_one(first, i, &layers[i], layers.len(), progress))
             .collect()
     }
 
-    fn put_image(&mut self, image: &ArchiveImage) -> Result<(), Error> {
-        let plan = self
-            .blobs
-            .planner
-            .plan_archive(
-                self.blobs.format,
-                std::slice::from_ref(image),
-                &self.blobs.written,
-            )
-            .map_err(Error::Planner)?;
-        let file = self.out.file();
-        let mut out = std::io::BufWriter::new(&mut *file);
-        self.blobs.write_rest(image, &plan, &mut out)?;
+    fn put_images(&mut self, images: &[ArchiveImage]) -> Result<(), Error> {
+        let mut out = std::io::BufWriter::new(self.out.file());
+        self.blobs.write_rest(images, &mut out)?;
         out.flush().map_err(Error::output(&self.what))
     }
 

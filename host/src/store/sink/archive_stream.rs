@@ -87,6 +87,7 @@ impl<W: Write> ImageSink for ArchiveStream<'_, W> {
                 "the known layers do not match the layers to write".into(),
             ));
         }
+        let first = self.blobs.take_ordinals(layers.len());
         let mut put = Vec::with_capacity(layers.len());
         for (i, layer) in layers.iter().enumerate() {
             let known = known.as_ref().map(|k| &k[i]);
@@ -104,7 +105,7 @@ impl<W: Write> ImageSink for ArchiveStream<'_, W> {
                 None => size_of(layer)?.1,
             };
             let digest = known.map(|k| &k.digest).filter(|_| needs_digests);
-            let head = match self.blobs.place(digest, ordinal(i), size)? {
+            let head = match self.blobs.place(digest, ordinal(first + i), size)? {
                 BlobPlacement::Write(head) => head,
                 BlobPlacement::Stored(_) => {
                     let digest = digest.expect("only a known digest is a duplicate").clone();
@@ -134,17 +135,8 @@ impl<W: Write> ImageSink for ArchiveStream<'_, W> {
         Ok(put)
     }
 
-    fn put_image(&mut self, image: &ArchiveImage) -> Result<(), Error> {
-        let plan = self
-            .blobs
-            .planner
-            .plan_archive(
-                self.blobs.format,
-                std::slice::from_ref(image),
-                &self.blobs.written,
-            )
-            .map_err(Error::Planner)?;
-        self.blobs.write_rest(image, &plan, &mut self.out)
+    fn put_images(&mut self, images: &[ArchiveImage]) -> Result<(), Error> {
+        self.blobs.write_rest(images, &mut self.out)
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), Error> {

@@ -21,6 +21,8 @@ pub(super) struct Blobs<'p> {
     pub(super) written: Vec<WrittenBlob>,
     /// Every blob a plan may name, by digest, with its size.
     sources: HashMap<Digest, (Blob, u64)>,
+    /// Layers put so far: the next layer's ordinal.
+    layers_put: usize,
 }
 
 impl<'p> Blobs<'p> {
@@ -30,7 +32,16 @@ impl<'p> Blobs<'p> {
             planner,
             written: Vec::new(),
             sources: HashMap::new(),
+            layers_put: 0,
         }
+    }
+
+    /// Takes the ordinals of `count` more layers; returns the first. Layers
+    /// are numbered across every `put_layers` call of one output.
+    pub(super) fn take_ordinals(&mut self, count: usize) -> usize {
+        let first = self.layers_put;
+        self.layers_put += count;
+        first
     }
 
     /// Where the `ordinal`-th blob goes.
@@ -77,20 +88,23 @@ impl<'p> Blobs<'p> {
             .insert(digest.clone(), (Blob::Layer(source.clone()), size));
     }
 
-    /// Streams `plan` into `out`, with the image's documents as blobs too.
+    /// Plans the rest of a tar archive and streams it into `out`.
     pub(super) fn write_rest(
         &mut self,
-        image: &ArchiveImage,
-        plan: &[crate::model::Segment],
+        images: &[ArchiveImage],
         out: &mut impl Write,
     ) -> Result<(), Error> {
-        self.remember_documents(image);
-        write_plan(plan, &self.sources, out).map_err(Error::from)
+        let plan = self
+            .planner
+            .plan_archive(self.format, images, &self.written)
+            .map_err(Error::Planner)?;
+        self.remember_documents(images);
+        write_plan(&plan, &self.sources, out).map_err(Error::from)
     }
 
-    /// The config and manifest as blobs the plan may name.
-    pub(super) fn remember_documents(&mut self, image: &ArchiveImage) {
-        for doc in [&image.config, &image.manifest] {
+    /// The configs and manifests as blobs a plan may name.
+    pub(super) fn remember_documents(&mut self, images: &[ArchiveImage]) {
+        for doc in images.iter().flat_map(|i| [&i.config, &i.manifest]) {
             self.sources.insert(
                 doc.descriptor.digest.clone(),
                 (Blob::Bytes(doc.bytes.clone()), doc.descriptor.size),

@@ -21,6 +21,7 @@ const MAX_WORKERS: usize = 4;
 pub struct LayoutDir<'p> {
     target: PathBuf,
     staging: tempfile::TempDir,
+    _registered: crate::store::cleanup::Registered,
     blobs: Blobs<'p>,
     what: String,
 }
@@ -48,9 +49,11 @@ impl<'p> LayoutDir<'p> {
             .prefix(".ocipipe-layout-")
             .tempdir_in(parent_dir(target))
             .map_err(Error::output(&what))?;
+        let registered = crate::store::cleanup::register(staging.path());
         Ok(Self {
             target: target.to_path_buf(),
             staging,
+            _registered: registered,
             blobs: Blobs::new(ArchiveFormat::OciLayout, planner),
             what,
         })
@@ -140,9 +143,10 @@ impl ImageSink for LayoutDir<'_> {
         progress.start(&task("layer", layers.len() - 1, layers.len()), Some(total));
         let hashed = hash_into_files(self.staging.path(), layers, progress, &self.what);
         progress.finish();
+        let first = self.blobs.take_ordinals(layers.len());
         let mut put = Vec::with_capacity(layers.len());
         for (i, (tmp, digest, size)) in hashed?.into_iter().enumerate() {
-            match self.blobs.place(Some(&digest), ordinal(i), size)? {
+            match self.blobs.place(Some(&digest), ordinal(first + i), size)? {
                 BlobPlacement::Stored(_) => self.blobs.remember(&digest, &layers[i], size),
                 BlobPlacement::Write(head) => {
                     if !head.header.is_empty() || head.padding != 0 {
@@ -171,13 +175,13 @@ impl ImageSink for LayoutDir<'_> {
         Ok(put)
     }
 
-    fn put_image(&mut self, image: &ArchiveImage) -> Result<(), Error> {
+    fn put_images(&mut self, images: &[ArchiveImage]) -> Result<(), Error> {
         let files = self
             .blobs
             .planner
-            .plan_layout(std::slice::from_ref(image), &self.blobs.written)
+            .plan_layout(images, &self.blobs.written)
             .map_err(Error::Planner)?;
-        self.blobs.remember_documents(image);
+        self.blobs.remember_documents(images);
         for file in files {
             let path = self.inside(&file.path)?;
             let mut out = std::io::BufWriter::new(self.create_file(&path)?);

@@ -63,17 +63,19 @@ pub trait ArchivePlanner: Sync {
 
 /// An image output.
 pub trait ImageSink {
-    /// Streams every layer in, each blob once; returns each layer's digest
-    /// and size, in order. Outputs that can write several layers at once do.
+    /// Streams layers in, each blob once; returns each layer's digest and
+    /// size, in order. Outputs that can write several layers at once do.
+    /// Called once per image; layers are numbered across the calls.
     fn put_layers(
         &mut self,
         layers: &[LayerSource],
         progress: &dyn Progress,
     ) -> Result<Vec<PutLayer>, Error>;
 
-    /// Writes the image's documents (config, manifest) and whatever else the
-    /// output holds (`manifest.json`, `index.json`, `oci-layout`).
-    fn put_image(&mut self, image: &ArchiveImage) -> Result<(), Error>;
+    /// Writes the images' documents (configs, manifests) and whatever else
+    /// the output holds (`manifest.json`, `index.json`, `oci-layout`), once
+    /// every layer is in.
+    fn put_images(&mut self, images: &[ArchiveImage]) -> Result<(), Error>;
 
     /// Makes the output appear, atomically; dropping a sink without
     /// finishing it leaves nothing behind.

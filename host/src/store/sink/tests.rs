@@ -46,7 +46,7 @@ fn write(
     layers: &[LayerSource],
 ) -> Result<Vec<PutLayer>, Error> {
     let put = sink.put_layers(layers, &Quiet)?;
-    sink.put_image(&image(&put))?;
+    sink.put_images(&[image(&put)])?;
     sink.finish()?;
     Ok(put)
 }
