@@ -9,5 +9,6 @@ pub mod cleanup;
 pub mod hashing;
 pub mod plan;
 pub mod sink;
+pub mod source;
 pub mod unpack;
 pub mod walk;

@@ -148,8 +148,9 @@ pub(super) fn check_same_length(placeholder: &BlobHead, real: &BlobHead) -> Resu
     Ok(())
 }
 
-/// Every layer's digest and size, by hashing it (nothing is written).
-pub(super) fn measure_all(
+/// Every layer's digest and size, by hashing it (nothing is written):
+/// for outputs that need digests before bytes.
+pub fn measure_all(
     layers: &[LayerSource],
     progress: &dyn Progress,
 ) -> Result<Vec<PutLayer>, Error> {

@@ -20,6 +20,7 @@ mod layout_dir;
 
 pub use archive_file::ArchiveFile;
 pub use archive_stream::{ArchiveStream, KnownLayer};
+pub use blobs::measure_all;
 pub use layout_dir::LayoutDir;
 
 use super::plan::{self, LayerSource};

@@ -1,0 +1,190 @@
+//! Hostile outputs: where `-o` points, what happens when the disk fills
+//! up, and interrupts in the middle of a write.
+
+use super::{OutputCommand, as_root, first_line, names, run};
+use std::os::unix::fs::FileTypeExt;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn sh(script: &str) {
+    let status = Command::new("sh").arg("-c").arg(script).status().unwrap();
+    assert!(status.success(), "{script}");
+}
+
+fn quoted(path: &Path) -> String {
+    format!("'{}'", path.display())
+}
+
+/// Runs `cmd` into `target` and asserts it succeeded.
+fn write_ok(cmd: &OutputCommand, target: &Path) {
+    let out = run(&(cmd.args)(target.to_str().unwrap()), &cmd.env, None);
+    assert!(
+        out.status.success(),
+        "{} into {}: {}",
+        cmd.name,
+        target.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Writes into a FIFO at `fifo` while a reader drains it; what the reader got.
+fn through_fifo(cmd: &OutputCommand, target: &Path, fifo: &Path) -> Vec<u8> {
+    let reader = {
+        let fifo = fifo.to_path_buf();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    write_ok(cmd, target);
+    reader.join().unwrap()
+}
+
+/// A FIFO, a device, and symlinks to them are written into, never replaced;
+/// a symlink to a regular file replaces the file it names; a directory and
+/// `/dev/full` are clear errors that leave nothing behind.
+pub fn odd_targets(cmd: &OutputCommand) {
+    assert!(!cmd.is_dir, "odd file targets are for file outputs");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let reference = d.join("reference.tar");
+    write_ok(cmd, &reference);
+    let expected = std::fs::read(&reference).unwrap();
+
+    // A FIFO: its reader gets the whole output, and it stays a FIFO.
+    let fifo = d.join("fifo");
+    sh(&format!("mkfifo {}", quoted(&fifo)));
+    assert_eq!(through_fifo(cmd, &fifo, &fifo), expected, "{}: a FIFO", cmd.name);
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+
+    // A symlink to the FIFO (as /dev/stdout is to a pipe): the link stays.
+    let to_fifo = d.join("to-fifo");
+    std::os::unix::fs::symlink(&fifo, &to_fifo).unwrap();
+    assert_eq!(through_fifo(cmd, &to_fifo, &fifo), expected, "{}: a symlink to a FIFO", cmd.name);
+    assert!(std::fs::symlink_metadata(&to_fifo).unwrap().is_symlink());
+
+    // A character device (a private /dev/null when root can make one).
+    let null = if as_root() {
+        let null = d.join("null");
+        sh(&format!("mknod -m 666 {} c 1 3", quoted(&null)));
+        null
+    } else {
+        Path::new("/dev/null").to_path_buf()
+    };
+    write_ok(cmd, &null);
+    let meta = std::fs::symlink_metadata(&null).unwrap();
+    assert!(meta.file_type().is_char_device(), "{}: the device was replaced", cmd.name);
+
+    // A symlink to a regular file: the file is replaced, the link stays.
+    let real = d.join("real.tar");
+    std::fs::write(&real, b"old contents").unwrap();
+    let link = d.join("link.tar");
+    std::os::unix::fs::symlink("real.tar", &link).unwrap();
+    write_ok(cmd, &link);
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_eq!(std::fs::read(&real).unwrap(), expected);
+
+    // A directory: refused, nothing written into it.
+    let a_dir = d.join("a-dir");
+    std::fs::create_dir(&a_dir).unwrap();
+    let out = run(&(cmd.args)(a_dir.to_str().unwrap()), &cmd.env, None);
+    assert_eq!(out.status.code(), Some(1), "{}: a directory target", cmd.name);
+    assert!(first_line(&out).contains("directory"), "{}", first_line(&out));
+    assert!(names(&a_dir).is_empty());
+
+    // /dev/full: the output is blamed, not an input.
+    let out = run(&(cmd.args)("/dev/full"), &cmd.env, None);
+    assert_eq!(out.status.code(), Some(1), "{}: /dev/full", cmd.name);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("No space left"), "{stderr}");
+    assert!(first_line(&out).contains("/dev/full"), "{stderr}");
+
+    let left = names(d);
+    assert!(
+        left.iter().all(|n| !n.starts_with(cmd.temp_prefix)),
+        "{}: temporary files left: {left:?}",
+        cmd.name
+    );
+}
+
+/// A small tmpfs mounted for the life of the value (root only).
+struct SmallFs {
+    dir: tempfile::TempDir,
+}
+
+impl SmallFs {
+    fn mount(bytes: u64) -> Self {
+        assert!(
+            as_root(),
+            "the full-disk check mounts a small tmpfs and needs root (CI runs as root)"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        sh(&format!("mount -t tmpfs -o size={bytes} tmpfs {}", quoted(dir.path())));
+        Self { dir }
+    }
+}
+
+impl Drop for SmallFs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// Writing onto a file system that fills up fails with an error that names
+/// the output and says the disk is full, and leaves nothing on it.
+pub fn full_disk(cmd: &OutputCommand) {
+    let fs = SmallFs::mount(64 << 10);
+    let target = fs.dir.path().join("out");
+    let out = run(&(cmd.args)(target.to_str().unwrap()), &cmd.env, None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{}: {stderr}", cmd.name);
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(
+        first_line(&out).contains(&fs.dir.path().display().to_string()),
+        "the first line must name the output: {stderr}"
+    );
+    assert_eq!(names(fs.dir.path()), Vec::<String>::new(), "{}: left on the full disk", cmd.name);
+}
+
+/// SIGINT or SIGTERM while the output is being written: the process exits
+/// 130 or 143 and no temporary file or directory remains. `cmd` must run
+/// long enough to be caught (give it a big input).
+pub fn interrupted(cmd: &OutputCommand, signal: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out");
+    let cache = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ocipipe"));
+    command
+        .args((cmd.args)(target.to_str().unwrap()))
+        .env("OCIPIPE_CACHE_DIR", cache.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in &cmd.env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if names(dir.path()).iter().any(|n| n.starts_with(cmd.temp_prefix)) {
+            break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("{}: finished ({status}) before it could be interrupted; give it a bigger input", cmd.name);
+        }
+        assert!(Instant::now() < deadline, "{}: no temporary output appeared", cmd.name);
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    sh(&format!("kill -{signal} {}", child.id()));
+    let out = child.wait_with_output().unwrap();
+    let expected = match signal {
+        "INT" => 130,
+        "TERM" => 143,
+        other => panic!("no exit code known for SIG{other}"),
+    };
+    assert_eq!(
+        out.status.code(),
+        Some(expected),
+        "{}: {}",
+        cmd.name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(names(dir.path()), Vec::<String>::new(), "{}: left after SIG{signal}", cmd.name);
+}
