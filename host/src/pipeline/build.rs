@@ -666,19 +666,11 @@ fn to_layout(
 }
 
 /// A layout path from a plan, refused unless it stays inside the layout.
-fn safe_relative(path: &str) -> Result<&Path, Error> {
-    let p = Path::new(path);
-    let ok = !path.is_empty()
-        && p.components()
-            .all(|c| matches!(c, std::path::Component::Normal(_)));
-    if ok {
-        Ok(p)
-    } else {
-        Err(Error::Contract {
-            component: "tar-assembly",
-            message: format!("plan-layout named the path {path:?}, outside the layout"),
-        })
-    }
+fn safe_relative(path: &str) -> Result<PathBuf, Error> {
+    crate::store::tar::name::relative_path(path).ok_or_else(|| Error::Contract {
+        component: "tar-assembly",
+        message: format!("plan-layout named the path {path:?}, outside the layout"),
+    })
 }
 
 /// Straight into the engine, in the `docker` format, streamed.
