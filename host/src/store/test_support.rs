@@ -244,6 +244,15 @@ pub(super) fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
+/// The names of the layer tars in a legacy file list (`<id>/layer.tar`), in order.
+pub(super) fn layer_names(files: &[(String, Vec<u8>)]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|(n, _)| n.ends_with("/layer.tar"))
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
 /// Replaces the contents of the file `name` in a file list.
 pub(super) fn replace(files: &mut [(String, Vec<u8>)], name: &str, data: Vec<u8>) {
     let slot = files

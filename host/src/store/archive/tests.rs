@@ -18,12 +18,7 @@ fn one_image() -> Vec<(String, Vec<u8>)> {
 }
 
 fn layer_name(files: &[(String, Vec<u8>)]) -> String {
-    files
-        .iter()
-        .find(|(n, _)| n.ends_with("/layer.tar"))
-        .unwrap()
-        .0
-        .clone()
+    layer_names(files).remove(0)
 }
 
 /// An archive holding `files` plus one raw entry, scanned.

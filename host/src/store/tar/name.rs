@@ -2,7 +2,9 @@
 //! climbs (`..`); empty and `.` components mean nothing. Tar member names,
 //! archive entry names, link targets inside an archive and paths a
 //! component plans (layout files, changeset removals) all go through
-//! [`components`], so there is one place where "inside" is decided.
+//! [`components`], so there is one place where "inside" is decided. Paths
+//! a component plans must moreover be in normal form
+//! ([`normal_components`]): anything else breaks its contract.
 //!
 //! Must not: touch the file system (symlinks on disk are resolved by
 //! `unpack`, component by component) or accept a name it cannot prove
@@ -61,10 +63,10 @@ pub fn join_lexically(base: &str, target: &str) -> Option<String> {
         .map(|parts| to_string(&parts))
 }
 
-/// A path a plan names, as a non-empty relative path that stays inside
-/// its root; `None` otherwise.
+/// A path a component plans (e.g. a layout file), as a relative path that
+/// stays inside its root: `None` unless it is non-empty and in normal form.
 pub fn relative_path(path: &str) -> Option<PathBuf> {
-    let parts = components(path.as_bytes()).ok()?;
+    let parts = normal_components(path.as_bytes())?;
     (!parts.is_empty()).then(|| parts.into_iter().map(OsStr::from_bytes).collect())
 }
 
@@ -136,5 +138,7 @@ mod tests {
         assert_eq!(relative_path("../x"), None);
         assert_eq!(relative_path("/x"), None);
         assert_eq!(relative_path("."), None);
+        assert_eq!(relative_path(""), None);
+        assert_eq!(relative_path("a//b"), None);
     }
 }

@@ -7,7 +7,7 @@
 //! writing, apply a member the changeset does not name, or apply a member
 //! that differs from what pass 1 read (the layer changed in between).
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -66,35 +66,27 @@ impl<'a> Applier<'a> {
         }
         let mut applies = changeset.applies.iter().copied().peekable();
         let mut index = 0;
-        let changed = |at: &At<'_>, detail: String| Error::LayerChanged {
-            layer: at.layer.to_owned(),
-            entry: Some(at.entry.to_owned()),
-            detail,
-        };
         read_layer(layer, self.restore.as_root, |entry, raw, at| {
             let kind = member_kind(entry.header());
-            match members.get(index) {
-                Some(member) if member.path == raw && member.kind == kind => {}
-                Some(member) => {
-                    return Err(changed(
-                        at,
-                        format!(
-                            "member {index} was {:?} ({:?}) on the first read, {:?} ({kind:?}) now",
-                            String::from_utf8_lossy(&member.path),
-                            member.kind,
-                            at.entry
-                        ),
-                    ));
-                }
-                None => {
-                    return Err(changed(
-                        at,
-                        format!(
-                            "it had {} members on the first read, more now",
-                            members.len()
-                        ),
-                    ));
-                }
+            let detail = match members.get(index) {
+                Some(member) if member.path == raw && member.kind == kind => None,
+                Some(member) => Some(format!(
+                    "member {index} was {:?} ({:?}) on the first read, {:?} ({kind:?}) now",
+                    String::from_utf8_lossy(&member.path),
+                    member.kind,
+                    at.entry
+                )),
+                None => Some(format!(
+                    "it had {} members on the first read",
+                    members.len()
+                )),
+            };
+            if let Some(detail) = detail {
+                return Err(Error::LayerChanged {
+                    layer: at.layer.to_owned(),
+                    entry: Some(at.entry.to_owned()),
+                    detail,
+                });
             }
             if applies.next_if_eq(&index).is_some() {
                 self.apply_member(entry, raw, kind, at)?;
@@ -136,10 +128,9 @@ impl<'a> Applier<'a> {
                 return Ok(());
             };
             let path = self.root.join(&dir);
-            let children = fs::read_dir(&path)
+            let children: Vec<OsString> = fs::read_dir(&path)
                 .and_then(|listing| listing.map(|c| c.map(|c| c.file_name())).collect())
-                .map_err(at.io("list", &path));
-            let children: Vec<_> = children?;
+                .map_err(at.io("list", &path))?;
             for child in children {
                 self.clear(&dir.join(child), &at)?;
             }

@@ -239,13 +239,7 @@ fn a_layer_with_the_wrong_diff_id_is_refused_before_it_is_planned() {
             TarBuilder::new().file("b", b"b").finish(),
         ],
     }]);
-    let second = files
-        .iter()
-        .filter(|(n, _)| n.ends_with("/layer.tar"))
-        .nth(1)
-        .unwrap()
-        .0
-        .clone();
+    let second = layer_names(&files).remove(1);
     replace(
         &mut files,
         &second,

@@ -286,15 +286,7 @@ fn a_legacy_archive_unpacks_the_image_asked_for() {
             ],
         },
     ]);
-    let archive = s.archive(&files);
-    let report = unpack_archive(
-        &archive,
-        Some("b:latest"),
-        &s.dest,
-        &UnpackOptions::default(),
-        &planner(),
-    )
-    .unwrap();
+    let report = s.unpack(&files, Some("b:latest")).unwrap();
     assert_eq!(tree(&s.dest), set(&["who", "more"]));
     assert_eq!(s.read("who"), "b");
     assert_eq!(
@@ -307,6 +299,7 @@ fn a_legacy_archive_unpacks_the_image_asked_for() {
         }
     );
 
+    let archive = s.archive(&files);
     let first = s.top.path().join("first");
     unpack_archive(
         &archive,
@@ -343,14 +336,7 @@ fn a_dual_format_archive_unpacks() {
             gzip(&TarBuilder::new().file("etc/b", b"b").finish()),
         ],
     }]);
-    let report = unpack_archive(
-        &s.archive(&files),
-        Some("app:1"),
-        &s.dest,
-        &UnpackOptions::default(),
-        &planner(),
-    )
-    .unwrap();
+    let report = s.unpack(&files, Some("app:1")).unwrap();
     assert_eq!(tree(&s.dest), set(&["etc", "etc/a", "etc/b"]));
     assert_eq!(report.layers, 2);
 }

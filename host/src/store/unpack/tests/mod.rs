@@ -67,6 +67,22 @@ impl Scene {
         apply_layers(layers, &self.dest, &UnpackOptions::default(), planner)
     }
 
+    /// Unpacks the archive of `files`, the image tagged `image` (or the first).
+    pub(super) fn unpack(
+        &self,
+        files: &[(String, Vec<u8>)],
+        image: Option<&str>,
+    ) -> Result<UnpackReport, Error> {
+        let archive = self.archive(files);
+        unpack_archive(
+            &archive,
+            image,
+            &self.dest,
+            &UnpackOptions::default(),
+            &planner(),
+        )
+    }
+
     pub(super) fn archive(&self, files: &[(String, Vec<u8>)]) -> PathBuf {
         write(self.inputs.path(), "image.tar", &tar_of(files))
     }

@@ -258,22 +258,20 @@ fn refuses_a_zstd_layer() {
     s.assert_untouched(&[]);
 }
 
+/// The files of an archive with one image of one layer.
+fn one_layer_image() -> Vec<(String, Vec<u8>)> {
+    legacy_files(&[Image {
+        tags: &["a:1"],
+        layers: vec![TarBuilder::new().file("a", b"a").finish()],
+    }])
+}
+
 #[test]
 fn refuses_a_manifest_naming_a_missing_file() {
     let s = scene();
-    let mut files = legacy_files(&[Image {
-        tags: &["a:1"],
-        layers: vec![TarBuilder::new().file("a", b"a").finish()],
-    }]);
+    let mut files = one_layer_image();
     files.retain(|(name, _)| !name.ends_with("/layer.tar"));
-    let err = unpack_archive(
-        &s.archive(&files),
-        None,
-        &s.dest,
-        &UnpackOptions::default(),
-        &planner(),
-    )
-    .unwrap_err();
+    let err = s.unpack(&files, None).unwrap_err();
     assert!(
         matches!(&err, Error::Archive(archive::Error::MissingEntry { .. })),
         "{err}"
@@ -284,29 +282,14 @@ fn refuses_a_manifest_naming_a_missing_file() {
 #[test]
 fn refuses_a_layer_that_does_not_match_its_diff_id() {
     let s = scene();
-    let mut files = legacy_files(&[Image {
-        tags: &["a:1"],
-        layers: vec![TarBuilder::new().file("a", b"a").finish()],
-    }]);
-    let layer = files
-        .iter()
-        .find(|(n, _)| n.ends_with("/layer.tar"))
-        .unwrap()
-        .0
-        .clone();
+    let mut files = one_layer_image();
+    let layer = layer_names(&files).remove(0);
     replace(
         &mut files,
         &layer,
         TarBuilder::new().file("a", b"tampered").finish(),
     );
-    let err = unpack_archive(
-        &s.archive(&files),
-        None,
-        &s.dest,
-        &UnpackOptions::default(),
-        &planner(),
-    )
-    .unwrap_err();
+    let err = s.unpack(&files, None).unwrap_err();
     assert!(matches!(&err, Error::DiffIdMismatch { .. }), "{err}");
     s.assert_untouched(&[]);
 }
@@ -314,10 +297,7 @@ fn refuses_a_layer_that_does_not_match_its_diff_id() {
 #[test]
 fn refuses_a_config_that_does_not_match_its_name() {
     let s = scene();
-    let mut files = legacy_files(&[Image {
-        tags: &["a:1"],
-        layers: vec![TarBuilder::new().file("a", b"a").finish()],
-    }]);
+    let mut files = one_layer_image();
     let (name, mut config) = files
         .iter()
         .find(|(n, _)| n.ends_with(".json") && !n.contains('/') && n != "manifest.json")
@@ -325,14 +305,7 @@ fn refuses_a_config_that_does_not_match_its_name() {
         .unwrap();
     config.push(b' ');
     replace(&mut files, &name, config);
-    let err = unpack_archive(
-        &s.archive(&files),
-        None,
-        &s.dest,
-        &UnpackOptions::default(),
-        &planner(),
-    )
-    .unwrap_err();
+    let err = s.unpack(&files, None).unwrap_err();
     assert!(
         matches!(&err, Error::Archive(archive::Error::DigestMismatch { entry, .. }) if *entry == name),
         "{err}"
@@ -343,25 +316,10 @@ fn refuses_a_config_that_does_not_match_its_name() {
 #[test]
 fn refuses_an_image_with_a_placeholder_layer() {
     let s = scene();
-    let mut files = legacy_files(&[Image {
-        tags: &["a:1"],
-        layers: vec![TarBuilder::new().file("a", b"a").finish()],
-    }]);
-    let layer = files
-        .iter()
-        .find(|(n, _)| n.ends_with("/layer.tar"))
-        .unwrap()
-        .0
-        .clone();
+    let mut files = one_layer_image();
+    let layer = layer_names(&files).remove(0);
     replace(&mut files, &layer, Vec::new());
-    let err = unpack_archive(
-        &s.archive(&files),
-        None,
-        &s.dest,
-        &UnpackOptions::default(),
-        &planner(),
-    )
-    .unwrap_err();
+    let err = s.unpack(&files, None).unwrap_err();
     assert!(matches!(&err, Error::MissingLayer { .. }), "{err}");
     s.assert_untouched(&[]);
 }
