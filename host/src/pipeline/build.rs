@@ -665,11 +665,14 @@ fn to_layout(
     Ok(built(&image, layers, 0, None))
 }
 
-/// A layout path from a plan, refused unless it stays inside the layout.
+/// A layout path from a plan, refused unless it is relative, normal and
+/// stays inside the layout.
 fn safe_relative(path: &str) -> Result<PathBuf, Error> {
     crate::store::tar::name::relative_path(path).ok_or_else(|| Error::Contract {
         component: "tar-assembly",
-        message: format!("plan-layout named the path {path:?}, outside the layout"),
+        message: format!(
+            "plan-layout named the path {path:?}, not a relative path in normal form inside the layout"
+        ),
     })
 }
 

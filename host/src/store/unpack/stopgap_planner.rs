@@ -38,14 +38,13 @@ impl ChangesetPlanner for StopgapPlanner {
                 applies.push(Change::Apply(u32::try_from(index)?));
                 continue;
             };
-            let within = |name: &[u8]| [parents, &[name]].concat().join(&b'/');
             match hidden {
                 b"" | b"." | b".." => {
                     return Err(format!("whiteout {:?} names no file", shown()).into());
                 }
                 b".wh..opq" => removals.push(Change::ClearDirectory(parents.join(&b'/'))),
                 aufs if aufs.starts_with(b".wh.") => {}
-                name => removals.push(Change::Remove(within(name))),
+                name => removals.push(Change::Remove([parents, &[name]].concat().join(&b'/'))),
             }
         }
         removals.extend(applies);
