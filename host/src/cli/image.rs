@@ -6,6 +6,7 @@ use super::{Config, Outcome, async_runtime};
 use crate::docker::{Engine, ImageInfo, Removal};
 use crate::model::{ConfigRequest, LayerOptions, Platform};
 use crate::pipeline::{self, BuildOutput, BuildSpec, LayerInput, Operations};
+use crate::store::unpack::stopgap_planner::StopgapPlanner;
 use crate::store::unpack::{UnpackOptions, unpack_archive};
 use anyhow::Context as _;
 use serde::Serialize;
@@ -253,7 +254,10 @@ fn unpack(
     dir: &Path,
     image: Option<&str>,
 ) -> anyhow::Result<Outcome> {
-    let report = unpack_archive(archive, image, dir, &UnpackOptions::default())
+    // TODO(changesets): the tar-assembly component plans this once its WIT
+    // lands; until then a stopgap planner in the host decides whiteouts.
+    let planner = StopgapPlanner;
+    let report = unpack_archive(archive, image, dir, &UnpackOptions::default(), &planner)
         .with_context(|| format!("cannot unpack {} into {}", archive.display(), dir.display()))?;
     #[derive(Serialize)]
     struct Record<'a> {

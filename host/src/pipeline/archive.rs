@@ -7,7 +7,7 @@ use super::engine_stream::{layers_the_engine_has, stream_into_engine};
 use crate::docker::{Engine, LoadReport};
 use crate::model::Progress;
 use crate::model::{ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Digest, Document};
-use crate::store::archive_reader::ArchiveIndex;
+use crate::store::archive::ArchiveIndex;
 use crate::store::atomic::AtomicFile;
 use crate::store::plan::{Blob, LayerSource, write_plan};
 use futures_util::StreamExt;
@@ -29,8 +29,7 @@ pub fn load(
 ) -> Result<LoadReport, Error> {
     let (reader, total): (Box<dyn Read + Send>, Option<u64>) = match path {
         Some(path) => {
-            let index = ArchiveIndex::scan(path)?;
-            index.images(path)?;
+            ArchiveIndex::scan(path)?.images()?;
             let what = format!("cannot read {}", path.display());
             let file = std::fs::File::open(path).map_err(Error::output(what))?;
             let size = file.metadata().ok().map(|m| m.len());
@@ -96,11 +95,11 @@ pub fn load_incremental(
     let mut images = Vec::new();
     let mut blobs = HashMap::new();
     let mut skipped = 0;
-    for image in index.images(path)? {
-        let diff_ids = index.diff_ids(path, &image)?;
+    for image in index.images()? {
+        let diff_ids = index.diff_ids(&image)?;
         let mut config = Vec::new();
         index
-            .open(path, &image.config_path)?
+            .open(&image.config_path)?
             .read_to_end(&mut config)
             .map_err(Error::output(format!("cannot read {}", path.display())))?;
         let config = Document {
@@ -113,18 +112,11 @@ pub fn load_incremental(
         };
         let mut layers = Vec::new();
         for (layer_path, diff_id) in image.layers.iter().zip(diff_ids) {
-            let diff_id = Digest::parse(&diff_id).map_err(|e| {
-                Error::Archive(crate::store::archive_reader::Error::BadConfig {
-                    archive: path.to_path_buf(),
-                    entry: image.config_path.clone(),
-                    message: format!("a diff_id: {e}"),
-                })
-            })?;
             let entry = index
                 .get(layer_path)
                 .expect("images() checked every layer exists");
             let mut magic = [0u8; 2];
-            let n = index.open(path, layer_path)?.read(&mut magic).unwrap_or(0);
+            let n = index.open(layer_path)?.read(&mut magic).unwrap_or(0);
             if entry.size == 0 || (n == 2 && magic == [0x1f, 0x8b]) {
                 tracing::info!(layer = %layer_path, "a compressed or placeholder layer: sending the archive as it is");
                 return whole();

@@ -665,20 +665,15 @@ fn to_layout(
     Ok(built(&image, layers, 0, None))
 }
 
-/// A layout path from a plan, refused unless it stays inside the layout.
-fn safe_relative(path: &str) -> Result<&Path, Error> {
-    let p = Path::new(path);
-    let ok = !path.is_empty()
-        && p.components()
-            .all(|c| matches!(c, std::path::Component::Normal(_)));
-    if ok {
-        Ok(p)
-    } else {
-        Err(Error::Contract {
-            component: "tar-assembly",
-            message: format!("plan-layout named the path {path:?}, outside the layout"),
-        })
-    }
+/// A layout path from a plan, refused unless it is relative, normal and
+/// stays inside the layout.
+fn safe_relative(path: &str) -> Result<PathBuf, Error> {
+    crate::store::tar::name::relative_path(path).ok_or_else(|| Error::Contract {
+        component: "tar-assembly",
+        message: format!(
+            "plan-layout named the path {path:?}, not a relative path in normal form inside the layout"
+        ),
+    })
 }
 
 /// Straight into the engine, in the `docker` format, streamed.

@@ -33,7 +33,7 @@ pub enum Error {
     Plan(#[from] store::plan::Error),
     /// An archive is malformed or unsafe.
     #[error(transparent)]
-    Archive(#[from] store::archive_reader::Error),
+    Archive(#[from] store::archive::Error),
     /// Unpacking failed.
     #[error(transparent)]
     Unpack(#[from] store::unpack::Error),

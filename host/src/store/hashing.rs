@@ -1,6 +1,8 @@
-//! A writer that hashes what passes through it on a second thread, so that
-//! hashing (≈1.5 GB/s here, with SHA extensions) overlaps with reading and
-//! writing instead of adding to them.
+//! Hashing what passes through: the one place sha256 is computed over
+//! streams. A writer that hashes on a second thread, so that hashing
+//! (≈1.5 GB/s here, with SHA extensions) overlaps with reading and writing
+//! instead of adding to them; and a reader that hashes inline, for streams
+//! that are parsed as they are read (layer tars being unpacked).
 
 use crate::model::Digest;
 use sha2::{Digest as _, Sha256};
@@ -163,6 +165,43 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
+/// A reader that hashes (sha256) and counts every byte read through it.
+pub struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    count: u64,
+}
+
+impl<R: Read> HashingReader<R> {
+    /// A reader of `inner`.
+    pub fn new(inner: R) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            count: 0,
+        }
+    }
+
+    /// How many bytes went through so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The digest of the bytes read so far.
+    pub fn digest(self) -> Digest {
+        Digest::from_sha256(self.hasher.finalize().into())
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +220,15 @@ mod tests {
         assert_eq!(out, data);
         assert_eq!(n, data.len() as u64);
         assert_eq!(digest, Digest::sha256(&data));
+    }
+
+    #[test]
+    fn the_reader_hashes_and_counts_what_it_reads() {
+        let data = b"some bytes to hash".repeat(1000);
+        let mut reader = HashingReader::new(&data[..]);
+        io::copy(&mut reader, &mut io::sink()).unwrap();
+        assert_eq!(reader.count(), data.len() as u64);
+        assert_eq!(reader.digest(), Digest::sha256(&data));
     }
 
     #[test]

@@ -1,14 +1,26 @@
 //! Images on disk: writing plans that components return (layer tars,
 //! archives, OCI layouts) and reading archives safely (scan, unpack).
-//! Streams every big byte itself; decides no layout (components do).
-//! Never imports runtime, docker or registry code.
+//! Streams every big byte itself; decides no layout and no changeset
+//! (components do). Never imports runtime, docker or registry code.
+//!
+//! Modules: [`tar`] (what reading any tar needs, and the one safe-name
+//! rule), [`hashing`] (sha256 over streams), [`archive`] (reading image
+//! archives), [`unpack`] (applying layers into a root), [`plan`] (writing
+//! plans), [`walk`] (reading a layer directory), [`sink`] (image outputs:
+//! archive file, stream, layout), [`source`] (image inputs), [`atomic`]
+//! (outputs that appear whole or not at all), [`cleanup`] (temporary
+//! outputs removed on an interrupt).
 
-pub mod archive_reader;
+pub mod archive;
 pub mod atomic;
 pub mod cleanup;
 pub mod hashing;
 pub mod plan;
 pub mod sink;
 pub mod source;
+pub mod tar;
 pub mod unpack;
 pub mod walk;
+
+#[cfg(test)]
+mod test_support;

@@ -10,7 +10,8 @@ use crate::store::atomic::parent_dir;
 use crate::store::hashing::HashingWriter;
 use crate::store::plan::{LayerSource, write_plan};
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use crate::store::tar::name::relative_path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -62,16 +63,11 @@ impl<'p> LayoutDir<'p> {
     /// Where a planned path goes inside the staging directory; a path that
     /// would leave it breaks the planner's contract.
     fn inside(&self, path: &str) -> Result<PathBuf, Error> {
-        let relative = Path::new(path);
-        let ok = !path.is_empty()
-            && relative
-                .components()
-                .all(|c| matches!(c, Component::Normal(_)));
-        if !ok {
-            return Err(Error::Contract(format!(
-                "it placed a file at {path:?}, outside the layout"
-            )));
-        }
+        let relative = relative_path(path).ok_or_else(|| {
+            Error::Contract(format!(
+                "it placed a file at {path:?}, which is not a normal path inside the layout"
+            ))
+        })?;
         Ok(self.staging.path().join(relative))
     }
 

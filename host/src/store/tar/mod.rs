@@ -1,0 +1,73 @@
+//! What reading tars needs in both the archive reader and unpacking: the
+//! block size, the compression a stream announces, which read errors mean
+//! "cut short", a member's kind from its header, and (in [`name`]) the one
+//! safe-name rule every tar name and every planned path goes through.
+//!
+//! Must not: open files, write anything, or decide what a member means for
+//! an image (whiteouts and the like are the tar-assembly component's).
+
+pub mod name;
+
+use std::io;
+
+use crate::model::MemberKind;
+
+/// A tar block, in bytes: headers and data are padded to it.
+pub const BLOCK: u64 = 512;
+
+/// The compression a stream's first bytes announce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// A plain tar.
+    None,
+    /// gzip (one or more members).
+    Gzip,
+    /// Recognised but unsupported: the name of the format.
+    Unsupported(&'static str),
+}
+
+/// The compression announced by up to the first four bytes of a stream.
+pub fn sniff(prefix: &[u8]) -> Compression {
+    if prefix.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if prefix.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Unsupported("zstd")
+    } else if prefix.starts_with(b"BZh") {
+        Compression::Unsupported("bzip2")
+    } else if prefix.starts_with(&[0xfd, b'7', b'z', b'X']) {
+        Compression::Unsupported("xz")
+    } else {
+        Compression::None
+    }
+}
+
+/// Whether a tar or gzip read error means the stream ended early. The tar
+/// crate reports a cut header or a cut skip as `Other` errors.
+pub fn is_truncation(error: &io::Error) -> bool {
+    if error.kind() == io::ErrorKind::UnexpectedEof {
+        return true;
+    }
+    let message = error.to_string();
+    [
+        "failed to read entire block",
+        "unexpected EOF during skip",
+        "members found describing a future member but no future member found",
+    ]
+    .iter()
+    .any(|known| message.contains(known))
+}
+
+/// The kind of a member, from its header's type byte.
+pub fn member_kind(header: &tar::Header) -> MemberKind {
+    match header.entry_type().as_byte() {
+        b'0' | b'\0' | b'7' => MemberKind::Regular,
+        b'5' => MemberKind::Directory,
+        b'2' => MemberKind::Symlink,
+        b'1' => MemberKind::HardLink,
+        b'3' => MemberKind::CharDevice,
+        b'4' => MemberKind::BlockDevice,
+        b'6' => MemberKind::Fifo,
+        b'g' => MemberKind::PaxGlobal,
+        _ => MemberKind::Other,
+    }
+}

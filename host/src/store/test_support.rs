@@ -1,0 +1,269 @@
+//! Builders of tars and image archives for the tests of `store`, and the
+//! changeset planner those tests unpack with.
+//!
+//! Must not: be compiled outside tests.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+
+use crate::model::Digest;
+
+/// The mtime every test entry has.
+pub(super) const MTIME: u64 = 1_600_000_000;
+
+/// A tar in memory, headers written raw so hostile names get through.
+pub(super) struct TarBuilder(tar::Builder<Vec<u8>>);
+
+impl TarBuilder {
+    pub(super) fn new() -> Self {
+        TarBuilder(tar::Builder::new(Vec::new()))
+    }
+
+    /// Appends an entry with `name` and `link` copied byte for byte.
+    pub(super) fn raw_with(
+        mut self,
+        name: &[u8],
+        kind: tar::EntryType,
+        link: &[u8],
+        data: &[u8],
+        edit: impl FnOnce(&mut tar::Header),
+    ) -> Self {
+        let mut header = tar::Header::new_ustar();
+        header.set_entry_type(kind);
+        header.set_size(data.len() as u64);
+        header.set_mode(if kind == tar::EntryType::Directory {
+            0o755
+        } else {
+            0o644
+        });
+        header.set_mtime(MTIME);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.as_old_mut().name[..name.len()].copy_from_slice(name);
+        header.as_old_mut().linkname[..link.len()].copy_from_slice(link);
+        edit(&mut header);
+        header.set_cksum();
+        self.0.append(&header, data).unwrap();
+        self
+    }
+
+    pub(super) fn raw(self, name: &[u8], kind: tar::EntryType, link: &[u8], data: &[u8]) -> Self {
+        self.raw_with(name, kind, link, data, |_| {})
+    }
+
+    pub(super) fn file(self, name: &str, data: &[u8]) -> Self {
+        self.raw(name.as_bytes(), tar::EntryType::Regular, b"", data)
+    }
+
+    pub(super) fn file_mode(self, name: &str, data: &[u8], mode: u32) -> Self {
+        self.raw_with(name.as_bytes(), tar::EntryType::Regular, b"", data, |h| {
+            h.set_mode(mode)
+        })
+    }
+
+    pub(super) fn dir(self, name: &str) -> Self {
+        self.raw(name.as_bytes(), tar::EntryType::Directory, b"", b"")
+    }
+
+    pub(super) fn symlink(self, name: &str, target: &str) -> Self {
+        self.raw(
+            name.as_bytes(),
+            tar::EntryType::Symlink,
+            target.as_bytes(),
+            b"",
+        )
+    }
+
+    pub(super) fn hardlink(self, name: &str, target: &str) -> Self {
+        self.raw(
+            name.as_bytes(),
+            tar::EntryType::Link,
+            target.as_bytes(),
+            b"",
+        )
+    }
+
+    /// Finishes the tar (with its two zero blocks).
+    pub(super) fn finish(self) -> Vec<u8> {
+        self.0.into_inner().unwrap()
+    }
+}
+
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+pub(super) fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// The diff_id of a layer as stored (gzip or plain).
+pub(super) fn diff_id(stored: &[u8]) -> Digest {
+    if stored.starts_with(&[0x1f, 0x8b]) {
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(stored)
+            .read_to_end(&mut plain)
+            .unwrap();
+        Digest::sha256(&plain)
+    } else {
+        Digest::sha256(stored)
+    }
+}
+
+/// An image config listing these diff_ids.
+pub(super) fn config(diff_ids: &[Digest]) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {},
+        "rootfs": { "type": "layers", "diff_ids": diff_ids },
+    }))
+    .unwrap()
+}
+
+/// An image to put in an archive: tags and layers as stored.
+pub(super) struct Image<'a> {
+    pub(super) tags: &'a [&'a str],
+    pub(super) layers: Vec<Vec<u8>>,
+}
+
+/// The files of a legacy `docker save` archive (Docker Engine 20.10):
+/// `<hex>.json` configs, `<id>/layer.tar` layers. Names ending in `/`
+/// are directories.
+pub(super) fn legacy_files(images: &[Image<'_>]) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut manifest = Vec::new();
+    for image in images {
+        let diff_ids: Vec<Digest> = image.layers.iter().map(|l| diff_id(l)).collect();
+        let config = config(&diff_ids);
+        let config_name = format!("{}.json", sha256_hex(&config));
+        let mut layers = Vec::new();
+        for (i, layer) in image.layers.iter().enumerate() {
+            let id = sha256_hex(format!("{config_name}{i}").as_bytes());
+            files.push((format!("{id}/"), Vec::new()));
+            files.push((format!("{id}/VERSION"), b"1.0".to_vec()));
+            files.push((format!("{id}/json"), b"{}".to_vec()));
+            files.push((format!("{id}/layer.tar"), layer.clone()));
+            layers.push(format!("{id}/layer.tar"));
+        }
+        files.push((config_name.clone(), config));
+        manifest.push(
+            serde_json::json!({ "Config": config_name, "RepoTags": image.tags, "Layers": layers }),
+        );
+    }
+    files.push((
+        "manifest.json".to_owned(),
+        serde_json::to_vec(&manifest).unwrap(),
+    ));
+    files
+}
+
+/// The files of an ocipipe dual-format archive: blobs under
+/// `blobs/sha256/`, `index.json` and `oci-layout`, and a
+/// `manifest.json` pointing into the blobs.
+pub(super) fn dual_files(images: &[Image<'_>]) -> Vec<(String, Vec<u8>)> {
+    let mut blobs: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut manifest = Vec::new();
+    let mut index = Vec::new();
+    for image in images {
+        let diff_ids: Vec<Digest> = image.layers.iter().map(|l| diff_id(l)).collect();
+        let config = config(&diff_ids);
+        let config_hex = sha256_hex(&config);
+        let mut layers = Vec::new();
+        for layer in &image.layers {
+            let hex = sha256_hex(layer);
+            layers.push(format!("blobs/sha256/{hex}"));
+            if !blobs.iter().any(|(name, _)| name.ends_with(&hex)) {
+                blobs.push((format!("blobs/sha256/{hex}"), layer.clone()));
+            }
+        }
+        let oci_manifest = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": format!("sha256:{config_hex}"), "size": config.len() },
+            "layers": image.layers.iter().map(|l| serde_json::json!({
+                "mediaType": "application/vnd.oci.image.layer.v1.tar",
+                "digest": format!("sha256:{}", sha256_hex(l)),
+                "size": l.len(),
+            })).collect::<Vec<_>>(),
+        }))
+        .unwrap();
+        let manifest_hex = sha256_hex(&oci_manifest);
+        index.push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": format!("sha256:{manifest_hex}"),
+            "size": oci_manifest.len(),
+        }));
+        blobs.push((format!("blobs/sha256/{config_hex}"), config));
+        blobs.push((format!("blobs/sha256/{manifest_hex}"), oci_manifest));
+        manifest.push(serde_json::json!({
+            "Config": format!("blobs/sha256/{config_hex}"),
+            "RepoTags": image.tags,
+            "Layers": layers,
+        }));
+    }
+    let mut files = vec![
+        ("blobs/".to_owned(), Vec::new()),
+        ("blobs/sha256/".to_owned(), Vec::new()),
+        (
+            "oci-layout".to_owned(),
+            br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+        ),
+    ];
+    files.extend(blobs);
+    let index = serde_json::json!({ "schemaVersion": 2, "manifests": index });
+    files.push(("index.json".to_owned(), serde_json::to_vec(&index).unwrap()));
+    files.push((
+        "manifest.json".to_owned(),
+        serde_json::to_vec(&manifest).unwrap(),
+    ));
+    files
+}
+
+/// A tar of these files (a trailing `/` makes a directory).
+pub(super) fn tar_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut tar = TarBuilder::new();
+    for (name, data) in files {
+        tar = if name.ends_with('/') {
+            tar.dir(name)
+        } else {
+            tar.file(name, data)
+        };
+    }
+    tar.finish()
+}
+
+/// Writes `bytes` to `dir/name`.
+pub(super) fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// The names of the layer tars in a legacy file list (`<id>/layer.tar`), in order.
+pub(super) fn layer_names(files: &[(String, Vec<u8>)]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|(n, _)| n.ends_with("/layer.tar"))
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+/// Replaces the contents of the file `name` in a file list.
+pub(super) fn replace(files: &mut [(String, Vec<u8>)], name: &str, data: Vec<u8>) {
+    let slot = files
+        .iter_mut()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no file {name}"));
+    slot.1 = data;
+}
+
+/// The changeset planner the store's tests unpack with. The one place to
+/// swap in the tar-assembly component's native core crate once it lands.
+pub(super) fn planner() -> impl super::unpack::ChangesetPlanner {
+    super::unpack::stopgap_planner::StopgapPlanner
+}
