@@ -245,7 +245,7 @@ impl ArchiveIndex {
     }
 
     /// Reads a small regular entry whole, refusing one larger than `limit`.
-    pub(super) fn read_small(
+    pub(crate) fn read_small(
         &self,
         name: &str,
         limit: u64,
@@ -268,7 +268,7 @@ impl ArchiveIndex {
     }
 
     /// Follows links within the archive from `name` to a regular entry.
-    pub(super) fn resolve(&self, name: &str, wanted_by: &str) -> Result<(&str, &Entry), Error> {
+    pub(crate) fn resolve(&self, name: &str, wanted_by: &str) -> Result<(&str, &Entry), Error> {
         let archive = || self.path.clone();
         let mut current =
             normalize(name.as_bytes())

@@ -190,12 +190,12 @@ impl LayoutSource {
                         descriptor.media_type
                     ))
                 })?;
-                let blob = LayerSource::Tar(self.blob_path(&descriptor.digest));
                 Ok(SourceLayer {
-                    descriptor,
+                    blob: LayerSource::Tar(self.blob_path(&descriptor.digest)),
+                    digest: Some(descriptor.digest),
+                    size: descriptor.size,
                     diff_id,
                     compression,
-                    blob,
                 })
             })
             .collect::<Result<_, Error>>()?;
@@ -219,7 +219,7 @@ fn compression_of(media_type: &str) -> Option<Compression> {
         | "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
         | "application/vnd.docker.image.rootfs.diff.tar.gzip"
         | "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip" => Some(Compression::Gzip),
-        "application/vnd.oci.image.layer.v1.tar+zstd" => Some(Compression::Zstd),
+        "application/vnd.oci.image.layer.v1.tar+zstd" => Some(Compression::Unsupported("zstd")),
         _ => None,
     }
 }

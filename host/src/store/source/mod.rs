@@ -8,12 +8,15 @@
 //! Must not: decide anything about the images (components do), read a
 //! layer into memory, or trust a name, size or digest it has not checked.
 
+mod archive;
 mod layout;
 
+pub use archive::ArchiveSource;
 pub use layout::LayoutSource;
 
-use crate::model::{Descriptor, Digest, Document};
+use crate::model::{Digest, Document};
 use crate::store::plan::LayerSource;
+pub use crate::store::tar::Compression;
 use std::path::PathBuf;
 
 /// An image input.
@@ -40,25 +43,17 @@ pub struct SourceImage {
 /// A layer of a source image.
 #[derive(Debug, Clone)]
 pub struct SourceLayer {
-    /// The layer as stored: media type, digest of the stored bytes, size.
-    pub descriptor: Descriptor,
+    /// The digest of the stored bytes, when the source names it without
+    /// reading them (a layout, a registry; a plain layer's is its diff_id).
+    pub digest: Option<Digest>,
+    /// The size of the stored bytes; 0 for an incremental-load placeholder.
+    pub size: u64,
     /// The digest of the uncompressed tar (the config's `diff_id`).
     pub diff_id: Digest,
     /// How it is compressed as stored.
     pub compression: Compression,
     /// Where the stored bytes are.
     pub blob: LayerSource,
-}
-
-/// How a stored layer is compressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compression {
-    /// A plain tar.
-    None,
-    /// gzip.
-    Gzip,
-    /// zstd (not read by ocipipe yet).
-    Zstd,
 }
 
 /// Failures reading a source.
@@ -73,6 +68,9 @@ pub enum Error {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A `docker load` archive is unsafe or broken.
+    #[error(transparent)]
+    Archive(#[from] crate::store::archive::Error),
     /// The source is not what it claims, or breaks its format's rules.
     #[error("{source_name}: {message}")]
     Malformed {
