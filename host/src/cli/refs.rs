@@ -29,7 +29,7 @@ pub(super) fn run(config: &Config, cmd: RefCommand) -> anyhow::Result<Outcome> {
         RefCommand::Normalize(args) => (args, true),
     };
     let runtime = config.runtime()?;
-    let tagging = config.tagging(&runtime)?;
+    let tagging = config.component::<Tagging>(&runtime)?;
     let mut printer = Printer::new(config.json);
     let mut outcome = Outcome::Success;
     for input in inputs(args)? {
