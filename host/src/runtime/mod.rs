@@ -51,8 +51,8 @@ const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// the operation's WIT world, with methods that take and return `model`
 /// types. Load one with [`Runtime::load`].
 ///
-/// Implemented by [`Tagging`], [`TarAssembly`] and [`ManifestGeneration`]
-/// only: the binding half is private to the runtime.
+/// Implemented only by the wrappers of this module, each with `bind!`:
+/// the binding half of the trait is private to the runtime.
 pub trait Operation: bound::Bind {
     /// The operation's entry in the table ([`operations::ALL`]).
     const DECLARATION: &'static Declaration;
@@ -197,6 +197,17 @@ impl Runtime {
     /// it from the compile cache), pre-instantiates it and binds it to the
     /// operation's world. A component that does not implement the world is
     /// refused here, before any call.
+    ///
+    /// ```no_run
+    /// use ocipipe::runtime::{Limits, Runtime, Source, Tagging};
+    /// use std::sync::Arc;
+    ///
+    /// let runtime = Arc::new(Runtime::new(Limits::default(), None)?);
+    /// let tagging = runtime.load::<Tagging>(&Source::Builtin)?;
+    /// let ubuntu = tagging.parse_normalized_named("ubuntu")?;
+    /// assert_eq!(ubuntu.name, "docker.io/library/ubuntu");
+    /// # Ok::<(), anyhow::Error>(())
+    /// ```
     pub fn load<O: Operation>(self: &Arc<Self>, source: &Source) -> Result<O, Error> {
         let loaded = self.compile(source, O::DECLARATION)?;
         O::bind(self.clone(), loaded)
