@@ -73,6 +73,9 @@ fn check_one(
             printer.result(&record(input, &r, normalize), || r.full.clone())?;
             Ok(true)
         }
+        // The component's own message (the reference grammar's, e.g.
+        // `invalid reference format`), not the error's Display, which names
+        // the component and function: scripts compare `error`.
         Err(runtime::Error::Refused { message, .. }) => {
             let failed = Record {
                 input,
