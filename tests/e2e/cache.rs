@@ -1,13 +1,15 @@
 //! The compile cache: miss, hit, corrupt entries, processes starting at once.
 
 use crate::harness::{Ocipipe, hostile};
-use ocipipe::runtime::{CacheOutcome, CompileCache, Limits, Runtime, Source, builtin};
+use ocipipe::runtime::{
+    CacheOutcome, CompileCache, Limits, Operation as _, Runtime, Source, Tagging,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 fn load(dir: &Path) -> Option<CacheOutcome> {
     let runtime = Arc::new(Runtime::new(Limits::default(), Some(CompileCache::new(dir))).unwrap());
-    let tagging = runtime.tagging(&Source::Builtin(builtin::TAGGING)).unwrap();
+    let tagging = runtime.load::<Tagging>(&Source::Builtin).unwrap();
     assert_eq!(
         tagging.parse_normalized_named("ubuntu").unwrap().name,
         "docker.io/library/ubuntu"
@@ -97,7 +99,7 @@ fn each_component_has_its_own_entry() {
     load(dir.path());
     let runtime =
         Arc::new(Runtime::new(Limits::default(), Some(CompileCache::new(dir.path()))).unwrap());
-    let other = runtime.tagging(&Source::File(hostile())).unwrap();
+    let other = runtime.load::<Tagging>(&Source::File(hostile())).unwrap();
     assert_eq!(other.cache_outcome(), Some(CacheOutcome::Miss));
     assert_eq!(entries(dir.path()).len(), 2);
 }
@@ -115,7 +117,7 @@ fn an_unusable_cache_directory_only_costs_speed() {
 #[test]
 fn no_cache_compiles_every_time() {
     let runtime = Arc::new(Runtime::new(Limits::default(), None).unwrap());
-    let tagging = runtime.tagging(&Source::Builtin(builtin::TAGGING)).unwrap();
+    let tagging = runtime.load::<Tagging>(&Source::Builtin).unwrap();
     assert_eq!(tagging.cache_outcome(), None);
 }
 

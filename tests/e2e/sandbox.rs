@@ -3,7 +3,7 @@
 //! host goes on. Loaded through `--component`, the third-party path.
 
 use crate::harness::{hostile, ocipipe};
-use ocipipe::runtime::{Error, Limits, Runtime, Source};
+use ocipipe::runtime::{Error, Limits, Runtime, Source, Tagging};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -97,7 +97,7 @@ fn the_host_survives_and_the_component_serves_the_next_call() {
         ..Limits::default()
     };
     let runtime = Arc::new(Runtime::new(limits, None).unwrap());
-    let tagging = runtime.tagging(&Source::File(hostile())).unwrap();
+    let tagging = runtime.load::<Tagging>(&Source::File(hostile())).unwrap();
     assert!(matches!(
         tagging.parse("loop"),
         Err(Error::Timeout {

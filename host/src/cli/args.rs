@@ -1,6 +1,7 @@
 //! The argument grammar (clap). Raw values only; [`super::Config`]
 //! validates and resolves them.
 
+use crate::runtime::operations;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,8 +24,15 @@ pub struct Cli {
     pub docker_host: String,
 
     /// Use a component file instead of a built-in one: OPERATION=PATH.wasm
-    /// (operations: tagging).
-    #[arg(long = "component", global = true, value_name = "OPERATION=PATH", value_parser = parse_override)]
+    /// (the operations are listed in the help, from the operation table).
+    #[arg(
+        long = "component",
+        global = true,
+        value_name = "OPERATION=PATH",
+        value_parser = parse_override,
+        help = component_help(),
+        long_help = component_long_help()
+    )]
     pub components: Vec<ComponentOverride>,
 
     /// Memory limit per component call, MiB [default: 256].
@@ -207,6 +215,37 @@ pub struct ComponentOverride {
     pub path: PathBuf,
 }
 
+/// The names of the operations, for help and errors: `tagging, …`.
+pub(super) fn operation_names() -> String {
+    operations::ALL
+        .iter()
+        .map(|o| o.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `--component`'s short help: the operations by name.
+fn component_help() -> String {
+    format!(
+        "Use a component file instead of a built-in one: OPERATION=PATH.wasm \
+         (operations: {})",
+        operation_names()
+    )
+}
+
+/// `--component`'s long help: each operation with what it decides.
+fn component_long_help() -> String {
+    let mut help = String::from(
+        "Use a component file instead of a built-in one: OPERATION=PATH.wasm, \
+         built against the operation's world in wit/. Repeat for several; the \
+         last one given for an operation wins. Operations:",
+    );
+    for operation in operations::ALL {
+        help.push_str(&format!("\n  {:<20} {}", operation.name, operation.summary));
+    }
+    help
+}
+
 fn parse_override(s: &str) -> Result<ComponentOverride, String> {
     let (operation, path) = s
         .split_once('=')
@@ -242,4 +281,43 @@ fn parse_duration(s: &str) -> Result<Timeout, String> {
         return Err(format!("the time limit must be positive, got {s:?}"));
     }
     Ok(Timeout(Duration::from_secs_f64(seconds)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn component_arg_help(long: bool) -> String {
+        let command = Cli::command();
+        let arg = command
+            .get_arguments()
+            .find(|a| a.get_id() == "components")
+            .expect("--component exists");
+        let help = if long {
+            arg.get_long_help()
+        } else {
+            arg.get_help()
+        };
+        help.expect("--component has help").to_string()
+    }
+
+    #[test]
+    fn component_help_lists_every_operation_of_the_table() {
+        let (short, long) = (component_arg_help(false), component_arg_help(true));
+        for operation in operations::ALL {
+            assert!(short.contains(operation.name), "{short}");
+            assert!(long.contains(operation.name), "{long}");
+            assert!(long.contains(operation.summary), "{long}");
+        }
+    }
+
+    #[test]
+    fn component_overrides_parse_raw() {
+        let o = parse_override("tar-assembly=./my.wasm").unwrap();
+        assert_eq!(o.operation, "tar-assembly");
+        assert_eq!(o.path, PathBuf::from("./my.wasm"));
+        assert!(parse_override("tagging").is_err());
+        assert!(parse_override("=x.wasm").is_err());
+    }
 }

@@ -4,8 +4,9 @@ use super::args::{BuildArgs, ImageCommand};
 use super::output::Printer;
 use super::{Config, Outcome, async_runtime};
 use crate::docker::{Engine, ImageInfo, Removal};
-use crate::model::{ConfigRequest, LayerOptions, Platform};
+use crate::model::{ConfigRequest, HostMachine, LayerOptions};
 use crate::pipeline::{self, BuildOutput, BuildSpec, LayerInput, Operations};
+use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
 use crate::store::unpack::stopgap_planner::StopgapPlanner;
 use crate::store::unpack::{UnpackOptions, unpack_archive};
 use anyhow::Context as _;
@@ -102,9 +103,9 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
                 (Some(file), false) => {
                     let wasm = config.runtime()?;
                     let (tagging, tar_assembly, manifest_generation) = (
-                        config.tagging(&wasm)?,
-                        config.tar_assembly(&wasm)?,
-                        config.manifest_generation(&wasm)?,
+                        config.component::<Tagging>(&wasm)?,
+                        config.component::<TarAssembly>(&wasm)?,
+                        config.component::<ManifestGeneration>(&wasm)?,
                     );
                     let ops = Operations {
                         tagging: &tagging,
@@ -166,9 +167,9 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
 
 fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
     let wasm = config.runtime()?;
-    let tagging = config.tagging(&wasm)?;
-    let tar_assembly = config.tar_assembly(&wasm)?;
-    let manifest_generation = config.manifest_generation(&wasm)?;
+    let tagging = config.component::<Tagging>(&wasm)?;
+    let tar_assembly = config.component::<TarAssembly>(&wasm)?;
+    let manifest_generation = config.component::<ManifestGeneration>(&wasm)?;
     let progress = super::progress::for_run(config.json);
     let ops = Operations {
         tagging: &tagging,
@@ -182,7 +183,7 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
             .iter()
             .map(|p| layer_input(p))
             .collect::<anyhow::Result<_>>()?,
-        config: config_request(config, &args)?,
+        config: config_request(config, &args, &manifest_generation)?,
         targets: args.tag.clone(),
         layer_options: LayerOptions {
             mtime: config.source_date_epoch,
@@ -302,80 +303,37 @@ fn layer_input(path: &Path) -> anyhow::Result<LayerInput> {
     })
 }
 
-fn config_request(config: &Config, args: &BuildArgs) -> anyhow::Result<ConfigRequest> {
-    for (flag, values) in [("--env", &args.env), ("--label", &args.label)] {
-        if let Some(bad) = values
-            .iter()
-            .find(|v| !v.contains('=') || v.starts_with('='))
-        {
-            anyhow::bail!("{flag} {bad:?}: expected KEY=value");
-        }
-    }
+/// The image config as the flags ask for it. Values go to the
+/// manifest-generation component as given (it decides the command forms
+/// and checks `KEY=value`); the platform is the one it normalises.
+fn config_request(
+    config: &Config,
+    args: &BuildArgs,
+    manifest_generation: &ManifestGeneration,
+) -> anyhow::Result<ConfigRequest> {
+    let platform = manifest_generation
+        .normalize_platform(args.platform.as_deref(), &HostMachine::current())?;
     Ok(ConfigRequest {
         base: None,
-        platform: platform(args.platform.as_deref())?,
+        platform,
         diff_ids: Vec::new(),
         history: Vec::new(),
-        created: Some(pipeline::rfc3339(config.source_date_epoch)),
+        created: Some(config.source_date_epoch),
         env: args.env.clone(),
-        entrypoint: args.entrypoint.as_deref().map(command).transpose()?,
-        cmd: args.cmd.as_deref().map(command).transpose()?,
+        entrypoint: args.entrypoint.clone(),
+        cmd: args.cmd.clone(),
         working_dir: args.workdir.clone(),
         user: args.user.clone(),
+        // `--label KEY` without `=` is an empty value, as with `docker build`.
         labels: args
             .label
             .iter()
             .map(|l| {
-                let (k, v) = l.split_once('=').expect("checked above");
+                let (k, v) = l.split_once('=').unwrap_or((l, ""));
                 (k.to_string(), v.to_string())
             })
             .collect(),
         exposed_ports: args.expose.clone(),
-    })
-}
-
-/// `--cmd`/`--entrypoint`: a JSON array (exec form) or a shell command line.
-fn command(value: &str) -> anyhow::Result<Vec<String>> {
-    if value.trim_start().starts_with('[') {
-        serde_json::from_str(value)
-            .with_context(|| format!("{value:?} is not a JSON array of strings"))
-    } else {
-        Ok(vec!["/bin/sh".into(), "-c".into(), value.into()])
-    }
-}
-
-/// `--platform os/arch[/variant]`, or this machine's.
-fn platform(value: Option<&str>) -> anyhow::Result<Platform> {
-    let (os, architecture, variant) = match value {
-        Some(v) => {
-            let parts: Vec<&str> = v.split('/').collect();
-            match parts.as_slice() {
-                [os, arch] if !os.is_empty() && !arch.is_empty() => (*os, *arch, None),
-                [os, arch, variant]
-                    if !os.is_empty() && !arch.is_empty() && !variant.is_empty() =>
-                {
-                    (*os, *arch, Some(variant.to_string()))
-                }
-                _ => anyhow::bail!("--platform {v:?}: expected os/arch or os/arch/variant"),
-            }
-        }
-        None => (
-            "linux",
-            match std::env::consts::ARCH {
-                "x86_64" => "amd64",
-                "aarch64" => "arm64",
-                "x86" => "386",
-                other => other,
-            },
-            None,
-        ),
-    };
-    Ok(Platform {
-        architecture: architecture.to_string(),
-        os: os.to_string(),
-        os_version: None,
-        os_features: Vec::new(),
-        variant,
     })
 }
 

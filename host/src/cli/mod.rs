@@ -11,7 +11,7 @@ mod tag;
 
 pub use args::Cli;
 
-use crate::runtime::{self, CompileCache, Limits, Runtime, Source};
+use crate::runtime::{self, CompileCache, Limits, Operation, Runtime, Source, operations};
 use anyhow::Context as _;
 use args::{Command, ComponentOverride};
 use std::path::PathBuf;
@@ -56,10 +56,10 @@ impl Config {
         };
         let mut components = Vec::new();
         for ComponentOverride { operation, path } in &cli.components {
-            if !OPERATIONS.contains(&operation.as_str()) {
+            if operations::named(operation).is_none() {
                 anyhow::bail!(
                     "--component {operation}=…: no such operation (this version runs: {})",
-                    OPERATIONS.join(", ")
+                    args::operation_names()
                 );
             }
             components.push((operation.clone(), path.clone()));
@@ -88,41 +88,26 @@ impl Config {
         ))
     }
 
-    /// Where the component for `operation` comes from: the
-    /// `--component` file or the built-in one.
-    fn source(&self, operation: &str, builtin: &'static [u8]) -> Source {
-        match self.components.iter().rev().find(|(op, _)| op == operation) {
+    /// Where the component of operation `O` comes from: the last
+    /// `--component` file given for it, or the built-in one.
+    fn source<O: Operation>(&self) -> Source {
+        match self
+            .components
+            .iter()
+            .rev()
+            .find(|(op, _)| op == O::DECLARATION.name)
+        {
             Some((_, path)) => Source::File(path.clone()),
-            None => Source::Builtin(builtin),
+            None => Source::Builtin,
         }
     }
 
-    /// The tagging component.
-    pub fn tagging(&self, runtime: &Arc<Runtime>) -> Result<runtime::Tagging, runtime::Error> {
-        runtime.tagging(&self.source("tagging", runtime::builtin::TAGGING))
-    }
-
-    /// The tar-assembly component.
-    pub fn tar_assembly(
-        &self,
-        runtime: &Arc<Runtime>,
-    ) -> Result<runtime::TarAssembly, runtime::Error> {
-        runtime.tar_assembly(&self.source("tar-assembly", runtime::builtin::TAR_ASSEMBLY))
-    }
-
-    /// The manifest-generation component.
-    pub fn manifest_generation(
-        &self,
-        runtime: &Arc<Runtime>,
-    ) -> Result<runtime::ManifestGeneration, runtime::Error> {
-        runtime.manifest_generation(
-            &self.source("manifest-generation", runtime::builtin::MANIFEST_GENERATION),
-        )
+    /// The component of operation `O`, e.g.
+    /// `config.component::<runtime::Tagging>(&runtime)`.
+    pub fn component<O: Operation>(&self, runtime: &Arc<Runtime>) -> Result<O, runtime::Error> {
+        runtime.load::<O>(&self.source::<O>())
     }
 }
-
-/// The operations whose component `--component` can replace.
-const OPERATIONS: [&str; 3] = ["tagging", "tar-assembly", "manifest-generation"];
 
 /// `$XDG_CACHE_HOME/ocipipe`, else `$HOME/.cache/ocipipe`.
 fn default_cache_dir() -> Option<PathBuf> {
@@ -164,4 +149,48 @@ fn async_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// Runs `future` on a fresh single-threaded runtime.
 fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
     Ok(async_runtime()?.block_on(future))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+
+    fn resolve(args: &[&str]) -> anyhow::Result<Config> {
+        let cli =
+            Cli::try_parse_from(["ocipipe"].iter().chain(args).chain(&["ref", "parse", "x"]))?;
+        Config::resolve(&cli)
+    }
+
+    #[test]
+    fn component_overrides_name_an_operation_of_the_table() {
+        for operation in operations::ALL {
+            let config = resolve(&["--component", &format!("{}=my.wasm", operation.name)]).unwrap();
+            assert_eq!(
+                config.components,
+                [(operation.name.to_string(), PathBuf::from("my.wasm"))]
+            );
+        }
+        let refused = resolve(&["--component", "privilege=my.wasm"])
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("no such operation"), "{refused}");
+        assert!(refused.contains(&args::operation_names()), "{refused}");
+    }
+
+    #[test]
+    fn the_last_override_of_an_operation_wins_and_others_stay_built_in() {
+        let config = resolve(&[
+            "--component",
+            "tagging=first.wasm",
+            "--component",
+            "tagging=second.wasm",
+        ])
+        .unwrap();
+        assert_eq!(
+            config.source::<runtime::Tagging>(),
+            Source::File(PathBuf::from("second.wasm"))
+        );
+        assert_eq!(config.source::<runtime::TarAssembly>(), Source::Builtin);
+    }
 }

@@ -29,7 +29,7 @@ pub(super) fn run(config: &Config, cmd: RefCommand) -> anyhow::Result<Outcome> {
         RefCommand::Normalize(args) => (args, true),
     };
     let runtime = config.runtime()?;
-    let tagging = config.tagging(&runtime)?;
+    let tagging = config.component::<Tagging>(&runtime)?;
     let mut printer = Printer::new(config.json);
     let mut outcome = Outcome::Success;
     for input in inputs(args)? {
@@ -108,6 +108,9 @@ fn check_one(
             printer.result(&record(input, &r, normalize), || r.full.clone())?;
             Ok(true)
         }
+        // The component's own message (the reference grammar's, e.g.
+        // `invalid reference format`), not the error's Display, which names
+        // the component and function: scripts compare `error`.
         Err(runtime::Error::Refused { message, .. }) => {
             report_failure(printer, input, &message)?;
             Ok(false)

@@ -5,6 +5,7 @@ use super::output::Printer;
 use super::{Config, Outcome, block_on};
 use crate::docker::Engine;
 use crate::pipeline;
+use crate::runtime::Tagging;
 use serde::Serialize;
 
 /// One result line per name given to the image.
@@ -17,7 +18,7 @@ struct Record<'a> {
 
 pub(super) fn run(config: &Config, args: TagArgs) -> anyhow::Result<Outcome> {
     let runtime = config.runtime()?;
-    let tagging = config.tagging(&runtime)?;
+    let tagging = config.component::<Tagging>(&runtime)?;
     let targets = block_on(async {
         let engine = Engine::connect(&config.docker_host).await?;
         if args.unique {

@@ -65,8 +65,8 @@ pub struct Platform {
 /// One history entry of an image config.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct History {
-    /// RFC 3339 UTC.
-    pub created: Option<String>,
+    /// Seconds since the Unix epoch (written as RFC 3339 UTC).
+    pub created: Option<i64>,
     /// The step that made the layer.
     pub created_by: Option<String>,
     /// A comment.
@@ -80,20 +80,23 @@ pub struct History {
 pub struct ConfigRequest {
     /// A config to start from (JSON); none gives the platform default.
     pub base: Option<String>,
-    /// The platform.
+    /// The platform, as the component's `normalize-platform` returned it.
     pub platform: Platform,
     /// Layer diff IDs, in order.
     pub diff_ids: Vec<Digest>,
     /// History entries given by the caller.
     pub history: Vec<History>,
-    /// Creation time, RFC 3339 UTC.
-    pub created: Option<String>,
-    /// `KEY=value` environment entries.
+    /// Creation time, seconds since the Unix epoch (`SOURCE_DATE_EPOCH`,
+    /// never the clock); written as RFC 3339 UTC.
+    pub created: Option<i64>,
+    /// `KEY=value` environment entries, as given (the component checks
+    /// them).
     pub env: Vec<String>,
-    /// Entrypoint, replacing the base's.
-    pub entrypoint: Option<Vec<String>>,
-    /// Command, replacing the base's.
-    pub cmd: Option<Vec<String>>,
+    /// Entrypoint, replacing the base's, as in a Dockerfile: a JSON array
+    /// (exec form) or a command line (shell form); the component decides.
+    pub entrypoint: Option<String>,
+    /// Command, replacing the base's, written as `entrypoint` is.
+    pub cmd: Option<String>,
     /// Working directory.
     pub working_dir: Option<String>,
     /// User.

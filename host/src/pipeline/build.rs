@@ -13,8 +13,8 @@ use super::Error;
 use super::engine_stream::{ChannelWriter, layers_the_engine_has, stream_into_engine};
 use crate::docker::{Engine, LoadReport};
 use crate::model::{
-    ArchiveFormat, ArchiveImage, ArchiveLayer, ConfigRequest, Descriptor, Digest, LayerOptions,
-    Progress, WrittenBlob,
+    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, ConfigRequest, Descriptor,
+    Digest, LayerOptions, Progress, WrittenBlob,
 };
 use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
 use crate::store::atomic::{AtomicFile, parent_dir};
@@ -351,9 +351,13 @@ fn write_archive(
             });
             continue; // the same layer twice: stored once
         }
-        let head = ops
-            .tar_assembly
-            .blob_entry(format, known.as_ref(), ordinal, size)?;
+        let head = placed_head(ops.tar_assembly.blob_entry(
+            format,
+            known.as_ref(),
+            ordinal,
+            size,
+            &written,
+        )?)?;
         ops.progress
             .start(&task("layer", ordinal as usize, sources.len()), Some(size));
         let (digest, path) = match &mut sink {
@@ -386,9 +390,13 @@ fn write_archive(
                 let path = if known.is_some() {
                     head.path
                 } else {
-                    let real = ops
-                        .tar_assembly
-                        .blob_entry(format, Some(&digest), ordinal, size)?;
+                    let real = placed_head(ops.tar_assembly.blob_entry(
+                        format,
+                        Some(&digest),
+                        ordinal,
+                        size,
+                        &written,
+                    )?)?;
                     if real.header.len() != head.header.len() || real.padding != head.padding {
                         return Err(Error::Contract {
                             component: "tar-assembly",
@@ -425,6 +433,19 @@ fn write_archive(
     Ok(built(&image, layers, 0, None))
 }
 
+/// The head to write a blob under. Each caller stores a blob once before it
+/// asks, and the runtime passes `stored` on only for a blob already
+/// written, so `stored` does not arise here; it is reported, not trusted.
+fn placed_head(placement: BlobPlacement) -> Result<BlobHead, Error> {
+    match placement {
+        BlobPlacement::Write(head) => Ok(head),
+        BlobPlacement::Stored(path) => Err(Error::Contract {
+            component: "tar-assembly",
+            message: format!("blob-entry placed a blob this build had not written at {path:?}"),
+        }),
+    }
+}
+
 /// Layers into a file, several at once: hashing runs at ≈1.8 GB/s per
 /// core, so one stream cannot keep up with the disk cache, but layers are
 /// independent. Every layer's place is known before its bytes (sizes come
@@ -453,9 +474,13 @@ fn write_layers_in_parallel(
             }
         };
         let ordinal = u32::try_from(ordinal).unwrap_or(u32::MAX);
-        let head = ops
-            .tar_assembly
-            .blob_entry(format, known.as_ref(), ordinal, size)?;
+        let head = placed_head(ops.tar_assembly.blob_entry(
+            format,
+            known.as_ref(),
+            ordinal,
+            size,
+            &[],
+        )?)?;
         file.write_all_at(&head.header, end)
             .map_err(Error::output(what))?;
         let data = end + head.header.len() as u64;
@@ -525,9 +550,13 @@ fn write_layers_in_parallel(
     let mut written = Vec::with_capacity(sources.len());
     for (ordinal, ((at, head, size), layer)) in slots.iter().zip(&layers).enumerate() {
         let ordinal = u32::try_from(ordinal).unwrap_or(u32::MAX);
-        let real = ops
-            .tar_assembly
-            .blob_entry(format, Some(&layer.digest), ordinal, *size)?;
+        let real = placed_head(ops.tar_assembly.blob_entry(
+            format,
+            Some(&layer.digest),
+            ordinal,
+            *size,
+            &written,
+        )?)?;
         if real.header.len() != head.header.len() || real.padding != head.padding {
             return Err(Error::Contract {
                 component: "tar-assembly",
@@ -635,7 +664,11 @@ fn to_layout(
         layers.push(LayerSummary { digest, size });
     }
     let image = image(ops, spec, &layers, &[], repo_tags)?;
-    let files = ops.tar_assembly.plan_layout(std::slice::from_ref(&image))?;
+    // No blobs given as written: the plan names every file, and the layers
+    // written above are skipped below.
+    let files = ops
+        .tar_assembly
+        .plan_layout(std::slice::from_ref(&image), &[])?;
     let blobs = blobs(&image, sources);
     for file in files {
         let target = staging.path().join(safe_relative(&file.path)?);
@@ -770,9 +803,11 @@ fn write_for_engine(
             (None, None) => source.measure(std::io::sink())?.1,
         };
         let ordinal_u32 = u32::try_from(ordinal).unwrap_or(u32::MAX);
-        let head = ops
-            .tar_assembly
-            .blob_entry(format, None, ordinal_u32, size)?;
+        let head =
+            placed_head(
+                ops.tar_assembly
+                    .blob_entry(format, None, ordinal_u32, size, &written)?,
+            )?;
         out.write_all(&head.header)
             .map_err(Error::output("cannot stream to the engine"))?;
         ops.progress

@@ -6,12 +6,10 @@ mod archive;
 mod build;
 mod engine_stream;
 mod tag;
-mod time;
 
 pub use archive::{IncrementalLoad, load, load_incremental, save};
 pub use build::{BuildOutput, BuildSpec, Built, LayerInput, Operations, build};
 pub use tag::{tag, tag_unique};
-pub use time::rfc3339;
 
 use crate::{docker, runtime, store};
 

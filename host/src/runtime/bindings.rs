@@ -1,6 +1,10 @@
 //! Generated bindings for the WIT worlds in `wit/`: the only place they are
-//! generated. Every world reuses the `types` (and `plans`) bindings of the
-//! first world that has them, so one Rust type stands for one WIT type.
+//! generated, one module per operation of the table. Every world reuses
+//! the `types` bindings of the first world, so one Rust type stands for
+//! one WIT type.
+//!
+//! Must not: be named outside `runtime`; `convert` turns these types into
+//! `model` types.
 
 /// The `tagging` world; owner of the shared `types` bindings.
 pub(super) mod tagging {

@@ -1,55 +1,53 @@
-//! The manifest-generation operation, called through its WIT world.
+//! The manifest-generation operation's wrapper: platforms, image configs
+//! and manifests, called through the `manifest-generation` world.
+//!
+//! Must not: build or check a document itself; conversions live in
+//! `convert::manifest_generation`.
 
-use super::bindings::manifest_generation::exports::ocipipe::image::configs;
 use super::bindings::manifest_generation::{ManifestGeneration as World, ManifestGenerationPre};
-use super::convert::{descriptor_to_wit, document_from_wit, platform_to_wit};
-use super::{Answer, Bound, Error, Loaded, Runtime};
-use crate::model::{ConfigRequest, Descriptor, Document};
-use std::sync::Arc;
+use super::bound::{Bound, bind};
+use super::convert::manifest_generation::{config_request_to_wit, host_machine_to_wit};
+use super::convert::{descriptor_to_wit, document_from_wit, platform_from_wit};
+use super::operations::MANIFEST_GENERATION;
+use super::{Error, Sandbox};
+use crate::model::{ConfigRequest, Descriptor, Document, HostMachine, Platform};
 
 /// A loaded manifest-generation component.
-pub struct ManifestGeneration(Bound<ManifestGenerationPre<super::Sandbox>>);
+pub struct ManifestGeneration(Bound<ManifestGenerationPre<Sandbox>, World>);
+
+bind!(
+    ManifestGeneration,
+    MANIFEST_GENERATION,
+    ManifestGenerationPre
+);
 
 impl ManifestGeneration {
-    pub(super) fn new(runtime: Arc<Runtime>, loaded: Loaded) -> Result<Self, Error> {
-        Bound::new(
-            runtime,
-            loaded,
-            "manifest-generation",
-            ManifestGenerationPre::new,
+    /// A platform as a person writes it (`os/arch[/variant]`), normalised
+    /// as containerd does; without `spec`, the platform of `host`.
+    pub fn normalize_platform(
+        &self,
+        spec: Option<&str>,
+        host: &HostMachine,
+    ) -> Result<Platform, Error> {
+        let host = host_machine_to_wit(host);
+        self.0.invoke(
+            "normalize-platform",
+            |w, s| {
+                w.ocipipe_image_configs()
+                    .call_normalize_platform(s, spec, &host)
+            },
+            |_, platform| Ok(platform_from_wit(platform)),
         )
-        .map(Self)
     }
 
     /// The image config; its digest is the image ID.
     pub fn image_config(&self, request: &ConfigRequest) -> Result<Document, Error> {
-        let request = configs::ConfigRequest {
-            base: request.base.clone(),
-            platform: platform_to_wit(&request.platform),
-            diff_ids: request.diff_ids.iter().map(|d| d.to_string()).collect(),
-            history: request
-                .history
-                .iter()
-                .map(|h| configs::History {
-                    created: h.created.clone(),
-                    created_by: h.created_by.clone(),
-                    comment: h.comment.clone(),
-                    empty_layer: h.empty_layer,
-                })
-                .collect(),
-            created: request.created.clone(),
-            env: request.env.clone(),
-            entrypoint: request.entrypoint.clone(),
-            cmd: request.cmd.clone(),
-            working_dir: request.working_dir.clone(),
-            user: request.user.clone(),
-            labels: request.labels.clone(),
-            exposed_ports: request.exposed_ports.clone(),
-        };
-        let document = self.invoke("image-config", |w, s| {
-            w.ocipipe_image_configs().call_image_config(s, &request)
-        })?;
-        document_from_wit(&self.0.loaded.name, "image-config", document)
+        let request = config_request_to_wit(request);
+        self.0.invoke(
+            "image-config",
+            |w, s| w.ocipipe_image_configs().call_image_config(s, &request),
+            document_from_wit,
+        )
     }
 
     /// An OCI image manifest for a config and its layers.
@@ -61,18 +59,18 @@ impl ManifestGeneration {
     ) -> Result<Document, Error> {
         let config = descriptor_to_wit(config);
         let layers: Vec<_> = layers.iter().map(descriptor_to_wit).collect();
-        let document = self.invoke("image-manifest", |w, s| {
-            w.ocipipe_image_manifests()
-                .call_image_manifest(s, &config, &layers, annotations, None)
-        })?;
-        document_from_wit(&self.0.loaded.name, "image-manifest", document)
-    }
-
-    fn invoke<T>(
-        &self,
-        function: &'static str,
-        call: impl FnOnce(&World, &mut wasmtime::Store<super::Sandbox>) -> Answer<T>,
-    ) -> Result<T, Error> {
-        self.0.invoke(function, |pre, s| pre.instantiate(s), call)
+        self.0.invoke(
+            "image-manifest",
+            |w, s| {
+                w.ocipipe_image_manifests().call_image_manifest(
+                    s,
+                    &config,
+                    &layers,
+                    annotations,
+                    None,
+                )
+            },
+            document_from_wit,
+        )
     }
 }

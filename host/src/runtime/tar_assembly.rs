@@ -1,191 +1,159 @@
-//! The tar-assembly operation, called through its WIT world.
+//! The tar-assembly operation's wrapper: layer tars, archives, layouts,
+//! blob placement, incremental-load omissions and unpacking changesets,
+//! called through the `tar-assembly` world.
+//!
+//! Must not: decide where a byte goes; conversions and contract checks
+//! live in `convert::tar_assembly`.
 
-use super::bindings::tar_assembly::exports::ocipipe::image::{archives, layers};
-use super::bindings::tar_assembly::ocipipe::image::plans;
 use super::bindings::tar_assembly::{TarAssembly as World, TarAssemblyPre};
-use super::convert::{descriptor_to_wit, document_to_wit};
-use super::{Answer, Bound, Error, Loaded, Runtime};
-use crate::model::{
-    ArchiveFormat, ArchiveImage, BlobHead, Digest, Entry, EntryKind, LayerOptions, LayoutFile,
-    Segment, WrittenBlob,
+use super::bound::{Bound, bind};
+use super::convert::digests_to_wit;
+use super::convert::tar_assembly::{
+    BlobRequest, chains_to_wit, changes_from_wit, entries_to_wit, format_to_wit, images_to_wit,
+    layer_options_to_wit, layout_files_from_wit, members_to_wit, omissions_from_wit,
+    placement_from_wit, segments_from_wit, written_to_wit,
 };
-use std::sync::Arc;
+use super::operations::TAR_ASSEMBLY;
+use super::{Error, Sandbox};
+use crate::model::{
+    ArchiveFormat, ArchiveImage, BlobPlacement, Change, Digest, Entry, LayerOptions, LayoutFile,
+    Member, Segment, WrittenBlob,
+};
 
 /// A loaded tar-assembly component.
-pub struct TarAssembly(Bound<TarAssemblyPre<super::Sandbox>>);
+pub struct TarAssembly(Bound<TarAssemblyPre<Sandbox>, World>);
+
+bind!(TarAssembly, TAR_ASSEMBLY, TarAssemblyPre);
 
 impl TarAssembly {
-    pub(super) fn new(runtime: Arc<Runtime>, loaded: Loaded) -> Result<Self, Error> {
-        Bound::new(runtime, loaded, "tar-assembly", TarAssemblyPre::new).map(Self)
-    }
-
     /// The tar stream of one layer from the entries of a directory.
     pub fn plan_layer(
         &self,
         entries: &[Entry],
         options: LayerOptions,
     ) -> Result<Vec<Segment>, Error> {
-        let entries: Vec<layers::Entry> = entries.iter().map(entry_to_wit).collect();
-        let options = layers::LayerOptions {
-            mtime: options.mtime,
-            keep_owner: options.keep_owner,
-        };
-        let plan = self.invoke("plan-layer", |w, s| {
-            w.ocipipe_image_layers()
-                .call_plan_layer(s, &entries, options)
-        })?;
-        self.segments("plan-layer", plan)
+        let entries = entries_to_wit(entries);
+        self.0.invoke(
+            "plan-layer",
+            |w, s| {
+                w.ocipipe_image_layers()
+                    .call_plan_layer(s, &entries, layer_options_to_wit(options))
+            },
+            segments_from_wit,
+        )
     }
 
-    /// The head of a blob entry the host writes itself.
+    /// Where the `ordinal`-th blob the host writes, of `size` bytes, goes,
+    /// given the blobs `written` so far: under a head (with a placeholder
+    /// name when `digest` is not known yet), or nowhere because a blob of
+    /// that digest is already stored. A `stored` answer is checked to
+    /// name one of `written`.
     pub fn blob_entry(
         &self,
         format: ArchiveFormat,
         digest: Option<&Digest>,
         ordinal: u32,
         size: u64,
-    ) -> Result<BlobHead, Error> {
-        let digest = digest.map(Digest::to_string);
-        let head = self.invoke("blob-entry", |w, s| {
-            w.ocipipe_image_archives().call_blob_entry(
-                s,
-                format_to_wit(format),
-                digest.as_ref(),
-                ordinal,
-                size,
-            )
-        })?;
-        Ok(BlobHead {
-            path: head.path,
-            header: head.header,
-            padding: head.padding,
-        })
+        written: &[WrittenBlob],
+    ) -> Result<BlobPlacement, Error> {
+        let wit_digest = digest.map(Digest::to_string);
+        let wit_written = written_to_wit(written);
+        let request = BlobRequest {
+            format,
+            digest,
+            written,
+        };
+        self.0.invoke(
+            "blob-entry",
+            |w, s| {
+                w.ocipipe_image_archives().call_blob_entry(
+                    s,
+                    format_to_wit(format),
+                    wit_digest.as_ref(),
+                    ordinal,
+                    size,
+                    &wit_written,
+                )
+            },
+            |at, placement| placement_from_wit(at, &request, placement),
+        )
     }
 
     /// Every entry of an archive except the `written` blobs, then the end.
+    /// Not for [`ArchiveFormat::OciLayout`] (see [`Self::plan_layout`]).
     pub fn plan_archive(
         &self,
         format: ArchiveFormat,
         images: &[ArchiveImage],
         written: &[WrittenBlob],
     ) -> Result<Vec<Segment>, Error> {
-        let images: Vec<archives::ArchiveImage> = images.iter().map(image_to_wit).collect();
-        let written: Vec<archives::WrittenBlob> = written
-            .iter()
-            .map(|w| archives::WrittenBlob {
-                digest: w.digest.to_string(),
-                path: w.path.clone(),
-            })
-            .collect();
-        let plan = self.invoke("plan-archive", |w, s| {
-            w.ocipipe_image_archives().call_plan_archive(
-                s,
-                format_to_wit(format),
-                &images,
-                &written,
-            )
-        })?;
-        self.segments("plan-archive", plan)
+        let (images, written) = (images_to_wit(images), written_to_wit(written));
+        self.0.invoke(
+            "plan-archive",
+            |w, s| {
+                w.ocipipe_image_archives().call_plan_archive(
+                    s,
+                    format_to_wit(format),
+                    &images,
+                    &written,
+                )
+            },
+            segments_from_wit,
+        )
     }
 
-    /// The files of an OCI image layout directory.
-    pub fn plan_layout(&self, images: &[ArchiveImage]) -> Result<Vec<LayoutFile>, Error> {
-        let images: Vec<archives::ArchiveImage> = images.iter().map(image_to_wit).collect();
-        let files = self.invoke("plan-layout", |w, s| {
-            w.ocipipe_image_archives().call_plan_layout(s, &images)
-        })?;
-        files
-            .into_iter()
-            .map(|f| {
-                Ok(LayoutFile {
-                    path: f.path,
-                    contents: self.segments("plan-layout", f.contents)?,
-                })
-            })
-            .collect()
-    }
-
-    fn invoke<T>(
+    /// The files of an OCI image layout directory except the `written`
+    /// blobs (placed by [`Self::blob_entry`] with
+    /// [`ArchiveFormat::OciLayout`]).
+    pub fn plan_layout(
         &self,
-        function: &'static str,
-        call: impl FnOnce(&World, &mut wasmtime::Store<super::Sandbox>) -> Answer<T>,
-    ) -> Result<T, Error> {
-        self.0.invoke(function, |pre, s| pre.instantiate(s), call)
+        images: &[ArchiveImage],
+        written: &[WrittenBlob],
+    ) -> Result<Vec<LayoutFile>, Error> {
+        let (images, written) = (images_to_wit(images), written_to_wit(written));
+        self.0.invoke(
+            "plan-layout",
+            |w, s| {
+                w.ocipipe_image_archives()
+                    .call_plan_layout(s, &images, &written)
+            },
+            layout_files_from_wit,
+        )
     }
-}
 
-fn entry_to_wit(e: &Entry) -> layers::Entry {
-    layers::Entry {
-        path: e.path.clone(),
-        kind: match e.kind {
-            EntryKind::Regular => layers::EntryKind::Regular,
-            EntryKind::Directory => layers::EntryKind::Directory,
-            EntryKind::Symlink => layers::EntryKind::Symlink,
-            EntryKind::CharDevice => layers::EntryKind::CharDevice,
-            EntryKind::BlockDevice => layers::EntryKind::BlockDevice,
-            EntryKind::Fifo => layers::EntryKind::Fifo,
-        },
-        mode: e.mode,
-        uid: e.uid,
-        gid: e.gid,
-        size: e.size,
-        link_target: e.link_target.clone(),
-        link_group: e.link_group,
-        device_major: e.device_major,
-        device_minor: e.device_minor,
-        xattrs: e.xattrs.clone(),
-    }
-}
-
-fn format_to_wit(format: ArchiveFormat) -> archives::ArchiveFormat {
-    match format {
-        ArchiveFormat::DockerAndOci => archives::ArchiveFormat::DockerAndOci,
-        ArchiveFormat::Docker => archives::ArchiveFormat::Docker,
-        // Not in this version of the world; the next adds it.
-        ArchiveFormat::OciLayout => archives::ArchiveFormat::DockerAndOci,
-    }
-}
-
-fn image_to_wit(image: &ArchiveImage) -> archives::ArchiveImage {
-    archives::ArchiveImage {
-        config: document_to_wit(&image.config),
-        manifest: document_to_wit(&image.manifest),
-        layers: image
-            .layers
-            .iter()
-            .map(|l| archives::ArchiveLayer {
-                descriptor: descriptor_to_wit(&l.descriptor),
-                omitted: l.omitted,
-            })
-            .collect(),
-        repo_tags: image.repo_tags.clone(),
-    }
-}
-
-impl TarAssembly {
-    fn segments(
+    /// Which layers of an image (its `diff_ids`, bottom first) an
+    /// incremental load may send as placeholders, given the diff IDs of
+    /// the `bases` the engine has: one flag per layer (an answer of
+    /// another length is a broken contract).
+    pub fn layers_to_omit(
         &self,
-        function: &'static str,
-        plan: Vec<plans::Segment>,
-    ) -> Result<Vec<Segment>, Error> {
-        plan.into_iter()
-            .map(|s| {
-                Ok(match s {
-                    plans::Segment::Bytes(b) => Segment::Bytes(b),
-                    plans::Segment::File(f) => Segment::File {
-                        path: f.path,
-                        size: f.size,
-                    },
-                    plans::Segment::Blob(b) => Segment::Blob {
-                        digest: super::convert::digest_from_wit(
-                            &self.0.loaded.name,
-                            function,
-                            b.digest,
-                        )?,
-                        size: b.size,
-                    },
-                })
-            })
-            .collect()
+        diff_ids: &[Digest],
+        bases: &[Vec<Digest>],
+    ) -> Result<Vec<bool>, Error> {
+        let (wit_diff_ids, wit_bases) = (digests_to_wit(diff_ids), chains_to_wit(bases));
+        self.0.call(
+            "layers-to-omit",
+            |w, s| {
+                w.ocipipe_image_archives()
+                    .call_layers_to_omit(s, &wit_diff_ids, &wit_bases)
+            },
+            |at, flags| omissions_from_wit(at, diff_ids.len(), flags),
+        )
+    }
+
+    /// How one layer, given its `members` in tar order, changes the file
+    /// system below it: removals first, then the members to apply. An
+    /// answer out of that order, or applying a member twice or one that
+    /// does not exist, is a broken contract.
+    pub fn plan_changeset(&self, members: &[Member]) -> Result<Vec<Change>, Error> {
+        let wit_members = members_to_wit(members);
+        self.0.invoke(
+            "plan-changeset",
+            |w, s| {
+                w.ocipipe_image_changesets()
+                    .call_plan_changeset(s, &wit_members)
+            },
+            |at, changes| changes_from_wit(at, members.len(), changes),
+        )
     }
 }
