@@ -175,7 +175,7 @@ pub fn is_tag(s: &str) -> bool {
 /// `[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][[:xdigit:]]{32,}`.
 ///
 /// This is looser than what `go-digest` finally accepts; see
-/// [`crate::digest::validate`].
+/// [`ocipipe_sdk::digest::validate`].
 pub fn is_digest(s: &str) -> bool {
     let Some((algorithm, hex)) = s.split_once(':') else {
         return false;
@@ -197,7 +197,7 @@ pub fn is_identifier(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(is_lower_hex)
 }
 
-pub(crate) fn is_lower_hex(b: u8) -> bool {
+fn is_lower_hex(b: u8) -> bool {
     b.is_ascii_digit() || (b'a'..=b'f').contains(&b)
 }
 
