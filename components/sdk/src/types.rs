@@ -200,3 +200,131 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const D: &str = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+
+    #[test]
+    fn a_well_formed_descriptor_passes() {
+        let d = Descriptor {
+            artifact_type: Some("application/vnd.example+type".into()),
+            annotations: vec![("a".into(), "1".into())],
+            platform: Some(Platform {
+                architecture: "arm64".into(),
+                os: "linux".into(),
+                ..Platform::default()
+            }),
+            urls: vec!["https://example.com/blob".into()],
+            ..Descriptor::new("application/vnd.oci.image.manifest.v1+json", D, 2)
+        };
+        assert_eq!(d.check("x"), Ok(()));
+        // An empty artifact type is none.
+        let plain = Descriptor {
+            artifact_type: Some(String::new()),
+            ..Descriptor::new("a/b", D, 0)
+        };
+        assert_eq!(plain.check("x"), Ok(()));
+    }
+
+    #[test]
+    fn descriptor_checks_name_the_descriptor_and_the_value() {
+        let platform = |architecture: &str, os: &str| Platform {
+            architecture: architecture.into(),
+            os: os.into(),
+            ..Platform::default()
+        };
+        let cases: Vec<(Descriptor, &str)> = vec![
+            (Descriptor::new("nope", D, 1), "\"nope\""),
+            (Descriptor::new("a/b", "sha256:abc", 1), "\"sha256:abc\""),
+            (Descriptor::new("a/b", D, u64::MAX), "18446744073709551615"),
+            (
+                Descriptor {
+                    artifact_type: Some("bad type".into()),
+                    ..Descriptor::new("a/b", D, 1)
+                },
+                "artifact type: invalid media type \"bad type\"",
+            ),
+            (
+                Descriptor {
+                    annotations: vec![("k".into(), "1".into()), ("k".into(), "2".into())],
+                    ..Descriptor::new("a/b", D, 1)
+                },
+                "annotations: key \"k\" given twice",
+            ),
+            (
+                Descriptor {
+                    annotations: vec![(String::new(), "v".into())],
+                    ..Descriptor::new("a/b", D, 1)
+                },
+                "empty key",
+            ),
+            (
+                Descriptor {
+                    urls: vec!["http://x y".into()],
+                    ..Descriptor::new("a/b", D, 1)
+                },
+                "\"http://x y\"",
+            ),
+            (
+                Descriptor {
+                    platform: Some(platform("", "linux")),
+                    ..Descriptor::new("a/b", D, 1)
+                },
+                "platform: no architecture",
+            ),
+            (
+                Descriptor {
+                    platform: Some(platform("amd64", "")),
+                    ..Descriptor::new("a/b", D, 1)
+                },
+                "platform: no os",
+            ),
+            (
+                Descriptor {
+                    platform: Some(Platform {
+                        os_features: vec![String::new()],
+                        ..platform("amd64", "linux")
+                    }),
+                    ..Descriptor::new("a/b", D, 1)
+                },
+                "platform: an empty os feature",
+            ),
+        ];
+        for (d, needle) in cases {
+            let Err(Error::InvalidInput(msg)) = d.check("layers[3]") else {
+                panic!("{d:?} accepted")
+            };
+            assert!(msg.starts_with("layers[3]: "), "{msg}");
+            assert!(msg.contains(needle), "{msg} lacks {needle}");
+        }
+    }
+
+    #[test]
+    fn a_document_is_described_by_its_sha256_and_length() {
+        let doc = Document::new("application/json", b"{}".to_vec());
+        assert_eq!(
+            doc.descriptor,
+            Descriptor::new(
+                "application/json",
+                "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+                2
+            )
+        );
+    }
+
+    #[test]
+    fn errors_display_their_message() {
+        for e in [
+            Error::InvalidReference("m".into()),
+            Error::invalid("m"),
+            Error::Unsupported("m".into()),
+            Error::TooLarge("m".into()),
+        ] {
+            assert_eq!(e.to_string(), "m");
+            assert_eq!(e.message(), "m");
+        }
+    }
+}
