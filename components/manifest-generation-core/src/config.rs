@@ -21,7 +21,7 @@ use crate::platform;
 use crate::time::Time;
 use crate::{ConfigRequest, Document, Error, MEDIA_TYPE_OCI_CONFIG, Platform};
 use ocipipe_sdk::digest;
-use ocipipe_sdk::json::{Ordered, OrderedValue, annotation_map, to_go_json};
+use ocipipe_sdk::json::{Ordered, OrderedValue, annotation_map, omit_empty, to_go_json};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -129,9 +129,9 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// `Some(s)` unless empty (Go's `omitempty`).
+/// `Some(s)` unless empty (Go's `omitempty`), owned.
 fn non_empty(s: &Option<String>) -> Option<String> {
-    s.clone().filter(|s| !s.is_empty())
+    omit_empty(s).map(str::to_owned)
 }
 
 /// The image config document for `request`; its digest is the image ID.

@@ -112,8 +112,8 @@ pub fn annotation_map<'a>(
     Ok(map)
 }
 
-/// `Some(s)` unless `s` is empty: Go's `omitempty` on a string.
-fn non_empty(s: &Option<String>) -> Option<&str> {
+/// `Some(s)` unless `s` is empty or absent: Go's `omitempty` on a string.
+pub fn omit_empty(s: &Option<String>) -> Option<&str> {
     s.as_deref().filter(|s| !s.is_empty())
 }
 
@@ -136,9 +136,9 @@ impl<'a> From<&'a Platform> for PlatformJson<'a> {
         PlatformJson {
             architecture: &p.architecture,
             os: &p.os,
-            os_version: non_empty(&p.os_version),
+            os_version: omit_empty(&p.os_version),
             os_features: &p.os_features,
-            variant: non_empty(&p.cpu_variant),
+            variant: omit_empty(&p.cpu_variant),
         }
     }
 }
@@ -183,7 +183,7 @@ impl<'a> From<&'a Descriptor> for DescriptorJson<'a> {
                 .collect(),
             data: None,
             platform: d.platform.as_ref().map(PlatformJson::from),
-            artifact_type: non_empty(&d.artifact_type),
+            artifact_type: omit_empty(&d.artifact_type),
         }
     }
 }

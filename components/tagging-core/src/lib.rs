@@ -376,9 +376,8 @@ pub fn parse_docker_ref(s: &str) -> Result<Reference, RefError> {
 /// `Some("sha256:...")`); anything else is parsed with
 /// [`parse_normalized_named`].
 pub fn parse_any_reference(s: &str) -> Result<Reference, RefError> {
-    // A 64-hex identifier is exactly a valid sha256 encoded part.
-    let digest = if let Ok(id) = digest::from_parts(SHA256, s) {
-        Some(id)
+    let digest = if grammar::is_identifier(s) {
+        Some(format!("{SHA256}:{s}"))
     } else if digest::validate(s).is_ok() {
         Some(s.to_owned())
     } else {
