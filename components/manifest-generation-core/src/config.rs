@@ -16,10 +16,12 @@
 //! of the base's `config`, sorted. Every other value of the base is kept,
 //! with its object keys sorted (serde_json's map is a `BTreeMap`).
 
-use crate::descriptor::{annotation_map, validate_digest};
-use crate::json::{Ordered, OrderedValue, to_go_json};
+use crate::command::command;
+use crate::platform;
 use crate::time::Time;
-use crate::{ConfigRequest, Document, Error, MEDIA_TYPE_OCI_CONFIG, Platform, invalid};
+use crate::{ConfigRequest, Document, Error, MEDIA_TYPE_OCI_CONFIG, Platform};
+use ocipipe_sdk::digest;
+use ocipipe_sdk::json::{Ordered, OrderedValue, annotation_map, omit_empty, to_go_json};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -127,9 +129,9 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// `Some(s)` unless empty (Go's `omitempty`).
+/// `Some(s)` unless empty (Go's `omitempty`), owned.
 fn non_empty(s: &Option<String>) -> Option<String> {
-    s.clone().filter(|s| !s.is_empty())
+    omit_empty(s).map(str::to_owned)
 }
 
 /// The image config document for `request`; its digest is the image ID.
@@ -138,12 +140,15 @@ fn non_empty(s: &Option<String>) -> Option<String> {
 ///   makes for the platform (`config.Env` = `PATH=`[`DEFAULT_PATH_ENV_UNIX`]
 ///   except on Windows, `config.WorkingDir` = `/`).
 /// - `architecture`, `os`, `os.version`, `os.features`, `variant`: from
-///   `request.platform`; a base for another architecture or os is refused.
+///   `request.platform`, which must be normalised (as
+///   [`crate::normalize_platform`] returns it); a base for another
+///   architecture or os is refused.
 /// - `rootfs`: `{"type":"layers","diff_ids":request.diff_ids}`.
 /// - `history`: the base's, then the request's, matched to the layers and
 ///   dated as buildkit's `normalizeLayersAndHistory` and `patchImageConfig`
 ///   do (see [`normalize_history`]).
-/// - `created`: `request.created`; without it the base's, else the last
+/// - `created`: `request.created` (seconds, written as RFC 3339 UTC);
+///   without it the base's, else the last
 ///   history time (buildkit's rule for a config without one), else absent.
 /// - `config`: see [`apply_config`].
 pub fn image_config(request: &ConfigRequest) -> Result<Document, Error> {
@@ -151,23 +156,26 @@ pub fn image_config(request: &ConfigRequest) -> Result<Document, Error> {
     check_platform(platform)?;
     let epoch = request
         .created
-        .as_deref()
-        .map(|s| Time::parse("created", s))
+        .map(|s| Time::from_unix_seconds("created", s))
         .transpose()?;
     for (i, d) in request.diff_ids.iter().enumerate() {
-        validate_digest(d).map_err(|e| invalid(format!("diff-ids[{i}]: {e}")))?;
+        digest::check(d).map_err(|e| Error::invalid(format!("diff-ids[{i}]: {e}")))?;
     }
 
     let mut top = match &request.base {
         Some(text) => match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(map)) => map,
             Ok(other) => {
-                return Err(invalid(format!(
+                return Err(Error::invalid(format!(
                     "base: the config is {} where a JSON object is needed",
                     kind(&other)
                 )));
             }
-            Err(e) => return Err(invalid(format!("base: the config is not valid JSON: {e}"))),
+            Err(e) => {
+                return Err(Error::invalid(format!(
+                    "base: the config is not valid JSON: {e}"
+                )));
+            }
         },
         None => default_config(platform),
     };
@@ -179,12 +187,12 @@ pub fn image_config(request: &ConfigRequest) -> Result<Document, Error> {
             None | Some(Value::Null) => {}
             Some(Value::String(s)) if s.is_empty() || s == want => {}
             Some(Value::String(s)) => {
-                return Err(invalid(format!(
+                return Err(Error::invalid(format!(
                     "base: the config's {key} is {s:?} but the platform's is {want:?}"
                 )));
             }
             Some(other) => {
-                return Err(invalid(format!(
+                return Err(Error::invalid(format!(
                     "base: {key} is {} where a string is needed",
                     kind(other)
                 )));
@@ -197,7 +205,7 @@ pub fn image_config(request: &ConfigRequest) -> Result<Document, Error> {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(m)) => m,
         Some(other) => {
-            return Err(invalid(format!(
+            return Err(Error::invalid(format!(
                 "base: config is {} where an object is needed",
                 kind(&other)
             )));
@@ -214,8 +222,7 @@ pub fn image_config(request: &ConfigRequest) -> Result<Document, Error> {
         history.push(Entry {
             created: h
                 .created
-                .as_deref()
-                .map(|s| Time::parse(&format!("history[{i}].created"), s))
+                .map(|s| Time::from_unix_seconds(&format!("history[{i}].created"), s))
                 .transpose()?,
             created_by: non_empty(&h.created_by),
             author: None,
@@ -282,15 +289,25 @@ pub fn image_config(request: &ConfigRequest) -> Result<Document, Error> {
     Ok(Document::new(MEDIA_TYPE_OCI_CONFIG, to_go_json(&out)))
 }
 
+/// A platform as `normalize-platform` returns it: given, known, and left
+/// as it is by normalisation (so one platform has one spelling in every
+/// config).
 fn check_platform(p: &Platform) -> Result<(), Error> {
-    if p.architecture.is_empty() {
-        return Err(invalid("platform: no architecture"));
-    }
-    if p.os.is_empty() {
-        return Err(invalid("platform: no os"));
-    }
-    if p.os_features.iter().any(String::is_empty) {
-        return Err(invalid("platform: an empty os feature"));
+    p.check("platform")?;
+    let normal = platform::normalize(p).map_err(|e| Error::invalid(format!("platform: {e}")))?;
+    let variant = p.cpu_variant.clone().filter(|v| !v.is_empty());
+    if (
+        &normal.os,
+        &normal.architecture,
+        &normal.cpu_variant,
+        &normal.os_features,
+    ) != (&p.os, &p.architecture, &variant, &p.os_features)
+    {
+        return Err(Error::invalid(format!(
+            "platform: {} is not normalised; give {} (as normalize-platform returns it)",
+            platform::format(p),
+            platform::format(&normal)
+        )));
     }
     Ok(())
 }
@@ -316,7 +333,7 @@ fn opt_string(what: &str, v: Option<&Value>) -> Result<Option<String>, Error> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(invalid(format!(
+        Some(other) => Err(Error::invalid(format!(
             "base: {what} is {} where a string is needed",
             kind(other)
         ))),
@@ -328,7 +345,7 @@ fn take_history(top: &mut Map<String, Value>) -> Result<Vec<Entry>, Error> {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(items)) => items,
         Some(other) => {
-            return Err(invalid(format!(
+            return Err(Error::invalid(format!(
                 "base: history is {} where an array is needed",
                 kind(&other)
             )));
@@ -342,7 +359,7 @@ fn take_history(top: &mut Map<String, Value>) -> Result<Vec<Entry>, Error> {
             // Go decodes null into a zero History.
             Value::Null => &empty,
             other => {
-                return Err(invalid(format!(
+                return Err(Error::invalid(format!(
                     "base: history[{i}] is {} where an object is needed",
                     kind(other)
                 )));
@@ -355,7 +372,7 @@ fn take_history(top: &mut Map<String, Value>) -> Result<Vec<Entry>, Error> {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
             Some(other) => {
-                return Err(invalid(format!(
+                return Err(Error::invalid(format!(
                     "base: history[{i}].empty_layer is {} where a boolean is needed",
                     kind(other)
                 )));
@@ -469,13 +486,13 @@ fn string_list(what: &str, v: Option<&Value>) -> Result<Vec<String>, Error> {
             .iter()
             .map(|i| match i {
                 Value::String(s) => Ok(s.clone()),
-                other => Err(invalid(format!(
+                other => Err(Error::invalid(format!(
                     "base: config.{what} holds {} where strings are needed",
                     kind(other)
                 ))),
             })
             .collect(),
-        Some(other) => Err(invalid(format!(
+        Some(other) => Err(Error::invalid(format!(
             "base: config.{what} is {} where a list of strings is needed",
             kind(other)
         ))),
@@ -486,7 +503,7 @@ fn object(what: &str, v: Option<Value>) -> Result<Map<String, Value>, Error> {
     match v {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(m)) => Ok(m),
-        Some(other) => Err(invalid(format!(
+        Some(other) => Err(Error::invalid(format!(
             "base: config.{what} is {} where an object is needed",
             kind(&other)
         ))),
@@ -506,10 +523,12 @@ fn env_key_eq(os: &str, a: &str, b: &str) -> bool {
 /// - `Env`: each `KEY=value` replaces the first base entry with that key
 ///   (case-insensitively for a Windows image), else is appended — buildkit's
 ///   `addEnv`; order kept.
-/// - `Entrypoint`: replaced when given; given without a `cmd`, it also
-///   clears the base's `Cmd` (the Dockerfile rule for `ENTRYPOINT` when
-///   the stage sets no `CMD`). `[]` clears it.
-/// - `Cmd`, `WorkingDir`, `User`: replaced when given (empty clears).
+/// - `Entrypoint`: replaced when given, in the Dockerfile form (see
+///   [`command`]); given without a `cmd`, it also clears the base's `Cmd`
+///   (the Dockerfile rule for `ENTRYPOINT` when the stage sets no `CMD`).
+///   `[]` clears it.
+/// - `Cmd`: the same way; `WorkingDir`, `User`: replaced when given (empty
+///   clears).
 /// - `Labels`: merged, the request's winning.
 /// - `ExposedPorts`: merged, `{"<port>/<proto>":{}}`; see [`parse_port`].
 ///
@@ -529,7 +548,7 @@ fn apply_config(config: &mut Map<String, Value>, request: &ConfigRequest) -> Res
         .get("ArgsEscaped")
         .filter(|v| !v.is_null() && !v.is_boolean())
     {
-        return Err(invalid(format!(
+        return Err(Error::invalid(format!(
             "base: config.ArgsEscaped is {} where a boolean is needed",
             kind(v)
         )));
@@ -538,7 +557,9 @@ fn apply_config(config: &mut Map<String, Value>, request: &ConfigRequest) -> Res
     let mut env = string_list("Env", config.get("Env"))?;
     for (i, entry) in request.env.iter().enumerate() {
         let Some((key, _)) = entry.split_once('=').filter(|(k, _)| !k.is_empty()) else {
-            return Err(invalid(format!("env[{i}]: {entry:?} is not KEY=value")));
+            return Err(Error::invalid(format!(
+                "env[{i}]: {entry:?} is not KEY=value"
+            )));
         };
         let existing = env.iter().position(|e| {
             let k = e.split_once('=').map_or(e.as_str(), |(k, _)| k);
@@ -551,14 +572,18 @@ fn apply_config(config: &mut Map<String, Value>, request: &ConfigRequest) -> Res
     }
     config.insert("Env".into(), env.into());
 
+    let os = &request.platform.os;
     if let Some(entrypoint) = &request.entrypoint {
-        config.insert("Entrypoint".into(), entrypoint.clone().into());
+        config.insert(
+            "Entrypoint".into(),
+            command("entrypoint", entrypoint, os)?.into(),
+        );
         if request.cmd.is_none() {
             config.remove("Cmd");
         }
     }
     if let Some(cmd) = &request.cmd {
-        config.insert("Cmd".into(), cmd.clone().into());
+        config.insert("Cmd".into(), command("cmd", cmd, os)?.into());
     }
     if let Some(dir) = &request.working_dir {
         config.insert("WorkingDir".into(), dir.clone().into());
@@ -569,7 +594,7 @@ fn apply_config(config: &mut Map<String, Value>, request: &ConfigRequest) -> Res
 
     let mut labels = object("Labels", config.remove("Labels"))?;
     if let Some((k, v)) = labels.iter().find(|(_, v)| !v.is_string()) {
-        return Err(invalid(format!(
+        return Err(Error::invalid(format!(
             "base: config.Labels[{k:?}] is {} where a string is needed",
             kind(v)
         )));
@@ -581,7 +606,9 @@ fn apply_config(config: &mut Map<String, Value>, request: &ConfigRequest) -> Res
 
     let mut ports = object("ExposedPorts", config.remove("ExposedPorts"))?;
     for (i, spec) in request.exposed_ports.iter().enumerate() {
-        for port in parse_port(spec).map_err(|e| invalid(format!("exposed-ports[{i}]: {e}")))? {
+        for port in
+            parse_port(spec).map_err(|e| Error::invalid(format!("exposed-ports[{i}]: {e}")))?
+        {
             ports.insert(port, Value::Object(Map::new()));
         }
     }

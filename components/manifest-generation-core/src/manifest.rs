@@ -13,14 +13,14 @@
 //!   which Go's encoding/json places after every embedded field:
 //!   `schemaVersion`, `config`, `layers`, `mediaType`.
 
-use crate::descriptor::{DescriptorJson, annotation_map, validate_media_type};
-use crate::json::to_go_json;
 use crate::{
     Annotation, ArtifactForm, ArtifactRequest, Descriptor, Document, Error,
     MEDIA_TYPE_DOCKER_CONFIG, MEDIA_TYPE_DOCKER_LAYER_GZIP, MEDIA_TYPE_DOCKER_MANIFEST,
     MEDIA_TYPE_DOCKER_PLUGIN_CONFIG, MEDIA_TYPE_EMPTY_JSON, MEDIA_TYPE_OCI_INDEX,
-    MEDIA_TYPE_OCI_MANIFEST, invalid,
+    MEDIA_TYPE_OCI_MANIFEST,
 };
+use ocipipe_sdk::json::{DescriptorJson, annotation_map, to_go_json};
+use ocipipe_sdk::media_type;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -94,18 +94,23 @@ struct PluginManifestJson<'a> {
     media_type: &'static str,
 }
 
+/// A descriptor checked ([`Descriptor::check`]; `what` names it) and
+/// borrowed for writing.
+fn descriptor_json<'a>(what: &str, d: &'a Descriptor) -> Result<DescriptorJson<'a>, Error> {
+    d.check(what)?;
+    Ok(DescriptorJson::from(d))
+}
+
 fn layers_json<'a>(layers: &'a [Descriptor]) -> Result<Vec<DescriptorJson<'a>>, Error> {
     layers
         .iter()
         .enumerate()
-        .map(|(i, d)| DescriptorJson::new(&format!("layers[{i}]"), d))
+        .map(|(i, d)| descriptor_json(&format!("layers[{i}]"), d))
         .collect()
 }
 
 fn subject_json(subject: Option<&Descriptor>) -> Result<Option<DescriptorJson<'_>>, Error> {
-    subject
-        .map(|s| DescriptorJson::new("subject", s))
-        .transpose()
+    subject.map(|s| descriptor_json("subject", s)).transpose()
 }
 
 /// An OCI image manifest (`application/vnd.oci.image.manifest.v1+json`):
@@ -120,7 +125,7 @@ pub fn image_manifest(
     subject: Option<&Descriptor>,
 ) -> Result<Document, Error> {
     if config.media_type == MEDIA_TYPE_EMPTY_JSON {
-        return Err(invalid(format!(
+        return Err(Error::invalid(format!(
             "config: media type {MEDIA_TYPE_EMPTY_JSON:?} requires an artifactType; make an artifact manifest instead"
         )));
     }
@@ -128,7 +133,7 @@ pub fn image_manifest(
         schema_version: 2,
         media_type: MEDIA_TYPE_OCI_MANIFEST,
         artifact_type: None,
-        config: DescriptorJson::new("config", config)?,
+        config: descriptor_json("config", config)?,
         layers: layers_json(layers)?,
         subject: subject_json(subject)?,
         annotations: annotation_map("annotations", annotations)?,
@@ -146,7 +151,7 @@ pub fn image_index(
     let manifests = manifests
         .iter()
         .enumerate()
-        .map(|(i, d)| DescriptorJson::new(&format!("manifests[{i}]"), d))
+        .map(|(i, d)| descriptor_json(&format!("manifests[{i}]"), d))
         .collect::<Result<Vec<_>, _>>()?;
     let doc = OciIndexJson {
         schema_version: 2,
@@ -187,7 +192,8 @@ pub fn v1_0_config_media_type(artifact_type: &str) -> &str {
 /// entry), none in the 1.0 form.
 pub fn artifact_manifest(request: &ArtifactRequest, form: ArtifactForm) -> Result<Document, Error> {
     let artifact_type = request.artifact_type.as_str();
-    validate_media_type(artifact_type).map_err(|e| invalid(format!("artifact type: {e}")))?;
+    media_type::validate(artifact_type)
+        .map_err(|e| Error::invalid(format!("artifact type: {e}")))?;
     let (config, artifact_type_field) = match form {
         ArtifactForm::OciV1_1 => (
             Descriptor::new(MEDIA_TYPE_EMPTY_JSON, EMPTY_JSON_DIGEST, EMPTY_JSON_SIZE),
@@ -202,7 +208,7 @@ pub fn artifact_manifest(request: &ArtifactRequest, form: ArtifactForm) -> Resul
             None,
         ),
     };
-    let mut config_json = DescriptorJson::new("config", &config)?;
+    let mut config_json = descriptor_json("config", &config)?;
     if form == ArtifactForm::OciV1_1 {
         config_json.data = Some(EMPTY_JSON_DATA_BASE64);
     }
@@ -248,13 +254,13 @@ pub fn docker_manifest(config: &Descriptor, layers: &[Descriptor]) -> Result<Doc
         MEDIA_TYPE_DOCKER_CONFIG => false,
         MEDIA_TYPE_DOCKER_PLUGIN_CONFIG => true,
         other => {
-            validate_media_type(other).map_err(|e| invalid(format!("config: {e}")))?;
+            media_type::validate(other).map_err(|e| Error::invalid(format!("config: {e}")))?;
             return Err(Error::Unsupported(format!(
                 "config: media type {other:?} cannot make a Docker schema2 manifest (use {MEDIA_TYPE_DOCKER_CONFIG:?}, or {MEDIA_TYPE_DOCKER_PLUGIN_CONFIG:?} for a plugin)"
             )));
         }
     };
-    let config_json = DescriptorJson::new("config", config)?;
+    let config_json = descriptor_json("config", config)?;
     let layers_out = layers_json(layers)?;
     for (i, (d, j)) in std::iter::once((config, &config_json))
         .chain(layers.iter().zip(&layers_out))
@@ -266,7 +272,7 @@ pub fn docker_manifest(config: &Descriptor, layers: &[Descriptor]) -> Result<Doc
             } else {
                 format!("layers[{}]", i - 1)
             };
-            return Err(invalid(format!(
+            return Err(Error::invalid(format!(
                 "{what}: a Docker schema2 descriptor has no artifactType (got {:?})",
                 d.artifact_type.as_deref().unwrap_or_default()
             )));

@@ -1,9 +1,11 @@
-//! RFC 3339 times: parsed to compare them (SOURCE_DATE_EPOCH clamping) and
-//! written back as Go's `time.Time` `MarshalJSON` writes them
+//! Times: seconds since the epoch from the host (`SOURCE_DATE_EPOCH`) and
+//! RFC 3339 strings from a base config, compared (SOURCE_DATE_EPOCH
+//! clamping) and written as Go's `time.Time` `MarshalJSON` writes them
 //! (`RFC3339Nano`: fraction without trailing zeros, `Z` for a zero offset,
-//! the original offset otherwise).
+//! the original offset otherwise; years 0 to 9999 only, as Go refuses
+//! others).
 
-use crate::{Error, invalid};
+use crate::Error;
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -27,9 +29,34 @@ impl Time {
     /// leap second refused as Go refuses it).
     pub(crate) fn parse(what: &str, s: &str) -> Result<Time, Error> {
         parse(s).ok_or_else(|| {
-            invalid(format!(
+            Error::invalid(format!(
                 "{what}: {s:?} is not an RFC 3339 time (e.g. 2024-01-02T03:04:05Z)"
             ))
+        })
+    }
+
+    /// The instant `seconds` after the Unix epoch, in UTC; `what` names the
+    /// value in the error for a year Go cannot write (before 0 or after
+    /// 9999).
+    pub(crate) fn from_unix_seconds(what: &str, seconds: i64) -> Result<Time, Error> {
+        let days = seconds.div_euclid(86_400);
+        let secs = seconds.rem_euclid(86_400);
+        let (year, month, day) = civil_from_days(days);
+        let year = u16::try_from(year).ok().filter(|y| *y <= 9999).ok_or_else(|| {
+            Error::invalid(format!(
+                "{what}: {seconds} seconds since the epoch falls in the year {year}; an image config can only state years 0 to 9999"
+            ))
+        })?;
+        // In range by construction: month 1..=12, day 1..=31, secs < 86400.
+        Ok(Time {
+            year,
+            month: month as u8,
+            day: day as u8,
+            hour: (secs / 3600) as u8,
+            minute: (secs / 60 % 60) as u8,
+            second: (secs % 60) as u8,
+            nanos: 0,
+            offset_minutes: 0,
         })
     }
 
@@ -165,6 +192,20 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The proleptic Gregorian date of a day count since 1970-01-01 (H.
+/// Hinnant's `civil_from_days`, the inverse of [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +231,49 @@ mod tests {
             ("2024-02-29T23:59:59-08:00", "2024-02-29T23:59:59-08:00"),
         ] {
             assert_eq!(t(input).to_string(), go, "{input}");
+        }
+    }
+
+    fn unix(seconds: i64) -> String {
+        Time::from_unix_seconds("created", seconds)
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn seconds_since_the_epoch_are_written_in_utc() {
+        assert_eq!(unix(0), "1970-01-01T00:00:00Z");
+        assert_eq!(unix(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(unix(1_704_067_200), "2024-01-01T00:00:00Z");
+        assert_eq!(unix(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(unix(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(unix(-86_400), "1969-12-31T00:00:00Z");
+        assert_eq!(unix(-62_167_219_200), "0000-01-01T00:00:00Z");
+        assert_eq!(unix(253_402_300_799), "9999-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn seconds_round_trip_through_the_parser() {
+        for seconds in [
+            -62_167_219_200,
+            -1,
+            0,
+            59,
+            86_399,
+            1_700_000_000,
+            253_402_300_799,
+        ] {
+            let written = unix(seconds);
+            assert_eq!(t(&written).instant(), (seconds, 0), "{written}");
+        }
+    }
+
+    #[test]
+    fn years_go_cannot_write_are_refused() {
+        for seconds in [-62_167_219_201, 253_402_300_800, i64::MIN, i64::MAX] {
+            let err = Time::from_unix_seconds("created", seconds).unwrap_err();
+            let m = err.to_string();
+            assert!(m.starts_with("created: ") && m.contains("0 to 9999"), "{m}");
         }
     }
 

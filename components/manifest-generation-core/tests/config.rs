@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 
 const D1: &str = "sha256:9834876dcfb05cb167a5c24953eba58c4ac89b1adf57f28f2f9d09af107ee8f0";
 const D2: &str = "sha256:3c3a4604a545cdc127456d94e421cd355bca5b528f4a9c1905b15da2eb4a4c6b";
+/// `SOURCE_DATE_EPOCH` as the host passes it, and as the config writes it.
+const EPOCH_SECONDS: i64 = 1_704_067_200;
 const EPOCH: &str = "2024-01-01T00:00:00Z";
 
 fn linux(arch: &str) -> Platform {
@@ -19,7 +21,7 @@ fn request() -> ConfigRequest {
     ConfigRequest {
         platform: linux("amd64"),
         diff_ids: vec![D1.into()],
-        created: Some(EPOCH.into()),
+        created: Some(EPOCH_SECONDS),
         ..ConfigRequest::default()
     }
 }
@@ -27,7 +29,10 @@ fn request() -> ConfigRequest {
 fn build(req: &ConfigRequest) -> Document {
     let doc = image_config(req).unwrap();
     assert_eq!(doc.descriptor.media_type, MEDIA_TYPE_OCI_CONFIG);
-    assert_eq!(doc.descriptor.digest, sha256_digest(&doc.bytes));
+    assert_eq!(
+        doc.descriptor.digest,
+        ocipipe_sdk::digest::sha256(&doc.bytes)
+    );
     assert_eq!(doc.descriptor.size, doc.bytes.len() as u64);
     doc
 }
@@ -47,9 +52,9 @@ fn invalid_msg(req: &ConfigRequest) -> String {
     }
 }
 
-fn hist(created: Option<&str>, by: &str, empty: bool) -> History {
+fn hist(created: Option<i64>, by: &str, empty: bool) -> History {
     History {
-        created: created.map(str::to_owned),
+        created,
         created_by: Some(by.into()),
         comment: None,
         empty_layer: empty,
@@ -103,18 +108,15 @@ fn base_config_golden() {
     });
     let req = ConfigRequest {
         base: Some(base.to_string()),
-        platform: Platform {
-            cpu_variant: Some("v8".into()),
-            ..linux("arm64")
-        },
+        platform: linux("arm64"),
         diff_ids: vec![D1.into(), D2.into()],
         history: vec![History {
             created_by: Some("RUN apk add curl && rm -rf /var/cache".into()),
             ..History::default()
         }],
-        created: Some(EPOCH.into()),
+        created: Some(EPOCH_SECONDS),
         env: vec!["LANG=C.UTF-8".into(), "APP=1".into()],
-        entrypoint: Some(vec!["/app".into()]),
+        entrypoint: Some(r#"["/app"]"#.into()),
         cmd: None,
         working_dir: Some("/srv".into()),
         user: Some("1000:1000".into()),
@@ -137,8 +139,7 @@ fn base_config_golden() {
         r#"{"created":"2023-06-01T00:00:01Z","created_by":"/bin/sh -c #(nop)  CMD [\"/bin/sh\"]","empty_layer":true},"#,
         r#"{"created":"2024-01-01T00:00:00Z","created_by":"RUN apk add curl \u0026\u0026 rm -rf /var/cache"}],"#,
         r#""os":"linux","#,
-        r#""rootfs":{"type":"layers","diff_ids":["sha256:9834876dcfb05cb167a5c24953eba58c4ac89b1adf57f28f2f9d09af107ee8f0","sha256:3c3a4604a545cdc127456d94e421cd355bca5b528f4a9c1905b15da2eb4a4c6b"]},"#,
-        r#""variant":"v8"}"#
+        r#""rootfs":{"type":"layers","diff_ids":["sha256:9834876dcfb05cb167a5c24953eba58c4ac89b1adf57f28f2f9d09af107ee8f0","sha256:3c3a4604a545cdc127456d94e421cd355bca5b528f4a9c1905b15da2eb4a4c6b"]}}"#
     );
     assert_eq!(text(&doc), expected);
     // Determinism: again, and from the base written with other key order
@@ -199,11 +200,13 @@ fn env_replaces_the_first_match_in_place() {
 #[test]
 fn entrypoint_and_cmd() {
     let base = json!({"config": {"Entrypoint": ["/old"], "Cmd": ["--old"]}}).to_string();
+    // The exec form of each list, as a Dockerfile writes it.
+    let exec = |args: Vec<&str>| serde_json::to_string(&args).unwrap();
     let with = |entrypoint: Option<Vec<&str>>, cmd: Option<Vec<&str>>| {
         let v = value(&ConfigRequest {
             base: Some(base.clone()),
-            entrypoint: entrypoint.map(|e| e.into_iter().map(String::from).collect()),
-            cmd: cmd.map(|c| c.into_iter().map(String::from).collect()),
+            entrypoint: entrypoint.map(exec),
+            cmd: cmd.map(exec),
             ..request()
         });
         (
@@ -389,7 +392,7 @@ fn history_is_matched_to_layers() {
         diff_ids: vec![D1.into(), D2.into()],
         history: vec![
             hist(None, "ENV a=b", true),
-            hist(Some("2023-01-01T00:00:00Z"), "RUN x", false),
+            hist(Some(1_672_531_200), "RUN x", false),
         ],
         ..request()
     });
@@ -412,8 +415,8 @@ fn epoch_clamps_later_history_but_not_the_base() {
         base: Some(base.to_string()),
         diff_ids: vec![D1.into(), D2.into()],
         history: vec![
-            hist(Some("2025-06-01T00:00:00Z"), "later", false),
-            hist(Some("2001-01-01T00:00:00Z"), "earlier", true),
+            hist(Some(1_748_736_000), "later", false),
+            hist(Some(978_307_200), "earlier", true),
         ],
         ..request()
     });
@@ -519,17 +522,17 @@ fn request_errors_name_the_value() {
         ),
         (
             ConfigRequest {
-                created: Some("1700000000".into()),
+                created: Some(i64::MAX),
                 ..request()
             },
-            "created: \"1700000000\" is not an RFC 3339 time",
+            "created: 9223372036854775807 seconds since the epoch falls in the year",
         ),
         (
             ConfigRequest {
-                history: vec![hist(Some("now"), "x", false)],
+                history: vec![hist(Some(-62_167_219_201), "x", false)],
                 ..request()
             },
-            "history[0].created: \"now\"",
+            "history[0].created: -62167219201 seconds since the epoch falls in the year -1;",
         ),
         (
             ConfigRequest {
@@ -579,8 +582,143 @@ fn same_input_same_bytes_and_the_digest_is_the_image_id() {
     assert_eq!(build(&reordered), a);
     // Different content, different ID.
     let other = build(&ConfigRequest {
-        created: Some("2024-01-01T00:00:01Z".into()),
+        created: Some(EPOCH_SECONDS + 1),
         ..req
     });
     assert_ne!(other.descriptor.digest, a.descriptor.digest);
+}
+
+// ------------------------------------------------------------------ the new WIT
+
+#[test]
+fn created_seconds_are_written_as_rfc3339_utc() {
+    for (seconds, written) in [
+        (1_700_000_000, "2023-11-14T22:13:20Z"),
+        (0, "1970-01-01T00:00:00Z"),
+        (-1, "1969-12-31T23:59:59Z"),
+    ] {
+        let v = value(&ConfigRequest {
+            created: Some(seconds),
+            history: vec![hist(Some(seconds), "RUN x", false)],
+            ..request()
+        });
+        assert_eq!(v["created"], written);
+        assert_eq!(v["history"][0]["created"], written);
+    }
+}
+
+#[test]
+fn a_platform_normalisation_would_change_is_refused_naming_the_normal_form() {
+    let platform = |os: &str, arch: &str, variant: Option<&str>, features: &[&str]| Platform {
+        architecture: arch.into(),
+        os: os.into(),
+        cpu_variant: variant.map(str::to_owned),
+        os_features: features.iter().map(|f| f.to_string()).collect(),
+        ..Platform::default()
+    };
+    for (given, normal) in [
+        (platform("linux", "arm64", Some("v8"), &[]), "linux/arm64"),
+        (platform("linux", "aarch64", None, &[]), "linux/arm64"),
+        (platform("linux", "x86_64", None, &[]), "linux/amd64"),
+        (platform("linux", "arm", None, &[]), "linux/arm/v7"),
+        (platform("Linux", "amd64", None, &[]), "linux/amd64"),
+        (platform("macos", "arm64", None, &[]), "darwin/arm64"),
+        (platform("linux", "amd64", Some("v1"), &[]), "linux/amd64"),
+        (
+            platform("windows", "amd64", None, &["b", "a"]),
+            "windows(+a+b)/amd64",
+        ),
+    ] {
+        let m = invalid_msg(&ConfigRequest {
+            platform: given.clone(),
+            ..request()
+        });
+        assert!(
+            m.starts_with("platform: ")
+                && m.contains("not normalised")
+                && m.ends_with(&format!("give {normal} (as normalize-platform returns it)")),
+            "{given:?}: {m}"
+        );
+    }
+    let m = invalid_msg(&ConfigRequest {
+        platform: platform("linux", "z80", None, &[]),
+        ..request()
+    });
+    assert!(
+        m.starts_with("platform: unknown architecture \"z80\""),
+        "{m}"
+    );
+    // Normalised ones are taken as they are; an empty variant is no variant.
+    for ok in [
+        platform("linux", "arm", Some("v7"), &[]),
+        platform("linux", "arm64", Some(""), &[]),
+        platform("linux", "amd64", Some("v3"), &[]),
+        platform("windows", "amd64", None, &["a", "b"]),
+    ] {
+        build(&ConfigRequest {
+            platform: ok,
+            ..request()
+        });
+    }
+}
+
+#[test]
+fn entrypoint_and_cmd_in_the_shell_form_run_through_the_platforms_shell() {
+    let v = value(&ConfigRequest {
+        entrypoint: Some("exec /app --port 80".into()),
+        cmd: Some(r#"  ["-v"]"#.into()),
+        ..request()
+    });
+    assert_eq!(
+        v["config"]["Entrypoint"],
+        json!(["/bin/sh", "-c", "exec /app --port 80"])
+    );
+    assert_eq!(v["config"]["Cmd"], json!(["-v"]));
+    let windows = Platform {
+        architecture: "amd64".into(),
+        os: "windows".into(),
+        ..Platform::default()
+    };
+    let v = value(&ConfigRequest {
+        platform: windows,
+        cmd: Some("dir C:\\".into()),
+        ..request()
+    });
+    assert_eq!(v["config"]["Cmd"], json!(["cmd", "/S", "/C", "dir C:\\"]));
+}
+
+#[test]
+fn an_entrypoint_or_cmd_starting_with_a_bracket_must_be_a_json_array() {
+    for (field, bad) in [("entrypoint", r#"["/app","#), ("cmd", "[1]")] {
+        let mut req = request();
+        if field == "entrypoint" {
+            req.entrypoint = Some(bad.into());
+        } else {
+            req.cmd = Some(bad.into());
+        }
+        let m = invalid_msg(&req);
+        assert!(
+            m.starts_with(&format!("{field}: {bad:?} starts with `[`")),
+            "{m}"
+        );
+    }
+}
+
+#[test]
+fn empty_label_keys_and_env_without_a_key_are_refused() {
+    let m = invalid_msg(&ConfigRequest {
+        labels: vec![(String::new(), "v".into())],
+        ..request()
+    });
+    assert!(m.starts_with("labels: empty key"), "{m}");
+    for bad in ["=x", "NOEQUALS", ""] {
+        let m = invalid_msg(&ConfigRequest {
+            env: vec![bad.into()],
+            ..request()
+        });
+        assert!(
+            m.starts_with(&format!("env[0]: {bad:?} is not KEY=value")),
+            "{m}"
+        );
+    }
 }

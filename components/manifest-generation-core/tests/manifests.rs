@@ -17,7 +17,10 @@ fn text(doc: &Document) -> &str {
 /// The descriptor describes exactly the bytes.
 fn check_descriptor(doc: &Document, media_type: &str) {
     assert_eq!(doc.descriptor.media_type, media_type);
-    assert_eq!(doc.descriptor.digest, sha256_digest(&doc.bytes));
+    assert_eq!(
+        doc.descriptor.digest,
+        ocipipe_sdk::digest::sha256(&doc.bytes)
+    );
     assert_eq!(doc.descriptor.size, doc.bytes.len() as u64);
     assert!(doc.descriptor.annotations.is_empty());
     assert!(doc.descriptor.platform.is_none());
@@ -289,7 +292,10 @@ fn artifact_manifest_oci_1_1_is_composes() {
         )
     );
     assert_eq!(doc.descriptor.media_type, MEDIA_TYPE_OCI_MANIFEST);
-    assert_eq!(doc.descriptor.digest, sha256_digest(&doc.bytes));
+    assert_eq!(
+        doc.descriptor.digest,
+        ocipipe_sdk::digest::sha256(&doc.bytes)
+    );
     assert_eq!(doc.descriptor.size, doc.bytes.len() as u64);
     assert_eq!(
         doc.descriptor.artifact_type.as_deref(),
@@ -352,7 +358,7 @@ fn artifact_manifest_generic_forms() {
         v1_0_config_media_type(COMPOSE_PROJECT_ARTIFACT_TYPE),
         COMPOSE_EMPTY_CONFIG_MEDIA_TYPE
     );
-    assert_eq!(EMPTY_JSON_DIGEST, sha256_digest(b"{}"));
+    assert_eq!(EMPTY_JSON_DIGEST, ocipipe_sdk::digest::sha256(b"{}"));
     assert_eq!(EMPTY_JSON_SIZE, 2);
 }
 

@@ -1,48 +1,40 @@
 //! The manifest-generation component: exports `ocipipe:image/configs` and
-//! `ocipipe:image/manifests` by adapting the pure functions in
-//! `manifest-generation-core` to the WIT types. No logic lives here beyond
-//! the conversion.
+//! `ocipipe:image/manifests` by delegating to the pure functions in
+//! `manifest-generation-core`.
+//!
+//! The shared WIT types are `ocipipe_sdk`'s and this world's records are the
+//! core's own (`with` below), so values cross the boundary without
+//! conversion; only the WIT enum `artifact-form`, which `wit-bindgen`
+//! generates itself, is matched to the core's here. No logic lives here.
 
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "manifest-generation",
+        with: {
+            "ocipipe:image/types@0.1.0": ocipipe_sdk::types,
+            "ocipipe:image/configs@0.1.0/history": manifest_generation_core::History,
+            "ocipipe:image/configs@0.1.0/config-request": manifest_generation_core::ConfigRequest,
+            "ocipipe:image/configs@0.1.0/host-machine": manifest_generation_core::HostMachine,
+            "ocipipe:image/manifests@0.1.0/artifact-request": manifest_generation_core::ArtifactRequest,
+        },
     });
 }
 
-use bindings::exports::ocipipe::image::configs::{self, ConfigRequest};
-use bindings::exports::ocipipe::image::manifests::{self, ArtifactForm, ArtifactRequest};
-use bindings::ocipipe::image::types::{Annotation, Descriptor, Document, Error, Platform};
-use manifest_generation_core as core;
+use bindings::exports::ocipipe::image::configs;
+use bindings::exports::ocipipe::image::manifests::{self, ArtifactForm};
+use manifest_generation_core::{self as core, ArtifactRequest, ConfigRequest, HostMachine};
+use ocipipe_sdk::{Annotation, Descriptor, Document, Error, Platform};
 
 struct ManifestGeneration;
 
 impl configs::Guest for ManifestGeneration {
     fn image_config(request: ConfigRequest) -> Result<Document, Error> {
-        let request = core::ConfigRequest {
-            base: request.base,
-            platform: platform_from_wit(request.platform),
-            diff_ids: request.diff_ids,
-            history: request
-                .history
-                .into_iter()
-                .map(|h| core::History {
-                    created: h.created,
-                    created_by: h.created_by,
-                    comment: h.comment,
-                    empty_layer: h.empty_layer,
-                })
-                .collect(),
-            created: request.created,
-            env: request.env,
-            entrypoint: request.entrypoint,
-            cmd: request.cmd,
-            working_dir: request.working_dir,
-            user: request.user,
-            labels: request.labels,
-            exposed_ports: request.exposed_ports,
-        };
-        convert(core::image_config(&request))
+        core::image_config(&request)
+    }
+
+    fn normalize_platform(spec: Option<String>, host: HostMachine) -> Result<Platform, Error> {
+        core::normalize_platform(spec.as_deref(), &host)
     }
 }
 
@@ -53,115 +45,34 @@ impl manifests::Guest for ManifestGeneration {
         annotations: Vec<Annotation>,
         subject: Option<Descriptor>,
     ) -> Result<Document, Error> {
-        convert(core::image_manifest(
-            &from_wit(config),
-            &from_wit_list(layers),
-            &annotations,
-            subject.map(from_wit).as_ref(),
-        ))
+        core::image_manifest(&config, &layers, &annotations, subject.as_ref())
     }
 
     fn image_index(
         manifests: Vec<Descriptor>,
         annotations: Vec<Annotation>,
     ) -> Result<Document, Error> {
-        convert(core::image_index(&from_wit_list(manifests), &annotations))
+        core::image_index(&manifests, &annotations)
     }
 
     fn artifact_manifest(request: ArtifactRequest, form: ArtifactForm) -> Result<Document, Error> {
-        let request = core::ArtifactRequest {
-            artifact_type: request.artifact_type,
-            layers: from_wit_list(request.layers),
-            annotations: request.annotations,
-            subject: request.subject.map(from_wit),
+        let form = match form {
+            ArtifactForm::OciV11 => core::ArtifactForm::OciV1_1,
+            ArtifactForm::OciV10 => core::ArtifactForm::OciV1_0,
         };
-        convert(core::artifact_manifest(&request, form_from_wit(form)))
+        core::artifact_manifest(&request, form)
     }
 
     fn docker_manifest(config: Descriptor, layers: Vec<Descriptor>) -> Result<Document, Error> {
-        convert(core::docker_manifest(
-            &from_wit(config),
-            &from_wit_list(layers),
-        ))
+        core::docker_manifest(&config, &layers)
     }
 
     fn fallback_form(status: u16) -> Option<ArtifactForm> {
-        core::fallback_form(status).map(form_to_wit)
-    }
-}
-
-fn form_from_wit(form: ArtifactForm) -> core::ArtifactForm {
-    match form {
-        ArtifactForm::OciV11 => core::ArtifactForm::OciV1_1,
-        ArtifactForm::OciV10 => core::ArtifactForm::OciV1_0,
-    }
-}
-
-fn form_to_wit(form: core::ArtifactForm) -> ArtifactForm {
-    match form {
-        core::ArtifactForm::OciV1_1 => ArtifactForm::OciV11,
-        core::ArtifactForm::OciV1_0 => ArtifactForm::OciV10,
-    }
-}
-
-fn platform_from_wit(p: Platform) -> core::Platform {
-    core::Platform {
-        architecture: p.architecture,
-        os: p.os,
-        os_version: p.os_version,
-        os_features: p.os_features,
-        cpu_variant: p.cpu_variant,
-    }
-}
-
-fn platform_to_wit(p: core::Platform) -> Platform {
-    Platform {
-        architecture: p.architecture,
-        os: p.os,
-        os_version: p.os_version,
-        os_features: p.os_features,
-        cpu_variant: p.cpu_variant,
-    }
-}
-
-fn from_wit(d: Descriptor) -> core::Descriptor {
-    core::Descriptor {
-        media_type: d.media_type,
-        digest: d.digest,
-        size: d.size,
-        artifact_type: d.artifact_type,
-        annotations: d.annotations,
-        platform: d.platform.map(platform_from_wit),
-        urls: d.urls,
-    }
-}
-
-fn from_wit_list(list: Vec<Descriptor>) -> Vec<core::Descriptor> {
-    list.into_iter().map(from_wit).collect()
-}
-
-fn to_wit(d: core::Descriptor) -> Descriptor {
-    Descriptor {
-        media_type: d.media_type,
-        digest: d.digest,
-        size: d.size,
-        artifact_type: d.artifact_type,
-        annotations: d.annotations,
-        platform: d.platform.map(platform_to_wit),
-        urls: d.urls,
-    }
-}
-
-fn convert(result: Result<core::Document, core::Error>) -> Result<Document, Error> {
-    result
-        .map(|doc| Document {
-            descriptor: to_wit(doc.descriptor),
-            bytes: doc.bytes,
+        core::fallback_form(status).map(|form| match form {
+            core::ArtifactForm::OciV1_1 => ArtifactForm::OciV11,
+            core::ArtifactForm::OciV1_0 => ArtifactForm::OciV10,
         })
-        .map_err(|e| match e {
-            core::Error::InvalidInput(m) => Error::InvalidInput(m),
-            core::Error::Unsupported(m) => Error::Unsupported(m),
-        })
+    }
 }
 
 bindings::export!(ManifestGeneration with_types_in bindings);

@@ -31,6 +31,8 @@
 //! the last `/` before that `@`. If that split fails the grammar, no other
 //! split can succeed either.
 
+use ocipipe_sdk::digest::{self, SHA256};
+
 /// The maximum length of a tag (`[\w][\w.-]{0,127}`).
 pub const TAG_MAX_LEN: usize = 128;
 
@@ -175,7 +177,7 @@ pub fn is_tag(s: &str) -> bool {
 /// `[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][[:xdigit:]]{32,}`.
 ///
 /// This is looser than what `go-digest` finally accepts; see
-/// [`crate::digest::validate`].
+/// [`ocipipe_sdk::digest::validate`].
 pub fn is_digest(s: &str) -> bool {
     let Some((algorithm, hex)) = s.split_once(':') else {
         return false;
@@ -192,13 +194,10 @@ pub fn is_digest(s: &str) -> bool {
     algorithm_ok && hex.len() >= DIGEST_HEX_MIN_LEN && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Matches the anchored identifier grammar `[a-f0-9]{64}`.
+/// Matches the anchored identifier grammar `[a-f0-9]{64}`: exactly the
+/// encoded part of a valid sha256 digest.
 pub fn is_identifier(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(is_lower_hex)
-}
-
-pub(crate) fn is_lower_hex(b: u8) -> bool {
-    b.is_ascii_digit() || (b'a'..=b'f').contains(&b)
+    digest::from_parts(SHA256, s).is_ok()
 }
 
 #[cfg(test)]

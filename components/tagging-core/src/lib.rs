@@ -1,7 +1,7 @@
 //! Image-reference parsing that behaves exactly like the Go library
-//! `github.com/distribution/reference` v0.6 (with `go-digest` v1.0.0), with
-//! no dependencies, no regular expressions, no I/O, no clock and no
-//! randomness.
+//! `github.com/distribution/reference` v0.6 (with `go-digest` v1.0.0, whose
+//! rules [`ocipipe_sdk::digest`] holds), with no regular expressions, no I/O,
+//! no clock and no randomness.
 //!
 //! The Go library returns a family of types (`repository`,
 //! `taggedReference`, `canonicalReference`, `reference`, `digestReference`);
@@ -23,7 +23,8 @@
 
 use std::fmt;
 
-pub mod digest;
+use ocipipe_sdk::digest::{self, DigestError, SHA256};
+
 pub mod grammar;
 
 /// Maximum length of the repository path (Go `RepositoryNameTotalLengthMax`).
@@ -87,6 +88,21 @@ impl Reference {
             self.tag.as_deref(),
             self.digest.as_deref(),
         )
+    }
+}
+
+/// The WIT `reference` record: every form a caller may want, computed once.
+impl From<&Reference> for ocipipe_sdk::Reference {
+    fn from(r: &Reference) -> Self {
+        ocipipe_sdk::Reference {
+            name: r.name(),
+            domain: r.domain.clone(),
+            path: r.path.clone(),
+            tag: r.tag.clone(),
+            digest: r.digest.clone(),
+            full: r.to_string(),
+            familiar: r.familiar_string(),
+        }
     }
 }
 
@@ -226,6 +242,26 @@ impl std::error::Error for RefError {
     }
 }
 
+/// go-digest's errors, as `Parse` returns them for a digest that fits the
+/// reference grammar but not go-digest's rules.
+impl From<DigestError> for RefError {
+    fn from(e: DigestError) -> Self {
+        match e {
+            DigestError::InvalidFormat => RefError::ChecksumInvalidFormat,
+            DigestError::InvalidLength => RefError::ChecksumInvalidLength,
+            DigestError::Unsupported => RefError::DigestUnsupported,
+        }
+    }
+}
+
+/// A reference refused: the WIT `invalid-reference` case, with the Go
+/// message.
+impl From<RefError> for ocipipe_sdk::Error {
+    fn from(e: RefError) -> Self {
+        ocipipe_sdk::Error::InvalidReference(e.to_string())
+    }
+}
+
 /// Go `strings.ToLower`, which maps each rune with Unicode *simple* case
 /// mapping. Rust's `char::to_lowercase` uses the full mapping, which differs
 /// only for U+0130 (Go gives `i`, full mapping gives `i` + U+0307).
@@ -341,7 +377,7 @@ pub fn parse_docker_ref(s: &str) -> Result<Reference, RefError> {
 /// [`parse_normalized_named`].
 pub fn parse_any_reference(s: &str) -> Result<Reference, RefError> {
     let digest = if grammar::is_identifier(s) {
-        Some(format!("sha256:{s}"))
+        Some(format!("{SHA256}:{s}"))
     } else if digest::validate(s).is_ok() {
         Some(s.to_owned())
     } else {

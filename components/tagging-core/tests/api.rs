@@ -378,3 +378,107 @@ fn plain_errors_have_no_source() {
     assert!(RefError::InvalidReferenceFormat.source().is_none());
     assert!(parse("Foo").unwrap_err().source().is_none());
 }
+
+// ------------------------------------------------------------------ parse_any_reference
+
+/// normalize_test.go TestParseAnyReference is in the case table; these are
+/// the decisions an engine argument depends on.
+#[test]
+fn any_reference_takes_64_lowercase_hex_as_an_image_id() {
+    let hex = &DIGEST["sha256:".len()..];
+    let id = parse_any_reference(hex).unwrap();
+    assert!(id.is_digest_only());
+    assert_eq!(id.digest.as_deref(), Some(DIGEST));
+    // Uppercase hex is no ID, and no valid name either.
+    assert_eq!(
+        parse_any_reference(&hex.to_uppercase()),
+        Err(RefError::RemoteNameNotLowercase(format!(
+            "library/{}",
+            hex.to_uppercase()
+        )))
+    );
+    // One character short: a name.
+    let named = parse_any_reference(&hex[1..]).unwrap();
+    assert_eq!(
+        named.to_string(),
+        format!("docker.io/library/{}", &hex[1..])
+    );
+}
+
+#[test]
+fn any_reference_takes_a_valid_digest_as_an_image_id() {
+    let id = parse_any_reference(DIGEST).unwrap();
+    assert!(id.is_digest_only());
+    assert_eq!(id.to_string(), DIGEST);
+    // Not a valid digest: parsed as a name with a tag, as Go does.
+    let named = parse_any_reference("sha256:abc").unwrap();
+    assert_eq!(named.to_string(), "docker.io/library/sha256:abc");
+    assert_eq!(named.tag.as_deref(), Some("abc"));
+}
+
+#[test]
+fn any_reference_names_are_normalised_without_a_default_tag() {
+    let named = parse_any_reference("redis").unwrap();
+    assert_eq!(named.to_string(), "docker.io/library/redis");
+    assert_eq!(named.tag, None);
+    // A short image-ID prefix is a name whose familiar form is the prefix,
+    // which the engine's own lookup then matches against IDs.
+    let prefix = parse_any_reference("3f2a").unwrap();
+    assert_eq!(prefix.familiar_string(), "3f2a");
+    assert_eq!(
+        parse_any_reference("Foo"),
+        Err(RefError::RemoteNameNotLowercase("library/Foo".to_owned()))
+    );
+    assert_eq!(
+        parse_any_reference(""),
+        Err(RefError::InvalidReferenceFormat)
+    );
+}
+
+// ------------------------------------------------------------------ WIT forms
+
+#[test]
+fn the_wit_reference_carries_every_form() {
+    let r = parse_normalized_named(&format!("busybox:1@{DIGEST}")).unwrap();
+    assert_eq!(
+        ocipipe_sdk::Reference::from(&r),
+        ocipipe_sdk::Reference {
+            name: "docker.io/library/busybox".into(),
+            domain: "docker.io".into(),
+            path: "library/busybox".into(),
+            tag: Some("1".into()),
+            digest: Some(DIGEST.into()),
+            full: format!("docker.io/library/busybox:1@{DIGEST}"),
+            familiar: format!("busybox:1@{DIGEST}"),
+        }
+    );
+}
+
+#[test]
+fn reference_errors_are_the_wit_invalid_reference_case_with_gos_message() {
+    assert_eq!(
+        ocipipe_sdk::Error::from(parse("Foo").unwrap_err()),
+        ocipipe_sdk::Error::InvalidReference("repository name must be lowercase".into())
+    );
+}
+
+#[test]
+fn digest_errors_keep_go_digests_messages() {
+    for (digest, message) in [
+        (
+            "sha256:0123456789abcdef0123456789abcdef",
+            "invalid checksum digest length",
+        ),
+        (
+            "md5:0123456789abcdef0123456789abcdef",
+            "unsupported digest algorithm",
+        ),
+        (
+            "sha256:ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789",
+            "invalid checksum digest format",
+        ),
+    ] {
+        let err = parse(&format!("busybox@{digest}")).unwrap_err();
+        assert_eq!(err.to_string(), message, "{digest}");
+    }
+}

@@ -33,7 +33,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::header::{self, Header};
 use crate::plan::PlanBuilder;
-use crate::{Error, Segment, invalid};
+use crate::{Error, Segment};
 
 /// The type of a file-system entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +111,10 @@ pub fn plan_layer(entries: &[Entry], options: &LayerOptions) -> Result<Vec<Segme
     order.sort_by(|a, b| compare_paths(&a.path, &b.path));
     for pair in order.windows(2) {
         if pair[0].path == pair[1].path {
-            return Err(invalid(format!("entry {:?} is given twice", pair[0].path)));
+            return Err(Error::invalid(format!(
+                "entry {:?} is given twice",
+                pair[0].path
+            )));
         }
     }
     let kinds: BTreeMap<&str, EntryKind> =
@@ -121,7 +124,7 @@ pub fn plan_layer(entries: &[Entry], options: &LayerOptions) -> Result<Vec<Segme
             && let Some(kind) = kinds.get(parent)
             && *kind != EntryKind::Directory
         {
-            return Err(invalid(format!(
+            return Err(Error::invalid(format!(
                 "entry {:?}: its parent {parent:?} is a {kind:?} entry, not a directory",
                 entry.path
             )));
@@ -199,9 +202,9 @@ pub fn plan_layer(entries: &[Entry], options: &LayerOptions) -> Result<Vec<Segme
 
 fn validate(entry: &Entry) -> Result<(), Error> {
     let path = &entry.path;
-    let fail = |why: &str| Err(invalid(format!("entry {path:?}: {why}")));
+    let fail = |why: &str| Err(Error::invalid(format!("entry {path:?}: {why}")));
     if path.is_empty() {
-        return Err(invalid("an entry has an empty path"));
+        return Err(Error::invalid("an entry has an empty path"));
     }
     if path.contains('\0') {
         return fail("the path contains a NUL byte");
@@ -232,12 +235,12 @@ fn validate(entry: &Entry) -> Result<(), Error> {
     let mut names = BTreeSet::new();
     for (name, _) in &entry.xattrs {
         if name.is_empty() || name.contains('=') || name.contains('\0') {
-            return Err(invalid(format!(
+            return Err(Error::invalid(format!(
                 "entry {path:?}: xattr name {name:?} is empty or contains `=` or NUL"
             )));
         }
         if !names.insert(name.as_str()) {
-            return Err(invalid(format!(
+            return Err(Error::invalid(format!(
                 "entry {path:?}: xattr {name:?} is given twice"
             )));
         }

@@ -1,7 +1,7 @@
 //! Building a plan: adjacent byte runs are coalesced into one segment.
 
-use crate::Segment;
 use crate::header::{BLOCK, padding};
+use crate::{BlobRef, FileRef, Segment};
 
 /// A plan being built.
 #[derive(Debug, Default)]
@@ -34,19 +34,19 @@ impl PlanBuilder {
 
     /// A file entry's contents streamed by the host, then its padding.
     pub(crate) fn file(&mut self, path: &str, size: u64) {
-        self.segments.push(Segment::File {
+        self.segments.push(Segment::File(FileRef {
             path: path.to_owned(),
             size,
-        });
+        }));
         self.zeros(padding(size));
     }
 
     /// A blob streamed by the host, then its padding.
     pub(crate) fn blob(&mut self, digest: &str, size: u64) {
-        self.segments.push(Segment::Blob {
+        self.segments.push(Segment::Blob(BlobRef {
             digest: digest.to_owned(),
             size,
-        });
+        }));
         self.zeros(padding(size));
     }
 

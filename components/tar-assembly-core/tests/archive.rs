@@ -8,8 +8,8 @@ use common::{TarEntry, assert_coalesced, digest_of, materialise, read_tar, sha25
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use tar_assembly_core::{
-    ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Document, Error, Platform, Segment,
-    WrittenBlob, blob_entry, plan_archive, plan_layout,
+    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, Descriptor, Document,
+    Error, Platform, Segment, WrittenBlob, blob_entry, plan_archive, plan_layout,
 };
 
 const LAYER: &str = "application/vnd.oci.image.layer.v1.tar";
@@ -36,8 +36,20 @@ impl Fixture {
     /// An image of `layers` (their bytes), tagged `tags`; `seed` makes its
     /// config unique.
     fn image(&mut self, seed: &str, layers: &[&[u8]], tags: &[&str]) -> &mut ArchiveImage {
-        let layer_descs: Vec<Descriptor> = layers.iter().map(|l| descriptor(LAYER, l)).collect();
-        for (l, d) in layers.iter().zip(&layer_descs) {
+        let layers: Vec<(Descriptor, &[u8])> =
+            layers.iter().map(|l| (descriptor(LAYER, l), *l)).collect();
+        self.image_of(seed, &layers, tags)
+    }
+
+    /// An image of layers with the descriptors given (any digest).
+    fn image_of(
+        &mut self,
+        seed: &str,
+        layers: &[(Descriptor, &[u8])],
+        tags: &[&str],
+    ) -> &mut ArchiveImage {
+        let layer_descs: Vec<Descriptor> = layers.iter().map(|(d, _)| d.clone()).collect();
+        for (d, l) in layers {
             self.blobs.insert(d.digest.clone(), l.to_vec());
         }
         let config = serde_json::to_vec(&json!({
@@ -79,6 +91,14 @@ impl Fixture {
             repo_tags: tags.iter().map(|t| t.to_string()).collect(),
         });
         self.images.last_mut().unwrap()
+    }
+}
+
+/// The head of a blob to write (not one already stored).
+fn head(placement: Result<BlobPlacement, Error>) -> BlobHead {
+    match placement {
+        Ok(BlobPlacement::Write(head)) => head,
+        other => panic!("expected a head to write, got {other:?}"),
     }
 }
 
@@ -210,7 +230,7 @@ fn docker_and_oci_archive_reads_back_and_names_only_what_it_holds() {
     let blobs: Vec<&str> = plan
         .iter()
         .filter_map(|s| match s {
-            Segment::Blob { digest, .. } => Some(digest.as_str()),
+            Segment::Blob(blob) => Some(blob.digest.as_str()),
             _ => None,
         })
         .collect();
@@ -299,26 +319,31 @@ fn write_blobs_first(f: &Fixture, digests: &[&str]) -> (Vec<u8>, Vec<WrittenBlob
     for (ordinal, digest) in digests.iter().enumerate() {
         let bytes = &f.blobs[*digest];
         let size = bytes.len() as u64;
-        let placeholder =
-            blob_entry(ArchiveFormat::DockerAndOci, None, ordinal as u32, size).unwrap();
+        let placeholder = head(blob_entry(
+            ArchiveFormat::DockerAndOci,
+            None,
+            ordinal as u32,
+            size,
+            &written,
+        ));
         assert_eq!(placeholder.path, format!("blobs/sha256/{}", "0".repeat(64)));
         let at = out.len();
         out.extend_from_slice(&placeholder.header);
         out.extend_from_slice(bytes);
         out.resize(out.len() + placeholder.padding as usize, 0);
-        let head = blob_entry(
+        let real = head(blob_entry(
             ArchiveFormat::DockerAndOci,
             Some(digest),
             ordinal as u32,
             size,
-        )
-        .unwrap();
-        assert_eq!(head.header.len(), placeholder.header.len());
-        assert_eq!(head.padding, placeholder.padding);
-        out[at..at + head.header.len()].copy_from_slice(&head.header);
+            &written,
+        ));
+        assert_eq!(real.header.len(), placeholder.header.len());
+        assert_eq!(real.padding, placeholder.padding);
+        out[at..at + real.header.len()].copy_from_slice(&real.header);
         written.push(WrittenBlob {
             digest: digest.to_string(),
-            path: head.path,
+            path: real.path,
         });
     }
     (out, written)
@@ -338,7 +363,7 @@ fn written_blobs_are_left_out_and_the_whole_still_reads_back() {
     let plan = plan_archive(ArchiveFormat::DockerAndOci, &f.images, &written).unwrap();
     assert_coalesced(&plan);
     assert!(
-        !plan.iter().any(|s| matches!(s, Segment::Blob { .. })),
+        !plan.iter().any(|s| matches!(s, Segment::Blob(_))),
         "every layer was written"
     );
     bytes.extend(materialise(&plan, &f.blobs));
@@ -365,26 +390,26 @@ fn written_blobs_are_left_out_and_the_whole_still_reads_back() {
 #[test]
 fn blob_heads_have_one_length_whatever_the_digest() {
     for size in [0u64, 1, 511, 512, 513, (8 << 30) - 1, 8 << 30, 1 << 40] {
-        let placeholder = blob_entry(ArchiveFormat::DockerAndOci, None, 0, size).unwrap();
-        let real = blob_entry(
+        let placeholder = head(blob_entry(ArchiveFormat::DockerAndOci, None, 0, size, &[]));
+        let real = head(blob_entry(
             ArchiveFormat::DockerAndOci,
             Some(&format!("sha256:{}", "ab".repeat(32))),
             0,
             size,
-        )
-        .unwrap();
+            &[],
+        ));
         assert_eq!(real.path, format!("blobs/sha256/{}", "ab".repeat(32)));
         assert_eq!(placeholder.header.len(), real.header.len(), "size {size}");
         let blocks = if size >= 8 << 30 { 3 } else { 1 };
         assert_eq!(real.header.len(), blocks * 512, "size {size}");
         assert_eq!(u64::from(real.padding), (512 - size % 512) % 512);
     }
-    let docker = blob_entry(ArchiveFormat::Docker, None, 7, 10).unwrap();
+    let docker = head(blob_entry(ArchiveFormat::Docker, None, 7, 10, &[]));
     assert_eq!(docker.path, "layer-7.tar");
     assert_eq!(docker.padding, 502);
     // A digest, if given, must still be well formed.
     assert!(matches!(
-        blob_entry(ArchiveFormat::DockerAndOci, Some("sha256:ABC"), 0, 1),
+        blob_entry(ArchiveFormat::DockerAndOci, Some("sha256:ABC"), 0, 1, &[]),
         Err(Error::InvalidInput(_))
     ));
 }
@@ -398,13 +423,19 @@ fn docker_format_names_blobs_by_ordinal_and_omits_what_the_engine_has() {
     }
     let (a, b) = (f.images[0].clone(), f.images[1].clone());
     // The host streamed a's second layer as its first blob, with ordinal 1.
-    let head = blob_entry(ArchiveFormat::Docker, None, 1, a.layers[1].descriptor.size).unwrap();
-    let mut bytes = head.header.clone();
+    let layer_head = head(blob_entry(
+        ArchiveFormat::Docker,
+        None,
+        1,
+        a.layers[1].descriptor.size,
+        &[],
+    ));
+    let mut bytes = layer_head.header.clone();
     bytes.extend_from_slice(&f.blobs[&a.layers[1].descriptor.digest]);
-    bytes.resize(bytes.len() + head.padding as usize, 0);
+    bytes.resize(bytes.len() + layer_head.padding as usize, 0);
     let written = [WrittenBlob {
         digest: a.layers[1].descriptor.digest.clone(),
-        path: head.path.clone(),
+        path: layer_head.path.clone(),
     }];
     let plan = plan_archive(ArchiveFormat::Docker, &f.images, &written).unwrap();
     assert_coalesced(&plan);
@@ -465,7 +496,7 @@ fn docker_format_stores_a_layer_omitted_in_one_image_only_once_with_bytes() {
 #[test]
 fn layout_files_hold_every_blob_once_and_the_index_last() {
     let f = two_images();
-    let files = plan_layout(&f.images).unwrap();
+    let files = plan_layout(&f.images, &[]).unwrap();
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths.len(), 9);
     assert_eq!(&paths[7..], ["oci-layout", "index.json"]);
@@ -483,7 +514,7 @@ fn layout_files_hold_every_blob_once_and_the_index_last() {
             .images
             .iter()
             .any(|i| i.layers.iter().any(|l| l.descriptor.digest == digest));
-        assert_eq!(matches!(segment, Segment::Blob { .. }), is_layer);
+        assert_eq!(matches!(segment, Segment::Blob(_)), is_layer);
     }
     // The same index.json as in an archive.
     let plan = plan_archive(ArchiveFormat::DockerAndOci, &f.images, &[]).unwrap();
@@ -520,7 +551,7 @@ fn omitted_layers_only_in_the_docker_format() {
         m.contains("image 1") && m.contains("layer 1") && m.contains("omitted"),
         "{m}"
     );
-    let m = invalid(plan_layout(&f.images));
+    let m = invalid(plan_layout(&f.images, &[]));
     assert!(m.contains("omitted"), "{m}");
     assert!(plan_archive(ArchiveFormat::Docker, &f.images, &[]).is_ok());
 }
@@ -619,7 +650,7 @@ fn the_manifest_must_name_the_images_config_and_layers() {
     let m = archive_error(&images, &[]);
     assert!(m.contains("image 1") && m.contains("bytes"), "{m}");
     // The same checks hold for layouts and the docker format.
-    assert!(invalid(plan_layout(&images)).contains("image 1"));
+    assert!(invalid(plan_layout(&images, &[])).contains("image 1"));
     assert!(invalid(plan_archive(ArchiveFormat::Docker, &images, &[])).contains("image 1"));
 }
 
@@ -645,4 +676,259 @@ fn repo_tags_must_be_tagged_names_given_once() {
     f.images[1].repo_tags = vec!["localhost:5000/app:latest".to_owned()];
     let m = archive_error(&f.images, &[]);
     assert!(m.contains("image 0 and image 1"), "{m}");
+}
+
+// ------------------------------------------------------------------ placement and layouts
+
+fn written(digest: &str, path: &str) -> WrittenBlob {
+    WrittenBlob {
+        digest: digest.to_owned(),
+        path: path.to_owned(),
+    }
+}
+
+#[test]
+fn a_blob_already_written_is_stored_not_written_again() {
+    let digest = digest_of(b"layer");
+    let other = digest_of(b"other");
+    for (format, path) in [
+        (
+            ArchiveFormat::DockerAndOci,
+            format!("blobs/sha256/{}", &digest[7..]),
+        ),
+        (ArchiveFormat::Docker, "layer-3.tar".to_owned()),
+        (
+            ArchiveFormat::OciLayout,
+            format!("blobs/sha256/{}", &digest[7..]),
+        ),
+    ] {
+        let done = [written(&other, "elsewhere"), written(&digest, &path)];
+        assert_eq!(
+            blob_entry(format, Some(&digest), 9, 5, &done),
+            Ok(BlobPlacement::Stored(path.clone())),
+            "{format:?}"
+        );
+        // Another digest is written.
+        let fresh = head(blob_entry(format, Some(&digest_of(b"new")), 9, 5, &done));
+        assert_ne!(fresh.path, path);
+    }
+    // Without a digest nothing can be matched: a placeholder to write.
+    let done = [written(&digest, &format!("blobs/sha256/{}", &digest[7..]))];
+    let placeholder = head(blob_entry(ArchiveFormat::DockerAndOci, None, 1, 5, &done));
+    assert_eq!(placeholder.path, format!("blobs/sha256/{}", "0".repeat(64)));
+}
+
+#[test]
+fn layout_blobs_are_files_named_by_digest_without_header_or_padding() {
+    let digest = digest_of(b"layer");
+    assert_eq!(
+        head(blob_entry(
+            ArchiveFormat::OciLayout,
+            Some(&digest),
+            0,
+            5,
+            &[]
+        )),
+        BlobHead {
+            path: format!("blobs/sha256/{}", &digest[7..]),
+            header: Vec::new(),
+            padding: 0,
+        }
+    );
+    let sha512 = format!("sha512:{}", "ab".repeat(64));
+    assert_eq!(
+        head(blob_entry(
+            ArchiveFormat::OciLayout,
+            Some(&sha512),
+            0,
+            5,
+            &[]
+        ))
+        .path,
+        format!("blobs/sha512/{}", "ab".repeat(64))
+    );
+    // The name is the digest, so the digest is required.
+    let m = invalid(blob_entry(ArchiveFormat::OciLayout, None, 4, 5, &[]));
+    assert!(m.contains("blob 4") && m.contains("digest"), "{m}");
+    let m = invalid(blob_entry(
+        ArchiveFormat::OciLayout,
+        Some("sha256:ABC"),
+        0,
+        5,
+        &[],
+    ));
+    assert!(m.contains("\"sha256:ABC\""), "{m}");
+    // A tar format names blobs by sha256 only.
+    let m = invalid(blob_entry(
+        ArchiveFormat::DockerAndOci,
+        Some(&sha512),
+        0,
+        5,
+        &[],
+    ));
+    assert!(m.contains(&sha512), "{m}");
+}
+
+#[test]
+fn plan_archive_refuses_a_layout_and_points_to_plan_layout() {
+    let f = two_images();
+    let m = invalid(plan_archive(ArchiveFormat::OciLayout, &f.images, &[]));
+    assert!(m.contains("plan-layout"), "{m}");
+}
+
+/// The host's side of a layout: some blobs written first, where
+/// `blob_entry` places them.
+fn write_layout_blobs(f: &Fixture, digests: &[&str]) -> Vec<WrittenBlob> {
+    let mut done: Vec<WrittenBlob> = Vec::new();
+    for (ordinal, digest) in digests.iter().enumerate() {
+        let size = f.blobs[*digest].len() as u64;
+        match blob_entry(
+            ArchiveFormat::OciLayout,
+            Some(digest),
+            ordinal as u32,
+            size,
+            &done,
+        ) {
+            Ok(BlobPlacement::Write(head)) => done.push(written(digest, &head.path)),
+            Ok(BlobPlacement::Stored(_)) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    done
+}
+
+#[test]
+fn layout_files_leave_out_the_written_blobs_and_keep_the_rest_as_they_were() {
+    let f = two_images();
+    let (a, b) = (&f.images[0], &f.images[1]);
+    let whole = plan_layout(&f.images, &[]).unwrap();
+    let shared = a.layers[0].descriptor.digest.as_str();
+    // The shared base layer twice: placed once.
+    let done = write_layout_blobs(
+        &f,
+        &[
+            shared,
+            &b.layers[1].descriptor.digest,
+            shared,
+            &a.config.descriptor.digest,
+        ],
+    );
+    assert_eq!(done.len(), 3);
+    let rest = plan_layout(&f.images, &done).unwrap();
+    let written_paths: HashSet<&str> = done.iter().map(|w| w.path.as_str()).collect();
+    let expected: Vec<_> = whole
+        .iter()
+        .filter(|file| !written_paths.contains(file.path.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(rest, expected);
+    assert_eq!(rest.len(), whole.len() - 3);
+    assert_eq!(&rest[rest.len() - 2..], &whole[whole.len() - 2..]);
+}
+
+#[test]
+fn layout_written_blobs_must_be_where_blob_entry_puts_them() {
+    let f = two_images();
+    let layer = f.images[0].layers[0].descriptor.digest.clone();
+    let at = format!("blobs/sha256/{}", &layer[7..]);
+    let layout_error = |done: &[WrittenBlob]| invalid(plan_layout(&f.images, done));
+    let m = layout_error(&[written(&layer, "layer-0.tar")]);
+    assert!(m.contains(&layer) && m.contains("blob-entry"), "{m}");
+    let m = layout_error(&[written(&layer, &at), written(&layer, &at)]);
+    assert!(m.contains("twice"), "{m}");
+    let stranger = digest_of(b"stranger");
+    let m = layout_error(&[written(
+        &stranger,
+        &format!("blobs/sha256/{}", &stranger[7..]),
+    )]);
+    assert!(m.contains(&stranger) && m.contains("not a"), "{m}");
+    let m = layout_error(&[written("sha256:xyz", "blobs/sha256/xyz")]);
+    assert!(m.contains("sha256:xyz"), "{m}");
+}
+
+#[test]
+fn a_layout_takes_any_digest_go_digest_accepts_a_tar_only_sha256() {
+    let mut f = Fixture::default();
+    let sha512 = format!("sha512:{}", "cd".repeat(64));
+    let layer = Descriptor {
+        media_type: LAYER.to_owned(),
+        digest: sha512.clone(),
+        size: 3,
+        ..Descriptor::default()
+    };
+    f.image_of("512", &[(layer, b"abc")], &["a:1"]);
+    let files = plan_layout(&f.images, &[]).unwrap();
+    let paths: Vec<&str> = files.iter().map(|file| file.path.as_str()).collect();
+    assert!(
+        paths.contains(&format!("blobs/sha512/{}", "cd".repeat(64)).as_str()),
+        "{paths:?}"
+    );
+    let m = archive_error(&f.images, &[]);
+    assert!(
+        m.contains(&sha512) && m.contains("sha256:<64 lowercase hex>"),
+        "{m}"
+    );
+}
+
+/// The bytes of a layout, pinned: an image with every optional descriptor
+/// field and two tags, and an untagged one.
+#[test]
+fn layout_golden() {
+    let mut f = Fixture::default();
+    f.image(
+        "g",
+        &[b"one", b"two"],
+        &["docker.io/library/app:1", "example.com/app:v2"],
+    );
+    f.image("u", &[b"one"], &[]);
+    f.images[0].manifest.descriptor.annotations = vec![("z".into(), "<&>".into())];
+    f.images[0].manifest.descriptor.urls = vec!["https://example.com/m".into()];
+    f.images[0].manifest.descriptor.platform = Some(Platform {
+        architecture: "arm".into(),
+        os: "linux".into(),
+        os_version: None,
+        os_features: vec!["f".into()],
+        cpu_variant: Some("v7".into()),
+    });
+    f.images[0].manifest.descriptor.artifact_type = Some("application/x.t".into());
+    let files = plan_layout(&f.images, &[]).unwrap();
+    let (m0, m1) = (
+        &f.images[0].manifest.descriptor,
+        &f.images[1].manifest.descriptor,
+    );
+    let expected_index = format!(
+        concat!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":["#,
+            r#"{{"mediaType":"{mt}","digest":"{d0}","size":{s0},"urls":["https://example.com/m"],"annotations":{{"io.containerd.image.name":"docker.io/library/app:1","org.opencontainers.image.ref.name":"1","z":"<&>"}},"platform":{{"architecture":"arm","os":"linux","os.features":["f"],"variant":"v7"}},"artifactType":"application/x.t"}},"#,
+            r#"{{"mediaType":"{mt}","digest":"{d0}","size":{s0},"urls":["https://example.com/m"],"annotations":{{"io.containerd.image.name":"example.com/app:v2","org.opencontainers.image.ref.name":"v2","z":"<&>"}},"platform":{{"architecture":"arm","os":"linux","os.features":["f"],"variant":"v7"}},"artifactType":"application/x.t"}},"#,
+            r#"{{"mediaType":"{mt}","digest":"{d1}","size":{s1}}}]}}"#
+        ),
+        mt = MANIFEST,
+        d0 = m0.digest,
+        s0 = m0.size,
+        d1 = m1.digest,
+        s1 = m1.size,
+    );
+    let index = files.last().unwrap();
+    assert_eq!(index.path, "index.json");
+    assert_eq!(
+        index.contents,
+        [Segment::Bytes(expected_index.into_bytes())]
+    );
+    let paths: Vec<&str> = files.iter().map(|file| file.path.as_str()).collect();
+    let blob = |bytes: &[u8]| format!("blobs/sha256/{}", sha256_hex(bytes));
+    let (a, b) = (&f.images[0], &f.images[1]);
+    assert_eq!(
+        paths,
+        [
+            blob(&a.config.bytes).as_str(),
+            &blob(b"one"),
+            &blob(b"two"),
+            &blob(&a.manifest.bytes),
+            &blob(&b.config.bytes),
+            &blob(&b.manifest.bytes),
+            "oci-layout",
+            "index.json",
+        ]
+    );
 }

@@ -6,7 +6,7 @@ mod common;
 use common::{assert_coalesced, file_bytes, materialise, read_tar, sha256_hex};
 use std::collections::HashMap;
 use tar::EntryType;
-use tar_assembly_core::{Entry, EntryKind, Error, LayerOptions, Segment, plan_layer};
+use tar_assembly_core::{Entry, EntryKind, Error, FileRef, LayerOptions, Segment, plan_layer};
 
 fn dir(path: &str, mode: u32) -> Entry {
     Entry {
@@ -160,7 +160,7 @@ fn the_plan_streams_each_file_once_between_header_bytes() {
     let files: Vec<(&str, u64)> = plan
         .iter()
         .filter_map(|s| match s {
-            Segment::File { path, size } => Some((path.as_str(), *size)),
+            Segment::File(FileRef { path, size }) => Some((path.as_str(), *size)),
             _ => None,
         })
         .collect();
@@ -442,9 +442,9 @@ fn files_of_8_gib_and_more_get_a_pax_size() {
     .unwrap();
     let [
         Segment::Bytes(head),
-        Segment::File { path, size },
+        Segment::File(FileRef { path, size }),
         Segment::Bytes(mid),
-        Segment::File { path: p2, size: s2 },
+        Segment::File(FileRef { path: p2, size: s2 }),
         Segment::Bytes(tail),
     ] = &plan[..]
     else {

@@ -1,50 +1,63 @@
-//! The tar-assembly component: exports `ocipipe:image/layers` and
-//! `ocipipe:image/archives` by adapting the pure plans in
-//! `tar-assembly-core` to the WIT types. No logic lives here beyond the
-//! conversion.
+//! The tar-assembly component: exports `ocipipe:image/layers`,
+//! `ocipipe:image/archives` and `ocipipe:image/changesets` by delegating to
+//! the pure plans in `tar-assembly-core`.
+//!
+//! The shared WIT types are `ocipipe_sdk`'s and this world's records and
+//! variants are the core's own (`with` below), so values cross the boundary
+//! without conversion; only the WIT enums, which `wit-bindgen` generates
+//! itself, are matched to the core's here. No logic lives here.
 
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "tar-assembly",
+        with: {
+            "ocipipe:image/types@0.1.0": ocipipe_sdk::types,
+            "ocipipe:image/plans@0.1.0": ocipipe_sdk::plans,
+            "ocipipe:image/layers@0.1.0/layer-options": tar_assembly_core::LayerOptions,
+            "ocipipe:image/archives@0.1.0/archive-layer": tar_assembly_core::ArchiveLayer,
+            "ocipipe:image/archives@0.1.0/archive-image": tar_assembly_core::ArchiveImage,
+            "ocipipe:image/archives@0.1.0/blob-head": tar_assembly_core::BlobHead,
+            "ocipipe:image/archives@0.1.0/written-blob": tar_assembly_core::WrittenBlob,
+            "ocipipe:image/archives@0.1.0/blob-placement": tar_assembly_core::BlobPlacement,
+            "ocipipe:image/archives@0.1.0/layout-file": tar_assembly_core::LayoutFile,
+            "ocipipe:image/changesets@0.1.0/change": tar_assembly_core::Change,
+        },
     });
 }
 
-use bindings::exports::ocipipe::image::archives::{
-    self, ArchiveFormat, ArchiveImage, BlobHead, LayoutFile, WrittenBlob,
+use bindings::exports::ocipipe::image::archives::{self, ArchiveFormat};
+use bindings::exports::ocipipe::image::changesets::{self, Member, MemberKind};
+use bindings::exports::ocipipe::image::layers::{self, Entry, EntryKind};
+use ocipipe_sdk::{Digest, Error, Segment};
+use tar_assembly_core::{
+    self as core, ArchiveImage, BlobPlacement, Change, LayerOptions, LayoutFile, WrittenBlob,
 };
-use bindings::exports::ocipipe::image::layers::{self, Entry, EntryKind, LayerOptions};
-use bindings::ocipipe::image::plans::{BlobRef, FileRef, Segment};
-use bindings::ocipipe::image::types::{Descriptor, Document, Error, Platform};
-use tar_assembly_core as core;
 
 struct TarAssembly;
 
 impl layers::Guest for TarAssembly {
     fn plan_layer(entries: Vec<Entry>, options: LayerOptions) -> Result<Vec<Segment>, Error> {
-        let entries: Vec<core::Entry> = entries.into_iter().map(entry_from_wit).collect();
-        let options = core::LayerOptions {
-            mtime: options.mtime,
-            keep_owner: options.keep_owner,
-        };
-        segments(core::plan_layer(&entries, &options))
+        let entries: Vec<core::Entry> = entries.into_iter().map(entry).collect();
+        core::plan_layer(&entries, &options)
     }
 }
 
 impl archives::Guest for TarAssembly {
     fn blob_entry(
         format: ArchiveFormat,
-        digest: Option<String>,
+        digest: Option<Digest>,
         ordinal: u32,
         size: u64,
-    ) -> Result<BlobHead, Error> {
-        core::blob_entry(format_from_wit(format), digest.as_deref(), ordinal, size)
-            .map(|h| BlobHead {
-                path: h.path,
-                header: h.header,
-                padding: h.padding,
-            })
-            .map_err(error_to_wit)
+        written: Vec<WrittenBlob>,
+    ) -> Result<BlobPlacement, Error> {
+        core::blob_entry(
+            archive_format(format),
+            digest.as_deref(),
+            ordinal,
+            size,
+            &written,
+        )
     }
 
     fn plan_archive(
@@ -52,38 +65,37 @@ impl archives::Guest for TarAssembly {
         images: Vec<ArchiveImage>,
         written: Vec<WrittenBlob>,
     ) -> Result<Vec<Segment>, Error> {
-        let images: Vec<core::ArchiveImage> = images.into_iter().map(image_from_wit).collect();
-        let written: Vec<core::WrittenBlob> = written
-            .into_iter()
-            .map(|w| core::WrittenBlob {
-                digest: w.digest,
-                path: w.path,
-            })
-            .collect();
-        segments(core::plan_archive(
-            format_from_wit(format),
-            &images,
-            &written,
-        ))
+        core::plan_archive(archive_format(format), &images, &written)
     }
 
-    fn plan_layout(images: Vec<ArchiveImage>) -> Result<Vec<LayoutFile>, Error> {
-        let images: Vec<core::ArchiveImage> = images.into_iter().map(image_from_wit).collect();
-        core::plan_layout(&images)
-            .map(|files| {
-                files
-                    .into_iter()
-                    .map(|f| LayoutFile {
-                        path: f.path,
-                        contents: f.contents.into_iter().map(segment_to_wit).collect(),
-                    })
-                    .collect()
-            })
-            .map_err(error_to_wit)
+    fn plan_layout(
+        images: Vec<ArchiveImage>,
+        written: Vec<WrittenBlob>,
+    ) -> Result<Vec<LayoutFile>, Error> {
+        core::plan_layout(&images, &written)
+    }
+
+    fn layers_to_omit(diff_ids: Vec<Digest>, bases: Vec<Vec<Digest>>) -> Vec<bool> {
+        core::layers_to_omit(&diff_ids, &bases)
     }
 }
 
-fn entry_from_wit(e: Entry) -> core::Entry {
+impl changesets::Guest for TarAssembly {
+    fn plan_changeset(members: Vec<Member>) -> Result<Vec<Change>, Error> {
+        let members: Vec<core::Member> = members.into_iter().map(member).collect();
+        core::plan_changeset(&members)
+    }
+}
+
+fn archive_format(format: ArchiveFormat) -> core::ArchiveFormat {
+    match format {
+        ArchiveFormat::DockerAndOci => core::ArchiveFormat::DockerAndOci,
+        ArchiveFormat::Docker => core::ArchiveFormat::Docker,
+        ArchiveFormat::OciLayout => core::ArchiveFormat::OciLayout,
+    }
+}
+
+fn entry(e: Entry) -> core::Entry {
     core::Entry {
         path: e.path,
         kind: match e.kind {
@@ -106,76 +118,20 @@ fn entry_from_wit(e: Entry) -> core::Entry {
     }
 }
 
-fn format_from_wit(format: ArchiveFormat) -> core::ArchiveFormat {
-    match format {
-        ArchiveFormat::DockerAndOci => core::ArchiveFormat::DockerAndOci,
-        ArchiveFormat::Docker => core::ArchiveFormat::Docker,
-    }
-}
-
-fn image_from_wit(image: ArchiveImage) -> core::ArchiveImage {
-    core::ArchiveImage {
-        config: document_from_wit(image.config),
-        manifest: document_from_wit(image.manifest),
-        layers: image
-            .layers
-            .into_iter()
-            .map(|l| core::ArchiveLayer {
-                descriptor: descriptor_from_wit(l.descriptor),
-                omitted: l.omitted,
-            })
-            .collect(),
-        repo_tags: image.repo_tags,
-    }
-}
-
-fn document_from_wit(d: Document) -> core::Document {
-    core::Document {
-        descriptor: descriptor_from_wit(d.descriptor),
-        bytes: d.bytes,
-    }
-}
-
-fn descriptor_from_wit(d: Descriptor) -> core::Descriptor {
-    core::Descriptor {
-        media_type: d.media_type,
-        digest: d.digest,
-        size: d.size,
-        artifact_type: d.artifact_type,
-        annotations: d.annotations,
-        platform: d.platform.map(platform_from_wit),
-        urls: d.urls,
-    }
-}
-
-fn platform_from_wit(p: Platform) -> core::Platform {
-    core::Platform {
-        architecture: p.architecture,
-        os: p.os,
-        os_version: p.os_version,
-        os_features: p.os_features,
-        cpu_variant: p.cpu_variant,
-    }
-}
-
-fn segments(plan: Result<Vec<core::Segment>, core::Error>) -> Result<Vec<Segment>, Error> {
-    plan.map(|s| s.into_iter().map(segment_to_wit).collect())
-        .map_err(error_to_wit)
-}
-
-fn segment_to_wit(s: core::Segment) -> Segment {
-    match s {
-        core::Segment::Bytes(b) => Segment::Bytes(b),
-        core::Segment::File { path, size } => Segment::File(FileRef { path, size }),
-        core::Segment::Blob { digest, size } => Segment::Blob(BlobRef { digest, size }),
-    }
-}
-
-fn error_to_wit(e: core::Error) -> Error {
-    match e {
-        core::Error::InvalidInput(m) => Error::InvalidInput(m),
-        core::Error::Unsupported(m) => Error::Unsupported(m),
-        core::Error::TooLarge(m) => Error::TooLarge(m),
+fn member(m: Member) -> core::Member {
+    core::Member {
+        path: m.path,
+        kind: match m.kind {
+            MemberKind::Regular => core::MemberKind::Regular,
+            MemberKind::Directory => core::MemberKind::Directory,
+            MemberKind::Symlink => core::MemberKind::Symlink,
+            MemberKind::HardLink => core::MemberKind::HardLink,
+            MemberKind::CharDevice => core::MemberKind::CharDevice,
+            MemberKind::BlockDevice => core::MemberKind::BlockDevice,
+            MemberKind::Fifo => core::MemberKind::Fifo,
+            MemberKind::PaxGlobal => core::MemberKind::PaxGlobal,
+            MemberKind::Other => core::MemberKind::Other,
+        },
     }
 }
 

@@ -3,10 +3,9 @@
 
 #![allow(dead_code)]
 
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Read;
-use tar_assembly_core::Segment;
+use tar_assembly_core::{BlobRef, FileRef, Segment};
 
 /// Fake contents of a layer file: a function of its path, `size` bytes.
 pub fn file_bytes(path: &str, size: u64) -> Vec<u8> {
@@ -14,14 +13,11 @@ pub fn file_bytes(path: &str, size: u64) -> Vec<u8> {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    digest_of(bytes)["sha256:".len()..].to_owned()
 }
 
 pub fn digest_of(bytes: &[u8]) -> String {
-    format!("sha256:{}", sha256_hex(bytes))
+    ocipipe_sdk::digest::sha256(bytes)
 }
 
 /// The bytes of a plan, with `File` segments filled by [`file_bytes`] and
@@ -31,8 +27,8 @@ pub fn materialise(plan: &[Segment], blobs: &HashMap<String, Vec<u8>>) -> Vec<u8
     for segment in plan {
         match segment {
             Segment::Bytes(b) => out.extend_from_slice(b),
-            Segment::File { path, size } => out.extend(file_bytes(path, *size)),
-            Segment::Blob { digest, size } => {
+            Segment::File(FileRef { path, size }) => out.extend(file_bytes(path, *size)),
+            Segment::Blob(BlobRef { digest, size }) => {
                 let bytes = blobs
                     .get(digest)
                     .unwrap_or_else(|| panic!("no blob {digest}"));
