@@ -4,14 +4,14 @@ use super::args::{BuildArgs, ImageCommand};
 use super::output::Printer;
 use super::{Config, Outcome, async_runtime};
 use crate::docker::{Engine, ImageInfo, Removal};
-use crate::model::{ConfigRequest, HostMachine, LayerOptions};
+use crate::model::{ConfigRequest, HostMachine, LayerOptions, Progress};
 use crate::pipeline::{self, BuildOutput, BuildSpec, LayerInput, Operations};
 use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
-use crate::store::unpack::stopgap_planner::StopgapPlanner;
-use crate::store::unpack::{UnpackOptions, unpack_archive};
+use crate::store::atomic::Target;
+use crate::store::unpack::UnpackOptions;
 use anyhow::Context as _;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Serialize)]
 struct Inspected<'a> {
@@ -25,6 +25,49 @@ struct Removed<'a> {
     reference: &'a str,
     #[serde(flatten)]
     removal: &'a Removal,
+}
+
+/// The three components image commands use, loaded once.
+struct Components {
+    tagging: Tagging,
+    tar_assembly: TarAssembly,
+    manifest_generation: ManifestGeneration,
+}
+
+impl Components {
+    fn load(config: &Config) -> anyhow::Result<Self> {
+        let wasm = config.runtime()?;
+        Ok(Self {
+            tagging: config.component::<Tagging>(&wasm)?,
+            tar_assembly: config.component::<TarAssembly>(&wasm)?,
+            manifest_generation: config.component::<ManifestGeneration>(&wasm)?,
+        })
+    }
+
+    fn ops<'a>(&'a self, progress: &'a dyn Progress) -> Operations<'a> {
+        Operations {
+            tagging: &self.tagging,
+            tar_assembly: &self.tar_assembly,
+            manifest_generation: &self.manifest_generation,
+            progress,
+        }
+    }
+}
+
+/// A closed pipe means a cut-short archive: an error, with the I/O error
+/// left out of the chain so that `main` does not take it for a reader
+/// that merely stopped reading lines.
+fn cut_short(e: pipeline::Error, output: &str) -> anyhow::Error {
+    let closed = std::iter::successors(Some(&e as &dyn std::error::Error), |c| c.source())
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe);
+    if closed {
+        anyhow::anyhow!(
+            "the reader of {output} closed it before the archive was complete; the archive is cut short"
+        )
+    } else {
+        e.into()
+    }
 }
 
 pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
@@ -42,9 +85,11 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
             image,
         } => return unpack(config, &archive, &dir, image.as_deref()),
         ImageCommand::Inspect { refs } => {
+            let tagging = config.component::<Tagging>(&config.runtime()?)?;
+            let names = engine_names(&tagging, &refs)?;
             let (runtime, engine) = connect()?;
-            for reference in &refs {
-                let info = runtime.block_on(engine.inspect(reference))?;
+            for (reference, name) in refs.iter().zip(&names) {
+                let info = runtime.block_on(engine.inspect(name))?;
                 printer.result(
                     &Inspected {
                         reference,
@@ -55,9 +100,11 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
             }
         }
         ImageCommand::Rm { refs, force } => {
+            let tagging = config.component::<Tagging>(&config.runtime()?)?;
+            let names = engine_names(&tagging, &refs)?;
             let (runtime, engine) = connect()?;
-            for reference in &refs {
-                let removal = runtime.block_on(engine.remove(reference, force))?;
+            for (reference, name) in refs.iter().zip(&names) {
+                let removal = runtime.block_on(engine.remove(name, force))?;
                 printer.result(
                     &Removed {
                         reference,
@@ -89,33 +136,16 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
             }
         }
         ImageCommand::Load { input, base } => {
-            let (runtime, engine) = connect()?;
-            let path = (input != "-").then(|| PathBuf::from(&input));
+            let components = Components::load(config)?;
             let progress = super::progress::for_run(config.json);
-            let loaded = match (&path, base.is_empty()) {
-                (_, true) => pipeline::IncrementalLoad {
-                    report: pipeline::load(&runtime, &engine, path.as_deref(), progress.as_ref())?,
-                    bytes_skipped: 0,
-                },
-                (None, false) => {
-                    anyhow::bail!("--base needs an archive file: stdin is streamed as it is")
-                }
-                (Some(file), false) => {
-                    let wasm = config.runtime()?;
-                    let (tagging, tar_assembly, manifest_generation) = (
-                        config.component::<Tagging>(&wasm)?,
-                        config.component::<TarAssembly>(&wasm)?,
-                        config.component::<ManifestGeneration>(&wasm)?,
-                    );
-                    let ops = Operations {
-                        tagging: &tagging,
-                        tar_assembly: &tar_assembly,
-                        manifest_generation: &manifest_generation,
-                        progress: progress.as_ref(),
-                    };
-                    pipeline::load_incremental(&ops, &runtime, &engine, file, &base)?
-                }
+            let (runtime, engine) = connect()?;
+            let from = if input == "-" {
+                pipeline::LoadInput::Stdin
+            } else {
+                pipeline::LoadInput::File(Path::new(&input))
             };
+            let ops = components.ops(progress.as_ref());
+            let loaded = pipeline::load(&ops, &runtime, &engine, from, &base)?;
             #[derive(Serialize)]
             struct Loaded<'a> {
                 input: &'a str,
@@ -143,9 +173,13 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
             )?;
         }
         ImageCommand::Save { refs, output } => {
+            let tagging = config.component::<Tagging>(&config.runtime()?)?;
+            let names = engine_names(&tagging, &refs)?;
             let (runtime, engine) = connect()?;
             let progress = super::progress::for_run(config.json);
-            let bytes = pipeline::save(&runtime, &engine, &refs, &output, progress.as_ref())?;
+            let shown = output.display().to_string();
+            let bytes = pipeline::save(&runtime, &engine, &names, &output, progress.as_ref())
+                .map_err(|e| cut_short(e, &shown))?;
             #[derive(Serialize)]
             struct Saved<'a> {
                 output: &'a Path,
@@ -165,25 +199,22 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
     Ok(Outcome::Success)
 }
 
+/// What the engine is given for each name or ID, every one checked by the
+/// tagging component before the engine is asked anything.
+fn engine_names(tagging: &Tagging, refs: &[String]) -> anyhow::Result<Vec<String>> {
+    Ok(refs
+        .iter()
+        .map(|r| pipeline::engine_reference(tagging, r))
+        .collect::<Result<_, _>>()?)
+}
+
 fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
-    let wasm = config.runtime()?;
-    let tagging = config.component::<Tagging>(&wasm)?;
-    let tar_assembly = config.component::<TarAssembly>(&wasm)?;
-    let manifest_generation = config.component::<ManifestGeneration>(&wasm)?;
+    let components = Components::load(config)?;
     let progress = super::progress::for_run(config.json);
-    let ops = Operations {
-        tagging: &tagging,
-        tar_assembly: &tar_assembly,
-        manifest_generation: &manifest_generation,
-        progress: progress.as_ref(),
-    };
+    let ops = components.ops(progress.as_ref());
     let spec = BuildSpec {
-        layers: args
-            .layers
-            .iter()
-            .map(|p| layer_input(p))
-            .collect::<anyhow::Result<_>>()?,
-        config: config_request(config, &args, &manifest_generation)?,
+        layers: args.layers.iter().map(|p| layer_input(p)).collect(),
+        config: config_request(config, &args, &components.manifest_generation)?,
         targets: args.tag.clone(),
         layer_options: LayerOptions {
             mtime: config.source_date_epoch,
@@ -195,11 +226,17 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
     let (output, destination) = if let Some(path) = &args.output {
         if path == "-" {
             (
-                BuildOutput::Stream(Box::new(std::io::stdout().lock())),
+                BuildOutput::Stream(Box::new(std::io::stdout().lock()), "standard output".into()),
                 "-".to_string(),
             )
         } else {
-            (BuildOutput::File(PathBuf::from(path)), path.clone())
+            let target =
+                Target::resolve(Path::new(path)).with_context(|| format!("cannot write {path}"))?;
+            let output = match target {
+                Target::Replace(file) => BuildOutput::File(file),
+                Target::Into(file) => BuildOutput::Stream(Box::new(file), path.clone()),
+            };
+            (output, path.clone())
         }
     } else if let Some(dir) = &args.oci_layout {
         (
@@ -219,7 +256,12 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
         )
     };
     let to_stdout = destination == "-";
-    let built = pipeline::build(&ops, &spec, output)?;
+    let shown = if to_stdout {
+        "standard output".to_string()
+    } else {
+        destination.clone()
+    };
+    let built = pipeline::build(&ops, &spec, output).map_err(|e| cut_short(e, &shown))?;
     #[derive(Serialize)]
     struct Record<'a> {
         output: &'a str,
@@ -251,15 +293,19 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
 
 fn unpack(
     config: &Config,
-    archive: &Path,
+    input: &Path,
     dir: &Path,
     image: Option<&str>,
 ) -> anyhow::Result<Outcome> {
-    // TODO(changesets): the tar-assembly component plans this once its WIT
-    // lands; until then a stopgap planner in the host decides whiteouts.
-    let planner = StopgapPlanner;
-    let report = unpack_archive(archive, image, dir, &UnpackOptions::default(), &planner)
-        .with_context(|| format!("cannot unpack {} into {}", archive.display(), dir.display()))?;
+    let components = Components::load(config)?;
+    let report = pipeline::unpack(
+        &components.tar_assembly,
+        input,
+        image,
+        dir,
+        &UnpackOptions::default(),
+    )
+    .with_context(|| format!("cannot unpack {} into {}", input.display(), dir.display()))?;
     #[derive(Serialize)]
     struct Record<'a> {
         archive: &'a Path,
@@ -270,7 +316,7 @@ fn unpack(
         bytes: u64,
     }
     let record = Record {
-        archive,
+        archive: input,
         dir,
         layers: report.layers,
         entries: report.entries,
@@ -288,19 +334,14 @@ fn unpack(
     Ok(Outcome::Success)
 }
 
-/// A `--layer`: a directory, a gzip tar (by magic), or a tar.
-fn layer_input(path: &Path) -> anyhow::Result<LayerInput> {
-    let meta = std::fs::metadata(path).with_context(|| format!("--layer {}", path.display()))?;
-    if meta.is_dir() {
-        return Ok(LayerInput::Dir(path.to_path_buf()));
-    }
-    let mut magic = [0u8; 2];
-    let n = std::io::Read::read(&mut std::fs::File::open(path)?, &mut magic)?;
-    Ok(if n == 2 && magic == [0x1f, 0x8b] {
-        LayerInput::TarGz(path.to_path_buf())
+/// A `--layer`: a directory, or a file (a tar or a gzip tar, told apart
+/// by the pipeline once it knows the file can be read twice).
+fn layer_input(path: &Path) -> LayerInput {
+    if path.is_dir() {
+        LayerInput::Dir(path.to_path_buf())
     } else {
-        LayerInput::Tar(path.to_path_buf())
-    })
+        LayerInput::File(path.to_path_buf())
+    }
 }
 
 /// The image config as the flags ask for it. Values go to the

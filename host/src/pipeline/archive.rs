@@ -1,64 +1,39 @@
-//! Moving archives in and out of the engine, streamed: `image load` and
+//! Moving archives in and out of the engine, streamed: `image load` (of a
+//! file or stdin, optionally leaving out the layers base images have) and
 //! `image save`.
+//!
+//! Every archive is checked before the engine sees a byte (names,
+//! `manifest.json`, configs against their digests, `diff_ids`), from a file
+//! or from stdin alike: stdin is spooled into a temporary file first,
+//! because `docker save` writes `manifest.json` last and the checks need it
+//! before the layers it names are sent.
 
 use super::Error;
 use super::build::{LAYER_MEDIA_TYPE, Operations};
-use super::engine_stream::{layers_the_engine_has, stream_into_engine};
+use super::engine_stream::{base_chains, stream_into_engine};
+use super::planner::Planner;
 use crate::docker::{Engine, LoadReport};
-use crate::model::Progress;
-use crate::model::{ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Digest, Document};
-use crate::store::archive::ArchiveIndex;
-use crate::store::atomic::AtomicFile;
-use crate::store::plan::{Blob, LayerSource, write_plan};
+use crate::model::{ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Progress};
+use crate::store::atomic::{AtomicFile, Target};
+use crate::store::sink::{ArchiveStream, ImageSink, KnownLayer};
+use crate::store::source::{ArchiveSource, Compression, ImageSource, SourceImage};
+use crate::store::spool::Spooled;
 use futures_util::StreamExt;
-use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Size of the pieces a file is streamed in.
 const PIECE: usize = 1 << 20;
 
-/// Loads the archive `path` (`None`: stdin) into the engine. A file is
-/// scanned and checked first (names, `manifest.json`), so a bad archive is
-/// refused before the engine sees a byte; stdin is checked by the engine.
-pub fn load(
-    runtime: &tokio::runtime::Runtime,
-    engine: &Engine,
-    path: Option<&Path>,
-    progress: &dyn Progress,
-) -> Result<LoadReport, Error> {
-    let (reader, total): (Box<dyn Read + Send>, Option<u64>) = match path {
-        Some(path) => {
-            ArchiveIndex::scan(path)?.images()?;
-            let what = format!("cannot read {}", path.display());
-            let file = std::fs::File::open(path).map_err(Error::output(what))?;
-            let size = file.metadata().ok().map(|m| m.len());
-            (Box::new(file), size)
-        }
-        None => (Box::new(std::io::stdin()), None),
-    };
-    progress.start("load", total);
-    let (_, report) = stream_into_engine(runtime, engine, move |out| {
-        let mut reader = reader;
-        loop {
-            let mut piece = vec![0u8; PIECE];
-            let n = match reader.read(&mut piece) {
-                Ok(0) => return Ok(()),
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::output("cannot read the archive")(e)),
-            };
-            piece.truncate(n);
-            progress.advance(n as u64);
-            out.send_owned(piece)
-                .map_err(Error::output("cannot stream to the engine"))?;
-        }
-    })?;
-    progress.finish();
-    Ok(report)
+/// Where `image load` reads the archive.
+pub enum LoadInput<'a> {
+    /// An archive file.
+    File(&'a Path),
+    /// Standard input.
+    Stdin,
 }
 
-/// What an incremental load did.
+/// What a load did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct IncrementalLoad {
     /// What the engine reported.
@@ -68,105 +43,101 @@ pub struct IncrementalLoad {
     pub bytes_skipped: u64,
 }
 
-/// Loads the archive `path`, sending layers the `base` images have as
-/// zero-length placeholders (imgutil's incremental load) when the engine
-/// keeps a graph-driver store. Falls back to sending the archive as it is
-/// when nothing can be skipped, a layer is compressed, or the engine
-/// refuses the placeholders.
-pub fn load_incremental(
+/// Loads the archive `input` into the engine after checking it. With
+/// `base` images on a graph-driver engine, layers whose chain a base holds
+/// go in as zero-length placeholders (imgutil's incremental load); when
+/// nothing can be left out, a layer is compressed, or the engine refuses
+/// the placeholders, the archive is sent as it is.
+pub fn load(
     ops: &Operations<'_>,
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
-    path: &Path,
+    input: LoadInput<'_>,
     base: &[String],
 ) -> Result<IncrementalLoad, Error> {
+    let spooled;
+    let (path, shown): (&Path, PathBuf) = match input {
+        LoadInput::File(path) => (path, path.to_path_buf()),
+        LoadInput::Stdin => {
+            spooled = Spooled::copy(&mut std::io::stdin().lock())
+                .map_err(Error::input("standard input"))?;
+            if spooled.size() == 0 {
+                return Err(Error::EmptyInput("standard input".into()));
+            }
+            (spooled.path(), PathBuf::from("standard input"))
+        }
+    };
+    let source = ArchiveSource::open_as(path, &shown)?;
+    let images = source.images()?;
     let whole = || -> Result<IncrementalLoad, Error> {
-        let report = load(runtime, engine, Some(path), ops.progress)?;
         Ok(IncrementalLoad {
-            report,
+            report: stream_file(runtime, engine, path, ops.progress)?,
             bytes_skipped: 0,
         })
     };
-    let known = layers_the_engine_has(runtime, engine, base)?;
-    if known.is_empty() {
+    let chains = base_chains(ops.tagging, runtime, engine, base)?;
+    if chains.is_empty() {
         return whole();
     }
-    let index = ArchiveIndex::scan(path)?;
-    let mut images = Vec::new();
-    let mut blobs = HashMap::new();
-    let mut skipped = 0;
-    for image in index.images()? {
-        let diff_ids = index.diff_ids(&image)?;
-        let mut config = Vec::new();
-        index
-            .open(&image.config_path)?
-            .read_to_end(&mut config)
-            .map_err(Error::output(format!("cannot read {}", path.display())))?;
-        let config = Document {
-            descriptor: Descriptor::new(
-                "application/vnd.oci.image.config.v1+json",
-                Digest::sha256(&config),
-                config.len() as u64,
-            ),
-            bytes: config,
-        };
-        let mut layers = Vec::new();
-        for (layer_path, diff_id) in image.layers.iter().zip(diff_ids) {
-            let entry = index
-                .get(layer_path)
-                .expect("images() checked every layer exists");
-            let mut magic = [0u8; 2];
-            let n = index.open(layer_path)?.read(&mut magic).unwrap_or(0);
-            if entry.size == 0 || (n == 2 && magic == [0x1f, 0x8b]) {
-                tracing::info!(layer = %layer_path, "a compressed or placeholder layer: sending the archive as it is");
-                return whole();
-            }
-            let omitted = known.iter().any(|k| diff_id == k.as_str());
-            if omitted {
-                skipped += entry.size;
-            }
-            blobs.insert(
-                diff_id.clone(),
-                (
-                    Blob::Layer(LayerSource::Slice {
-                        path: path.to_path_buf(),
-                        offset: entry.offset,
-                        size: entry.size,
-                    }),
-                    entry.size,
-                ),
-            );
-            layers.push(ArchiveLayer {
-                descriptor: Descriptor::new(LAYER_MEDIA_TYPE, diff_id, entry.size),
-                omitted,
-            });
+    let mut known = Vec::with_capacity(images.len());
+    for image in &images {
+        if let Some(layer) = image
+            .layers
+            .iter()
+            .find(|l| l.size == 0 || l.compression != Compression::None)
+        {
+            tracing::info!(layer = %layer.diff_id, "a compressed or placeholder layer: sending the archive as it is");
+            return whole();
         }
-        let descriptors: Vec<Descriptor> = layers.iter().map(|l| l.descriptor.clone()).collect();
-        let manifest =
-            ops.manifest_generation
-                .image_manifest(&config.descriptor, &descriptors, &[])?;
-        blobs.insert(
-            config.descriptor.digest.clone(),
-            (Blob::Bytes(config.bytes.clone()), config.descriptor.size),
+        let diff_ids: Vec<_> = image.layers.iter().map(|l| l.diff_id.clone()).collect();
+        let omit = ops.tar_assembly.layers_to_omit(&diff_ids, &chains)?;
+        known.push(
+            image
+                .layers
+                .iter()
+                .zip(omit)
+                .map(|(l, omit)| KnownLayer {
+                    digest: l.diff_id.clone(),
+                    size: l.size,
+                    omit,
+                })
+                .collect::<Vec<_>>(),
         );
-        images.push(ArchiveImage {
-            config,
-            manifest,
-            layers,
-            repo_tags: image.repo_tags,
-        });
     }
+    let skipped: u64 = known
+        .iter()
+        .flatten()
+        .filter(|l| l.omit)
+        .map(|l| l.size)
+        .sum();
     if skipped == 0 {
         return whole();
     }
-    let plan = ops
-        .tar_assembly
-        .plan_archive(ArchiveFormat::Docker, &images, &[])?;
-    let total = plan.iter().map(|s| s.len()).sum();
+    let total = images
+        .iter()
+        .flat_map(|i| &i.layers)
+        .map(|l| l.size)
+        .sum::<u64>()
+        - skipped;
     ops.progress.start("load", Some(total));
+    let planner = Planner(ops.tar_assembly);
     let streamed = stream_into_engine(runtime, engine, |out| {
-        let mut counted = super::build::Counted::new(out, ops.progress);
-        write_plan(&plan, &blobs, &mut counted).map_err(Error::from)
+        let mut sink = ArchiveStream::new(
+            out,
+            ArchiveFormat::Docker,
+            &planner,
+            "cannot stream to the engine",
+        );
+        let mut planned = Vec::with_capacity(images.len());
+        for (image, known) in images.iter().zip(known) {
+            sink.expect(known);
+            let layers: Vec<_> = image.layers.iter().map(|l| l.blob.clone()).collect();
+            let put = sink.put_layers(&layers, ops.progress)?;
+            planned.push(archive_image(ops, image, &put)?);
+        }
+        sink.put_images(&planned)?;
+        Box::new(sink).finish()?;
+        Ok(())
     });
     ops.progress.finish();
     match streamed {
@@ -182,16 +153,82 @@ pub fn load_incremental(
     }
 }
 
-/// Saves `references` from the engine into the archive `path`, atomically.
+/// An archive's image with the manifest the component writes for it (the
+/// `docker` format needs none, but an image to plan has one).
+fn archive_image(
+    ops: &Operations<'_>,
+    image: &SourceImage,
+    put: &[crate::store::sink::PutLayer],
+) -> Result<ArchiveImage, Error> {
+    let layers: Vec<ArchiveLayer> = put
+        .iter()
+        .map(|p| ArchiveLayer {
+            descriptor: Descriptor::new(LAYER_MEDIA_TYPE, p.digest.clone(), p.size),
+            omitted: p.skipped,
+        })
+        .collect();
+    let descriptors: Vec<Descriptor> = layers.iter().map(|l| l.descriptor.clone()).collect();
+    let manifest =
+        ops.manifest_generation
+            .image_manifest(&image.config.descriptor, &descriptors, &[])?;
+    Ok(ArchiveImage {
+        config: image.config.clone(),
+        manifest,
+        layers,
+        repo_tags: image.repo_tags.clone(),
+    })
+}
+
+/// Streams the file at `path` into one load request, as it is.
+fn stream_file(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    path: &Path,
+    progress: &dyn Progress,
+) -> Result<LoadReport, Error> {
+    let what = format!("cannot read {}", path.display());
+    let mut file = std::fs::File::open(path).map_err(Error::output(&what))?;
+    let total = file.metadata().ok().map(|m| m.len());
+    progress.start("load", total);
+    let (_, report) = stream_into_engine(runtime, engine, move |out| {
+        loop {
+            let mut piece = vec![0u8; PIECE];
+            let n = match file.read(&mut piece) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::output(&what)(e)),
+            };
+            piece.truncate(n);
+            progress.advance(n as u64);
+            out.send_owned(piece)
+                .map_err(Error::output("cannot stream to the engine"))?;
+        }
+    })?;
+    progress.finish();
+    Ok(report)
+}
+
+/// Saves `references` (as the engine is to be given them) from the engine
+/// into `target`: a regular file atomically, anything else directly.
 pub fn save(
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
     references: &[String],
-    path: &Path,
+    target: &Path,
     progress: &dyn Progress,
 ) -> Result<u64, Error> {
-    let what = format!("cannot write {}", path.display());
-    let mut file = AtomicFile::create(path).map_err(Error::output(&what))?;
+    let what = format!("cannot write {}", target.display());
+    let resolved = Target::resolve(target).map_err(Error::output(&what))?;
+    let mut atomic = None;
+    let mut direct = None;
+    let out: &mut std::fs::File = match resolved {
+        Target::Replace(path) => {
+            let file = AtomicFile::create(&path).map_err(Error::output(&what))?;
+            atomic.insert((file, path)).0.file()
+        }
+        Target::Into(file) => direct.insert(file),
+    };
     let mut total = 0u64;
     progress.start("save", None);
     runtime.block_on(async {
@@ -200,13 +237,13 @@ pub fn save(
             let piece = piece?;
             total += piece.len() as u64;
             progress.advance(piece.len() as u64);
-            file.file()
-                .write_all(&piece)
-                .map_err(Error::output(&what))?;
+            out.write_all(&piece).map_err(Error::output(&what))?;
         }
         Ok::<_, Error>(())
     })?;
     progress.finish();
-    file.commit(path).map_err(Error::output(&what))?;
+    if let Some((file, path)) = atomic {
+        file.commit(&path).map_err(Error::output(&what))?;
+    }
     Ok(total)
 }

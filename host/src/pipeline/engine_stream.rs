@@ -1,11 +1,15 @@
 //! Streaming a tar made on this side into one engine load request: a
 //! scoped thread produces the bytes into a bounded channel while this
 //! thread drives the request, so nothing is buffered whole and no
-//! temporary file is made.
+//! temporary file is made. Also what an incremental load needs from the
+//! engine: the layer chains of the base images.
 
 use super::Error;
 use crate::docker::Error as DockerError;
 use crate::docker::{Engine, LoadReport};
+use crate::model::Digest;
+use crate::runtime::Tagging;
+use crate::store::sink::KnownLayer;
 use bytes::Bytes;
 use std::io::Write;
 
@@ -48,8 +52,9 @@ impl Write for ChannelWriter {
 
 /// Runs `produce` on a scoped thread, its output streamed as the body of
 /// one load request, and returns what both gave. A producer that fails
-/// fails the request too, rather than load half a tar; when both fail, the
-/// engine's error is returned (it says more than a closed pipe).
+/// aborts the request too, rather than load half a tar. When both fail,
+/// the producer's error is the cause (a file that changed, a full disk),
+/// unless it only saw the engine close the request.
 pub(super) fn stream_into_engine<T: Send>(
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
@@ -72,19 +77,63 @@ pub(super) fn stream_into_engine<T: Send>(
         (producer.join(), loaded)
     });
     let produced = produced.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    let loaded = loaded?;
-    Ok((produced?, loaded))
+    match (produced, loaded) {
+        (Ok(produced), Ok(loaded)) => Ok((produced, loaded)),
+        (Err(e), Err(engine)) if saw_the_engine_close(&e) => Err(engine.into()),
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(engine)) => Err(engine.into()),
+    }
 }
 
-/// The diff IDs of the `base` images' layers, which an incremental load
-/// may send as zero-length placeholders. Empty when there is no base, or
-/// when the engine keeps containerd's image store, where placeholders do
-/// not work.
-pub(super) fn layers_the_engine_has(
+/// Whether a producer's error is only the engine closing the request.
+fn saw_the_engine_close(e: &Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// Streams what `produce` writes into a load. When `known` leaves layers
+/// out and the engine refuses the placeholders, everything is sent again
+/// with every layer (logged): the engine's refusal is the only sure test.
+pub(super) fn load_with_fallback<T: Send>(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    known: Option<Vec<KnownLayer>>,
+    produce: impl Fn(&mut ChannelWriter, Option<Vec<KnownLayer>>) -> Result<T, Error> + Sync,
+) -> Result<(T, LoadReport), Error> {
+    let omitting = known.as_ref().is_some_and(|k| k.iter().any(|l| l.omit));
+    let every_layer = known.clone().map(|k| {
+        k.into_iter()
+            .map(|l| KnownLayer { omit: false, ..l })
+            .collect()
+    });
+    match stream_into_engine(runtime, engine, |out| produce(out, known)) {
+        Err(Error::Docker(DockerError::LoadRefused { message })) if omitting => {
+            tracing::warn!(%message, "the engine refused the placeholder layers; loading every layer");
+            stream_into_engine(runtime, engine, |out| produce(out, every_layer))
+        }
+        other => other,
+    }
+}
+
+/// The diff IDs of each `base` image, bottom layer first: the layer chains
+/// the engine holds, which an incremental load may leave out. Empty when
+/// there is no base, or when the engine keeps containerd's image store,
+/// where placeholders do not work. Each name goes through the tagging
+/// component before the engine sees it.
+pub(super) fn base_chains(
+    tagging: &Tagging,
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
     base: &[String],
-) -> Result<Vec<String>, DockerError> {
+) -> Result<Vec<Vec<Digest>>, Error> {
     if base.is_empty() {
         return Ok(Vec::new());
     }
@@ -92,9 +141,23 @@ pub(super) fn layers_the_engine_has(
         tracing::info!("the engine uses the containerd image store: sending every layer");
         return Ok(Vec::new());
     }
-    let mut known = Vec::new();
+    let mut chains = Vec::with_capacity(base.len());
     for image in base {
-        known.extend(runtime.block_on(engine.inspect(image))?.layers);
+        let reference = tagging.parse_any_reference(image)?;
+        let info = runtime.block_on(engine.inspect(reference.for_engine()))?;
+        let chain = info
+            .layers
+            .iter()
+            .map(|d| Digest::parse(d))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                Error::Docker(DockerError::Refused {
+                    action: "describe the layers of",
+                    reference: image.clone(),
+                    message: e.to_string(),
+                })
+            })?;
+        chains.push(chain);
     }
-    Ok(known)
+    Ok(chains)
 }

@@ -5,11 +5,14 @@
 mod archive;
 mod build;
 mod engine_stream;
+mod planner;
 mod tag;
+mod unpack;
 
-pub use archive::{IncrementalLoad, load, load_incremental, save};
+pub use archive::{IncrementalLoad, LoadInput, load, save};
 pub use build::{BuildOutput, BuildSpec, Built, LayerInput, Operations, build};
-pub use tag::{tag, tag_unique};
+pub use tag::{engine_reference, tag, tag_unique};
+pub use unpack::unpack;
 
 use crate::{docker, runtime, store};
 
@@ -35,6 +38,23 @@ pub enum Error {
     /// Unpacking failed.
     #[error(transparent)]
     Unpack(#[from] store::unpack::Error),
+    /// Writing an image output failed.
+    #[error(transparent)]
+    Sink(#[from] store::sink::Error),
+    /// Reading an image input failed.
+    #[error(transparent)]
+    Source(store::source::Error),
+    /// An input has no bytes at all.
+    #[error("{0} is empty: expected an image archive (a tar, as `docker save` writes)")]
+    EmptyInput(String),
+    /// Reading an input failed.
+    #[error("cannot read {what}: {source}")]
+    Input {
+        /// The input.
+        what: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// A (third-party) tagging component answered a target without a tag.
     #[error("the tagging component gave the target {0} no tag; the engine needs one")]
     Untagged(String),
@@ -59,7 +79,21 @@ pub enum Error {
     },
 }
 
+impl From<store::source::Error> for Error {
+    fn from(e: store::source::Error) -> Self {
+        match e {
+            store::source::Error::Archive(e) => Error::Archive(e),
+            other => Error::Source(other),
+        }
+    }
+}
+
 impl Error {
+    fn input(what: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> Error {
+        let what = what.to_string();
+        move |source| Error::Input { what, source }
+    }
+
     fn output(what: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> Error {
         let what = what.to_string();
         move |source| Error::Output { what, source }

@@ -16,10 +16,18 @@ pub async fn tag(
     targets: &str,
 ) -> Result<Vec<Reference>, Error> {
     let targets = tagging.parse_targets(targets)?;
+    let source = engine_reference(tagging, source)?;
     for target in &targets {
-        engine.tag(source, &target.name, tag_of(target)?).await?;
+        engine.tag(&source, &target.name, tag_of(target)?).await?;
     }
     Ok(targets)
+}
+
+/// What the engine is given for an image a person named by name or ID:
+/// the tagging component decides (Go `ParseAnyReference`), so a malformed
+/// name is refused here, before the engine sees it.
+pub fn engine_reference(tagging: &Tagging, input: &str) -> Result<String, Error> {
+    Ok(tagging.parse_any_reference(input)?.for_engine().to_string())
 }
 
 /// Tags the image `source` with a new unique name `<name>:<32 hex>`.
@@ -32,7 +40,8 @@ pub async fn tag_unique(
     let mut entropy = [0u8; 16];
     getrandom::fill(&mut entropy).map_err(|e| Error::Entropy(e.to_string()))?;
     let target = tagging.unique_tag(name, &entropy)?;
-    engine.tag(source, &target.name, tag_of(&target)?).await?;
+    let source = engine_reference(tagging, source)?;
+    engine.tag(&source, &target.name, tag_of(&target)?).await?;
     Ok(target)
 }
 

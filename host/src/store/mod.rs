@@ -18,6 +18,7 @@ pub mod hashing;
 pub mod plan;
 pub mod sink;
 pub mod source;
+pub mod spool;
 pub mod tar;
 pub mod unpack;
 pub mod walk;

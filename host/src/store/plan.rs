@@ -184,6 +184,26 @@ impl LayerSource {
         }
     }
 
+    /// A reader of the layer's bytes as stored (a gzip layer still
+    /// compressed); not for a layer planned from a directory.
+    pub fn open_stored(&self) -> io::Result<Box<dyn Read>> {
+        use std::io::Seek;
+        match self {
+            LayerSource::Planned(_) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "a planned layer has no stored bytes",
+            )),
+            LayerSource::Tar(path) | LayerSource::Gzip(path) => {
+                Ok(Box::new(io::BufReader::new(std::fs::File::open(path)?)))
+            }
+            LayerSource::Slice { path, offset, size } => {
+                let mut file = std::fs::File::open(path)?;
+                file.seek(io::SeekFrom::Start(*offset))?;
+                Ok(Box::new(io::BufReader::new(file.take(*size))))
+            }
+        }
+    }
+
     /// The layer's digest (diff ID) and size, by streaming it through the
     /// hasher into `sink` (which writes nothing, or counts progress).
     pub fn measure(&self, sink: impl Write) -> Result<(Digest, u64), Error> {

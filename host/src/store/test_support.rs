@@ -262,8 +262,47 @@ pub(super) fn replace(files: &mut [(String, Vec<u8>)], name: &str, data: Vec<u8>
     slot.1 = data;
 }
 
-/// The changeset planner the store's tests unpack with. The one place to
-/// swap in the tar-assembly component's native core crate once it lands.
+/// The changeset planner the store's tests unpack with: the tar-assembly
+/// component's own core, run natively.
 pub(super) fn planner() -> impl super::unpack::ChangesetPlanner {
-    super::unpack::stopgap_planner::StopgapPlanner
+    NativeCore
+}
+
+/// `tar_assembly_core::plan_changeset` behind the store's trait.
+struct NativeCore;
+
+impl super::unpack::ChangesetPlanner for NativeCore {
+    fn plan_changeset(
+        &self,
+        members: &[crate::model::Member],
+    ) -> Result<Vec<crate::model::Change>, super::unpack::PlannerError> {
+        use crate::model::{Change, MemberKind};
+        use tar_assembly_core::changeset as core;
+        let members: Vec<core::Member> = members
+            .iter()
+            .map(|m| core::Member {
+                path: m.path.clone(),
+                kind: match m.kind {
+                    MemberKind::Regular => core::MemberKind::Regular,
+                    MemberKind::Directory => core::MemberKind::Directory,
+                    MemberKind::Symlink => core::MemberKind::Symlink,
+                    MemberKind::HardLink => core::MemberKind::HardLink,
+                    MemberKind::CharDevice => core::MemberKind::CharDevice,
+                    MemberKind::BlockDevice => core::MemberKind::BlockDevice,
+                    MemberKind::Fifo => core::MemberKind::Fifo,
+                    MemberKind::PaxGlobal => core::MemberKind::PaxGlobal,
+                    MemberKind::Other => core::MemberKind::Other,
+                },
+            })
+            .collect();
+        let changes = core::plan_changeset(&members).map_err(|e| e.to_string())?;
+        Ok(changes
+            .into_iter()
+            .map(|c| match c {
+                core::Change::Remove(p) => Change::Remove(p),
+                core::Change::ClearDirectory(p) => Change::ClearDirectory(p),
+                core::Change::Apply(i) => Change::Apply(i),
+            })
+            .collect())
+    }
 }

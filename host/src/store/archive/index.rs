@@ -79,6 +79,9 @@ pub struct Entry {
 #[derive(Debug, Clone)]
 pub struct ArchiveIndex {
     path: PathBuf,
+    /// How errors name the archive (its path, or `standard input` for a
+    /// spooled copy of stdin).
+    shown: PathBuf,
     entries: BTreeMap<String, Entry>,
 }
 
@@ -125,8 +128,13 @@ impl ArchiveIndex {
     /// and duplicate names, corrupt headers, and a tar that is truncated
     /// (data past the end of the file, or no end-of-archive marker).
     pub fn scan(path: &Path) -> Result<Self, Error> {
+        Self::scan_as(path, path)
+    }
+
+    /// [`Self::scan`], errors naming the archive `archive_name`.
+    pub fn scan_as(path: &Path, archive_name: &Path) -> Result<Self, Error> {
         let io_error = |source| Error::Io {
-            archive: path.to_owned(),
+            archive: archive_name.to_owned(),
             source,
         };
         let file = File::open(path).map_err(io_error)?;
@@ -137,7 +145,7 @@ impl ArchiveIndex {
         // Where the header after the last entry starts.
         let mut end = 0u64;
         for item in archive.entries_with_seek().map_err(io_error)? {
-            let entry = item.map_err(|e| header_error(path, &last, e))?;
+            let entry = item.map_err(|e| header_error(archive_name, &last, e))?;
             let raw = entry.path_bytes();
             let shown = String::from_utf8_lossy(&raw).into_owned();
             let kind = EntryKind::of(entry.header());
@@ -146,7 +154,7 @@ impl ArchiveIndex {
             let data_end = offset.saturating_add(size);
             if data_end > file_len {
                 return Err(Error::Truncated {
-                    archive: path.to_owned(),
+                    archive: archive_name.to_owned(),
                     entry: Some(shown.clone()),
                     detail: format!(
                         "entry {shown:?} has {size} bytes of data but the file ends {} bytes into it",
@@ -166,16 +174,16 @@ impl ArchiveIndex {
                 }
                 Ok(None) => {
                     return Err(Error::EmptyName {
-                        archive: path.to_owned(),
+                        archive: archive_name.to_owned(),
                         entry: shown,
                         kind,
                     });
                 }
-                Err(problem) => return Err(name_error(path, shown, problem)),
+                Err(problem) => return Err(name_error(archive_name, shown, problem)),
             };
             if entries.contains_key(&name) {
                 return Err(Error::DuplicateEntry {
-                    archive: path.to_owned(),
+                    archive: archive_name.to_owned(),
                     entry: shown,
                     path: name,
                 });
@@ -198,13 +206,14 @@ impl ArchiveIndex {
         // file: only the first is a whole archive.
         if end.saturating_add(BLOCK) > file_len {
             return Err(Error::Truncated {
-                archive: path.to_owned(),
+                archive: archive_name.to_owned(),
                 detail: format!("it ends without an end-of-archive marker {}", after(&last)),
                 entry: last,
             });
         }
         Ok(ArchiveIndex {
             path: path.to_owned(),
+            shown: archive_name.to_owned(),
             entries,
         })
     }
@@ -226,12 +235,17 @@ impl ArchiveIndex {
         &self.path
     }
 
+    /// How errors name the archive.
+    pub fn shown(&self) -> &Path {
+        &self.shown
+    }
+
     /// A reader of one regular entry's bytes (a `Read` over its range of
     /// the archive). Links within the archive are followed.
     pub fn open(&self, name: &str) -> Result<EntryReader, Error> {
         let (_, entry) = self.resolve(name, "the caller")?;
         let io_error = |source| Error::Io {
-            archive: self.path.clone(),
+            archive: self.shown.clone(),
             source,
         };
         let mut handle = File::open(&self.path).map_err(io_error)?;
@@ -254,7 +268,7 @@ impl ArchiveIndex {
         let (target, entry) = self.resolve(name, wanted_by)?;
         if entry.size > limit {
             return Err(Error::TooLarge {
-                archive: self.path.clone(),
+                archive: self.shown.clone(),
                 entry: target.to_owned(),
                 size: entry.size,
                 limit,
@@ -263,13 +277,13 @@ impl ArchiveIndex {
         let mut bytes = Vec::with_capacity(entry.size as usize);
         self.open(target)?
             .read_to_end(&mut bytes)
-            .map_err(|e| corrupt(&self.path, target, e))?;
+            .map_err(|e| corrupt(&self.shown, target, e))?;
         Ok(bytes)
     }
 
     /// Follows links within the archive from `name` to a regular entry.
     pub(crate) fn resolve(&self, name: &str, wanted_by: &str) -> Result<(&str, &Entry), Error> {
-        let archive = || self.path.clone();
+        let archive = || self.shown.clone();
         let mut current =
             normalize(name.as_bytes())
                 .ok()

@@ -61,13 +61,13 @@ impl ArchiveIndex {
     pub fn images(&self) -> Result<Vec<ArchiveImage>, Error> {
         if self.get(MANIFEST).is_none() {
             return Err(Error::MissingManifest {
-                archive: self.path().to_owned(),
+                archive: self.shown().to_owned(),
             });
         }
         let bytes = self.read_small(MANIFEST, MAX_MANIFEST_BYTES, "the docker-archive format")?;
         let items: Vec<ManifestItem> =
             serde_json::from_slice(&bytes).map_err(|e| Error::BadManifest {
-                archive: self.path().to_owned(),
+                archive: self.shown().to_owned(),
                 message: e.to_string(),
             })?;
         let mut images = Vec::with_capacity(items.len());
@@ -100,7 +100,7 @@ impl ArchiveIndex {
             let actual = Digest::sha256(&bytes);
             if actual != expected {
                 return Err(Error::DigestMismatch {
-                    archive: self.path().to_owned(),
+                    archive: self.shown().to_owned(),
                     entry: config.clone(),
                     expected,
                     actual,
@@ -108,14 +108,14 @@ impl ArchiveIndex {
             }
         }
         let bad = |message: String| Error::BadConfig {
-            archive: self.path().to_owned(),
+            archive: self.shown().to_owned(),
             entry: config.clone(),
             message,
         };
         let doc: ConfigDoc = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
         if doc.rootfs.diff_ids.len() != image.layers.len() {
             return Err(Error::LayerCountMismatch {
-                archive: self.path().to_owned(),
+                archive: self.shown().to_owned(),
                 config: config.clone(),
                 diff_ids: doc.rootfs.diff_ids.len(),
                 layers: image.layers.len(),
@@ -141,11 +141,11 @@ impl ArchiveIndex {
             Ok(Some(name)) => name,
             Ok(None) => {
                 return Err(Error::BadManifest {
-                    archive: self.path().to_owned(),
+                    archive: self.shown().to_owned(),
                     message: format!("{wanted_by} is the empty path {path:?}"),
                 });
             }
-            Err(problem) => return Err(name_error(self.path(), path.to_owned(), problem)),
+            Err(problem) => return Err(name_error(self.shown(), path.to_owned(), problem)),
         };
         self.resolve(&name, &format!("manifest.json ({wanted_by})"))?;
         Ok(name)

@@ -29,30 +29,36 @@ pub struct ArchiveStream<'p, W: Write> {
     out: W,
     blobs: Blobs<'p>,
     known: Option<Vec<KnownLayer>>,
-    what: &'static str,
+    what: String,
 }
 
 impl<'p, W: Write> ArchiveStream<'p, W> {
-    /// An archive of `format` into `out`; `what` names the output in errors.
+    /// An archive of `format` into `out`; `what` says in errors what was
+    /// being written, e.g. `cannot write /dev/full`.
     pub fn new(
         out: W,
         format: ArchiveFormat,
         planner: &'p dyn ArchivePlanner,
-        what: &'static str,
+        what: impl Into<String>,
     ) -> Self {
         Self {
             out,
             blobs: Blobs::new(format, planner),
             known: None,
-            what,
+            what: what.into(),
         }
     }
 
-    /// The layers' digests and sizes, measured beforehand, and which to
-    /// leave out.
+    /// The digests and sizes of the layers the next `put_layers` gets,
+    /// measured beforehand, and which to leave out.
     pub fn with_known(mut self, known: Vec<KnownLayer>) -> Self {
         self.known = Some(known);
         self
+    }
+
+    /// [`Self::with_known`] for a sink already in use (one call per image).
+    pub fn expect(&mut self, known: Vec<KnownLayer>) {
+        self.known = Some(known);
     }
 
     /// The writer, once finished.
@@ -119,7 +125,7 @@ impl<W: Write> ImageSink for ArchiveStream<'_, W> {
                 }
             };
             progress.start(&task("layer", i, layers.len()), Some(size));
-            let written = write_blob(&mut self.out, &head, layer, size, progress, self.what);
+            let written = write_blob(&mut self.out, &head, layer, size, progress, &self.what);
             progress.finish();
             let written = written?;
             if let Some(k) = known {
@@ -140,6 +146,6 @@ impl<W: Write> ImageSink for ArchiveStream<'_, W> {
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), Error> {
-        self.out.flush().map_err(Error::output(self.what))
+        self.out.flush().map_err(Error::output(&self.what))
     }
 }

@@ -9,8 +9,8 @@ use crate::model::{ArchiveFormat, ArchiveImage, BlobPlacement, Digest, Progress}
 use crate::store::atomic::parent_dir;
 use crate::store::hashing::HashingWriter;
 use crate::store::plan::{LayerSource, write_plan};
-use std::io::Write;
 use crate::store::tar::name::relative_path;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -23,8 +23,14 @@ pub struct ArchiveSource {
 impl ArchiveSource {
     /// Scans the archive at `path` (one pass over its headers).
     pub fn open(path: &Path) -> Result<Self, Error> {
+        Self::open_as(path, path)
+    }
+
+    /// [`Self::open`], errors naming the archive `name` (e.g. `standard
+    /// input`, for a spooled copy).
+    pub fn open_as(path: &Path, name: &Path) -> Result<Self, Error> {
         Ok(Self {
-            index: ArchiveIndex::scan(path)?,
+            index: ArchiveIndex::scan_as(path, name)?,
         })
     }
 
@@ -46,7 +52,7 @@ impl ArchiveSource {
                 Ok(n) => got += n,
                 Err(source) => {
                     return Err(Error::Io {
-                        path: self.index.path().to_path_buf(),
+                        path: self.index.shown().to_path_buf(),
                         source,
                     });
                 }
@@ -120,20 +126,29 @@ mod tests {
         assert_eq!(images.len(), 1);
         let image = &images[0];
         assert_eq!(image.repo_tags, ["app:1"]);
-        assert_eq!(image.config.descriptor.digest, Digest::sha256(&image.config.bytes));
+        assert_eq!(
+            image.config.descriptor.digest,
+            Digest::sha256(&image.config.bytes)
+        );
         let [first, second] = &image.layers[..] else {
             panic!("two layers")
         };
         assert_eq!(first.compression, Compression::None);
         assert_eq!(first.digest, Some(Digest::sha256(&plain)));
         assert_eq!(second.compression, Compression::Gzip);
-        assert_eq!(second.digest, None, "a compressed layer's digest is not known unread");
+        assert_eq!(
+            second.digest, None,
+            "a compressed layer's digest is not known unread"
+        );
         for (layer, bytes) in [(first, &plain), (second, &zipped)] {
             let LayerSource::Slice { path, offset, size } = &layer.blob else {
                 panic!("{:?}", layer.blob)
             };
             let all = std::fs::read(path).unwrap();
-            assert_eq!(&all[*offset as usize..(*offset + *size) as usize], &bytes[..]);
+            assert_eq!(
+                &all[*offset as usize..(*offset + *size) as usize],
+                &bytes[..]
+            );
         }
     }
 }

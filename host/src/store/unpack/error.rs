@@ -20,6 +20,9 @@ pub enum Error {
     /// The archive itself is unreadable, unsafe or inconsistent.
     #[error(transparent)]
     Archive(#[from] archive::Error),
+    /// An image source (a layout) is malformed.
+    #[error(transparent)]
+    Source(crate::store::source::Error),
     /// The archive has no image, or none tagged as asked.
     #[error("image archive {archive} has no image{}{}", image.as_ref().map(|i| format!(" tagged {i:?}")).unwrap_or_default(), listed(available))]
     NoImage {
@@ -318,6 +321,15 @@ pub(super) fn stream_error(layer: &str, entry: &Option<String>, error: io::Error
             layer: layer.to_owned(),
             entry: entry.clone(),
             message: error.to_string(),
+        }
+    }
+}
+
+impl From<crate::store::source::Error> for Error {
+    fn from(e: crate::store::source::Error) -> Self {
+        match e {
+            crate::store::source::Error::Archive(e) => Error::Archive(e),
+            other => Error::Source(other),
         }
     }
 }

@@ -58,9 +58,11 @@ pub(super) fn members<L: LayerTar>(layer: &Layer<L>) -> Result<Vec<Member>, Erro
 /// root (no absolute paths, no `..`), no entry is truncated, the stream
 /// ends properly. Device nodes and absolute symlink targets are image
 /// content, not escapes, and pass.
-pub fn check_layer(path: &Path) -> Result<(), Error> {
+/// Errors name the layer `shown` (its path as the user gave it, when
+/// `path` is a spooled copy).
+pub fn check_layer(path: &Path, shown: &Path) -> Result<(), Error> {
     let layer = Layer {
-        label: path.display().to_string(),
+        label: shown.display().to_string(),
         tar: || File::open(path).map(BufReader::new),
         diff_id: None,
     };

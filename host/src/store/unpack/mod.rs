@@ -52,13 +52,11 @@ mod error;
 mod layer;
 mod resolve;
 mod staging;
-pub mod stopgap_planner;
 mod sys;
 #[cfg(test)]
 mod tests;
 
 use std::fs;
-use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -67,7 +65,7 @@ use serde::Serialize;
 use self::apply::Applier;
 use self::layer::Layer;
 use self::staging::{Staging, check_destination};
-use super::archive::ArchiveIndex;
+use super::source::{ArchiveSource, Compression, ImageSource};
 
 pub use changeset::{ChangesetPlanner, PlannerError};
 pub use error::Error;
@@ -110,28 +108,28 @@ pub struct UnpackReport {
     pub bytes: u64,
 }
 
-/// Unpacks the image of an archive — its first image, or the one whose
-/// `RepoTags` contain `image` exactly — into `dest`, which must not exist
-/// or be an empty directory (it is then replaced). The archive is scanned
-/// and its `manifest.json` checked first, and the config against the digest
-/// its name claims; each layer's uncompressed digest is checked against the
-/// config's `diff_id` before anything of it is written.
-pub fn unpack_archive(
-    archive: &Path,
+/// Unpacks an image of a source (an archive, a layout) — its first image,
+/// or the one named exactly `image` — into `dest`, which must not exist or
+/// be an empty directory (it is then replaced). The source has checked its
+/// documents; each layer's uncompressed digest is checked against the
+/// config's `diff_id` before anything of it is written. `name` is how
+/// errors call the source.
+pub fn unpack_image(
+    source: &dyn ImageSource,
+    name: &Path,
     image: Option<&str>,
     dest: &Path,
     opts: &UnpackOptions,
     planner: &dyn ChangesetPlanner,
 ) -> Result<UnpackReport, Error> {
-    let index = ArchiveIndex::scan(archive)?;
-    let images = index.images()?;
+    let images = source.images()?;
     let chosen = match image {
         None => images.first(),
         Some(tag) => images.iter().find(|i| i.repo_tags.iter().any(|t| t == tag)),
     };
     let Some(chosen) = chosen else {
         return Err(Error::NoImage {
-            archive: archive.to_owned(),
+            archive: name.to_owned(),
             image: image.map(str::to_owned),
             available: images
                 .iter()
@@ -139,25 +137,42 @@ pub fn unpack_archive(
                 .collect(),
         });
     };
-    let diff_ids = index.diff_ids(chosen)?;
     let count = chosen.layers.len();
     let mut layers = Vec::with_capacity(count);
-    for (i, (path, diff_id)) in chosen.layers.iter().zip(diff_ids).enumerate() {
-        let label = format!("layer {} of {count} ({path})", i + 1);
-        if index.open(path)?.is_empty() {
+    for (i, layer) in chosen.layers.iter().enumerate() {
+        let label = format!("layer {} of {count} ({})", i + 1, layer.diff_id);
+        if layer.size == 0 {
             return Err(Error::MissingLayer {
-                archive: archive.to_owned(),
+                archive: name.to_owned(),
                 layer: label,
             });
         }
-        let index = &index;
+        if let Compression::Unsupported(format) = layer.compression {
+            return Err(Error::UnsupportedCompression {
+                layer: label,
+                format,
+            });
+        }
+        let blob = &layer.blob;
         layers.push(Layer {
             label,
-            tar: move || index.open(path).map_err(io::Error::other),
-            diff_id: Some(diff_id),
+            tar: move || blob.open_stored(),
+            diff_id: Some(layer.diff_id.clone()),
         });
     }
     unpack_into(dest, opts, planner, layers)
+}
+
+/// [`unpack_image`] of the archive file `archive`.
+pub fn unpack_archive(
+    archive: &Path,
+    image: Option<&str>,
+    dest: &Path,
+    opts: &UnpackOptions,
+    planner: &dyn ChangesetPlanner,
+) -> Result<UnpackReport, Error> {
+    let source = ArchiveSource::open(archive)?;
+    unpack_image(&source, archive, image, dest, opts, planner)
 }
 
 /// Applies layer tars (plain or gzip, detected by their magic bytes) in

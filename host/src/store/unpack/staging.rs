@@ -59,6 +59,7 @@ pub(super) fn check_destination(dest: &Path) -> Result<PathBuf, Error> {
 pub(super) struct Staging {
     pub(super) path: PathBuf,
     committed: bool,
+    _registered: crate::store::cleanup::Registered,
 }
 
 impl Staging {
@@ -72,8 +73,10 @@ impl Staging {
                 entry: None,
                 source,
             })?;
+        let path = dir.keep();
         Ok(Staging {
-            path: dir.keep(),
+            _registered: crate::store::cleanup::register(&path),
+            path,
             committed: false,
         })
     }
