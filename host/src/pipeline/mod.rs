@@ -58,14 +58,6 @@ pub enum Error {
     /// A (third-party) tagging component answered a target without a tag.
     #[error("the tagging component gave the target {0} no tag; the engine needs one")]
     Untagged(String),
-    /// A component broke the contract of its world.
-    #[error("component {component} broke its contract: {message}")]
-    Contract {
-        /// The component.
-        component: &'static str,
-        /// What it did.
-        message: String,
-    },
     /// The host could not draw random bytes.
     #[error("cannot draw random bytes for a unique tag: {0}")]
     Entropy(String),
