@@ -33,6 +33,14 @@ pub enum Error {
         /// Where it is cut.
         detail: String,
     },
+    /// The file is not a tar at all.
+    #[error("{archive} is not an image archive (a tar, as `docker save` writes): {reason}")]
+    NotATar {
+        /// The archive file.
+        archive: PathBuf,
+        /// What its start looks like.
+        reason: &'static str,
+    },
     /// A tar header is corrupt: a bad checksum, a bad number field, a bad
     /// extension header.
     #[error(
@@ -229,6 +237,18 @@ pub(super) fn name_error(archive: &Path, entry: String, problem: NameProblem) ->
 }
 
 pub(super) fn header_error(archive: &Path, last: &Option<String>, error: io::Error) -> Error {
+    if last.is_none() {
+        // Nothing was read yet: not a tar, whatever the tar reader's own
+        // words (which can quote the raw bytes) say.
+        return Error::NotATar {
+            archive: archive.to_owned(),
+            reason: if is_truncation(&error) {
+                "it ends before its first 512-byte header is complete"
+            } else {
+                "its first 512 bytes are not a tar header"
+            },
+        };
+    }
     if is_truncation(&error) {
         Error::Truncated {
             archive: archive.to_owned(),

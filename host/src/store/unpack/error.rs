@@ -205,6 +205,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A layer is not a tar at all: its first header is missing or is not
+    /// a tar header (random bytes, a text file).
+    #[error("{layer} is not a tar archive (plain or gzip-compressed): {reason}")]
+    NotATar {
+        /// The layer.
+        layer: String,
+        /// What its start looks like.
+        reason: &'static str,
+    },
     /// A layer's uncompressed bytes do not hash to its config's `diff_id`.
     #[error("{layer} should have diff_id {expected} but has {actual}")]
     DiffIdMismatch {
@@ -322,6 +331,19 @@ pub(super) fn stream_error(layer: &str, entry: &Option<String>, error: io::Error
             entry: entry.clone(),
             message: error.to_string(),
         }
+    }
+}
+
+/// An uncompressed layer whose first header cannot be read is not a tar,
+/// whatever the tar reader's own words (which can quote raw bytes) say.
+pub(super) fn not_a_tar(layer: &str, error: &io::Error) -> Error {
+    Error::NotATar {
+        layer: layer.to_owned(),
+        reason: if is_truncation(error) {
+            "it ends before its first 512-byte header is complete"
+        } else {
+            "its first 512 bytes are not a tar header"
+        },
     }
 }
 

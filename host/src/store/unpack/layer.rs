@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
-use super::error::{At, Error, after, stream_error};
+use super::error::{At, Error, after, not_a_tar, stream_error};
 use crate::model::{Digest, Member, MemberKind};
 use crate::store::hashing::HashingReader;
 use crate::store::tar::name::components;
@@ -116,7 +116,8 @@ pub(super) fn read_layer<L: LayerTar>(
     let mut prefix = [0u8; 4];
     let got = read_prefix(&mut reader, &mut prefix).map_err(|e| stream_error(label, &None, e))?;
     let stream = io::Cursor::new(prefix[..got].to_vec()).chain(reader);
-    let plain: Box<dyn Read> = match sniff(&prefix[..got]) {
+    let compression = sniff(&prefix[..got]);
+    let plain: Box<dyn Read> = match compression {
         Compression::None => Box::new(stream),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(stream)),
         Compression::Unsupported(format) => {
@@ -137,7 +138,10 @@ pub(super) fn read_layer<L: LayerTar>(
         .entries()
         .map_err(|e| stream_error(label, &None, e))?
     {
-        let mut entry = item.map_err(|e| stream_error(label, &last, e))?;
+        let mut entry = item.map_err(|e| match (&last, compression) {
+            (None, Compression::None) => not_a_tar(label, &e),
+            _ => stream_error(label, &last, e),
+        })?;
         let raw = entry.path_bytes().into_owned();
         let shown = String::from_utf8_lossy(&raw).into_owned();
         end = entry
