@@ -52,7 +52,11 @@ fn generated_records_hold_the_sdks_types() {
     assert_eq!(file.contents.len(), 1);
     let request = ArtifactRequest {
         artifact_type: "application/x.t".into(),
-        layers: vec![ocipipe_sdk::Descriptor::new("a/b", ocipipe_sdk::digest::sha256(b""), 0)],
+        layers: vec![ocipipe_sdk::Descriptor::new(
+            "a/b",
+            ocipipe_sdk::digest::sha256(b""),
+            0,
+        )],
         annotations: Vec::new(),
         subject: None,
     };
