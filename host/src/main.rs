@@ -18,14 +18,36 @@ fn main() -> ExitCode {
         Ok(Outcome::SomeFailed) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let mut message = format!("error: {e}");
-            for cause in e.chain().skip(1) {
-                message.push_str(&format!("\n  caused by: {cause}"));
-            }
-            eprintln!("{message}");
+            eprintln!("{}", printable(&report(&e)));
             ExitCode::from(1)
         }
     }
+}
+
+/// The error and its causes, one per line; a cause whose words the
+/// lines above already say (`cannot write X: No space left` then `No
+/// space left`) is left out.
+fn report(e: &anyhow::Error) -> String {
+    let mut message = format!("error: {e}");
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message.push_str(&format!("\n  caused by: {cause}"));
+        }
+    }
+    message
+}
+
+/// `text` with control characters (raw bytes from a hostile name or a
+/// corrupt file) escaped, so that an error never writes them to a terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            '\n' | '\t' => vec![c],
+            c if c.is_control() => c.escape_default().collect(),
+            c => vec![c],
+        })
+        .collect()
 }
 
 /// A reader that closed our stdout (`ocipipe … | head -1`) is no error.

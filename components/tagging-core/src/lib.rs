@@ -483,7 +483,16 @@ pub fn parse_targets(names: &str) -> Result<Vec<Reference>, RefError> {
             }
             Ok(tag_name_only(named))
         })
-        .collect()
+        .try_fold(Vec::new(), |mut targets: Vec<Reference>, target| {
+            // `a,docker.io/library/a:latest` names one image once: a name
+            // given twice is kept once, in its first place (as `docker
+            // build -t a -t a` does), not refused later by an archive.
+            let target = target?;
+            if !targets.contains(&target) {
+                targets.push(target);
+            }
+            Ok(targets)
+        })
 }
 
 /// buf's plugin client `Tag`: the normalised `name` (which must carry

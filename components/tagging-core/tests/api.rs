@@ -19,6 +19,16 @@ fn strings(refs: &[Reference]) -> Vec<String> {
 // ------------------------------------------------------------------ parse_targets
 
 #[test]
+fn parse_targets_keeps_a_name_given_twice_once() {
+    let refs = parse_targets("a, b,docker.io/library/a:latest,a:latest").unwrap();
+    let full: Vec<String> = refs.iter().map(|r| r.to_string()).collect();
+    assert_eq!(
+        full,
+        ["docker.io/library/a:latest", "docker.io/library/b:latest"]
+    );
+}
+
+#[test]
 fn parse_targets_normalises_and_tags_each_name() {
     let refs = parse_targets("a,b").unwrap();
     assert_eq!(

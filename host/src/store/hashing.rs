@@ -32,6 +32,33 @@ pub struct HashingWriter<W: Write> {
     written: u64,
 }
 
+/// An error of the output a [`HashingWriter`] writes to, told apart from
+/// an error reading its input: a full disk must be blamed on the output,
+/// not on the layer file being copied.
+#[derive(Debug)]
+pub struct OutputError(pub io::Error);
+
+impl OutputError {
+    fn wrap(e: io::Error) -> io::Error {
+        io::Error::new(e.kind(), OutputError(e))
+    }
+
+    /// The output's error inside `e`, when `e` came from the output.
+    pub fn of(e: &io::Error) -> Option<&io::Error> {
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<OutputError>())
+            .map(|o| &o.0)
+    }
+}
+
+impl std::fmt::Display for OutputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for OutputError {}
+
 impl<W: Write> HashingWriter<W> {
     /// A writer into `out`.
     pub fn new(out: W) -> Self {
@@ -117,7 +144,9 @@ impl<W: Write> HashingWriter<W> {
         if self.len == 0 {
             return Ok(());
         }
-        self.out.write_all(&self.buf[..self.len])?;
+        self.out
+            .write_all(&self.buf[..self.len])
+            .map_err(OutputError::wrap)?;
         self.written += self.len as u64;
         let next = self.free.recv().unwrap_or_else(|_| vec![0; CHUNK]);
         let full = std::mem::replace(&mut self.buf, next);

@@ -4,7 +4,7 @@
 //! it was not given, or a size that differs, is refused: a third-party
 //! component cannot make the host read anything else.
 
-use super::hashing::HashingWriter;
+use super::hashing::{HashingWriter, OutputError};
 use crate::model::{Digest, Entry, EntryKind, Segment};
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -30,6 +30,25 @@ pub enum Error {
         /// The size in the plan.
         size: u64,
     },
+    /// A layer's bytes hashed differently from what was planned: its
+    /// source changed while being written.
+    #[error(
+        "layer {digest} changed while it was read: its bytes now hash to {actual}; \
+         keep its files still while building"
+    )]
+    Changed {
+        /// The digest planned.
+        digest: Digest,
+        /// What its bytes hash to now.
+        actual: Digest,
+    },
+    /// Writing the output failed (a full disk, a closed pipe); the
+    /// output's writer says which output.
+    #[error("cannot write the output: {source}")]
+    Write {
+        /// The I/O error.
+        source: io::Error,
+    },
     /// Reading a source or writing the output failed.
     #[error("{what}: {source}")]
     Io {
@@ -40,9 +59,16 @@ pub enum Error {
     },
 }
 
+/// An I/O error while copying from `what`: the output's own error when
+/// the output failed, else one that names `what`.
 fn io_error(what: impl Into<String>) -> impl FnOnce(io::Error) -> Error {
     let what = what.into();
-    move |source| Error::Io { what, source }
+    move |source| match OutputError::of(&source) {
+        Some(output) => Error::Write {
+            source: io::Error::new(output.kind(), output.to_string()),
+        },
+        None => Error::Io { what, source },
+    }
 }
 
 /// Where a layer's bytes come from.
@@ -232,28 +258,20 @@ pub fn write_plan(
 ) -> Result<(), Error> {
     for segment in plan {
         match segment {
-            Segment::Bytes(b) => out
-                .write_all(b)
-                .map_err(io_error("cannot write the output"))?,
+            Segment::Bytes(b) => out.write_all(b).map_err(|source| Error::Write { source })?,
             Segment::Blob { digest, size } => match blobs.get(digest) {
                 Some((Blob::Bytes(bytes), n)) if n == size => out
                     .write_all(bytes)
-                    .map_err(io_error("cannot write the output"))?,
+                    .map_err(|source| Error::Write { source })?,
                 Some((Blob::Layer(layer), n)) if n == size => {
                     let mut hashing = HashingWriter::new(&mut *out);
                     layer.stream(&mut hashing, Some(*size))?;
-                    let (actual, _, _) = hashing
-                        .finish()
-                        .map_err(io_error("cannot write the output"))?;
+                    let (actual, _, _) =
+                        hashing.finish().map_err(|source| Error::Write { source })?;
                     if &actual != digest {
-                        return Err(Error::Io {
-                            what: format!("layer {digest}"),
-                            source: io::Error::new(
-                                io::ErrorKind::InvalidData,
-                                format!(
-                                    "its bytes now hash to {actual}: a source changed while being written"
-                                ),
-                            ),
+                        return Err(Error::Changed {
+                            digest: digest.clone(),
+                            actual,
                         });
                     }
                 }

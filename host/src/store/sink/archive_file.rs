@@ -234,7 +234,7 @@ fn write_at_offsets(
                     let mut hashing = HashingWriter::new(Counted::new(out, progress));
                     let result = layers[i]
                         .stream(&mut hashing, Some(slot.size))
-                        .map_err(Error::from)
+                        .map_err(Error::naming_output(what))
                         .and_then(|()| {
                             hashing
                                 .finish()
@@ -293,7 +293,7 @@ impl ImageSink for ArchiveFile<'_> {
 
     fn put_images(&mut self, images: &[ArchiveImage]) -> Result<(), Error> {
         let mut out = std::io::BufWriter::new(self.out.file());
-        self.blobs.write_rest(images, &mut out)?;
+        self.blobs.write_rest(images, &mut out, &self.what)?;
         out.flush().map_err(Error::output(&self.what))
     }
 

@@ -142,7 +142,7 @@ impl<W: Write> ImageSink for ArchiveStream<'_, W> {
     }
 
     fn put_images(&mut self, images: &[ArchiveImage]) -> Result<(), Error> {
-        self.blobs.write_rest(images, &mut self.out)
+        self.blobs.write_rest(images, &mut self.out, &self.what)
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), Error> {

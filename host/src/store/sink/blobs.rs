@@ -93,13 +93,14 @@ impl<'p> Blobs<'p> {
         &mut self,
         images: &[ArchiveImage],
         out: &mut impl Write,
+        what: &str,
     ) -> Result<(), Error> {
         let plan = self
             .planner
             .plan_archive(self.format, images, &self.written)
             .map_err(Error::Planner)?;
         self.remember_documents(images);
-        write_plan(&plan, &self.sources, out).map_err(Error::from)
+        write_plan(&plan, &self.sources, out).map_err(Error::naming_output(what))
     }
 
     /// The configs and manifests as blobs a plan may name.
@@ -130,7 +131,9 @@ pub(super) fn write_blob(
 ) -> Result<Digest, Error> {
     out.write_all(&head.header).map_err(Error::output(what))?;
     let mut hashing = HashingWriter::new(Counted::new(&mut *out, progress));
-    source.stream(&mut hashing, Some(size))?;
+    source
+        .stream(&mut hashing, Some(size))
+        .map_err(Error::naming_output(what))?;
     let (digest, _, _) = hashing.finish().map_err(Error::output(what))?;
     out.write_all(&vec![0; head.padding as usize])
         .map_err(Error::output(what))?;

@@ -106,7 +106,9 @@ fn hash_into_files(
                             tempfile::NamedTempFile::new_in(dir).map_err(Error::output(what))?;
                         let known = layer.known_size()?;
                         let mut hashing = HashingWriter::new(Counted::new(tmp, progress));
-                        layer.stream(&mut hashing, known)?;
+                        layer
+                            .stream(&mut hashing, known)
+                            .map_err(Error::naming_output(what))?;
                         let (digest, size, counted) =
                             hashing.finish().map_err(Error::output(what))?;
                         Ok((counted.into_inner(), digest, size))
@@ -181,7 +183,8 @@ impl ImageSink for LayoutDir<'_> {
         for file in files {
             let path = self.inside(&file.path)?;
             let mut out = std::io::BufWriter::new(self.create_file(&path)?);
-            write_plan(&file.contents, self.blobs.sources(), &mut out)?;
+            write_plan(&file.contents, self.blobs.sources(), &mut out)
+                .map_err(Error::naming_output(&self.what))?;
             out.flush().map_err(Error::output(&self.what))?;
         }
         Ok(())

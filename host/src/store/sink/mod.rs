@@ -106,7 +106,7 @@ pub enum Error {
     Contract(String),
     /// Reading a layer or writing a planned segment failed.
     #[error(transparent)]
-    Plan(#[from] plan::Error),
+    Plan(plan::Error),
     /// A layer's bytes hashed differently the second time they were read.
     #[error(
         "layer {ordinal} changed while it was read: it hashed to {first}, then to {second}; \
@@ -130,7 +130,23 @@ pub enum Error {
     },
 }
 
+impl From<plan::Error> for Error {
+    fn from(e: plan::Error) -> Self {
+        Error::Plan(e)
+    }
+}
+
 impl Error {
+    /// `e` with a failure to write the output named as `what`, not as
+    /// the plan's anonymous output.
+    pub(crate) fn naming_output(what: &str) -> impl FnOnce(plan::Error) -> Error {
+        let what = what.to_string();
+        move |e| match e {
+            plan::Error::Write { source } => Error::Output { what, source },
+            other => Error::Plan(other),
+        }
+    }
+
     pub(crate) fn output(what: impl std::fmt::Display) -> impl FnOnce(io::Error) -> Error {
         let what = what.to_string();
         move |source| Error::Output { what, source }
