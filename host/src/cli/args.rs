@@ -134,13 +134,14 @@ pub enum ImageCommand {
     },
     /// List the images in the engine.
     Ls,
-    /// Unpack an image archive into a root filesystem directory.
+    /// Unpack an image of an archive or an OCI layout into a root filesystem directory.
     Unpack {
-        /// The archive (`docker save` or `ocipipe image build -o`).
+        /// The archive (`docker save`, `ocipipe image build -o`) or OCI layout directory.
+        #[arg(value_name = "ARCHIVE|LAYOUT")]
         archive: PathBuf,
         /// The directory to create.
         dir: PathBuf,
-        /// Which image of the archive, by name [default: the first].
+        /// Which image, by the name it carries [default: the first].
         #[arg(long)]
         image: Option<String>,
     },
