@@ -9,14 +9,14 @@
 //! before the layers it names are sent.
 
 use super::Error;
-use super::build::{LAYER_MEDIA_TYPE, Operations};
+use super::build::{Operations, with_manifest};
 use super::engine_stream::{base_chains, stream_into_engine};
 use super::planner::Planner;
 use crate::docker::{Engine, LoadReport};
-use crate::model::{ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Progress};
+use crate::model::{ArchiveFormat, Progress};
 use crate::store::atomic::{AtomicFile, Target};
 use crate::store::sink::{ArchiveStream, ImageSink, KnownLayer};
-use crate::store::source::{ArchiveSource, Compression, ImageSource, SourceImage};
+use crate::store::source::{ArchiveSource, Compression, ImageSource};
 use crate::store::spool::Spooled;
 use futures_util::StreamExt;
 use std::io::{Read, Write};
@@ -133,7 +133,12 @@ pub fn load(
             sink.expect(known);
             let layers: Vec<_> = image.layers.iter().map(|l| l.blob.clone()).collect();
             let put = sink.put_layers(&layers, ops.progress)?;
-            planned.push(archive_image(ops, image, &put)?);
+            planned.push(with_manifest(
+                ops,
+                image.config.clone(),
+                &put,
+                image.repo_tags.clone(),
+            )?);
         }
         sink.put_images(&planned)?;
         Box::new(sink).finish()?;
@@ -151,32 +156,6 @@ pub fn load(
         }
         Err(e) => Err(e),
     }
-}
-
-/// An archive's image with the manifest the component writes for it (the
-/// `docker` format needs none, but an image to plan has one).
-fn archive_image(
-    ops: &Operations<'_>,
-    image: &SourceImage,
-    put: &[crate::store::sink::PutLayer],
-) -> Result<ArchiveImage, Error> {
-    let layers: Vec<ArchiveLayer> = put
-        .iter()
-        .map(|p| ArchiveLayer {
-            descriptor: Descriptor::new(LAYER_MEDIA_TYPE, p.digest.clone(), p.size),
-            omitted: p.skipped,
-        })
-        .collect();
-    let descriptors: Vec<Descriptor> = layers.iter().map(|l| l.descriptor.clone()).collect();
-    let manifest =
-        ops.manifest_generation
-            .image_manifest(&image.config.descriptor, &descriptors, &[])?;
-    Ok(ArchiveImage {
-        config: image.config.clone(),
-        manifest,
-        layers,
-        repo_tags: image.repo_tags.clone(),
-    })
 }
 
 /// Streams the file at `path` into one load request, as it is.

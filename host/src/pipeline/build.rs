@@ -11,8 +11,8 @@ use super::engine_stream::{base_chains, load_with_fallback};
 use super::planner::Planner;
 use crate::docker::{Engine, LoadReport};
 use crate::model::{
-    ArchiveFormat, ArchiveImage, ArchiveLayer, ConfigRequest, Descriptor, Digest, LayerOptions,
-    Progress,
+    ArchiveFormat, ArchiveImage, ArchiveLayer, ConfigRequest, Descriptor, Digest, Document,
+    LayerOptions, Progress,
 };
 use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
 use crate::store::plan::{LayerSource, PlannedLayer};
@@ -218,6 +218,17 @@ fn image(
     let mut request = spec.config.clone();
     request.diff_ids = layers.iter().map(|l| l.digest.clone()).collect();
     let config = ops.manifest_generation.image_config(&request)?;
+    with_manifest(ops, config, layers, repo_tags)
+}
+
+/// An image of `config` and the layers an output took, with the OCI
+/// manifest the manifest-generation component writes for them.
+pub(super) fn with_manifest(
+    ops: &Operations<'_>,
+    config: Document,
+    layers: &[PutLayer],
+    repo_tags: Vec<String>,
+) -> Result<ArchiveImage, Error> {
     let layers: Vec<ArchiveLayer> = layers
         .iter()
         .map(|l| ArchiveLayer {

@@ -7,7 +7,7 @@
 //! layers are written at once, each at an offset computed from the sizes.
 
 use super::blobs::{Blobs, check_same_length, same_digest, size_of, write_blob};
-use super::{ArchivePlanner, Counted, Error, ImageSink, PutLayer, ordinal, task};
+use super::{ArchivePlanner, Counted, Error, ImageSink, PutLayer, in_parallel, ordinal, task};
 use crate::model::{ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, Digest, Progress};
 use crate::store::atomic::AtomicFile;
 use crate::store::hashing::HashingWriter;
@@ -16,12 +16,6 @@ use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// Layers written at once at most: hashing runs at ≈1.8 GB/s per core, so
-/// one stream cannot keep up with the page cache, but layers are independent.
-const MAX_WORKERS: usize = 4;
 
 /// An archive file being written.
 pub struct ArchiveFile<'p> {
@@ -205,8 +199,8 @@ struct Slot {
     known: Option<Digest>,
 }
 
-/// Streams each layer to its slot's data offset on up to [`MAX_WORKERS`]
-/// threads, hashing as it goes; the digests in layer order.
+/// Streams each layer to its slot's data offset, several at once, hashing
+/// as it goes; the digests in layer order.
 fn write_at_offsets(
     file: &File,
     layers: &[LayerSource],
@@ -214,46 +208,19 @@ fn write_at_offsets(
     progress: &dyn Progress,
     what: &str,
 ) -> Result<Vec<Digest>, Error> {
-    let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<Result<Digest, Error>>>> =
-        layers.iter().map(|_| Mutex::new(None)).collect();
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, MAX_WORKERS)
-        .min(layers.len());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(slot) = slots.get(i) else { break };
-                    let out = PositionedWriter {
-                        file,
-                        pos: slot.at + slot.head.header.len() as u64,
-                    };
-                    let mut hashing = HashingWriter::new(Counted::new(out, progress));
-                    let result = layers[i]
-                        .stream(&mut hashing, Some(slot.size))
-                        .map_err(Error::naming_output(what))
-                        .and_then(|()| {
-                            hashing
-                                .finish()
-                                .map(|(d, _, _)| d)
-                                .map_err(Error::output(what))
-                        });
-                    *results[i].lock().expect("not poisoned") = Some(result);
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| {
-            r.into_inner()
-                .expect("not poisoned")
-                .expect("every layer ran")
-        })
-        .collect()
+    in_parallel(layers.len(), |i| {
+        let slot = &slots[i];
+        let out = PositionedWriter {
+            file,
+            pos: slot.at + slot.head.header.len() as u64,
+        };
+        let mut hashing = HashingWriter::new(Counted::new(out, progress));
+        layers[i]
+            .stream(&mut hashing, Some(slot.size))
+            .map_err(Error::naming_output(what))?;
+        let (digest, _, _) = hashing.finish().map_err(Error::output(what))?;
+        Ok(digest)
+    })
 }
 
 /// Writes at a fixed place in a file shared by several writers (`pwrite`).

@@ -4,7 +4,7 @@
 //! once, and then renamed to where the planner puts a blob of its digest.
 
 use super::blobs::Blobs;
-use super::{ArchivePlanner, Counted, Error, ImageSink, PutLayer, ordinal, task};
+use super::{ArchivePlanner, Counted, Error, ImageSink, PutLayer, in_parallel, ordinal, task};
 use crate::model::{ArchiveFormat, ArchiveImage, BlobPlacement, Digest, Progress};
 use crate::store::atomic::parent_dir;
 use crate::store::hashing::HashingWriter;
@@ -12,11 +12,6 @@ use crate::store::plan::{LayerSource, write_plan};
 use crate::store::tar::name::relative_path;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// Layers hashed at once at most.
-const MAX_WORKERS: usize = 4;
 
 /// A layout directory being written.
 pub struct LayoutDir<'p> {
@@ -80,52 +75,24 @@ impl<'p> LayoutDir<'p> {
     }
 }
 
-/// Hashes every layer into its own temporary file in `dir`, on up to
-/// [`MAX_WORKERS`] threads; the files and digests in layer order.
+/// Hashes every layer into its own temporary file in `dir`, several at
+/// once; the files, digests and sizes in layer order.
 fn hash_into_files(
     dir: &Path,
     layers: &[LayerSource],
     progress: &dyn Progress,
     what: &str,
 ) -> Result<Vec<(tempfile::NamedTempFile, Digest, u64)>, Error> {
-    let next = AtomicUsize::new(0);
-    type Hashed = Result<(tempfile::NamedTempFile, Digest, u64), Error>;
-    let results: Vec<Mutex<Option<Hashed>>> = layers.iter().map(|_| Mutex::new(None)).collect();
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, MAX_WORKERS)
-        .min(layers.len());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(layer) = layers.get(i) else { break };
-                    let result = (|| {
-                        let tmp =
-                            tempfile::NamedTempFile::new_in(dir).map_err(Error::output(what))?;
-                        let known = layer.known_size()?;
-                        let mut hashing = HashingWriter::new(Counted::new(tmp, progress));
-                        layer
-                            .stream(&mut hashing, known)
-                            .map_err(Error::naming_output(what))?;
-                        let (digest, size, counted) =
-                            hashing.finish().map_err(Error::output(what))?;
-                        Ok((counted.into_inner(), digest, size))
-                    })();
-                    *results[i].lock().expect("not poisoned") = Some(result);
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| {
-            r.into_inner()
-                .expect("not poisoned")
-                .expect("every layer ran")
-        })
-        .collect()
+    in_parallel(layers.len(), |i| {
+        let tmp = tempfile::NamedTempFile::new_in(dir).map_err(Error::output(what))?;
+        let known = layers[i].known_size()?;
+        let mut hashing = HashingWriter::new(Counted::new(tmp, progress));
+        layers[i]
+            .stream(&mut hashing, known)
+            .map_err(Error::naming_output(what))?;
+        let (digest, size, counted) = hashing.finish().map_err(Error::output(what))?;
+        Ok((counted.into_inner(), digest, size))
+    })
 }
 
 impl ImageSink for LayoutDir<'_> {

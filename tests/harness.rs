@@ -1,10 +1,16 @@
 //! What every test needs: the binary with an isolated cache, the engine's
-//! address, the hostile fixture, images made by the test itself.
+//! address, the hostile fixture, images, layers and archives made by the
+//! test itself. Shared by the `cli` and `e2e` test binaries (`#[path]`).
+
+#![allow(dead_code)] // each test binary uses the part it needs
 
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+/// `SOURCE_DATE_EPOCH` for builds whose bytes a test compares.
+pub const EPOCH: &str = "1700000000";
 
 /// The result of one `ocipipe` run.
 pub struct Run {
@@ -295,4 +301,98 @@ pub fn engine_tags(image: &str) -> Vec<String> {
     let mut tags: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
     tags.sort();
     tags
+}
+
+/// `docker ARGS` against the test engine, asserting success; its stdout.
+pub fn docker_ok(args: &[&str]) -> String {
+    let out = docker(args);
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Another program (skopeo, umoci, tar), asserting success; its stdout.
+pub fn tool(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A root filesystem holding Debian's static busybox and a few files.
+pub fn busybox_root(dir: &Path) -> PathBuf {
+    let root = dir.join("root");
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::create_dir_all(root.join("etc/app")).unwrap();
+    std::fs::copy("/bin/busybox", root.join("bin/busybox")).unwrap();
+    std::fs::write(root.join("etc/app/greeting"), "hello from ocipipe\n").unwrap();
+    std::os::unix::fs::symlink("busybox", root.join("bin/sh")).unwrap();
+    root
+}
+
+/// A layer directory `dir/name` holding `data/name` with `content`.
+pub fn a_layer(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let layer = dir.join(name);
+    std::fs::create_dir_all(layer.join("data")).unwrap();
+    std::fs::write(layer.join("data").join(name), content).unwrap();
+    layer
+}
+
+/// `image build --json ARGS` at [`EPOCH`], asserting success; its report.
+pub fn build(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["image", "build", "--json"];
+    all.extend_from_slice(args);
+    let run = Ocipipe::new().env("SOURCE_DATE_EPOCH", EPOCH).run(&all);
+    assert_eq!(run.code, 0, "build {args:?}: {}", run.stderr);
+    run.json_lines().remove(0)
+}
+
+/// Writes `bytes` to `dir/name`; the path as a string.
+pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.display().to_string()
+}
+
+/// `bytes` gzip-compressed.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// `run` failed with exit code 1, one `error:` first line, `words` in its
+/// stderr, and no panic.
+pub fn assert_refused(run: &Run, words: &str) {
+    assert_eq!(run.code, 1, "must be refused: {}", run.stderr);
+    assert!(
+        run.first_error_line().starts_with("error: "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(words),
+        "expected {words:?} in: {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+/// `dir` holds exactly `names`: no partial output remains.
+pub fn only(dir: &Path, names: &[&str]) {
+    let mut left: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, names, "no partial output may remain");
 }

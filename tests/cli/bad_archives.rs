@@ -1,0 +1,132 @@
+//! Bad and hostile layer tars and archives are refused with a clear error,
+//! nothing is written outside the target, and no partial output is left.
+
+use crate::harness::{RawEntry, docker_archive, gzip, ocipipe, only, raw_tar, simple_layer, write};
+
+#[test]
+fn layer_tars_that_escape_are_refused_before_building() {
+    let dir = tempfile::tempdir().unwrap();
+    let escapes = [
+        (
+            "dotdot.tar",
+            raw_tar(&[RawEntry::file("../escape", b"x")]),
+            "escape",
+        ),
+        (
+            "absolute.tar",
+            raw_tar(&[RawEntry::file("/etc/shadow", b"x")]),
+            "/etc/shadow",
+        ),
+        (
+            "hardlink.tar",
+            raw_tar(&[RawEntry {
+                name: "innocent",
+                kind: tar::EntryType::Link,
+                link: Some("../../etc/passwd"),
+                data: b"",
+            }]),
+            "innocent",
+        ),
+    ];
+    let mut names = vec![];
+    for (name, bytes, words) in &escapes {
+        let layer = write(dir.path(), name, bytes);
+        names.push(*name);
+        let out = dir.path().join("image.tar");
+        let run = ocipipe(&[
+            "image",
+            "build",
+            "--layer",
+            &layer,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_refused(&run, words);
+    }
+    let good = raw_tar(&[RawEntry::file("ok", b"fine")]);
+    let truncated = gzip(&good);
+    let cut = write(dir.path(), "cut.tar.gz", &truncated[..truncated.len() - 9]);
+    names.push("cut.tar.gz");
+    let run = ocipipe(&[
+        "image",
+        "build",
+        "--layer",
+        &cut,
+        "-o",
+        dir.path().join("image.tar").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.code, 1,
+        "a truncated gzip layer must be refused: {}",
+        run.stderr
+    );
+    names.sort();
+    only(dir.path(), &names);
+}
+
+#[test]
+fn unpack_refuses_escapes_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    let dest = dir.path().join("dest");
+    let evil_sibling = format!("../{}", "dest-evil");
+    let cases: Vec<(&str, Vec<Vec<u8>>)> = vec![
+        (
+            "a symlink to an absolute path, then a file through it",
+            vec![
+                raw_tar(&[RawEntry::symlink("evil", outside.to_str().unwrap())]),
+                raw_tar(&[RawEntry::file("evil/owned", b"x")]),
+            ],
+        ),
+        (
+            "a symlink climbing out, then a file through it",
+            vec![
+                raw_tar(&[RawEntry::symlink("up", "../outside")]),
+                raw_tar(&[RawEntry::file("up/owned", b"x")]),
+            ],
+        ),
+        (
+            "a sibling sharing the destination's prefix",
+            vec![
+                raw_tar(&[RawEntry::dir("x"), RawEntry::symlink("x/s", &evil_sibling)]),
+                raw_tar(&[RawEntry::file("x/s/owned", b"x")]),
+            ],
+        ),
+        (
+            "a parent component",
+            vec![raw_tar(&[RawEntry::file("a/../../owned", b"x")])],
+        ),
+    ];
+    for (what, layers) in cases {
+        let (archive, _) = docker_archive("bad/unpack:1", "unpack", &layers);
+        let path = write(dir.path(), "evil.tar", &archive);
+        let run = ocipipe(&["image", "unpack", &path, dest.to_str().unwrap()]);
+        assert_eq!(run.code, 1, "{what}: {}", run.stderr);
+        assert!(
+            run.first_error_line().starts_with("error: cannot unpack"),
+            "{what}: {}",
+            run.stderr
+        );
+        assert!(
+            !dest.exists(),
+            "{what}: the destination must not be created"
+        );
+        assert_eq!(
+            std::fs::read_dir(&outside).unwrap().count(),
+            0,
+            "{what}: nothing written outside"
+        );
+        assert!(!dir.path().join("dest-evil").exists(), "{what}");
+        only(dir.path(), &["evil.tar", "outside"]);
+    }
+
+    // A destination that already holds files is not touched.
+    std::fs::create_dir(&dest).unwrap();
+    std::fs::write(dest.join("keep"), b"mine").unwrap();
+    let (archive, _) = docker_archive("ok/unpack:1", "unpack", &[simple_layer("f", b"x")]);
+    let path = write(dir.path(), "ok.tar", &archive);
+    let run = ocipipe(&["image", "unpack", &path, dest.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(std::fs::read(dest.join("keep")).unwrap(), b"mine");
+}
