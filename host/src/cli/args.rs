@@ -136,8 +136,9 @@ pub enum ImageCommand {
     Ls,
     /// Unpack an image of an archive or an OCI layout into a root filesystem directory.
     Unpack {
-        /// The archive (`docker save`, `ocipipe image build -o`) or OCI layout directory.
-        #[arg(value_name = "ARCHIVE|LAYOUT")]
+        /// The archive (`docker save`, `ocipipe image build -o`), an OCI
+        /// layout directory, or `docker-daemon:NAME` for an image in the engine.
+        #[arg(value_name = "ARCHIVE|LAYOUT|docker-daemon:NAME")]
         archive: PathBuf,
         /// The directory to create.
         dir: PathBuf,

@@ -27,6 +27,10 @@ struct Removed<'a> {
     removal: &'a Removal,
 }
 
+/// How an image in the engine is named where a file could be (skopeo's
+/// transport name).
+const ENGINE_TRANSPORT: &str = "docker-daemon:";
+
 /// The three components image commands use, loaded once.
 struct Components {
     tagging: Tagging,
@@ -298,9 +302,25 @@ fn unpack(
     image: Option<&str>,
 ) -> anyhow::Result<Outcome> {
     let components = Components::load(config)?;
+    let engine_image = input
+        .to_str()
+        .and_then(|s| s.strip_prefix(ENGINE_TRANSPORT));
+    let saved = match engine_image {
+        Some(name) => {
+            let name = pipeline::engine_reference(&components.tagging, name)?;
+            let runtime = async_runtime()?;
+            let engine = runtime.block_on(Engine::connect(&config.docker_host))?;
+            Some(pipeline::EngineSource::save(&runtime, &engine, &[name])?)
+        }
+        None => None,
+    };
+    let from = match &saved {
+        Some(source) => pipeline::UnpackFrom::Engine(source, input),
+        None => pipeline::UnpackFrom::Path(input),
+    };
     let report = pipeline::unpack(
         &components.tar_assembly,
-        input,
+        from,
         image,
         dir,
         &UnpackOptions::default(),

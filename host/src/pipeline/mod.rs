@@ -4,6 +4,7 @@
 
 mod archive;
 mod build;
+mod engine_source;
 mod engine_stream;
 mod planner;
 mod tag;
@@ -11,8 +12,9 @@ mod unpack;
 
 pub use archive::{IncrementalLoad, LoadInput, load, save};
 pub use build::{BuildOutput, BuildSpec, Built, LayerInput, Operations, build};
+pub use engine_source::EngineSource;
 pub use tag::{engine_reference, tag, tag_unique};
-pub use unpack::unpack;
+pub use unpack::{UnpackFrom, unpack};
 
 use crate::{docker, runtime, store};
 

@@ -15,19 +15,33 @@ pub struct Spooled {
 }
 
 impl Spooled {
-    /// Copies all of `input` into a temporary file in the system's
-    /// temporary directory.
-    pub fn copy(input: &mut dyn Read) -> io::Result<Self> {
-        let mut file = tempfile::Builder::new()
+    /// An empty temporary file in the system's temporary directory, to
+    /// [`Self::write`] into.
+    pub fn new() -> io::Result<Self> {
+        let file = tempfile::Builder::new()
             .prefix(".ocipipe-spool-")
             .tempfile()?;
         let registered = cleanup::register(file.path());
-        let size = io::copy(input, file.as_file_mut())?;
         Ok(Self {
             file,
-            size,
+            size: 0,
             _registered: registered,
         })
+    }
+
+    /// Copies all of `input` into a new temporary file.
+    pub fn copy(input: &mut dyn Read) -> io::Result<Self> {
+        let mut spooled = Self::new()?;
+        spooled.size = io::copy(input, spooled.file.as_file_mut())?;
+        Ok(spooled)
+    }
+
+    /// Appends `bytes`.
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        use std::io::Write;
+        self.file.as_file_mut().write_all(bytes)?;
+        self.size += bytes.len() as u64;
+        Ok(())
     }
 
     /// Where the copy is.
