@@ -22,8 +22,9 @@ build: setup
 demo: build
     scripts/demo
 
-# Every test: formatting, lints, component unit tests, host and end-to-end tests
-# against a private Docker Engine and registry.
+# Every test: formatting, lints, component unit tests, host unit tests and the
+# engine-free `cli` tests, then the `e2e` tests against a private Docker Engine
+# and registry.
 test: build
     cargo fmt --all --check
     cargo fmt --all --check --manifest-path components/Cargo.toml
@@ -32,7 +33,8 @@ test: build
     cargo clippy --locked --manifest-path components/Cargo.toml --target-dir target/native-components --workspace --all-targets -- -D warnings
     cargo clippy --locked --manifest-path tests/fixtures/Cargo.toml --target-dir target/native-components --workspace --all-targets -- -D warnings
     cargo test --locked --manifest-path components/Cargo.toml --target-dir target/native-components --workspace
-    scripts/services -- cargo test --release --locked --test e2e --lib --bins
+    cargo test --release --locked --lib --bins --test cli
+    scripts/services -- cargo test --release --locked --test e2e
 
 # Format everything.
 fmt:

@@ -1,7 +1,9 @@
 //! Bad and hostile layer tars and archives are refused with a clear error,
 //! nothing is written outside the target, and no partial output is left.
 
-use crate::harness::{RawEntry, docker_archive, gzip, ocipipe, only, raw_tar, simple_layer, write};
+use crate::harness::{
+    RawEntry, assert_refused, docker_archive, gzip, ocipipe, only, raw_tar, simple_layer, write,
+};
 
 #[test]
 fn layer_tars_that_escape_are_refused_before_building() {

@@ -2,8 +2,8 @@
 //! sees them.
 
 use crate::harness::{
-    RawEntry, assert_refused, docker, docker_archive, ocipipe, raw_tar, simple_layer,
-    unique_repo, write,
+    RawEntry, assert_refused, docker, docker_archive, ocipipe, raw_tar, simple_layer, unique_repo,
+    write,
 };
 
 #[test]

@@ -2,7 +2,7 @@
 //! `docker` runs what we load.
 
 use crate::harness::{
-    Ocipipe, a_layer, build, busybox_root, docker_ok, engine_tags, ocipipe, unique_repo,
+    EPOCH, Ocipipe, a_layer, build, busybox_root, docker_ok, engine_tags, ocipipe, unique_repo,
 };
 use std::path::PathBuf;
 use std::process::Command;
@@ -225,6 +225,26 @@ fn incremental_load_skips_layers_the_engine_has() {
 }
 
 #[test]
+fn a_save_of_a_missing_image_leaves_no_file_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("saved.tar");
+    let run = ocipipe(&[
+        "image",
+        "save",
+        &unique_repo("nothing"),
+        "-o",
+        save.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.first_error_line().contains("no such image"),
+        "{}",
+        run.stderr
+    );
+    crate::harness::only(dir.path(), &[]);
+}
+
+#[test]
 fn a_missing_base_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let top = a_layer(dir.path(), "top", "top\n");
@@ -300,7 +320,7 @@ fn incremental_load_falls_back_when_the_engine_refuses_placeholders() {
 
     let app = unique_repo("fallback");
     let run = Ocipipe::new()
-        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("SOURCE_DATE_EPOCH", EPOCH)
         .env("DOCKER_HOST", &format!("unix://{}", proxy_socket.display()))
         .run(
             &[

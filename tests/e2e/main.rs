@@ -1,12 +1,13 @@
 //! End-to-end tests: the real `ocipipe` binary, the real components in
 //! wasmtime, a real Docker Engine (started by `scripts/services`, which
-//! `just test` wraps around this binary). One module per area.
+//! `just test` wraps around this binary). Only what needs the engine is
+//! here; the rest is in the `cli` test binary. One module per area.
 
+#[path = "../harness.rs"]
 mod harness;
+#[path = "../hostile/mod.rs"]
+mod hostile;
 
 mod bad_archives;
 mod build;
-mod cache;
 mod engine;
-mod refs;
-mod sandbox;

@@ -48,7 +48,9 @@ pub fn stdin_matches_file(cmd: &InputCommand, cases: &[(&str, Vec<u8>)], accepte
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert!(!stderr.contains("panicked"), "{stderr}");
             assert!(
-                stderr.chars().all(|c| !c.is_control() || c == '\n' || c == '\t'),
+                stderr
+                    .chars()
+                    .all(|c| !c.is_control() || c == '\n' || c == '\t'),
                 "{} of {name}: raw bytes in the error: {stderr:?}",
                 cmd.name
             );
@@ -106,5 +108,10 @@ pub fn changing_underneath(cmd: &OutputCommand, file: &Path, size: usize) {
     assert!(stderr.contains("changed while"), "{}: {stderr}", cmd.name);
     assert!(!stderr.contains("broke its contract"), "{stderr}");
     assert!(!stderr.contains("cannot reach"), "{stderr}");
-    assert_eq!(names(dir.path()), Vec::<String>::new(), "{}: output left", cmd.name);
+    assert_eq!(
+        names(dir.path()),
+        Vec::<String>::new(),
+        "{}: output left",
+        cmd.name
+    );
 }

@@ -52,13 +52,28 @@ pub fn odd_targets(cmd: &OutputCommand) {
     // A FIFO: its reader gets the whole output, and it stays a FIFO.
     let fifo = d.join("fifo");
     sh(&format!("mkfifo {}", quoted(&fifo)));
-    assert_eq!(through_fifo(cmd, &fifo, &fifo), expected, "{}: a FIFO", cmd.name);
-    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(
+        through_fifo(cmd, &fifo, &fifo),
+        expected,
+        "{}: a FIFO",
+        cmd.name
+    );
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
 
     // A symlink to the FIFO (as /dev/stdout is to a pipe): the link stays.
     let to_fifo = d.join("to-fifo");
     std::os::unix::fs::symlink(&fifo, &to_fifo).unwrap();
-    assert_eq!(through_fifo(cmd, &to_fifo, &fifo), expected, "{}: a symlink to a FIFO", cmd.name);
+    assert_eq!(
+        through_fifo(cmd, &to_fifo, &fifo),
+        expected,
+        "{}: a symlink to a FIFO",
+        cmd.name
+    );
     assert!(std::fs::symlink_metadata(&to_fifo).unwrap().is_symlink());
 
     // A character device (a private /dev/null when root can make one).
@@ -71,7 +86,11 @@ pub fn odd_targets(cmd: &OutputCommand) {
     };
     write_ok(cmd, &null);
     let meta = std::fs::symlink_metadata(&null).unwrap();
-    assert!(meta.file_type().is_char_device(), "{}: the device was replaced", cmd.name);
+    assert!(
+        meta.file_type().is_char_device(),
+        "{}: the device was replaced",
+        cmd.name
+    );
 
     // A symlink to a regular file: the file is replaced, the link stays.
     let real = d.join("real.tar");
@@ -86,8 +105,17 @@ pub fn odd_targets(cmd: &OutputCommand) {
     let a_dir = d.join("a-dir");
     std::fs::create_dir(&a_dir).unwrap();
     let out = run(&(cmd.args)(a_dir.to_str().unwrap()), &cmd.env, None);
-    assert_eq!(out.status.code(), Some(1), "{}: a directory target", cmd.name);
-    assert!(first_line(&out).contains("directory"), "{}", first_line(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}: a directory target",
+        cmd.name
+    );
+    assert!(
+        first_line(&out).contains("directory"),
+        "{}",
+        first_line(&out)
+    );
     assert!(names(&a_dir).is_empty());
 
     // /dev/full: the output is blamed, not an input.
@@ -117,7 +145,10 @@ impl SmallFs {
             "the full-disk check mounts a small tmpfs and needs root (CI runs as root)"
         );
         let dir = tempfile::tempdir().unwrap();
-        sh(&format!("mount -t tmpfs -o size={bytes} tmpfs {}", quoted(dir.path())));
+        sh(&format!(
+            "mount -t tmpfs -o size={bytes} tmpfs {}",
+            quoted(dir.path())
+        ));
         Self { dir }
     }
 }
@@ -141,7 +172,12 @@ pub fn full_disk(cmd: &OutputCommand) {
         first_line(&out).contains(&fs.dir.path().display().to_string()),
         "the first line must name the output: {stderr}"
     );
-    assert_eq!(names(fs.dir.path()), Vec::<String>::new(), "{}: left on the full disk", cmd.name);
+    assert_eq!(
+        names(fs.dir.path()),
+        Vec::<String>::new(),
+        "{}: left on the full disk",
+        cmd.name
+    );
 }
 
 /// SIGINT or SIGTERM while the output is being written: the process exits
@@ -163,13 +199,23 @@ pub fn interrupted(cmd: &OutputCommand, signal: &str) {
     let mut child = command.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if names(dir.path()).iter().any(|n| n.starts_with(cmd.temp_prefix)) {
+        if names(dir.path())
+            .iter()
+            .any(|n| n.starts_with(cmd.temp_prefix))
+        {
             break;
         }
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("{}: finished ({status}) before it could be interrupted; give it a bigger input", cmd.name);
+            panic!(
+                "{}: finished ({status}) before it could be interrupted; give it a bigger input",
+                cmd.name
+            );
         }
-        assert!(Instant::now() < deadline, "{}: no temporary output appeared", cmd.name);
+        assert!(
+            Instant::now() < deadline,
+            "{}: no temporary output appeared",
+            cmd.name
+        );
         std::thread::sleep(Duration::from_millis(2));
     }
     sh(&format!("kill -{signal} {}", child.id()));
@@ -186,5 +232,10 @@ pub fn interrupted(cmd: &OutputCommand, signal: &str) {
         cmd.name,
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(names(dir.path()), Vec::<String>::new(), "{}: left after SIG{signal}", cmd.name);
+    assert_eq!(
+        names(dir.path()),
+        Vec::<String>::new(),
+        "{}: left after SIG{signal}",
+        cmd.name
+    );
 }

@@ -1,0 +1,15 @@
+//! Tests of the real `ocipipe` binary and the real components in wasmtime
+//! that need no Docker Engine: references, the sandbox, the compile
+//! cache, `image build -o|--oci-layout`, `image unpack`, hostile inputs
+//! and outputs. They run outside `scripts/services`. One module per area.
+
+#[path = "../harness.rs"]
+mod harness;
+#[path = "../hostile/mod.rs"]
+mod hostile;
+
+mod bad_archives;
+mod build;
+mod cache;
+mod refs;
+mod sandbox;
