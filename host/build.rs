@@ -49,6 +49,7 @@ fn main() {
                 "components",
                 "tests/fixtures",
                 "scripts/build-components",
+                "scripts/lib",
             ] {
                 println!("cargo:rerun-if-changed={}", root.join(dir).display());
             }
