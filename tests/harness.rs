@@ -12,6 +12,16 @@ use std::process::{Command, Output, Stdio};
 /// `SOURCE_DATE_EPOCH` for builds whose bytes a test compares.
 pub const EPOCH: &str = "1700000000";
 
+/// [`EPOCH`] as the environment of a hostile-suite command.
+pub fn at_epoch() -> Vec<(String, String)> {
+    vec![("SOURCE_DATE_EPOCH".to_string(), EPOCH.to_string())]
+}
+
+/// Arguments as the hostile suite takes them.
+pub fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
+}
+
 /// The result of one `ocipipe` run.
 pub struct Run {
     pub code: i32,
@@ -206,6 +216,11 @@ pub fn raw_tar(entries: &[RawEntry<'_>]) -> Vec<u8> {
             0o644
         });
         header.set_mtime(0);
+        // Written, not left NUL: see the report of NUL-filled numeric
+        // fields, which would otherwise be refused before any check of
+        // the name runs.
+        header.set_uid(0);
+        header.set_gid(0);
         header.set_cksum();
         out.append(&header, e.data).unwrap();
     }
@@ -262,6 +277,25 @@ pub fn docker_archive(repo_tag: &str, label: &str, layers: &[Vec<u8>]) -> (Vec<u
         archive.into_inner().unwrap(),
         format!("sha256:{config_hex}"),
     )
+}
+
+/// A `docker load` archive of one image named `repo_tag` whose config
+/// claims a diff_id its one layer does not have, and the image ID. The
+/// layer is the archive's own (its bytes name `repo_tag`): the engine skips
+/// a layer whose chain it already has without reading it.
+pub fn wrong_diff_id_archive(repo_tag: &str) -> (Vec<u8>, String) {
+    let content = format!("{repo_tag}: the layer of the wrong diff_id");
+    let (mut archive, id) = docker_archive(
+        repo_tag,
+        "wrong-diff-id",
+        &[simple_layer("f", content.as_bytes())],
+    );
+    let at = archive
+        .windows(content.len())
+        .position(|w| w == content.as_bytes())
+        .expect("layer bytes");
+    archive[at] = b'X';
+    (archive, id)
 }
 
 /// Loads a one-layer image named `repo_tag` into the engine from an

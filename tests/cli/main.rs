@@ -11,5 +11,6 @@ mod hostile;
 mod bad_archives;
 mod build;
 mod cache;
+mod hostile_io;
 mod refs;
 mod sandbox;

@@ -3,7 +3,7 @@
 
 use crate::harness::{
     RawEntry, assert_refused, docker, docker_archive, ocipipe, raw_tar, simple_layer, unique_repo,
-    write,
+    write, wrong_diff_id_archive,
 };
 
 #[test]
@@ -49,17 +49,7 @@ fn load_refuses_unsafe_or_broken_archives_before_the_engine_sees_them() {
 fn load_reports_an_archive_the_engine_refuses() {
     let dir = tempfile::tempdir().unwrap();
     let repo = unique_repo("bad-digest");
-    // The config claims a diff_id that the layer's bytes do not have.
-    let (mut archive, id) = docker_archive(
-        &format!("{repo}:1"),
-        "digest",
-        &[simple_layer("f", b"data")],
-    );
-    let layer_at = archive
-        .windows(4)
-        .position(|w| w == b"data")
-        .expect("layer bytes");
-    archive[layer_at] = b'D';
+    let (archive, id) = wrong_diff_id_archive(&format!("{repo}:1"));
     let path = write(dir.path(), "wrong-digest.tar", &archive);
     let run = ocipipe(&["image", "load", &path]);
     assert_refused(&run, "the Docker Engine refused the archive");

@@ -11,3 +11,4 @@ mod hostile;
 mod bad_archives;
 mod build;
 mod engine;
+mod hostile_io;

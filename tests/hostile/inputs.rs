@@ -1,40 +1,86 @@
-//! Hostile inputs: stdin gets every check a file gets, and files that
-//! change while they are read are reported as such.
+//! Hostile inputs: a stream read once (stdin, a FIFO) gets every check a
+//! file gets, and files that change while they are read are reported as
+//! such.
 
-use super::{InputCommand, OutputCommand, first_line, names, run};
+use super::{Given, InputCommand, OutputCommand, Stdin, names, run};
 use std::path::Path;
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// The first error line with the input's name taken out, so a file and
-/// stdin can be compared.
-fn verdict(out: &std::process::Output, path: &Path) -> (Option<i32>, String) {
-    let line = first_line(out)
-        .replace(&path.display().to_string(), "INPUT")
+/// The exit code and the whole error report (the first line and every
+/// cause under it) with the input's names taken out, so a file and a
+/// stream can be compared: the first line alone is often the same for
+/// every failure (`cannot unpack INPUT into DIR`), the cause is not.
+fn verdict(out: &Output, paths: &[&Path]) -> (Option<i32>, String) {
+    let mut report = String::from_utf8_lossy(&out.stderr).into_owned();
+    // Longest first: `x` must not eat the start of `x.fifo`.
+    let mut paths = paths.to_vec();
+    paths.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
+    for path in paths {
+        report = report.replace(&path.display().to_string(), "INPUT");
+    }
+    // Temporary names (`.ocipipe-unpack-7xtDvH`) differ from run to run.
+    let report = temporary_names_masked(&report)
         .replace("standard input", "INPUT")
         .replace("'-'", "INPUT")
         .replace("\"-\"", "INPUT");
-    (out.status.code(), line)
+    (out.status.code(), report)
 }
 
-/// Every input in `cases` (a name and its bytes) gets the same exit code
-/// and the same first error line whether it is given as a file or on
-/// stdin; `accepted` names the cases that must succeed.
+/// `text` with the random tail of every `.ocipipe-KIND-XXXXXX` name
+/// replaced by `*`.
+fn temporary_names_masked(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(".ocipipe-") {
+        let (before, name) = rest.split_at(at);
+        out.push_str(before);
+        let end = name
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_'))
+            .unwrap_or(name.len());
+        let (temporary, after) = name.split_at(end);
+        let kind_end = temporary.rfind('-').map_or(temporary.len(), |i| i + 1);
+        out.push_str(&temporary[..kind_end]);
+        out.push('*');
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every input in `cases` (a name and its bytes) gets the same exit code,
+/// the same error report and the same stdout whether it is given as a
+/// file or as a stream read once (stdin, or a FIFO: see [`InputCommand`]);
+/// `accepted` names the cases that must succeed.
 pub fn stdin_matches_file(cmd: &InputCommand, cases: &[(&str, Vec<u8>)], accepted: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     for (name, bytes) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
-        let from_file = run(&(cmd.args)(path.to_str().unwrap()), &cmd.env, None);
-        let from_stdin = run(&(cmd.args)("-"), &cmd.env, Some(bytes));
-        let (file, stdin) = (verdict(&from_file, &path), verdict(&from_stdin, &path));
+        let fifo = dir.path().join(format!("{name}.fifo"));
+        let from_file = match cmd.file {
+            Given::Path => run(&(cmd.args)(path.to_str().unwrap()), &cmd.env, Stdin::Null),
+            Given::Stdin => run(&(cmd.args)("-"), &cmd.env, Stdin::From(&path)),
+        };
+        let from_stream = match cmd.stream {
+            Given::Stdin => run(&(cmd.args)("-"), &cmd.env, Stdin::Piped(bytes)),
+            Given::Path => through_fifo(cmd, &fifo, bytes),
+        };
+        let paths = [path.as_path(), fifo.as_path()];
         assert_eq!(
-            file,
-            stdin,
-            "{} of {name}: a file and stdin must get the same checks\nfile:  {}\nstdin: {}",
+            verdict(&from_file, &paths),
+            verdict(&from_stream, &paths),
+            "{} of {name}: a file and a stream must get the same checks\nfile:   {}\nstream: {}",
             cmd.name,
             String::from_utf8_lossy(&from_file.stderr),
-            String::from_utf8_lossy(&from_stdin.stderr)
+            String::from_utf8_lossy(&from_stream.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&from_file.stdout),
+            String::from_utf8_lossy(&from_stream.stdout),
+            "{} of {name}: a file and a stream must give the same results",
+            cmd.name
         );
         let ok = accepted.contains(name);
         assert_eq!(
@@ -44,7 +90,7 @@ pub fn stdin_matches_file(cmd: &InputCommand, cases: &[(&str, Vec<u8>)], accepte
             cmd.name,
             String::from_utf8_lossy(&from_file.stderr)
         );
-        for out in [&from_file, &from_stdin] {
+        for out in [&from_file, &from_stream] {
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert!(!stderr.contains("panicked"), "{stderr}");
             assert!(
@@ -56,6 +102,36 @@ pub fn stdin_matches_file(cmd: &InputCommand, cases: &[(&str, Vec<u8>)], accepte
             );
         }
     }
+}
+
+/// Linux's `O_NONBLOCK` (asm-generic): the only system these tests run on.
+const O_NONBLOCK: i32 = 0o4000;
+
+/// Runs `cmd` on a new FIFO at `fifo` that another thread fills with
+/// `bytes`. A command that fails without opening the FIFO leaves the
+/// writer waiting in `open`; a reader opened without blocking, then
+/// closed, lets it go.
+fn through_fifo(cmd: &InputCommand, fifo: &Path, bytes: &[u8]) -> Output {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let status = Command::new("mkfifo").arg(fifo).status().unwrap();
+    assert!(status.success(), "mkfifo {}", fifo.display());
+    let writer = {
+        let (fifo, bytes) = (fifo.to_path_buf(), bytes.to_vec());
+        std::thread::spawn(move || {
+            let mut out = std::fs::OpenOptions::new().write(true).open(fifo).unwrap();
+            let _ = out.write_all(&bytes);
+        })
+    };
+    let out = run(&(cmd.args)(fifo.to_str().unwrap()), &cmd.env, Stdin::Null);
+    let release = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(O_NONBLOCK)
+        .open(fifo)
+        .unwrap();
+    drop(release);
+    writer.join().unwrap();
+    out
 }
 
 /// Rewrites `file` with same-size, different contents until stopped.
@@ -102,7 +178,7 @@ pub fn changing_underneath(cmd: &OutputCommand, file: &Path, size: usize) {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("out");
     let _scribbler = Scribbler::start(file, size);
-    let out = run(&(cmd.args)(target.to_str().unwrap()), &cmd.env, None);
+    let out = run(&(cmd.args)(target.to_str().unwrap()), &cmd.env, Stdin::Null);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{}: {stderr}", cmd.name);
     assert!(stderr.contains("changed while"), "{}: {stderr}", cmd.name);

@@ -8,8 +8,8 @@
 //!
 //! Covered: odd `-o` targets (a FIFO, a device, symlinks to them and to a
 //! regular file, a directory, `/dev/full`), a full file system, SIGINT and
-//! SIGTERM in the middle of a write, stdin versus file parity, and files
-//! that change while they are read.
+//! SIGTERM in the middle of a write, a stream (stdin, a FIFO) versus a
+//! file, and files that change while they are read.
 
 #![allow(dead_code)] // each test binary uses the part it needs
 
@@ -35,7 +35,8 @@ pub struct OutputCommand<'a> {
     pub temp_prefix: &'a str,
 }
 
-/// A command that reads one input, from a file or from stdin as `-`.
+/// A command that reads one input, given as a file or as a stream that can
+/// be read only once.
 pub struct InputCommand<'a> {
     /// How errors name the command, e.g. `image load`.
     pub name: &'a str,
@@ -43,10 +44,38 @@ pub struct InputCommand<'a> {
     pub args: &'a dyn Fn(&str) -> Vec<String>,
     /// Environment for every run.
     pub env: Vec<(String, String)>,
+    /// How it is given a file: named ([`Given::Path`]), or, for a command
+    /// that reads only stdin, as stdin redirected from the file
+    /// ([`Given::Stdin`], `ocipipe ref normalize - < FILE`).
+    pub file: Given,
+    /// How it is given a stream: `-` with a pipe on stdin
+    /// ([`Given::Stdin`]), or, for a command without `-`, a FIFO named on
+    /// the command line that another thread writes ([`Given::Path`]).
+    pub stream: Given,
 }
 
-/// Runs `ocipipe` with `args` and `env`, stdin from `stdin` when given.
-pub fn run(args: &[String], env: &[(String, String)], stdin: Option<&[u8]>) -> Output {
+/// How an input reaches a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Given {
+    /// Its path on the command line.
+    Path,
+    /// `-` on the command line, the bytes on stdin.
+    Stdin,
+}
+
+/// What a run reads on stdin.
+#[derive(Debug, Clone, Copy)]
+pub enum Stdin<'a> {
+    /// Nothing (`/dev/null`).
+    Null,
+    /// These bytes, through a pipe.
+    Piped(&'a [u8]),
+    /// This file, as a shell's `< FILE` gives it.
+    From(&'a Path),
+}
+
+/// Runs `ocipipe` with `args` and `env`, with `stdin`.
+pub fn run(args: &[String], env: &[(String, String)], stdin: Stdin) -> Output {
     use std::io::Write;
     let cache = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocipipe"));
@@ -56,21 +85,24 @@ pub fn run(args: &[String], env: &[(String, String)], stdin: Option<&[u8]>) -> O
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.stdin(if stdin.is_some() {
-        std::process::Stdio::piped()
-    } else {
-        std::process::Stdio::null()
+    cmd.stdin(match stdin {
+        Stdin::Null => std::process::Stdio::null(),
+        Stdin::Piped(_) => std::process::Stdio::piped(),
+        Stdin::From(path) => std::fs::File::open(path).unwrap().into(),
     });
     cmd.stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("running ocipipe");
-    let feeder = stdin.map(|bytes| {
-        let mut input = child.stdin.take().unwrap();
-        let bytes = bytes.to_vec();
-        std::thread::spawn(move || {
-            let _ = input.write_all(&bytes);
-        })
-    });
+    let feeder = match stdin {
+        Stdin::Piped(bytes) => {
+            let mut input = child.stdin.take().unwrap();
+            let bytes = bytes.to_vec();
+            Some(std::thread::spawn(move || {
+                let _ = input.write_all(&bytes);
+            }))
+        }
+        _ => None,
+    };
     let out = child.wait_with_output().unwrap();
     if let Some(feeder) = feeder {
         feeder.join().unwrap();

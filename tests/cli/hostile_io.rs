@@ -1,0 +1,283 @@
+//! The hostile-input suite (`tests/hostile`) applied to every command that
+//! writes or reads without the engine: `image build -o FILE|-`, `image
+//! build --oci-layout`, `image unpack`, `ref normalize -`.
+
+use crate::harness::{
+    Ocipipe, RawEntry, a_layer, at_epoch, build, docker_archive, raw_tar, strings,
+};
+use crate::hostile::{Given, InputCommand, OutputCommand, inputs, outputs};
+use std::path::{Path, PathBuf};
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A layer directory `dir/name` holding one file of `size` zero bytes,
+/// made as a hole: instant to make, yet every byte is read and hashed.
+fn sparse_layer(dir: &Path, name: &str, size: u64) -> PathBuf {
+    let layer = dir.join(name);
+    std::fs::create_dir_all(&layer).unwrap();
+    std::fs::File::create(layer.join("zeros"))
+        .unwrap()
+        .set_len(size)
+        .unwrap();
+    layer
+}
+
+/// Big enough that a 64 KiB file system fills up.
+const OVER_A_MIB: u64 = (1 << 20) + 1;
+/// Big enough that a build or an unpack takes about a second, to be
+/// interrupted in the middle.
+const TWO_GIB: u64 = 2 << 30;
+
+/// `image build --layer LAYER -o TARGET`.
+fn build_to_file(layer: &Path) -> impl Fn(&str) -> Vec<String> + '_ {
+    move |target| strings(&["image", "build", "--layer", path(layer), "-o", target])
+}
+
+/// `image build --layer LAYER --oci-layout TARGET`.
+fn build_to_layout(layer: &Path) -> impl Fn(&str) -> Vec<String> + '_ {
+    move |target| {
+        strings(&[
+            "image",
+            "build",
+            "--layer",
+            path(layer),
+            "--oci-layout",
+            target,
+        ])
+    }
+}
+
+/// `image unpack ARCHIVE TARGET`.
+fn unpack_to(archive: &Path) -> impl Fn(&str) -> Vec<String> + '_ {
+    move |target| strings(&["image", "unpack", path(archive), target])
+}
+
+fn build_file_command<'a>(args: &'a dyn Fn(&str) -> Vec<String>) -> OutputCommand<'a> {
+    OutputCommand {
+        name: "image build -o",
+        args,
+        env: at_epoch(),
+        is_dir: false,
+        temp_prefix: ".ocipipe-",
+    }
+}
+
+fn build_layout_command<'a>(args: &'a dyn Fn(&str) -> Vec<String>) -> OutputCommand<'a> {
+    OutputCommand {
+        name: "image build --oci-layout",
+        args,
+        env: at_epoch(),
+        is_dir: true,
+        temp_prefix: ".ocipipe-layout-",
+    }
+}
+
+fn unpack_command<'a>(args: &'a dyn Fn(&str) -> Vec<String>) -> OutputCommand<'a> {
+    OutputCommand {
+        name: "image unpack",
+        args,
+        env: Vec::new(),
+        is_dir: true,
+        temp_prefix: ".ocipipe-unpack-",
+    }
+}
+
+/// An archive of one image whose only layer is `layer`, built by ocipipe.
+fn archive_of(dir: &Path, layer: &Path) -> PathBuf {
+    let archive = dir.join("image.tar");
+    build(&["--layer", path(layer), "-o", path(&archive)]);
+    archive
+}
+
+#[test]
+fn build_output_goes_into_fifos_and_devices_and_replaces_only_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = a_layer(dir.path(), "layer", "contents\n");
+    outputs::odd_targets(&build_file_command(&build_to_file(&layer)));
+}
+
+#[test]
+fn build_output_on_a_full_disk_is_blamed_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = sparse_layer(dir.path(), "big", OVER_A_MIB);
+    outputs::full_disk(&build_file_command(&build_to_file(&layer)));
+}
+
+#[test]
+fn build_output_interrupted_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = sparse_layer(dir.path(), "huge", TWO_GIB);
+    for signal in ["INT", "TERM"] {
+        outputs::interrupted(&build_file_command(&build_to_file(&layer)), signal);
+    }
+}
+
+#[test]
+fn build_layout_on_a_full_disk_is_blamed_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = sparse_layer(dir.path(), "big", OVER_A_MIB);
+    outputs::full_disk(&build_layout_command(&build_to_layout(&layer)));
+}
+
+#[test]
+fn build_layout_interrupted_leaves_no_temporary_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = sparse_layer(dir.path(), "huge", TWO_GIB);
+    for signal in ["INT", "TERM"] {
+        outputs::interrupted(&build_layout_command(&build_to_layout(&layer)), signal);
+    }
+}
+
+#[test]
+fn unpack_on_a_full_disk_is_blamed_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = archive_of(dir.path(), &sparse_layer(dir.path(), "big", OVER_A_MIB));
+    outputs::full_disk(&unpack_command(&unpack_to(&archive)));
+}
+
+#[test]
+fn unpack_interrupted_leaves_no_temporary_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = archive_of(dir.path(), &sparse_layer(dir.path(), "huge", TWO_GIB));
+    for signal in ["INT", "TERM"] {
+        outputs::interrupted(&unpack_command(&unpack_to(&archive)), signal);
+    }
+}
+
+#[test]
+fn a_layer_rewritten_between_the_two_passes_of_a_pipe_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    const SIZE: usize = 8 << 20;
+    let layer = a_layer(dir.path(), "moving", &"x".repeat(SIZE));
+    let args = |_: &str| strings(&["image", "build", "--layer", path(&layer), "-o", "-"]);
+    inputs::changing_underneath(
+        &OutputCommand {
+            name: "image build -o -",
+            args: &args,
+            env: at_epoch(),
+            is_dir: false,
+            temp_prefix: ".ocipipe-",
+        },
+        &layer.join("data/moving"),
+        SIZE,
+    );
+}
+
+#[test]
+fn ref_normalize_reads_a_redirected_file_as_it_reads_a_pipe() {
+    let digest = format!("sha256:{}", "e".repeat(64));
+    let mut random = vec![0u8; 4096];
+    getrandom::fill(&mut random).unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "references",
+            format!("ubuntu\nbusybox:1.36\nlocalhost:5000/a/b@{digest}\n").into_bytes(),
+        ),
+        ("crlf", b"ubuntu\r\nbusybox\r\n".to_vec()),
+        ("no-final-newline", b"ubuntu".to_vec()),
+        ("empty", Vec::new()),
+        ("not-utf8", b"ubuntu\n\xff\xfe\x00bad\nbusybox:1\n".to_vec()),
+        ("escape-sequence", b"ubu\x1b[31mntu\n".to_vec()),
+        ("random", random),
+    ];
+    let args = |input: &str| strings(&["ref", "normalize", input]);
+    inputs::stdin_matches_file(
+        &InputCommand {
+            name: "ref normalize",
+            args: &args,
+            env: Vec::new(),
+            file: Given::Stdin,
+            stream: Given::Stdin,
+        },
+        &cases,
+        &["references", "crlf", "no-final-newline", "empty"],
+    );
+}
+
+#[test]
+fn a_line_that_is_not_utf8_fails_alone() {
+    let stdin = b"ubuntu\n\xff\xfebad\nbusybox:1\n";
+    let run = Ocipipe::new().run_with_stdin_bytes(&["ref", "normalize", "-"], stdin);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "docker.io/library/ubuntu\ndocker.io/library/busybox:1\n"
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.first_error_line().contains("the line is not UTF-8"),
+        "{}",
+        run.stderr
+    );
+
+    let run = Ocipipe::new().run_with_stdin_bytes(&["ref", "normalize", "--json", "-"], stdin);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let lines = run.json_lines();
+    let ok: Vec<&serde_json::Value> = lines.iter().map(|l| &l["ok"]).collect();
+    assert_eq!(ok, [true, false, true]);
+    assert_eq!(lines[1]["error"], "the line is not UTF-8");
+    assert_eq!(lines[2]["name"], "docker.io/library/busybox");
+}
+
+#[test]
+fn unpack_reads_a_fifo_as_it_reads_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("dest");
+    let outside = dir.path().join("outside");
+    let archive = |layers: &[Vec<u8>]| docker_archive("hostile/unpack:1", "unpack", layers).0;
+    // Built by ocipipe: see the report of NUL-filled numeric fields.
+    let valid = std::fs::read(archive_of(
+        dir.path(),
+        &a_layer(dir.path(), "layer", "contents\n"),
+    ))
+    .unwrap();
+    let missing_layer = serde_json::json!([{
+        "Config": "config.json", "RepoTags": ["gone/layer:1"], "Layers": ["gone/layer.tar"],
+    }]);
+    let mut random = vec![0u8; 8192];
+    getrandom::fill(&mut random).unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("valid", valid.clone()),
+        (
+            "parent-component",
+            archive(&[raw_tar(&[RawEntry::file("a/../../owned", b"x")])]),
+        ),
+        (
+            "through-an-absolute-symlink",
+            archive(&[
+                raw_tar(&[RawEntry::symlink("evil", path(&outside))]),
+                raw_tar(&[RawEntry::file("evil/owned", b"x")]),
+            ]),
+        ),
+        (
+            "missing-layer",
+            raw_tar(&[RawEntry::file(
+                "manifest.json",
+                &serde_json::to_vec(&missing_layer).unwrap(),
+            )]),
+        ),
+        ("cut-short", valid[..valid.len() / 2].to_vec()),
+        ("empty", Vec::new()),
+        ("text", b"this is not an archive, just words\n".repeat(40)),
+        ("random", random),
+    ];
+    // Each run unpacks into a fresh `dest`, so that runs compare.
+    let args = |input: &str| {
+        let _ = std::fs::remove_dir_all(&dest);
+        strings(&["image", "unpack", input, path(&dest)])
+    };
+    inputs::stdin_matches_file(
+        &InputCommand {
+            name: "image unpack",
+            args: &args,
+            env: Vec::new(),
+            file: Given::Path,
+            stream: Given::Path,
+        },
+        &cases,
+        &["valid"],
+    );
+    assert!(!outside.exists(), "nothing written outside");
+}
