@@ -232,7 +232,7 @@ pub fn raw_tar(entries: &[RawEntry<'_>]) -> Vec<u8> {
 pub fn docker_archive(repo_tag: &str, label: &str, layers: &[Vec<u8>]) -> (Vec<u8>, String) {
     let diff_ids: Vec<String> = layers
         .iter()
-        .map(|l| format!("sha256:{}", hex::encode(Sha256::digest(l))))
+        .map(|l| format!("sha256:{}", sha256_hex(l)))
         .collect();
     let config = serde_json::json!({
         "architecture": "amd64",
@@ -247,7 +247,7 @@ pub fn docker_archive(repo_tag: &str, label: &str, layers: &[Vec<u8>]) -> (Vec<u
         "history": layers.iter().map(|_| serde_json::json!({"created": "2024-01-01T00:00:00Z", "created_by": "ocipipe tests"})).collect::<Vec<_>>(),
     });
     let config = serde_json::to_vec(&config).unwrap();
-    let config_hex = hex::encode(Sha256::digest(&config));
+    let config_hex = sha256_hex(&config);
     let layer_paths: Vec<String> = (0..layers.len())
         .map(|i| format!("layer{i}/layer.tar"))
         .collect();
@@ -373,12 +373,80 @@ pub fn busybox_root(dir: &Path) -> PathBuf {
     root
 }
 
+/// A layer directory `dir/caps` holding `bin/busybox` with the file
+/// capability `cap_net_raw+ep` (`setcap`, so root only) and the extended
+/// attribute `user.ocipipe=hello`, and `plain/busybox`, a busybox with
+/// neither.
+pub fn busybox_with_xattrs(dir: &Path) -> PathBuf {
+    let layer = dir.join("caps");
+    std::fs::create_dir_all(layer.join("bin")).unwrap();
+    let busybox = layer.join("bin/busybox");
+    std::fs::copy("/bin/busybox", &busybox).unwrap();
+    std::fs::create_dir_all(layer.join("plain")).unwrap();
+    std::fs::copy("/bin/busybox", layer.join("plain/busybox")).unwrap();
+    let setcap = Command::new("/usr/sbin/setcap")
+        .args(["cap_net_raw+ep", busybox.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        setcap.status.success(),
+        "setcap (needs root): {}",
+        String::from_utf8_lossy(&setcap.stderr)
+    );
+    xattr::set(&busybox, "user.ocipipe", b"hello").unwrap();
+    layer
+}
+
 /// A layer directory `dir/name` holding `data/name` with `content`.
 pub fn a_layer(dir: &Path, name: &str, content: &str) -> PathBuf {
     let layer = dir.join(name);
     std::fs::create_dir_all(layer.join("data")).unwrap();
     std::fs::write(layer.join("data").join(name), content).unwrap();
     layer
+}
+
+/// Layers of every kind `--layer` takes, over a busybox root: `args` are
+/// the `--layer` flags (the root, a `.tar`, a `.tar.gz`, then one
+/// directory twice), `tar` the bytes of the `.tar` and `gz_tar` the tar
+/// inside the `.tar.gz`. The image's `/data` holds `from-tar`, `from-gz`
+/// and `twice`.
+pub struct MixedLayers {
+    pub args: Vec<String>,
+    pub tar: Vec<u8>,
+    pub gz_tar: Vec<u8>,
+}
+
+impl MixedLayers {
+    pub fn new(dir: &Path) -> Self {
+        let root = busybox_root(dir);
+        let tar = raw_tar(&[
+            RawEntry::dir("data/"),
+            RawEntry::file("data/from-tar", b"from a tar\n"),
+        ]);
+        let gz_tar = raw_tar(&[
+            RawEntry::dir("data/"),
+            RawEntry::file("data/from-gz", b"from a gzip tar\n"),
+        ]);
+        let tar_file = write(dir, "layer.tar", &tar);
+        let gz_file = write(dir, "layer.tar.gz", &stored_gzip(&gz_tar));
+        let twice = a_layer(dir, "twice", "given twice\n");
+        let args = [
+            root.display().to_string(),
+            tar_file,
+            gz_file,
+            twice.display().to_string(),
+            twice.display().to_string(),
+        ]
+        .into_iter()
+        .flat_map(|layer| ["--layer".to_string(), layer])
+        .collect();
+        Self { args, tar, gz_tar }
+    }
+
+    /// The `--layer` flags as `&str`s.
+    pub fn flags(&self) -> Vec<&str> {
+        self.args.iter().map(String::as_str).collect()
+    }
 }
 
 /// `image build --json ARGS` at [`EPOCH`], asserting success; its report.
@@ -402,6 +470,63 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     enc.write_all(bytes).unwrap();
     enc.finish().unwrap()
+}
+
+/// `bytes` as gzip made of stored (uncompressed) deflate blocks: a valid
+/// `.tar.gz` whose bytes no compressor version can change.
+pub fn stored_gzip(bytes: &[u8]) -> Vec<u8> {
+    const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    let mut out = HEADER.to_vec();
+    let mut blocks = bytes.chunks(u16::MAX as usize).peekable();
+    if blocks.peek().is_none() {
+        out.extend([1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(block) = blocks.next() {
+        let len = block.len() as u16;
+        out.push(u8::from(blocks.peek().is_none()));
+        out.extend(len.to_le_bytes());
+        out.extend((!len).to_le_bytes());
+        out.extend(block);
+    }
+    let mut crc = flate2::Crc::new();
+    crc.update(bytes);
+    out.extend(crc.sum().to_le_bytes());
+    out.extend((bytes.len() as u32).to_le_bytes());
+    out
+}
+
+/// The regular files of the tar archive at `path`, by name.
+pub fn tar_files(path: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let mut archive = tar::Archive::new(std::fs::File::open(path).unwrap());
+    let mut files = std::collections::BTreeMap::new();
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.header().entry_type().is_file() {
+            let name = entry.path().unwrap().display().to_string();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            assert!(
+                files.insert(name.clone(), bytes).is_none(),
+                "{name} is stored twice in {}",
+                path.display()
+            );
+        }
+    }
+    files
+}
+
+/// The image config of the one image in the archive at `path`.
+pub fn archive_config(path: &Path) -> serde_json::Value {
+    let files = tar_files(path);
+    let manifest: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+    let config = manifest[0]["Config"].as_str().unwrap();
+    serde_json::from_slice(&files[config]).unwrap()
+}
+
+/// The sha256 of `bytes`, in hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// `run` failed with exit code 1, one `error:` first line, `words` in its
