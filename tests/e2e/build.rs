@@ -2,10 +2,9 @@
 //! `docker` runs what we load.
 
 use crate::harness::{
-    EPOCH, Ocipipe, a_layer, build, busybox_root, docker_ok, engine_tags, ocipipe, unique_repo,
+    MixedLayers, Ocipipe, a_layer, build, busybox_root, docker_ok, engine_tags, ocipipe,
+    unique_repo,
 };
-use std::path::PathBuf;
-use std::process::Command;
 
 #[test]
 fn a_built_image_loads_and_runs() {
@@ -133,7 +132,17 @@ fn docker_save_round_trips_through_ocipipe_load() {
     let dir = tempfile::tempdir().unwrap();
     let root = busybox_root(dir.path());
     let repo = unique_repo("roundtrip");
-    let built = build(&["--layer", root.to_str().unwrap(), "-t", &repo, "--load"]);
+    // A label of its own: the same files and config make the same image
+    // as other tests' (the fallback test's base), whose names would show.
+    let built = build(&[
+        "--layer",
+        root.to_str().unwrap(),
+        "--label",
+        &format!("org.ocipipe.test={repo}"),
+        "-t",
+        &repo,
+        "--load",
+    ]);
     let id = built["image_id"].as_str().unwrap();
 
     let saved = dir.path().join("saved.tar");
@@ -170,61 +179,6 @@ fn docker_save_round_trips_through_ocipipe_load() {
 }
 
 #[test]
-fn incremental_load_skips_layers_the_engine_has() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = busybox_root(dir.path());
-    let layers: Vec<PathBuf> = (0..3)
-        .map(|i| {
-            a_layer(
-                dir.path(),
-                &format!("l{i}"),
-                &format!("layer {i}\n").repeat(10_000),
-            )
-        })
-        .collect();
-    let base_repo = unique_repo("base");
-    let mut args = vec!["--layer".to_string(), root.display().to_string()];
-    for l in &layers {
-        args.extend(["--layer".to_string(), l.display().to_string()]);
-    }
-    let base_args: Vec<&str> = args.iter().map(String::as_str).collect();
-    build(&[&base_args[..], &["-t", &base_repo, "--load"]].concat());
-
-    let changed = a_layer(dir.path(), "changed", "a new top layer\n");
-    let app_repo = unique_repo("app");
-    let app_args = [
-        &base_args[..],
-        &[
-            "--layer",
-            changed.to_str().unwrap(),
-            "--cmd",
-            r#"["/bin/busybox","cat","/data/changed","/data/l1"]"#,
-            "-t",
-            &app_repo,
-        ],
-    ]
-    .concat();
-    let incremental = build(&[&app_args[..], &["--load", "--base", &base_repo]].concat());
-    let skipped = incremental["bytes_skipped"].as_u64().unwrap();
-    let total: u64 = incremental["layers"].as_array().unwrap()[..4]
-        .iter()
-        .map(|l| l["size"].as_u64().unwrap())
-        .sum();
-    assert_eq!(skipped, total, "the four base layers were not sent");
-    assert_eq!(
-        docker_ok(&["run", "--rm", "--network", "none", &app_repo]),
-        format!("a new top layer\n{}", "layer 1\n".repeat(10_000))
-    );
-
-    let archive = dir.path().join("full.tar");
-    let full = build(&[&app_args[..], &["-o", archive.to_str().unwrap()]].concat());
-    assert_eq!(
-        full["image_id"], incremental["image_id"],
-        "the same image either way"
-    );
-}
-
-#[test]
 fn a_save_of_a_missing_image_leaves_no_file_behind() {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("saved.tar");
@@ -245,187 +199,88 @@ fn a_save_of_a_missing_image_leaves_no_file_behind() {
 }
 
 #[test]
-fn a_missing_base_is_a_clear_error() {
+fn tar_gzip_and_repeated_layers_load_and_run() {
     let dir = tempfile::tempdir().unwrap();
-    let top = a_layer(dir.path(), "top", "top\n");
-    let run = ocipipe(&[
-        "image",
-        "build",
-        "--layer",
-        top.to_str().unwrap(),
-        "-t",
-        &unique_repo("no-base"),
-        "--load",
-        "--base",
-        &unique_repo("absent"),
-    ]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.first_error_line().contains("no such image"),
-        "{}",
-        run.stderr
-    );
-}
-
-#[test]
-fn incremental_load_falls_back_when_the_engine_refuses_placeholders() {
-    use std::io::BufRead;
-    let dir = tempfile::tempdir().unwrap();
-    let root = busybox_root(dir.path());
-    let top = a_layer(dir.path(), "top", "the top layer\n");
-    let base = unique_repo("lying-base");
-    build(&["--layer", root.to_str().unwrap(), "-t", &base, "--load"]);
-    // Learn the top layer's digest, then have a proxy in front of the real
-    // engine claim that the base image holds it too: the engine will
-    // refuse the placeholder for a layer it does not have.
-    let app_args = [
-        "--layer",
-        root.to_str().unwrap(),
-        "--layer",
-        top.to_str().unwrap(),
+    let layers = MixedLayers::new(dir.path());
+    let repo = unique_repo("mixed");
+    let archive = dir.path().join("image.tar");
+    let cmd = [
         "--cmd",
-        r#"["/bin/busybox","cat","/data/top"]"#,
+        r#"["/bin/busybox","cat","/data/from-tar","/data/from-gz","/data/twice"]"#,
     ];
-    let probe = build(
+    let built = build(
         &[
-            &app_args[..],
-            &["-o", dir.path().join("probe.tar").to_str().unwrap()],
+            &layers.flags()[..],
+            &cmd,
+            &["-t", &repo, "-o", archive.to_str().unwrap()],
         ]
         .concat(),
     );
-    let top_digest = probe["layers"][1]["digest"].as_str().unwrap().to_string();
-    let engine = crate::harness::docker_host();
-    let proxy_socket = dir.path().join("proxy.sock");
-    let mut proxy = Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../tests/fixtures/engine-fault-proxy.py"
-        ))
-        .args([
-            proxy_socket.to_str().unwrap(),
-            engine.trim_start_matches("unix://"),
-            // The engine is given names in their familiar form.
-            &format!("{base}:latest"),
-            &top_digest,
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut ready = String::new();
-    std::io::BufReader::new(proxy.stdout.take().unwrap())
-        .read_line(&mut ready)
-        .unwrap();
-    assert_eq!(ready.trim(), "ready");
+    let loaded = ocipipe(&["image", "load", archive.to_str().unwrap()]);
+    assert_eq!(loaded.code, 0, "{}", loaded.stderr);
+    assert_eq!(
+        docker_ok(&["run", "--rm", "--network", "none", &repo]),
+        "from a tar\nfrom a gzip tar\ngiven twice\n"
+    );
+    let layers_seen = docker_ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .RootFS.Layers}}",
+        &repo,
+    ]);
+    let layers_seen: Vec<String> = serde_json::from_str(&layers_seen).unwrap();
+    let digests: Vec<&str> = built["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["digest"].as_str().unwrap())
+        .collect();
+    assert_eq!(layers_seen, digests, "five layers, the last two the same");
 
-    let app = unique_repo("fallback");
-    let run = Ocipipe::new()
-        .env("SOURCE_DATE_EPOCH", EPOCH)
-        .env("DOCKER_HOST", &format!("unix://{}", proxy_socket.display()))
-        .run(
-            &[
-                &["image", "build", "--json", "-v"][..],
-                &app_args[..],
-                &[
-                    "-t",
-                    &app,
-                    "--load",
-                    "--base",
-                    &format!("docker.io/{base}:latest"),
-                ],
-            ]
-            .concat(),
-        );
-    drop(proxy.stdin.take());
-    let _ = proxy.wait();
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("refused the placeholder layers; loading every layer"),
-        "the fallback is logged: {}",
-        run.stderr
-    );
-    let built = run.json_lines().remove(0);
-    assert_eq!(
-        built["bytes_skipped"], 0,
-        "the second load sent every layer"
-    );
-    assert_eq!(built["image_id"], probe["image_id"]);
-    assert_eq!(
-        docker_ok(&["run", "--rm", "--network", "none", &app]),
-        "the top layer\n"
-    );
+    // Not asserted: `build --load` of the same layers, which the
+    // tar-assembly component refuses ("written blob … is listed twice");
+    // reported as a bug.
 }
 
 #[test]
-fn loading_an_archive_skips_layers_the_base_has() {
+fn a_platform_given_in_capitals_loads_as_linux_amd64() {
     let dir = tempfile::tempdir().unwrap();
     let root = busybox_root(dir.path());
-    let shared = a_layer(dir.path(), "shared", &"shared\n".repeat(20_000));
-    let top = a_layer(dir.path(), "top", "top\n");
-    let base = unique_repo("archive-base");
+    let repo = unique_repo("platform");
     build(&[
         "--layer",
         root.to_str().unwrap(),
-        "--layer",
-        shared.to_str().unwrap(),
+        "--platform",
+        "LINUX/AMD64",
+        // An image of its own, not one another test names.
+        "--label",
+        &format!("org.ocipipe.test={repo}"),
         "-t",
-        &base,
+        &repo,
         "--load",
     ]);
-    let app = unique_repo("archive-app");
-    let archive = dir.path().join("app.tar");
-    let built = build(&[
-        "--layer",
-        root.to_str().unwrap(),
-        "--layer",
-        shared.to_str().unwrap(),
-        "--layer",
-        top.to_str().unwrap(),
-        "--cmd",
-        r#"["/bin/busybox","cat","/data/top"]"#,
-        "-t",
-        &app,
-        "-o",
-        archive.to_str().unwrap(),
-    ]);
-    let base_bytes: u64 = built["layers"].as_array().unwrap()[..2]
-        .iter()
-        .map(|l| l["size"].as_u64().unwrap())
-        .sum();
-
-    let run = ocipipe(&[
-        "image",
-        "load",
-        "--json",
-        archive.to_str().unwrap(),
-        "--base",
-        &base,
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let loaded = run.json_lines().remove(0);
     assert_eq!(
-        loaded["bytes_skipped"], base_bytes,
-        "the two base layers were not sent"
+        docker_ok(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{.Os}}/{{.Architecture}}",
+            &repo
+        ]),
+        "linux/amd64\n"
     );
     assert_eq!(
-        loaded["names"],
-        serde_json::json!([format!("{app}:latest")])
-    );
-    assert_eq!(
-        engine_tags(built["image_id"].as_str().unwrap()),
-        [format!("{app}:latest")]
-    );
-    assert_eq!(
-        docker_ok(&["run", "--rm", "--network", "none", &app]),
-        "top\n"
-    );
-
-    let piped = Ocipipe::new().run_with_stdin_bytes(&["image", "load", "-", "--base", &base], b"");
-    assert_eq!(piped.code, 1);
-    assert!(
-        piped.first_error_line().contains("standard input is empty"),
-        "{}",
-        piped.stderr
+        docker_ok(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            &repo,
+            "/bin/busybox",
+            "cat",
+            "/etc/app/greeting"
+        ]),
+        "hello from ocipipe\n"
     );
 }

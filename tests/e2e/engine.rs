@@ -241,3 +241,56 @@ fn an_engine_that_is_down_is_one_clear_line() {
         run.stderr
     );
 }
+
+#[test]
+fn an_image_id_prefix_names_the_image() {
+    let repo = unique_repo("prefix");
+    let id = load_image(&format!("{repo}:one"), "prefix");
+    let hex = id.strip_prefix("sha256:").unwrap();
+    for prefix in [&hex[..12], &id[..19]] {
+        let run = ocipipe(&["image", "inspect", "--json", prefix]);
+        assert_eq!(run.code, 0, "{prefix}: {}", run.stderr);
+        assert_eq!(run.json_lines()[0]["id"], id.as_str(), "{prefix}");
+    }
+    let run = ocipipe(&["tag", &hex[..12], &format!("{repo}:two")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(engine_tags(&id).contains(&format!("{repo}:two")));
+}
+
+#[test]
+fn a_malformed_reference_is_refused_by_the_tagging_component_before_the_engine_is_asked() {
+    // No engine answers here: the refusal must come first.
+    let dir = tempfile::tempdir().unwrap();
+    let nowhere = format!("unix://{}/docker.sock", dir.path().display());
+    let refusal = "error: component tagging (built-in) refused parse-any-reference: \
+                   invalid reference format: repository name (Name) must be lowercase";
+    let unused = dir.path().join("unused.tar");
+    for args in [
+        vec!["image", "inspect", "Bad/Name"],
+        vec!["image", "rm", "Bad/Name"],
+        vec!["image", "save", "Bad/Name", "-o", unused.to_str().unwrap()],
+    ] {
+        let run = Ocipipe::new().env("DOCKER_HOST", &nowhere).run(&args);
+        assert_eq!(run.code, 1, "{args:?}");
+        assert_eq!(run.first_error_line(), refusal, "{args:?}");
+    }
+
+    // `tag` connects to the engine before it checks its source (reported
+    // as a bug), so here the real engine answers; nothing is tagged.
+    let repo = unique_repo("bad-source");
+    let id = load_image(&format!("{repo}:one"), "bad-source");
+    let target = format!("{repo}:two");
+    for (source, message) in [
+        ("Bad/Name", refusal),
+        (
+            "a:b:c",
+            "error: component tagging (built-in) refused parse-any-reference: \
+             invalid reference format",
+        ),
+    ] {
+        let run = ocipipe(&["tag", source, &target]);
+        assert_eq!(run.code, 1, "{source}");
+        assert_eq!(run.first_error_line(), message, "{source}");
+    }
+    assert_eq!(engine_tags(&id), [format!("{repo}:one")]);
+}

@@ -12,3 +12,5 @@ mod bad_archives;
 mod build;
 mod engine;
 mod hostile_io;
+mod incremental;
+mod xattrs;
