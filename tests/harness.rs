@@ -362,6 +362,59 @@ pub fn tool(program: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Extracts the tar archive at `archive` into a new directory `into`
+/// (an ocipipe archive is also an OCI layout).
+pub fn extract(archive: &Path, into: &Path) {
+    std::fs::create_dir(into).unwrap();
+    tool(
+        "tar",
+        &[
+            "-xf",
+            archive.to_str().unwrap(),
+            "-C",
+            into.to_str().unwrap(),
+        ],
+    );
+}
+
+/// `umoci raw unpack` of `image` (`LAYOUT:TAG`) into the root
+/// filesystem `bundle`, rootless.
+pub fn umoci_unpack(image: &str, bundle: &Path) {
+    tool(
+        "umoci",
+        &[
+            "raw",
+            "unpack",
+            "--rootless",
+            "--image",
+            image,
+            bundle.to_str().unwrap(),
+        ],
+    );
+}
+
+/// The layer digests of a build's report, in order.
+pub fn layer_digests(built: &serde_json::Value) -> Vec<&str> {
+    built["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["digest"].as_str().unwrap())
+        .collect()
+}
+
+/// The layers (diff IDs) the engine lists for `image`.
+pub fn engine_layers(image: &str) -> Vec<String> {
+    let layers = docker_ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .RootFS.Layers}}",
+        image,
+    ]);
+    serde_json::from_str(&layers).unwrap()
+}
+
 /// A root filesystem holding Debian's static busybox and a few files.
 pub fn busybox_root(dir: &Path) -> PathBuf {
     let root = dir.join("root");
@@ -447,6 +500,18 @@ impl MixedLayers {
     pub fn flags(&self) -> Vec<&str> {
         self.args.iter().map(String::as_str).collect()
     }
+}
+
+/// `image build --layer LAYER -o OUT`, which is expected to fail.
+pub fn build_refused(layer: &str, out: &Path) -> Run {
+    ocipipe(&[
+        "image",
+        "build",
+        "--layer",
+        layer,
+        "-o",
+        out.to_str().unwrap(),
+    ])
 }
 
 /// `image build --json ARGS` at [`EPOCH`], asserting success; its report.

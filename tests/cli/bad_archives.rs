@@ -2,7 +2,8 @@
 //! nothing is written outside the target, and no partial output is left.
 
 use crate::harness::{
-    RawEntry, assert_refused, docker_archive, gzip, ocipipe, only, raw_tar, simple_layer, write,
+    RawEntry, assert_refused, build_refused, docker_archive, gzip, ocipipe, only, raw_tar,
+    simple_layer, write,
 };
 
 #[test]
@@ -34,15 +35,7 @@ fn layer_tars_that_escape_are_refused_before_building() {
     for (name, bytes, words) in &escapes {
         let layer = write(dir.path(), name, bytes);
         names.push(*name);
-        let out = dir.path().join("image.tar");
-        let run = ocipipe(&[
-            "image",
-            "build",
-            "--layer",
-            &layer,
-            "-o",
-            out.to_str().unwrap(),
-        ]);
+        let run = build_refused(&layer, &dir.path().join("image.tar"));
         assert_refused(&run, words);
     }
     let good = raw_tar(&[RawEntry::file("ok", b"fine")]);

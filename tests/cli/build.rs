@@ -1,7 +1,9 @@
 //! `ocipipe image build -o|--oci-layout` and `image unpack`, no engine:
 //! skopeo and umoci are the independent checks of what we write.
 
-use crate::harness::{EPOCH, Ocipipe, a_layer, build, busybox_root, ocipipe, tool};
+use crate::harness::{
+    EPOCH, Ocipipe, a_layer, build, busybox_root, extract, ocipipe, tool, umoci_unpack,
+};
 use std::path::Path;
 
 #[test]
@@ -82,16 +84,7 @@ fn skopeo_and_umoci_read_what_we_write() {
 
     // The same tar read as an OCI layout.
     let extracted = dir.path().join("extracted");
-    std::fs::create_dir(&extracted).unwrap();
-    tool(
-        "tar",
-        &[
-            "-xf",
-            archive.to_str().unwrap(),
-            "-C",
-            extracted.to_str().unwrap(),
-        ],
-    );
+    extract(&archive, &extracted);
     for oci in [&layout, &extracted] {
         let inspected: serde_json::Value = serde_json::from_str(&tool(
             "skopeo",
@@ -123,17 +116,7 @@ fn skopeo_and_umoci_read_what_we_write() {
             "bundle-{}",
             oci.file_name().unwrap().to_str().unwrap()
         ));
-        tool(
-            "umoci",
-            &[
-                "raw",
-                "unpack",
-                "--rootless",
-                "--image",
-                &format!("{}:1.0", oci.display()),
-                bundle.to_str().unwrap(),
-            ],
-        );
+        umoci_unpack(&format!("{}:1.0", oci.display()), &bundle);
         assert_eq!(
             std::fs::read_to_string(bundle.join("etc/app/greeting")).unwrap(),
             "hello from ocipipe\n"

@@ -30,23 +30,9 @@ const OVER_A_MIB: u64 = (1 << 20) + 1;
 /// interrupted in the middle.
 const TWO_GIB: u64 = 2 << 30;
 
-/// `image build --layer LAYER -o TARGET`.
-fn build_to_file(layer: &Path) -> impl Fn(&str) -> Vec<String> + '_ {
-    move |target| strings(&["image", "build", "--layer", path(layer), "-o", target])
-}
-
-/// `image build --layer LAYER --oci-layout TARGET`.
-fn build_to_layout(layer: &Path) -> impl Fn(&str) -> Vec<String> + '_ {
-    move |target| {
-        strings(&[
-            "image",
-            "build",
-            "--layer",
-            path(layer),
-            "--oci-layout",
-            target,
-        ])
-    }
+/// `image build --layer LAYER FLAG TARGET`, FLAG `-o` or `--oci-layout`.
+fn build_into<'a>(flag: &'a str, layer: &'a Path) -> impl Fn(&str) -> Vec<String> + 'a {
+    move |target| strings(&["image", "build", "--layer", path(layer), flag, target])
 }
 
 /// `image unpack ARCHIVE TARGET`.
@@ -95,14 +81,14 @@ fn archive_of(dir: &Path, layer: &Path) -> PathBuf {
 fn build_output_goes_into_fifos_and_devices_and_replaces_only_files() {
     let dir = tempfile::tempdir().unwrap();
     let layer = a_layer(dir.path(), "layer", "contents\n");
-    outputs::odd_targets(&build_file_command(&build_to_file(&layer)));
+    outputs::odd_targets(&build_file_command(&build_into("-o", &layer)));
 }
 
 #[test]
 fn build_output_on_a_full_disk_is_blamed_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let layer = sparse_layer(dir.path(), "big", OVER_A_MIB);
-    outputs::full_disk(&build_file_command(&build_to_file(&layer)));
+    outputs::full_disk(&build_file_command(&build_into("-o", &layer)));
 }
 
 #[test]
@@ -110,7 +96,7 @@ fn build_output_interrupted_leaves_no_temporary_file() {
     let dir = tempfile::tempdir().unwrap();
     let layer = sparse_layer(dir.path(), "huge", TWO_GIB);
     for signal in ["INT", "TERM"] {
-        outputs::interrupted(&build_file_command(&build_to_file(&layer)), signal);
+        outputs::interrupted(&build_file_command(&build_into("-o", &layer)), signal);
     }
 }
 
@@ -118,7 +104,7 @@ fn build_output_interrupted_leaves_no_temporary_file() {
 fn build_layout_on_a_full_disk_is_blamed_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let layer = sparse_layer(dir.path(), "big", OVER_A_MIB);
-    outputs::full_disk(&build_layout_command(&build_to_layout(&layer)));
+    outputs::full_disk(&build_layout_command(&build_into("--oci-layout", &layer)));
 }
 
 #[test]
@@ -126,7 +112,10 @@ fn build_layout_interrupted_leaves_no_temporary_directory() {
     let dir = tempfile::tempdir().unwrap();
     let layer = sparse_layer(dir.path(), "huge", TWO_GIB);
     for signal in ["INT", "TERM"] {
-        outputs::interrupted(&build_layout_command(&build_to_layout(&layer)), signal);
+        outputs::interrupted(
+            &build_layout_command(&build_into("--oci-layout", &layer)),
+            signal,
+        );
     }
 }
 

@@ -3,7 +3,8 @@
 //! not tar archives).
 
 use crate::harness::{
-    MixedLayers, build, busybox_with_xattrs, ocipipe, sha256_hex, tar_files, tool, write,
+    MixedLayers, build, build_refused, busybox_with_xattrs, extract, layer_digests, sha256_hex,
+    tar_files, tool, umoci_unpack, write,
 };
 
 #[test]
@@ -18,12 +19,7 @@ fn tar_and_gzip_layers_are_stored_uncompressed_and_a_repeated_layer_once() {
         ]
         .concat(),
     );
-    let digests: Vec<&str> = built["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["digest"].as_str().unwrap())
-        .collect();
+    let digests = layer_digests(&built);
     assert_eq!(digests.len(), 5, "{built}");
     assert_eq!(digests[1], format!("sha256:{}", sha256_hex(&layers.tar)));
     assert_eq!(
@@ -58,28 +54,9 @@ fn tar_and_gzip_layers_are_stored_uncompressed_and_a_repeated_layer_once() {
     .unwrap();
     assert_eq!(inspected["Layers"], serde_json::json!(digests));
     let layout = dir.path().join("layout");
-    std::fs::create_dir(&layout).unwrap();
-    tool(
-        "tar",
-        &[
-            "-xf",
-            archive.to_str().unwrap(),
-            "-C",
-            layout.to_str().unwrap(),
-        ],
-    );
+    extract(&archive, &layout);
     let bundle = dir.path().join("bundle");
-    tool(
-        "umoci",
-        &[
-            "raw",
-            "unpack",
-            "--rootless",
-            "--image",
-            &format!("{}:1", layout.display()),
-            bundle.to_str().unwrap(),
-        ],
-    );
+    umoci_unpack(&format!("{}:1", layout.display()), &bundle);
     for (file, content) in [
         ("from-tar", "from a tar\n"),
         ("from-gz", "from a gzip tar\n"),
@@ -106,14 +83,7 @@ fn a_file_that_is_not_a_tar_is_refused_without_quoting_its_bytes() {
     for (name, bytes) in cases {
         let layer = write(dir.path(), name, &bytes);
         let out = dir.path().join("image.tar");
-        let run = ocipipe(&[
-            "image",
-            "build",
-            "--layer",
-            &layer,
-            "-o",
-            out.to_str().unwrap(),
-        ]);
+        let run = build_refused(&layer, &out);
         assert_eq!(run.code, 1, "{name}: {}", run.stderr);
         assert!(
             run.first_error_line().contains(&layer) && run.stderr.contains("is not a tar archive"),

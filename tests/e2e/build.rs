@@ -2,8 +2,8 @@
 //! `docker` runs what we load.
 
 use crate::harness::{
-    MixedLayers, Ocipipe, a_layer, build, busybox_root, docker_ok, engine_tags, ocipipe,
-    unique_repo,
+    MixedLayers, Ocipipe, a_layer, build, busybox_root, docker_ok, engine_layers, engine_tags,
+    layer_digests, ocipipe, unique_repo,
 };
 
 #[test]
@@ -222,21 +222,11 @@ fn tar_gzip_and_repeated_layers_load_and_run() {
         docker_ok(&["run", "--rm", "--network", "none", &repo]),
         "from a tar\nfrom a gzip tar\ngiven twice\n"
     );
-    let layers_seen = docker_ok(&[
-        "image",
-        "inspect",
-        "--format",
-        "{{json .RootFS.Layers}}",
-        &repo,
-    ]);
-    let layers_seen: Vec<String> = serde_json::from_str(&layers_seen).unwrap();
-    let digests: Vec<&str> = built["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["digest"].as_str().unwrap())
-        .collect();
-    assert_eq!(layers_seen, digests, "five layers, the last two the same");
+    assert_eq!(
+        engine_layers(&repo),
+        layer_digests(&built),
+        "five layers, the last two the same"
+    );
 
     // Not asserted: `build --load` of the same layers, which the
     // tar-assembly component refuses ("written blob … is listed twice");
