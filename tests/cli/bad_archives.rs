@@ -28,7 +28,7 @@ fn layer_tars_that_escape_are_refused_before_building() {
                 link: Some("../../etc/passwd"),
                 data: b"",
             }]),
-            "entry \"innocent\" has a `..` component",
+            "hard link \"innocent\" -> \"../../etc/passwd\" points outside the root",
         ),
     ];
     let mut names = vec![];

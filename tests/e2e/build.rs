@@ -228,9 +228,15 @@ fn tar_gzip_and_repeated_layers_load_and_run() {
         "five layers, the last two the same"
     );
 
-    // Not asserted: `build --load` of the same layers, which the
-    // tar-assembly component refuses ("written blob … is listed twice");
-    // reported as a bug.
+    // Straight into the engine, the repeated layer is streamed twice (its
+    // digest is known only after it is sent) and the image is the same.
+    docker_ok(&["rmi", &repo]);
+    let loaded = build(&[&layers.flags()[..], &cmd, &["-t", &repo, "--load"]].concat());
+    assert_eq!(loaded["image_id"], built["image_id"]);
+    assert_eq!(
+        docker_ok(&["run", "--rm", "--network", "none", &repo]),
+        "from a tar\nfrom a gzip tar\ngiven twice\n"
+    );
 }
 
 #[test]

@@ -275,8 +275,23 @@ fn a_malformed_reference_is_refused_by_the_tagging_component_before_the_engine_i
         assert_eq!(run.first_error_line(), refusal, "{args:?}");
     }
 
-    // `tag` connects to the engine before it checks its source (reported
-    // as a bug), so here the real engine answers; nothing is tagged.
+    // `tag` too: its source and targets are checked before it connects.
+    for args in [
+        vec!["tag", "Bad/Name", "ok/target"],
+        vec!["tag", "ok/source", "Bad/Target"],
+    ] {
+        let run = Ocipipe::new().env("DOCKER_HOST", &nowhere).run(&args);
+        assert_eq!(run.code, 1, "{args:?}");
+        assert!(
+            run.first_error_line()
+                .starts_with("error: component tagging (built-in) refused")
+                && run.first_error_line().contains("must be lowercase"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+
+    // With the real engine answering, nothing is tagged.
     let repo = unique_repo("bad-source");
     let id = load_image(&format!("{repo}:one"), "bad-source");
     let target = format!("{repo}:two");

@@ -415,6 +415,45 @@ fn blob_heads_have_one_length_whatever_the_digest() {
 }
 
 #[test]
+fn docker_format_takes_a_repeated_layer_written_twice() {
+    // Streamed into an engine before it was hashed, a repeated layer is
+    // written once per place; manifest.json names the first copy for both.
+    let mut f = Fixture::default();
+    let (a, b) = (big_layer(3, 700), big_layer(5, 10));
+    f.image("rep", &[&a, &b, &a], &["docker.io/library/rep:latest"]);
+    let image = f.images[0].clone();
+    let mut bytes = Vec::new();
+    let mut written = Vec::new();
+    for (ordinal, layer) in image.layers.iter().enumerate() {
+        let d = &layer.descriptor;
+        let h = head(blob_entry(
+            ArchiveFormat::Docker,
+            None,
+            ordinal as u32,
+            d.size,
+            &written,
+        ));
+        bytes.extend_from_slice(&h.header);
+        bytes.extend_from_slice(&f.blobs[&d.digest]);
+        bytes.resize(bytes.len() + h.padding as usize, 0);
+        written.push(WrittenBlob {
+            digest: d.digest.clone(),
+            path: h.path,
+        });
+    }
+    let plan = plan_archive(ArchiveFormat::Docker, &f.images, &written).unwrap();
+    bytes.extend(materialise(&plan, &f.blobs));
+    let entries = read_tar(&bytes);
+    let files = by_path(&entries);
+    let manifest = json_of(&files, "manifest.json");
+    assert_eq!(
+        manifest[0]["Layers"],
+        json!(["layer-0.tar", "layer-1.tar", "layer-0.tar"])
+    );
+    assert_eq!(files["layer-2.tar"].data, a, "the second copy is there too");
+}
+
+#[test]
 fn docker_format_names_blobs_by_ordinal_and_omits_what_the_engine_has() {
     let mut f = two_images();
     // The engine has the shared base layer: omitted in both images.

@@ -19,16 +19,16 @@ struct Record<'a> {
 pub(super) fn run(config: &Config, args: TagArgs) -> anyhow::Result<Outcome> {
     let runtime = config.runtime()?;
     let tagging = config.component::<Tagging>(&runtime)?;
-    let targets = block_on(async {
+    let plan = if args.unique {
+        pipeline::plan_unique_tag(&tagging, &args.source, &args.targets)?
+    } else {
+        pipeline::plan_tags(&tagging, &args.source, &args.targets)?
+    };
+    block_on(async {
         let engine = Engine::connect(&config.docker_host).await?;
-        if args.unique {
-            pipeline::tag_unique(&tagging, &engine, &args.source, &args.targets)
-                .await
-                .map(|t| vec![t])
-        } else {
-            pipeline::tag(&tagging, &engine, &args.source, &args.targets).await
-        }
+        pipeline::apply_tags(&engine, &plan).await
     })??;
+    let targets = plan.targets;
     let mut printer = Printer::new(config.json);
     for target in &targets {
         let record = Record {

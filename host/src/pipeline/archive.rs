@@ -61,9 +61,6 @@ pub fn load(
         LoadInput::Stdin => {
             spooled = Spooled::copy(&mut std::io::stdin().lock())
                 .map_err(Error::input("standard input"))?;
-            if spooled.size() == 0 {
-                return Err(Error::EmptyInput("standard input".into()));
-            }
             (spooled.path(), PathBuf::from("standard input"))
         }
     };

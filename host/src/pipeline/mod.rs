@@ -13,7 +13,7 @@ mod unpack;
 pub use archive::{IncrementalLoad, LoadInput, load, save};
 pub use build::{BuildOutput, BuildSpec, Built, LayerInput, Operations, build};
 pub use engine_source::EngineSource;
-pub use tag::{engine_reference, tag, tag_unique};
+pub use tag::{TagPlan, apply_tags, engine_reference, plan_tags, plan_unique_tag};
 pub use unpack::{UnpackFrom, unpack};
 
 use crate::{docker, runtime, store};
@@ -46,9 +46,6 @@ pub enum Error {
     /// Reading an image input failed.
     #[error(transparent)]
     Source(store::source::Error),
-    /// An input has no bytes at all.
-    #[error("{0} is empty: expected an image archive (a tar, as `docker save` writes)")]
-    EmptyInput(String),
     /// Reading an input failed.
     #[error("cannot read {what}: {source}")]
     Input {

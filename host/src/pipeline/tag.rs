@@ -1,26 +1,54 @@
-//! Naming images in the engine: `ocipipe tag`.
+//! Naming images in the engine: `ocipipe tag`. Every name is decided by
+//! the tagging component before the engine is asked anything, so a bad
+//! list tags nothing, and is refused even when no engine answers.
 
 use super::Error;
 use crate::docker::Engine;
 use crate::model::Reference;
 use crate::runtime::Tagging;
 
-/// Tags the image `source` with every name in `targets` (comma-separated,
-/// each normalised with the default tag by the tagging component). All
-/// names are validated before the engine is touched, so a bad list tags
-/// nothing.
-pub async fn tag(
-    tagging: &Tagging,
-    engine: &Engine,
-    source: &str,
-    targets: &str,
-) -> Result<Vec<Reference>, Error> {
+/// The names to give an image, decided.
+#[derive(Debug, Clone)]
+pub struct TagPlan {
+    /// The image, as the engine is to be given it.
+    pub source: String,
+    /// The new names, each with a tag.
+    pub targets: Vec<Reference>,
+}
+
+/// Every name in `targets` (comma-separated, each normalised with the
+/// default tag by the tagging component) for the image `source`.
+pub fn plan_tags(tagging: &Tagging, source: &str, targets: &str) -> Result<TagPlan, Error> {
     let targets = tagging.parse_targets(targets)?;
-    let source = engine_reference(tagging, source)?;
     for target in &targets {
-        engine.tag(&source, &target.name, tag_of(target)?).await?;
+        tag_of(target)?;
     }
-    Ok(targets)
+    Ok(TagPlan {
+        source: engine_reference(tagging, source)?,
+        targets,
+    })
+}
+
+/// A new unique name `<name>:<32 hex>` for the image `source`.
+pub fn plan_unique_tag(tagging: &Tagging, source: &str, name: &str) -> Result<TagPlan, Error> {
+    let mut entropy = [0u8; 16];
+    getrandom::fill(&mut entropy).map_err(|e| Error::Entropy(e.to_string()))?;
+    let target = tagging.unique_tag(name, &entropy)?;
+    tag_of(&target)?;
+    Ok(TagPlan {
+        source: engine_reference(tagging, source)?,
+        targets: vec![target],
+    })
+}
+
+/// Gives the engine's image every name of `plan`.
+pub async fn apply_tags(engine: &Engine, plan: &TagPlan) -> Result<(), Error> {
+    for target in &plan.targets {
+        engine
+            .tag(&plan.source, &target.name, tag_of(target)?)
+            .await?;
+    }
+    Ok(())
 }
 
 /// What the engine is given for an image a person named by name or ID:
@@ -28,21 +56,6 @@ pub async fn tag(
 /// name is refused here, before the engine sees it.
 pub fn engine_reference(tagging: &Tagging, input: &str) -> Result<String, Error> {
     Ok(tagging.parse_any_reference(input)?.for_engine().to_string())
-}
-
-/// Tags the image `source` with a new unique name `<name>:<32 hex>`.
-pub async fn tag_unique(
-    tagging: &Tagging,
-    engine: &Engine,
-    source: &str,
-    name: &str,
-) -> Result<Reference, Error> {
-    let mut entropy = [0u8; 16];
-    getrandom::fill(&mut entropy).map_err(|e| Error::Entropy(e.to_string()))?;
-    let target = tagging.unique_tag(name, &entropy)?;
-    let source = engine_reference(tagging, source)?;
-    engine.tag(&source, &target.name, tag_of(&target)?).await?;
-    Ok(target)
 }
 
 /// The tag of a target; the built-in component always gives one (a target

@@ -46,9 +46,12 @@ pub(super) fn plan(
                 w.path
             )));
         }
-        if paths.insert(w.digest.as_str(), w.path.clone()).is_some() {
-            return Err(Error::invalid(format!("{what} is listed twice")));
-        }
+        // The same layer written twice (a repeated layer streamed before
+        // it was hashed): both copies hold the same bytes; `manifest.json`
+        // names the first.
+        paths
+            .entry(w.digest.as_str())
+            .or_insert_with(|| w.path.clone());
     }
 
     let mut plan = PlanBuilder::new();

@@ -33,6 +33,12 @@ pub enum Error {
         /// Where it is cut.
         detail: String,
     },
+    /// The file has no bytes at all.
+    #[error("{archive} is empty: expected an image archive (a tar, as `docker save` writes)")]
+    Empty {
+        /// The archive file.
+        archive: PathBuf,
+    },
     /// The file is not a tar at all.
     #[error("{archive} is not an image archive (a tar, as `docker save` writes): {reason}")]
     NotATar {

@@ -139,6 +139,11 @@ impl ArchiveIndex {
         };
         let file = File::open(path).map_err(io_error)?;
         let file_len = file.metadata().map_err(io_error)?.len();
+        if file_len == 0 {
+            return Err(Error::Empty {
+                archive: archive_name.to_owned(),
+            });
+        }
         let mut archive = tar::Archive::new(file);
         let mut entries = BTreeMap::new();
         let mut last: Option<String> = None;

@@ -79,8 +79,9 @@ impl Restore {
     /// The attributes a member's header gives what it creates.
     pub(super) fn of(&self, header: &tar::Header, at: &At<'_>) -> Result<Attrs, Error> {
         let owner = if self.as_root {
-            let uid = header.uid().map_err(|e| at.corrupt(e))?;
-            let gid = header.gid().map_err(|e| at.corrupt(e))?;
+            let raw = header.as_old();
+            let uid = lenient(&raw.uid, header.uid()).map_err(|e| at.corrupt(e))?;
+            let gid = lenient(&raw.gid, header.gid()).map_err(|e| at.corrupt(e))?;
             match (u32::try_from(uid), u32::try_from(gid)) {
                 (Ok(uid), Ok(gid)) => Some((uid, gid)),
                 _ => return Err(at.corrupt(format!("owner {uid}:{gid} does not fit 32 bits"))),
@@ -89,10 +90,23 @@ impl Restore {
             None
         };
         Ok(Attrs {
-            mode: self.mode(header.mode().map_err(|e| at.corrupt(e))?),
+            mode: self.mode(
+                lenient(&header.as_old().mode, header.mode().map(u64::from))
+                    .map_err(|e| at.corrupt(e))? as u32,
+            ),
             mtime: header.mtime().ok(),
             owner,
         })
+    }
+}
+
+/// A numeric header field as GNU tar and `docker load` read it: a field of
+/// only NULs or spaces is 0 (some writers leave unused fields empty), any
+/// other unparsable one stays an error.
+fn lenient(field: &[u8], parsed: std::io::Result<u64>) -> std::io::Result<u64> {
+    match parsed {
+        Err(_) if field.iter().all(|b| matches!(b, 0 | b' ')) => Ok(0),
+        other => other,
     }
 }
 
@@ -158,4 +172,18 @@ impl DeferredDirs {
 
 fn epoch_plus(seconds: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lenient;
+
+    #[test]
+    fn an_empty_numeric_field_is_zero_and_garbage_is_still_an_error() {
+        let bad = || Err(std::io::Error::other("numeric field was not a number"));
+        assert_eq!(lenient(&[0; 8], bad()).unwrap(), 0);
+        assert_eq!(lenient(b"       \0", bad()).unwrap(), 0);
+        assert!(lenient(b"12x4567\0", bad()).is_err());
+        assert_eq!(lenient(b"0000017\0", Ok(15)).unwrap(), 15);
+    }
 }

@@ -334,6 +334,30 @@ pub(super) fn stream_error(layer: &str, entry: &Option<String>, error: io::Error
     }
 }
 
+impl Error {
+    /// The error with a path under the staging directory `staging` named
+    /// as the same path under `dest`.
+    pub(super) fn relocated(self, staging: &Path, dest: &Path) -> Self {
+        match self {
+            Error::Io {
+                action,
+                path,
+                entry,
+                source,
+            } => Error::Io {
+                action,
+                path: match path.strip_prefix(staging) {
+                    Ok(inside) => dest.join(inside),
+                    Err(_) => path,
+                },
+                entry,
+                source,
+            },
+            other => other,
+        }
+    }
+}
+
 /// An uncompressed layer whose first header cannot be read is not a tar,
 /// whatever the tar reader's own words (which can quote raw bytes) say.
 pub(super) fn not_a_tar(layer: &str, error: &io::Error) -> Error {

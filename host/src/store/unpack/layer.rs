@@ -68,7 +68,11 @@ pub fn check_layer(path: &Path, shown: &Path) -> Result<(), Error> {
     };
     scan(&layer, |entry, at| match entry.link_name_bytes() {
         Some(target) if entry.header().entry_type().is_hard_link() => {
-            components(&target).map_err(|problem| at.unsafe_name(problem))?;
+            components(&target).map_err(|_| Error::HardLinkEscape {
+                layer: at.layer.to_owned(),
+                entry: at.entry.to_owned(),
+                target: String::from_utf8_lossy(&target).into_owned(),
+            })?;
             Ok(())
         }
         _ => Ok(()),

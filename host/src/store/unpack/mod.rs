@@ -201,12 +201,17 @@ fn unpack_into<L: LayerTar>(
     let parent = check_destination(dest)?;
     let staging = Staging::new(&parent)?;
     let mut applier = Applier::new(&staging.path, opts.allow_devices, running_as_root());
-    for layer in layers {
-        let members = layer::members(&layer)?;
-        let changeset = changeset::plan(planner, &layer.label, &members)?;
-        applier.apply(&layer, &members, &changeset)?;
-    }
-    let report = applier.finish()?;
+    let applied = (|| {
+        for layer in layers {
+            let members = layer::members(&layer)?;
+            let changeset = changeset::plan(planner, &layer.label, &members)?;
+            applier.apply(&layer, &members, &changeset)?;
+        }
+        applier.finish()
+    })();
+    // The staging directory is gone by the time a person reads the error:
+    // name the place in the destination instead.
+    let report = applied.map_err(|e| e.relocated(&staging.path, dest))?;
     staging.commit(dest)?;
     Ok(report)
 }
