@@ -62,10 +62,7 @@ impl Components {
 /// left out of the chain so that `main` does not take it for a reader
 /// that merely stopped reading lines.
 fn cut_short(e: pipeline::Error, output: &str) -> anyhow::Error {
-    let closed = std::iter::successors(Some(&e as &dyn std::error::Error), |c| c.source())
-        .filter_map(|c| c.downcast_ref::<std::io::Error>())
-        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe);
-    if closed {
+    if e.is_closed_pipe() {
         anyhow::anyhow!(
             "the reader of {output} closed it before the archive was complete; the archive is cut short"
         )

@@ -19,12 +19,12 @@ use crate::store::plan::{LayerSource, PlannedLayer};
 use crate::store::sink::{
     ArchiveFile, ArchiveStream, ImageSink, KnownLayer, LayoutDir, PutLayer, measure_all,
 };
-use crate::store::spool::{Spooled, is_rereadable};
-use crate::store::tar::{Compression, sniff};
+use crate::store::spool::{Spooled, copy_unless_rereadable};
+use crate::store::tar::Compression;
 use crate::store::unpack::check_layer;
 use crate::store::walk::walk;
 use serde::Serialize;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Media type of the (uncompressed) layer tars ocipipe writes.
@@ -169,24 +169,17 @@ fn layer_source(
         }
         LayerInput::File(given) => {
             let what = format!("--layer {}", given.display());
-            let path = if is_rereadable(given) {
-                given.clone()
-            } else {
-                let mut reader = std::fs::File::open(given).map_err(Error::input(&what))?;
-                let copy = Spooled::copy(&mut reader).map_err(Error::input(&what))?;
-                let path = copy.path().to_path_buf();
-                spooled.push(copy);
-                path
+            let path = match copy_unless_rereadable(given).map_err(Error::input(&what))? {
+                None => given.clone(),
+                Some(copy) => {
+                    let path = copy.path().to_path_buf();
+                    spooled.push(copy);
+                    path
+                }
             };
-            check_layer(&path, given)?;
-            let mut magic = [0u8; 2];
-            let n = std::fs::File::open(&path)
-                .and_then(|mut f| f.read(&mut magic))
-                .map_err(Error::input(&what))?;
-            if n == 2 && sniff(&magic) == Compression::Gzip {
-                LayerSource::Gzip(path)
-            } else {
-                LayerSource::Tar(path)
+            match check_layer(&path, given)? {
+                Compression::Gzip => LayerSource::Gzip(path),
+                _ => LayerSource::Tar(path),
             }
         }
     })

@@ -79,24 +79,10 @@ pub(super) fn stream_into_engine<T: Send>(
     let produced = produced.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     match (produced, loaded) {
         (Ok(produced), Ok(loaded)) => Ok((produced, loaded)),
-        (Err(e), Err(engine)) if saw_the_engine_close(&e) => Err(engine.into()),
+        (Err(e), Err(engine)) if e.is_closed_pipe() => Err(engine.into()),
         (Err(e), _) => Err(e),
         (Ok(_), Err(engine)) => Err(engine.into()),
     }
-}
-
-/// Whether a producer's error is only the engine closing the request.
-fn saw_the_engine_close(e: &Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::BrokenPipe
-        {
-            return true;
-        }
-        source = cause.source();
-    }
-    false
 }
 
 /// Streams what `produce` writes into a load. When `known` leaves layers

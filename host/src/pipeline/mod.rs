@@ -80,6 +80,14 @@ impl From<store::source::Error> for Error {
 }
 
 impl Error {
+    /// Whether the cause is a pipe its reader closed (the engine ending a
+    /// load request, a consumer of `-o -` that stopped reading).
+    pub fn is_closed_pipe(&self) -> bool {
+        std::iter::successors(Some(self as &dyn std::error::Error), |c| c.source())
+            .filter_map(|c| c.downcast_ref::<std::io::Error>())
+            .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     fn input(what: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> Error {
         let what = what.to_string();
         move |source| Error::Input { what, source }

@@ -8,7 +8,7 @@ use super::engine_source::EngineSource;
 use super::planner::Planner;
 use crate::runtime::TarAssembly;
 use crate::store::source::{ArchiveSource, LayoutSource};
-use crate::store::spool::{Spooled, is_rereadable};
+use crate::store::spool::copy_unless_rereadable;
 use crate::store::unpack::{UnpackOptions, UnpackReport, unpack_image};
 use std::path::Path;
 
@@ -40,15 +40,8 @@ pub fn unpack(
         let source = LayoutSource::open(input)?;
         return Ok(unpack_image(&source, input, image, dest, opts, &planner)?);
     }
-    let spooled;
-    let path = if is_rereadable(input) {
-        input
-    } else {
-        let what = input.display().to_string();
-        let mut reader = std::fs::File::open(input).map_err(Error::input(&what))?;
-        spooled = Spooled::copy(&mut reader).map_err(Error::input(&what))?;
-        spooled.path()
-    };
+    let spooled = copy_unless_rereadable(input).map_err(Error::input(input.display()))?;
+    let path = spooled.as_ref().map_or(input, |s| s.path());
     let source = ArchiveSource::open_as(path, input)?;
     Ok(unpack_image(&source, input, image, dest, opts, &planner)?)
 }

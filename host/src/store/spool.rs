@@ -60,6 +60,15 @@ pub fn is_rereadable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
+/// `None` when `path` can be read twice as it is; otherwise (a FIFO, a
+/// device) a spooled copy of it, to read instead.
+pub fn copy_unless_rereadable(path: &Path) -> io::Result<Option<Spooled>> {
+    if is_rereadable(path) {
+        return Ok(None);
+    }
+    Spooled::copy(&mut std::fs::File::open(path)?).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use super::EntryKind;
 use crate::model::Digest;
-use crate::store::tar::is_truncation;
 use crate::store::tar::name::NameProblem;
+use crate::store::tar::{is_truncation, not_a_tar_reason};
 
 /// Failures of reading an image archive. Every case names the archive and,
 /// where there is one, the entry at fault.
@@ -248,11 +248,7 @@ pub(super) fn header_error(archive: &Path, last: &Option<String>, error: io::Err
         // words (which can quote the raw bytes) say.
         return Error::NotATar {
             archive: archive.to_owned(),
-            reason: if is_truncation(&error) {
-                "it ends before its first 512-byte header is complete"
-            } else {
-                "its first 512 bytes are not a tar header"
-            },
+            reason: not_a_tar_reason(&error),
         };
     }
     if is_truncation(&error) {

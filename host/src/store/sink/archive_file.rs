@@ -38,6 +38,15 @@ impl<'p> ArchiveFile<'p> {
         })
     }
 
+    /// Drops everything written from `offset` on, and writes there next.
+    fn cut_back_to(&mut self, offset: u64) -> Result<(), Error> {
+        let file = self.out.file();
+        file.set_len(offset).map_err(Error::output(&self.what))?;
+        file.seek(SeekFrom::Start(offset))
+            .map_err(Error::output(&self.what))?;
+        Ok(())
+    }
+
     /// One layer at the file's end: placeholder head, bytes, padding, then
     /// the real head; dropped again when the planner calls it a duplicate.
     fn put_one(
@@ -74,10 +83,7 @@ impl<'p> ArchiveFile<'p> {
         match self.blobs.place(Some(&digest), ordinal(first + i), size)? {
             BlobPlacement::Stored(_) => {
                 // The same layer twice, found by hashing: drop the copy.
-                let file = self.out.file();
-                file.set_len(start).map_err(Error::output(&what))?;
-                file.seek(SeekFrom::Start(start))
-                    .map_err(Error::output(&what))?;
+                self.cut_back_to(start)?;
                 self.blobs.remember(&digest, layer, size);
             }
             BlobPlacement::Write(real) => {
@@ -160,10 +166,7 @@ impl<'p> ArchiveFile<'p> {
             {
                 BlobPlacement::Write(real) => real,
                 BlobPlacement::Stored(_) => {
-                    let file = self.out.file();
-                    file.set_len(start).map_err(Error::output(&what))?;
-                    file.seek(SeekFrom::Start(start))
-                        .map_err(Error::output(&what))?;
+                    self.cut_back_to(start)?;
                     let keep = self.blobs.written.len() - i;
                     self.blobs.written.truncate(keep);
                     return Ok(None);

@@ -8,8 +8,7 @@ use super::{Compression, Error, ImageSource, SourceImage, SourceLayer};
 use crate::model::{Descriptor, Digest, Document};
 use crate::store::archive::{ArchiveIndex, MAX_CONFIG_BYTES};
 use crate::store::plan::LayerSource;
-use crate::store::tar::sniff;
-use std::io::Read;
+use crate::store::tar::{read_prefix, sniff};
 use std::path::Path;
 
 /// The media type given to a docker archive's config, which has none.
@@ -44,20 +43,11 @@ impl ArchiveSource {
         let (target, entry) = self.index.resolve(name, "manifest.json (Layers)")?;
         let (offset, size) = (entry.offset, entry.size);
         let mut magic = [0u8; 4];
-        let mut reader = self.index.open(target)?;
-        let mut got = 0;
-        while got < magic.len() {
-            match reader.read(&mut magic[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(source) => {
-                    return Err(Error::Io {
-                        path: self.index.shown().to_path_buf(),
-                        source,
-                    });
-                }
-            }
-        }
+        let got =
+            read_prefix(&mut self.index.open(target)?, &mut magic).map_err(|source| Error::Io {
+                path: self.index.shown().to_path_buf(),
+                source,
+            })?;
         let compression = sniff(&magic[..got]);
         Ok(SourceLayer {
             digest: (compression == Compression::None && size > 0).then(|| diff_id.clone()),

@@ -41,6 +41,31 @@ pub fn sniff(prefix: &[u8]) -> Compression {
     }
 }
 
+/// Reads up to `buf.len()` bytes (the few a [`sniff`] needs), fewer only
+/// at the end of the stream.
+pub fn read_prefix(reader: &mut dyn io::Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// Why a stream whose first header cannot be read is not a tar, in words
+/// of our own: the tar reader's can quote the raw bytes.
+pub fn not_a_tar_reason(error: &io::Error) -> &'static str {
+    if is_truncation(error) {
+        "it ends before its first 512-byte header is complete"
+    } else {
+        "its first 512 bytes are not a tar header"
+    }
+}
+
 /// Whether a tar or gzip read error means the stream ended early. The tar
 /// crate reports a cut header or a cut skip as `Other` errors.
 pub fn is_truncation(error: &io::Error) -> bool {

@@ -8,8 +8,8 @@ use super::changeset::PlannerError;
 use super::resolve::MAX_SYMLINKS;
 use crate::model::Digest;
 use crate::store::archive;
-use crate::store::tar::is_truncation;
 use crate::store::tar::name::NameProblem;
+use crate::store::tar::{is_truncation, not_a_tar_reason};
 
 /// Failures of unpacking. Whatever the failure, the destination was not
 /// created (or left as the empty directory it was) and nothing was
@@ -363,11 +363,7 @@ impl Error {
 pub(super) fn not_a_tar(layer: &str, error: &io::Error) -> Error {
     Error::NotATar {
         layer: layer.to_owned(),
-        reason: if is_truncation(error) {
-            "it ends before its first 512-byte header is complete"
-        } else {
-            "its first 512 bytes are not a tar header"
-        },
+        reason: not_a_tar_reason(error),
     }
 }
 

@@ -16,7 +16,7 @@ use super::error::{At, Error, after, not_a_tar, stream_error};
 use crate::model::{Digest, Member, MemberKind};
 use crate::store::hashing::HashingReader;
 use crate::store::tar::name::components;
-use crate::store::tar::{BLOCK, Compression, member_kind, sniff};
+use crate::store::tar::{BLOCK, Compression, member_kind, read_prefix, sniff};
 
 /// A layer tar that unpacking can read more than once: once for its
 /// members, once to apply them. Any `Fn() -> io::Result<impl Read>` is one.
@@ -50,17 +50,17 @@ pub(super) type Stream = HashingReader<Box<dyn Read>>;
 /// Pass 1: the layer's members in tar order, every name checked, the whole
 /// stream read and checked. Writes nothing.
 pub(super) fn members<L: LayerTar>(layer: &Layer<L>) -> Result<Vec<Member>, Error> {
-    scan(layer, |_, _| Ok(()))
+    Ok(scan(layer, |_, _| Ok(()))?.0)
 }
 
 /// Checks a layer tar given as a build input (plain or gzip) without
 /// writing anything: every name and hard-link target stays inside the
 /// root (no absolute paths, no `..`), no entry is truncated, the stream
 /// ends properly. Device nodes and absolute symlink targets are image
-/// content, not escapes, and pass.
+/// content, not escapes, and pass. Returns how the layer is compressed.
 /// Errors name the layer `shown` (its path as the user gave it, when
 /// `path` is a spooled copy).
-pub fn check_layer(path: &Path, shown: &Path) -> Result<(), Error> {
+pub fn check_layer(path: &Path, shown: &Path) -> Result<Compression, Error> {
     let layer = Layer {
         label: shown.display().to_string(),
         tar: || File::open(path).map(BufReader::new),
@@ -76,17 +76,18 @@ pub fn check_layer(path: &Path, shown: &Path) -> Result<(), Error> {
             Ok(())
         }
         _ => Ok(()),
-    })?;
-    Ok(())
+    })
+    .map(|(_, compression)| compression)
 }
 
-/// Reads every member (names checked, then `also`), reading past its data.
+/// Reads every member (names checked, then `also`), reading past its data;
+/// the members and the layer's compression.
 fn scan<L: LayerTar>(
     layer: &Layer<L>,
     mut also: impl FnMut(&tar::Entry<'_, Stream>, &At<'_>) -> Result<(), Error>,
-) -> Result<Vec<Member>, Error> {
+) -> Result<(Vec<Member>, Compression), Error> {
     let mut members = Vec::new();
-    read_layer(layer, false, |entry, raw, at| {
+    let compression = read_layer(layer, false, |entry, raw, at| {
         let kind = member_kind(entry.header());
         if kind != MemberKind::PaxGlobal {
             components(raw).map_err(|problem| at.unsafe_name(problem))?;
@@ -100,18 +101,19 @@ fn scan<L: LayerTar>(
             .map_err(|e| stream_error(at.layer, &Some(at.entry.to_owned()), e))?;
         Ok(())
     })?;
-    Ok(members)
+    Ok((members, compression))
 }
 
 /// Reads one layer tar entry by entry, calling `each` on every entry with
 /// its raw name, then checks that the stream ended with its
 /// end-of-archive marker, that a gzip trailer is intact, and that the
-/// bytes hash to the layer's diff_id when one is given.
+/// bytes hash to the layer's diff_id when one is given. Returns how the
+/// layer is compressed.
 pub(super) fn read_layer<L: LayerTar>(
     layer: &Layer<L>,
     preserve_ownership: bool,
     mut each: impl FnMut(&mut tar::Entry<'_, Stream>, &[u8], &At<'_>) -> Result<(), Error>,
-) -> Result<(), Error> {
+) -> Result<Compression, Error> {
     let label = &layer.label;
     let mut reader = layer.tar.open().map_err(|source| Error::OpenLayer {
         layer: label.clone(),
@@ -179,20 +181,6 @@ pub(super) fn read_layer<L: LayerTar>(
             expected: expected.clone(),
             actual,
         }),
-        _ => Ok(()),
+        _ => Ok(compression),
     }
-}
-
-/// Reads up to `buf.len()` bytes, fewer only at the end of the stream.
-fn read_prefix(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
 }
