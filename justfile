@@ -36,6 +36,12 @@ test: build
     cargo test --release --locked --lib --bins --test cli
     scripts/services -- cargo test --release --locked --test e2e
 
+# Prove the test services work with a real client: the three registries and
+# the token server (check-services), the registry fault proxy (check-fault-proxy).
+check-services: setup
+    scripts/services -- tests/fixtures/check-services.sh
+    scripts/services -- tests/fixtures/check-fault-proxy.sh
+
 # Format everything.
 fmt:
     cargo fmt --all

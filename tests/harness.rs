@@ -140,6 +140,147 @@ pub fn docker_host() -> String {
     )
 }
 
+/// A variable `scripts/services` exports, or a panic that says so.
+fn service_var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: the registry tests need the registries scripts/services \
+             starts; run under scripts/services (`just test` does)"
+        )
+    })
+}
+
+/// host:port of the registry without auth (plain HTTP on loopback).
+pub fn registry() -> String {
+    service_var("OCIPIPE_REGISTRY")
+}
+
+/// host:port of the registry with basic auth (htpasswd) for
+/// [`registry_user`].
+pub fn htpasswd_registry() -> String {
+    service_var("OCIPIPE_REGISTRY_HTPASSWD")
+}
+
+/// host:port of the registry with bearer tokens from
+/// tests/fixtures/token-server.py, for [`registry_user`].
+pub fn token_registry() -> String {
+    service_var("OCIPIPE_REGISTRY_TOKEN")
+}
+
+/// The user and password both auth registries accept (a new password
+/// every run).
+pub fn registry_user() -> (String, String) {
+    (
+        service_var("OCIPIPE_REGISTRY_USER"),
+        service_var("OCIPIPE_REGISTRY_PASSWORD"),
+    )
+}
+
+/// Every request the token server has answered so far, oldest first: `time`,
+/// `method`, `path`, `scopes` (asked), `service`, `account`, `client_id`,
+/// `grant_type`, `auth` (none, basic, password, refresh_token), `user`,
+/// `status`, `granted`. All tests share the server: pick your own by the
+/// repository in `scopes` ([`unique_repo`]).
+pub fn token_log() -> Vec<serde_json::Value> {
+    json_lines_of(Path::new(&service_var("OCIPIPE_TOKEN_LOG")))
+}
+
+/// The complete JSON lines of a log another process appends to.
+fn json_lines_of(path: &Path) -> Vec<serde_json::Value> {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    text.split_inclusive('\n')
+        .filter(|l| l.ends_with('\n') && !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// tests/fixtures/registry-fault-proxy.py in front of a real registry:
+/// requests its `rules` pick get a fault, the rest pass byte for byte (its
+/// header documents the rules). Stopped when dropped.
+///
+/// ```ignore
+/// let proxy = FaultProxy::start(&registry(), serde_json::json!([
+///     {"method": "PATCH", "path": "/blobs/uploads/", "nth": 1,
+///      "action": "cut_request", "after": 1 << 20},
+/// ]));
+/// // ... push to proxy.address() ...
+/// let patches = proxy.requests().iter().filter(|r| r["method"] == "PATCH").count();
+/// ```
+pub struct FaultProxy {
+    child: std::process::Child,
+    address: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl FaultProxy {
+    /// A proxy to `upstream` (host:port) with `rules` (a JSON list).
+    pub fn start(upstream: &str, rules: serde_json::Value) -> FaultProxy {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("requests.jsonl");
+        let stderr_path = dir.path().join("stderr");
+        let mut child = Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../tests/fixtures/registry-fault-proxy.py"
+            ))
+            .arg("--upstream")
+            .arg(upstream)
+            .arg("--log")
+            .arg(&log)
+            .arg("--rules")
+            .arg(rules.to_string())
+            // Its stdin is its lifeline: it stops when this end closes,
+            // even if the test process dies without dropping this.
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
+            .spawn()
+            .expect("starting python3 tests/fixtures/registry-fault-proxy.py");
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
+        let Ok(port) = line.trim().parse::<u16>() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the fault proxy did not start (rules {rules}): {}",
+                std::fs::read_to_string(&stderr_path).unwrap_or_default()
+            );
+        };
+        FaultProxy {
+            child,
+            address: format!("127.0.0.1:{port}"),
+            log,
+            _dir: dir,
+        }
+    }
+
+    /// host:port of the proxy.
+    pub fn address(&self) -> String {
+        self.address.clone()
+    }
+
+    /// Every request the proxy has answered (or cut) so far, in the order
+    /// of its log (`seq`; `time` is when a request arrived): `method`,
+    /// `path` (with the query),
+    /// `status` (answered; null when none), `fault` (the action that
+    /// fired, or null), `rule` (its index), `request_bytes`. A request's
+    /// line is written before its client sees the answer.
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        json_lines_of(&self.log)
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The docker CLI against the test engine: an independent check.
 pub fn docker(args: &[&str]) -> Output {
     Command::new("docker")
