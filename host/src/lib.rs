@@ -2,7 +2,8 @@
 //!
 //! The host owns all I/O (the Docker Engine, registries, files); each image
 //! operation runs as a sandboxed WebAssembly component behind a WIT world
-//! (see `wit/`). Modules: [`cli`] → [`pipeline`] → {[`runtime`], [`docker`]};
+//! (see `wit/`). Modules: [`cli`] → [`pipeline`] → {[`runtime`], [`docker`],
+//! [`registry`], [`store`]};
 //! domain types in [`model`].
 #![warn(missing_docs)]
 
@@ -10,5 +11,6 @@ pub mod cli;
 pub mod docker;
 pub mod model;
 pub mod pipeline;
+pub mod registry;
 pub mod runtime;
 pub mod store;

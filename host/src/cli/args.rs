@@ -51,6 +51,16 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_cache: bool,
 
+    /// A registry to speak plain HTTP to (loopback always is); repeat.
+    #[arg(
+        long = "insecure-registry",
+        global = true,
+        value_name = "HOST[:PORT]",
+        env = "OCIPIPE_INSECURE_REGISTRIES",
+        value_delimiter = ','
+    )]
+    pub insecure_registries: Vec<String>,
+
     /// Log more (repeat for more); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -71,6 +81,50 @@ pub enum Command {
     /// Images in the Docker Engine.
     #[command(subcommand)]
     Image(ImageCommand),
+    /// Copy an image between registries, the engine, archives and layouts.
+    Copy(CopyArgs),
+    /// Log in to a registry: check the credentials and keep them in the
+    /// Docker config.
+    Login(LoginArgs),
+    /// Log out of a registry: remove its credentials from the Docker config.
+    Logout(LogoutArgs),
+}
+
+/// `ocipipe copy SRC DST`.
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// Where the image is: docker://REF, docker-daemon:NAME,
+    /// docker-archive:PATH[:NAME] or oci:PATH[:TAG].
+    pub source: String,
+    /// Where it goes, in the same terms.
+    pub destination: String,
+    /// One platform of a multi-platform image, os/arch[/variant] [default:
+    /// the whole index; this machine's for docker-daemon: and docker-archive:].
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+    /// Blobs sent at once.
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+}
+
+/// `ocipipe login [SERVER] -u USER --password-stdin`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The registry [default: Docker Hub].
+    pub server: Option<String>,
+    /// User name.
+    #[arg(short, long)]
+    pub username: String,
+    /// Read the password from standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `ocipipe logout [SERVER]`.
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// The registry [default: Docker Hub].
+    pub server: Option<String>,
 }
 
 /// `ocipipe ref …`

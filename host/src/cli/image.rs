@@ -32,14 +32,14 @@ struct Removed<'a> {
 const ENGINE_TRANSPORT: &str = "docker-daemon:";
 
 /// The three components image commands use, loaded once.
-struct Components {
-    tagging: Tagging,
-    tar_assembly: TarAssembly,
-    manifest_generation: ManifestGeneration,
+pub(super) struct Components {
+    pub(super) tagging: Tagging,
+    pub(super) tar_assembly: TarAssembly,
+    pub(super) manifest_generation: ManifestGeneration,
 }
 
 impl Components {
-    fn load(config: &Config) -> anyhow::Result<Self> {
+    pub(super) fn load(config: &Config) -> anyhow::Result<Self> {
         let wasm = config.runtime()?;
         Ok(Self {
             tagging: config.component::<Tagging>(&wasm)?,
@@ -48,7 +48,7 @@ impl Components {
         })
     }
 
-    fn ops<'a>(&'a self, progress: &'a dyn Progress) -> Operations<'a> {
+    pub(super) fn ops<'a>(&'a self, progress: &'a dyn Progress) -> Operations<'a> {
         Operations {
             tagging: &self.tagging,
             tar_assembly: &self.tar_assembly,

@@ -3,6 +3,7 @@
 //! print results. Uses `anyhow` at this edge only.
 
 mod args;
+mod copy;
 mod image;
 mod output;
 mod progress;
@@ -32,6 +33,11 @@ pub struct Config {
     pub components: Vec<(String, PathBuf)>,
     /// `SOURCE_DATE_EPOCH`: the time written into images; 0 when unset.
     pub source_date_epoch: i64,
+    /// The Docker config: `$DOCKER_CONFIG/config.json`, else
+    /// `~/.docker/config.json`.
+    pub docker_config: PathBuf,
+    /// Registries spoken to in plain HTTP besides loopback.
+    pub insecure_registries: Vec<String>,
 }
 
 impl Config {
@@ -77,6 +83,8 @@ impl Config {
             limits,
             components,
             source_date_epoch,
+            docker_config: docker_config(),
+            insecure_registries: cli.insecure_registries.clone(),
         })
     }
 
@@ -109,6 +117,17 @@ impl Config {
     }
 }
 
+/// `$DOCKER_CONFIG/config.json`, else `$HOME/.docker/config.json`, as the
+/// docker CLI reads it.
+fn docker_config() -> PathBuf {
+    let dir = std::env::var_os("DOCKER_CONFIG")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")))
+        .unwrap_or_else(|| PathBuf::from(".docker"));
+    dir.join("config.json")
+}
+
 /// `$XDG_CACHE_HOME/ocipipe`, else `$HOME/.cache/ocipipe`.
 fn default_cache_dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
@@ -135,6 +154,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Ref(cmd) => refs::run(&config, cmd),
         Command::Tag(cmd) => tag::run(&config, cmd),
         Command::Image(cmd) => image::run(&config, cmd),
+        Command::Copy(args) => copy::run(&config, args),
+        Command::Login(args) => copy::login(&config, args),
+        Command::Logout(args) => copy::logout(&config, args),
     }
 }
 

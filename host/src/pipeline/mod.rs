@@ -4,6 +4,7 @@
 
 mod archive;
 mod build;
+mod copy;
 mod engine_source;
 mod engine_stream;
 mod planner;
@@ -12,11 +13,12 @@ mod unpack;
 
 pub use archive::{IncrementalLoad, LoadInput, load, save};
 pub use build::{BuildOutput, BuildSpec, Built, LayerInput, Operations, build};
+pub use copy::{Copied, CopyContext, Location, RegistryAccess, copy};
 pub use engine_source::EngineSource;
 pub use tag::{TagPlan, apply_tags, engine_reference, plan_tags, plan_unique_tag};
 pub use unpack::{UnpackFrom, unpack};
 
-use crate::{docker, runtime, store};
+use crate::{docker, model, registry, runtime, store};
 
 /// Failures of a pipeline step.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +62,33 @@ pub enum Error {
     /// The host could not draw random bytes.
     #[error("cannot draw random bytes for a unique tag: {0}")]
     Entropy(String),
+    /// A registry failed or refused.
+    #[error(transparent)]
+    Registry(#[from] registry::Error),
+    /// Writing an OCI layout failed.
+    #[error(transparent)]
+    Layout(#[from] store::layout_writer::Error),
+    /// A source does not hold what was named.
+    #[error("{source_name}: {message}")]
+    NotFound {
+        /// The source, as named.
+        source_name: String,
+        /// What is missing, and what is there.
+        message: String,
+    },
+    /// A component answered something its contract does not allow.
+    #[error("{0}")]
+    Contract(String),
+    /// A destination named by digest got other content.
+    #[error("{destination} names digest {named}, but the image copied is {actual}")]
+    DigestMismatch {
+        /// The destination.
+        destination: String,
+        /// The digest it names.
+        named: model::Digest,
+        /// The copied manifest's.
+        actual: model::Digest,
+    },
     /// Writing an output failed.
     #[error("{what}: {source}")]
     Output {

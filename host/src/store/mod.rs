@@ -15,6 +15,7 @@ pub mod archive;
 pub mod atomic;
 pub mod cleanup;
 pub mod hashing;
+pub mod layout_writer;
 pub mod plan;
 pub mod sink;
 pub mod source;

@@ -212,7 +212,7 @@ impl LayerSource {
 
     /// A reader of the layer's bytes as stored (a gzip layer still
     /// compressed); not for a layer planned from a directory.
-    pub fn open_stored(&self) -> io::Result<Box<dyn Read>> {
+    pub fn open_stored(&self) -> io::Result<Box<dyn Read + Send>> {
         use std::io::Seek;
         match self {
             LayerSource::Planned(_) => Err(io::Error::new(

@@ -71,7 +71,7 @@ impl LayoutSource {
     }
 
     /// Where the blob `digest` is.
-    fn blob_path(&self, digest: &Digest) -> PathBuf {
+    pub fn blob_path(&self, digest: &Digest) -> PathBuf {
         self.root
             .join("blobs")
             .join(digest.algorithm())
@@ -79,7 +79,7 @@ impl LayoutSource {
     }
 
     /// A small blob, read whole and checked against its descriptor.
-    fn document(&self, descriptor: &Descriptor) -> Result<Document, Error> {
+    pub fn document(&self, descriptor: &Descriptor) -> Result<Document, Error> {
         if descriptor.size > MAX_DOCUMENT_BYTES {
             return Err(self.malformed(format!(
                 "document {} claims {} bytes, more than the {MAX_DOCUMENT_BYTES} allowed",
@@ -236,9 +236,16 @@ fn name_of(entry: &Descriptor) -> Option<String> {
     get(IMAGE_NAME).or_else(|| get(REF_NAME))
 }
 
+impl LayoutSource {
+    /// The bytes of `index.json`.
+    pub fn index(&self) -> Result<Vec<u8>, Error> {
+        self.read_file(&self.root.join("index.json"), MAX_DOCUMENT_BYTES)
+    }
+}
+
 impl ImageSource for LayoutSource {
     fn images(&self) -> Result<Vec<SourceImage>, Error> {
-        let index = self.read_file(&self.root.join("index.json"), MAX_DOCUMENT_BYTES)?;
+        let index = self.index()?;
         let index: Value = serde_json::from_slice(&index)
             .map_err(|e| self.malformed(format!("index.json is not JSON: {e}")))?;
         let entries = index

@@ -1,0 +1,218 @@
+//! `ocipipe copy SRC DST`, `ocipipe login`, `ocipipe logout`: images
+//! between skopeo's transports, and the credentials registries take.
+
+use super::args::{CopyArgs, LoginArgs, LogoutArgs};
+use super::image::Components;
+use super::output::Printer;
+use super::{Config, Outcome, async_runtime, progress};
+use crate::docker::Engine;
+use crate::model::HostMachine;
+use crate::pipeline::{self, CopyContext, Location, RegistryAccess};
+use crate::registry::{self, Credential, Registry};
+use crate::runtime::Tagging;
+use anyhow::Context as _;
+use std::io::Read as _;
+use std::path::PathBuf;
+
+/// The transports, as skopeo names them.
+const TRANSPORTS: &str = "docker://, docker-daemon:, docker-archive:, oci:";
+
+/// Reads `docker://REF`, `docker-daemon:NAME`, `docker-archive:PATH[:NAME]`
+/// or `oci:PATH[:TAG]`; references are normalised by the tagging component.
+fn location(tagging: &Tagging, arg: &str) -> anyhow::Result<Location> {
+    let named = |reference: &str| {
+        tagging
+            .normalize_with_default_tag(reference)
+            .with_context(|| format!("{arg}: {reference:?} is not an image reference"))
+    };
+    if let Some(reference) = arg.strip_prefix("docker://") {
+        return Ok(Location::Registry(named(reference)?));
+    }
+    if let Some(reference) = arg.strip_prefix("docker-daemon:") {
+        return Ok(Location::Daemon(named(reference)?));
+    }
+    // skopeo splits PATH from NAME at the first colon.
+    if let Some(rest) = arg.strip_prefix("docker-archive:") {
+        let (path, name) = split_path(rest);
+        anyhow::ensure!(
+            !path.is_empty(),
+            "{arg}: no archive path (docker-archive:PATH[:NAME])"
+        );
+        return Ok(Location::Archive {
+            path: PathBuf::from(path),
+            name: name.map(named).transpose()?,
+        });
+    }
+    if let Some(rest) = arg.strip_prefix("oci:") {
+        let (path, tag) = split_path(rest);
+        anyhow::ensure!(!path.is_empty(), "{arg}: no layout path (oci:PATH[:TAG])");
+        return Ok(Location::Layout {
+            path: PathBuf::from(path),
+            tag: tag.map(str::to_string),
+        });
+    }
+    anyhow::bail!(
+        "{arg:?} names no transport: write it as one of {TRANSPORTS} (e.g. docker://{arg})"
+    )
+}
+
+fn split_path(rest: &str) -> (&str, Option<&str>) {
+    match rest.split_once(':') {
+        Some((path, name)) if !name.is_empty() => (path, Some(name)),
+        Some((path, _)) => (path, None),
+        None => (rest, None),
+    }
+}
+
+/// How registries are reached, from the config.
+fn access(config: &Config, jobs: usize) -> anyhow::Result<RegistryAccess> {
+    Ok(RegistryAccess {
+        credentials: registry::CredentialStore::new(config.docker_config.clone()),
+        insecure: config.insecure_registries.clone(),
+        transport: registry::Transport::new(registry::RetryPolicy::default())?,
+        jobs,
+    })
+}
+
+pub(super) fn run(config: &Config, args: CopyArgs) -> anyhow::Result<Outcome> {
+    anyhow::ensure!(args.jobs > 0, "--jobs must be at least 1");
+    let components = Components::load(config)?;
+    let from = location(&components.tagging, &args.source)?;
+    let to = location(&components.tagging, &args.destination)?;
+    let platform = args
+        .platform
+        .as_deref()
+        .map(|spec| {
+            components
+                .manifest_generation
+                .normalize_platform(Some(spec), &HostMachine::current())
+        })
+        .transpose()?;
+    let progress = progress::for_run(config.json);
+    let ops = components.ops(progress.as_ref());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let engine = if matches!(from, Location::Daemon(_)) || matches!(to, Location::Daemon(_)) {
+        Some(runtime.block_on(Engine::connect(&config.docker_host))?)
+    } else {
+        None
+    };
+    let access = access(config, args.jobs)?;
+    let ctx = CopyContext {
+        ops: &ops,
+        runtime: &runtime,
+        engine: engine.as_ref(),
+        access: &access,
+        platform,
+    };
+    let copied = pipeline::copy(&ctx, &from, &to)?;
+    let mut printer = Printer::new(config.json);
+    printer.result(&copied, || match &copied.digest {
+        Some(digest) => format!("{} {digest}", copied.destination),
+        None => format!(
+            "{} {}",
+            copied.destination,
+            copied.image_id.as_ref().map(|d| d.as_str()).unwrap_or("")
+        ),
+    })?;
+    Ok(Outcome::Success)
+}
+
+/// The registry a login names: a host, or Docker Hub by default.
+fn server(given: Option<&str>) -> (String, String) {
+    let domain = given
+        .map(|s| {
+            // `docker login https://host/` is accepted: keep the host.
+            let s = s
+                .trim_start_matches("https://")
+                .trim_start_matches("http://");
+            s.split('/').next().unwrap_or(s).to_string()
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "docker.io".to_string());
+    let key = registry::credential_key(&domain).to_string();
+    (domain, key)
+}
+
+pub(super) fn login(config: &Config, args: LoginArgs) -> anyhow::Result<Outcome> {
+    anyhow::ensure!(
+        args.password_stdin,
+        "give the password on standard input with --password-stdin (a password in the arguments would be seen by every user of this machine)"
+    );
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']).to_string();
+    anyhow::ensure!(
+        !password.is_empty(),
+        "the password on standard input is empty"
+    );
+    let (domain, key) = server(args.server.as_deref());
+    let access = access(config, 1)?;
+    let host = registry::api_host(&domain);
+    let registry = Registry::new(
+        host,
+        registry::plain_http(host, &access.insecure),
+        &key,
+        access.credentials.clone(),
+        Some(Credential::Basic {
+            username: args.username.clone(),
+            password: password.clone(),
+        }),
+        access.transport.clone(),
+    )?;
+    async_runtime()?
+        .block_on(registry.check_login())
+        .with_context(|| format!("{domain} did not take the credentials of {}", args.username))?;
+    access
+        .credentials
+        .store_login(&key, &args.username, &password)?;
+    let mut printer = Printer::new(config.json);
+    let record = serde_json::json!({
+        "server": key,
+        "username": args.username,
+        "config": access.credentials.path(),
+    });
+    printer.result(&record, || format!("Login Succeeded ({key})"))?;
+    Ok(Outcome::Success)
+}
+
+pub(super) fn logout(config: &Config, args: LogoutArgs) -> anyhow::Result<Outcome> {
+    let (_, key) = server(args.server.as_deref());
+    let store = registry::CredentialStore::new(config.docker_config.clone());
+    let removed = store.remove_login(&key)?;
+    let mut printer = Printer::new(config.json);
+    let record = serde_json::json!({ "server": key, "removed": removed });
+    printer.result(&record, || {
+        if removed {
+            format!("Removing login credentials for {key}")
+        } else {
+            format!("Not logged in to {key}")
+        }
+    })?;
+    Ok(Outcome::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_split_from_names_at_the_first_colon_as_skopeo_does() {
+        assert_eq!(split_path("img.tar"), ("img.tar", None));
+        assert_eq!(split_path("img.tar:app:v1"), ("img.tar", Some("app:v1")));
+        assert_eq!(split_path("dir:"), ("dir", None));
+    }
+
+    #[test]
+    fn a_login_names_a_host_or_docker_hub() {
+        assert_eq!(server(None).1, "https://index.docker.io/v1/");
+        assert_eq!(server(Some("127.0.0.1:5000")).1, "127.0.0.1:5000");
+        assert_eq!(server(Some("https://127.0.0.1:5000/")).1, "127.0.0.1:5000");
+        assert_eq!(server(Some("docker.io")).1, "https://index.docker.io/v1/");
+    }
+}

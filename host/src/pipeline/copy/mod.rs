@@ -1,0 +1,263 @@
+//! `ocipipe copy SRC DST`: images between registries, OCI layouts,
+//! `docker load` archives and the engine.
+//!
+//! Between registries and layouts the copy is content-addressed and byte
+//! for byte: manifests and blobs keep their digests, an index is copied
+//! whole (or one platform of it). Each blob is looked for at the
+//! destination first and skipped when there, mounted from another
+//! repository of the same registry, or streamed, several at once; the
+//! manifests go last, children before their index, so a tag never points
+//! at something missing. An archive or the engine, which hold no
+//! manifests of their own, are reached through a private layout: a pull
+//! is checked whole before the engine or the archive sees a byte.
+//!
+//! Decisions are the manifest-generation component's: what a manifest
+//! refers to, which platform of an index, what a layout's `index.json`
+//! says, which of its entries a tag names.
+
+mod source;
+mod transfer;
+
+use super::Error;
+use super::build::Operations;
+use crate::docker::Engine;
+use crate::model::{Descriptor, Digest, Document, ManifestContents, Reference};
+use crate::registry::{CredentialStore, Registry, Repository, Scope, Transport};
+use source::Source;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// An image location, in skopeo's transport terms.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// `docker://`: a registry; the reference normalised.
+    Registry(Reference),
+    /// `docker-daemon:`: the engine; the name normalised, with a tag.
+    Daemon(Reference),
+    /// `docker-archive:PATH[:NAME]`.
+    Archive {
+        /// The archive file.
+        path: PathBuf,
+        /// The image's name in it.
+        name: Option<Reference>,
+    },
+    /// `oci:PATH[:TAG]`.
+    Layout {
+        /// The layout directory.
+        path: PathBuf,
+        /// The `org.opencontainers.image.ref.name` of its entry.
+        tag: Option<String>,
+    },
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Registry(r) => write!(f, "docker://{}", r.full),
+            Location::Daemon(r) => write!(f, "docker-daemon:{}", r.familiar),
+            Location::Archive { path, name } => {
+                write!(f, "docker-archive:{}", path.display())?;
+                match name {
+                    Some(name) => write!(f, ":{}", name.familiar),
+                    None => Ok(()),
+                }
+            }
+            Location::Layout { path, tag } => {
+                write!(f, "oci:{}", path.display())?;
+                match tag {
+                    Some(tag) => write!(f, ":{tag}"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// How registries are reached.
+#[derive(Debug, Clone)]
+pub struct RegistryAccess {
+    /// Where credentials come from.
+    pub credentials: CredentialStore,
+    /// Hosts spoken to in plain HTTP besides loopback.
+    pub insecure: Vec<String>,
+    /// The HTTP client and its retry policy.
+    pub transport: Transport,
+    /// Blobs sent at once per copy.
+    pub jobs: usize,
+}
+
+/// What `copy` needs besides its locations.
+pub struct CopyContext<'a> {
+    /// The components and progress.
+    pub ops: &'a Operations<'a>,
+    /// The async runtime registry and engine I/O runs on.
+    pub runtime: &'a tokio::runtime::Runtime,
+    /// The engine, connected when a location needs it.
+    pub engine: Option<&'a Engine>,
+    /// Registries.
+    pub access: &'a RegistryAccess,
+    /// `--platform`: one platform of an index, normalised.
+    pub platform: Option<crate::model::Platform>,
+}
+
+/// What a copy did, per image copied.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Copied {
+    /// The manifest digest at the destination (none in the engine, which
+    /// keeps no manifest).
+    pub digest: Option<Digest>,
+    /// The image ID (config digest), for one image; none for an index.
+    pub image_id: Option<Digest>,
+    /// Where it went.
+    pub destination: String,
+    /// Blob bytes sent.
+    pub bytes_sent: u64,
+    /// Blob bytes the destination already had.
+    pub bytes_skipped: u64,
+    /// Blobs mounted from another repository of the same registry.
+    pub blobs_mounted: u64,
+}
+
+/// The images a copy moves: manifests, children before the index that
+/// lists them, and the blobs they refer to, each once.
+pub(crate) struct Tree {
+    /// The manifest the destination is tagged with.
+    pub root: Document,
+    /// Every manifest, the root last.
+    pub manifests: Vec<Document>,
+    /// Configs and layers, each digest once.
+    pub blobs: Vec<Descriptor>,
+    /// The image ID, when the root is one image.
+    pub config: Option<Digest>,
+}
+
+/// Copies the image `from` names to `to`.
+pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Copied, Error> {
+    let mut registries = Registries::new(ctx.access);
+    let source = Source::open(ctx, &mut registries, from)?;
+    // An archive or the engine holds one image: take the host's platform
+    // of an index unless told which.
+    let single = matches!(to, Location::Archive { .. } | Location::Daemon(_));
+    let platform = match (&ctx.platform, single) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => Some(
+            ctx.ops
+                .manifest_generation
+                .normalize_platform(None, &crate::model::HostMachine::current())?,
+        ),
+        (None, false) => None,
+    };
+    let tree = ctx
+        .runtime
+        .block_on(source.tree(ctx.ops, platform.as_ref()))?;
+    let destination = to.to_string();
+    match to {
+        Location::Registry(reference) => {
+            let repository = registries.destination(reference, &source)?;
+            let tag = reference
+                .digest
+                .as_ref()
+                .map(|d| d.to_string())
+                .or_else(|| reference.tag.clone())
+                .unwrap_or_else(|| "latest".to_string());
+            if let Some(digest) = &reference.digest
+                && digest != &tree.root.descriptor.digest
+            {
+                return Err(Error::DigestMismatch {
+                    destination,
+                    named: digest.clone(),
+                    actual: tree.root.descriptor.digest.clone(),
+                });
+            }
+            let stats = ctx.runtime.block_on(transfer::to_registry(
+                ctx,
+                &source,
+                &tree,
+                &repository,
+                &tag,
+            ))?;
+            Ok(stats.report(
+                Some(tree.root.descriptor.digest.clone()),
+                tree.config.clone(),
+                destination,
+            ))
+        }
+        Location::Layout { path, tag } => {
+            let stats = transfer::to_layout(ctx, &source, &tree, path, tag.as_deref())?;
+            Ok(stats.report(
+                Some(tree.root.descriptor.digest.clone()),
+                tree.config.clone(),
+                destination,
+            ))
+        }
+        Location::Archive { .. } | Location::Daemon(_) => {
+            transfer::to_images(ctx, &source, &tree, to, destination)
+        }
+    }
+}
+
+/// The registries of one copy, each made once so that they share their
+/// challenge, tokens and connections.
+pub(crate) struct Registries<'a> {
+    access: &'a RegistryAccess,
+    made: HashMap<String, Arc<Registry>>,
+}
+
+impl<'a> Registries<'a> {
+    fn new(access: &'a RegistryAccess) -> Self {
+        Self {
+            access,
+            made: HashMap::new(),
+        }
+    }
+
+    fn registry(&mut self, domain: &str) -> Result<Arc<Registry>, Error> {
+        if let Some(made) = self.made.get(domain) {
+            return Ok(made.clone());
+        }
+        let host = crate::registry::api_host(domain);
+        let registry = Registry::new(
+            host,
+            crate::registry::plain_http(host, &self.access.insecure),
+            crate::registry::credential_key(domain),
+            self.access.credentials.clone(),
+            None,
+            self.access.transport.clone(),
+        )?;
+        self.made.insert(domain.to_string(), registry.clone());
+        Ok(registry)
+    }
+
+    /// The repository a pull reads.
+    pub(crate) fn source(&mut self, reference: &Reference) -> Result<Repository, Error> {
+        let registry = self.registry(&reference.domain)?;
+        Ok(registry.repository(
+            &reference.path,
+            vec![Scope::repository(&reference.path, &["pull"])],
+        ))
+    }
+
+    /// The repository a push writes, with the pull scope of a source
+    /// repository on the same registry to mount from.
+    fn destination(&mut self, reference: &Reference, source: &Source) -> Result<Repository, Error> {
+        let registry = self.registry(&reference.domain)?;
+        let mut scopes = vec![Scope::repository(&reference.path, &["pull", "push"])];
+        if let Some(from) = source.mountable_into(&registry)
+            && from != reference.path
+        {
+            scopes.push(Scope::repository(&from, &["pull"]));
+        }
+        Ok(registry.repository(&reference.path, scopes))
+    }
+}
+
+/// What the manifest-generation component read of `manifest`.
+pub(crate) fn contents(
+    ops: &Operations<'_>,
+    manifest: &Document,
+) -> Result<ManifestContents, Error> {
+    Ok(ops
+        .manifest_generation
+        .read_manifest(&manifest.descriptor.media_type, &manifest.bytes)?)
+}

@@ -1,0 +1,382 @@
+//! Where a copy reads: a registry repository, a layout, or the images of
+//! an archive or the engine (which keep no manifest: the
+//! manifest-generation component writes one for their stored layers).
+
+use super::{CopyContext, Location, Registries, Tree, contents};
+use crate::model::{Descriptor, Digest, Document, ManifestContents, Platform};
+use crate::pipeline::build::Operations;
+use crate::pipeline::{EngineSource, Error};
+use crate::registry::{Registry, Repository};
+use crate::store::plan::LayerSource;
+use crate::store::source::{ArchiveSource, Compression, ImageSource, LayoutSource, SourceImage};
+use sha2::Digest as _;
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::sync::Arc;
+
+/// Opens a blob's bytes, again for each try.
+pub(super) type Opener = Box<dyn Fn() -> std::io::Result<Box<dyn Read + Send>> + Send + Sync>;
+
+/// A copy's source.
+pub(super) enum Source {
+    /// A registry repository, and the tag or digest asked for.
+    Registry {
+        repository: Repository,
+        reference: String,
+    },
+    /// A layout, and the tag of its entry.
+    Layout {
+        layout: LayoutSource,
+        tag: Option<String>,
+    },
+    /// One image of an archive or the engine.
+    Local(Box<Local>),
+}
+
+/// An image whose blobs are files: an archive's, or the engine's saved.
+pub(super) struct Local {
+    manifest: Document,
+    config: Document,
+    layers: HashMap<Digest, LayerSource>,
+    /// The engine's save, kept until the copy is done.
+    _saved: Option<EngineSource>,
+}
+
+impl Source {
+    /// Opens what `from` names.
+    pub(super) fn open(
+        ctx: &CopyContext<'_>,
+        registries: &mut Registries<'_>,
+        from: &Location,
+    ) -> Result<Self, Error> {
+        Ok(match from {
+            Location::Registry(reference) => Source::Registry {
+                repository: registries.source(reference)?,
+                reference: match (&reference.digest, &reference.tag) {
+                    (Some(digest), _) => digest.to_string(),
+                    (None, Some(tag)) => tag.clone(),
+                    (None, None) => "latest".to_string(),
+                },
+            },
+            Location::Layout { path, tag } => Source::Layout {
+                layout: LayoutSource::open(path)?,
+                tag: tag.clone(),
+            },
+            Location::Archive { path, name } => {
+                let archive = ArchiveSource::open(path)?;
+                let image = pick(archive.images()?, name.as_ref(), &from.to_string())?;
+                Source::Local(Box::new(Local::new(ctx.ops, image, None)?))
+            }
+            Location::Daemon(reference) => {
+                let engine = ctx.engine.expect("an engine for docker-daemon:");
+                let saved = EngineSource::save(ctx.runtime, engine, std::slice::from_ref(&reference.familiar))?;
+                let image = pick(saved.images()?, None, &from.to_string())?;
+                Source::Local(Box::new(Local::new(ctx.ops, image, Some(saved))?))
+            }
+        })
+    }
+
+    /// The repository a push to `registry` can mount blobs from.
+    pub(super) fn mountable_into(&self, registry: &Arc<Registry>) -> Option<String> {
+        match self {
+            Source::Registry { repository, .. } if Arc::ptr_eq(repository.registry(), registry) => {
+                Some(repository.name().to_string())
+            }
+            _ => None,
+        }
+    }
+
+    /// The manifest the source names.
+    async fn root(&self, ops: &Operations<'_>) -> Result<Document, Error> {
+        match self {
+            Source::Registry {
+                repository,
+                reference,
+            } => {
+                let fetched = repository.manifest(reference).await?;
+                Ok(Document {
+                    descriptor: Descriptor::new(
+                        fetched.media_type,
+                        fetched.digest,
+                        fetched.bytes.len() as u64,
+                    ),
+                    bytes: fetched.bytes,
+                })
+            }
+            Source::Layout { layout, tag } => {
+                let entry = ops
+                    .manifest_generation
+                    .layout_entry(&layout.index()?, tag.as_deref())?;
+                Ok(layout.document(&entry)?)
+            }
+            Source::Local(local) => Ok(local.manifest.clone()),
+        }
+    }
+
+    /// The manifest `descriptor` (a child of an index) names.
+    async fn manifest(&self, descriptor: &Descriptor) -> Result<Document, Error> {
+        match self {
+            Source::Registry { repository, .. } => {
+                let fetched = repository.manifest(descriptor.digest.as_str()).await?;
+                Ok(Document {
+                    descriptor: descriptor.clone(),
+                    bytes: fetched.bytes,
+                })
+            }
+            Source::Layout { layout, .. } => Ok(layout.document(descriptor)?),
+            Source::Local(_) => Err(Error::Contract(format!(
+                "a manifest of an archive names another manifest, {}",
+                descriptor.digest
+            ))),
+        }
+    }
+
+    /// The images to copy: the root manifest, one platform of it when
+    /// `platform` is given and it is an index, every child otherwise.
+    pub(super) async fn tree(
+        &self,
+        ops: &Operations<'_>,
+        platform: Option<&Platform>,
+    ) -> Result<Tree, Error> {
+        let mut root = self.root(ops).await?;
+        let mut root_contents = contents(ops, &root)?;
+        if let (Some(platform), ManifestContents::Index { manifests, .. }) =
+            (platform, &root_contents)
+        {
+            let chosen = ops
+                .manifest_generation
+                .select_platform(manifests, platform)?;
+            root = self.manifest(&chosen).await?;
+            root_contents = contents(ops, &root)?;
+        }
+        let mut tree = Tree {
+            root: root.clone(),
+            manifests: Vec::new(),
+            blobs: Vec::new(),
+            config: None,
+        };
+        if let ManifestContents::Image { config, .. } = &root_contents {
+            tree.config = Some(config.digest.clone());
+        }
+        let mut seen = HashSet::new();
+        // Depth first, children before the index that lists them.
+        let mut pending = vec![(root, root_contents, false)];
+        while let Some((manifest, contents_of, expanded)) = pending.pop() {
+            match contents_of {
+                ManifestContents::Index { ref manifests, .. } if !expanded => {
+                    let children = manifests.clone();
+                    pending.push((manifest, contents_of, true));
+                    for child in children.iter().rev() {
+                        let document = self.manifest(child).await?;
+                        let child_contents = contents(ops, &document)?;
+                        pending.push((document, child_contents, false));
+                    }
+                }
+                ManifestContents::Image { config, layers, .. } => {
+                    for blob in std::iter::once(config).chain(layers) {
+                        if !blob.urls.is_empty() {
+                            tracing::info!(digest = %blob.digest, "not copying a foreign layer (it names URLs)");
+                            continue;
+                        }
+                        if seen.insert(blob.digest.clone()) {
+                            tree.blobs.push(blob);
+                        }
+                    }
+                    tree.manifests.push(manifest);
+                }
+                ManifestContents::Index { .. } => tree.manifests.push(manifest),
+            }
+        }
+        Ok(tree)
+    }
+
+    /// Opens blob `descriptor` for a file or registry destination.
+    pub(super) fn opener(&self, descriptor: &Descriptor) -> Result<Opener, Error> {
+        let digest = descriptor.digest.clone();
+        Ok(match self {
+            Source::Layout { layout, .. } => {
+                let path = layout.blob_path(&digest);
+                Box::new(move || Ok(Box::new(std::fs::File::open(&path)?) as Box<dyn Read + Send>))
+            }
+            Source::Local(local) => {
+                if digest == local.config.descriptor.digest {
+                    let bytes = local.config.bytes.clone();
+                    Box::new(move || {
+                        Ok(Box::new(std::io::Cursor::new(bytes.clone())) as Box<dyn Read + Send>)
+                    })
+                } else {
+                    let layer = local.layers.get(&digest).cloned().ok_or_else(|| {
+                        Error::Contract(format!("no layer {digest} in the image"))
+                    })?;
+                    Box::new(move || layer.open_stored())
+                }
+            }
+            Source::Registry { repository, .. } => {
+                let repository = repository.clone();
+                let size = descriptor.size;
+                let handle = tokio::runtime::Handle::current();
+                Box::new(move || {
+                    Ok(Box::new(pipe(
+                        handle.clone(),
+                        repository.clone(),
+                        digest.clone(),
+                        size,
+                    )) as Box<dyn Read + Send>)
+                })
+            }
+        })
+    }
+
+    /// Whether the source is a registry (its blobs are fetched, retried
+    /// as a whole, rather than opened).
+    pub(super) fn repository(&self) -> Option<&Repository> {
+        match self {
+            Source::Registry { repository, .. } => Some(repository),
+            _ => None,
+        }
+    }
+}
+
+/// A blob of another registry as a blocking reader: a task streams it
+/// into a small channel. A failed download reads as an error.
+fn pipe(
+    handle: tokio::runtime::Handle,
+    repository: Repository,
+    digest: Digest,
+    size: u64,
+) -> impl Read + Send {
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
+    handle.spawn(async move {
+        let result = async {
+            let mut stream = repository.blob(&digest, size).await?;
+            while let Some(piece) = stream.next().await? {
+                if tx.send(Ok(piece)).await.is_err() {
+                    break;
+                }
+            }
+            Ok::<_, crate::registry::Error>(())
+        }
+        .await;
+        if let Err(e) = result {
+            let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+        }
+    });
+    ChannelReader {
+        rx,
+        piece: bytes::Bytes::new(),
+    }
+}
+
+struct ChannelReader {
+    rx: tokio::sync::mpsc::Receiver<std::io::Result<bytes::Bytes>>,
+    piece: bytes::Bytes,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.piece.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(Ok(piece)) => self.piece = piece,
+                Some(Err(e)) => return Err(e),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.piece.len());
+        buf[..n].copy_from_slice(&self.piece.split_to(n));
+        Ok(n)
+    }
+}
+
+/// The image of `images` named `name`, or the only one.
+fn pick(
+    images: Vec<SourceImage>,
+    name: Option<&crate::model::Reference>,
+    shown: &str,
+) -> Result<SourceImage, Error> {
+    let names = |i: &SourceImage| i.repo_tags.join(", ");
+    match name {
+        Some(name) => {
+            let listed: Vec<String> = images.iter().map(names).filter(|n| !n.is_empty()).collect();
+            images
+                .into_iter()
+                .find(|i| {
+                    i.repo_tags
+                        .iter()
+                        .any(|t| t == &name.familiar || t == &name.full)
+                })
+                .ok_or_else(|| Error::NotFound {
+                    source_name: shown.to_string(),
+                    message: format!(
+                        "no image is named {} (it holds: {})",
+                        name.familiar,
+                        listed.join("; ")
+                    ),
+                })
+        }
+        None if images.len() == 1 => Ok(images.into_iter().next().expect("one")),
+        None => Err(Error::NotFound {
+            source_name: shown.to_string(),
+            message: format!(
+                "it holds {} images; name one as docker-archive:PATH:NAME (names: {})",
+                images.len(),
+                images.iter().map(names).collect::<Vec<_>>().join("; ")
+            ),
+        }),
+    }
+}
+
+impl Local {
+    /// The image with its manifest: the one it came with, else one the
+    /// manifest-generation component writes for its stored layers.
+    fn new(
+        ops: &Operations<'_>,
+        image: SourceImage,
+        saved: Option<EngineSource>,
+    ) -> Result<Self, Error> {
+        let mut layers = HashMap::new();
+        let mut descriptors = Vec::new();
+        for layer in &image.layers {
+            let (digest, size) = match &layer.digest {
+                Some(digest) => (digest.clone(), layer.size),
+                None => stored_digest(&layer.blob)?,
+            };
+            let media_type = match layer.compression {
+                Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+                _ => crate::pipeline::build::LAYER_MEDIA_TYPE,
+            };
+            descriptors.push(Descriptor::new(media_type, digest.clone(), size));
+            layers.insert(digest, layer.blob.clone());
+        }
+        let manifest = match image.manifest {
+            Some(manifest) => manifest,
+            None => ops.manifest_generation.image_manifest(
+                &image.config.descriptor,
+                &descriptors,
+                &[],
+            )?,
+        };
+        Ok(Self {
+            manifest,
+            config: image.config,
+            layers,
+            _saved: saved,
+        })
+    }
+}
+
+/// The digest and size of a layer's stored bytes.
+fn stored_digest(layer: &LayerSource) -> Result<(Digest, u64), Error> {
+    let mut reader = layer.open_stored().map_err(Error::input("a layer"))?;
+    let mut hasher = sha2::Sha256::new();
+    let mut piece = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = reader.read(&mut piece).map_err(Error::input("a layer"))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&piece[..n]);
+        size += n as u64;
+    }
+    Ok((Digest::from_sha256(hasher.finalize().into()), size))
+}

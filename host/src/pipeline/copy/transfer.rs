@@ -1,0 +1,285 @@
+//! Moving a copy's [`Tree`] into its destination: a registry repository,
+//! a layout, or (through a private layout) an archive or the engine.
+
+use super::source::Source;
+use super::{Copied, CopyContext, Location, Tree};
+use crate::model::{ArchiveFormat, ArchiveImage, Descriptor, Digest};
+use crate::pipeline::Error;
+use crate::pipeline::build::{Operations, with_manifest};
+use crate::pipeline::engine_stream::stream_into_engine;
+use crate::pipeline::planner::Planner;
+use crate::registry::{self, Repository, Uploaded};
+use crate::store::layout_writer::{BlobFile, LayoutWriter};
+use crate::store::sink::{ArchiveFile, ArchiveStream, ImageSink};
+use crate::store::source::{ImageSource, LayoutSource, SourceImage};
+use futures_util::{StreamExt as _, TryStreamExt as _};
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+/// What happened to one blob.
+enum Moved {
+    Sent(u64),
+    Skipped(u64),
+    Mounted,
+}
+
+/// Totals of a copy.
+#[derive(Debug, Default)]
+pub(super) struct Stats {
+    sent: u64,
+    skipped: u64,
+    mounted: u64,
+}
+
+impl Stats {
+    fn of(moved: &[Moved]) -> Self {
+        let mut stats = Self::default();
+        for m in moved {
+            match m {
+                Moved::Sent(n) => stats.sent += n,
+                Moved::Skipped(n) => stats.skipped += n,
+                Moved::Mounted => stats.mounted += 1,
+            }
+        }
+        stats
+    }
+
+    /// The report of a copy to `destination`.
+    pub(super) fn report(
+        self,
+        digest: Option<Digest>,
+        image_id: Option<Digest>,
+        destination: String,
+    ) -> Copied {
+        Copied {
+            digest,
+            image_id,
+            destination,
+            bytes_sent: self.sent,
+            bytes_skipped: self.skipped,
+            blobs_mounted: self.mounted,
+        }
+    }
+}
+
+/// Pushes `tree` into `repository`, tagging the root `tag` (or naming it
+/// by digest): blobs first, several at once, each looked for first and
+/// mounted when the source is another repository of the same registry;
+/// then the manifests, children first.
+pub(super) async fn to_registry(
+    ctx: &CopyContext<'_>,
+    source: &Source,
+    tree: &Tree,
+    repository: &Repository,
+    tag: &str,
+) -> Result<Stats, Error> {
+    let mount_from = source
+        .mountable_into(repository.registry())
+        .filter(|from| from != repository.name());
+    let progress = ctx.ops.progress;
+    progress.start("copy", Some(tree.blobs.iter().map(|b| b.size).sum()));
+    let sent = Arc::new(AtomicU64::new(0));
+    let moved: Vec<Moved> = futures_util::stream::iter(tree.blobs.iter().map(|blob| {
+        let mount_from = mount_from.as_deref();
+        let sent = &sent;
+        async move {
+            let moved = if repository.blob_size(&blob.digest).await?.is_some() {
+                Moved::Skipped(blob.size)
+            } else {
+                let open = source.opener(blob)?;
+                match repository
+                    .put_blob(&blob.digest, blob.size, mount_from, &*open, sent)
+                    .await?
+                {
+                    Uploaded::Mounted => Moved::Mounted,
+                    Uploaded::Sent => Moved::Sent(blob.size),
+                }
+            };
+            progress.advance(blob.size);
+            Ok::<_, Error>(moved)
+        }
+    }))
+    .buffer_unordered(ctx.access.jobs.max(1))
+    .try_collect()
+    .await?;
+    progress.finish();
+    for manifest in &tree.manifests {
+        let descriptor = &manifest.descriptor;
+        let reference = if std::ptr::eq(manifest, tree.manifests.last().expect("the root")) {
+            tag.to_string()
+        } else {
+            descriptor.digest.to_string()
+        };
+        repository
+            .put_manifest(&reference, &descriptor.media_type, &manifest.bytes)
+            .await?;
+    }
+    Ok(Stats::of(&moved))
+}
+
+/// Writes `tree` into the layout at `path`, its root entry tagged `tag`.
+pub(super) fn to_layout(
+    ctx: &CopyContext<'_>,
+    source: &Source,
+    tree: &Tree,
+    path: &Path,
+    tag: Option<&str>,
+) -> Result<Stats, Error> {
+    let writer = LayoutWriter::open(path)?;
+    let progress = ctx.ops.progress;
+    progress.start("copy", Some(tree.blobs.iter().map(|b| b.size).sum()));
+    let moved: Vec<Moved> = ctx.runtime.block_on(
+        futures_util::stream::iter(tree.blobs.iter().map(|blob| {
+            let writer = &writer;
+            async move {
+                if writer.has_blob(&blob.digest, blob.size) {
+                    progress.advance(blob.size);
+                    return Ok(Moved::Skipped(blob.size));
+                }
+                let file = match source.repository() {
+                    Some(repository) => download(repository, writer, blob).await?,
+                    None => copy_file(source, writer, blob)?,
+                };
+                writer.commit_blob(file, &blob.digest, blob.size)?;
+                progress.advance(blob.size);
+                Ok::<_, Error>(Moved::Sent(blob.size))
+            }
+        }))
+        .buffer_unordered(ctx.access.jobs.max(1))
+        .try_collect(),
+    )?;
+    progress.finish();
+    for manifest in &tree.manifests {
+        writer.put_bytes(&manifest.descriptor.digest, &manifest.bytes)?;
+    }
+    let index = ctx.ops.manifest_generation.layout_index(
+        writer.existing_index(),
+        &tree.root.descriptor,
+        tag,
+    )?;
+    writer.finish(&index.bytes)?;
+    Ok(Stats::of(&moved))
+}
+
+/// A registry blob into a new temporary file of the layout, started over
+/// when the connection breaks.
+async fn download(
+    repository: &Repository,
+    writer: &LayoutWriter,
+    blob: &Descriptor,
+) -> Result<BlobFile, Error> {
+    let what = format!("GET blob {}", blob.digest);
+    let stored = |source: std::io::Error| registry::Error::Io {
+        what: format!("cannot store blob {}", blob.digest),
+        source,
+    };
+    Ok(repository
+        .transport()
+        .retrying(&what, || async {
+            let mut file = writer
+                .blob_file(&blob.digest)
+                .map_err(|e| stored(std::io::Error::other(e.to_string())))?;
+            let mut stream = repository.blob(&blob.digest, blob.size).await?;
+            while let Some(piece) = stream.next().await? {
+                file.write(&piece).map_err(stored)?;
+            }
+            Ok(file)
+        })
+        .await?)
+}
+
+/// A file source's blob into a new temporary file of the layout.
+fn copy_file(source: &Source, writer: &LayoutWriter, blob: &Descriptor) -> Result<BlobFile, Error> {
+    let what = format!("blob {}", blob.digest);
+    let mut reader = source.opener(blob)?().map_err(Error::input(&what))?;
+    let mut file = writer.blob_file(&blob.digest)?;
+    let mut piece = vec![0u8; 1 << 20];
+    loop {
+        let n = reader.read(&mut piece).map_err(Error::input(&what))?;
+        if n == 0 {
+            return Ok(file);
+        }
+        file.write(&piece[..n])
+            .map_err(Error::output(format!("cannot store {what}")))?;
+    }
+}
+
+/// An archive or the engine: `tree` (one image) is copied whole into a
+/// private layout first, checked, then written as an archive or streamed
+/// into the engine, named as `to` says.
+pub(super) fn to_images(
+    ctx: &CopyContext<'_>,
+    source: &Source,
+    tree: &Tree,
+    to: &Location,
+    destination: String,
+) -> Result<Copied, Error> {
+    let staging = tempfile::Builder::new()
+        .prefix("ocipipe-copy-")
+        .tempdir()
+        .map_err(Error::output("a temporary layout"))?;
+    let _registered = crate::store::cleanup::register(staging.path());
+    let layout = staging.path().join("layout");
+    to_layout(ctx, source, tree, &layout, None)?;
+    let images = LayoutSource::open(&layout)?.images()?;
+    let ops = ctx.ops;
+    let planner = Planner(ops.tar_assembly);
+    let (written, loaded) = match to {
+        Location::Archive { path, name } => {
+            let names = name.iter().map(|n| n.full.clone()).collect();
+            let sink = ArchiveFile::create(path, &planner)?;
+            (write_images(ops, &images, names, Box::new(sink))?, false)
+        }
+        Location::Daemon(reference) => {
+            let engine = ctx.engine.expect("an engine for docker-daemon:");
+            let names = vec![reference.full.clone()];
+            let (written, _report) = stream_into_engine(ctx.runtime, engine, |out| {
+                let sink = ArchiveStream::new(
+                    out,
+                    ArchiveFormat::Docker,
+                    &planner,
+                    "cannot stream to the engine",
+                );
+                write_images(ops, &images, names, Box::new(sink))
+            })?;
+            (written, true)
+        }
+        _ => unreachable!("to_images is for archives and the engine"),
+    };
+    let image = written.first().expect("one image");
+    Ok(Copied {
+        digest: (!loaded).then(|| image.manifest.descriptor.digest.clone()),
+        image_id: Some(image.config.descriptor.digest.clone()),
+        destination,
+        bytes_sent: image.layers.iter().map(|l| l.descriptor.size).sum::<u64>()
+            + image.config.descriptor.size,
+        bytes_skipped: 0,
+        blobs_mounted: 0,
+    })
+}
+
+/// Puts `images` into `sink` with their layers stored uncompressed, as an
+/// archive holds them, and the manifests written for those; finishes it.
+fn write_images(
+    ops: &Operations<'_>,
+    images: &[SourceImage],
+    names: Vec<String>,
+    mut sink: Box<dyn ImageSink + '_>,
+) -> Result<Vec<ArchiveImage>, Error> {
+    let mut planned = Vec::with_capacity(images.len());
+    for image in images {
+        let layers: Vec<_> = image.layers.iter().map(|l| l.blob.clone()).collect();
+        let put = sink.put_layers(&layers, ops.progress)?;
+        planned.push(with_manifest(
+            ops,
+            image.config.clone(),
+            &put,
+            names.clone(),
+        )?);
+    }
+    sink.put_images(&planned)?;
+    sink.finish()?;
+    Ok(planned)
+}

@@ -1,0 +1,659 @@
+//! Authentication as the docker CLI does it: credentials from the Docker
+//! config (`auths`, `credHelpers`, `credsStore`), the registry's
+//! `WWW-Authenticate` challenge, Basic or bearer tokens for the scopes an
+//! operation needs, cached until they expire.
+//!
+//! Owns: credentials and tokens. They leave this module only in an
+//! `Authorization` header: [`Credential`]'s `Debug` hides them, and
+//! errors name the server and the config file, never a secret.
+
+use super::Error;
+use super::transport::Transport;
+use base64::Engine as _;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// A credential for one registry.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// None configured.
+    Anonymous,
+    /// A user name and password (or access token used as one).
+    Basic {
+        /// The user name.
+        username: String,
+        /// The password.
+        password: String,
+    },
+    /// An OAuth refresh token (`identitytoken`), traded for access tokens.
+    IdentityToken(String),
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::Anonymous => f.write_str("Anonymous"),
+            Credential::Basic { username, .. } => write!(f, "Basic({username:?}, <hidden>)"),
+            Credential::IdentityToken(_) => f.write_str("IdentityToken(<hidden>)"),
+        }
+    }
+}
+
+/// Where credentials come from: a Docker config file.
+#[derive(Debug, Clone)]
+pub struct CredentialStore {
+    config: PathBuf,
+}
+
+impl CredentialStore {
+    /// The credentials in the Docker config at `config`
+    /// (`$DOCKER_CONFIG/config.json`, default `~/.docker/config.json`).
+    pub fn new(config: PathBuf) -> Self {
+        Self { config }
+    }
+
+    /// The config file.
+    pub fn path(&self) -> &Path {
+        &self.config
+    }
+
+    /// The credential for `server` (a [`super::credential_key`]): a
+    /// credential helper's, else `auths`', else the `credsStore`'s, else
+    /// none. Runs helper programs: call it off the async threads.
+    pub fn lookup(&self, server: &str) -> Result<Credential, Error> {
+        let bytes = match std::fs::read(&self.config) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Credential::Anonymous),
+            Err(source) => {
+                return Err(Error::Io {
+                    what: format!("cannot read {}", self.config.display()),
+                    source,
+                });
+            }
+        };
+        use docker_credential::{CredentialRetrievalError as E, DockerCredential};
+        match docker_credential::get_credential_from_reader(bytes.as_slice(), server) {
+            Ok(DockerCredential::UsernamePassword(username, password)) => {
+                Ok(Credential::Basic { username, password })
+            }
+            Ok(DockerCredential::IdentityToken(token)) => Ok(Credential::IdentityToken(token)),
+            Err(E::NoCredentialConfigured) => Ok(Credential::Anonymous),
+            Err(e) => Err(Error::Credentials {
+                server: server.to_string(),
+                message: match e {
+                    E::ConfigReadError | E::ConfigNotFound => {
+                        format!("{} is not a valid Docker config", self.config.display())
+                    }
+                    E::CredentialDecodingError => format!(
+                        "its `auth` entry in {} is not base64 of user:password",
+                        self.config.display()
+                    ),
+                    // A helper's own words may echo its input: name it only.
+                    E::HelperFailure { helper, .. } => format!("{helper} get failed"),
+                    E::HelperCommunicationError => {
+                        "its credential helper (docker-credential-…) cannot be run".to_string()
+                    }
+                    E::MalformedHelperResponse => {
+                        "its credential helper answered something that is not JSON".to_string()
+                    }
+                    other => other.to_string(),
+                },
+            }),
+        }
+    }
+
+    /// Records `username` and `password` for `server` in the config's
+    /// `auths`, as `docker login` does without a credential store: the
+    /// file replaced atomically, mode 0600, every other entry kept.
+    pub fn store_login(&self, server: &str, username: &str, password: &str) -> Result<(), Error> {
+        let mut config = self.read_for_update()?;
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+        let auths = config
+            .as_object_mut()
+            .expect("checked an object")
+            .entry("auths")
+            .or_insert_with(|| serde_json::json!({}));
+        if !auths.is_object() {
+            *auths = serde_json::json!({});
+        }
+        auths
+            .as_object_mut()
+            .expect("an object")
+            .insert(server.to_string(), serde_json::json!({ "auth": encoded }));
+        self.write(&config)
+    }
+
+    /// Removes `server`'s entry from `auths`; whether there was one.
+    pub fn remove_login(&self, server: &str) -> Result<bool, Error> {
+        let mut config = self.read_for_update()?;
+        let removed = config
+            .get_mut("auths")
+            .and_then(|a| a.as_object_mut())
+            .and_then(|a| a.remove(server))
+            .is_some();
+        if removed {
+            self.write(&config)?;
+        }
+        Ok(removed)
+    }
+
+    /// The config as JSON (an empty object when there is none).
+    fn read_for_update(&self) -> Result<serde_json::Value, Error> {
+        let bytes = match std::fs::read(&self.config) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(serde_json::json!({})),
+            Err(source) => {
+                return Err(Error::Io {
+                    what: format!("cannot read {}", self.config.display()),
+                    source,
+                });
+            }
+        };
+        match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(value) if value.is_object() => Ok(value),
+            _ => Err(Error::Credentials {
+                server: self.config.display().to_string(),
+                message: format!(
+                    "{} is not a JSON object; fix or remove it first (it is left as it is)",
+                    self.config.display()
+                ),
+            }),
+        }
+    }
+
+    /// Replaces the config atomically, readable by its owner only.
+    fn write(&self, config: &serde_json::Value) -> Result<(), Error> {
+        use std::io::Write as _;
+        use std::os::unix::fs::PermissionsExt as _;
+        let io = |source| Error::Io {
+            what: format!("cannot write {}", self.config.display()),
+            source,
+        };
+        let dir = match self.config.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir).map_err(io)?;
+        let mut file = tempfile::Builder::new()
+            .prefix(".config.json.")
+            .tempfile_in(&dir)
+            .map_err(io)?;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io)?;
+        let mut bytes = serde_json::to_vec_pretty(config).expect("JSON values serialize");
+        bytes.push(b'\n');
+        file.write_all(&bytes).map_err(io)?;
+        file.persist(&self.config).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+
+    /// How a credential is described in errors: where it came from, and
+    /// how to log in.
+    pub fn describe(&self, server: &str, credential: &Credential) -> String {
+        let login = match server {
+            "https://index.docker.io/v1/" => "ocipipe login".to_string(),
+            other => format!("ocipipe login {other}"),
+        };
+        match credential {
+            Credential::Anonymous => format!(
+                "no credentials for {server} in {}; log in with: {login}",
+                self.config.display()
+            ),
+            _ => format!(
+                "used the credentials for {server} in {}; log in again with: {login}",
+                self.config.display()
+            ),
+        }
+    }
+}
+
+/// An access a token is asked for, e.g. `repository:team/app:pull,push`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Scope {
+    /// `repository`, or `repository(plugin)` for managed plugins.
+    pub resource: String,
+    /// The repository name.
+    pub name: String,
+    /// `pull`, `push`.
+    pub actions: Vec<String>,
+}
+
+impl Scope {
+    /// `repository:NAME:ACTIONS`.
+    pub fn repository(name: &str, actions: &[&str]) -> Self {
+        Self {
+            resource: "repository".to_string(),
+            name: name.to_string(),
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}",
+            self.resource,
+            self.name,
+            self.actions.join(",")
+        )
+    }
+}
+
+/// How a registry asks to be authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Challenge {
+    /// It does not.
+    None,
+    /// `Basic`: the credential on every request.
+    Basic,
+    /// `Bearer`: a token from `realm` for the scopes.
+    Bearer {
+        /// The token server.
+        realm: String,
+        /// The service the token is for.
+        service: Option<String>,
+    },
+}
+
+impl Challenge {
+    /// The challenge of a `WWW-Authenticate` value; Bearer is preferred
+    /// when several are offered, unknown schemes are ignored.
+    pub fn parse(value: &str) -> Option<Challenge> {
+        let challenges = http_auth::parse_challenges(value).ok()?;
+        let param = |c: &http_auth::ChallengeRef<'_>, name: &str| {
+            c.params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.to_unescaped())
+        };
+        if let Some(c) = challenges
+            .iter()
+            .find(|c| c.scheme.eq_ignore_ascii_case("bearer"))
+        {
+            return Some(Challenge::Bearer {
+                realm: param(c, "realm")?,
+                service: param(c, "service"),
+            });
+        }
+        challenges
+            .iter()
+            .any(|c| c.scheme.eq_ignore_ascii_case("basic"))
+            .then_some(Challenge::Basic)
+    }
+}
+
+/// A cached token.
+struct Token {
+    value: String,
+    expires: Instant,
+}
+
+/// Authorization for one registry: its credential, its challenge (learnt
+/// once), and tokens by scope set.
+pub struct Authorizer {
+    registry: String,
+    server: String,
+    store: CredentialStore,
+    credential: tokio::sync::OnceCell<Credential>,
+    challenge: Mutex<Option<Challenge>>,
+    tokens: Mutex<HashMap<String, Token>>,
+}
+
+impl Authorizer {
+    /// Authorization for `registry` (host:port) whose credentials are
+    /// keyed `server` in `store`, or are `given` (a login to check).
+    pub fn new(
+        registry: &str,
+        server: &str,
+        store: CredentialStore,
+        given: Option<Credential>,
+    ) -> Self {
+        Self {
+            registry: registry.to_string(),
+            server: server.to_string(),
+            store,
+            credential: tokio::sync::OnceCell::new_with(given),
+            challenge: Mutex::new(None),
+            tokens: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The credential, looked up once (helpers run off the async threads).
+    pub async fn credential(&self) -> Result<&Credential, Error> {
+        self.credential
+            .get_or_try_init(|| async {
+                let store = self.store.clone();
+                let server = self.server.clone();
+                tokio::task::spawn_blocking(move || store.lookup(&server))
+                    .await
+                    .map_err(|e| Error::Credentials {
+                        server: self.server.clone(),
+                        message: e.to_string(),
+                    })?
+            })
+            .await
+    }
+
+    /// How the credential in use is described in a 401 or 403 error.
+    pub async fn describe(&self) -> String {
+        match self.credential.get() {
+            Some(c) => self.store.describe(&self.server, c),
+            None => self.store.describe(&self.server, &Credential::Anonymous),
+        }
+    }
+
+    /// Whether the challenge is known yet.
+    pub fn knows_challenge(&self) -> bool {
+        self.challenge.lock().expect("not poisoned").is_some()
+    }
+
+    /// Learns the challenge from an answer's `WWW-Authenticate` (none: no
+    /// auth), forgetting the tokens for `scopes`.
+    pub fn challenged(&self, headers: &reqwest::header::HeaderMap, scopes: &[Scope]) {
+        let challenge = headers
+            .get(reqwest::header::WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Challenge::parse)
+            .unwrap_or(Challenge::None);
+        *self.challenge.lock().expect("not poisoned") = Some(challenge);
+        self.tokens
+            .lock()
+            .expect("not poisoned")
+            .remove(&scope_key(scopes));
+    }
+
+    /// The `Authorization` header for a request needing `scopes`, if any.
+    pub async fn header(
+        &self,
+        transport: &Transport,
+        scopes: &[Scope],
+    ) -> Result<Option<String>, Error> {
+        let challenge = self.challenge.lock().expect("not poisoned").clone();
+        match challenge {
+            None | Some(Challenge::None) => Ok(None),
+            Some(Challenge::Basic) => match self.credential().await? {
+                Credential::Basic { username, password } => Ok(Some(basic(username, password))),
+                _ => Ok(None),
+            },
+            Some(Challenge::Bearer { realm, service }) => {
+                let key = scope_key(scopes);
+                if let Some(token) = self.tokens.lock().expect("not poisoned").get(&key)
+                    && token.expires > Instant::now()
+                {
+                    return Ok(Some(format!("Bearer {}", token.value)));
+                }
+                let token = self
+                    .fetch_token(transport, &realm, service.as_deref(), scopes)
+                    .await?;
+                let value = format!("Bearer {}", token.value);
+                self.tokens.lock().expect("not poisoned").insert(key, token);
+                Ok(Some(value))
+            }
+        }
+    }
+
+    /// A token from the token server: a GET with Basic credentials (or
+    /// none), or the OAuth2 refresh-token POST for an identity token.
+    async fn fetch_token(
+        &self,
+        transport: &Transport,
+        realm: &str,
+        service: Option<&str>,
+        scopes: &[Scope],
+    ) -> Result<Token, Error> {
+        let credential = self.credential().await?.clone();
+        let what = format!("a token for {}", scope_key(scopes));
+        let mut query: Vec<(&str, String)> = Vec::new();
+        if let Some(service) = service {
+            query.push(("service", service.to_string()));
+        }
+        let started = Instant::now();
+        let response = transport
+            .retrying(&what, || {
+                let request = match &credential {
+                    Credential::IdentityToken(refresh) => {
+                        let mut form = query.clone();
+                        form.push(("grant_type", "refresh_token".to_string()));
+                        form.push(("refresh_token", refresh.clone()));
+                        form.push(("client_id", "ocipipe".to_string()));
+                        let joined: Vec<String> = scopes.iter().map(Scope::to_string).collect();
+                        form.push(("scope", joined.join(" ")));
+                        transport.client().post(realm).form(&form)
+                    }
+                    other => {
+                        let mut query = query.clone();
+                        query.extend(scopes.iter().map(|s| ("scope", s.to_string())));
+                        let request = transport.client().get(realm).query(&query);
+                        match other {
+                            Credential::Basic { username, password } => request
+                                .header(reqwest::header::AUTHORIZATION, basic(username, password)),
+                            _ => request,
+                        }
+                    }
+                };
+                let what = &what;
+                let credential = &credential;
+                async move {
+                    let response = request
+                        .send()
+                        .await
+                        .map_err(|e| Error::connection(&self.registry, what, e))?;
+                    if !response.status().is_success() {
+                        return Err(Error::from_response(
+                            &self.registry,
+                            None,
+                            what,
+                            response,
+                            Some(self.store.describe(&self.server, credential)),
+                        )
+                        .await);
+                    }
+                    response
+                        .bytes()
+                        .await
+                        .map_err(|e| Error::connection(&self.registry, what, e))
+                }
+            })
+            .await?;
+        parse_token(&response, started).ok_or_else(|| Error::Protocol {
+            registry: self.registry.clone(),
+            what,
+            message: "the token server's answer has no token".to_string(),
+        })
+    }
+}
+
+/// The token of a token server's JSON (`token` or `access_token`), valid
+/// for `expires_in` seconds (60 when unsaid, as the spec says) from when
+/// it was asked for, less a margin.
+fn parse_token(body: &[u8], asked: Instant) -> Option<Token> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        token: Option<String>,
+        access_token: Option<String>,
+        expires_in: Option<u64>,
+    }
+    let answer: Answer = serde_json::from_slice(body).ok()?;
+    let value = answer
+        .token
+        .filter(|t| !t.is_empty())
+        .or(answer.access_token.filter(|t| !t.is_empty()))?;
+    let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(60).max(1));
+    Some(Token {
+        value,
+        expires: asked + lifetime.mul_f64(0.9),
+    })
+}
+
+/// One key for a set of scopes, whatever their order.
+fn scope_key(scopes: &[Scope]) -> String {
+    let mut scopes: Vec<String> = scopes.iter().map(Scope::to_string).collect();
+    scopes.sort();
+    scopes.dedup();
+    scopes.join(" ")
+}
+
+fn basic(username: &str, password: &str) -> String {
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    format!("Basic {encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_challenges_give_realm_and_service_and_win_over_basic() {
+        assert_eq!(
+            Challenge::parse(
+                r#"Bearer realm="http://127.0.0.1:9000/token",service="registry.test",scope="repository:a/b:pull""#
+            ),
+            Some(Challenge::Bearer {
+                realm: "http://127.0.0.1:9000/token".into(),
+                service: Some("registry.test".into())
+            })
+        );
+        assert_eq!(
+            Challenge::parse(r#"Basic realm="x", Bearer realm="https://auth.example/token""#),
+            Some(Challenge::Bearer {
+                realm: "https://auth.example/token".into(),
+                service: None
+            })
+        );
+        assert_eq!(
+            Challenge::parse(r#"Basic realm="ocipipe""#),
+            Some(Challenge::Basic)
+        );
+        assert_eq!(Challenge::parse(r#"Negotiate abc"#), None);
+        assert_eq!(Challenge::parse(r#"Bearer service="no realm""#), None);
+    }
+
+    #[test]
+    fn scopes_print_as_the_token_spec_writes_them_and_key_in_any_order() {
+        let push = Scope::repository("team/app", &["pull", "push"]);
+        let mount = Scope::repository("team/base", &["pull"]);
+        assert_eq!(push.to_string(), "repository:team/app:pull,push");
+        let plugin = Scope {
+            resource: "repository(plugin)".into(),
+            ..mount.clone()
+        };
+        assert_eq!(plugin.to_string(), "repository(plugin):team/base:pull");
+        assert_eq!(
+            scope_key(&[push.clone(), mount.clone()]),
+            scope_key(&[mount, push])
+        );
+    }
+
+    #[test]
+    fn tokens_expire_before_the_server_says_and_default_to_a_minute() {
+        let now = Instant::now();
+        let t = parse_token(br#"{"token":"abc","expires_in":300}"#, now).unwrap();
+        assert_eq!(t.value, "abc");
+        assert_eq!(t.expires, now + Duration::from_secs(270));
+        let t = parse_token(br#"{"access_token":"xyz"}"#, now).unwrap();
+        assert_eq!(
+            (t.value.as_str(), t.expires),
+            ("xyz", now + Duration::from_secs(54))
+        );
+        assert!(parse_token(br#"{"token":""}"#, now).is_none());
+        assert!(parse_token(b"<html>", now).is_none());
+    }
+
+    #[test]
+    fn login_and_logout_keep_every_other_entry_and_the_file_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("docker").join("config.json");
+        let store = CredentialStore::new(config.clone());
+        store.store_login("127.0.0.1:5000", "user", "pw").unwrap();
+        assert_eq!(
+            std::fs::metadata(&config).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        std::fs::write(
+            &config,
+            r#"{"auths":{"other:1":{"auth":"eDp5"}},"credHelpers":{"gcr.io":"gcloud"},"psFormat":"table"}"#,
+        )
+        .unwrap();
+        store.store_login("127.0.0.1:5000", "user", "pw").unwrap();
+        let value: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&config).unwrap()).unwrap();
+        assert_eq!(value["auths"]["127.0.0.1:5000"]["auth"], "dXNlcjpwdw==");
+        assert_eq!(value["auths"]["other:1"]["auth"], "eDp5");
+        assert_eq!(value["credHelpers"]["gcr.io"], "gcloud");
+        assert_eq!(value["psFormat"], "table");
+        assert_eq!(
+            store.lookup("127.0.0.1:5000").unwrap(),
+            Credential::Basic {
+                username: "user".into(),
+                password: "pw".into()
+            }
+        );
+        assert!(store.remove_login("127.0.0.1:5000").unwrap());
+        assert!(!store.remove_login("127.0.0.1:5000").unwrap());
+        let value: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&config).unwrap()).unwrap();
+        assert!(value["auths"].get("127.0.0.1:5000").is_none());
+        assert_eq!(value["auths"]["other:1"]["auth"], "eDp5");
+        std::fs::write(&config, "[1]").unwrap();
+        assert!(store.store_login("x", "u", "p").is_err());
+        assert_eq!(
+            std::fs::read(&config).unwrap(),
+            b"[1]",
+            "a config it cannot read is left alone"
+        );
+    }
+
+    #[test]
+    fn credentials_come_from_auths_helpers_or_nowhere_and_never_print() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.json");
+        let store = CredentialStore::new(config.clone());
+        assert_eq!(
+            store.lookup("127.0.0.1:5000").unwrap(),
+            Credential::Anonymous
+        );
+        std::fs::write(
+            &config,
+            r#"{"auths":{"http://127.0.0.1:5000":{"auth":"dXNlcjpzM2NyZXQ="},
+                "127.0.0.1:6000":{"identitytoken":"refresh-me"}}}"#,
+        )
+        .unwrap();
+        let basic = store.lookup("127.0.0.1:5000").unwrap();
+        assert_eq!(
+            basic,
+            Credential::Basic {
+                username: "user".into(),
+                password: "s3cret".into()
+            }
+        );
+        assert!(!format!("{basic:?}").contains("s3cret"));
+        let token = store.lookup("127.0.0.1:6000").unwrap();
+        assert_eq!(token, Credential::IdentityToken("refresh-me".into()));
+        assert!(!format!("{token:?}").contains("refresh-me"));
+        assert_eq!(
+            store.lookup("127.0.0.1:7000").unwrap(),
+            Credential::Anonymous
+        );
+        std::fs::write(
+            &config,
+            r#"{"credHelpers":{"127.0.0.1:5000":"ocipipe-test-absent"}}"#,
+        )
+        .unwrap();
+        let refused = store.lookup("127.0.0.1:5000").unwrap_err().to_string();
+        assert!(
+            refused.contains("127.0.0.1:5000") && refused.contains("helper"),
+            "{refused}"
+        );
+        std::fs::write(&config, "not json").unwrap();
+        let refused = store.lookup("127.0.0.1:5000").unwrap_err().to_string();
+        assert!(refused.contains("not a valid Docker config"), "{refused}");
+    }
+}

@@ -1,0 +1,680 @@
+//! The distribution API's requests and what their answers mean: manifests
+//! (get, put), blobs (exists, get, mount, upload). Requests are described
+//! here and sent through [`Transport`]; authorization comes from the
+//! registry's [`Authorizer`]: one fresh challenge after a 401, then the
+//! error stands.
+//!
+//! Uploads, in order: a mount from another repository of the same
+//! registry when one is named (a `202` answer declines it and hands over
+//! an upload session, which is used); else a monolithic `PUT` with
+//! `Content-Length`; a registry that refuses that gets the blob in
+//! chunked `PATCH`es. A failed upload starts over with a new session.
+
+use super::auth::{Authorizer, CredentialStore, Scope};
+use super::body;
+use super::transport::Transport;
+use super::{Error, MANIFEST_MEDIA_TYPES};
+use crate::model::Digest;
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION,
+};
+use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
+use sha2::Digest as _;
+use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+/// The largest manifest taken (containerd's limit).
+const MAX_MANIFEST: usize = 4 << 20;
+/// The chunk size of a chunked upload.
+const CHUNK: u64 = 16 << 20;
+
+/// One registry: where it is, how to authorize, the client.
+pub struct Registry {
+    host: String,
+    base: Url,
+    transport: Transport,
+    auth: Authorizer,
+}
+
+impl Registry {
+    /// The registry at `host` (`host[:port]`, as the API is reached),
+    /// spoken to in plain HTTP when `plain_http`, with credentials keyed
+    /// `server` in `store`.
+    pub fn new(
+        host: &str,
+        plain_http: bool,
+        server: &str,
+        store: CredentialStore,
+        given: Option<super::Credential>,
+        transport: Transport,
+    ) -> Result<Arc<Self>, Error> {
+        let scheme = if plain_http { "http" } else { "https" };
+        let base = Url::parse(&format!("{scheme}://{host}/")).map_err(|e| Error::Protocol {
+            registry: host.to_string(),
+            what: "the registry's address".to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(Arc::new(Self {
+            host: host.to_string(),
+            base,
+            transport,
+            auth: Authorizer::new(host, server, store, given),
+        }))
+    }
+
+    /// The registry's host, as named.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// A repository of this registry, used with `scopes` (pull, or pull
+    /// and push, and the pull scopes of mount sources).
+    pub fn repository(self: &Arc<Self>, name: &str, scopes: Vec<Scope>) -> Repository {
+        Repository {
+            registry: self.clone(),
+            name: name.to_string(),
+            scopes,
+        }
+    }
+
+    /// Checks that the registry takes the credential it was made with, as
+    /// `docker login` does: a token without scopes, or `GET /v2/` with
+    /// Basic credentials.
+    pub async fn check_login(&self) -> Result<(), Error> {
+        self.ping().await?;
+        let what = "log in";
+        let header = self.auth.header(&self.transport, &[]).await?;
+        let url = self.base.join("v2/").expect("a fixed path");
+        let response = self
+            .transport
+            .retrying(what, || async {
+                let mut request = self.transport.client().get(url.clone());
+                if let Some(header) = &header {
+                    request = request.header(AUTHORIZATION, header);
+                }
+                let response = request
+                    .send()
+                    .await
+                    .map_err(|e| Error::connection(&self.host, what, e))?;
+                if response.status().is_success() {
+                    Ok(response)
+                } else {
+                    Err(Error::from_response(&self.host, None, what, response, None).await)
+                }
+            })
+            .await?;
+        drop(response);
+        Ok(())
+    }
+
+    /// Learns how the registry authenticates: `GET /v2/` unauthenticated.
+    async fn ping(&self) -> Result<(), Error> {
+        if self.auth.knows_challenge() {
+            return Ok(());
+        }
+        let what = "GET /v2/";
+        let url = self.base.join("v2/").expect("a fixed path");
+        let response = self
+            .transport
+            .retrying(what, || async {
+                let response = self
+                    .transport
+                    .client()
+                    .get(url.clone())
+                    .send()
+                    .await
+                    .map_err(|e| Error::connection(&self.host, what, e))?;
+                match response.status() {
+                    s if s.is_success() || s == StatusCode::UNAUTHORIZED => Ok(response),
+                    _ => Err(Error::from_response(&self.host, None, what, response, None).await),
+                }
+            })
+            .await?;
+        self.auth.challenged(response.headers(), &[]);
+        Ok(())
+    }
+}
+
+/// A manifest as fetched: its bytes checked against its digest.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The media type the registry gave it.
+    pub media_type: String,
+    /// The digest of the bytes.
+    pub digest: Digest,
+    /// The exact bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A blob being received.
+pub struct BlobStream {
+    registry: String,
+    what: String,
+    digest: Digest,
+    size: u64,
+    response: Response,
+    hasher: sha2::Sha256,
+    received: u64,
+}
+
+impl BlobStream {
+    /// The next piece; `None` at the end, once the size and digest are
+    /// checked. A body that ends short is a cut connection (retryable);
+    /// one that hashes otherwise is a mismatch (not).
+    pub async fn next(&mut self) -> Result<Option<bytes::Bytes>, Error> {
+        let chunk = self
+            .response
+            .chunk()
+            .await
+            .map_err(|e| Error::connection(&self.registry, &self.what, e))?;
+        let Some(chunk) = chunk else {
+            if self.received != self.size {
+                return Err(Error::Connection {
+                    registry: self.registry.clone(),
+                    what: self.what.clone(),
+                    message: format!(
+                        "the body ended after {} of {} bytes",
+                        self.received, self.size
+                    ),
+                    retryable: true,
+                });
+            }
+            let actual = Digest::from_sha256(std::mem::take(&mut self.hasher).finalize().into());
+            if self.digest.algorithm() == "sha256" && actual != self.digest {
+                return Err(Error::digest_mismatch(
+                    format!("blob {}", self.digest),
+                    &self.digest,
+                    &actual,
+                ));
+            }
+            return Ok(None);
+        };
+        self.received += chunk.len() as u64;
+        if self.received > self.size {
+            return Err(Error::Mismatch {
+                what: format!("blob {}", self.digest),
+                expected: format!("{} bytes", self.size),
+                actual: format!("at least {} bytes", self.received),
+            });
+        }
+        self.hasher.update(&chunk);
+        Ok(Some(chunk))
+    }
+}
+
+/// How a blob got into a repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uploaded {
+    /// Mounted from another repository: no bytes sent.
+    Mounted,
+    /// Sent.
+    Sent,
+}
+
+/// A repository of a registry, with the scopes its requests need.
+#[derive(Clone)]
+pub struct Repository {
+    registry: Arc<Registry>,
+    name: String,
+    scopes: Vec<Scope>,
+}
+
+impl Repository {
+    /// The repository's name within the registry.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    fn url(&self, path: &str) -> Url {
+        self.registry
+            .base
+            .join(&format!("v2/{}/{path}", self.name))
+            .expect("names and digests are URL-safe")
+    }
+
+    /// Sends the request `build` describes, authorized; after a 401, takes
+    /// the fresh challenge and tries once more. Retries nothing itself.
+    async fn send_once(
+        &self,
+        what: &str,
+        build: &(dyn Fn() -> RequestBuilder + Sync),
+        expected: &[StatusCode],
+    ) -> Result<Response, Error> {
+        let registry = &self.registry;
+        registry.ping().await?;
+        let mut challenged = false;
+        loop {
+            let mut request = build();
+            if let Some(header) = registry
+                .auth
+                .header(&registry.transport, &self.scopes)
+                .await?
+            {
+                request = request.header(AUTHORIZATION, header);
+            }
+            let response = request
+                .send()
+                .await
+                .map_err(|e| Error::connection(&registry.host, what, e))?;
+            let status = response.status();
+            if expected.contains(&status) {
+                return Ok(response);
+            }
+            if status == StatusCode::UNAUTHORIZED && !challenged {
+                challenged = true;
+                registry.auth.challenged(response.headers(), &self.scopes);
+                continue;
+            }
+            return Err(Error::from_response(
+                &registry.host,
+                Some(&self.name),
+                what,
+                response,
+                Some(registry.auth.describe().await),
+            )
+            .await);
+        }
+    }
+
+    /// [`Self::send_once`], retried as the transport's policy says.
+    async fn send(
+        &self,
+        what: &str,
+        build: &(dyn Fn() -> RequestBuilder + Sync),
+        expected: &[StatusCode],
+    ) -> Result<Response, Error> {
+        self.registry
+            .transport
+            .retrying(what, || self.send_once(what, build, expected))
+            .await
+    }
+
+    fn client(&self) -> &reqwest::Client {
+        self.registry.transport.client()
+    }
+
+    /// The manifest `reference` (a tag or a digest) names, in any of the
+    /// media types a pull takes; checked against the digest when named by
+    /// one, and against the registry's `Docker-Content-Digest`.
+    pub async fn manifest(&self, reference: &str) -> Result<Fetched, Error> {
+        let what = format!("GET manifest {reference}");
+        let url = self.url(&format!("manifests/{reference}"));
+        let accept = MANIFEST_MEDIA_TYPES.join(", ");
+        self.registry
+            .transport
+            .retrying(&what, || async {
+                let build = || self.client().get(url.clone()).header(ACCEPT, &accept);
+                let response = self.send_once(&what, &build, &[StatusCode::OK]).await?;
+                let media_type = response
+                    .headers()
+                    .get(CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.split(';').next().unwrap_or(v).trim().to_string())
+                    .unwrap_or_default();
+                let claimed = response
+                    .headers()
+                    .get("docker-content-digest")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| Digest::parse(v).ok());
+                let bytes = self.read_capped(&what, response, MAX_MANIFEST).await?;
+                let digest = Digest::sha256(&bytes);
+                let expected = Digest::parse(reference)
+                    .ok()
+                    .or(claimed.filter(|c| c.algorithm() == "sha256"));
+                if let Some(expected) = expected
+                    && expected != digest
+                {
+                    return Err(Error::digest_mismatch(
+                        format!("manifest {reference}"),
+                        &expected,
+                        &digest,
+                    ));
+                }
+                Ok(Fetched {
+                    media_type,
+                    digest,
+                    bytes,
+                })
+            })
+            .await
+    }
+
+    async fn read_capped(
+        &self,
+        what: &str,
+        mut response: Response,
+        cap: usize,
+    ) -> Result<Vec<u8>, Error> {
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| Error::connection(&self.registry.host, what, e))?
+        {
+            if bytes.len() + chunk.len() > cap {
+                return Err(Error::Protocol {
+                    registry: self.registry.host.clone(),
+                    what: what.to_string(),
+                    message: format!("the answer is larger than {cap} bytes"),
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+
+    /// Puts a manifest under `reference` (a tag, or its digest); returns
+    /// the digest the registry computed, checked against the bytes'.
+    pub async fn put_manifest(
+        &self,
+        reference: &str,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<Digest, Error> {
+        let what = format!("PUT manifest {reference}");
+        let url = self.url(&format!("manifests/{reference}"));
+        let digest = Digest::sha256(bytes);
+        let body = bytes::Bytes::copy_from_slice(bytes);
+        let build = || {
+            self.client()
+                .put(url.clone())
+                .header(CONTENT_TYPE, media_type)
+                .body(body.clone())
+        };
+        let response = self
+            .send(&what, &build, &[StatusCode::CREATED, StatusCode::OK])
+            .await?;
+        if let Some(claimed) = response
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| Digest::parse(v).ok())
+            && claimed != digest
+        {
+            return Err(Error::digest_mismatch(what, &digest, &claimed));
+        }
+        Ok(digest)
+    }
+
+    /// The size of blob `digest`, if the repository has it (`HEAD`).
+    pub async fn blob_size(&self, digest: &Digest) -> Result<Option<u64>, Error> {
+        let what = format!("HEAD blob {digest}");
+        let url = self.url(&format!("blobs/{digest}"));
+        let build = || self.client().head(url.clone());
+        let response = self
+            .send(&what, &build, &[StatusCode::OK, StatusCode::NOT_FOUND])
+            .await?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        Ok(Some(
+            response
+                .headers()
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+        ))
+    }
+
+    /// Blob `digest` of `size` bytes, as a stream checked against both at
+    /// its end. A redirect (to storage) is followed without our
+    /// credentials. Not retried here: a caller whose stream fails starts
+    /// the whole download over (see [`Transport::retrying`]).
+    pub async fn blob(&self, digest: &Digest, size: u64) -> Result<BlobStream, Error> {
+        let what = format!("GET blob {digest}");
+        let url = self.url(&format!("blobs/{digest}"));
+        let build = || self.client().get(url.clone());
+        let redirects = [
+            StatusCode::OK,
+            StatusCode::TEMPORARY_REDIRECT,
+            StatusCode::FOUND,
+            StatusCode::SEE_OTHER,
+            StatusCode::MOVED_PERMANENTLY,
+            StatusCode::PERMANENT_REDIRECT,
+        ];
+        let mut response = self.send_once(&what, &build, &redirects).await?;
+        if response.status().is_redirection() {
+            let target = self.location(&what, &response)?;
+            let redirected = self
+                .client()
+                .get(target)
+                .send()
+                .await
+                .map_err(|e| Error::connection(&self.registry.host, &what, e))?;
+            if redirected.status() != StatusCode::OK {
+                return Err(Error::from_response(
+                    &self.registry.host,
+                    Some(&self.name),
+                    &what,
+                    redirected,
+                    None,
+                )
+                .await);
+            }
+            response = redirected;
+        }
+        Ok(BlobStream {
+            registry: self.registry.host.clone(),
+            what,
+            digest: digest.clone(),
+            size,
+            response,
+            hasher: sha2::Sha256::new(),
+            received: 0,
+        })
+    }
+
+    /// The transport, to retry whole operations with.
+    pub fn transport(&self) -> &Transport {
+        &self.registry.transport
+    }
+
+    /// The absolute URL of an answer's `Location`.
+    fn location(&self, what: &str, response: &Response) -> Result<Url, Error> {
+        let protocol = |message: String| Error::Protocol {
+            registry: self.registry.host.clone(),
+            what: what.to_string(),
+            message,
+        };
+        let value = response
+            .headers()
+            .get(LOCATION)
+            .ok_or_else(|| protocol("no Location header".to_string()))?
+            .to_str()
+            .map_err(|_| protocol("a Location header that is not text".to_string()))?;
+        response
+            .url()
+            .join(value)
+            .map_err(|e| protocol(format!("the Location {value:?} is not a URL: {e}")))
+    }
+
+    /// Starts an upload session: with `mount_from`, asks to mount `digest`
+    /// from that repository first. `Ok(None)` means it was mounted.
+    async fn start_upload(
+        &self,
+        digest: &Digest,
+        mount_from: Option<&str>,
+    ) -> Result<Option<Url>, Error> {
+        let mut url = self.url("blobs/uploads/");
+        let what = match mount_from {
+            Some(from) => {
+                url.query_pairs_mut()
+                    .append_pair("mount", digest.as_str())
+                    .append_pair("from", from);
+                format!("mount blob {digest} from {from}")
+            }
+            None => format!("start an upload of blob {digest}"),
+        };
+        let build = || self.client().post(url.clone()).header(CONTENT_LENGTH, 0);
+        let response = self
+            .send_once(&what, &build, &[StatusCode::CREATED, StatusCode::ACCEPTED])
+            .await?;
+        if response.status() == StatusCode::CREATED && mount_from.is_some() {
+            return Ok(None);
+        }
+        if let Some(from) = mount_from {
+            tracing::info!(%digest, from, "the registry declined the mount; uploading");
+        }
+        self.location(&what, &response).map(Some)
+    }
+
+    /// Puts blob `digest` of `size` bytes into the repository: mounted from
+    /// `mount_from` when the registry agrees, else streamed from what
+    /// `open` returns (called again for each new try). Bytes handed to
+    /// the client are counted in `sent`.
+    pub async fn put_blob(
+        &self,
+        digest: &Digest,
+        size: u64,
+        mount_from: Option<&str>,
+        open: &(dyn Fn() -> std::io::Result<Box<dyn Read + Send>> + Sync),
+        sent: &Arc<AtomicU64>,
+    ) -> Result<Uploaded, Error> {
+        let what = format!("upload blob {digest}");
+        self.registry
+            .transport
+            .retrying(&what, || async {
+                let Some(session) = self.start_upload(digest, mount_from).await? else {
+                    return Ok(Uploaded::Mounted);
+                };
+                match self.put_monolithic(&what, session, digest, size, open, sent).await {
+                    Err(e) if takes_chunks_instead(&e) => {
+                        tracing::info!(%digest, error = %e, "the registry refused a monolithic upload; uploading in chunks");
+                        let session = self.start_upload(digest, None).await?.expect("not a mount");
+                        self.put_chunked(&what, session, digest, size, open, sent).await?;
+                        Ok(Uploaded::Sent)
+                    }
+                    other => other.map(|()| Uploaded::Sent),
+                }
+            })
+            .await
+    }
+
+    fn open_source(
+        digest: &Digest,
+        open: &(dyn Fn() -> std::io::Result<Box<dyn Read + Send>> + Sync),
+    ) -> Result<Box<dyn Read + Send>, Error> {
+        open().map_err(|source| Error::Io {
+            what: format!("cannot read blob {digest}"),
+            source,
+        })
+    }
+
+    /// `PUT <session>?digest=` with the whole blob.
+    async fn put_monolithic(
+        &self,
+        what: &str,
+        session: Url,
+        digest: &Digest,
+        size: u64,
+        open: &(dyn Fn() -> std::io::Result<Box<dyn Read + Send>> + Sync),
+        sent: &Arc<AtomicU64>,
+    ) -> Result<(), Error> {
+        let mut url = session;
+        url.query_pairs_mut().append_pair("digest", digest.as_str());
+        let source = Self::open_source(digest, open)?;
+        let registry = &self.registry;
+        let mut request = self
+            .client()
+            .put(url)
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .header(CONTENT_LENGTH, size)
+            .body(body::from_reader(source, sent.clone()));
+        if let Some(header) = registry
+            .auth
+            .header(&registry.transport, &self.scopes)
+            .await?
+        {
+            request = request.header(AUTHORIZATION, header);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| Error::connection(&registry.host, what, e))?;
+        match response.status() {
+            StatusCode::CREATED => Ok(()),
+            // A token that expired mid-upload: a new session, a new token.
+            StatusCode::UNAUTHORIZED => {
+                registry.auth.challenged(response.headers(), &self.scopes);
+                Err(Error::Connection {
+                    registry: registry.host.clone(),
+                    what: what.to_string(),
+                    message: "the registry asked to authenticate again".to_string(),
+                    retryable: true,
+                })
+            }
+            _ => Err(Error::from_response(
+                &registry.host,
+                Some(&self.name),
+                what,
+                response,
+                Some(registry.auth.describe().await),
+            )
+            .await),
+        }
+    }
+
+    /// `PATCH`es of [`CHUNK`] bytes with `Content-Range`, then the closing
+    /// `PUT <session>?digest=`.
+    async fn put_chunked(
+        &self,
+        what: &str,
+        session: Url,
+        digest: &Digest,
+        size: u64,
+        open: &(dyn Fn() -> std::io::Result<Box<dyn Read + Send>> + Sync),
+        sent: &Arc<AtomicU64>,
+    ) -> Result<(), Error> {
+        let mut source = Self::open_source(digest, open)?;
+        let mut url = session;
+        let mut offset = 0u64;
+        while offset < size {
+            let length = CHUNK.min(size - offset);
+            let mut chunk = vec![0u8; length as usize];
+            source.read_exact(&mut chunk).map_err(|source| Error::Io {
+                what: format!("cannot read blob {digest}"),
+                source,
+            })?;
+            let chunk = bytes::Bytes::from(chunk);
+            let range = format!("{}-{}", offset, offset + length - 1);
+            let build = || {
+                self.client()
+                    .request(Method::PATCH, url.clone())
+                    .header(CONTENT_TYPE, "application/octet-stream")
+                    .header(CONTENT_RANGE, &range)
+                    .header(CONTENT_LENGTH, length)
+                    .body(chunk.clone())
+            };
+            let response = self
+                .send_once(what, &build, &[StatusCode::ACCEPTED])
+                .await?;
+            url = self.location(what, &response)?;
+            sent.fetch_add(length, std::sync::atomic::Ordering::Relaxed);
+            offset += length;
+        }
+        url.query_pairs_mut().append_pair("digest", digest.as_str());
+        let build = || self.client().put(url.clone()).header(CONTENT_LENGTH, 0);
+        self.send_once(what, &build, &[StatusCode::CREATED]).await?;
+        Ok(())
+    }
+}
+
+/// Whether a monolithic upload's refusal calls for chunks: a non-auth,
+/// non-transient 4xx other than a digest the registry computed otherwise.
+fn takes_chunks_instead(e: &Error) -> bool {
+    match e {
+        Error::Status(s) => {
+            matches!(s.status, 400 | 405 | 411 | 413 | 415 | 416)
+                && s.code.as_deref() != Some("DIGEST_INVALID")
+                && s.code.as_deref() != Some("SIZE_INVALID")
+        }
+        _ => false,
+    }
+}

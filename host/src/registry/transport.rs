@@ -1,0 +1,200 @@
+//! The one HTTP layer: a shared client, the `User-Agent`, and the only
+//! retry loop of the registry code.
+//!
+//! Owns: which failures are worth another try (408, 429, 500, 502, 503,
+//! 504 and connection errors), how long to wait (exponential backoff with
+//! jitter, or the registry's `Retry-After`), and when to give up (a bound
+//! on tries and on total time).
+//!
+//! Must not: know about blobs, manifests or tokens; the protocol and auth
+//! modules describe requests, this module sends them.
+
+use super::Error;
+use reqwest::StatusCode;
+use std::time::{Duration, Instant, SystemTime};
+
+/// How hard to try before failing.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Tries in all, the first included.
+    pub attempts: u32,
+    /// The wait before the second try; each later wait doubles it.
+    pub base_delay: Duration,
+    /// The longest single wait, `Retry-After` included.
+    pub max_delay: Duration,
+    /// No try starts after this much time since the first.
+    pub max_total: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Five tries, 250 ms doubling to at most 10 s a wait, within 2 min:
+    /// crane and regclient try 3–5 times with the same kind of backoff.
+    fn default() -> Self {
+        Self {
+            attempts: 5,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(10),
+            max_total: Duration::from_secs(120),
+        }
+    }
+}
+
+/// The HTTP client every registry request goes through.
+#[derive(Debug, Clone)]
+pub struct Transport {
+    client: reqwest::Client,
+    policy: RetryPolicy,
+}
+
+/// What a failed try asks for.
+pub(crate) enum Retry {
+    /// Try again, after at least this long when the registry said so.
+    After(Option<Duration>),
+    /// Give up now.
+    Never,
+}
+
+impl Transport {
+    /// A client sending `User-Agent: ocipipe/<version>`, keeping
+    /// connections alive, following no redirects itself (the protocol
+    /// follows them, so that credentials never go to another host).
+    pub fn new(policy: RetryPolicy) -> Result<Self, Error> {
+        install_crypto_provider();
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("ocipipe/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(30))
+            .pool_max_idle_per_host(16)
+            .build()
+            .map_err(|e| Error::Client(e.to_string()))?;
+        Ok(Self { client, policy })
+    }
+
+    /// The client, to describe requests with.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the policy is
+    /// spent; between tries, waits as the failure asks. `attempt` must
+    /// start over cleanly (a new upload session, a new download).
+    pub async fn retrying<T, F, Fut>(&self, what: &str, mut attempt: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let start = Instant::now();
+        let mut tries = 0u32;
+        loop {
+            tries += 1;
+            let error = match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(e) => e,
+            };
+            let after = match error.retry() {
+                Retry::Never => return Err(error),
+                Retry::After(after) => after,
+            };
+            let backoff = self
+                .policy
+                .base_delay
+                .saturating_mul(1 << (tries - 1).min(16))
+                .min(self.policy.max_delay);
+            // Full jitter on our own backoff; the registry's wish is kept.
+            let wait = match after {
+                Some(after) => after.min(self.policy.max_delay),
+                None => backoff.mul_f64(0.5 + unit_random() / 2.0),
+            };
+            if tries >= self.policy.attempts || start.elapsed() + wait > self.policy.max_total {
+                return Err(error.gave_up(tries));
+            }
+            tracing::warn!(%error, try_ = tries, wait_ms = wait.as_millis() as u64, "{what}: trying again");
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// Whether an answer's status is worth another try.
+pub(crate) fn retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// Whether a failure to send or receive is worth another try: the
+/// connection failed, was cut, or timed out; not a request we built wrong.
+pub(crate) fn retryable_error(e: &reqwest::Error) -> bool {
+    e.is_connect() || e.is_timeout() || e.is_request() || e.is_body() || e.is_decode()
+}
+
+/// `Retry-After`, in seconds or as an HTTP date, as a wait from now.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// A number in [0, 1] for jitter; 0.5 when the OS has no randomness.
+fn unit_random() -> f64 {
+    getrandom::u64().map_or(0.5, |r| r as f64 / u64::MAX as f64)
+}
+
+/// rustls needs one process-wide crypto provider: ring (no C build).
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Already installed by someone else is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        map.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+        map
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_and_http_dates() {
+        assert_eq!(retry_after(&headers("3")), Some(Duration::from_secs(3)));
+        let later = SystemTime::now() + Duration::from_secs(30);
+        let wait = retry_after(&headers(&httpdate::fmt_http_date(later))).unwrap();
+        assert!(
+            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+        let past = SystemTime::now() - Duration::from_secs(30);
+        assert_eq!(
+            retry_after(&headers(&httpdate::fmt_http_date(past))),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after(&headers("soon")), None);
+        assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn only_transient_statuses_are_retried() {
+        for code in [408, 429, 500, 502, 503, 504] {
+            assert!(
+                retryable_status(StatusCode::from_u16(code).unwrap()),
+                "{code}"
+            );
+        }
+        for code in [400, 401, 403, 404, 405, 409, 413, 501, 505] {
+            assert!(
+                !retryable_status(StatusCode::from_u16(code).unwrap()),
+                "{code}"
+            );
+        }
+    }
+}
