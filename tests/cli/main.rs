@@ -1,7 +1,8 @@
 //! Tests of the real `ocipipe` binary and the real components in wasmtime
 //! that need no Docker Engine: references, the sandbox, the compile
-//! cache, `image build -o|--oci-layout`, `image unpack`, hostile inputs
-//! and outputs. They run outside `scripts/services`. One module per area.
+//! cache, `image build -o|--oci-layout`, `image unpack`, reading
+//! manifests and layout indexes back, hostile inputs and outputs. They run
+//! outside `scripts/services`. One module per area.
 
 #[path = "../harness.rs"]
 mod harness;
@@ -15,6 +16,7 @@ mod config;
 mod golden;
 mod hostile_io;
 mod layers;
+mod manifests;
 mod outputs;
 mod refs;
 mod sandbox;

@@ -2,7 +2,11 @@
 //! (buildkit moby-exporter semantics), OCI image manifests and indexes, OCI
 //! 1.1 / 1.0 artifact manifests (docker compose `ocipush`), and Docker
 //! schema2 manifests including managed-plugin manifests (moby plugin manager
-//! `buildManifest`).
+//! `buildManifest`); and the decisions of reading them back for a copy: what
+//! a manifest or index refers to ([`read_manifest`]), which child of an
+//! index a platform means ([`select_platform`], containerd's matcher), and
+//! an OCI image layout's `index.json` ([`layout_index`], [`layout_entry`],
+//! skopeo's `oci:` transport).
 //!
 //! No I/O, no clock, no randomness: times arrive as seconds since the epoch
 //! (or inside a base config, as RFC 3339). Every document is written with
@@ -15,20 +19,26 @@
 
 mod command;
 mod config;
+mod layout;
 mod manifest;
 mod platform;
+mod read;
 mod time;
 
 pub use config::{
     DEFAULT_PATH_ENV_UNIX, HISTORY_ADDED_COMMENT, HISTORY_ADDED_CREATED_BY, image_config,
 };
+pub use layout::{ANNOTATION_REF_NAME, layout_entry, layout_index};
 pub use manifest::{
     COMPOSE_EMPTY_CONFIG_MEDIA_TYPE, COMPOSE_PROJECT_ARTIFACT_TYPE, EMPTY_JSON_DATA_BASE64,
     EMPTY_JSON_DIGEST, EMPTY_JSON_SIZE, artifact_manifest, docker_manifest, fallback_form,
     image_index, image_manifest, v1_0_config_media_type,
 };
 pub use ocipipe_sdk::{Annotation, Descriptor, Document, Error, Platform};
-pub use platform::{KNOWN_ARCHITECTURES, KNOWN_OPERATING_SYSTEMS, normalize_platform};
+pub use platform::{
+    KNOWN_ARCHITECTURES, KNOWN_OPERATING_SYSTEMS, normalize_platform, select_platform,
+};
+pub use read::{MAX_DOCUMENT_SIZE, read_manifest};
 
 /// `application/vnd.oci.image.config.v1+json`
 pub const MEDIA_TYPE_OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
@@ -40,6 +50,16 @@ pub const MEDIA_TYPE_OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json"
 pub const MEDIA_TYPE_EMPTY_JSON: &str = "application/vnd.oci.empty.v1+json";
 /// `application/vnd.docker.distribution.manifest.v2+json`
 pub const MEDIA_TYPE_DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+/// `application/vnd.docker.distribution.manifest.list.v2+json`
+pub const MEDIA_TYPE_DOCKER_MANIFEST_LIST: &str =
+    "application/vnd.docker.distribution.manifest.list.v2+json";
+/// `application/vnd.docker.distribution.manifest.v1+json`: Docker schema 1,
+/// which is refused.
+pub const MEDIA_TYPE_DOCKER_SCHEMA1: &str = "application/vnd.docker.distribution.manifest.v1+json";
+/// `application/vnd.docker.distribution.manifest.v1+prettyjws`: signed
+/// Docker schema 1, which is refused.
+pub const MEDIA_TYPE_DOCKER_SCHEMA1_SIGNED: &str =
+    "application/vnd.docker.distribution.manifest.v1+prettyjws";
 /// `application/vnd.docker.container.image.v1+json`
 pub const MEDIA_TYPE_DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
 /// `application/vnd.docker.plugin.v1+json`: a managed plugin's config.
@@ -118,4 +138,43 @@ pub struct HostMachine {
     pub arch: String,
     /// Whether the CPU is little-endian.
     pub little_endian: bool,
+}
+
+/// What an image manifest refers to (WIT `image-contents`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageContents {
+    /// The manifest's media type: the given one, or the document's own
+    /// when the given one was empty or generic.
+    pub media_type: String,
+    /// The config.
+    pub config: Descriptor,
+    /// The layers, in order.
+    pub layers: Vec<Descriptor>,
+    /// The manifest this one refers to.
+    pub subject: Option<Descriptor>,
+    /// The artifact's type (OCI 1.1).
+    pub artifact_type: Option<String>,
+}
+
+/// What an index refers to (WIT `index-contents`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexContents {
+    /// The index's media type, chosen as [`ImageContents::media_type`] is.
+    pub media_type: String,
+    /// The manifests it lists, in order.
+    pub manifests: Vec<Descriptor>,
+    /// The manifest this index refers to.
+    pub subject: Option<Descriptor>,
+}
+
+/// What a manifest or an index refers to (WIT `manifest-contents`).
+// The cases hold their records by value, as the WIT variant does: the
+// component's bindings lift and lower this type itself, so no `Box`.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestContents {
+    /// An image (or artifact) manifest.
+    Image(ImageContents),
+    /// An index of manifests.
+    Index(IndexContents),
 }

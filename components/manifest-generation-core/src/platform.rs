@@ -9,15 +9,17 @@
 //! `aarch64` → `arm64`, variant `8`/`v8`/`v8.0` dropped, `9`/`9.0`/`v9.0` →
 //! `v9`; `armhf` → `arm/v7`, `armel` → `arm/v6`; `arm` without a variant →
 //! `arm/v7`, `5`/`6`/`7`/`8` → `v5`…), the lists of known operating
-//! systems and architectures (Go's, as containerd has them), and the Go
-//! names of the host's Rust ones.
+//! systems and architectures (Go's, as containerd has them), the Go
+//! names of the host's Rust ones, and which manifest of an index a
+//! platform means ([`select_platform`]: containerd's default matcher on the
+//! same normalisation).
 //!
 //! One decision of ours: containerd's `Parse` accepts any OS or
 //! architecture in an `os/arch` pair; here an unknown one is refused, with
 //! the known ones listed, because an image for a platform nobody runs is a
 //! typo.
 
-use crate::{Error, HostMachine, Platform};
+use crate::{Descriptor, Error, HostMachine, Platform};
 
 /// Go's operating systems, as containerd's `isKnownOS` lists them.
 pub const KNOWN_OPERATING_SYSTEMS: [&str; 17] = [
@@ -79,6 +81,56 @@ pub fn normalize_platform(spec: Option<&str>, host: &HostMachine) -> Result<Plat
         },
     };
     normalize(&parsed)
+}
+
+/// The first of `manifests` whose platform matches `wanted`: OS,
+/// architecture and variant normalised on both sides as containerd's
+/// `Normalize` does (unknown names are compared as they are), then OS and
+/// architecture equal, and the variant equal when `wanted` has one after
+/// normalising (`arm` always has one: `v7` by default). OS version and
+/// features are not compared. Manifests without a platform are skipped;
+/// when none matches, the message lists the platforms there are.
+pub fn select_platform(manifests: &[Descriptor], wanted: &Platform) -> Result<Descriptor, Error> {
+    wanted.check("wanted platform")?;
+    let key = |p: &Platform| {
+        let (arch, variant) = normalize_arch(
+            &p.architecture,
+            p.cpu_variant.as_deref().unwrap_or_default(),
+        );
+        (normalize_os(&p.os), arch, variant)
+    };
+    let (os, arch, variant) = key(wanted);
+    let matches = |p: &Platform| {
+        let (p_os, p_arch, p_variant) = key(p);
+        p_os == os && p_arch == arch && (variant.is_empty() || p_variant == variant)
+    };
+    if let Some(found) = manifests
+        .iter()
+        .find(|d| d.platform.as_ref().is_some_and(matches))
+    {
+        return Ok(found.clone());
+    }
+    let mut there: Vec<String> = Vec::new();
+    for p in manifests.iter().filter_map(|d| d.platform.as_ref()) {
+        let p = format(p);
+        if !there.contains(&p) {
+            there.push(p);
+        }
+    }
+    let wanted = format(wanted);
+    Err(Error::invalid(if manifests.is_empty() {
+        format!("no manifest for {wanted}: the index lists no manifests")
+    } else if there.is_empty() {
+        format!(
+            "no manifest for {wanted}: none of the index's {} manifests names a platform",
+            manifests.len()
+        )
+    } else {
+        format!(
+            "no manifest for {wanted} in the index; it has {}",
+            there.join(", ")
+        )
+    }))
 }
 
 /// containerd's `Normalize`, then the known-OS and known-architecture

@@ -246,3 +246,183 @@ fn the_result_is_a_fixed_point() {
         assert_eq!(normal(&once, &h), once, "{input}");
     }
 }
+
+mod select {
+    use manifest_generation_core::{
+        Descriptor, Error, MEDIA_TYPE_OCI_MANIFEST, Platform, select_platform,
+    };
+
+    fn entry(n: u8, os: &str, arch: &str, variant: Option<&str>) -> Descriptor {
+        Descriptor {
+            platform: Some(Platform {
+                architecture: arch.into(),
+                os: os.into(),
+                cpu_variant: variant.map(Into::into),
+                ..Platform::default()
+            }),
+            ..Descriptor::new(
+                MEDIA_TYPE_OCI_MANIFEST,
+                ocipipe_sdk::digest::sha256(&[n]),
+                100 + u64::from(n),
+            )
+        }
+    }
+
+    fn wanted(os: &str, arch: &str, variant: Option<&str>) -> Platform {
+        Platform {
+            architecture: arch.into(),
+            os: os.into(),
+            cpu_variant: variant.map(Into::into),
+            ..Platform::default()
+        }
+    }
+
+    /// The size of the chosen entry (entries are told apart by it).
+    fn chosen(manifests: &[Descriptor], os: &str, arch: &str, variant: Option<&str>) -> u64 {
+        select_platform(manifests, &wanted(os, arch, variant))
+            .unwrap_or_else(|e| panic!("{os}/{arch}/{variant:?}: {e}"))
+            .size
+    }
+
+    fn refusal(manifests: &[Descriptor], os: &str, arch: &str, variant: Option<&str>) -> String {
+        match select_platform(manifests, &wanted(os, arch, variant)) {
+            Err(Error::InvalidInput(m)) => m,
+            other => panic!("{os}/{arch}/{variant:?}: expected invalid-input, got {other:?}"),
+        }
+    }
+
+    /// A two-platform index as buildkit pushes it, with its attestation
+    /// entry and one entry without a platform.
+    fn two_platforms() -> Vec<Descriptor> {
+        vec![
+            Descriptor::new(
+                MEDIA_TYPE_OCI_MANIFEST,
+                ocipipe_sdk::digest::sha256(b"x"),
+                1,
+            ),
+            entry(1, "linux", "amd64", None),
+            entry(2, "linux", "arm64", Some("v8")),
+            entry(3, "unknown", "unknown", None),
+        ]
+    }
+
+    #[test]
+    fn picks_the_entry_of_the_platform_in_any_spelling() {
+        let index = two_platforms();
+        assert_eq!(chosen(&index, "linux", "amd64", None), 101);
+        assert_eq!(chosen(&index, "linux", "x86_64", None), 101);
+        assert_eq!(chosen(&index, "Linux", "AMD64", None), 101);
+        assert_eq!(chosen(&index, "linux", "amd64", Some("v1")), 101);
+        assert_eq!(chosen(&index, "linux", "arm64", None), 102);
+        assert_eq!(chosen(&index, "linux", "aarch64", None), 102);
+        assert_eq!(chosen(&index, "linux", "arm64", Some("v8")), 102);
+        assert_eq!(chosen(&index, "linux", "arm64", Some("8")), 102);
+        // The whole descriptor comes back, platform included.
+        let got = select_platform(&index, &wanted("linux", "arm64", None)).unwrap();
+        assert_eq!(got, index[2]);
+    }
+
+    #[test]
+    fn an_arm64_entry_without_variant_is_v8() {
+        let index = vec![entry(1, "linux", "arm64", None)];
+        assert_eq!(chosen(&index, "linux", "arm64", Some("v8")), 101);
+        assert_eq!(chosen(&index, "linux", "aarch64", None), 101);
+        let m = refusal(&index, "linux", "arm64", Some("v9"));
+        assert_eq!(
+            m,
+            "no manifest for linux/arm64/v9 in the index; it has linux/arm64"
+        );
+    }
+
+    #[test]
+    fn arm_means_arm_v7() {
+        let index = vec![
+            entry(1, "linux", "arm", Some("v6")),
+            entry(2, "linux", "arm", Some("v7")),
+        ];
+        assert_eq!(chosen(&index, "linux", "arm", None), 102);
+        assert_eq!(chosen(&index, "linux", "armhf", None), 102);
+        assert_eq!(chosen(&index, "linux", "arm", Some("7")), 102);
+        assert_eq!(chosen(&index, "linux", "arm", Some("v6")), 101);
+        assert_eq!(chosen(&index, "linux", "armel", None), 101);
+        let m = refusal(&index, "linux", "arm", Some("v5"));
+        assert_eq!(
+            m,
+            "no manifest for linux/arm/v5 in the index; it has linux/arm/v6, linux/arm/v7"
+        );
+        // An arm entry without a variant is v7.
+        let bare = vec![entry(3, "linux", "arm", None)];
+        assert_eq!(chosen(&bare, "linux", "arm", Some("v7")), 103);
+        refusal(&bare, "linux", "arm", Some("v6"));
+    }
+
+    #[test]
+    fn without_a_wanted_variant_any_variant_matches_and_the_first_wins() {
+        let index = vec![
+            entry(1, "linux", "amd64", Some("v3")),
+            entry(2, "linux", "amd64", None),
+            entry(3, "linux", "amd64", Some("v2")),
+        ];
+        assert_eq!(chosen(&index, "linux", "amd64", None), 101);
+        assert_eq!(chosen(&index, "linux", "amd64", Some("v2")), 103);
+        let twice = vec![
+            entry(1, "linux", "s390x", None),
+            entry(2, "linux", "s390x", None),
+        ];
+        assert_eq!(chosen(&twice, "linux", "s390x", None), 101);
+    }
+
+    #[test]
+    fn os_version_and_features_are_not_compared() {
+        let mut windows = entry(1, "windows", "amd64", None);
+        windows.platform.as_mut().unwrap().os_version = Some("10.0.17763.5576".into());
+        windows.platform.as_mut().unwrap().os_features = vec!["win32k".into()];
+        assert_eq!(chosen(&[windows], "windows", "amd64", None), 101);
+    }
+
+    #[test]
+    fn no_match_lists_the_platforms_the_index_has() {
+        let m = refusal(&two_platforms(), "linux", "s390x", None);
+        assert_eq!(
+            m,
+            "no manifest for linux/s390x in the index; it has linux/amd64, linux/arm64/v8, unknown/unknown"
+        );
+        let m = refusal(&two_platforms(), "windows", "amd64", None);
+        assert!(
+            m.starts_with("no manifest for windows/amd64 in the index"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn entries_without_a_platform_are_skipped() {
+        let plain = vec![
+            Descriptor::new(
+                MEDIA_TYPE_OCI_MANIFEST,
+                ocipipe_sdk::digest::sha256(b"a"),
+                1,
+            ),
+            Descriptor::new(
+                MEDIA_TYPE_OCI_MANIFEST,
+                ocipipe_sdk::digest::sha256(b"b"),
+                2,
+            ),
+        ];
+        assert_eq!(
+            refusal(&plain, "linux", "amd64", None),
+            "no manifest for linux/amd64: none of the index's 2 manifests names a platform"
+        );
+        assert_eq!(
+            refusal(&[], "linux", "amd64", None),
+            "no manifest for linux/amd64: the index lists no manifests"
+        );
+    }
+
+    #[test]
+    fn refuses_a_wanted_platform_without_os_or_architecture() {
+        let m = refusal(&two_platforms(), "", "amd64", None);
+        assert_eq!(m, "wanted platform: no os");
+        let m = refusal(&two_platforms(), "linux", "", None);
+        assert_eq!(m, "wanted platform: no architecture");
+    }
+}

@@ -17,13 +17,18 @@ mod bindings {
             "ocipipe:image/configs@0.1.0/config-request": manifest_generation_core::ConfigRequest,
             "ocipipe:image/configs@0.1.0/host-machine": manifest_generation_core::HostMachine,
             "ocipipe:image/manifests@0.1.0/artifact-request": manifest_generation_core::ArtifactRequest,
+            "ocipipe:image/manifests@0.1.0/image-contents": manifest_generation_core::ImageContents,
+            "ocipipe:image/manifests@0.1.0/index-contents": manifest_generation_core::IndexContents,
+            "ocipipe:image/manifests@0.1.0/manifest-contents": manifest_generation_core::ManifestContents,
         },
     });
 }
 
 use bindings::exports::ocipipe::image::configs;
 use bindings::exports::ocipipe::image::manifests::{self, ArtifactForm};
-use manifest_generation_core::{self as core, ArtifactRequest, ConfigRequest, HostMachine};
+use manifest_generation_core::{
+    self as core, ArtifactRequest, ConfigRequest, HostMachine, ManifestContents,
+};
 use ocipipe_sdk::{Annotation, Descriptor, Document, Error, Platform};
 
 struct ManifestGeneration;
@@ -72,6 +77,26 @@ impl manifests::Guest for ManifestGeneration {
             core::ArtifactForm::OciV1_1 => ArtifactForm::OciV11,
             core::ArtifactForm::OciV1_0 => ArtifactForm::OciV10,
         })
+    }
+
+    fn read_manifest(media_type: String, bytes: Vec<u8>) -> Result<ManifestContents, Error> {
+        core::read_manifest(&media_type, &bytes)
+    }
+
+    fn select_platform(manifests: Vec<Descriptor>, wanted: Platform) -> Result<Descriptor, Error> {
+        core::select_platform(&manifests, &wanted)
+    }
+
+    fn layout_index(
+        existing: Option<Vec<u8>>,
+        manifest: Descriptor,
+        tag: Option<String>,
+    ) -> Result<Document, Error> {
+        core::layout_index(existing.as_deref(), &manifest, tag.as_deref())
+    }
+
+    fn layout_entry(index: Vec<u8>, tag: Option<String>) -> Result<Descriptor, Error> {
+        core::layout_entry(&index, tag.as_deref())
     }
 }
 

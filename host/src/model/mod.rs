@@ -7,6 +7,7 @@ mod changeset;
 mod descriptor;
 mod digest;
 mod layer;
+mod manifest;
 mod progress;
 mod reference;
 
@@ -17,5 +18,6 @@ pub use changeset::{Change, Member, MemberKind};
 pub use descriptor::{ConfigRequest, Descriptor, Document, History, HostMachine, Platform};
 pub use digest::{Digest, DigestError};
 pub use layer::{Entry, EntryKind, LayerOptions, Segment};
+pub use manifest::ManifestContents;
 pub use progress::{Progress, Quiet};
 pub use reference::{AnyReference, Reference};

@@ -1,16 +1,23 @@
 //! The manifest-generation operation's wrapper: platforms, image configs
-//! and manifests, called through the `manifest-generation` world.
+//! and manifests, and reading manifests and OCI layout indexes back for a
+//! copy, called through the `manifest-generation` world.
 //!
-//! Must not: build or check a document itself; conversions live in
+//! Must not: build, read or check a document itself (which media types
+//! are manifests, which child of an index a platform means, how a layout's
+//! `index.json` changes: the component decides); conversions live in
 //! `convert::manifest_generation`.
 
 use super::bindings::manifest_generation::{ManifestGeneration as World, ManifestGenerationPre};
 use super::bound::{Bound, bind};
-use super::convert::manifest_generation::{config_request_to_wit, host_machine_to_wit};
-use super::convert::{descriptor_to_wit, document_from_wit, platform_from_wit};
+use super::convert::manifest_generation::{
+    chosen_from_wit, config_request_to_wit, host_machine_to_wit, manifest_contents_from_wit,
+};
+use super::convert::{
+    descriptor_from_wit, descriptor_to_wit, document_from_wit, platform_from_wit, platform_to_wit,
+};
 use super::operations::MANIFEST_GENERATION;
 use super::{Error, Sandbox};
-use crate::model::{ConfigRequest, Descriptor, Document, HostMachine, Platform};
+use crate::model::{ConfigRequest, Descriptor, Document, HostMachine, ManifestContents, Platform};
 
 /// A loaded manifest-generation component.
 pub struct ManifestGeneration(Bound<ManifestGenerationPre<Sandbox>, World>);
@@ -71,6 +78,72 @@ impl ManifestGeneration {
                 )
             },
             document_from_wit,
+        )
+    }
+
+    /// What a manifest or index refers to. `media_type` is what the
+    /// registry's `Content-Type` or the parent descriptor said (empty when
+    /// nothing did); the component refuses Docker schema 1, other media
+    /// types and malformed documents.
+    pub fn read_manifest(&self, media_type: &str, bytes: &[u8]) -> Result<ManifestContents, Error> {
+        self.0.invoke(
+            "read-manifest",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_read_manifest(s, media_type, bytes)
+            },
+            manifest_contents_from_wit,
+        )
+    }
+
+    /// Which of an index's `manifests` to copy for `wanted` (containerd's
+    /// default matcher); the answer is one of `manifests`, unchanged. No
+    /// match is a refusal that lists the platforms the index has.
+    pub fn select_platform(
+        &self,
+        manifests: &[Descriptor],
+        wanted: &Platform,
+    ) -> Result<Descriptor, Error> {
+        let given: Vec<_> = manifests.iter().map(descriptor_to_wit).collect();
+        let wanted = platform_to_wit(wanted);
+        self.0.invoke(
+            "select-platform",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_select_platform(s, &given, &wanted)
+            },
+            |at, chosen| chosen_from_wit(at, manifests, chosen),
+        )
+    }
+
+    /// The `index.json` of an OCI image layout after adding `manifest`
+    /// (tagged `tag` when given), as skopeo's `oci:` destination writes
+    /// it; `existing` is the layout's current `index.json`, none for a new
+    /// layout.
+    pub fn layout_index(
+        &self,
+        existing: Option<&[u8]>,
+        manifest: &Descriptor,
+        tag: Option<&str>,
+    ) -> Result<Document, Error> {
+        let manifest = descriptor_to_wit(manifest);
+        self.0.invoke(
+            "layout-index",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_layout_index(s, existing, &manifest, tag)
+            },
+            document_from_wit,
+        )
+    }
+
+    /// The entry of a layout's `index.json` that `oci:PATH[:TAG]` means:
+    /// the one tagged `tag`, or without a tag the only one.
+    pub fn layout_entry(&self, index: &[u8], tag: Option<&str>) -> Result<Descriptor, Error> {
+        self.0.invoke(
+            "layout-entry",
+            |w, s| w.ocipipe_image_manifests().call_layout_entry(s, index, tag),
+            descriptor_from_wit,
         )
     }
 }

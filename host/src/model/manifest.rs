@@ -1,0 +1,58 @@
+//! What a manifest or an index refers to, as the manifest-generation
+//! component reads it (`read-manifest`): the children a copy must carry.
+//!
+//! Must not: parse or judge a document itself; the component decides
+//! which media types are manifests and what they refer to.
+
+use super::Descriptor;
+
+/// What a manifest or an index refers to.
+// One value per manifest read, matched right away: plain fields read
+// better than a boxed config.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestContents {
+    /// An image manifest (OCI or Docker schema 2), or an artifact manifest.
+    Image {
+        /// The manifest's media type: the one it was read as, or the
+        /// document's own when that was empty or generic.
+        media_type: String,
+        /// The config (an artifact's may be the empty descriptor).
+        config: Descriptor,
+        /// The layers (an artifact's blobs), in order.
+        layers: Vec<Descriptor>,
+        /// The manifest this one refers to (OCI 1.1 `subject`).
+        subject: Option<Descriptor>,
+        /// The artifact's type (OCI 1.1 `artifactType`).
+        artifact_type: Option<String>,
+    },
+    /// An index (OCI image index or Docker manifest list).
+    Index {
+        /// The index's media type, chosen as the image's is.
+        media_type: String,
+        /// The manifests it lists, in order, with their platforms.
+        manifests: Vec<Descriptor>,
+        /// The manifest this index refers to (OCI 1.1 `subject`).
+        subject: Option<Descriptor>,
+    },
+}
+
+impl ManifestContents {
+    /// The media type the document was read as: what to send or store it
+    /// as.
+    pub fn media_type(&self) -> &str {
+        match self {
+            ManifestContents::Image { media_type, .. }
+            | ManifestContents::Index { media_type, .. } => media_type,
+        }
+    }
+
+    /// The manifest it refers to (OCI 1.1 `subject`), if any.
+    pub fn subject(&self) -> Option<&Descriptor> {
+        match self {
+            ManifestContents::Image { subject, .. } | ManifestContents::Index { subject, .. } => {
+                subject.as_ref()
+            }
+        }
+    }
+}
