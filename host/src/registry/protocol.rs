@@ -27,7 +27,7 @@ use std::sync::atomic::AtomicU64;
 /// The largest manifest taken (containerd's limit).
 const MAX_MANIFEST: usize = 4 << 20;
 /// The chunk size of a chunked upload.
-const CHUNK: u64 = 16 << 20;
+const CHUNK: u64 = 8 << 20;
 
 /// One registry: where it is, how to authorize, the client.
 pub struct Registry {

@@ -182,6 +182,54 @@ mod tests {
         assert_eq!(retry_after(&HeaderMap::new()), None);
     }
 
+    fn cut(retryable: bool) -> Error {
+        Error::Connection {
+            registry: "r".into(),
+            what: "GET /v2/".into(),
+            message: "reset".into(),
+            retryable,
+        }
+    }
+
+    /// Runs `retrying` with `answers` (true: a retryable failure, false: a
+    /// final one) until they run out (then success); the tries and result.
+    fn tries(attempts: u32, answers: &[bool]) -> (u32, Result<(), Error>) {
+        let transport = Transport::new(RetryPolicy {
+            attempts,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            max_total: Duration::from_secs(5),
+        })
+        .unwrap();
+        let count = std::sync::atomic::AtomicU32::new(0);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let result = runtime.block_on(transport.retrying("test", || async {
+            let i = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst) as usize;
+            match answers.get(i) {
+                Some(&retryable) => Err(cut(retryable)),
+                None => Ok(()),
+            }
+        }));
+        (count.into_inner(), result)
+    }
+
+    #[test]
+    fn transient_failures_are_tried_again_within_the_bound() {
+        let (n, result) = tries(5, &[true, true]);
+        assert_eq!(n, 3);
+        assert!(result.is_ok());
+        let (n, result) = tries(5, &[false, true]);
+        assert_eq!(n, 1, "a final failure is not tried again");
+        assert!(matches!(result, Err(Error::Connection { .. })));
+        let (n, result) = tries(3, &[true; 10]);
+        assert_eq!(n, 3);
+        let message = result.unwrap_err().to_string();
+        assert!(message.ends_with("(gave up after 3 tries)"), "{message}");
+    }
+
     #[test]
     fn only_transient_statuses_are_retried() {
         for code in [408, 429, 500, 502, 503, 504] {

@@ -69,7 +69,11 @@ impl Source {
             }
             Location::Daemon(reference) => {
                 let engine = ctx.engine.expect("an engine for docker-daemon:");
-                let saved = EngineSource::save(ctx.runtime, engine, std::slice::from_ref(&reference.familiar))?;
+                let saved = EngineSource::save(
+                    ctx.runtime,
+                    engine,
+                    std::slice::from_ref(&reference.familiar),
+                )?;
                 let image = pick(saved.images()?, None, &from.to_string())?;
                 Source::Local(Box::new(Local::new(ctx.ops, image, Some(saved))?))
             }
