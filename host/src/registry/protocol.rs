@@ -250,18 +250,7 @@ impl Repository {
         registry.ping().await?;
         let mut challenged = false;
         loop {
-            let mut request = build();
-            if let Some(header) = registry
-                .auth
-                .header(&registry.transport, &self.scopes)
-                .await?
-            {
-                request = request.header(AUTHORIZATION, header);
-            }
-            let response = request
-                .send()
-                .await
-                .map_err(|e| Error::connection(&registry.host, what, e))?;
+            let response = self.authorized(what, build()).await?;
             let status = response.status();
             if expected.contains(&status) {
                 return Ok(response);
@@ -280,6 +269,22 @@ impl Repository {
             )
             .await);
         }
+    }
+
+    /// Sends `request` with the authorization its scopes need.
+    async fn authorized(&self, what: &str, mut request: RequestBuilder) -> Result<Response, Error> {
+        let registry = &self.registry;
+        if let Some(header) = registry
+            .auth
+            .header(&registry.transport, &self.scopes)
+            .await?
+        {
+            request = request.header(AUTHORIZATION, header);
+        }
+        request
+            .send()
+            .await
+            .map_err(|e| Error::connection(&registry.host, what, e))
     }
 
     /// [`Self::send_once`], retried as the transport's policy says.
@@ -581,23 +586,13 @@ impl Repository {
         url.query_pairs_mut().append_pair("digest", digest.as_str());
         let source = Self::open_source(digest, open)?;
         let registry = &self.registry;
-        let mut request = self
+        let request = self
             .client()
             .put(url)
             .header(CONTENT_TYPE, "application/octet-stream")
             .header(CONTENT_LENGTH, size)
             .body(body::from_reader(source, sent.clone()));
-        if let Some(header) = registry
-            .auth
-            .header(&registry.transport, &self.scopes)
-            .await?
-        {
-            request = request.header(AUTHORIZATION, header);
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| Error::connection(&registry.host, what, e))?;
+        let response = self.authorized(what, request).await?;
         match response.status() {
             StatusCode::CREATED => Ok(()),
             // A token that expired mid-upload: a new session, a new token.
