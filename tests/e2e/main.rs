@@ -13,4 +13,5 @@ mod build;
 mod engine;
 mod hostile_io;
 mod incremental;
+mod registry;
 mod xattrs;

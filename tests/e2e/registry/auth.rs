@@ -1,0 +1,156 @@
+//! `ocipipe login`/`logout` and copies to registries that want
+//! credentials: basic (htpasswd) and bearer tokens.
+
+use super::{Env, n, refused};
+use crate::harness::{
+    Run, htpasswd_registry, registry_user, token_log, token_registry, unique_repo,
+};
+use std::os::unix::fs::PermissionsExt as _;
+
+/// No run showed the password.
+fn no_password(runs: &[&Run], password: &str) {
+    for run in runs {
+        assert!(
+            !run.stdout.contains(password) && !run.stderr.contains(password),
+            "the password leaked: {}\n{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+}
+
+fn login(env: &Env, host: &str, user: &str, password: &str) -> Run {
+    env.ocipipe().run_with_stdin(
+        &["login", host, "-u", user, "--password-stdin"],
+        &format!("{password}\n"),
+    )
+}
+
+fn config(env: &Env) -> Option<serde_json::Value> {
+    let path = env.config_dir().join("config.json");
+    path.exists()
+        .then(|| serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap())
+}
+
+/// The flow every auth registry must pass: refused without login, a
+/// wrong password stores nothing, login stores 0600, copy works (also
+/// with -vv), logout removes the entry, and no output shows the password.
+/// Returns the env (logged in again) and the pushed repository.
+fn login_flow(host: &str) -> (Env, String) {
+    let (user, password) = registry_user();
+    let env = Env::new();
+    let image = env.image("layout", &[]);
+    let repo = unique_repo("auth");
+    let target = format!("docker://{host}/{repo}:1");
+
+    let unauthorized = env.copy(&[], &image, &target);
+    refused(&unauthorized, host);
+    assert!(
+        unauthorized.stderr.contains("401"),
+        "{}",
+        unauthorized.stderr
+    );
+    assert!(
+        unauthorized.stderr.contains("ocipipe login"),
+        "{}",
+        unauthorized.stderr
+    );
+
+    let wrong = login(&env, host, &user, "not-the-password");
+    assert_eq!(wrong.code, 1, "{}", wrong.stderr);
+    assert!(wrong.stderr.contains(host), "{}", wrong.stderr);
+    assert!(
+        config(&env).is_none_or(|c| c["auths"].get(host).is_none()),
+        "a refused login was stored: {:?}",
+        config(&env)
+    );
+
+    let ok = login(&env, host, &user, &password);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let path = env.config_dir().join("config.json");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "config.json mode {mode:o}");
+    assert!(config(&env).unwrap()["auths"][host].is_object());
+
+    let copied = env.copy(&[], &image, &target);
+    assert_eq!(copied.code, 0, "{}", copied.stderr);
+    let verbose = env.copy(&["-vv"], &image, &format!("docker://{host}/{repo}:2"));
+    assert_eq!(verbose.code, 0, "{}", verbose.stderr);
+    let pulled = env.copy(
+        &["-vv"],
+        &target,
+        &format!("oci:{}:p", env.path("pulled").display()),
+    );
+    assert_eq!(pulled.code, 0, "{}", pulled.stderr);
+
+    let logout = env.ocipipe().run(&["logout", host]);
+    assert_eq!(logout.code, 0, "{}", logout.stderr);
+    assert!(
+        config(&env).unwrap()["auths"].get(host).is_none(),
+        "{:?}",
+        config(&env)
+    );
+    let after = env.copy(&[], &image, &target);
+    assert_eq!(after.code, 1, "{}", after.stderr);
+
+    no_password(
+        &[
+            &unauthorized,
+            &wrong,
+            &ok,
+            &copied,
+            &verbose,
+            &pulled,
+            &logout,
+            &after,
+        ],
+        &password,
+    );
+    assert_eq!(login(&env, host, &user, &password).code, 0);
+    (env, repo)
+}
+
+#[test]
+fn htpasswd_registry_wants_a_login_and_keeps_it_secret() {
+    login_flow(&htpasswd_registry());
+}
+
+#[test]
+fn token_registry_wants_a_login_and_mounts_between_repositories() {
+    let host = token_registry();
+    let (env, source) = login_flow(&host);
+    let dest = unique_repo("auth-mount");
+    let report = env.copy_ok(
+        &[],
+        &format!("docker://{host}/{source}:1"),
+        &format!("docker://{host}/{dest}:1"),
+    );
+    assert!(n(&report, "blobs_mounted") > 0, "{report}");
+    assert_eq!(n(&report, "bytes_sent"), 0, "{report}");
+
+    let actions = |scope: &str, repo: &str| -> Option<Vec<String>> {
+        let rest = scope.strip_prefix(&format!("repository:{repo}:"))?;
+        let mut a: Vec<String> = rest.split(',').map(str::to_string).collect();
+        a.sort();
+        Some(a)
+    };
+    let log = token_log();
+    let both = log.iter().any(|entry| {
+        let scopes: Vec<&str> = entry["scopes"]
+            .as_array()
+            .map(|s| s.iter().filter_map(|s| s.as_str()).collect())
+            .unwrap_or_default();
+        let dest_ok = scopes
+            .iter()
+            .any(|s| actions(s, &dest).is_some_and(|a| a == ["pull", "push"]));
+        let source_ok = scopes
+            .iter()
+            .any(|s| actions(s, &source).is_some_and(|a| a.contains(&"pull".to_string())));
+        dest_ok && source_ok
+    });
+    let mine: Vec<_> = log
+        .iter()
+        .filter(|e| e.to_string().contains(&dest))
+        .collect();
+    assert!(both, "no token request for both repositories: {mine:?}");
+}

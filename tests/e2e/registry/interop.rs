@@ -1,0 +1,230 @@
+//! What ocipipe pushes, docker and skopeo read, and the other way round;
+//! digests survive every hop.
+
+use super::{Env, digest, layout_index, n, skopeo_digest, skopeo_raw};
+use crate::harness::{docker_ok, registry, sha256_hex, tool, unique_repo};
+
+#[test]
+fn docker_pulls_and_runs_what_ocipipe_pushes_and_skopeo_agrees_on_the_digest() {
+    let env = Env::new();
+    let image = env.image("layout", &[]);
+    let target = format!("{}/{}:1", registry(), unique_repo("interop"));
+    let report = env.copy_ok(&[], &image, &format!("docker://{target}"));
+    let pushed = digest(&report);
+    assert!(pushed.starts_with("sha256:"), "{report}");
+    assert!(n(&report, "bytes_sent") > 0, "{report}");
+    assert_eq!(skopeo_digest(&target), pushed);
+    docker_ok(&["pull", &target]);
+    let out = docker_ok(&["run", "--rm", "--network", "none", &target]);
+    assert_eq!(out, "hi\n");
+    docker_ok(&["image", "rm", &target]);
+}
+
+#[test]
+fn what_skopeo_pushes_ocipipe_copies_to_every_transport() {
+    let env = Env::new();
+    let image = env.image("layout", &[]);
+    let source = format!("{}/{}:1", registry(), unique_repo("by-skopeo"));
+    tool(
+        "skopeo",
+        &[
+            "copy",
+            "--dest-tls-verify=false",
+            "--dest-compress",
+            &image,
+            &format!("docker://{source}"),
+        ],
+    );
+    let expected = skopeo_digest(&source);
+    let from = format!("docker://{source}");
+
+    // To another repository of the same registry: everything mounted.
+    let other = format!("{}/{}:1", registry(), unique_repo("mounted"));
+    let report = env.copy_ok(&[], &from, &format!("docker://{other}"));
+    assert_eq!(digest(&report), expected);
+    assert!(n(&report, "blobs_mounted") > 0, "{report}");
+    assert_eq!(n(&report, "bytes_sent"), 0, "{report}");
+    assert_eq!(skopeo_digest(&other), expected);
+
+    // To a layout.
+    let layout = env.path("copied");
+    let report = env.copy_ok(&[], &from, &format!("oci:{}:copied", layout.display()));
+    assert_eq!(digest(&report), expected);
+    assert_eq!(layout_index(&layout)["manifests"][0]["digest"], expected);
+    let inspected: serde_json::Value = serde_json::from_str(&tool(
+        "skopeo",
+        &["inspect", &format!("oci:{}:copied", layout.display())],
+    ))
+    .unwrap();
+    assert_eq!(inspected["Digest"], expected);
+
+    // To an archive docker loads.
+    let name = format!("{}:archived", unique_repo("archive"));
+    let archive = env.path("image.tar");
+    let report = env.copy_ok(
+        &[],
+        &from,
+        &format!("docker-archive:{}:{name}", archive.display()),
+    );
+    let image_id = report["image_id"].as_str().unwrap().to_string();
+    docker_ok(&["load", "-i", archive.to_str().unwrap()]);
+    assert_eq!(
+        docker_ok(&["image", "inspect", "--format", "{{.Id}}", &name]).trim(),
+        image_id
+    );
+    docker_ok(&["image", "rm", &name]);
+
+    // Into the engine, and it runs.
+    let name = format!("{}:daemon", unique_repo("daemon"));
+    let report = env.copy_ok(&[], &from, &format!("docker-daemon:{name}"));
+    assert!(report["digest"].is_null(), "{report}");
+    assert_eq!(report["image_id"], image_id.as_str());
+    let out = docker_ok(&["run", "--rm", "--network", "none", &name]);
+    assert_eq!(out, "hi\n");
+    docker_ok(&["image", "rm", &name]);
+}
+
+#[test]
+fn a_second_copy_to_the_same_repository_sends_nothing() {
+    let env = Env::new();
+    let image = env.image("layout", &[]);
+    let target = format!("docker://{}/{}:1", registry(), unique_repo("again"));
+    let first = env.copy_ok(&[], &image, &target);
+    let second = env.copy_ok(&[], &image, &target);
+    assert_eq!(digest(&first), digest(&second));
+    assert_eq!(n(&second, "bytes_sent"), 0, "{second}");
+    assert!(n(&second, "bytes_skipped") > 0, "{second}");
+    assert_eq!(n(&second, "blobs_mounted"), 0, "{second}");
+}
+
+#[test]
+fn a_round_trip_through_a_layout_keeps_the_manifest_byte_for_byte() {
+    let env = Env::new();
+    let image = env.image("layout", &[]);
+    let first = format!("{}/{}", registry(), unique_repo("trip-a"));
+    let pushed = digest(&env.copy_ok(&[], &image, &format!("docker://{first}:1")));
+    let layout = env.path("trip");
+    let out = format!("oci:{}:t", layout.display());
+    assert_eq!(
+        digest(&env.copy_ok(&[], &format!("docker://{first}:1"), &out)),
+        pushed
+    );
+    let second = format!("{}/{}", registry(), unique_repo("trip-b"));
+    assert_eq!(
+        digest(&env.copy_ok(&[], &out, &format!("docker://{second}:1"))),
+        pushed
+    );
+    let raw = skopeo_raw(&format!("{second}:1"));
+    assert_eq!(raw, skopeo_raw(&format!("{first}:1")));
+    assert_eq!(format!("sha256:{}", sha256_hex(raw.as_bytes())), pushed);
+
+    // By digest, as source and as a destination that names it rightly.
+    let by_digest = env.path("by-digest");
+    let report = env.copy_ok(
+        &[],
+        &format!("docker://{first}@{pushed}"),
+        &format!("oci:{}:d", by_digest.display()),
+    );
+    assert_eq!(digest(&report), pushed);
+    let third = format!("{}/{}", registry(), unique_repo("trip-c"));
+    env.copy_ok(&[], &image, &format!("docker://{third}@{pushed}"));
+    let raw = skopeo_raw(&format!("{third}@{pushed}"));
+    assert_eq!(format!("sha256:{}", sha256_hex(raw.as_bytes())), pushed);
+
+    // A destination named by another digest is refused.
+    let wrong = format!("sha256:{}", "0".repeat(63) + "1");
+    let fourth = format!("{}/{}", registry(), unique_repo("trip-d"));
+    let run = env.copy(&[], &image, &format!("docker://{fourth}@{wrong}"));
+    super::refused(&run, &wrong);
+    let inspect = std::process::Command::new("skopeo")
+        .args(["inspect", "--raw", "--tls-verify=false"])
+        .arg(format!("docker://{fourth}@{pushed}"))
+        .output()
+        .unwrap();
+    assert!(
+        !inspect.status.success(),
+        "the refused copy pushed a manifest"
+    );
+}
+
+#[test]
+fn a_multi_platform_index_copies_whole_or_one_platform() {
+    let env = Env::new();
+    env.image("amd64", &["--platform", "linux/amd64"]);
+    env.image("arm64", &["--platform", "linux/arm64"]);
+    // One layout holding both images and an index naming them.
+    let multi = env.path("multi");
+    std::fs::create_dir_all(multi.join("blobs/sha256")).unwrap();
+    let mut manifests = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let layout = env.path(arch);
+        for blob in std::fs::read_dir(layout.join("blobs/sha256")).unwrap() {
+            let blob = blob.unwrap();
+            std::fs::copy(
+                blob.path(),
+                multi.join("blobs/sha256").join(blob.file_name()),
+            )
+            .unwrap();
+        }
+        let entry = &layout_index(&layout)["manifests"][0];
+        manifests.push(serde_json::json!({
+            "mediaType": entry["mediaType"],
+            "digest": entry["digest"],
+            "size": entry["size"],
+            "platform": {"architecture": arch, "os": "linux"},
+        }));
+    }
+    let arm_digest = manifests[1]["digest"].as_str().unwrap().to_string();
+    let amd_digest = manifests[0]["digest"].as_str().unwrap().to_string();
+    let index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": manifests,
+    }))
+    .unwrap();
+    let index_hex = sha256_hex(&index);
+    std::fs::write(multi.join("blobs/sha256").join(&index_hex), &index).unwrap();
+    std::fs::write(
+        multi.join("oci-layout"),
+        r#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    let top = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": format!("sha256:{index_hex}"),
+            "size": index.len(),
+            "annotations": {"org.opencontainers.image.ref.name": "1.0"},
+        }],
+    });
+    std::fs::write(multi.join("index.json"), top.to_string()).unwrap();
+    let source = format!("oci:{}:1.0", multi.display());
+
+    let whole = format!("{}/{}:multi", registry(), unique_repo("index"));
+    let report = env.copy_ok(&[], &source, &format!("docker://{whole}"));
+    assert_eq!(digest(&report), format!("sha256:{index_hex}"));
+    let raw = skopeo_raw(&whole);
+    assert_eq!(raw.as_bytes(), index.as_slice());
+    assert!(
+        raw.contains(&amd_digest) && raw.contains(&arm_digest),
+        "{raw}"
+    );
+
+    let one = format!("{}/{}:arm", registry(), unique_repo("index-arm"));
+    let report = env.copy_ok(
+        &["--platform", "linux/arm64"],
+        &source,
+        &format!("docker://{one}"),
+    );
+    assert_eq!(digest(&report), arm_digest);
+    assert_eq!(skopeo_digest(&one), arm_digest);
+    // And from the registry's index too.
+    let again = format!("{}/{}:arm", registry(), unique_repo("index-arm2"));
+    let report = env.copy_ok(
+        &["--platform", "linux/arm64"],
+        &format!("docker://{whole}"),
+        &format!("docker://{again}"),
+    );
+    assert_eq!(digest(&report), arm_digest);
+}

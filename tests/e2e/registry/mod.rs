@@ -1,0 +1,149 @@
+//! `ocipipe copy`, `login` and `logout` against real registries (started by
+//! `scripts/services`): docker, skopeo and umoci are the independent checks;
+//! a fault proxy makes the failures a registry cannot be made to produce.
+//! Each test has its own directory, Docker config and repositories.
+
+mod auth;
+mod faults;
+mod interop;
+
+use crate::harness::{Ocipipe, Run, build, busybox_root, tool};
+use std::path::{Path, PathBuf};
+
+/// A test's own directory and Docker config.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("docker-config")).unwrap();
+        Self { dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.path("docker-config")
+    }
+
+    /// `ocipipe` with this test's Docker config.
+    pub fn ocipipe(&self) -> Ocipipe {
+        Ocipipe::new().env("DOCKER_CONFIG", self.config_dir().to_str().unwrap())
+    }
+
+    /// `ocipipe copy --json SRC DST` (and `extra` flags first).
+    pub fn copy(&self, extra: &[&str], from: &str, to: &str) -> Run {
+        let mut args = vec!["copy", "--json"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&[from, to]);
+        self.ocipipe().run(&args)
+    }
+
+    /// [`Env::copy`], asserting success; its report.
+    pub fn copy_ok(&self, extra: &[&str], from: &str, to: &str) -> serde_json::Value {
+        let run = self.copy(extra, from, to);
+        assert_eq!(run.code, 0, "copy {from} {to}: {}", run.stderr);
+        let mut lines = run.json_lines();
+        assert_eq!(lines.len(), 1, "{}", run.stdout);
+        lines.remove(0)
+    }
+
+    /// An OCI layout `name` holding a runnable busybox image tagged `1.0`
+    /// that prints `hi`, plus `extra` build flags; `oci:LAYOUT:1.0`.
+    pub fn image(&self, name: &str, extra: &[&str]) -> String {
+        let root = busybox_root(&self.path(&format!("{name}-src")));
+        let layout = self.path(name);
+        let mut args = vec![
+            "--layer",
+            root.to_str().unwrap(),
+            "--cmd",
+            r#"["/bin/busybox","echo","hi"]"#,
+            "-t",
+            "app:1.0",
+            "--oci-layout",
+            layout.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        build(&args);
+        format!("oci:{}:1.0", layout.display())
+    }
+
+    /// A layer directory `name` of `size` random (incompressible) bytes.
+    pub fn random_layer(&self, name: &str, size: usize) -> PathBuf {
+        let layer = self.path(name);
+        std::fs::create_dir_all(layer.join("data")).unwrap();
+        let mut bytes = vec![0u8; size];
+        getrandom::fill(&mut bytes).unwrap();
+        std::fs::write(layer.join("data/random"), bytes).unwrap();
+        layer
+    }
+}
+
+/// `skopeo inspect --tls-verify=false docker://REF`'s `Digest`.
+pub fn skopeo_digest(reference: &str) -> String {
+    let out = tool(
+        "skopeo",
+        &[
+            "inspect",
+            "--tls-verify=false",
+            &format!("docker://{reference}"),
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["Digest"].as_str().unwrap().to_string()
+}
+
+/// `skopeo inspect --raw --tls-verify=false docker://REF`: the manifest bytes.
+pub fn skopeo_raw(reference: &str) -> String {
+    tool(
+        "skopeo",
+        &[
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{reference}"),
+        ],
+    )
+}
+
+/// The index.json of the layout at `path`.
+pub fn layout_index(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path.join("index.json")).unwrap()).unwrap()
+}
+
+/// A report's number field.
+pub fn n(report: &serde_json::Value, key: &str) -> u64 {
+    report[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} in {report}"))
+}
+
+/// A report's `digest`.
+pub fn digest(report: &serde_json::Value) -> String {
+    report["digest"]
+        .as_str()
+        .unwrap_or_else(|| panic!("digest in {report}"))
+        .to_string()
+}
+
+/// `run` failed with exit code 1, an `error:` line (the first line that is
+/// not a `--json` progress event) naming `words`, and no panic.
+pub fn refused(run: &Run, words: &str) {
+    assert_eq!(run.code, 1, "must be refused: {}", run.stderr);
+    let error = run
+        .stderr
+        .lines()
+        .find(|l| !l.starts_with('{') && !l.contains(" WARN ") && !l.contains(" INFO "))
+        .unwrap_or("");
+    assert!(error.starts_with("error: "), "{}", run.stderr);
+    assert!(
+        error.contains(words),
+        "expected {words:?} in: {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
