@@ -348,11 +348,6 @@ impl Authorizer {
         }
     }
 
-    /// Whether the challenge is known yet.
-    pub fn knows_challenge(&self) -> bool {
-        self.challenge.lock().expect("not poisoned").is_some()
-    }
-
     /// Learns the challenge from an answer's `WWW-Authenticate` (none: no
     /// auth), forgetting the tokens for `scopes`.
     pub fn challenged(&self, headers: &reqwest::header::HeaderMap, scopes: &[Scope]) {

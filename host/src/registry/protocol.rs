@@ -35,6 +35,9 @@ pub struct Registry {
     base: Url,
     transport: Transport,
     auth: Authorizer,
+    /// Set once the challenge is learnt: concurrent first requests wait
+    /// for one ping instead of each making their own.
+    pinged: tokio::sync::OnceCell<()>,
 }
 
 impl Registry {
@@ -60,6 +63,7 @@ impl Registry {
             base,
             transport,
             auth: Authorizer::new(host, server, store, given),
+            pinged: tokio::sync::OnceCell::new(),
         }))
     }
 
@@ -108,31 +112,37 @@ impl Registry {
         Ok(())
     }
 
-    /// Learns how the registry authenticates: `GET /v2/` unauthenticated.
+    /// Learns how the registry authenticates: `GET /v2/` unauthenticated,
+    /// once per registry.
     async fn ping(&self) -> Result<(), Error> {
-        if self.auth.knows_challenge() {
-            return Ok(());
-        }
-        let what = "GET /v2/";
-        let url = self.base.join("v2/").expect("a fixed path");
-        let response = self
-            .transport
-            .retrying(what, || async {
+        self.pinged
+            .get_or_try_init(|| async {
+                let what = "GET /v2/";
+                let url = self.base.join("v2/").expect("a fixed path");
                 let response = self
                     .transport
-                    .client()
-                    .get(url.clone())
-                    .send()
-                    .await
-                    .map_err(|e| Error::connection(&self.host, what, e))?;
-                match response.status() {
-                    s if s.is_success() || s == StatusCode::UNAUTHORIZED => Ok(response),
-                    _ => Err(Error::from_response(&self.host, None, what, response, None).await),
-                }
+                    .retrying(what, || async {
+                        let response = self
+                            .transport
+                            .client()
+                            .get(url.clone())
+                            .send()
+                            .await
+                            .map_err(|e| Error::connection(&self.host, what, e))?;
+                        match response.status() {
+                            s if s.is_success() || s == StatusCode::UNAUTHORIZED => Ok(response),
+                            _ => {
+                                Err(Error::from_response(&self.host, None, what, response, None)
+                                    .await)
+                            }
+                        }
+                    })
+                    .await?;
+                self.auth.challenged(response.headers(), &[]);
+                Ok(())
             })
-            .await?;
-        self.auth.challenged(response.headers(), &[]);
-        Ok(())
+            .await
+            .map(|_| ())
     }
 }
 
