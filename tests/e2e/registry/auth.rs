@@ -3,7 +3,7 @@
 
 use super::{Env, n, refused};
 use crate::harness::{
-    Run, htpasswd_registry, registry_user, token_log, token_registry, unique_repo,
+    Run, htpasswd_registry, registry_user, token_log, token_registry, tool, unique_repo,
 };
 use std::os::unix::fs::PermissionsExt as _;
 
@@ -153,4 +153,78 @@ fn token_registry_wants_a_login_and_mounts_between_repositories() {
         .filter(|e| e.to_string().contains(&dest))
         .collect();
     assert!(both, "no token request for both repositories: {mine:?}");
+}
+
+/// The token server's realm and service, from the registry's challenge.
+fn realm_and_service(host: &str) -> (String, String) {
+    let head = tool(
+        "curl",
+        &[
+            "-s",
+            "-o",
+            "/dev/null",
+            "-D",
+            "-",
+            &format!("http://{host}/v2/"),
+        ],
+    );
+    let challenge = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("www-authenticate:"))
+        .unwrap_or_else(|| panic!("no challenge from {host}: {head}"));
+    let param = |name: &str| {
+        let start = challenge.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        challenge[start..].split('"').next().unwrap().to_string()
+    };
+    (param("realm"), param("service"))
+}
+
+#[test]
+fn an_identity_token_in_the_config_is_traded_for_access_tokens() {
+    let host = token_registry();
+    let (user, password) = registry_user();
+    let (realm, service) = realm_and_service(&host);
+    // What `docker login` keeps for an OAuth registry: a refresh token.
+    let answer = tool(
+        "curl",
+        &[
+            "-sf",
+            "-X",
+            "POST",
+            "--data-urlencode",
+            "grant_type=password",
+            "--data-urlencode",
+            &format!("username={user}"),
+            "--data-urlencode",
+            &format!("password={password}"),
+            "--data-urlencode",
+            &format!("service={service}"),
+            "--data-urlencode",
+            "access_type=offline",
+            "--data-urlencode",
+            "client_id=test",
+            &realm,
+        ],
+    );
+    let refresh = serde_json::from_str::<serde_json::Value>(&answer).unwrap()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let env = Env::new();
+    std::fs::write(
+        env.config_dir().join("config.json"),
+        serde_json::json!({"auths": {&host: {"identitytoken": &refresh}}}).to_string(),
+    )
+    .unwrap();
+    let image = env.image("layout", &[]);
+    let repo = unique_repo("identity");
+    let run = env.copy(&["-vv"], &image, &format!("docker://{host}/{repo}:1"));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    no_password(&[&run], &refresh);
+    let traded = token_log().into_iter().any(|entry| {
+        entry["grant_type"] == "refresh_token"
+            && entry["status"] == 200
+            && entry.to_string().contains(&format!("repository:{repo}:"))
+    });
+    assert!(traded, "no refresh-token grant for {repo} in the token log");
 }

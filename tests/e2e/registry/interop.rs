@@ -2,7 +2,7 @@
 //! digests survive every hop.
 
 use super::{Env, digest, layout_index, n, skopeo_digest, skopeo_raw};
-use crate::harness::{docker_ok, registry, sha256_hex, tool, unique_repo};
+use crate::harness::{build, busybox_root, docker_ok, registry, sha256_hex, tool, unique_repo};
 
 #[test]
 fn docker_pulls_and_runs_what_ocipipe_pushes_and_skopeo_agrees_on_the_digest() {
@@ -227,4 +227,48 @@ fn a_multi_platform_index_copies_whole_or_one_platform() {
         &format!("docker://{again}"),
     );
     assert_eq!(digest(&report), arm_digest);
+}
+
+#[test]
+fn archives_and_the_engine_push_to_a_registry_with_the_manifest_ocipipe_writes() {
+    let env = Env::new();
+    let root = busybox_root(&env.path("src"));
+    let name = unique_repo("from-local");
+    let archive = env.path("image.tar");
+    build(&[
+        "--layer",
+        root.to_str().unwrap(),
+        "--cmd",
+        r#"["/bin/busybox","echo","from an archive"]"#,
+        "-t",
+        &format!("{name}:1"),
+        "-o",
+        archive.to_str().unwrap(),
+    ]);
+    let from_archive = format!("{}/{name}-archive:1", registry());
+    let pushed = env.copy_ok(
+        &[],
+        &format!("docker-archive:{}", archive.display()),
+        &format!("docker://{from_archive}"),
+    );
+    assert_eq!(skopeo_digest(&from_archive), digest(&pushed));
+
+    docker_ok(&["load", "-i", archive.to_str().unwrap()]);
+    let from_engine = format!("{}/{name}-engine:1", registry());
+    let saved = env.copy_ok(
+        &[],
+        &format!("docker-daemon:{name}:1"),
+        &format!("docker://{from_engine}"),
+    );
+    assert_eq!(skopeo_digest(&from_engine), digest(&saved));
+    // The engine keeps the layers and config as they were: same image, same manifest.
+    assert_eq!(digest(&saved), digest(&pushed));
+    assert_eq!(saved["image_id"], pushed["image_id"]);
+
+    docker_ok(&["rmi", &format!("{name}:1")]);
+    docker_ok(&["pull", &from_engine]);
+    assert_eq!(
+        docker_ok(&["run", "--rm", "--network", "none", &from_engine]),
+        "from an archive\n"
+    );
 }
