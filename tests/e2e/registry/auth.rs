@@ -228,3 +228,90 @@ fn an_identity_token_in_the_config_is_traded_for_access_tokens() {
     });
     assert!(traded, "no refresh-token grant for {repo} in the token log");
 }
+
+#[test]
+fn credential_helpers_and_stores_give_the_password_and_a_missing_one_is_named() {
+    let host = htpasswd_registry();
+    let (user, password) = registry_user();
+    let env = Env::new();
+    let bin = env.path("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let asked = env.path("asked");
+    let helper = bin.join("docker-credential-ocipipe-test");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = get ] || exit 1\ncat > {asked}\n\
+             printf '{{\"ServerURL\":\"%s\",\"Username\":\"{user}\",\"Secret\":\"{password}\"}}' \"$(cat {asked})\"\n",
+            asked = asked.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let image = env.image("layout", &[]);
+    let config = env.config_dir().join("config.json");
+    for (i, settings) in [
+        serde_json::json!({"credHelpers": {&host: "ocipipe-test"}}),
+        serde_json::json!({"credsStore": "ocipipe-test"}),
+    ]
+    .iter()
+    .enumerate()
+    {
+        std::fs::write(&config, settings.to_string()).unwrap();
+        let _ = std::fs::remove_file(&asked);
+        let target = format!("docker://{host}/{}:{i}", unique_repo("helper"));
+        let run = env
+            .ocipipe()
+            .env("PATH", &path)
+            .run(&["copy", "--json", "-vv", &image, &target]);
+        assert_eq!(run.code, 0, "{settings}: {}", run.stderr);
+        assert_eq!(std::fs::read_to_string(&asked).unwrap(), host, "{settings}");
+        no_password(&[&run], &password);
+    }
+    std::fs::write(
+        &config,
+        serde_json::json!({"credHelpers": {&host: "ocipipe-absent"}}).to_string(),
+    )
+    .unwrap();
+    let run = env.ocipipe().env("PATH", &path).run(&[
+        "copy",
+        "--json",
+        &image,
+        &format!("docker://{host}/{}:1", unique_repo("helper")),
+    ]);
+    refused(&run, "credential helper");
+    assert!(run.stderr.contains(&host), "{}", run.stderr);
+}
+
+#[test]
+fn a_copy_between_two_registries_streams_from_one_to_the_other() {
+    let host = htpasswd_registry();
+    let (user, password) = registry_user();
+    let env = Env::new();
+    assert_eq!(login(&env, &host, &user, &password).code, 0);
+    let big = env.random_layer("big", 3 << 20);
+    let image = env.image("layout", &["--layer", big.to_str().unwrap()]);
+    let plain = format!(
+        "{}/{}:1",
+        crate::harness::registry(),
+        unique_repo("cross-src")
+    );
+    let first = env.copy_ok(&[], &image, &format!("docker://{plain}"));
+    let dest = format!("{host}/{}:1", unique_repo("cross-dst"));
+    let report = env.copy_ok(
+        &[],
+        &format!("docker://{plain}"),
+        &format!("docker://{dest}"),
+    );
+    assert_eq!(report["digest"], first["digest"]);
+    assert_eq!(n(&report, "blobs_mounted"), 0);
+    assert_eq!(n(&report, "bytes_sent"), n(&first, "bytes_sent"));
+    let back = env.path("back");
+    let pulled = env.copy_ok(
+        &[],
+        &format!("docker://{dest}"),
+        &format!("oci:{}:x", back.display()),
+    );
+    assert_eq!(pulled["digest"], first["digest"]);
+}

@@ -271,3 +271,124 @@ fn sources_without_a_transport_or_a_layout_are_refused() {
     let run = env.copy(&[], "oci:/nonexistent", &target);
     refused(&run, "/nonexistent");
 }
+
+#[test]
+fn a_retry_after_date_is_honoured_and_a_registry_that_keeps_failing_is_given_up() {
+    let env = Env::new();
+    let image = env.image("layout", &[]);
+    let proxy = FaultProxy::start(
+        &registry(),
+        json!([{"method": "PUT", "path": "/manifests/", "nth": 1, "action": "status",
+                "status": 429, "headers": {"Retry-After": "@http-date+2"}}]),
+    );
+    let target = format!("{}/{}:1", proxy.address(), unique_repo("retry-date"));
+    let started = Instant::now();
+    let report = env.copy_ok(&[], &image, &format!("docker://{target}"));
+    // An HTTP date has whole seconds: "2 s from now" is more than 1 s away.
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "did not wait: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(count(&proxy, "PUT", "/manifests/"), 2);
+    assert_eq!(skopeo_digest(&target), digest(&report));
+
+    let failing = FaultProxy::start(
+        &registry(),
+        json!([{"method": "PUT", "path": "/manifests/", "action": "status", "status": 503,
+                "body": {"errors": [{"code": "UNAVAILABLE", "message": "down for a while"}]}}]),
+    );
+    let repo = unique_repo("gave-up");
+    let run = env.copy(
+        &[],
+        &image,
+        &format!("docker://{}/{repo}:1", failing.address()),
+    );
+    refused(&run, "503");
+    for words in [
+        "UNAVAILABLE",
+        "down for a while",
+        "gave up after 5 tries",
+        repo.as_str(),
+    ] {
+        assert!(run.stderr.contains(words), "{words:?} in {}", run.stderr);
+    }
+    assert_eq!(count(&failing, "PUT", "/manifests/"), 5);
+}
+
+/// The names in `dir`.
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_registry_that_goes_away_mid_pull_leaves_no_output_behind() {
+    let env = Env::new();
+    let big = env.random_layer("big", 2 << 20);
+    let image = env.image("layout", &["--layer", big.to_str().unwrap()]);
+    let repo = unique_repo("gone");
+    env.copy_ok(&[], &image, &format!("docker://{}/{repo}:1", registry()));
+    // Every blob download breaks after 1000 bytes, however often it is tried.
+    let proxy = FaultProxy::start(
+        &registry(),
+        json!([{"method": "GET", "path": "/blobs/sha256:", "action": "cut_response", "after": 1000}]),
+    );
+    let source = format!("docker://{}/{repo}:1", proxy.address());
+
+    let fresh = env.path("fresh");
+    let run = env.copy(&[], &source, &format!("oci:{}", fresh.display()));
+    refused(&run, &proxy.address());
+    assert!(run.stderr.contains("gave up after"), "{}", run.stderr);
+    assert!(!fresh.exists(), "a half layout was left");
+
+    // Into an existing layout of another image: its index and blobs stay
+    // as they were.
+    let other = env.image("other", &[]);
+    let existing = env.path("existing");
+    env.copy_ok(&[], &other, &format!("oci:{}:old", existing.display()));
+    let index = std::fs::read(existing.join("index.json")).unwrap();
+    let blobs = names(&existing.join("blobs/sha256"));
+    let run = env.copy(&[], &source, &format!("oci:{}:new", existing.display()));
+    refused(&run, &proxy.address());
+    assert_eq!(std::fs::read(existing.join("index.json")).unwrap(), index);
+    assert_eq!(names(&existing.join("blobs/sha256")), blobs);
+    let hidden: Vec<_> = names(env.dir.path())
+        .into_iter()
+        .filter(|n| n.starts_with(".ocipipe"))
+        .collect();
+    assert!(hidden.is_empty(), "temporary files left: {hidden:?}");
+}
+
+#[test]
+fn an_engine_that_goes_away_mid_load_loads_nothing() {
+    let env = Env::new();
+    let big = env.random_layer("big", 4 << 20);
+    let image = env.image("layout", &["--layer", big.to_str().unwrap()]);
+    let host = crate::harness::docker_host();
+    let socket = host.strip_prefix("unix://").expect("a unix socket");
+    let proxy = FaultProxy::start(
+        &format!("unix:{socket}"),
+        json!([{"method": "POST", "path": "/images/load", "action": "cut_request", "after": 1000000}]),
+    );
+    let name = unique_repo("cut-load");
+    let engine = format!("tcp://{}", proxy.address());
+    let run = env.ocipipe().env("DOCKER_HOST", &engine).run(&[
+        "copy",
+        "--json",
+        &image,
+        &format!("docker-daemon:{name}:1"),
+    ]);
+    refused(&run, "");
+    assert!(run.stderr.contains(&proxy.address()), "{}", run.stderr);
+    assert_eq!(count(&proxy, "POST", "/images/load"), 1);
+    let inspect = std::process::Command::new("docker")
+        .args(["image", "inspect", &format!("{name}:1")])
+        .output()
+        .unwrap();
+    assert!(!inspect.status.success(), "a cut load left an image behind");
+}
