@@ -270,3 +270,113 @@ fn unpack_reads_a_fifo_as_it_reads_a_file() {
     );
     assert!(!outside.exists(), "nothing written outside");
 }
+
+/// An OCI layout of one image whose only layer is `layer`, built by ocipipe.
+fn layout_of(dir: &Path, layer: &Path) -> PathBuf {
+    let layout = dir.join("layout");
+    build(&["--layer", path(layer), "--oci-layout", path(&layout)]);
+    layout
+}
+
+/// `copy oci:LAYOUT docker-archive:TARGET` (or `oci:TARGET` when `to` is `oci`).
+fn copy_to<'a>(layout: &'a Path, to: &'a str) -> impl Fn(&str) -> Vec<String> + 'a {
+    move |target| {
+        strings(&[
+            "copy",
+            &format!("oci:{}", path(layout)),
+            &format!("{to}:{target}"),
+        ])
+    }
+}
+
+fn copy_archive_command<'a>(args: &'a dyn Fn(&str) -> Vec<String>) -> OutputCommand<'a> {
+    OutputCommand {
+        name: "copy … docker-archive:",
+        args,
+        env: Vec::new(),
+        is_dir: false,
+        temp_prefix: ".ocipipe-",
+    }
+}
+
+fn copy_layout_command<'a>(args: &'a dyn Fn(&str) -> Vec<String>) -> OutputCommand<'a> {
+    OutputCommand {
+        name: "copy … oci:",
+        args,
+        env: Vec::new(),
+        is_dir: true,
+        temp_prefix: ".ocipipe-layout-",
+    }
+}
+
+#[test]
+fn copy_to_an_archive_goes_into_fifos_and_devices_and_replaces_only_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = layout_of(dir.path(), &a_layer(dir.path(), "layer", "contents\n"));
+    outputs::odd_targets(&copy_archive_command(&copy_to(&layout, "docker-archive")));
+}
+
+#[test]
+fn copy_on_a_full_disk_is_blamed_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = layout_of(dir.path(), &sparse_layer(dir.path(), "big", OVER_A_MIB));
+    outputs::full_disk(&copy_archive_command(&copy_to(&layout, "docker-archive")));
+    outputs::full_disk(&copy_layout_command(&copy_to(&layout, "oci")));
+}
+
+#[test]
+fn copy_to_a_layout_interrupted_leaves_no_temporary_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = layout_of(dir.path(), &sparse_layer(dir.path(), "big", 512 << 20));
+    for signal in ["INT", "TERM"] {
+        outputs::interrupted(&copy_layout_command(&copy_to(&layout, "oci")), signal);
+    }
+}
+
+#[test]
+fn copy_reads_an_archive_fifo_as_it_reads_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let valid = std::fs::read(archive_of(
+        dir.path(),
+        &a_layer(dir.path(), "layer", "contents\n"),
+    ))
+    .unwrap();
+    let archive = |layers: &[Vec<u8>]| docker_archive("hostile/copy:1", "copy", layers).0;
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("valid", valid.clone()),
+        (
+            "parent-component-name",
+            raw_tar(&[RawEntry::file("../manifest.json", b"[]")]),
+        ),
+        (
+            "two-layers",
+            archive(&[
+                raw_tar(&[RawEntry::file("a", b"1")]),
+                raw_tar(&[RawEntry::file("b", b"2")]),
+            ]),
+        ),
+        ("cut-short", valid[..valid.len() / 2].to_vec()),
+        ("empty", Vec::new()),
+        ("text", b"this is not an archive, just words\n".repeat(40)),
+    ];
+    // Into /dev/null: every run is alike, nothing is left.
+    let args = |input: &str| {
+        strings(&[
+            "copy",
+            "--json",
+            &format!("docker-archive:{input}"),
+            "docker-archive:/dev/null",
+        ])
+    };
+    inputs::stdin_matches_file(
+        &InputCommand {
+            name: "copy docker-archive:",
+            args: &args,
+            env: Vec::new(),
+            file: Given::Path,
+            stream: Given::Path,
+        },
+        &cases,
+        &["valid", "two-layers"],
+    );
+}

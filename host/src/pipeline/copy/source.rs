@@ -9,6 +9,7 @@ use crate::pipeline::{EngineSource, Error};
 use crate::registry::{Registry, Repository};
 use crate::store::plan::LayerSource;
 use crate::store::source::{ArchiveSource, Compression, ImageSource, LayoutSource, SourceImage};
+use crate::store::spool::copy_unless_rereadable;
 use sha2::Digest as _;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -38,8 +39,9 @@ pub(super) struct Local {
     manifest: Document,
     config: Document,
     layers: HashMap<Digest, LayerSource>,
-    /// The engine's save, kept until the copy is done.
-    _saved: Option<EngineSource>,
+    /// The temporary file the layers are read from (the engine's save, a
+    /// spooled FIFO), removed when the copy is done.
+    _kept: Option<Box<dyn std::any::Any>>,
 }
 
 impl Source {
@@ -63,9 +65,17 @@ impl Source {
                 tag: tag.clone(),
             },
             Location::Archive { path, name } => {
-                let archive = ArchiveSource::open(path)?;
+                // A FIFO cannot be read twice: it is spooled first.
+                let spooled = copy_unless_rereadable(path)
+                    .map_err(Error::input(format!("{}", path.display())))?;
+                let read = spooled.as_ref().map_or(path.as_path(), |s| s.path());
+                let archive = ArchiveSource::open_as(read, path)?;
                 let image = pick(archive.images()?, name.as_ref(), &from.to_string())?;
-                Source::Local(Box::new(Local::new(ctx.ops, image, None)?))
+                Source::Local(Box::new(Local::new(
+                    ctx.ops,
+                    image,
+                    spooled.map(|s| Box::new(s) as Box<dyn std::any::Any>),
+                )?))
             }
             Location::Daemon(reference) => {
                 let engine = ctx.engine.expect("an engine for docker-daemon:");
@@ -75,7 +85,7 @@ impl Source {
                     std::slice::from_ref(&reference.familiar),
                 )?;
                 let image = pick(saved.images()?, None, &from.to_string())?;
-                Source::Local(Box::new(Local::new(ctx.ops, image, Some(saved))?))
+                Source::Local(Box::new(Local::new(ctx.ops, image, Some(Box::new(saved)))?))
             }
         })
     }
@@ -335,7 +345,7 @@ impl Local {
     fn new(
         ops: &Operations<'_>,
         image: SourceImage,
-        saved: Option<EngineSource>,
+        kept: Option<Box<dyn std::any::Any>>,
     ) -> Result<Self, Error> {
         let mut layers = HashMap::new();
         let mut descriptors = Vec::new();
@@ -363,7 +373,7 @@ impl Local {
             manifest,
             config: image.config,
             layers,
-            _saved: saved,
+            _kept: kept,
         })
     }
 }

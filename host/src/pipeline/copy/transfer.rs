@@ -9,6 +9,7 @@ use crate::pipeline::build::{Operations, with_manifest};
 use crate::pipeline::engine_stream::stream_into_engine;
 use crate::pipeline::planner::Planner;
 use crate::registry::{self, Repository, Uploaded};
+use crate::store::atomic::Target;
 use crate::store::layout_writer::{BlobFile, LayoutWriter};
 use crate::store::sink::{ArchiveFile, ArchiveStream, ImageSink};
 use crate::store::source::{ImageSource, LayoutSource, SourceImage};
@@ -216,6 +217,15 @@ pub(super) fn to_images(
     to: &Location,
     destination: String,
 ) -> Result<Copied, Error> {
+    // An archive target is resolved before any work: a directory is
+    // refused at once, a FIFO or a device is written into, not replaced.
+    let target = match to {
+        Location::Archive { path, .. } => Some(
+            Target::resolve(path)
+                .map_err(Error::output(format!("cannot write {}", path.display())))?,
+        ),
+        _ => None,
+    };
     let staging = tempfile::Builder::new()
         .prefix("ocipipe-copy-")
         .tempdir()
@@ -229,8 +239,16 @@ pub(super) fn to_images(
     let (written, loaded) = match to {
         Location::Archive { path, name } => {
             let names = name.iter().map(|n| n.full.clone()).collect();
-            let sink = ArchiveFile::create(path, &planner)?;
-            (write_images(ops, &images, names, Box::new(sink))?, false)
+            let sink: Box<dyn ImageSink> = match target.expect("resolved above") {
+                Target::Replace(file) => Box::new(ArchiveFile::create(&file, &planner)?),
+                Target::Into(file) => Box::new(ArchiveStream::new(
+                    file,
+                    ArchiveFormat::DockerAndOci,
+                    &planner,
+                    format!("cannot write {}", path.display()),
+                )),
+            };
+            (write_images(ops, &images, names, sink)?, false)
         }
         Location::Daemon(reference) => {
             let engine = ctx.engine.expect("an engine for docker-daemon:");
