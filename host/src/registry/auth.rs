@@ -303,6 +303,7 @@ pub struct Authorizer {
     credential: tokio::sync::OnceCell<Credential>,
     challenge: Mutex<Option<Challenge>>,
     tokens: Mutex<HashMap<String, Token>>,
+    fetching: tokio::sync::Mutex<()>,
 }
 
 impl Authorizer {
@@ -321,6 +322,7 @@ impl Authorizer {
             credential: tokio::sync::OnceCell::new_with(given),
             challenge: Mutex::new(None),
             tokens: Mutex::new(HashMap::new()),
+            fetching: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -378,10 +380,21 @@ impl Authorizer {
             },
             Some(Challenge::Bearer { realm, service }) => {
                 let key = scope_key(scopes);
-                if let Some(token) = self.tokens.lock().expect("not poisoned").get(&key)
-                    && token.expires > Instant::now()
-                {
-                    return Ok(Some(format!("Bearer {}", token.value)));
+                let cached = || {
+                    self.tokens
+                        .lock()
+                        .expect("not poisoned")
+                        .get(&key)
+                        .filter(|token| token.expires > Instant::now())
+                        .map(|token| format!("Bearer {}", token.value))
+                };
+                if let Some(header) = cached() {
+                    return Ok(Some(header));
+                }
+                // Requests that start together wait for one token.
+                let _fetching = self.fetching.lock().await;
+                if let Some(header) = cached() {
+                    return Ok(Some(header));
                 }
                 let token = self
                     .fetch_token(transport, &realm, service.as_deref(), scopes)

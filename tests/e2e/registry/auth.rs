@@ -315,3 +315,64 @@ fn a_copy_between_two_registries_streams_from_one_to_the_other() {
     );
     assert_eq!(pulled["digest"], first["digest"]);
 }
+
+/// Token requests in the token log that ask for a scope on `repo`.
+fn token_requests_for(repo: &str) -> usize {
+    token_log()
+        .iter()
+        .filter(|entry| {
+            entry["scopes"].as_array().is_some_and(|scopes| {
+                scopes
+                    .iter()
+                    .any(|s| s.as_str().unwrap_or("").contains(&format!(":{repo}:")))
+            })
+        })
+        .count()
+}
+
+#[test]
+fn tokens_are_cached_and_a_401_gets_one_fresh_challenge() {
+    let host = token_registry();
+    let (user, password) = registry_user();
+    let env = Env::new();
+    let big = env.random_layer("big", 1 << 20);
+    let image = env.image("layout", &["--layer", big.to_str().unwrap()]);
+
+    // Every request of a push (HEADs, uploads, manifest) shares one token.
+    assert_eq!(login(&env, &host, &user, &password).code, 0);
+    let repo = unique_repo("cached");
+    env.copy_ok(&[], &image, &format!("docker://{host}/{repo}:1"));
+    assert_eq!(token_requests_for(&repo), 1);
+
+    // A registry that rejects the token once: one fresh token, then on.
+    let (realm, service) = realm_and_service(&host);
+    let again = unique_repo("rechallenged");
+    let challenge = format!(
+        r#"Bearer realm="{realm}",service="{service}",scope="repository:{again}:pull,push",error="invalid_token""#
+    );
+    let proxy = crate::harness::FaultProxy::start(
+        &host,
+        serde_json::json!([{"method": "HEAD", "path": "/blobs/sha256:", "nth": 1,
+            "action": "status", "status": 401, "headers": {"WWW-Authenticate": challenge},
+            "body": {"errors": [{"code": "UNAUTHORIZED", "message": "token expired"}]}}]),
+    );
+    assert_eq!(login(&env, &proxy.address(), &user, &password).code, 0);
+    let report = env.copy_ok(
+        &[],
+        &image,
+        &format!("docker://{}/{again}:1", proxy.address()),
+    );
+    assert!(n(&report, "bytes_sent") > 0, "{report}");
+    assert_eq!(token_requests_for(&again), 2);
+    // The blob HEAD that was refused was asked again, with the new token.
+    let requests = proxy.requests();
+    let refused = requests
+        .iter()
+        .find(|r| r["fault"] == "status")
+        .expect("the 401 was answered");
+    let asked = requests
+        .iter()
+        .filter(|r| r["method"] == "HEAD" && r["path"] == refused["path"])
+        .count();
+    assert_eq!(asked, 2, "{requests:?}");
+}
