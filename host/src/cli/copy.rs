@@ -6,7 +6,7 @@ use super::image::Components;
 use super::output::Printer;
 use super::{Config, Outcome, async_runtime, progress};
 use crate::docker::Engine;
-use crate::model::HostMachine;
+use crate::model::{AnyReference, HostMachine};
 use crate::pipeline::{self, CopyContext, Location, RegistryAccess};
 use crate::registry::{self, Credential, Registry};
 use crate::runtime::Tagging;
@@ -29,7 +29,15 @@ fn location(tagging: &Tagging, arg: &str) -> anyhow::Result<Location> {
         return Ok(Location::Registry(named(reference)?));
     }
     if let Some(reference) = arg.strip_prefix("docker-daemon:") {
-        return Ok(Location::Daemon(named(reference)?));
+        // An image ID names an image to save; a name gets `latest`, as the
+        // engine would save every tag of a bare name.
+        let any = tagging
+            .parse_any_reference(reference)
+            .with_context(|| format!("{arg}: {reference:?} is not an image name or ID"))?;
+        return Ok(Location::Daemon(match any {
+            AnyReference::Id(id) => AnyReference::Id(id),
+            AnyReference::Named(_) => AnyReference::Named(named(reference)?),
+        }));
     }
     // skopeo splits PATH from NAME at the first colon.
     if let Some(rest) = arg.strip_prefix("docker-archive:") {

@@ -265,6 +265,24 @@ fn archives_and_the_engine_push_to_a_registry_with_the_manifest_ocipipe_writes()
     assert_eq!(digest(&saved), digest(&pushed));
     assert_eq!(saved["image_id"], pushed["image_id"]);
 
+    // By image ID, as the engine names it: the same image.
+    let id = saved["image_id"].as_str().unwrap();
+    let by_id = env.path("by-id");
+    let copied = env.copy_ok(
+        &[],
+        &format!("docker-daemon:{id}"),
+        &format!("oci:{}", by_id.display()),
+    );
+    assert_eq!(copied["image_id"], saved["image_id"]);
+    assert_eq!(digest(&copied), digest(&saved));
+    // An ID names no image to load into.
+    let refused_id = env.copy(
+        &[],
+        &format!("oci:{}", by_id.display()),
+        &format!("docker-daemon:{id}"),
+    );
+    super::refused(&refused_id, "image ID");
+
     docker_ok(&["rmi", &format!("{name}:1")]);
     docker_ok(&["pull", &from_engine]);
     assert_eq!(

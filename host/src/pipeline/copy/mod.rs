@@ -21,7 +21,7 @@ mod transfer;
 use super::Error;
 use super::build::Operations;
 use crate::docker::Engine;
-use crate::model::{Descriptor, Digest, Document, ManifestContents, Reference};
+use crate::model::{AnyReference, Descriptor, Digest, Document, ManifestContents, Reference};
 use crate::registry::{CredentialStore, Registry, Repository, Scope, Transport};
 use source::Source;
 use std::collections::HashMap;
@@ -33,8 +33,9 @@ use std::sync::Arc;
 pub enum Location {
     /// `docker://`: a registry; the reference normalised.
     Registry(Reference),
-    /// `docker-daemon:`: the engine; the name normalised, with a tag.
-    Daemon(Reference),
+    /// `docker-daemon:`: the engine; a name normalised with a tag, or (as
+    /// a source) an image ID.
+    Daemon(AnyReference),
     /// `docker-archive:PATH[:NAME]`.
     Archive {
         /// The archive file.
@@ -55,7 +56,7 @@ impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::Registry(r) => write!(f, "docker://{}", r.full),
-            Location::Daemon(r) => write!(f, "docker-daemon:{}", r.familiar),
+            Location::Daemon(r) => write!(f, "docker-daemon:{}", r.for_engine()),
             Location::Archive { path, name } => {
                 write!(f, "docker-archive:{}", path.display())?;
                 match name {
@@ -252,12 +253,16 @@ impl<'a> Registries<'a> {
     }
 }
 
-/// What the manifest-generation component read of `manifest`.
+/// What the manifest-generation component read of `manifest`, whose media
+/// type becomes the one the component decided (the document's own when the
+/// registry or the layout gave a generic one): what it is pushed or stored as.
 pub(crate) fn contents(
     ops: &Operations<'_>,
-    manifest: &Document,
+    manifest: &mut Document,
 ) -> Result<ManifestContents, Error> {
-    Ok(ops
+    let contents = ops
         .manifest_generation
-        .read_manifest(&manifest.descriptor.media_type, &manifest.bytes)?)
+        .read_manifest(&manifest.descriptor.media_type, &manifest.bytes)?;
+    manifest.descriptor.media_type = contents.media_type().to_string();
+    Ok(contents)
 }

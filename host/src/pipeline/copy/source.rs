@@ -79,11 +79,8 @@ impl Source {
             }
             Location::Daemon(reference) => {
                 let engine = ctx.engine.expect("an engine for docker-daemon:");
-                let saved = EngineSource::save(
-                    ctx.runtime,
-                    engine,
-                    std::slice::from_ref(&reference.familiar),
-                )?;
+                let saved =
+                    EngineSource::save(ctx.runtime, engine, &[reference.for_engine().to_string()])?;
                 let image = pick(saved.images()?, None, &from.to_string())?;
                 Source::Local(Box::new(Local::new(ctx.ops, image, Some(Box::new(saved)))?))
             }
@@ -153,7 +150,7 @@ impl Source {
         platform: Option<&Platform>,
     ) -> Result<Tree, Error> {
         let mut root = self.root(ops).await?;
-        let mut root_contents = contents(ops, &root)?;
+        let mut root_contents = contents(ops, &mut root)?;
         if let (Some(platform), ManifestContents::Index { manifests, .. }) =
             (platform, &root_contents)
         {
@@ -161,7 +158,7 @@ impl Source {
                 .manifest_generation
                 .select_platform(manifests, platform)?;
             root = self.manifest(&chosen).await?;
-            root_contents = contents(ops, &root)?;
+            root_contents = contents(ops, &mut root)?;
         }
         let mut tree = Tree {
             root: root.clone(),
@@ -181,8 +178,8 @@ impl Source {
                     let children = manifests.clone();
                     pending.push((manifest, contents_of, true));
                     for child in children.iter().rev() {
-                        let document = self.manifest(child).await?;
-                        let child_contents = contents(ops, &document)?;
+                        let mut document = self.manifest(child).await?;
+                        let child_contents = contents(ops, &mut document)?;
                         pending.push((document, child_contents, false));
                     }
                 }

@@ -3,7 +3,7 @@
 
 use super::source::Source;
 use super::{Copied, CopyContext, Location, Tree};
-use crate::model::{ArchiveFormat, ArchiveImage, Descriptor, Digest};
+use crate::model::{AnyReference, ArchiveFormat, ArchiveImage, Descriptor, Digest};
 use crate::pipeline::Error;
 use crate::pipeline::build::{Operations, with_manifest};
 use crate::pipeline::engine_stream::stream_into_engine;
@@ -252,7 +252,17 @@ pub(super) fn to_images(
         }
         Location::Daemon(reference) => {
             let engine = ctx.engine.expect("an engine for docker-daemon:");
-            let names = vec![reference.full.clone()];
+            let names = match reference {
+                AnyReference::Named(name) => vec![name.full.clone()],
+                AnyReference::Id(id) => {
+                    return Err(Error::NotFound {
+                        source_name: destination,
+                        message: format!(
+                            "{id} is an image ID; an image goes into the engine under a name (docker-daemon:NAME[:TAG])"
+                        ),
+                    });
+                }
+            };
             let (written, _report) = stream_into_engine(ctx.runtime, engine, |out| {
                 let sink = ArchiveStream::new(
                     out,
