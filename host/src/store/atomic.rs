@@ -80,10 +80,14 @@ impl AtomicFile {
             Ok(meta) => meta.permissions().mode() & 0o7777,
             Err(_) => 0o666 & !umask(),
         };
-        let tmp = tempfile::Builder::new()
-            .prefix(".ocipipe-")
-            .tempfile_in(parent_dir(target))?;
-        let registered = cleanup::register(tmp.path());
+        let (tmp, registered) = cleanup::create(
+            || {
+                tempfile::Builder::new()
+                    .prefix(".ocipipe-")
+                    .tempfile_in(parent_dir(target))
+            },
+            |tmp| tmp.path(),
+        )?;
         Ok(Self {
             tmp,
             mode,

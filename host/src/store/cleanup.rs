@@ -18,10 +18,27 @@ pub struct Registered(u64);
 
 /// Registers `path` (a file or a directory) for removal on an interrupt.
 pub fn register(path: &Path) -> Registered {
-    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut registered = REGISTERED.lock().unwrap_or_else(|e| e.into_inner());
+    push(&mut registered, path)
+}
+
+fn push(registered: &mut Vec<(u64, PathBuf)>, path: &Path) -> Registered {
+    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     registered.push((id, path.to_path_buf()));
     Registered(id)
+}
+
+/// Makes a temporary file or directory with `make` and registers the path
+/// `path_of` gives, with no interrupt able to come between: an interrupt
+/// that arrives meanwhile waits, then removes it.
+pub fn create<T>(
+    make: impl FnOnce() -> std::io::Result<T>,
+    path_of: impl FnOnce(&T) -> &Path,
+) -> std::io::Result<(T, Registered)> {
+    let mut registered = REGISTERED.lock().unwrap_or_else(|e| e.into_inner());
+    let made = make()?;
+    let id = push(&mut registered, path_of(&made));
+    Ok((made, id))
 }
 
 impl Drop for Registered {
@@ -31,8 +48,10 @@ impl Drop for Registered {
     }
 }
 
-/// Removes everything registered (best effort).
-fn remove_all() {
+/// Removes everything registered (best effort), and keeps the registry
+/// locked: the process is about to exit, and no new temporary path may be
+/// made meanwhile.
+fn remove_all() -> std::sync::MutexGuard<'static, Vec<(u64, PathBuf)>> {
     let registered = REGISTERED.lock().unwrap_or_else(|e| e.into_inner());
     for (_, path) in registered.iter() {
         match std::fs::symlink_metadata(path) {
@@ -47,6 +66,7 @@ fn remove_all() {
             Err(_) => {}
         }
     }
+    registered
 }
 
 fn make_writable(dir: &Path) -> std::io::Result<()> {
@@ -70,7 +90,7 @@ pub fn install_signal_handler() -> std::io::Result<()> {
         .name("ocipipe-signals".into())
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
-                remove_all();
+                let _held = remove_all();
                 std::process::exit(128 + signal);
             }
         })?;
@@ -96,7 +116,7 @@ mod tests {
         drop(register(&kept));
         let _removed = register(&removed);
         let _tree = register(&tree);
-        remove_all();
+        drop(remove_all());
         assert!(kept.exists());
         assert!(!removed.exists());
         assert!(!tree.exists());

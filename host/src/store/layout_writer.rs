@@ -12,7 +12,7 @@
 //! component does), or build a path from anything but a validated digest.
 
 use super::atomic::{AtomicFile, parent_dir};
-use super::cleanup::{Registered, register};
+use super::cleanup::{Registered, create};
 use super::hashing::HashingWriter;
 use crate::model::Digest;
 use std::io::{self, Write};
@@ -110,11 +110,15 @@ impl LayoutWriter {
                 finished: false,
             });
         }
-        let staging = tempfile::Builder::new()
-            .prefix(".ocipipe-layout-")
-            .tempdir_in(parent_dir(target))
-            .map_err(io(target))?;
-        let registered = register(staging.path());
+        let (staging, registered) = create(
+            || {
+                tempfile::Builder::new()
+                    .prefix(".ocipipe-layout-")
+                    .tempdir_in(parent_dir(target))
+            },
+            |dir| dir.path(),
+        )
+        .map_err(io(target))?;
         std::fs::write(staging.path().join("oci-layout"), OCI_LAYOUT).map_err(io(target))?;
         Ok(Self {
             target: target.to_path_buf(),
@@ -151,12 +155,16 @@ impl LayoutWriter {
             path: dir.to_path_buf(),
             source,
         };
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let file = tempfile::Builder::new()
-            .prefix(".ocipipe-")
-            .tempfile_in(dir)
-            .map_err(io)?;
-        let registered = register(file.path());
+        let (file, registered) = create(
+            || {
+                std::fs::create_dir_all(dir)?;
+                tempfile::Builder::new()
+                    .prefix(".ocipipe-")
+                    .tempfile_in(dir)
+            },
+            |file| file.path(),
+        )
+        .map_err(io)?;
         Ok(BlobFile {
             file: HashingWriter::new(file),
             _registered: registered,

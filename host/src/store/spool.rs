@@ -18,10 +18,14 @@ impl Spooled {
     /// An empty temporary file in the system's temporary directory, to
     /// [`Self::write`] into.
     pub fn new() -> io::Result<Self> {
-        let file = tempfile::Builder::new()
-            .prefix(".ocipipe-spool-")
-            .tempfile()?;
-        let registered = cleanup::register(file.path());
+        let (file, registered) = cleanup::create(
+            || {
+                tempfile::Builder::new()
+                    .prefix(".ocipipe-spool-")
+                    .tempfile()
+            },
+            |file| file.path(),
+        )?;
         Ok(Self {
             file,
             size: 0,

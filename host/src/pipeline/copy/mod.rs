@@ -27,6 +27,7 @@ use source::Source;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use transfer::Destination;
 
 /// An image location, in skopeo's transport terms.
 #[derive(Debug, Clone)]
@@ -171,13 +172,12 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
                     actual: tree.root.descriptor.digest.clone(),
                 });
             }
-            let stats = ctx.runtime.block_on(transfer::to_registry(
+            let stats = transfer::transfer(
                 ctx,
                 &source,
                 &tree,
-                &repository,
-                &tag,
-            ))?;
+                Destination::registry(&repository, &tag, &source),
+            )?;
             Ok(stats.report(
                 Some(tree.root.descriptor.digest.clone()),
                 tree.config.clone(),
@@ -185,7 +185,12 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
             ))
         }
         Location::Layout { path, tag } => {
-            let stats = transfer::to_layout(ctx, &source, &tree, path, tag.as_deref())?;
+            let stats = transfer::transfer(
+                ctx,
+                &source,
+                &tree,
+                Destination::layout(path, tag.as_deref())?,
+            )?;
             Ok(stats.report(
                 Some(tree.root.descriptor.digest.clone()),
                 tree.config.clone(),

@@ -3,7 +3,7 @@
 
 use super::source::Source;
 use super::{Copied, CopyContext, Location, Tree};
-use crate::model::{AnyReference, ArchiveFormat, ArchiveImage, Descriptor, Digest};
+use crate::model::{AnyReference, ArchiveFormat, ArchiveImage, Descriptor, Digest, Document};
 use crate::pipeline::Error;
 use crate::pipeline::build::{Operations, with_manifest};
 use crate::pipeline::engine_stream::stream_into_engine;
@@ -65,78 +65,75 @@ impl Stats {
     }
 }
 
-/// Pushes `tree` into `repository`, tagging the root `tag` (or naming it
-/// by digest): blobs first, several at once, each looked for first and
-/// mounted when the source is another repository of the same registry;
-/// then the manifests, children first.
-pub(super) async fn to_registry(
-    ctx: &CopyContext<'_>,
-    source: &Source,
-    tree: &Tree,
-    repository: &Repository,
-    tag: &str,
-) -> Result<Stats, Error> {
-    let mount_from = source
-        .mountable_into(repository.registry())
-        .filter(|from| from != repository.name());
-    let progress = ctx.ops.progress;
-    progress.start("copy", Some(tree.blobs.iter().map(|b| b.size).sum()));
-    let sent = Arc::new(AtomicU64::new(0));
-    let moved: Vec<Moved> = futures_util::stream::iter(tree.blobs.iter().map(|blob| {
-        let mount_from = mount_from.as_deref();
-        let sent = &sent;
-        async move {
-            let moved = if repository.blob_size(&blob.digest).await?.is_some() {
-                Moved::Skipped(blob.size)
-            } else {
-                let open = source.opener(blob)?;
-                match repository
-                    .put_blob(&blob.digest, blob.size, mount_from, &*open, sent)
-                    .await?
-                {
-                    Uploaded::Mounted => Moved::Mounted,
-                    Uploaded::Sent => Moved::Sent(blob.size),
-                }
-            };
-            progress.advance(blob.size);
-            Ok::<_, Error>(moved)
-        }
-    }))
-    .buffer_unordered(ctx.access.jobs.max(1))
-    .try_collect()
-    .await?;
-    progress.finish();
-    for manifest in &tree.manifests {
-        let descriptor = &manifest.descriptor;
-        let reference = if std::ptr::eq(manifest, tree.manifests.last().expect("the root")) {
-            tag.to_string()
-        } else {
-            descriptor.digest.to_string()
-        };
-        repository
-            .put_manifest(&reference, &descriptor.media_type, &manifest.bytes)
-            .await?;
-    }
-    Ok(Stats::of(&moved))
+/// Where a content-addressed copy writes: a registry repository or a
+/// layout. Both take blobs (each looked for first), then manifests,
+/// children before the root, then finish.
+pub(super) enum Destination<'a> {
+    /// A repository; the root is tagged `tag` (or named by its digest),
+    /// and blobs are mounted from `mount_from` of the same registry.
+    Registry {
+        repository: &'a Repository,
+        tag: String,
+        mount_from: Option<String>,
+    },
+    /// A layout being written; the root's entry is tagged `tag`.
+    Layout {
+        writer: LayoutWriter,
+        tag: Option<String>,
+    },
 }
 
-/// Writes `tree` into the layout at `path`, its root entry tagged `tag`.
-pub(super) fn to_layout(
-    ctx: &CopyContext<'_>,
-    source: &Source,
-    tree: &Tree,
-    path: &Path,
-    tag: Option<&str>,
-) -> Result<Stats, Error> {
-    let writer = LayoutWriter::open(path)?;
-    let progress = ctx.ops.progress;
-    progress.start("copy", Some(tree.blobs.iter().map(|b| b.size).sum()));
-    let moved: Vec<Moved> = ctx.runtime.block_on(
-        futures_util::stream::iter(tree.blobs.iter().map(|blob| {
-            let writer = &writer;
-            async move {
+impl<'a> Destination<'a> {
+    /// The repository `repository`, the root tagged `tag`; mounts from the
+    /// source's repository when it is another of the same registry.
+    pub(super) fn registry(repository: &'a Repository, tag: &str, source: &Source) -> Self {
+        let mount_from = source
+            .mountable_into(repository.registry())
+            .filter(|from| from != repository.name());
+        Destination::Registry {
+            repository,
+            tag: tag.to_string(),
+            mount_from,
+        }
+    }
+
+    /// The layout at `path` (new, or existing), the root's entry tagged `tag`.
+    pub(super) fn layout(path: &Path, tag: Option<&str>) -> Result<Self, Error> {
+        Ok(Destination::Layout {
+            writer: LayoutWriter::open(path)?,
+            tag: tag.map(str::to_string),
+        })
+    }
+
+    /// Puts `blob` unless the destination has it.
+    async fn put_blob(
+        &self,
+        source: &Source,
+        blob: &Descriptor,
+        sent: &Arc<AtomicU64>,
+    ) -> Result<Moved, Error> {
+        match self {
+            Destination::Registry {
+                repository,
+                mount_from,
+                ..
+            } => {
+                if repository.blob_size(&blob.digest).await?.is_some() {
+                    return Ok(Moved::Skipped(blob.size));
+                }
+                let open = source.opener(blob)?;
+                Ok(
+                    match repository
+                        .put_blob(&blob.digest, blob.size, mount_from.as_deref(), &*open, sent)
+                        .await?
+                    {
+                        Uploaded::Mounted => Moved::Mounted,
+                        Uploaded::Sent => Moved::Sent(blob.size),
+                    },
+                )
+            }
+            Destination::Layout { writer, .. } => {
                 if writer.has_blob(&blob.digest, blob.size) {
-                    progress.advance(blob.size);
                     return Ok(Moved::Skipped(blob.size));
                 }
                 let file = match source.repository() {
@@ -144,23 +141,83 @@ pub(super) fn to_layout(
                     None => copy_file(source, writer, blob)?,
                 };
                 writer.commit_blob(file, &blob.digest, blob.size)?;
+                Ok(Moved::Sent(blob.size))
+            }
+        }
+    }
+
+    /// Puts a manifest; the `root` one under the tag.
+    async fn put_manifest(&self, manifest: &Document, root: bool) -> Result<(), Error> {
+        let descriptor = &manifest.descriptor;
+        match self {
+            Destination::Registry {
+                repository, tag, ..
+            } => {
+                let reference = if root {
+                    tag.clone()
+                } else {
+                    descriptor.digest.to_string()
+                };
+                repository
+                    .put_manifest(&reference, &descriptor.media_type, &manifest.bytes)
+                    .await?;
+            }
+            Destination::Layout { writer, .. } => {
+                writer.put_bytes(&descriptor.digest, &manifest.bytes)?
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes the copy appear: a layout gets the `index.json` the
+    /// manifest-generation component writes (a registry's tag is already
+    /// its last step).
+    fn finish(self, ops: &Operations<'_>, root: &Descriptor) -> Result<(), Error> {
+        if let Destination::Layout { writer, tag } = self {
+            let index = ops.manifest_generation.layout_index(
+                writer.existing_index(),
+                root,
+                tag.as_deref(),
+            )?;
+            writer.finish(&index.bytes)?;
+        }
+        Ok(())
+    }
+}
+
+/// Copies `tree` into `destination`: the blobs first, several at once,
+/// then the manifests, children before the root, so that a tag never
+/// points at something missing; then finishes it.
+pub(super) fn transfer(
+    ctx: &CopyContext<'_>,
+    source: &Source,
+    tree: &Tree,
+    destination: Destination<'_>,
+) -> Result<Stats, Error> {
+    let progress = ctx.ops.progress;
+    progress.start("copy", Some(tree.blobs.iter().map(|b| b.size).sum()));
+    let sent = Arc::new(AtomicU64::new(0));
+    let moved: Vec<Moved> = ctx.runtime.block_on(async {
+        let moved = futures_util::stream::iter(tree.blobs.iter().map(|blob| {
+            let (destination, sent) = (&destination, &sent);
+            async move {
+                let moved = destination.put_blob(source, blob, sent).await?;
                 progress.advance(blob.size);
-                Ok::<_, Error>(Moved::Sent(blob.size))
+                Ok::<_, Error>(moved)
             }
         }))
         .buffer_unordered(ctx.access.jobs.max(1))
-        .try_collect(),
-    )?;
-    progress.finish();
-    for manifest in &tree.manifests {
-        writer.put_bytes(&manifest.descriptor.digest, &manifest.bytes)?;
-    }
-    let index = ctx.ops.manifest_generation.layout_index(
-        writer.existing_index(),
-        &tree.root.descriptor,
-        tag,
-    )?;
-    writer.finish(&index.bytes)?;
+        .try_collect()
+        .await?;
+        progress.finish();
+        let (root, children) = tree.manifests.split_last().expect("the root is listed");
+        for manifest in children {
+            destination.put_manifest(manifest, false).await?;
+        }
+        destination.put_manifest(root, true).await?;
+        Ok::<_, Error>(moved)
+    })?;
+    destination.finish(ctx.ops, &tree.root.descriptor)?;
     Ok(Stats::of(&moved))
 }
 
@@ -226,13 +283,13 @@ pub(super) fn to_images(
         ),
         _ => None,
     };
-    let staging = tempfile::Builder::new()
-        .prefix("ocipipe-copy-")
-        .tempdir()
-        .map_err(Error::output("a temporary layout"))?;
-    let _registered = crate::store::cleanup::register(staging.path());
+    let (staging, _registered) = crate::store::cleanup::create(
+        || tempfile::Builder::new().prefix("ocipipe-copy-").tempdir(),
+        |dir| dir.path(),
+    )
+    .map_err(Error::output("a temporary layout"))?;
     let layout = staging.path().join("layout");
-    to_layout(ctx, source, tree, &layout, None)?;
+    transfer(ctx, source, tree, Destination::layout(&layout, None)?)?;
     let images = LayoutSource::open(&layout)?.images()?;
     let ops = ctx.ops;
     let planner = Planner(ops.tar_assembly);

@@ -41,11 +41,15 @@ impl<'p> LayoutDir<'p> {
                 ),
             });
         }
-        let staging = tempfile::Builder::new()
-            .prefix(".ocipipe-layout-")
-            .tempdir_in(parent_dir(target))
-            .map_err(Error::output(&what))?;
-        let registered = crate::store::cleanup::register(staging.path());
+        let (staging, registered) = crate::store::cleanup::create(
+            || {
+                tempfile::Builder::new()
+                    .prefix(".ocipipe-layout-")
+                    .tempdir_in(parent_dir(target))
+            },
+            |dir| dir.path(),
+        )
+        .map_err(Error::output(&what))?;
         Ok(Self {
             target: target.to_path_buf(),
             staging,

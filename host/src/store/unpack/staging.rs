@@ -64,19 +64,23 @@ pub(super) struct Staging {
 
 impl Staging {
     pub(super) fn new(parent: &Path) -> Result<Self, Error> {
-        let dir = tempfile::Builder::new()
-            .prefix(".ocipipe-unpack-")
-            .tempdir_in(parent)
-            .map_err(|source| Error::Io {
-                action: "create a staging directory in",
-                path: parent.to_owned(),
-                entry: None,
-                source,
-            })?;
-        let path = dir.keep();
+        let (dir, registered) = crate::store::cleanup::create(
+            || {
+                tempfile::Builder::new()
+                    .prefix(".ocipipe-unpack-")
+                    .tempdir_in(parent)
+            },
+            |dir| dir.path(),
+        )
+        .map_err(|source| Error::Io {
+            action: "create a staging directory in",
+            path: parent.to_owned(),
+            entry: None,
+            source,
+        })?;
         Ok(Staging {
-            _registered: crate::store::cleanup::register(&path),
-            path,
+            _registered: registered,
+            path: dir.keep(),
             committed: false,
         })
     }
