@@ -87,29 +87,10 @@ impl Registry {
     /// Basic credentials.
     pub async fn check_login(&self) -> Result<(), Error> {
         self.ping().await?;
-        let what = "log in";
         let header = self.auth.header(&self.transport, &[]).await?;
-        let url = self.base.join("v2/").expect("a fixed path");
-        let response = self
-            .transport
-            .retrying(what, || async {
-                let mut request = self.transport.client().get(url.clone());
-                if let Some(header) = &header {
-                    request = request.header(AUTHORIZATION, header);
-                }
-                let response = request
-                    .send()
-                    .await
-                    .map_err(|e| Error::connection(&self.host, what, e))?;
-                if response.status().is_success() {
-                    Ok(response)
-                } else {
-                    Err(Error::from_response(&self.host, None, what, response, None).await)
-                }
-            })
-            .await?;
-        drop(response);
-        Ok(())
+        self.get_v2("log in", header.as_deref(), |s| s.is_success())
+            .await
+            .map(drop)
     }
 
     /// Learns how the registry authenticates: `GET /v2/` unauthenticated,
@@ -117,32 +98,41 @@ impl Registry {
     async fn ping(&self) -> Result<(), Error> {
         self.pinged
             .get_or_try_init(|| async {
-                let what = "GET /v2/";
-                let url = self.base.join("v2/").expect("a fixed path");
-                let response = self
-                    .transport
-                    .retrying(what, || async {
-                        let response = self
-                            .transport
-                            .client()
-                            .get(url.clone())
-                            .send()
-                            .await
-                            .map_err(|e| Error::connection(&self.host, what, e))?;
-                        match response.status() {
-                            s if s.is_success() || s == StatusCode::UNAUTHORIZED => Ok(response),
-                            _ => {
-                                Err(Error::from_response(&self.host, None, what, response, None)
-                                    .await)
-                            }
-                        }
-                    })
-                    .await?;
+                let ok = |s: StatusCode| s.is_success() || s == StatusCode::UNAUTHORIZED;
+                let response = self.get_v2("GET /v2/", None, ok).await?;
                 self.auth.challenged(response.headers(), &[]);
                 Ok(())
             })
             .await
             .map(|_| ())
+    }
+
+    /// `GET /v2/` with `authorization`, retried; the answer, if `ok` takes
+    /// its status.
+    async fn get_v2(
+        &self,
+        what: &str,
+        authorization: Option<&str>,
+        ok: fn(StatusCode) -> bool,
+    ) -> Result<Response, Error> {
+        let url = self.base.join("v2/").expect("a fixed path");
+        self.transport
+            .retrying(what, || async {
+                let mut request = self.transport.client().get(url.clone());
+                if let Some(header) = authorization {
+                    request = request.header(AUTHORIZATION, header);
+                }
+                let response = request
+                    .send()
+                    .await
+                    .map_err(|e| Error::connection(&self.host, what, e))?;
+                if ok(response.status()) {
+                    Ok(response)
+                } else {
+                    Err(Error::from_response(&self.host, None, what, response, None).await)
+                }
+            })
+            .await
     }
 }
 
