@@ -13,7 +13,7 @@ const DEPTH: usize = 4;
 
 /// A body that streams `source` to its end; every byte handed to the
 /// client is added to `sent`. A read failure ends the request with it.
-pub(crate) fn from_reader(mut source: Box<dyn Read + Send>, sent: Arc<AtomicU64>) -> reqwest::Body {
+pub(crate) fn from_reader(mut source: super::BlobReader, sent: Arc<AtomicU64>) -> reqwest::Body {
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(DEPTH);
     std::thread::spawn(move || {
         loop {

@@ -23,7 +23,7 @@ pub mod transport;
 
 pub use auth::{Credential, CredentialStore, Scope};
 pub use error::Error;
-pub use protocol::{BlobStream, Fetched, Registry, Repository, Uploaded};
+pub use protocol::{BlobReader, BlobStream, Fetched, OpenBlob, Registry, Repository, Uploaded};
 pub use transport::{RetryPolicy, Transport};
 
 /// The manifest media types a pull asks for, most wanted first.

@@ -24,6 +24,12 @@ use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
+/// A blob's bytes, read from the start.
+pub type BlobReader = Box<dyn Read + Send>;
+
+/// Opens a blob's bytes, again for each try of an upload.
+pub type OpenBlob = dyn Fn() -> std::io::Result<BlobReader> + Send + Sync;
+
 /// The largest manifest taken (containerd's limit).
 const MAX_MANIFEST: usize = 4 << 20;
 /// The chunk size of a chunked upload.
@@ -539,7 +545,7 @@ impl Repository {
         digest: &Digest,
         size: u64,
         mount_from: Option<&str>,
-        open: &(dyn Fn() -> std::io::Result<Box<dyn Read + Send>> + Sync),
+        open: &OpenBlob,
         sent: &Arc<AtomicU64>,
     ) -> Result<Uploaded, Error> {
         let what = format!("upload blob {digest}");
@@ -562,10 +568,7 @@ impl Repository {
             .await
     }
 
-    fn open_source(
-        digest: &Digest,
-        open: &(dyn Fn() -> std::io::Result<Box<dyn Read + Send>> + Sync),
-    ) -> Result<Box<dyn Read + Send>, Error> {
+    fn open_source(digest: &Digest, open: &OpenBlob) -> Result<BlobReader, Error> {
         open().map_err(|source| Error::Io {
             what: format!("cannot read blob {digest}"),
             source,
@@ -579,7 +582,7 @@ impl Repository {
         session: Url,
         digest: &Digest,
         size: u64,
-        open: &(dyn Fn() -> std::io::Result<Box<dyn Read + Send>> + Sync),
+        open: &OpenBlob,
         sent: &Arc<AtomicU64>,
     ) -> Result<(), Error> {
         let mut url = session;
@@ -624,7 +627,7 @@ impl Repository {
         session: Url,
         digest: &Digest,
         size: u64,
-        open: &(dyn Fn() -> std::io::Result<Box<dyn Read + Send>> + Sync),
+        open: &OpenBlob,
         sent: &Arc<AtomicU64>,
     ) -> Result<(), Error> {
         let mut source = Self::open_source(digest, open)?;

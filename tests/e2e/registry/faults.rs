@@ -3,6 +3,7 @@
 
 use super::{Env, digest, refused, skopeo_digest};
 use crate::harness::{FaultProxy, Ocipipe, registry, tool, unique_repo};
+use crate::hostile::names;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -314,16 +315,6 @@ fn a_retry_after_date_is_honoured_and_a_registry_that_keeps_failing_is_given_up(
         assert!(run.stderr.contains(words), "{words:?} in {}", run.stderr);
     }
     assert_eq!(count(&failing, "PUT", "/manifests/"), 5);
-}
-
-/// The names in `dir`.
-fn names(dir: &std::path::Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 #[test]

@@ -6,7 +6,7 @@ use super::{CopyContext, Location, Registries, Tree, contents};
 use crate::model::{Descriptor, Digest, Document, ManifestContents, Platform};
 use crate::pipeline::build::Operations;
 use crate::pipeline::{EngineSource, Error};
-use crate::registry::{Registry, Repository};
+use crate::registry::{BlobReader, OpenBlob, Registry, Repository};
 use crate::store::plan::LayerSource;
 use crate::store::source::{ArchiveSource, Compression, ImageSource, LayoutSource, SourceImage};
 use crate::store::spool::copy_unless_rereadable;
@@ -16,7 +16,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 /// Opens a blob's bytes, again for each try.
-pub(super) type Opener = Box<dyn Fn() -> std::io::Result<Box<dyn Read + Send>> + Send + Sync>;
+pub(super) type Opener = Box<OpenBlob>;
 
 /// A copy's source.
 pub(super) enum Source {
@@ -207,14 +207,14 @@ impl Source {
         Ok(match self {
             Source::Layout { layout, .. } => {
                 let path = layout.blob_path(&digest);
-                Box::new(move || Ok(Box::new(std::fs::File::open(&path)?) as Box<dyn Read + Send>))
+                Box::new(move || Ok(Box::new(std::fs::File::open(&path)?) as BlobReader))
             }
             Source::Local(local) => {
                 if digest == local.config.descriptor.digest {
                     let bytes = local.config.bytes.clone();
-                    Box::new(move || {
-                        Ok(Box::new(std::io::Cursor::new(bytes.clone())) as Box<dyn Read + Send>)
-                    })
+                    Box::new(
+                        move || Ok(Box::new(std::io::Cursor::new(bytes.clone())) as BlobReader),
+                    )
                 } else {
                     let layer = local.layers.get(&digest).cloned().ok_or_else(|| {
                         Error::Contract(format!("no layer {digest} in the image"))
@@ -232,7 +232,7 @@ impl Source {
                         repository.clone(),
                         digest.clone(),
                         size,
-                    )) as Box<dyn Read + Send>)
+                    )) as BlobReader)
                 })
             }
         })
