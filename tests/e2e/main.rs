@@ -11,6 +11,7 @@ mod hostile;
 mod bad_archives;
 mod build;
 mod engine;
+mod engine_client;
 mod hostile_io;
 mod incremental;
 mod registry;

@@ -208,6 +208,17 @@ pub enum ImageCommand {
         /// Remove even when containers use the image or it has other names.
         #[arg(short, long)]
         force: bool,
+        /// An image the engine does not have is no error (as imgutil's
+        /// `Delete`): removing it again is a no-op.
+        #[arg(long)]
+        ignore_missing: bool,
+    },
+    /// Whether the engine has images: exit 0 when it has every one, 1 when
+    /// it lacks any (imgutil's `Contains`).
+    Exists {
+        /// Images: names or IDs.
+        #[arg(required = true, value_name = "REF")]
+        refs: Vec<String>,
     },
 }
 

@@ -5,7 +5,6 @@ use super::args::{CopyArgs, LoginArgs, LogoutArgs};
 use super::image::Components;
 use super::output::Printer;
 use super::{Config, Outcome, async_runtime, progress};
-use crate::docker::Engine;
 use crate::model::{AnyReference, HostMachine};
 use crate::pipeline::{self, CopyContext, Location, RegistryAccess};
 use crate::registry::{self, Credential, Registry};
@@ -104,7 +103,7 @@ pub(super) fn run(config: &Config, args: CopyArgs) -> anyhow::Result<Outcome> {
         .build()
         .context("cannot start the async runtime")?;
     let engine = if matches!(from, Location::Daemon(_)) || matches!(to, Location::Daemon(_)) {
-        Some(runtime.block_on(Engine::connect(&config.docker_host))?)
+        Some(runtime.block_on(config.engine())?)
     } else {
         None
     };

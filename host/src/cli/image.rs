@@ -3,7 +3,7 @@
 use super::args::{BuildArgs, ImageCommand};
 use super::output::Printer;
 use super::{Config, Outcome, async_runtime};
-use crate::docker::{Engine, ImageInfo, Removal};
+use crate::docker::{ImageInfo, Removal};
 use crate::model::{ConfigRequest, HostMachine, LayerOptions, Progress};
 use crate::pipeline::{self, BuildOutput, BuildSpec, LayerInput, Operations};
 use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
@@ -74,7 +74,7 @@ fn cut_short(e: pipeline::Error, output: &str) -> anyhow::Error {
 pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
     let connect = || -> anyhow::Result<_> {
         let runtime = async_runtime()?;
-        let engine = runtime.block_on(Engine::connect(&config.docker_host))?;
+        let engine = runtime.block_on(config.engine())?;
         Ok((runtime, engine))
     };
     let mut printer = Printer::new(config.json);
@@ -100,12 +100,38 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
                 )?;
             }
         }
-        ImageCommand::Rm { refs, force } => {
+        ImageCommand::Exists { refs } => {
+            let tagging = config.component::<Tagging>(&config.runtime()?)?;
+            let names = engine_names(&tagging, &refs)?;
+            let (runtime, engine) = connect()?;
+            let mut outcome = Outcome::Success;
+            for (reference, name) in refs.iter().zip(&names) {
+                let exists = runtime.block_on(engine.exists(name))?;
+                if !exists {
+                    outcome = Outcome::SomeFailed;
+                }
+                let record = serde_json::json!({ "reference": reference, "exists": exists });
+                printer.result(&record, || {
+                    format!("{reference}: {}", if exists { "present" } else { "absent" })
+                })?;
+            }
+            return Ok(outcome);
+        }
+        ImageCommand::Rm {
+            refs,
+            force,
+            ignore_missing,
+        } => {
             let tagging = config.component::<Tagging>(&config.runtime()?)?;
             let names = engine_names(&tagging, &refs)?;
             let (runtime, engine) = connect()?;
             for (reference, name) in refs.iter().zip(&names) {
-                let removal = runtime.block_on(engine.remove(name, force))?;
+                let removal = match runtime.block_on(engine.remove(name, force)) {
+                    Err(crate::docker::Error::NotFound { .. }) if ignore_missing => {
+                        Removal::default()
+                    }
+                    other => other?,
+                };
                 printer.result(
                     &Removed {
                         reference,
@@ -246,7 +272,7 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
         )
     } else {
         async_rt = async_runtime()?;
-        engine = async_rt.block_on(Engine::connect(&config.docker_host))?;
+        engine = async_rt.block_on(config.engine())?;
         (
             BuildOutput::Load {
                 runtime: &async_rt,
@@ -306,7 +332,7 @@ fn unpack(
         Some(name) => {
             let name = pipeline::engine_reference(&components.tagging, name)?;
             let runtime = async_runtime()?;
-            let engine = runtime.block_on(Engine::connect(&config.docker_host))?;
+            let engine = runtime.block_on(config.engine())?;
             Some(pipeline::EngineSource::save(&runtime, &engine, &[name])?)
         }
         None => None,

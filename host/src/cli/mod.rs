@@ -25,6 +25,9 @@ pub struct Config {
     pub json: bool,
     /// Docker Engine address.
     pub docker_host: String,
+    /// `DOCKER_API_VERSION`: the Engine API version to use instead of
+    /// negotiating one.
+    pub docker_api_version: Option<String>,
     /// Compile cache directory; `None` disables caching.
     pub cache_dir: Option<PathBuf>,
     /// Per-call component limits.
@@ -79,6 +82,9 @@ impl Config {
         Ok(Self {
             json: cli.json,
             docker_host: cli.docker_host.clone(),
+            docker_api_version: std::env::var("DOCKER_API_VERSION")
+                .ok()
+                .filter(|v| !v.is_empty()),
             cache_dir,
             limits,
             components,
@@ -86,6 +92,11 @@ impl Config {
             docker_config: docker_config(),
             insecure_registries: cli.insecure_registries.clone(),
         })
+    }
+
+    /// Connects to the engine this config names.
+    pub async fn engine(&self) -> Result<crate::docker::Engine, crate::docker::Error> {
+        crate::docker::Engine::connect(&self.docker_host, self.docker_api_version.as_deref()).await
     }
 
     /// The runtime for this config.

@@ -3,7 +3,6 @@
 use super::args::TagArgs;
 use super::output::Printer;
 use super::{Config, Outcome, block_on};
-use crate::docker::Engine;
 use crate::pipeline;
 use crate::runtime::Tagging;
 use serde::Serialize;
@@ -25,7 +24,7 @@ pub(super) fn run(config: &Config, args: TagArgs) -> anyhow::Result<Outcome> {
         pipeline::plan_tags(&tagging, &args.source, &args.targets)?
     };
     block_on(async {
-        let engine = Engine::connect(&config.docker_host).await?;
+        let engine = config.engine().await?;
         pipeline::apply_tags(&engine, &plan).await
     })??;
     let targets = plan.targets;

@@ -15,6 +15,37 @@ use serde::Serialize;
 /// Seconds before an Engine API request is abandoned.
 const REQUEST_TIMEOUT_SECS: u64 = 120;
 
+/// How long an engine has to answer the first request (the version).
+pub const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Puts `prefix` (`/v1.41`) before the path of `req`, unless it has one.
+fn versioned<B>(req: &mut http::Request<B>, prefix: &str) {
+    let uri = req.uri().clone();
+    let Some(path) = uri.path_and_query().cloned() else {
+        return;
+    };
+    if path.path().starts_with("/v1.") {
+        return;
+    }
+    let mut parts = uri.into_parts();
+    parts.path_and_query = format!("{prefix}{path}").parse().ok();
+    if let Ok(uri) = http::Uri::from_parts(parts) {
+        *req.uri_mut() = uri;
+    }
+}
+
+/// `1.41` as bollard's version; anything else is refused.
+fn parse_api_version(pinned: &str) -> Result<bollard::ClientVersion, Error> {
+    let bad = || Error::BadApiVersion {
+        version: pinned.to_string(),
+    };
+    let (major, minor) = pinned.trim().split_once('.').ok_or_else(bad)?;
+    Ok(bollard::ClientVersion {
+        major_version: major.parse().map_err(|_| bad())?,
+        minor_version: minor.parse().map_err(|_| bad())?,
+    })
+}
+
 /// Failures talking to the engine.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -35,6 +66,24 @@ pub enum Error {
         /// The address given.
         host: String,
     },
+    /// `DOCKER_API_VERSION` is not a version.
+    #[error("DOCKER_API_VERSION={version:?} is not an API version such as 1.41")]
+    BadApiVersion {
+        /// The value given.
+        version: String,
+    },
+    /// The engine does not speak the pinned API version.
+    #[error(
+        "the Docker Engine at {host} does not speak API {version} (DOCKER_API_VERSION): {message}"
+    )]
+    ApiVersion {
+        /// The engine's address.
+        host: String,
+        /// The version pinned.
+        version: String,
+        /// The engine's words, naming the versions it speaks.
+        message: String,
+    },
     /// The engine has no such image.
     #[error("no such image: {reference}")]
     NotFound {
@@ -45,6 +94,12 @@ pub enum Error {
     #[error("the Docker Engine refused the archive: {message}")]
     LoadRefused {
         /// The engine's message.
+        message: String,
+    },
+    /// The engine took a load but does not show the image sent.
+    #[error("the Docker Engine took the archive, but {message}")]
+    NotLoaded {
+        /// What is missing.
         message: String,
     },
     /// The engine refused the request.
@@ -118,7 +173,7 @@ pub struct ImageSummary {
 }
 
 /// What removing one reference did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Removal {
     /// Names untagged.
     pub untagged: Vec<String>,
@@ -127,34 +182,70 @@ pub struct Removal {
 }
 
 impl Engine {
-    /// Connects to the engine at `host` (`unix://…` or `tcp://…`) and
-    /// negotiates the API version once.
-    pub async fn connect(host: &str) -> Result<Self, Error> {
+    /// Connects to the engine at `host` (`unix://…` or `tcp://…`): with
+    /// `api_version` (`DOCKER_API_VERSION`, e.g. `1.41`) pinned and checked
+    /// against what the engine speaks, else negotiated once. An engine that
+    /// does not answer within [`ANSWER_WITHIN`] is unreachable.
+    pub async fn connect(host: &str, api_version: Option<&str>) -> Result<Self, Error> {
         let unreachable = |e: bollard::errors::Error| Error::Unreachable {
             host: host.to_string(),
             message: describe(&e),
         };
+        let version = match api_version {
+            Some(pinned) => parse_api_version(pinned)?,
+            None => *bollard::API_DEFAULT_VERSION,
+        };
         let docker = if let Some(path) = host.strip_prefix("unix://") {
-            Docker::connect_with_unix(path, REQUEST_TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
-                .map_err(unreachable)?
+            Docker::connect_with_unix(path, REQUEST_TIMEOUT_SECS, &version).map_err(unreachable)?
         } else if host.starts_with("tcp://") || host.starts_with("http://") {
-            Docker::connect_with_http(host, REQUEST_TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
-                .map_err(unreachable)?
+            Docker::connect_with_http(host, REQUEST_TIMEOUT_SECS, &version).map_err(unreachable)?
         } else {
             return Err(Error::BadHost {
                 host: host.to_string(),
             });
         };
         let agent = http::HeaderValue::from_static(concat!("ocipipe/", env!("CARGO_PKG_VERSION")));
-        let docker = docker
-            .with_request_modifier(move |mut req| {
-                req.headers_mut()
-                    .insert(http::header::USER_AGENT, agent.clone());
-                req
-            })
-            .negotiate_version()
-            .await
-            .map_err(unreachable)?;
+        // bollard 0.21 joins an absolute path onto its versioned base and so
+        // sends every request unversioned (the engine's newest API); a
+        // pinned version is put into the path here.
+        let prefix =
+            api_version.map(|_| format!("/v{}.{}", version.major_version, version.minor_version));
+        let docker = docker.with_request_modifier(move |mut req| {
+            req.headers_mut()
+                .insert(http::header::USER_AGENT, agent.clone());
+            if let Some(prefix) = &prefix {
+                versioned(&mut req, prefix);
+            }
+            req
+        });
+        let silent = || Error::Unreachable {
+            host: host.to_string(),
+            message: format!("it did not answer within {} s", ANSWER_WITHIN.as_secs()),
+        };
+        let docker = match api_version {
+            None => tokio::time::timeout(ANSWER_WITHIN, docker.negotiate_version())
+                .await
+                .map_err(|_| silent())?
+                .map_err(unreachable)?,
+            Some(pinned) => {
+                // The engine refuses a version it does not speak, naming
+                // the ones it does.
+                match tokio::time::timeout(ANSWER_WITHIN, docker.version()).await {
+                    Err(_) => return Err(silent()),
+                    Ok(Ok(_)) => docker,
+                    Ok(Err(bollard::errors::Error::DockerResponseServerError {
+                        message, ..
+                    })) => {
+                        return Err(Error::ApiVersion {
+                            host: host.to_string(),
+                            version: pinned.to_string(),
+                            message,
+                        });
+                    }
+                    Ok(Err(other)) => return Err(unreachable(other)),
+                }
+            }
+        };
         tracing::debug!(host, version = ?docker.client_version(), "connected to the Docker Engine");
         Ok(Self {
             docker,
@@ -203,6 +294,16 @@ impl Engine {
         })
     }
 
+    /// Whether the engine has the image `reference` (imgutil's `Contains`);
+    /// a failure to ask is an error, not an absence.
+    pub async fn exists(&self, reference: &str) -> Result<bool, Error> {
+        match self.inspect(reference).await {
+            Ok(_) => Ok(true),
+            Err(Error::NotFound { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
     /// Loads an archive streamed from `body` (never buffered whole) and
     /// reads the engine's message stream; an error inside it is an error.
     pub async fn load<S>(&self, body: S) -> Result<LoadReport, Error>
@@ -238,6 +339,11 @@ impl Engine {
                     });
                 }
             }
+        }
+        if report.names.is_empty() && report.ids.is_empty() {
+            return Err(Error::NotLoaded {
+                message: "its answer names no image loaded".to_string(),
+            });
         }
         Ok(report)
     }

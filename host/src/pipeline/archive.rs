@@ -10,10 +10,10 @@
 
 use super::Error;
 use super::build::{Operations, with_manifest};
-use super::engine_stream::{base_chains, stream_into_engine};
+use super::engine_stream::{base_chains, check_loaded, stream_into_engine};
 use super::planner::Planner;
 use crate::docker::{Engine, LoadReport};
-use crate::model::{ArchiveFormat, Progress};
+use crate::model::{ArchiveFormat, Digest, Progress};
 use crate::store::atomic::{AtomicFile, Target};
 use crate::store::sink::{ArchiveStream, ImageSink, KnownLayer};
 use crate::store::source::{ArchiveSource, Compression, ImageSource};
@@ -66,8 +66,17 @@ pub fn load(
     };
     let source = ArchiveSource::open_as(path, &shown)?;
     let images = source.images()?;
+    // The engine must show every image sent, by its ID (the config digest).
+    let expected: Vec<Digest> = images
+        .iter()
+        .map(|i| i.config.descriptor.digest.clone())
+        .collect();
+    let checked = |loaded: IncrementalLoad| -> Result<IncrementalLoad, Error> {
+        check_loaded(runtime, engine, &loaded.report, &expected)?;
+        Ok(loaded)
+    };
     let whole = || -> Result<IncrementalLoad, Error> {
-        Ok(IncrementalLoad {
+        checked(IncrementalLoad {
             report: stream_file(runtime, engine, path, ops.progress)?,
             bytes_skipped: 0,
         })
@@ -143,7 +152,7 @@ pub fn load(
     });
     ops.progress.finish();
     match streamed {
-        Ok(((), report)) => Ok(IncrementalLoad {
+        Ok(((), report)) => checked(IncrementalLoad {
             report,
             bytes_skipped: skipped,
         }),

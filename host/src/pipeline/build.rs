@@ -7,7 +7,7 @@
 //! write, hashing every byte once on the way.
 
 use super::Error;
-use super::engine_stream::{base_chains, load_with_fallback};
+use super::engine_stream::{base_chains, check_loaded, load_with_fallback};
 use super::planner::Planner;
 use crate::docker::{Engine, LoadReport};
 use crate::model::{
@@ -302,6 +302,12 @@ fn to_engine(
         }
         write_image(ops, spec, sources, repo_tags, Box::new(sink))
     })?;
+    check_loaded(
+        runtime,
+        engine,
+        &report,
+        std::slice::from_ref(&built.image_id),
+    )?;
     Ok(Built {
         loaded: Some(report),
         ..built

@@ -147,3 +147,38 @@ pub(super) fn base_chains(
     }
     Ok(chains)
 }
+
+/// Checks that the engine loaded every image `expected` (config digests,
+/// the IDs the engine gives images): the IDs it reported, and the IDs of
+/// the names it reported, looked up.
+pub(super) fn check_loaded(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    report: &LoadReport,
+    expected: &[Digest],
+) -> Result<(), Error> {
+    let mut loaded: Vec<String> = report.ids.clone();
+    for name in &report.names {
+        loaded.push(runtime.block_on(engine.inspect(name))?.id);
+    }
+    for id in expected {
+        if !loaded.iter().any(|l| l == id.as_str()) {
+            return Err(Error::Docker(DockerError::NotLoaded {
+                message: format!(
+                    "it reports {} ({}), not the image {id} that was sent",
+                    if report.names.is_empty() {
+                        "no name"
+                    } else {
+                        "the names"
+                    },
+                    if report.names.is_empty() {
+                        loaded.join(", ")
+                    } else {
+                        report.names.join(", ")
+                    },
+                ),
+            }));
+        }
+    }
+    Ok(())
+}

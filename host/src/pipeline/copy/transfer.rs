@@ -6,7 +6,7 @@ use super::{Copied, CopyContext, Location, Tree};
 use crate::model::{AnyReference, ArchiveFormat, ArchiveImage, Descriptor, Digest, Document};
 use crate::pipeline::Error;
 use crate::pipeline::build::{Operations, with_manifest};
-use crate::pipeline::engine_stream::stream_into_engine;
+use crate::pipeline::engine_stream::{check_loaded, stream_into_engine};
 use crate::pipeline::planner::Planner;
 use crate::registry::{self, Repository, Uploaded};
 use crate::store::atomic::Target;
@@ -320,7 +320,7 @@ pub(super) fn to_images(
                     });
                 }
             };
-            let (written, _report) = stream_into_engine(ctx.runtime, engine, |out| {
+            let (written, report) = stream_into_engine(ctx.runtime, engine, |out| {
                 let sink = ArchiveStream::new(
                     out,
                     ArchiveFormat::Docker,
@@ -329,6 +329,11 @@ pub(super) fn to_images(
                 );
                 write_images(ops, &images, names, Box::new(sink))
             })?;
+            let ids: Vec<Digest> = written
+                .iter()
+                .map(|i| i.config.descriptor.digest.clone())
+                .collect();
+            check_loaded(ctx.runtime, engine, &report, &ids)?;
             (written, true)
         }
         _ => unreachable!("to_images is for archives and the engine"),
