@@ -14,3 +14,4 @@ pub mod pipeline;
 pub mod registry;
 pub mod runtime;
 pub mod store;
+pub mod tls;

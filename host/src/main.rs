@@ -6,6 +6,7 @@ use ocipipe::cli::{self, Cli, Outcome};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    ocipipe::tls::install_crypto_provider();
     if let Err(e) = ocipipe::store::cleanup::install_signal_handler() {
         eprintln!(
             "warning: cannot watch for interrupts ({e}); an interrupted run may leave temporary files"

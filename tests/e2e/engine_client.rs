@@ -164,3 +164,100 @@ fn a_load_whose_answer_does_not_show_the_image_is_an_error() {
         }
     }
 }
+
+/// `skopeo inspect`'s digest of `reference` (with `creds` when given).
+fn skopeo_digest(reference: &str, creds: Option<&str>) -> String {
+    let mut args = vec!["inspect", "--tls-verify=false"];
+    if let Some(creds) = creds {
+        args.extend(["--creds", creds]);
+    }
+    let target = format!("docker://{reference}");
+    args.push(&target);
+    let out = crate::harness::tool("skopeo", &args);
+    serde_json::from_str::<serde_json::Value>(&out).unwrap()["Digest"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn image_push_through_the_engine_prints_the_digest_skopeo_reads() {
+    let name = format!(
+        "{}/{}:1",
+        crate::harness::registry(),
+        unique_repo("engine-push")
+    );
+    load_image(&name, "engine-push");
+    let pushed = ocipipe(&["image", "push", "--json", &name]);
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+    let line = &pushed.json_lines()[0];
+    assert_eq!(line["name"], name.as_str());
+    assert_eq!(line["digest"].as_str().unwrap(), skopeo_digest(&name, None));
+
+    let absent = format!(
+        "{}/{}:1",
+        crate::harness::registry(),
+        unique_repo("never-loaded")
+    );
+    let missing = ocipipe(&["image", "push", &absent]);
+    assert_eq!(missing.code, 1);
+    // The engine says so inside its push stream.
+    assert!(
+        missing
+            .first_error_line()
+            .contains("does not exist locally"),
+        "{}",
+        missing.stderr
+    );
+
+    // A registry that is not there: the error inside the engine's stream.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let nowhere = format!("127.0.0.1:{port}/{}:1", unique_repo("nowhere"));
+    crate::harness::docker_ok(&["tag", &name, &nowhere]);
+    let refused = ocipipe(&["image", "push", &nowhere]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.first_error_line().contains("refused to push"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn image_push_through_the_engine_uses_the_login() {
+    let host = crate::harness::htpasswd_registry();
+    let (user, password) = crate::harness::registry_user();
+    let config = tempfile::tempdir().unwrap();
+    let as_user = || Ocipipe::new().env("DOCKER_CONFIG", config.path().to_str().unwrap());
+    let name = format!("{host}/{}:1", unique_repo("engine-push-auth"));
+    load_image(&name, "engine-push-auth");
+
+    let anonymous = as_user().run(&["image", "push", &name]);
+    assert_eq!(anonymous.code, 1, "{}", anonymous.stderr);
+    assert!(
+        anonymous.first_error_line().contains("refused to push"),
+        "{}",
+        anonymous.stderr
+    );
+
+    let login = as_user().run_with_stdin(
+        &["login", &host, "-u", &user, "--password-stdin"],
+        &format!("{password}\n"),
+    );
+    assert_eq!(login.code, 0, "{}", login.stderr);
+    let pushed = as_user().run(&["image", "push", "--json", "-vv", &name]);
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+    assert!(!pushed.stderr.contains(&password) && !pushed.stdout.contains(&password));
+    let digest = pushed.json_lines()[0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        digest,
+        skopeo_digest(&name, Some(&format!("{user}:{password}")))
+    );
+}

@@ -213,6 +213,13 @@ pub enum ImageCommand {
         #[arg(long)]
         ignore_missing: bool,
     },
+    /// Have the engine push images to their registries, with the
+    /// credentials of the Docker config.
+    Push {
+        /// Images: names with a registry (a missing tag is `latest`).
+        #[arg(required = true, value_name = "NAME")]
+        refs: Vec<String>,
+    },
     /// Whether the engine has images: exit 0 when it has every one, 1 when
     /// it lacks any (imgutil's `Contains`).
     Exists {

@@ -100,6 +100,35 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
                 )?;
             }
         }
+        ImageCommand::Push { refs } => {
+            let tagging = config.component::<Tagging>(&config.runtime()?)?;
+            let references = refs
+                .iter()
+                .map(|r| {
+                    tagging
+                        .normalize_with_default_tag(r)
+                        .with_context(|| format!("{r:?} is not an image name"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let (runtime, engine) = connect()?;
+            let credentials = crate::registry::CredentialStore::new(config.docker_config.clone());
+            let progress = super::progress::for_run(config.json);
+            for reference in &references {
+                let pushed = pipeline::push_through_engine(
+                    &runtime,
+                    &engine,
+                    &credentials,
+                    reference,
+                    progress.as_ref(),
+                )?;
+                let record = serde_json::json!({
+                    "name": reference.full,
+                    "digest": pushed.digest,
+                    "size": pushed.size,
+                });
+                printer.result(&record, || format!("{} {}", reference.full, pushed.digest))?;
+            }
+        }
         ImageCommand::Exists { refs } => {
             let tagging = config.component::<Tagging>(&config.runtime()?)?;
             let names = engine_names(&tagging, &refs)?;

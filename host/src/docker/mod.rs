@@ -1,8 +1,13 @@
-//! The Docker Engine, through bollard: connect, tag, inspect, remove.
+//! The Docker Engine, through bollard: connect, tag, inspect, remove,
+//! load, save; and push (`push`), whose answer bollard cannot read whole.
 //!
 //! Owns the socket and the Engine API's quirks; decides nothing about
 //! names (references reach it already normalised by the tagging
 //! component). Never imports runtime, registry or store code.
+
+mod push;
+
+pub use push::{Pushed, RegistryAuth};
 
 use bollard::Docker;
 use bollard::query_parameters::{
@@ -17,6 +22,14 @@ const REQUEST_TIMEOUT_SECS: u64 = 120;
 
 /// How long an engine has to answer the first request (the version).
 pub const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `/v1.41` for a pinned version, else empty.
+fn prefix_of(pinned: Option<&str>, version: &bollard::ClientVersion) -> String {
+    match pinned {
+        Some(_) => format!("/v{}.{}", version.major_version, version.minor_version),
+        None => String::new(),
+    }
+}
 
 /// Puts `prefix` (`/v1.41`) before the path of `req`, unless it has one.
 fn versioned<B>(req: &mut http::Request<B>, prefix: &str) {
@@ -119,6 +132,8 @@ pub enum Error {
 pub struct Engine {
     docker: Docker,
     host: String,
+    /// `/v1.41` when `DOCKER_API_VERSION` pins one, else empty.
+    version_prefix: String,
 }
 
 /// What `image inspect` reports of an image.
@@ -250,7 +265,29 @@ impl Engine {
         Ok(Self {
             docker,
             host: host.to_string(),
+            version_prefix: prefix_of(api_version, &version),
         })
+    }
+
+    /// The path prefix of a pinned API version, or none.
+    fn version_prefix(&self) -> &str {
+        &self.version_prefix
+    }
+
+    /// A plain HTTP client on the engine's socket, and the base URL to use
+    /// with it: for the one request bollard cannot read whole (a push).
+    fn raw_client(&self) -> reqwest::Result<(reqwest::Client, String)> {
+        crate::tls::install_crypto_provider();
+        match self.host.strip_prefix("unix://") {
+            Some(path) => Ok((
+                reqwest::Client::builder().unix_socket(path).build()?,
+                "http://docker".to_string(),
+            )),
+            None => Ok((
+                reqwest::Client::builder().build()?,
+                self.host.replacen("tcp://", "http://", 1),
+            )),
+        }
     }
 
     /// The address this engine was reached at.

@@ -8,6 +8,7 @@ mod copy;
 mod engine_source;
 mod engine_stream;
 mod planner;
+mod push;
 mod tag;
 mod unpack;
 
@@ -15,6 +16,7 @@ pub use archive::{IncrementalLoad, LoadInput, load, save};
 pub use build::{BuildOutput, BuildSpec, Built, LayerInput, Operations, build};
 pub use copy::{Copied, CopyContext, Location, RegistryAccess, copy};
 pub use engine_source::EngineSource;
+pub use push::push_through_engine;
 pub use tag::{TagPlan, apply_tags, engine_reference, plan_tags, plan_unique_tag};
 pub use unpack::{UnpackFrom, unpack};
 

@@ -59,7 +59,7 @@ impl Transport {
     /// connections alive, following no redirects itself (the protocol
     /// follows them, so that credentials never go to another host).
     pub fn new(policy: RetryPolicy) -> Result<Self, Error> {
-        install_crypto_provider();
+        crate::tls::install_crypto_provider();
         let client = reqwest::Client::builder()
             .user_agent(concat!("ocipipe/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
@@ -142,15 +142,6 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
 /// A number in [0, 1] for jitter; 0.5 when the OS has no randomness.
 fn unit_random() -> f64 {
     getrandom::u64().map_or(0.5, |r| r as f64 / u64::MAX as f64)
-}
-
-/// rustls needs one process-wide crypto provider: ring (no C build).
-fn install_crypto_provider() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // Already installed by someone else is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
 }
 
 #[cfg(test)]
