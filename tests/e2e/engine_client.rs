@@ -261,3 +261,52 @@ fn image_push_through_the_engine_uses_the_login() {
         skopeo_digest(&name, Some(&format!("{user}:{password}")))
     );
 }
+
+#[test]
+fn an_engine_over_tls_is_reached_with_the_client_certificates() {
+    let host = std::env::var("OCIPIPE_DOCKER_TLS_HOST")
+        .expect("the engine's TLS port: run under scripts/services");
+    let certs = std::env::var("OCIPIPE_DOCKER_CERT_PATH").unwrap();
+    let tls = |certs: &str| {
+        Ocipipe::new()
+            .env("DOCKER_HOST", &host)
+            .env("DOCKER_TLS_VERIFY", "1")
+            .env("DOCKER_CERT_PATH", certs)
+    };
+    let listed = tls(&certs).run(&["image", "ls", "--json"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+
+    // A push goes over the same TLS connection settings.
+    let name = format!(
+        "{}/{}:1",
+        crate::harness::registry(),
+        unique_repo("tls-push")
+    );
+    load_image(&name, "tls-push");
+    let pushed = tls(&certs).run(&["image", "push", "--json", &name]);
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+    assert_eq!(
+        pushed.json_lines()[0]["digest"].as_str().unwrap(),
+        skopeo_digest(&name, None)
+    );
+
+    let plain = Ocipipe::new()
+        .env("DOCKER_HOST", &host)
+        .run(&["image", "ls"]);
+    assert_eq!(
+        plain.code, 1,
+        "plain HTTP to a TLS port must fail: {}",
+        plain.stderr
+    );
+    assert!(plain.first_error_line().contains(&host), "{}", plain.stderr);
+
+    let nowhere = tls("/nonexistent-certs").run(&["image", "ls"]);
+    assert_eq!(nowhere.code, 1);
+    assert!(
+        nowhere
+            .first_error_line()
+            .contains("/nonexistent-certs/ca.pem is missing"),
+        "{}",
+        nowhere.stderr
+    );
+}

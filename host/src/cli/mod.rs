@@ -25,9 +25,9 @@ pub struct Config {
     pub json: bool,
     /// Docker Engine address.
     pub docker_host: String,
-    /// `DOCKER_API_VERSION`: the Engine API version to use instead of
-    /// negotiating one.
-    pub docker_api_version: Option<String>,
+    /// `DOCKER_API_VERSION`, and TLS from `DOCKER_TLS_VERIFY` and
+    /// `DOCKER_CERT_PATH` (default `~/.docker`), as the docker CLI reads them.
+    pub docker_connect: crate::docker::ConnectOptions,
     /// Compile cache directory; `None` disables caching.
     pub cache_dir: Option<PathBuf>,
     /// Per-call component limits.
@@ -82,9 +82,7 @@ impl Config {
         Ok(Self {
             json: cli.json,
             docker_host: cli.docker_host.clone(),
-            docker_api_version: std::env::var("DOCKER_API_VERSION")
-                .ok()
-                .filter(|v| !v.is_empty()),
+            docker_connect: docker_connect(),
             cache_dir,
             limits,
             components,
@@ -96,7 +94,7 @@ impl Config {
 
     /// Connects to the engine this config names.
     pub async fn engine(&self) -> Result<crate::docker::Engine, crate::docker::Error> {
-        crate::docker::Engine::connect(&self.docker_host, self.docker_api_version.as_deref()).await
+        crate::docker::Engine::connect(&self.docker_host, &self.docker_connect).await
     }
 
     /// The runtime for this config.
@@ -125,6 +123,23 @@ impl Config {
     /// `config.component::<runtime::Tagging>(&runtime)`.
     pub fn component<O: Operation>(&self, runtime: &Arc<Runtime>) -> Result<O, runtime::Error> {
         runtime.load::<O>(&self.source::<O>())
+    }
+}
+
+/// How to reach the engine besides its address, from the environment the
+/// docker CLI reads: `DOCKER_API_VERSION`; `DOCKER_TLS_VERIFY` (any
+/// non-empty value) with `DOCKER_CERT_PATH`, else `~/.docker`.
+fn docker_connect() -> crate::docker::ConnectOptions {
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let tls = set("DOCKER_TLS_VERIFY").map(|_| {
+        set("DOCKER_CERT_PATH")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")))
+            .unwrap_or_else(|| PathBuf::from(".docker"))
+    });
+    crate::docker::ConnectOptions {
+        api_version: set("DOCKER_API_VERSION"),
+        tls,
     }
 }
 

@@ -97,6 +97,12 @@ pub enum Error {
         /// The engine's words, naming the versions it speaks.
         message: String,
     },
+    /// The TLS files of a `tcp://` engine are missing or unreadable.
+    #[error("cannot use TLS for the Docker Engine: {message}")]
+    Tls {
+        /// What is wrong.
+        message: String,
+    },
     /// The engine has no such image.
     #[error("no such image: {reference}")]
     NotFound {
@@ -134,6 +140,34 @@ pub struct Engine {
     host: String,
     /// `/v1.41` when `DOCKER_API_VERSION` pins one, else empty.
     version_prefix: String,
+    /// The client certificates of a `tcp://` engine reached with TLS.
+    tls: Option<std::path::PathBuf>,
+}
+
+/// How to reach an engine beyond its address.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// `DOCKER_API_VERSION`: the API version to pin, e.g. `1.41`.
+    pub api_version: Option<String>,
+    /// With `DOCKER_TLS_VERIFY`: the directory (`DOCKER_CERT_PATH`) holding
+    /// `ca.pem`, `cert.pem` and `key.pem` for a `tcp://` engine.
+    pub tls: Option<std::path::PathBuf>,
+}
+
+/// `ca.pem`, `cert.pem` and `key.pem` of `dir`, each checked to exist.
+fn tls_files(dir: &std::path::Path) -> Result<[std::path::PathBuf; 3], Error> {
+    let files = ["ca.pem", "cert.pem", "key.pem"].map(|name| dir.join(name));
+    for file in &files {
+        if !file.is_file() {
+            return Err(Error::Tls {
+                message: format!(
+                    "{} is missing (DOCKER_CERT_PATH must hold ca.pem, cert.pem and key.pem)",
+                    file.display()
+                ),
+            });
+        }
+    }
+    Ok(files)
 }
 
 /// What `image inspect` reports of an image.
@@ -201,7 +235,8 @@ impl Engine {
     /// `api_version` (`DOCKER_API_VERSION`, e.g. `1.41`) pinned and checked
     /// against what the engine speaks, else negotiated once. An engine that
     /// does not answer within [`ANSWER_WITHIN`] is unreachable.
-    pub async fn connect(host: &str, api_version: Option<&str>) -> Result<Self, Error> {
+    pub async fn connect(host: &str, options: &ConnectOptions) -> Result<Self, Error> {
+        let api_version = options.api_version.as_deref();
         let unreachable = |e: bollard::errors::Error| Error::Unreachable {
             host: host.to_string(),
             message: describe(&e),
@@ -212,6 +247,11 @@ impl Engine {
         };
         let docker = if let Some(path) = host.strip_prefix("unix://") {
             Docker::connect_with_unix(path, REQUEST_TIMEOUT_SECS, &version).map_err(unreachable)?
+        } else if let (Some(certs), true) = (&options.tls, host.starts_with("tcp://")) {
+            crate::tls::install_crypto_provider();
+            let [ca, cert, key] = tls_files(certs)?;
+            Docker::connect_with_ssl(host, &key, &cert, &ca, REQUEST_TIMEOUT_SECS, &version)
+                .map_err(unreachable)?
         } else if host.starts_with("tcp://") || host.starts_with("http://") {
             Docker::connect_with_http(host, REQUEST_TIMEOUT_SECS, &version).map_err(unreachable)?
         } else {
@@ -266,6 +306,7 @@ impl Engine {
             docker,
             host: host.to_string(),
             version_prefix: prefix_of(api_version, &version),
+            tls: options.tls.clone().filter(|_| host.starts_with("tcp://")),
         })
     }
 
@@ -276,18 +317,42 @@ impl Engine {
 
     /// A plain HTTP client on the engine's socket, and the base URL to use
     /// with it: for the one request bollard cannot read whole (a push).
-    fn raw_client(&self) -> reqwest::Result<(reqwest::Client, String)> {
+    fn raw_client(&self) -> Result<(reqwest::Client, String), Error> {
         crate::tls::install_crypto_provider();
-        match self.host.strip_prefix("unix://") {
-            Some(path) => Ok((
-                reqwest::Client::builder().unix_socket(path).build()?,
-                "http://docker".to_string(),
-            )),
-            None => Ok((
-                reqwest::Client::builder().build()?,
-                self.host.replacen("tcp://", "http://", 1),
-            )),
+        let failed = |message: String| Error::Unreachable {
+            host: self.host.clone(),
+            message,
+        };
+        if let Some(path) = self.host.strip_prefix("unix://") {
+            let client = reqwest::Client::builder()
+                .unix_socket(path)
+                .build()
+                .map_err(|e| failed(e.to_string()))?;
+            return Ok((client, "http://docker".to_string()));
         }
+        let Some(certs) = &self.tls else {
+            let client = reqwest::Client::builder()
+                .build()
+                .map_err(|e| failed(e.to_string()))?;
+            return Ok((client, self.host.replacen("tcp://", "http://", 1)));
+        };
+        let [ca, cert, key] = tls_files(certs)?;
+        let read = |path: &std::path::Path| {
+            std::fs::read(path).map_err(|e| Error::Tls {
+                message: format!("cannot read {}: {e}", path.display()),
+            })
+        };
+        let tls = |e: reqwest::Error| Error::Tls {
+            message: e.to_string(),
+        };
+        let mut identity = read(&cert)?;
+        identity.extend_from_slice(&read(&key)?);
+        let client = reqwest::Client::builder()
+            .tls_certs_only([reqwest::Certificate::from_pem(&read(&ca)?).map_err(tls)?])
+            .identity(reqwest::Identity::from_pem(&identity).map_err(tls)?)
+            .build()
+            .map_err(tls)?;
+        Ok((client, self.host.replacen("tcp://", "https://", 1)))
     }
 
     /// The address this engine was reached at.

@@ -110,7 +110,7 @@ impl super::Engine {
             host: self.host.clone(),
             message: e.without_url().to_string(),
         };
-        let (client, base) = self.raw_client().map_err(unreachable)?;
+        let (client, base) = self.raw_client()?;
         let mut url = reqwest::Url::parse(&base).map_err(|e| refused(e.to_string()))?;
         url.set_path(&format!(
             "{}/images/{repository}/push",
