@@ -10,6 +10,7 @@ mod hostile;
 
 mod bad_archives;
 mod build;
+mod build_from;
 mod engine;
 mod engine_client;
 mod hostile_io;

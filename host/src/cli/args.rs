@@ -233,6 +233,11 @@ pub enum ImageCommand {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("destination").required(true).args(["output", "oci_layout", "load"])))]
 pub struct BuildArgs {
+    /// The image to build on: docker://REF, docker-daemon:NAME,
+    /// docker-archive:PATH[:NAME], oci:PATH[:TAG], or scratch (none) [default:
+    /// scratch]. Its layers come first; the config starts from its config.
+    #[arg(long, value_name = "SRC")]
+    pub from: Option<String>,
     /// A layer: a directory, a .tar or a .tar.gz; repeat, bottom layer first.
     #[arg(long = "layer", required = true, value_name = "DIR|TAR|TAR.GZ")]
     pub layers: Vec<PathBuf>,

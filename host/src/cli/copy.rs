@@ -18,7 +18,7 @@ const TRANSPORTS: &str = "docker://, docker-daemon:, docker-archive:, oci:";
 
 /// Reads `docker://REF`, `docker-daemon:NAME`, `docker-archive:PATH[:NAME]`
 /// or `oci:PATH[:TAG]`; references are normalised by the tagging component.
-fn location(tagging: &Tagging, arg: &str) -> anyhow::Result<Location> {
+pub(super) fn location(tagging: &Tagging, arg: &str) -> anyhow::Result<Location> {
     let named = |reference: &str| {
         tagging
             .normalize_with_default_tag(reference)
@@ -72,7 +72,7 @@ fn split_path(rest: &str) -> (&str, Option<&str>) {
 }
 
 /// How registries are reached, from the config.
-fn access(config: &Config, jobs: usize) -> anyhow::Result<RegistryAccess> {
+pub(super) fn access(config: &Config, jobs: usize) -> anyhow::Result<RegistryAccess> {
     Ok(RegistryAccess {
         credentials: registry::CredentialStore::new(config.docker_config.clone()),
         insecure: config.insecure_registries.clone(),

@@ -268,6 +268,40 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
     let components = Components::load(config)?;
     let progress = super::progress::for_run(config.json);
     let ops = components.ops(progress.as_ref());
+    let mut base_images = args.base.clone();
+    let base = match args.from.as_deref() {
+        None | Some("scratch") => None,
+        Some(from) => {
+            let location = super::copy::location(&components.tagging, from)?;
+            if let pipeline::Location::Daemon(crate::model::AnyReference::Named(name)) = &location {
+                // What the engine holds of the base need not be sent again.
+                base_images.push(name.familiar.clone());
+            }
+            let platform = components
+                .manifest_generation
+                .normalize_platform(args.platform.as_deref(), &HostMachine::current())?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            let engine = match location {
+                pipeline::Location::Daemon(_) => Some(runtime.block_on(config.engine())?),
+                _ => None,
+            };
+            let access = super::copy::access(config, 4)?;
+            let ctx = pipeline::CopyContext {
+                ops: &ops,
+                runtime: &runtime,
+                engine: engine.as_ref(),
+                access: &access,
+                platform: Some(platform),
+            };
+            let base = pipeline::base_image(&ctx, &location)
+                .with_context(|| format!("cannot use {from} as the base image"))?;
+            Some(std::sync::Arc::new(base))
+        }
+    };
     let spec = BuildSpec {
         layers: args.layers.iter().map(|p| layer_input(p)).collect(),
         config: config_request(config, &args, &components.manifest_generation)?,
@@ -276,6 +310,7 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
             mtime: config.source_date_epoch,
             keep_owner: args.keep_owner,
         },
+        base,
     };
     let async_rt;
     let engine;
@@ -306,7 +341,7 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
             BuildOutput::Load {
                 runtime: &async_rt,
                 engine: &engine,
-                base: args.base.clone(),
+                base: base_images,
             },
             config.docker_host.clone(),
         )

@@ -63,6 +63,28 @@ pub struct BuildSpec {
     pub targets: Option<String>,
     /// How layer headers are normalised.
     pub layer_options: LayerOptions,
+    /// The image to build on (`--from`): its layers come first, and its
+    /// config is where the new one starts.
+    pub base: Option<std::sync::Arc<BaseImage>>,
+}
+
+/// A base image, ready to build on.
+pub struct BaseImage {
+    /// Its config.
+    pub config: Document,
+    /// Its layers, bottom first.
+    pub layers: Vec<LayerSource>,
+    /// Where the layers are read from, kept for the build.
+    pub(super) _kept: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl std::fmt::Debug for BaseImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BaseImage")
+            .field("config", &self.config.descriptor.digest)
+            .field("layers", &self.layers.len())
+            .finish()
+    }
 }
 
 /// Where the image goes.
@@ -128,11 +150,14 @@ pub fn build(
         None => Vec::new(),
     };
     let mut spooled = Vec::new();
-    let sources = spec
-        .layers
-        .iter()
-        .map(|input| layer_source(ops.tar_assembly, input, spec.layer_options, &mut spooled))
-        .collect::<Result<Vec<_>, _>>()?;
+    let base_layers = spec.base.iter().flat_map(|b| b.layers.iter().cloned());
+    let sources =
+        base_layers
+            .map(Ok)
+            .chain(spec.layers.iter().map(|input| {
+                layer_source(ops.tar_assembly, input, spec.layer_options, &mut spooled)
+            }))
+            .collect::<Result<Vec<_>, Error>>()?;
     let planner = Planner(ops.tar_assembly);
     let into = |sink: Box<dyn ImageSink + '_>| write_image(ops, spec, &sources, &repo_tags, sink);
     match output {
@@ -210,6 +235,9 @@ fn image(
 ) -> Result<ArchiveImage, Error> {
     let mut request = spec.config.clone();
     request.diff_ids = layers.iter().map(|l| l.digest.clone()).collect();
+    if let Some(base) = &spec.base {
+        request.base = Some(String::from_utf8_lossy(&base.config.bytes).into_owned());
+    }
     let config = ops.manifest_generation.image_config(&request)?;
     with_manifest(ops, config, layers, repo_tags)
 }

@@ -13,8 +13,8 @@ mod tag;
 mod unpack;
 
 pub use archive::{IncrementalLoad, LoadInput, load, save};
-pub use build::{BuildOutput, BuildSpec, Built, LayerInput, Operations, build};
-pub use copy::{Copied, CopyContext, Location, RegistryAccess, copy};
+pub use build::{BaseImage, BuildOutput, BuildSpec, Built, LayerInput, Operations, build};
+pub use copy::{Copied, CopyContext, Location, RegistryAccess, base_image, copy};
 pub use engine_source::EngineSource;
 pub use push::push_through_engine;
 pub use tag::{TagPlan, apply_tags, engine_reference, plan_tags, plan_unique_tag};

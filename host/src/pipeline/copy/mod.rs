@@ -19,10 +19,11 @@ mod source;
 mod transfer;
 
 use super::Error;
-use super::build::Operations;
+use super::build::{BaseImage, Operations};
 use crate::docker::Engine;
 use crate::model::{AnyReference, Descriptor, Digest, Document, ManifestContents, Reference};
 use crate::registry::{CredentialStore, Registry, Repository, Scope, Transport};
+use crate::store::source::{ImageSource, LayoutSource};
 use source::Source;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -270,4 +271,41 @@ pub(crate) fn contents(
         .read_manifest(&manifest.descriptor.media_type, &manifest.bytes)?;
     manifest.descriptor.media_type = contents.media_type().to_string();
     Ok(contents)
+}
+
+/// The image `from` names, ready to build on: copied (the platform
+/// `ctx.platform` of an index) into a private layout, checked there, and
+/// read back with its config and layers.
+pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, Error> {
+    let (staging, registered) = crate::store::cleanup::create(
+        || tempfile::Builder::new().prefix("ocipipe-base-").tempdir(),
+        |dir| dir.path(),
+    )
+    .map_err(Error::output("a temporary layout for the base image"))?;
+    let layout = staging.path().join("layout");
+    let mut registries = Registries::new(ctx.access);
+    let source = Source::open(ctx, &mut registries, from)?;
+    let tree = ctx
+        .runtime
+        .block_on(source.tree(ctx.ops, ctx.platform.as_ref()))?;
+    if !matches!(
+        contents(ctx.ops, &mut tree.root.clone())?,
+        ManifestContents::Image { .. }
+    ) {
+        return Err(Error::NotFound {
+            source_name: from.to_string(),
+            message: "it names an index; give --platform to build on one of its images".into(),
+        });
+    }
+    transfer::transfer(ctx, &source, &tree, Destination::layout(&layout, None)?)?;
+    let image = LayoutSource::open(&layout)?
+        .images()?
+        .into_iter()
+        .next()
+        .expect("a layout written with one image");
+    Ok(BaseImage {
+        config: image.config,
+        layers: image.layers.into_iter().map(|l| l.blob).collect(),
+        _kept: Some(Box::new((staging, registered))),
+    })
 }
