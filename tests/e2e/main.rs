@@ -11,6 +11,7 @@ mod hostile;
 mod bad_archives;
 mod build;
 mod build_from;
+mod build_push;
 mod engine;
 mod engine_client;
 mod hostile_io;

@@ -231,7 +231,7 @@ pub enum ImageCommand {
 
 /// `ocipipe image build`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("destination").required(true).args(["output", "oci_layout", "load"])))]
+#[command(group(clap::ArgGroup::new("destination").required(true).args(["output", "oci_layout", "load", "push"])))]
 pub struct BuildArgs {
     /// The image to build on: docker://REF, docker-daemon:NAME,
     /// docker-archive:PATH[:NAME], oci:PATH[:TAG], or scratch (none) [default:
@@ -253,6 +253,13 @@ pub struct BuildArgs {
     /// Load straight into the engine, streamed.
     #[arg(long)]
     pub load: bool,
+    /// Push to the registry names given with -t, with no archive and no engine.
+    #[arg(long)]
+    pub push: bool,
+    /// With --push: how layers are sent (gzip, as docker push sends them,
+    /// or none).
+    #[arg(long, requires = "push", value_enum, default_value = "gzip")]
+    pub compression: CompressionArg,
     /// With --load: an image in the engine whose layers need not be sent.
     #[arg(long, requires = "load", value_name = "IMAGE")]
     pub base: Vec<String>,
@@ -283,6 +290,15 @@ pub struct BuildArgs {
     /// Keep file owners from disk instead of root.
     #[arg(long)]
     pub keep_owner: bool,
+}
+
+/// `--compression`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompressionArg {
+    /// gzip.
+    Gzip,
+    /// None.
+    None,
 }
 
 /// `--component OPERATION=PATH`.

@@ -71,8 +71,53 @@ fn split_path(rest: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// What a copy runs on: an async runtime, the engine when a location is
+/// in it, and how registries are reached.
+pub(super) struct CopyEnv {
+    runtime: tokio::runtime::Runtime,
+    engine: Option<crate::docker::Engine>,
+    access: RegistryAccess,
+}
+
+impl CopyEnv {
+    /// The runtime (two workers: several blobs at once), the engine when
+    /// `needs_engine`, registries with `jobs` blobs at once.
+    pub(super) fn new(config: &Config, needs_engine: bool, jobs: usize) -> anyhow::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let engine = if needs_engine {
+            Some(runtime.block_on(config.engine())?)
+        } else {
+            None
+        };
+        Ok(Self {
+            runtime,
+            engine,
+            access: access(config, jobs)?,
+        })
+    }
+
+    /// The context of a copy with `ops`, of one `platform` of an index.
+    pub(super) fn context<'a>(
+        &'a self,
+        ops: &'a pipeline::Operations<'a>,
+        platform: Option<crate::model::Platform>,
+    ) -> CopyContext<'a> {
+        CopyContext {
+            ops,
+            runtime: &self.runtime,
+            engine: self.engine.as_ref(),
+            access: &self.access,
+            platform,
+        }
+    }
+}
+
 /// How registries are reached, from the config.
-pub(super) fn access(config: &Config, jobs: usize) -> anyhow::Result<RegistryAccess> {
+fn access(config: &Config, jobs: usize) -> anyhow::Result<RegistryAccess> {
     Ok(RegistryAccess {
         credentials: registry::CredentialStore::new(config.docker_config.clone()),
         insecure: config.insecure_registries.clone(),
@@ -97,25 +142,11 @@ pub(super) fn run(config: &Config, args: CopyArgs) -> anyhow::Result<Outcome> {
         .transpose()?;
     let progress = progress::for_run(config.json);
     let ops = components.ops(progress.as_ref());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let engine = if matches!(from, Location::Daemon(_)) || matches!(to, Location::Daemon(_)) {
-        Some(runtime.block_on(config.engine())?)
-    } else {
-        None
-    };
-    let access = access(config, args.jobs)?;
-    let ctx = CopyContext {
-        ops: &ops,
-        runtime: &runtime,
-        engine: engine.as_ref(),
-        access: &access,
-        platform,
-    };
-    let copied = pipeline::copy(&ctx, &from, &to)?;
+    let needs_engine = [&from, &to]
+        .iter()
+        .any(|l| matches!(l, Location::Daemon(_)));
+    let env = CopyEnv::new(config, needs_engine, args.jobs)?;
+    let copied = pipeline::copy(&env.context(&ops, platform), &from, &to)?;
     let mut printer = Printer::new(config.json);
     printer.result(&copied, || match &copied.digest {
         Some(digest) => format!("{} {digest}", copied.destination),

@@ -280,24 +280,9 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
             let platform = components
                 .manifest_generation
                 .normalize_platform(args.platform.as_deref(), &HostMachine::current())?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            let engine = match location {
-                pipeline::Location::Daemon(_) => Some(runtime.block_on(config.engine())?),
-                _ => None,
-            };
-            let access = super::copy::access(config, 4)?;
-            let ctx = pipeline::CopyContext {
-                ops: &ops,
-                runtime: &runtime,
-                engine: engine.as_ref(),
-                access: &access,
-                platform: Some(platform),
-            };
-            let base = pipeline::base_image(&ctx, &location)
+            let needs_engine = matches!(location, pipeline::Location::Daemon(_));
+            let env = super::copy::CopyEnv::new(config, needs_engine, 4)?;
+            let base = pipeline::base_image(&env.context(&ops, Some(platform)), &location)
                 .with_context(|| format!("cannot use {from} as the base image"))?;
             Some(std::sync::Arc::new(base))
         }
@@ -312,6 +297,19 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
         },
         base,
     };
+    if args.push {
+        let compression = match args.compression {
+            super::args::CompressionArg::Gzip => pipeline::LayerCompression::Gzip,
+            super::args::CompressionArg::None => pipeline::LayerCompression::None,
+        };
+        let env = super::copy::CopyEnv::new(config, false, 4)?;
+        let pushed = pipeline::build_and_push(&ops, &env.context(&ops, None), &spec, compression)?;
+        let mut printer = Printer::new(config.json);
+        for name in &pushed {
+            printer.result(name, || format!("Pushed {} {}", name.name, name.digest))?;
+        }
+        return Ok(Outcome::Success);
+    }
     let async_rt;
     let engine;
     let (output, destination) = if let Some(path) = &args.output {

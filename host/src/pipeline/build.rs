@@ -180,7 +180,7 @@ pub fn build(
 /// Where a layer's bytes come from: a directory planned by the component,
 /// or a tar file checked first (no escaping names, not cut short). A file
 /// that cannot be read twice is spooled into `spooled` first.
-fn layer_source(
+pub(super) fn layer_source(
     tar_assembly: &TarAssembly,
     input: &LayerInput,
     options: LayerOptions,

@@ -4,6 +4,7 @@
 
 mod archive;
 mod build;
+mod build_push;
 mod copy;
 mod engine_source;
 mod engine_stream;
@@ -14,6 +15,7 @@ mod unpack;
 
 pub use archive::{IncrementalLoad, LoadInput, load, save};
 pub use build::{BaseImage, BuildOutput, BuildSpec, Built, LayerInput, Operations, build};
+pub use build_push::{LayerCompression, PushedName, build_and_push};
 pub use copy::{Copied, CopyContext, Location, RegistryAccess, base_image, copy};
 pub use engine_source::EngineSource;
 pub use push::push_through_engine;

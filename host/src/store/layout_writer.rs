@@ -79,6 +79,16 @@ impl BlobFile {
     }
 }
 
+impl Write for BlobFile {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.file.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
 impl LayoutWriter {
     /// Starts writing into the layout `target`: a new one when it does not
     /// exist or is an empty directory, else an existing layout.
@@ -149,8 +159,15 @@ impl LayoutWriter {
 
     /// A temporary file for blob `digest`, in the directory it will live in.
     pub fn blob_file(&self, digest: &Digest) -> Result<BlobFile, Error> {
-        let path = self.blob_path(digest);
-        let dir = parent_dir(&path);
+        self.temporary_in(parent_dir(&self.blob_path(digest)))
+    }
+
+    /// A temporary file for a sha256 blob made here (see [`Self::commit_made`]).
+    pub fn made_blob(&self) -> Result<BlobFile, Error> {
+        self.temporary_in(&self.root.join("blobs").join("sha256"))
+    }
+
+    fn temporary_in(&self, dir: &Path) -> Result<BlobFile, Error> {
         let io = |source| Error::Io {
             path: dir.to_path_buf(),
             source,
@@ -169,6 +186,29 @@ impl LayoutWriter {
             file: HashingWriter::new(file),
             _registered: registered,
         })
+    }
+
+    /// Keeps `file` as the blob of whatever its bytes hash to (a blob made
+    /// here, whose digest is known only at its end); that digest and size.
+    pub fn commit_made(&self, file: BlobFile) -> Result<(Digest, u64), Error> {
+        let (digest, size, tmp) = file.file.finish().map_err(|source| Error::Io {
+            path: self.root.join("blobs"),
+            source,
+        })?;
+        let path = self.blob_path(&digest);
+        let io = |source| Error::Io {
+            path: path.clone(),
+            source,
+        };
+        let tmp = tmp.into_temp_path();
+        std::fs::set_permissions(
+            &tmp,
+            std::os::unix::fs::PermissionsExt::from_mode(0o644 & !super::atomic::umask()),
+        )
+        .map_err(io)?;
+        tmp.persist(&path).map_err(|e| io(e.error))?;
+        self.added.lock().expect("not poisoned").push(path);
+        Ok((digest, size))
     }
 
     /// Keeps `file` as blob `digest` if it holds `size` bytes hashing to it.

@@ -190,15 +190,15 @@ const MAX_WORKERS: usize = 4;
 
 /// `work(i)` for every `i < count` on up to [`MAX_WORKERS`] threads (no more
 /// than the machine has cores); the results in order.
-fn in_parallel<T: Send>(
+pub(crate) fn in_parallel<T: Send, E: Send>(
     count: usize,
-    work: impl Fn(usize) -> Result<T, Error> + Sync,
-) -> Result<Vec<T>, Error> {
+    work: impl Fn(usize) -> Result<T, E> + Sync,
+) -> Result<Vec<T>, E> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    type Slot<T, E> = Mutex<Option<Result<T, E>>>;
     let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<Result<T, Error>>>> =
-        (0..count).map(|_| Mutex::new(None)).collect();
+    let results: Vec<Slot<T, E>> = (0..count).map(|_| Mutex::new(None)).collect();
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, MAX_WORKERS)
