@@ -148,7 +148,7 @@ fn compress(
     let counted = crate::store::sink::Counted::new(blob, ops.progress);
     let blob = match compression {
         LayerCompression::Gzip => {
-            let gzip = flate2::write::GzEncoder::new(counted, flate2::Compression::default());
+            let gzip = flate2::write::GzEncoder::new(counted, flate2::Compression::fast());
             let mut tar = HashingWriter::new(gzip);
             source.stream(&mut tar, None)?;
             let (diff_id, _, gzip) = tar.finish().map_err(Error::output(what))?;
