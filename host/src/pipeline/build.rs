@@ -150,14 +150,7 @@ pub fn build(
         None => Vec::new(),
     };
     let mut spooled = Vec::new();
-    let base_layers = spec.base.iter().flat_map(|b| b.layers.iter().cloned());
-    let sources =
-        base_layers
-            .map(Ok)
-            .chain(spec.layers.iter().map(|input| {
-                layer_source(ops.tar_assembly, input, spec.layer_options, &mut spooled)
-            }))
-            .collect::<Result<Vec<_>, Error>>()?;
+    let sources = layer_sources(ops, spec, &mut spooled)?;
     let planner = Planner(ops.tar_assembly);
     let into = |sink: Box<dyn ImageSink + '_>| write_image(ops, spec, &sources, &repo_tags, sink);
     match output {
@@ -180,7 +173,7 @@ pub fn build(
 /// Where a layer's bytes come from: a directory planned by the component,
 /// or a tar file checked first (no escaping names, not cut short). A file
 /// that cannot be read twice is spooled into `spooled` first.
-pub(super) fn layer_source(
+fn layer_source(
     tar_assembly: &TarAssembly,
     input: &LayerInput,
     options: LayerOptions,
@@ -233,13 +226,40 @@ fn image(
     layers: &[PutLayer],
     repo_tags: Vec<String>,
 ) -> Result<ArchiveImage, Error> {
+    let diff_ids = layers.iter().map(|l| l.digest.clone()).collect();
+    let config = ops
+        .manifest_generation
+        .image_config(&config_request(spec, diff_ids))?;
+    with_manifest(ops, config, layers, repo_tags)
+}
+
+/// The config request of `spec` for layers of these `diff_ids`: from the
+/// base's config when there is one.
+pub(super) fn config_request(spec: &BuildSpec, diff_ids: Vec<Digest>) -> ConfigRequest {
     let mut request = spec.config.clone();
-    request.diff_ids = layers.iter().map(|l| l.digest.clone()).collect();
+    request.diff_ids = diff_ids;
     if let Some(base) = &spec.base {
         request.base = Some(String::from_utf8_lossy(&base.config.bytes).into_owned());
     }
-    let config = ops.manifest_generation.image_config(&request)?;
-    with_manifest(ops, config, layers, repo_tags)
+    request
+}
+
+/// Where every layer of `spec` comes from, the base's first; inputs that
+/// can be read only once are spooled into `spooled`.
+pub(super) fn layer_sources(
+    ops: &Operations<'_>,
+    spec: &BuildSpec,
+    spooled: &mut Vec<Spooled>,
+) -> Result<Vec<LayerSource>, Error> {
+    let base_layers = spec.base.iter().flat_map(|b| b.layers.iter().cloned());
+    base_layers
+        .map(Ok)
+        .chain(
+            spec.layers
+                .iter()
+                .map(|input| layer_source(ops.tar_assembly, input, spec.layer_options, spooled)),
+        )
+        .collect()
 }
 
 /// An image of `config` and the layers an output took, with the OCI

@@ -6,7 +6,7 @@
 //! copied to each name with `copy`'s protocol (HEAD, mount, retries).
 
 use super::Error;
-use super::build::{BuildSpec, Operations, layer_source};
+use super::build::{BuildSpec, Operations, config_request, layer_sources};
 use super::copy::{CopyContext, Location, copy};
 use crate::model::{Descriptor, Digest, Reference};
 use crate::store::hashing::HashingWriter;
@@ -64,14 +64,7 @@ pub fn build_and_push(
         });
     }
     let mut spooled = Vec::new();
-    let base_layers = spec.base.iter().flat_map(|b| b.layers.iter().cloned());
-    let sources =
-        base_layers
-            .map(Ok)
-            .chain(spec.layers.iter().map(|input| {
-                layer_source(ops.tar_assembly, input, spec.layer_options, &mut spooled)
-            }))
-            .collect::<Result<Vec<_>, Error>>()?;
+    let sources = layer_sources(ops, spec, &mut spooled)?;
 
     let (staging, _registered) = crate::store::cleanup::create(
         || tempfile::Builder::new().prefix("ocipipe-push-").tempdir(),
@@ -87,12 +80,10 @@ pub fn build_and_push(
     let layers = compress_all(&writer, &sources, compression, ops)?;
     ops.progress.finish();
 
-    let mut request = spec.config.clone();
-    request.diff_ids = layers.iter().map(|(diff_id, _)| diff_id.clone()).collect();
-    if let Some(base) = &spec.base {
-        request.base = Some(String::from_utf8_lossy(&base.config.bytes).into_owned());
-    }
-    let config = ops.manifest_generation.image_config(&request)?;
+    let diff_ids = layers.iter().map(|(diff_id, _)| diff_id.clone()).collect();
+    let config = ops
+        .manifest_generation
+        .image_config(&config_request(spec, diff_ids))?;
     writer.put_bytes(&config.descriptor.digest, &config.bytes)?;
     let descriptors: Vec<Descriptor> = layers.into_iter().map(|(_, d)| d).collect();
     let manifest = ops
