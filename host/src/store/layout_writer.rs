@@ -195,7 +195,13 @@ impl LayoutWriter {
             path: self.root.join("blobs"),
             source,
         })?;
-        let path = self.blob_path(&digest);
+        self.keep(tmp, &digest)?;
+        Ok((digest, size))
+    }
+
+    /// Renames a finished temporary file to blob `digest`, readable by all.
+    fn keep(&self, tmp: tempfile::NamedTempFile, digest: &Digest) -> Result<(), Error> {
+        let path = self.blob_path(digest);
         let io = |source| Error::Io {
             path: path.clone(),
             source,
@@ -208,7 +214,7 @@ impl LayoutWriter {
         .map_err(io)?;
         tmp.persist(&path).map_err(|e| io(e.error))?;
         self.added.lock().expect("not poisoned").push(path);
-        Ok((digest, size))
+        Ok(())
     }
 
     /// Keeps `file` as blob `digest` if it holds `size` bytes hashing to it.
@@ -227,15 +233,7 @@ impl LayoutWriter {
                 actual,
             });
         }
-        let file = file.into_temp_path();
-        std::fs::set_permissions(
-            &file,
-            std::os::unix::fs::PermissionsExt::from_mode(0o644 & !super::atomic::umask()),
-        )
-        .map_err(io)?;
-        file.persist(&path).map_err(|e| io(e.error))?;
-        self.added.lock().expect("not poisoned").push(path);
-        Ok(())
+        self.keep(file, digest)
     }
 
     /// Writes a small blob (a manifest, a config) whole.
