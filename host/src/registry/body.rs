@@ -3,17 +3,15 @@
 //! channel that the HTTP client drains.
 
 use std::io::Read;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Size of one piece read from the source.
 const PIECE: usize = 1 << 20;
 /// Pieces in flight: memory is at most `PIECE * (DEPTH + 2)` per body.
 const DEPTH: usize = 4;
 
-/// A body that streams `source` to its end; every byte handed to the
-/// client is added to `sent`. A read failure ends the request with it.
-pub(crate) fn from_reader(mut source: super::BlobReader, sent: Arc<AtomicU64>) -> reqwest::Body {
+/// A body that streams `source` to its end. A read failure ends the
+/// request with it.
+pub(crate) fn from_reader(mut source: super::BlobReader) -> reqwest::Body {
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(DEPTH);
     std::thread::spawn(move || {
         loop {
@@ -34,15 +32,9 @@ pub(crate) fn from_reader(mut source: super::BlobReader, sent: Arc<AtomicU64>) -
             }
         }
     });
-    let stream = futures_util::stream::unfold(rx, move |mut rx| {
-        let sent = sent.clone();
-        async move {
-            let item = rx.recv().await?;
-            if let Ok(piece) = &item {
-                sent.fetch_add(piece.len() as u64, Ordering::Relaxed);
-            }
-            Some((item, rx))
-        }
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        let item = rx.recv().await?;
+        Some((item, rx))
     });
     reqwest::Body::wrap_stream(stream)
 }

@@ -22,7 +22,6 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
 use sha2::Digest as _;
 use std::io::Read;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 
 /// A blob's bytes, read from the start.
 pub type BlobReader = Box<dyn Read + Send>;
@@ -538,15 +537,13 @@ impl Repository {
 
     /// Puts blob `digest` of `size` bytes into the repository: mounted from
     /// `mount_from` when the registry agrees, else streamed from what
-    /// `open` returns (called again for each new try). Bytes handed to
-    /// the client are counted in `sent`.
+    /// `open` returns (called again for each new try).
     pub async fn put_blob(
         &self,
         digest: &Digest,
         size: u64,
         mount_from: Option<&str>,
         open: &OpenBlob,
-        sent: &Arc<AtomicU64>,
     ) -> Result<Uploaded, Error> {
         let what = format!("upload blob {digest}");
         self.registry
@@ -555,11 +552,11 @@ impl Repository {
                 let Some(session) = self.start_upload(digest, mount_from).await? else {
                     return Ok(Uploaded::Mounted);
                 };
-                match self.put_monolithic(&what, session, digest, size, open, sent).await {
+                match self.put_monolithic(&what, session, digest, size, open).await {
                     Err(e) if takes_chunks_instead(&e) => {
                         tracing::info!(%digest, error = %e, "the registry refused a monolithic upload; uploading in chunks");
                         let session = self.start_upload(digest, None).await?.expect("not a mount");
-                        self.put_chunked(&what, session, digest, size, open, sent).await?;
+                        self.put_chunked(&what, session, digest, size, open).await?;
                         Ok(Uploaded::Sent)
                     }
                     other => other.map(|()| Uploaded::Sent),
@@ -583,7 +580,6 @@ impl Repository {
         digest: &Digest,
         size: u64,
         open: &OpenBlob,
-        sent: &Arc<AtomicU64>,
     ) -> Result<(), Error> {
         let mut url = session;
         url.query_pairs_mut().append_pair("digest", digest.as_str());
@@ -594,7 +590,7 @@ impl Repository {
             .put(url)
             .header(CONTENT_TYPE, "application/octet-stream")
             .header(CONTENT_LENGTH, size)
-            .body(body::from_reader(source, sent.clone()));
+            .body(body::from_reader(source));
         let response = self.authorized(what, request).await?;
         match response.status() {
             StatusCode::CREATED => Ok(()),
@@ -628,7 +624,6 @@ impl Repository {
         digest: &Digest,
         size: u64,
         open: &OpenBlob,
-        sent: &Arc<AtomicU64>,
     ) -> Result<(), Error> {
         let mut source = Self::open_source(digest, open)?;
         let mut url = session;
@@ -654,7 +649,6 @@ impl Repository {
                 .send_once(what, &build, &[StatusCode::ACCEPTED])
                 .await?;
             url = self.location(what, &response)?;
-            sent.fetch_add(length, std::sync::atomic::Ordering::Relaxed);
             offset += length;
         }
         url.query_pairs_mut().append_pair("digest", digest.as_str());

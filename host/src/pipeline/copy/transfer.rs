@@ -16,8 +16,6 @@ use crate::store::source::{ImageSource, LayoutSource, SourceImage};
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 
 /// What happened to one blob.
 enum Moved {
@@ -106,12 +104,7 @@ impl<'a> Destination<'a> {
     }
 
     /// Puts `blob` unless the destination has it.
-    async fn put_blob(
-        &self,
-        source: &Source,
-        blob: &Descriptor,
-        sent: &Arc<AtomicU64>,
-    ) -> Result<Moved, Error> {
+    async fn put_blob(&self, source: &Source, blob: &Descriptor) -> Result<Moved, Error> {
         match self {
             Destination::Registry {
                 repository,
@@ -124,7 +117,7 @@ impl<'a> Destination<'a> {
                 let open = source.opener(blob)?;
                 Ok(
                     match repository
-                        .put_blob(&blob.digest, blob.size, mount_from.as_deref(), &*open, sent)
+                        .put_blob(&blob.digest, blob.size, mount_from.as_deref(), &*open)
                         .await?
                     {
                         Uploaded::Mounted => Moved::Mounted,
@@ -196,12 +189,11 @@ pub(super) fn transfer(
 ) -> Result<Stats, Error> {
     let progress = ctx.ops.progress;
     progress.start("copy", Some(tree.blobs.iter().map(|b| b.size).sum()));
-    let sent = Arc::new(AtomicU64::new(0));
     let moved: Vec<Moved> = ctx.runtime.block_on(async {
         let moved = futures_util::stream::iter(tree.blobs.iter().map(|blob| {
-            let (destination, sent) = (&destination, &sent);
+            let destination = &destination;
             async move {
-                let moved = destination.put_blob(source, blob, sent).await?;
+                let moved = destination.put_blob(source, blob).await?;
                 progress.advance(blob.size);
                 Ok::<_, Error>(moved)
             }
