@@ -29,6 +29,8 @@ use std::path::PathBuf;
 
 /// Media type of the (uncompressed) layer tars ocipipe writes.
 pub(super) const LAYER_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar";
+/// Media type of gzip-compressed layer tars.
+pub(super) const LAYER_GZIP_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 
 /// The components a build uses, and where it reports progress.
 pub struct Operations<'a> {

@@ -26,7 +26,7 @@ pub enum LayerCompression {
 impl LayerCompression {
     fn media_type(self) -> &'static str {
         match self {
-            LayerCompression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+            LayerCompression::Gzip => super::build::LAYER_GZIP_MEDIA_TYPE,
             LayerCompression::None => super::build::LAYER_MEDIA_TYPE,
         }
     }

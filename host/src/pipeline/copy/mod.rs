@@ -288,10 +288,8 @@ pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, E
     let tree = ctx
         .runtime
         .block_on(source.tree(ctx.ops, ctx.platform.as_ref()))?;
-    if !matches!(
-        contents(ctx.ops, &mut tree.root.clone())?,
-        ManifestContents::Image { .. }
-    ) {
+    // The tree has an image ID only when its root is one image.
+    if tree.config.is_none() {
         return Err(Error::NotFound {
             source_name: from.to_string(),
             message: "it names an index; give --platform to build on one of its images".into(),

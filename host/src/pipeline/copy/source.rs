@@ -352,7 +352,7 @@ impl Local {
                 None => stored_digest(&layer.blob)?,
             };
             let media_type = match layer.compression {
-                Compression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
+                Compression::Gzip => crate::pipeline::build::LAYER_GZIP_MEDIA_TYPE,
                 _ => crate::pipeline::build::LAYER_MEDIA_TYPE,
             };
             descriptors.push(Descriptor::new(media_type, digest.clone(), size));
