@@ -6,6 +6,7 @@ use crate::harness::{
     FaultProxy, Ocipipe, docker_archive, docker_host, load_image, ocipipe, simple_layer,
     unique_repo,
 };
+use crate::registry::{skopeo_digest, skopeo_digest_as};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -165,21 +166,6 @@ fn a_load_whose_answer_does_not_show_the_image_is_an_error() {
     }
 }
 
-/// `skopeo inspect`'s digest of `reference` (with `creds` when given).
-fn skopeo_digest(reference: &str, creds: Option<&str>) -> String {
-    let mut args = vec!["inspect", "--tls-verify=false"];
-    if let Some(creds) = creds {
-        args.extend(["--creds", creds]);
-    }
-    let target = format!("docker://{reference}");
-    args.push(&target);
-    let out = crate::harness::tool("skopeo", &args);
-    serde_json::from_str::<serde_json::Value>(&out).unwrap()["Digest"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 #[test]
 fn image_push_through_the_engine_prints_the_digest_skopeo_reads() {
     let name = format!(
@@ -192,7 +178,7 @@ fn image_push_through_the_engine_prints_the_digest_skopeo_reads() {
     assert_eq!(pushed.code, 0, "{}", pushed.stderr);
     let line = &pushed.json_lines()[0];
     assert_eq!(line["name"], name.as_str());
-    assert_eq!(line["digest"].as_str().unwrap(), skopeo_digest(&name, None));
+    assert_eq!(line["digest"].as_str().unwrap(), skopeo_digest(&name));
 
     let absent = format!(
         "{}/{}:1",
@@ -258,7 +244,7 @@ fn image_push_through_the_engine_uses_the_login() {
         .to_string();
     assert_eq!(
         digest,
-        skopeo_digest(&name, Some(&format!("{user}:{password}")))
+        skopeo_digest_as(&name, Some(&format!("{user}:{password}")))
     );
 }
 
@@ -287,7 +273,7 @@ fn an_engine_over_tls_is_reached_with_the_client_certificates() {
     assert_eq!(pushed.code, 0, "{}", pushed.stderr);
     assert_eq!(
         pushed.json_lines()[0]["digest"].as_str().unwrap(),
-        skopeo_digest(&name, None)
+        skopeo_digest(&name)
     );
 
     let plain = Ocipipe::new()

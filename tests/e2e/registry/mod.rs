@@ -85,15 +85,18 @@ impl Env {
 
 /// `skopeo inspect --tls-verify=false docker://REF`'s `Digest`.
 pub fn skopeo_digest(reference: &str) -> String {
-    let out = tool(
-        "skopeo",
-        &[
-            "inspect",
-            "--tls-verify=false",
-            &format!("docker://{reference}"),
-        ],
-    );
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    skopeo_digest_as(reference, None)
+}
+
+/// [`skopeo_digest`] with `--creds USER:PASSWORD` when given.
+pub fn skopeo_digest_as(reference: &str, creds: Option<&str>) -> String {
+    let target = format!("docker://{reference}");
+    let mut args = vec!["inspect", "--tls-verify=false"];
+    if let Some(creds) = creds {
+        args.extend(["--creds", creds]);
+    }
+    args.push(&target);
+    let v: serde_json::Value = serde_json::from_str(&tool("skopeo", &args)).unwrap();
     v["Digest"].as_str().unwrap().to_string()
 }
 
