@@ -297,6 +297,8 @@ pub struct BuildArgs {
 pub enum CompressionArg {
     /// gzip.
     Gzip,
+    /// zstd.
+    Zstd,
     /// None.
     None,
 }

@@ -300,6 +300,7 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
     if args.push {
         let compression = match args.compression {
             super::args::CompressionArg::Gzip => pipeline::LayerCompression::Gzip,
+            super::args::CompressionArg::Zstd => pipeline::LayerCompression::Zstd,
             super::args::CompressionArg::None => pipeline::LayerCompression::None,
         };
         let env = super::copy::CopyEnv::new(config, false, 4)?;

@@ -16,6 +16,7 @@ use crate::model::{
 };
 use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
 use crate::store::plan::{LayerSource, PlannedLayer};
+use crate::store::source::SourceLayer;
 use crate::store::sink::{
     ArchiveFile, ArchiveStream, ImageSink, KnownLayer, LayoutDir, PutLayer, measure_all,
 };
@@ -28,9 +29,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 /// Media type of the (uncompressed) layer tars ocipipe writes.
-pub(super) const LAYER_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar";
-/// Media type of gzip-compressed layer tars.
-pub(super) const LAYER_GZIP_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+pub(super) const LAYER_MEDIA_TYPE: &str =
+    crate::store::compress::LayerCompression::None.media_type();
 
 /// The components a build uses, and where it reports progress.
 pub struct Operations<'a> {
@@ -74,8 +74,8 @@ pub struct BuildSpec {
 pub struct BaseImage {
     /// Its config.
     pub config: Document,
-    /// Its layers, bottom first.
-    pub layers: Vec<LayerSource>,
+    /// Its layers as stored (compressed or not), bottom first.
+    pub layers: Vec<SourceLayer>,
     /// Where the layers are read from, kept for the build.
     pub(super) _kept: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -199,6 +199,7 @@ fn layer_source(
             };
             match check_layer(&path, given)? {
                 Compression::Gzip => LayerSource::Gzip(path),
+                Compression::Zstd => LayerSource::Zstd(path),
                 _ => LayerSource::Tar(path),
             }
         }
@@ -253,9 +254,9 @@ pub(super) fn layer_sources(
     spec: &BuildSpec,
     spooled: &mut Vec<Spooled>,
 ) -> Result<Vec<LayerSource>, Error> {
-    let base_layers = spec.base.iter().flat_map(|b| b.layers.iter().cloned());
+    let base_layers = spec.base.iter().flat_map(|b| b.layers.iter());
     base_layers
-        .map(Ok)
+        .map(|layer| layer.tar().map_err(Error::from))
         .chain(
             spec.layers
                 .iter()

@@ -1,36 +1,28 @@
 //! `image build --push`: the image goes to the registry names it is
-//! tagged with, with no archive and no engine. Each layer is compressed
-//! once, several at once (one per core), its uncompressed digest (the
-//! `diff_id`) and its compressed digest computed in the same pass; the
-//! layers, config and manifest go into a private layout, which is then
-//! copied to each name with `copy`'s protocol (HEAD, mount, retries).
+//! tagged with, with no archive, no engine and no file in between.
+//!
+//! Each new layer is made, hashed (its `diff_id`), compressed and hashed
+//! again (its digest) in one pass that streams straight into its upload,
+//! as `docker push` sends layers: a `PATCH` of unknown length, closed by
+//! `PUT ?digest=` once the digest is known. Several layers go at once (one
+//! per core). A base image's layers already stored compressed go as they
+//! are, looked for first and never recompressed; uncompressed ones are
+//! compressed like new layers. The config and manifest go last, so the tag
+//! never points at something missing. Every other name gets the image by
+//! `copy` from the first (mounted within a registry).
 
 use super::Error;
 use super::build::{BuildSpec, Operations, config_request, layer_sources};
-use super::copy::{CopyContext, Location, copy};
+use super::copy::{CopyContext, Location, Registries, copy};
 use crate::model::{Descriptor, Digest, Reference};
+use crate::registry::{self, BlobReader, Made, Repository};
+use crate::store::compress::LayerCompression;
 use crate::store::hashing::HashingWriter;
-use crate::store::layout_writer::LayoutWriter;
 use crate::store::plan::LayerSource;
-use std::io::Write;
-
-/// How pushed layers are compressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LayerCompression {
-    /// gzip, as `docker push` sends layers.
-    Gzip,
-    /// None: the layer tars as they are.
-    None,
-}
-
-impl LayerCompression {
-    fn media_type(self) -> &'static str {
-        match self {
-            LayerCompression::Gzip => super::build::LAYER_GZIP_MEDIA_TYPE,
-            LayerCompression::None => super::build::LAYER_MEDIA_TYPE,
-        }
-    }
-}
+use crate::store::sink::Counted;
+use crate::store::source::{Compression, SourceLayer};
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 
 /// One name pushed.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -41,9 +33,20 @@ pub struct PushedName {
     pub digest: Digest,
     /// The image ID (the config digest).
     pub image_id: Digest,
-    /// Layer bytes sent to this name's repository.
+    /// Blob bytes sent to this name's repository.
     pub bytes_sent: u64,
 }
+
+/// How one layer reaches the registry.
+enum Upload<'a> {
+    /// A base layer stored compressed: its blob as it is.
+    AsStored(&'a SourceLayer),
+    /// Made (and compressed) as it is sent.
+    Made(&'a LayerSource),
+}
+
+/// A layer in the registry: its diff_id, its descriptor, bytes sent.
+type Pushed = (Digest, Descriptor, u64);
 
 /// Builds the image `spec` describes and pushes it to every name of its
 /// `targets` (at least one).
@@ -57,107 +60,197 @@ pub fn build_and_push(
         Some(names) => ops.tagging.parse_targets(names)?,
         None => Vec::new(),
     };
-    if targets.is_empty() {
+    let Some(first) = targets.first() else {
         return Err(Error::NotFound {
             source_name: "image build --push".to_string(),
             message: "there is no name to push to: give one with -t REGISTRY/REPO[:TAG]".into(),
         });
-    }
+    };
     let mut spooled = Vec::new();
     let sources = layer_sources(ops, spec, &mut spooled)?;
+    let base = spec.base.as_ref().map_or(&[][..], |b| &b.layers[..]);
+    let uploads: Vec<Upload<'_>> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, source)| match base.get(i) {
+            Some(layer) if layer.compression != Compression::None && layer.digest.is_some() => {
+                Upload::AsStored(layer)
+            }
+            _ => Upload::Made(source),
+        })
+        .collect();
 
-    let (staging, _registered) = crate::store::cleanup::create(
-        || tempfile::Builder::new().prefix("ocipipe-push-").tempdir(),
-        |dir| dir.path(),
-    )
-    .map_err(Error::output("a temporary layout for the push"))?;
-    let layout = staging.path().join("layout");
-    let writer = LayoutWriter::open(&layout)?;
-    ops.progress.start(
-        "compress",
-        sources.iter().map(|s| s.known_size().ok().flatten()).sum(),
-    );
-    let layers = compress_all(&writer, &sources, compression, ops)?;
+    let repository = Registries::new(ctx.access).push_target(first)?;
+    let total = uploads
+        .iter()
+        .map(|u| match u {
+            Upload::AsStored(layer) => Some(layer.size),
+            Upload::Made(source) => source.known_size().ok().flatten(),
+        })
+        .sum();
+    ops.progress.start("push", total);
+    let layers = crate::store::sink::in_parallel(uploads.len(), |i| match &uploads[i] {
+        Upload::AsStored(layer) => put_as_stored(ctx, &repository, layer),
+        Upload::Made(source) => make_and_put(ctx, &repository, source, compression),
+    })?;
     ops.progress.finish();
 
-    let diff_ids = layers.iter().map(|(diff_id, _)| diff_id.clone()).collect();
+    let diff_ids = layers.iter().map(|(diff_id, _, _)| diff_id.clone()).collect();
     let config = ops
         .manifest_generation
         .image_config(&config_request(spec, diff_ids))?;
-    writer.put_bytes(&config.descriptor.digest, &config.bytes)?;
-    let descriptors: Vec<Descriptor> = layers.into_iter().map(|(_, d)| d).collect();
+    let config_bytes = bytes::Bytes::from(config.bytes.clone());
+    let config_sent = put_known(
+        ctx,
+        &repository,
+        &config.descriptor,
+        Box::new(move || Ok(Box::new(std::io::Cursor::new(config_bytes.clone())) as BlobReader)),
+    )?;
+    let mut bytes_sent = config_sent + layers.iter().map(|(_, _, sent)| sent).sum::<u64>();
+    let descriptors: Vec<Descriptor> = layers.into_iter().map(|(_, d, _)| d).collect();
     let manifest = ops
         .manifest_generation
         .image_manifest(&config.descriptor, &descriptors, &[])?;
-    writer.put_bytes(&manifest.descriptor.digest, &manifest.bytes)?;
-    let index = ops
-        .manifest_generation
-        .layout_index(None, &manifest.descriptor, None)?;
-    writer.finish(&index.bytes)?;
+    let tag = first.tag.as_deref().unwrap_or("latest");
+    ctx.runtime.block_on(repository.put_manifest(
+        tag,
+        &manifest.descriptor.media_type,
+        &manifest.bytes,
+    ))?;
 
-    let from = Location::Layout {
-        path: layout,
-        tag: None,
-    };
-    targets
-        .into_iter()
-        .map(|target| {
-            let copied = copy(ctx, &from, &Location::Registry(target.clone()))?;
-            Ok(PushedName {
-                name: target.full,
-                digest: manifest.descriptor.digest.clone(),
-                image_id: config.descriptor.digest.clone(),
-                bytes_sent: copied.bytes_sent,
-            })
-        })
-        .collect()
+    let mut pushed = Vec::with_capacity(targets.len());
+    for target in &targets {
+        if !std::ptr::eq(target, first) {
+            let from = Location::Registry(first.clone());
+            bytes_sent = copy(ctx, &from, &Location::Registry(target.clone()))?.bytes_sent;
+        }
+        pushed.push(PushedName {
+            name: target.full.clone(),
+            digest: manifest.descriptor.digest.clone(),
+            image_id: config.descriptor.digest.clone(),
+            bytes_sent,
+        });
+    }
+    Ok(pushed)
 }
 
-/// Compresses every layer into the layout, one per core at once (up to 4);
-/// each layer's diff_id and its stored descriptor, in order.
-fn compress_all(
-    writer: &LayoutWriter,
-    sources: &[LayerSource],
-    compression: LayerCompression,
-    ops: &Operations<'_>,
-) -> Result<Vec<(Digest, Descriptor)>, Error> {
-    crate::store::sink::in_parallel(sources.len(), |i| {
-        compress(writer, &sources[i], compression, ops)
+/// A blob of known digest, unless the repository has it; bytes sent.
+fn put_known(
+    ctx: &CopyContext<'_>,
+    repository: &Repository,
+    blob: &Descriptor,
+    open: Box<registry::OpenBlob>,
+) -> Result<u64, Error> {
+    ctx.runtime.block_on(async {
+        if repository.blob_size(&blob.digest).await?.is_some() {
+            return Ok(0);
+        }
+        repository
+            .put_blob(&blob.digest, blob.size, None, &*open)
+            .await?;
+        Ok(blob.size)
     })
 }
 
-/// One layer: its tar streamed through a hash (the diff_id) into the
-/// compressor, whose output is hashed as it is written into the layout.
-fn compress(
-    writer: &LayoutWriter,
+/// A base layer stored compressed, as it is.
+fn put_as_stored(
+    ctx: &CopyContext<'_>,
+    repository: &Repository,
+    layer: &SourceLayer,
+) -> Result<Pushed, Error> {
+    let digest = layer.digest.clone().expect("chosen for its known digest");
+    let media_type = match layer.compression {
+        Compression::Zstd => LayerCompression::Zstd.media_type(),
+        _ => LayerCompression::Gzip.media_type(),
+    };
+    let descriptor = Descriptor::new(media_type, digest, layer.size);
+    let source = layer.blob.clone();
+    let sent = put_known(
+        ctx,
+        repository,
+        &descriptor,
+        Box::new(move || source.open_stored()),
+    )?;
+    ctx.ops.progress.advance(layer.size);
+    Ok((layer.diff_id.clone(), descriptor, sent))
+}
+
+/// A layer made, compressed and sent in one pass; made again for each
+/// try of the upload (sources are re-readable: inputs that are not were
+/// spooled). A failure to make it is reported as itself, not retried.
+fn make_and_put(
+    ctx: &CopyContext<'_>,
+    repository: &Repository,
     source: &LayerSource,
     compression: LayerCompression,
-    ops: &Operations<'_>,
-) -> Result<(Digest, Descriptor), Error> {
-    let what = "cannot write a compressed layer";
-    let blob = writer.made_blob()?;
-    let counted = crate::store::sink::Counted::new(blob, ops.progress);
-    let blob = match compression {
-        LayerCompression::Gzip => {
-            let gzip = flate2::write::GzEncoder::new(counted, flate2::Compression::fast());
-            let mut tar = HashingWriter::new(gzip);
-            source.stream(&mut tar, None)?;
-            let (diff_id, _, gzip) = tar.finish().map_err(Error::output(what))?;
-            let mut blob = gzip.finish().map_err(Error::output(what))?.into_inner();
-            blob.flush().map_err(Error::output(what))?;
-            (diff_id, blob)
-        }
-        LayerCompression::None => {
-            let mut tar = HashingWriter::new(counted);
-            source.stream(&mut tar, None)?;
-            let (diff_id, _, counted) = tar.finish().map_err(Error::output(what))?;
-            (diff_id, counted.into_inner())
-        }
-    };
-    let (diff_id, blob) = blob;
-    let (digest, size) = writer.commit_made(blob)?;
+) -> Result<Pushed, Error> {
+    type Start = (registry::BlobWriter, tokio::sync::oneshot::Sender<Made>);
+    let (start, starts) = std::sync::mpsc::channel::<Start>();
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    let diff_id: Mutex<Option<Digest>> = Mutex::new(None);
+    let uploaded = std::thread::scope(|scope| {
+        // The maker: one thread, one try after another.
+        scope.spawn(|| {
+            for (writer, made) in starts {
+                let ended = writer.ended();
+                match make(source, compression, writer, ctx.ops) {
+                    Ok((made_diff_id, digest, size)) => {
+                        *diff_id.lock().expect("not poisoned") = Some(made_diff_id);
+                        let _ = made.send(Made::Whole { digest, size });
+                    }
+                    // The upload stopped: its error is the one to report.
+                    Err(_) if ended.load(Ordering::Relaxed) => drop(made),
+                    Err(e) => {
+                        *failure.lock().expect("not poisoned") = Some(e);
+                        let _ = made.send(Made::Failed);
+                    }
+                }
+            }
+        });
+        let uploaded = ctx.runtime.block_on(repository.transport().retrying(
+            "upload a layer as it is made",
+            || {
+                let (writer, body) = registry::blob_channel();
+                let (made, made_rx) = tokio::sync::oneshot::channel();
+                start.send((writer, made)).expect("the maker runs until told to stop");
+                repository.put_streamed(body, made_rx)
+            },
+        ));
+        drop(start);
+        uploaded
+    });
+    if let Some(e) = failure.into_inner().expect("not poisoned") {
+        return Err(e);
+    }
+    let (digest, size) = uploaded?;
+    let diff_id = diff_id
+        .into_inner()
+        .expect("not poisoned")
+        .expect("a whole blob has its diff_id");
     Ok((
         diff_id,
         Descriptor::new(compression.media_type(), digest, size),
+        size,
     ))
+}
+
+/// Streams `source`'s tar through a hash (the diff_id) into the
+/// compressor, whose output is hashed (the digest) on its way into
+/// `writer`; ends the body once whole. Progress counts the tar's bytes.
+fn make(
+    source: &LayerSource,
+    compression: LayerCompression,
+    writer: registry::BlobWriter,
+    ops: &Operations<'_>,
+) -> Result<(Digest, Digest, u64), Error> {
+    let what = "cannot send a layer";
+    let sent = HashingWriter::new(writer);
+    let compressor = compression.writer(sent).map_err(Error::output(what))?;
+    let mut tar = HashingWriter::new(Counted::new(compressor, ops.progress));
+    source.stream(&mut tar, None)?;
+    let (diff_id, _, counted) = tar.finish().map_err(Error::output(what))?;
+    let sent = counted.into_inner().finish().map_err(Error::output(what))?;
+    let (digest, size, writer) = sent.finish().map_err(Error::output(what))?;
+    writer.finish().map_err(Error::output(what))?;
+    Ok((diff_id, digest, size))
 }

@@ -23,7 +23,10 @@ pub mod transport;
 
 pub use auth::{Credential, CredentialStore, Scope};
 pub use error::Error;
-pub use protocol::{BlobReader, BlobStream, Fetched, OpenBlob, Registry, Repository, Uploaded};
+pub use body::{BlobBody, BlobWriter, blob_channel};
+pub use protocol::{
+    BlobReader, BlobStream, Fetched, Made, OpenBlob, Registry, Repository, Uploaded,
+};
 pub use transport::{RetryPolicy, Transport};
 
 /// The manifest media types a pull asks for, most wanted first.

@@ -11,12 +11,12 @@
 //! chunked `PATCH`es. A failed upload starts over with a new session.
 
 use super::auth::{Authorizer, CredentialStore, Scope};
-use super::body;
+use super::body::{self, BlobBody};
 use super::transport::Transport;
 use super::{Error, MANIFEST_MEDIA_TYPES};
 use crate::model::Digest;
 use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION,
+    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION, RANGE,
 };
 use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
 use sha2::Digest as _;
@@ -25,6 +25,21 @@ use std::sync::Arc;
 
 /// A blob's bytes, read from the start.
 pub type BlobReader = Box<dyn Read + Send>;
+
+/// What the maker of a streamed blob reports once the body is ended.
+#[derive(Debug)]
+pub enum Made {
+    /// The blob is whole: what it hashed to, and its size.
+    Whole {
+        /// Its digest.
+        digest: Digest,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// The maker failed for a reason of its own (it reports it itself):
+    /// another try would fail too.
+    Failed,
+}
 
 /// Opens a blob's bytes, again for each try of an upload.
 pub type OpenBlob = dyn Fn() -> std::io::Result<BlobReader> + Send + Sync;
@@ -509,18 +524,19 @@ impl Repository {
     /// from that repository first. `Ok(None)` means it was mounted.
     async fn start_upload(
         &self,
-        digest: &Digest,
+        digest: Option<&Digest>,
         mount_from: Option<&str>,
     ) -> Result<Option<Url>, Error> {
         let mut url = self.url("blobs/uploads/");
-        let what = match mount_from {
-            Some(from) => {
+        let what = match (mount_from, digest) {
+            (Some(from), Some(digest)) => {
                 url.query_pairs_mut()
                     .append_pair("mount", digest.as_str())
                     .append_pair("from", from);
                 format!("mount blob {digest} from {from}")
             }
-            None => format!("start an upload of blob {digest}"),
+            (_, Some(digest)) => format!("start an upload of blob {digest}"),
+            (_, None) => "start an upload".to_string(),
         };
         let build = || self.client().post(url.clone()).header(CONTENT_LENGTH, 0);
         let response = self
@@ -529,7 +545,7 @@ impl Repository {
         if response.status() == StatusCode::CREATED && mount_from.is_some() {
             return Ok(None);
         }
-        if let Some(from) = mount_from {
+        if let (Some(from), Some(digest)) = (mount_from, digest) {
             tracing::info!(%digest, from, "the registry declined the mount; uploading");
         }
         self.location(&what, &response).map(Some)
@@ -549,13 +565,13 @@ impl Repository {
         self.registry
             .transport
             .retrying(&what, || async {
-                let Some(session) = self.start_upload(digest, mount_from).await? else {
+                let Some(session) = self.start_upload(Some(digest), mount_from).await? else {
                     return Ok(Uploaded::Mounted);
                 };
                 match self.put_monolithic(&what, session, digest, size, open).await {
                     Err(e) if takes_chunks_instead(&e) => {
                         tracing::info!(%digest, error = %e, "the registry refused a monolithic upload; uploading in chunks");
-                        let session = self.start_upload(digest, None).await?.expect("not a mount");
+                        let session = self.start_upload(Some(digest), None).await?.expect("not a mount");
                         self.put_chunked(&what, session, digest, size, open).await?;
                         Ok(Uploaded::Sent)
                     }
@@ -563,6 +579,91 @@ impl Repository {
                 }
             })
             .await
+    }
+
+    /// Uploads a blob whose digest is known only once it is all made (a
+    /// layer compressed as it is sent, as `docker push` sends layers): one
+    /// `PATCH` streaming `body`, then `PUT ?digest=` with what `made`
+    /// reports. One try: the caller retries it with
+    /// [`Transport::retrying`], making the blob again into a new body.
+    pub async fn put_streamed(
+        &self,
+        body: BlobBody,
+        made: tokio::sync::oneshot::Receiver<Made>,
+    ) -> Result<(Digest, u64), Error> {
+        let what = "upload a blob as it is made";
+        let session = self.start_upload(None, None).await?.expect("not a mount");
+        let request = self
+            .client()
+            .request(Method::PATCH, session)
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .body(body.0);
+        let patched = self.authorized(what, request).await;
+        // The maker ends once the body does; it drops `made` unsent when
+        // the upload stopped taking its bytes.
+        let (digest, size, response) = match (made.await, patched) {
+            (Ok(Made::Failed), _) => {
+                return Err(Error::Io {
+                    what: what.to_string(),
+                    source: std::io::Error::other("the blob could not be made"),
+                });
+            }
+            (_, Err(e)) => return Err(e),
+            (Ok(Made::Whole { digest, size }), Ok(response)) => (digest, size, response),
+            (Err(_), Ok(response)) => {
+                return Err(Error::Protocol {
+                    registry: self.registry.host.clone(),
+                    what: what.to_string(),
+                    message: format!(
+                        "the upload ended (HTTP {}) before the blob was made",
+                        response.status()
+                    ),
+                });
+            }
+        };
+        let what = format!("upload blob {digest}");
+        let registry = &self.registry;
+        match response.status() {
+            StatusCode::ACCEPTED => {}
+            // A token that expired mid-upload: a new session, a new token.
+            StatusCode::UNAUTHORIZED => {
+                registry.auth.challenged(response.headers(), &self.scopes);
+                return Err(Error::Connection {
+                    registry: registry.host.clone(),
+                    what,
+                    message: "the registry asked to authenticate again".to_string(),
+                    retryable: true,
+                });
+            }
+            _ => {
+                return Err(Error::from_response(
+                    &registry.host,
+                    Some(&self.name),
+                    &what,
+                    response,
+                    Some(registry.auth.describe().await),
+                )
+                .await);
+            }
+        }
+        // The registry says how much it holds: all of it, or the blob is
+        // not committed.
+        let expected = format!("0-{}", size.saturating_sub(1));
+        if let Some(range) = response.headers().get(RANGE).and_then(|r| r.to_str().ok())
+            && size > 0
+            && range != expected
+        {
+            return Err(Error::Protocol {
+                registry: registry.host.clone(),
+                what,
+                message: format!("the registry holds bytes {range} of {size}"),
+            });
+        }
+        let mut url = self.location(&what, &response)?;
+        url.query_pairs_mut().append_pair("digest", digest.as_str());
+        let build = || self.client().put(url.clone()).header(CONTENT_LENGTH, 0);
+        self.send_once(&what, &build, &[StatusCode::CREATED]).await?;
+        Ok((digest, size))
     }
 
     fn open_source(digest: &Digest, open: &OpenBlob) -> Result<BlobReader, Error> {

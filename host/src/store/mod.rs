@@ -8,12 +8,14 @@
 //! archives), [`unpack`] (applying layers into a root), [`plan`] (writing
 //! plans), [`walk`] (reading a layer directory), [`sink`] (image outputs:
 //! archive file, stream, layout), [`source`] (image inputs), [`atomic`]
-//! (outputs that appear whole or not at all), [`cleanup`] (temporary
+//! (outputs that appear whole or not at all), [`compress`] (gzip and
+//! zstd for registries), [`cleanup`] (temporary
 //! outputs removed on an interrupt).
 
 pub mod archive;
 pub mod atomic;
 pub mod cleanup;
+pub mod compress;
 pub mod hashing;
 pub mod layout_writer;
 pub mod plan;

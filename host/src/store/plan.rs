@@ -80,6 +80,8 @@ pub enum LayerSource {
     Tar(PathBuf),
     /// An existing gzip-compressed layer tar; streamed decompressed.
     Gzip(PathBuf),
+    /// An existing zstd-compressed layer tar; streamed decompressed.
+    Zstd(PathBuf),
     /// An uncompressed layer tar inside an archive, read in place.
     Slice {
         /// The archive.
@@ -152,7 +154,7 @@ impl LayerSource {
                     .map_err(io_error(format!("cannot read {}", path.display())))?
                     .len(),
             ),
-            LayerSource::Gzip(_) => None,
+            LayerSource::Gzip(_) | LayerSource::Zstd(_) => None,
             LayerSource::Slice { size, .. } => Some(*size),
         })
     }
@@ -192,12 +194,15 @@ impl LayerSource {
                 out.copy_exact(&mut file.take(*size), *size, true)
                     .map_err(io_error(what()))
             }
-            LayerSource::Tar(path) | LayerSource::Gzip(path) => {
+            LayerSource::Tar(path) | LayerSource::Gzip(path) | LayerSource::Zstd(path) => {
                 let what = || format!("{}", path.display());
                 let file = std::fs::File::open(path).map_err(io_error(what()))?;
                 let mut reader: Box<dyn Read> = match self {
                     LayerSource::Gzip(_) => {
                         Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(file)))
+                    }
+                    LayerSource::Zstd(_) => {
+                        Box::new(zstd::stream::read::Decoder::new(file).map_err(io_error(what()))?)
                     }
                     _ => Box::new(file),
                 };
@@ -219,7 +224,7 @@ impl LayerSource {
                 io::ErrorKind::Unsupported,
                 "a planned layer has no stored bytes",
             )),
-            LayerSource::Tar(path) | LayerSource::Gzip(path) => {
+            LayerSource::Tar(path) | LayerSource::Gzip(path) | LayerSource::Zstd(path) => {
                 Ok(Box::new(io::BufReader::new(std::fs::File::open(path)?)))
             }
             LayerSource::Slice { path, offset, size } => {

@@ -212,7 +212,7 @@ pub(crate) struct Registries<'a> {
 }
 
 impl<'a> Registries<'a> {
-    fn new(access: &'a RegistryAccess) -> Self {
+    pub(crate) fn new(access: &'a RegistryAccess) -> Self {
         Self {
             access,
             made: HashMap::new(),
@@ -242,6 +242,15 @@ impl<'a> Registries<'a> {
         Ok(registry.repository(
             &reference.path,
             vec![Scope::repository(&reference.path, &["pull"])],
+        ))
+    }
+
+    /// The repository a push of a new image writes.
+    pub(crate) fn push_target(&mut self, reference: &Reference) -> Result<Repository, Error> {
+        let registry = self.registry(&reference.domain)?;
+        Ok(registry.repository(
+            &reference.path,
+            vec![Scope::repository(&reference.path, &["pull", "push"])],
         ))
     }
 
@@ -303,7 +312,7 @@ pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, E
         .expect("a layout written with one image");
     Ok(BaseImage {
         config: image.config,
-        layers: image.layers.into_iter().map(|l| l.blob).collect(),
+        layers: image.layers,
         _kept: Some(Box::new((staging, registered))),
     })
 }

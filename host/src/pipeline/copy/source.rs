@@ -7,6 +7,7 @@ use crate::model::{Descriptor, Digest, Document, ManifestContents, Platform};
 use crate::pipeline::build::Operations;
 use crate::pipeline::{EngineSource, Error};
 use crate::registry::{BlobReader, OpenBlob, Registry, Repository};
+use crate::store::compress::LayerCompression;
 use crate::store::plan::LayerSource;
 use crate::store::source::{ArchiveSource, Compression, ImageSource, LayoutSource, SourceImage};
 use crate::store::spool::copy_unless_rereadable;
@@ -352,8 +353,9 @@ impl Local {
                 None => stored_digest(&layer.blob)?,
             };
             let media_type = match layer.compression {
-                Compression::Gzip => crate::pipeline::build::LAYER_GZIP_MEDIA_TYPE,
-                _ => crate::pipeline::build::LAYER_MEDIA_TYPE,
+                Compression::Gzip => LayerCompression::Gzip.media_type(),
+                Compression::Zstd => LayerCompression::Zstd.media_type(),
+                _ => LayerCompression::None.media_type(),
             };
             descriptors.push(Descriptor::new(media_type, digest.clone(), size));
             layers.insert(digest, layer.blob.clone());

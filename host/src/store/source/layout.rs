@@ -219,7 +219,7 @@ fn compression_of(media_type: &str) -> Option<Compression> {
         | "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
         | "application/vnd.docker.image.rootfs.diff.tar.gzip"
         | "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip" => Some(Compression::Gzip),
-        "application/vnd.oci.image.layer.v1.tar+zstd" => Some(Compression::Unsupported("zstd")),
+        "application/vnd.oci.image.layer.v1.tar+zstd" => Some(Compression::Zstd),
         _ => None,
     }
 }

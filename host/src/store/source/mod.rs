@@ -56,6 +56,26 @@ pub struct SourceLayer {
     pub blob: LayerSource,
 }
 
+impl SourceLayer {
+    /// Where its uncompressed tar is read from: its blob, decompressed on
+    /// the way when stored compressed.
+    pub fn tar(&self) -> Result<LayerSource, Error> {
+        let path = match &self.blob {
+            LayerSource::Tar(path) if self.compression != Compression::None => path.clone(),
+            other => return Ok(other.clone()),
+        };
+        match self.compression {
+            Compression::Gzip => Ok(LayerSource::Gzip(path)),
+            Compression::Zstd => Ok(LayerSource::Zstd(path)),
+            Compression::Unsupported(format) => Err(Error::Malformed {
+                source_name: path.display().to_string(),
+                message: format!("layer {} is {format}-compressed, which ocipipe cannot read", self.diff_id),
+            }),
+            Compression::None => unreachable!("matched above"),
+        }
+    }
+}
+
 /// Failures reading a source.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -22,6 +22,8 @@ pub enum Compression {
     None,
     /// gzip (one or more members).
     Gzip,
+    /// zstd (one or more frames).
+    Zstd,
     /// Recognised but unsupported: the name of the format.
     Unsupported(&'static str),
 }
@@ -31,7 +33,7 @@ pub fn sniff(prefix: &[u8]) -> Compression {
     if prefix.starts_with(&[0x1f, 0x8b]) {
         Compression::Gzip
     } else if prefix.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Compression::Unsupported("zstd")
+        Compression::Zstd
     } else if prefix.starts_with(b"BZh") {
         Compression::Unsupported("bzip2")
     } else if prefix.starts_with(&[0xfd, b'7', b'z', b'X']) {

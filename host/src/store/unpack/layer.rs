@@ -126,6 +126,10 @@ pub(super) fn read_layer<L: LayerTar>(
     let plain: Box<dyn Read> = match compression {
         Compression::None => Box::new(stream),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(stream)),
+        Compression::Zstd => Box::new(
+            zstd::stream::read::Decoder::new(stream)
+                .map_err(|e| stream_error(label, &None, e))?,
+        ),
         Compression::Unsupported(format) => {
             return Err(Error::UnsupportedCompression {
                 layer: label.clone(),
