@@ -1,7 +1,11 @@
 //! `image build --push`: straight to a registry, layers compressed once;
 //! docker pulls and runs the result, skopeo agrees on its digest.
 
-use crate::harness::{busybox_root, docker_ok, ocipipe, registry, sha256_hex, tool, unique_repo};
+use crate::harness::{
+    FaultProxy, busybox_root, docker_ok, ocipipe, registry, sha256_hex, tool, unique_repo,
+};
+use crate::registry::{Env, refused, skopeo_digest, skopeo_raw};
+use serde_json::json;
 use std::io::Read;
 
 /// The blob `digest` of `repo` on the plain test registry.
@@ -13,6 +17,45 @@ fn blob(repo: &str, digest: &str) -> Vec<u8> {
         .unwrap();
     assert!(out.status.success(), "GET {url}");
     out.stdout
+}
+
+/// The manifest of `name` (in `repo` of the plain test registry), once
+/// every layer is checked: its blob hashes to its digest and, decompressed
+/// as its media type says, to its config's diff_id.
+fn layers_check_out(repo: &str, name: &str) -> serde_json::Value {
+    let manifest: serde_json::Value = serde_json::from_str(&skopeo_raw(name)).unwrap();
+    let config: serde_json::Value =
+        serde_json::from_slice(&blob(repo, manifest["config"]["digest"].as_str().unwrap()))
+            .unwrap();
+    let diff_ids = config["rootfs"]["diff_ids"].as_array().unwrap();
+    let layers = manifest["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), diff_ids.len());
+    for (layer, diff_id) in layers.iter().zip(diff_ids) {
+        let stored = blob(repo, layer["digest"].as_str().unwrap());
+        assert_eq!(
+            format!("sha256:{}", sha256_hex(&stored)),
+            layer["digest"].as_str().unwrap()
+        );
+        let tar = match layer["mediaType"].as_str().unwrap() {
+            "application/vnd.oci.image.layer.v1.tar+gzip" => {
+                let mut tar = Vec::new();
+                flate2::read::GzDecoder::new(stored.as_slice())
+                    .read_to_end(&mut tar)
+                    .unwrap();
+                tar
+            }
+            "application/vnd.oci.image.layer.v1.tar+zstd" => {
+                zstd::stream::decode_all(stored.as_slice()).unwrap()
+            }
+            "application/vnd.oci.image.layer.v1.tar" => stored,
+            other => panic!("layer media type {other}"),
+        };
+        assert_eq!(
+            format!("sha256:{}", sha256_hex(&tar)),
+            diff_id.as_str().unwrap()
+        );
+    }
+    manifest
 }
 
 /// Builds the busybox image into `names` with `--push` and `extra`; the JSON lines.
@@ -61,39 +104,11 @@ fn a_pushed_build_runs_and_its_gzip_layers_gunzip_to_their_diff_ids() {
         assert_eq!(inspected["Digest"], digest.as_str());
     }
 
-    let manifest: serde_json::Value = serde_json::from_str(&tool(
-        "skopeo",
-        &[
-            "inspect",
-            "--raw",
-            "--tls-verify=false",
-            &format!("docker://{first}"),
-        ],
-    ))
-    .unwrap();
-    let config: serde_json::Value =
-        serde_json::from_slice(&blob(&repo, manifest["config"]["digest"].as_str().unwrap()))
-            .unwrap();
-    let diff_ids = config["rootfs"]["diff_ids"].as_array().unwrap();
-    let layers = manifest["layers"].as_array().unwrap();
-    assert_eq!(layers.len(), diff_ids.len());
-    for (layer, diff_id) in layers.iter().zip(diff_ids) {
+    let manifest = layers_check_out(&repo, &first);
+    for layer in manifest["layers"].as_array().unwrap() {
         assert_eq!(
             layer["mediaType"],
             "application/vnd.oci.image.layer.v1.tar+gzip"
-        );
-        let stored = blob(&repo, layer["digest"].as_str().unwrap());
-        assert_eq!(
-            format!("sha256:{}", sha256_hex(&stored)),
-            layer["digest"].as_str().unwrap()
-        );
-        let mut tar = Vec::new();
-        flate2::read::GzDecoder::new(stored.as_slice())
-            .read_to_end(&mut tar)
-            .unwrap();
-        assert_eq!(
-            format!("sha256:{}", sha256_hex(&tar)),
-            diff_id.as_str().unwrap()
         );
     }
 
@@ -107,18 +122,10 @@ fn a_pushed_build_runs_and_its_gzip_layers_gunzip_to_their_diff_ids() {
 #[test]
 fn uncompressed_pushes_keep_the_tar_and_a_push_needs_a_name() {
     let dir = tempfile::tempdir().unwrap();
-    let name = format!("{}/{}:1", registry(), unique_repo("build-push-none"));
+    let repo = unique_repo("build-push-none");
+    let name = format!("{}/{repo}:1", registry());
     let lines = push(&dir.path().join("a"), &name, &["--compression", "none"]);
-    let manifest: serde_json::Value = serde_json::from_str(&tool(
-        "skopeo",
-        &[
-            "inspect",
-            "--raw",
-            "--tls-verify=false",
-            &format!("docker://{name}"),
-        ],
-    ))
-    .unwrap();
+    let manifest = layers_check_out(&repo, &name);
     assert_eq!(
         manifest["layers"][0]["mediaType"],
         "application/vnd.oci.image.layer.v1.tar"
@@ -139,4 +146,151 @@ fn uncompressed_pushes_keep_the_tar_and_a_push_needs_a_name() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn zstd_layers_unpack_to_their_diff_ids_and_the_image_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = unique_repo("build-push-zstd");
+    let name = format!("{}/{repo}:1", registry());
+    let lines = push(dir.path(), &name, &["--compression", "zstd"]);
+    let manifest = layers_check_out(&repo, &name);
+    assert_eq!(
+        manifest["layers"][0]["mediaType"],
+        "application/vnd.oci.image.layer.v1.tar+zstd"
+    );
+    assert_eq!(skopeo_digest(&name), lines[0]["digest"].as_str().unwrap());
+    // skopeo copies it out, and ocipipe builds on it.
+    let pulled = dir.path().join("pulled");
+    tool(
+        "skopeo",
+        &[
+            "copy",
+            "--src-tls-verify=false",
+            &format!("docker://{name}"),
+            &format!("oci:{}:1", pulled.display()),
+        ],
+    );
+    let run = ocipipe(&[
+        "image",
+        "build",
+        "--from",
+        &format!("oci:{}:1", pulled.display()),
+        "-t",
+        "ocipipe-test/zstd-child:1",
+        "--load",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        docker_ok(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "ocipipe-test/zstd-child:1"
+        ]),
+        "pushed by ocipipe\n"
+    );
+    docker_ok(&["rmi", "ocipipe-test/zstd-child:1"]);
+}
+
+#[test]
+fn a_base_stored_compressed_is_pushed_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = unique_repo("build-push-base");
+    let base = format!("{}/{repo}:base", registry());
+    push(&dir.path().join("base"), &base, &[]);
+    let base_manifest: serde_json::Value = serde_json::from_str(&skopeo_raw(&base)).unwrap();
+
+    let extra = dir.path().join("extra");
+    std::fs::create_dir_all(&extra).unwrap();
+    std::fs::write(extra.join("greeting"), "hello from the top layer\n").unwrap();
+    let child = format!("{}/{repo}:child", registry());
+    let run = ocipipe(&[
+        "image",
+        "build",
+        "--json",
+        "--from",
+        &format!("docker://{base}"),
+        "--layer",
+        extra.to_str().unwrap(),
+        "--cmd",
+        "cat /greeting",
+        "-t",
+        &child,
+        "--push",
+        "--compression",
+        "none",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json_lines().remove(0);
+    let manifest = layers_check_out(&repo, &child);
+    let layers = manifest["layers"].as_array().unwrap();
+    // The base's layer, byte for byte (still gzip), then ours, uncompressed.
+    assert_eq!(layers.len(), 2);
+    assert_eq!(layers[0], base_manifest["layers"][0]);
+    assert_eq!(
+        layers[1]["mediaType"],
+        "application/vnd.oci.image.layer.v1.tar"
+    );
+    // The repository had the base layer: only ours and the config went.
+    let sent = report["bytes_sent"].as_u64().unwrap();
+    let ours = layers[1]["size"].as_u64().unwrap() + manifest["config"]["size"].as_u64().unwrap();
+    assert_eq!(sent, ours, "{report}");
+
+    docker_ok(&["pull", &child]);
+    assert_eq!(
+        docker_ok(&["run", "--rm", "--network", "none", &child]),
+        "hello from the top layer\n"
+    );
+}
+
+#[test]
+fn a_layer_cut_mid_upload_is_made_again_and_a_registry_that_keeps_cutting_tags_nothing() {
+    let env = Env::new();
+    let big = env.random_layer("big", 3 << 20);
+    let cut = json!([{"method": "PATCH", "path": "/blobs/uploads/", "nth": 1,
+                      "action": "cut_request", "after": 100000}]);
+    let proxy = FaultProxy::start(&registry(), cut);
+    let repo = unique_repo("build-push-cut");
+    let target = format!("{}/{repo}:1", proxy.address());
+    let build = |target: &str| {
+        env.ocipipe().run(&[
+            "image",
+            "build",
+            "--json",
+            "--layer",
+            big.to_str().unwrap(),
+            "-t",
+            target,
+            "--push",
+        ])
+    };
+    let run = build(&target);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cuts = proxy
+        .requests()
+        .iter()
+        .filter(|r| r["fault"] == "cut_request")
+        .count();
+    assert_eq!(cuts, 1);
+    let pushed = run.json_lines().remove(0);
+    assert_eq!(skopeo_digest(&target), pushed["digest"].as_str().unwrap());
+    layers_check_out(&repo, &format!("{}/{repo}:1", registry()));
+
+    // Every try cut: the push gives up, and the tag names nothing.
+    let always = json!([{"method": "PATCH", "path": "/blobs/uploads/",
+                         "action": "cut_request", "after": 100000}]);
+    let proxy = FaultProxy::start(&registry(), always);
+    let repo = unique_repo("build-push-cut-always");
+    let run = build(&format!("{}/{repo}:1", proxy.address()));
+    refused(&run, "gave up after 5 tries");
+    let tags = std::process::Command::new("curl")
+        .args([
+            "-sf",
+            &format!("http://{}/v2/{repo}/manifests/1", registry()),
+        ])
+        .status()
+        .unwrap();
+    assert!(!tags.success(), "the tag exists after a failed push");
 }

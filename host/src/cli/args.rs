@@ -238,8 +238,13 @@ pub struct BuildArgs {
     /// scratch]. Its layers come first; the config starts from its config.
     #[arg(long, value_name = "SRC")]
     pub from: Option<String>,
-    /// A layer: a directory, a .tar or a .tar.gz; repeat, bottom layer first.
-    #[arg(long = "layer", required = true, value_name = "DIR|TAR|TAR.GZ")]
+    /// A layer: a directory, a .tar, .tar.gz or .tar.zst; repeat, bottom
+    /// layer first. Needed unless --from gives the layers.
+    #[arg(
+        long = "layer",
+        required_unless_present = "from",
+        value_name = "DIR|TAR"
+    )]
     pub layers: Vec<PathBuf>,
     /// Names for the image, comma-separated.
     #[arg(short, long, value_name = "NAME[,NAME...]")]

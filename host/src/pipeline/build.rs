@@ -16,10 +16,10 @@ use crate::model::{
 };
 use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
 use crate::store::plan::{LayerSource, PlannedLayer};
-use crate::store::source::SourceLayer;
 use crate::store::sink::{
     ArchiveFile, ArchiveStream, ImageSink, KnownLayer, LayoutDir, PutLayer, measure_all,
 };
+use crate::store::source::SourceLayer;
 use crate::store::spool::{Spooled, copy_unless_rereadable};
 use crate::store::tar::Compression;
 use crate::store::unpack::check_layer;

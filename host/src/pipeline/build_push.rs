@@ -95,7 +95,10 @@ pub fn build_and_push(
     })?;
     ops.progress.finish();
 
-    let diff_ids = layers.iter().map(|(diff_id, _, _)| diff_id.clone()).collect();
+    let diff_ids = layers
+        .iter()
+        .map(|(diff_id, _, _)| diff_id.clone())
+        .collect();
     let config = ops
         .manifest_generation
         .image_config(&config_request(spec, diff_ids))?;
@@ -212,7 +215,9 @@ fn make_and_put(
             || {
                 let (writer, body) = registry::blob_channel();
                 let (made, made_rx) = tokio::sync::oneshot::channel();
-                start.send((writer, made)).expect("the maker runs until told to stop");
+                start
+                    .send((writer, made))
+                    .expect("the maker runs until told to stop");
                 repository.put_streamed(body, made_rx)
             },
         ));

@@ -13,10 +13,10 @@ mod push;
 mod tag;
 mod unpack;
 
+pub use crate::store::compress::LayerCompression;
 pub use archive::{IncrementalLoad, LoadInput, load, save};
 pub use build::{BaseImage, BuildOutput, BuildSpec, Built, LayerInput, Operations, build};
 pub use build_push::{PushedName, build_and_push};
-pub use crate::store::compress::LayerCompression;
 pub use copy::{Copied, CopyContext, Location, RegistryAccess, base_image, copy};
 pub use engine_source::EngineSource;
 pub use push::push_through_engine;

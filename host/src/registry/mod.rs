@@ -22,8 +22,8 @@ pub mod protocol;
 pub mod transport;
 
 pub use auth::{Credential, CredentialStore, Scope};
-pub use error::Error;
 pub use body::{BlobBody, BlobWriter, blob_channel};
+pub use error::Error;
 pub use protocol::{
     BlobReader, BlobStream, Fetched, Made, OpenBlob, Registry, Repository, Uploaded,
 };

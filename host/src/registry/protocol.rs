@@ -662,7 +662,8 @@ impl Repository {
         let mut url = self.location(&what, &response)?;
         url.query_pairs_mut().append_pair("digest", digest.as_str());
         let build = || self.client().put(url.clone()).header(CONTENT_LENGTH, 0);
-        self.send_once(&what, &build, &[StatusCode::CREATED]).await?;
+        self.send_once(&what, &build, &[StatusCode::CREATED])
+            .await?;
         Ok((digest, size))
     }
 

@@ -38,10 +38,9 @@ impl LayerCompression {
     pub fn writer<W: Write>(self, out: W) -> io::Result<Compressor<W>> {
         Ok(match self {
             LayerCompression::Gzip => Compressor::Gzip(Box::new(GzipWriter::new(out)?)),
-            LayerCompression::Zstd => Compressor::Zstd(zstd::stream::write::Encoder::new(
-                out,
-                ZSTD_LEVEL,
-            )?),
+            LayerCompression::Zstd => {
+                Compressor::Zstd(zstd::stream::write::Encoder::new(out, ZSTD_LEVEL)?)
+            }
             LayerCompression::None => Compressor::None(out),
         })
     }
@@ -275,7 +274,11 @@ mod tests {
         // Exactly one member, and nothing after it.
         let mut rest = Vec::new();
         reader.into_inner().read_to_end(&mut rest).unwrap();
-        assert!(rest.is_empty(), "{} bytes after the gzip member", rest.len());
+        assert!(
+            rest.is_empty(),
+            "{} bytes after the gzip member",
+            rest.len()
+        );
         out
     }
 

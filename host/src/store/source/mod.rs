@@ -69,7 +69,10 @@ impl SourceLayer {
             Compression::Zstd => Ok(LayerSource::Zstd(path)),
             Compression::Unsupported(format) => Err(Error::Malformed {
                 source_name: path.display().to_string(),
-                message: format!("layer {} is {format}-compressed, which ocipipe cannot read", self.diff_id),
+                message: format!(
+                    "layer {} is {format}-compressed, which ocipipe cannot read",
+                    self.diff_id
+                ),
             }),
             Compression::None => unreachable!("matched above"),
         }

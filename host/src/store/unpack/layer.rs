@@ -127,8 +127,7 @@ pub(super) fn read_layer<L: LayerTar>(
         Compression::None => Box::new(stream),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(stream)),
         Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::new(stream)
-                .map_err(|e| stream_error(label, &None, e))?,
+            zstd::stream::read::Decoder::new(stream).map_err(|e| stream_error(label, &None, e))?,
         ),
         Compression::Unsupported(format) => {
             return Err(Error::UnsupportedCompression {
