@@ -294,3 +294,69 @@ fn a_layer_cut_mid_upload_is_made_again_and_a_registry_that_keeps_cutting_tags_n
         .unwrap();
     assert!(!tags.success(), "the tag exists after a failed push");
 }
+
+#[test]
+fn one_build_pushes_loads_and_writes_the_same_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = unique_repo("build-push-all");
+    let name = format!("{}/{repo}:1", registry());
+    let archive = dir.path().join("image.tar");
+    let layout = dir.path().join("layout");
+    let lines = push(
+        dir.path(),
+        &name,
+        &[
+            "--load",
+            "-o",
+            archive.to_str().unwrap(),
+            "--oci-layout",
+            layout.to_str().unwrap(),
+        ],
+    );
+    // The archive, the layout and the engine in the order given, then the push.
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    let outputs: Vec<&str> = lines[..3]
+        .iter()
+        .map(|l| l["output"].as_str().unwrap())
+        .collect();
+    assert_eq!(outputs[0], archive.to_str().unwrap());
+    assert_eq!(outputs[1], layout.to_str().unwrap());
+    assert_eq!(lines[3]["name"], name.as_str());
+    let image_id = lines[0]["image_id"].as_str().unwrap();
+    for line in &lines {
+        assert_eq!(line["image_id"], image_id, "{lines:?}");
+    }
+    assert_eq!(lines[0]["manifest_digest"], lines[1]["manifest_digest"]);
+
+    // Each output, read by its own tool, holds that image.
+    assert_eq!(
+        docker_ok(&["image", "inspect", "--format", "{{.Id}}", &name]).trim(),
+        image_id
+    );
+    let from_archive = tool(
+        "skopeo",
+        &[
+            "inspect",
+            "--config",
+            &format!("docker-archive:{}", archive.display()),
+        ],
+    );
+    let from_layout = tool(
+        "skopeo",
+        &["inspect", "--config", &format!("oci:{}", layout.display())],
+    );
+    assert_eq!(
+        format!("sha256:{}", sha256_hex(from_archive.trim_end().as_bytes())),
+        format!("sha256:{}", sha256_hex(from_layout.trim_end().as_bytes()))
+    );
+    assert_eq!(skopeo_digest(&name), lines[3]["digest"].as_str().unwrap());
+    let pushed_config: serde_json::Value =
+        serde_json::from_str(&skopeo_raw(&name)).unwrap();
+    assert_eq!(pushed_config["config"]["digest"], image_id);
+    docker_ok(&["rmi", &name]);
+    assert_eq!(
+        docker_ok(&["run", "--rm", "--network", "none", &name]),
+        "pushed by ocipipe\n",
+        "the pushed image runs once pulled"
+    );
+}

@@ -231,7 +231,7 @@ pub enum ImageCommand {
 
 /// `ocipipe image build`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("destination").required(true).args(["output", "oci_layout", "load", "push"])))]
+#[command(group(clap::ArgGroup::new("destination").required(true).multiple(true).args(["output", "oci_layout", "load", "push"])))]
 pub struct BuildArgs {
     /// The image to build on: docker://REF, docker-daemon:NAME,
     /// docker-archive:PATH[:NAME], oci:PATH[:TAG], or scratch (none) [default:

@@ -297,28 +297,14 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
         },
         base,
     };
-    if args.push {
-        let compression = match args.compression {
-            super::args::CompressionArg::Gzip => pipeline::LayerCompression::Gzip,
-            super::args::CompressionArg::Zstd => pipeline::LayerCompression::Zstd,
-            super::args::CompressionArg::None => pipeline::LayerCompression::None,
-        };
-        let env = super::copy::CopyEnv::new(config, false, 4)?;
-        let pushed = pipeline::build_and_push(&ops, &env.context(&ops, None), &spec, compression)?;
-        let mut printer = Printer::new(config.json);
-        for name in &pushed {
-            printer.result(name, || format!("Pushed {} {}", name.name, name.digest))?;
-        }
-        return Ok(Outcome::Success);
-    }
     let async_rt;
     let engine;
-    let (output, destination) = if let Some(path) = &args.output {
+    // Every output asked for; the layers are made once for all of them.
+    let mut outputs = Vec::new();
+    if let Some(path) = &args.output {
         if path == "-" {
-            (
-                BuildOutput::Stream(Box::new(std::io::stdout().lock()), "standard output".into()),
-                "-".to_string(),
-            )
+            let out = Box::new(std::io::stdout().lock());
+            outputs.push((BuildOutput::Stream(out, "standard output".into()), "-".into()));
         } else {
             let target =
                 Target::resolve(Path::new(path)).with_context(|| format!("cannot write {path}"))?;
@@ -326,47 +312,64 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
                 Target::Replace(file) => BuildOutput::File(file),
                 Target::Into(file) => BuildOutput::Stream(Box::new(file), path.clone()),
             };
-            (output, path.clone())
+            outputs.push((output, path.clone()));
         }
-    } else if let Some(dir) = &args.oci_layout {
-        (
-            BuildOutput::OciLayout(dir.clone()),
-            dir.display().to_string(),
-        )
-    } else {
+    }
+    if let Some(dir) = &args.oci_layout {
+        let shown = dir.display().to_string();
+        outputs.push((BuildOutput::OciLayout(dir.clone()), shown));
+    }
+    if args.load {
         async_rt = async_runtime()?;
         engine = async_rt.block_on(config.engine())?;
-        (
-            BuildOutput::Load {
-                runtime: &async_rt,
-                engine: &engine,
-                base: base_images,
-            },
-            config.docker_host.clone(),
-        )
+        let output = BuildOutput::Load {
+            runtime: &async_rt,
+            engine: &engine,
+            base: base_images,
+        };
+        outputs.push((output, config.docker_host.clone()));
+    }
+    let push_env = match args.push {
+        true => Some(super::copy::CopyEnv::new(config, false, 4)?),
+        false => None,
     };
-    let to_stdout = destination == "-";
-    let shown = if to_stdout {
-        "standard output".to_string()
-    } else {
-        destination.clone()
+    let push_ctx = push_env.as_ref().map(|env| env.context(&ops, None));
+    let push = push_ctx.as_ref().map(|ctx| pipeline::PushOutput {
+        ctx,
+        compression: match args.compression {
+            super::args::CompressionArg::Gzip => pipeline::LayerCompression::Gzip,
+            super::args::CompressionArg::Zstd => pipeline::LayerCompression::Zstd,
+            super::args::CompressionArg::None => pipeline::LayerCompression::None,
+        },
+    });
+    // Which output an error names: the only one, or all of them.
+    let shown = match (outputs.as_slice(), args.push) {
+        ([(_, only)], false) if only == "-" => "standard output".to_string(),
+        ([(_, only)], false) => only.clone(),
+        _ => "the outputs".to_string(),
     };
-    let built = pipeline::build(&ops, &spec, output).map_err(|e| cut_short(e, &shown))?;
+    let to_stdout = outputs.iter().any(|(_, d)| d == "-");
+    let (outputs, destinations): (Vec<_>, Vec<String>) = outputs.into_iter().unzip();
+    let made =
+        pipeline::build_outputs(&ops, &spec, outputs, push).map_err(|e| cut_short(e, &shown))?;
     #[derive(Serialize)]
     struct Record<'a> {
         output: &'a str,
         #[serde(flatten)]
         built: &'a pipeline::Built,
     }
-    let record = Record {
-        output: &destination,
-        built: &built,
-    };
-    if to_stdout {
-        // stdout holds the archive: the report goes to stderr.
-        eprintln!("{}", serde_json::to_string(&record)?);
-    } else {
-        Printer::new(config.json).result(&record, || {
+    let mut printer = Printer::new(config.json);
+    for (destination, built) in destinations.iter().zip(&made.built) {
+        let record = Record {
+            output: destination,
+            built,
+        };
+        if to_stdout {
+            // stdout holds the archive: reports go to stderr.
+            eprintln!("{}", serde_json::to_string(&record)?);
+            continue;
+        }
+        printer.result(&record, || {
             let mut lines = vec![format!("Built {} into {destination}", built.image_id)];
             lines.extend(built.repo_tags.iter().map(|t| format!("Tagged {t}")));
             if built.bytes_skipped > 0 {
@@ -377,6 +380,13 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
             }
             lines.join("\n")
         })?;
+    }
+    for name in &made.pushed {
+        if to_stdout {
+            eprintln!("{}", serde_json::to_string(name)?);
+        } else {
+            printer.result(name, || format!("Pushed {} {}", name.name, name.digest))?;
+        }
     }
     Ok(Outcome::Success)
 }

@@ -136,10 +136,12 @@ pub struct LayerSummary {
     pub size: u64,
 }
 
-/// Builds the image `spec` describes into `output`.
-pub fn build(
+/// Builds the image `spec` describes into `output`, its layers read from
+/// `sources` (those of [`layer_sources`], or tars made from them already).
+pub(super) fn build_from(
     ops: &Operations<'_>,
     spec: &BuildSpec,
+    sources: &[LayerSource],
     output: BuildOutput<'_>,
 ) -> Result<Built, Error> {
     let repo_tags = match &spec.targets {
@@ -151,10 +153,8 @@ pub fn build(
             .collect(),
         None => Vec::new(),
     };
-    let mut spooled = Vec::new();
-    let sources = layer_sources(ops, spec, &mut spooled)?;
     let planner = Planner(ops.tar_assembly);
-    let into = |sink: Box<dyn ImageSink + '_>| write_image(ops, spec, &sources, &repo_tags, sink);
+    let into = |sink: Box<dyn ImageSink + '_>| write_image(ops, spec, sources, &repo_tags, sink);
     match output {
         BuildOutput::File(path) => into(Box::new(ArchiveFile::create(&path, &planner)?)),
         BuildOutput::Stream(out, name) => into(Box::new(ArchiveStream::new(
@@ -168,7 +168,7 @@ pub fn build(
             runtime,
             engine,
             base,
-        } => to_engine(ops, spec, &sources, &repo_tags, runtime, engine, &base),
+        } => to_engine(ops, spec, sources, &repo_tags, runtime, engine, &base),
     }
 }
 

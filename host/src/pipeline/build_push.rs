@@ -12,7 +12,7 @@
 //! `copy` from the first (mounted within a registry).
 
 use super::Error;
-use super::build::{BuildSpec, Operations, config_request, layer_sources};
+use super::build::{BuildSpec, Operations, config_request};
 use super::copy::{CopyContext, Location, Registries, copy};
 use crate::model::{Descriptor, Digest, Reference};
 use crate::registry::{self, BlobReader, Made, Repository};
@@ -48,12 +48,14 @@ enum Upload<'a> {
 /// A layer in the registry: its diff_id, its descriptor, bytes sent.
 type Pushed = (Digest, Descriptor, u64);
 
-/// Builds the image `spec` describes and pushes it to every name of its
-/// `targets` (at least one).
-pub fn build_and_push(
+/// Builds the image `spec` describes from the layers `sources` (those of
+/// `layer_sources`, or tars made from them already) and pushes it to every
+/// name of its `targets` (at least one).
+pub(super) fn push_from(
     ops: &Operations<'_>,
     ctx: &CopyContext<'_>,
     spec: &BuildSpec,
+    sources: &[LayerSource],
     compression: LayerCompression,
 ) -> Result<Vec<PushedName>, Error> {
     let targets: Vec<Reference> = match &spec.targets {
@@ -66,8 +68,6 @@ pub fn build_and_push(
             message: "there is no name to push to: give one with -t REGISTRY/REPO[:TAG]".into(),
         });
     };
-    let mut spooled = Vec::new();
-    let sources = layer_sources(ops, spec, &mut spooled)?;
     let base = spec.base.as_ref().map_or(&[][..], |b| &b.layers[..]);
     let uploads: Vec<Upload<'_>> = sources
         .iter()
