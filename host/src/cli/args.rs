@@ -105,6 +105,11 @@ pub struct CopyArgs {
     /// Blobs sent at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
+    /// Compress layers stored uncompressed (in docker-archive:,
+    /// docker-daemon: or oci: sources) for a docker:// or oci: destination;
+    /// the manifest is written anew [default: every blob as it is].
+    #[arg(long, value_enum)]
+    pub compression: Option<CompressionArg>,
 }
 
 /// `ocipipe login [SERVER] -u USER --password-stdin`.
@@ -306,6 +311,18 @@ pub enum CompressionArg {
     Zstd,
     /// None.
     None,
+}
+
+impl CompressionArg {
+    /// How layers are compressed.
+    pub fn layers(self) -> crate::store::compress::LayerCompression {
+        use crate::store::compress::LayerCompression;
+        match self {
+            CompressionArg::Gzip => LayerCompression::Gzip,
+            CompressionArg::Zstd => LayerCompression::Zstd,
+            CompressionArg::None => LayerCompression::None,
+        }
+    }
 }
 
 /// `--component OPERATION=PATH`.

@@ -112,6 +112,7 @@ impl CopyEnv {
             engine: self.engine.as_ref(),
             access: &self.access,
             platform,
+            compression: None,
         }
     }
 }
@@ -145,8 +146,16 @@ pub(super) fn run(config: &Config, args: CopyArgs) -> anyhow::Result<Outcome> {
     let needs_engine = [&from, &to]
         .iter()
         .any(|l| matches!(l, Location::Daemon(_)));
+    let compression = args.compression.map(super::args::CompressionArg::layers);
+    if compression.is_some() {
+        check_compression(&from, &to)?;
+    }
     let env = CopyEnv::new(config, needs_engine, args.jobs)?;
-    let copied = pipeline::copy(&env.context(&ops, platform), &from, &to)?;
+    let ctx = CopyContext {
+        compression,
+        ..env.context(&ops, platform)
+    };
+    let copied = pipeline::copy(&ctx, &from, &to)?;
     let mut printer = Printer::new(config.json);
     printer.result(&copied, || match &copied.digest {
         Some(digest) => format!("{} {digest}", copied.destination),
@@ -157,6 +166,22 @@ pub(super) fn run(config: &Config, args: CopyArgs) -> anyhow::Result<Outcome> {
         ),
     })?;
     Ok(Outcome::Success)
+}
+
+/// `--compression` is for layers stored uncompressed (in an archive, the
+/// engine or a layout) going where blobs are kept as they are sent.
+fn check_compression(from: &Location, to: &Location) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !matches!(from, Location::Registry(_)),
+        "--compression: a registry's image is copied as it is; compress from \
+         docker-archive:, docker-daemon: or oci:"
+    );
+    anyhow::ensure!(
+        matches!(to, Location::Registry(_) | Location::Layout { .. }),
+        "--compression: docker-archive: and docker-daemon: keep layers uncompressed; \
+         compress for docker:// or oci:"
+    );
+    Ok(())
 }
 
 /// The registry a login names: a host, or Docker Hub by default.

@@ -304,7 +304,10 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
     if let Some(path) = &args.output {
         if path == "-" {
             let out = Box::new(std::io::stdout().lock());
-            outputs.push((BuildOutput::Stream(out, "standard output".into()), "-".into()));
+            outputs.push((
+                BuildOutput::Stream(out, "standard output".into()),
+                "-".into(),
+            ));
         } else {
             let target =
                 Target::resolve(Path::new(path)).with_context(|| format!("cannot write {path}"))?;
@@ -336,11 +339,7 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
     let push_ctx = push_env.as_ref().map(|env| env.context(&ops, None));
     let push = push_ctx.as_ref().map(|ctx| pipeline::PushOutput {
         ctx,
-        compression: match args.compression {
-            super::args::CompressionArg::Gzip => pipeline::LayerCompression::Gzip,
-            super::args::CompressionArg::Zstd => pipeline::LayerCompression::Zstd,
-            super::args::CompressionArg::None => pipeline::LayerCompression::None,
-        },
+        compression: args.compression.layers(),
     });
     // Which output an error names: the only one, or all of them.
     let shown = match (outputs.as_slice(), args.push) {

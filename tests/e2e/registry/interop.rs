@@ -1,7 +1,7 @@
 //! What ocipipe pushes, docker and skopeo read, and the other way round;
 //! digests survive every hop.
 
-use super::{Env, digest, layout_index, n, skopeo_digest, skopeo_raw};
+use super::{Env, digest, layers_check_out, layout_index, n, refused, skopeo_digest, skopeo_raw};
 use crate::harness::{build, busybox_root, docker_ok, registry, sha256_hex, tool, unique_repo};
 
 #[test]
@@ -289,4 +289,78 @@ fn archives_and_the_engine_push_to_a_registry_with_the_manifest_ocipipe_writes()
         docker_ok(&["run", "--rm", "--network", "none", &from_engine]),
         "from an archive\n"
     );
+}
+
+#[test]
+fn copy_compresses_the_layers_of_archives_and_layouts_when_asked() {
+    let env = Env::new();
+    let layout = env.image("layout", &[]);
+    let archive = env.path("image.tar");
+    env.copy_ok(
+        &[],
+        &layout,
+        &format!("docker-archive:{}", archive.display()),
+    );
+    let repo = unique_repo("copy-compress");
+    for (source, tag, compression, media_type) in [
+        (
+            format!("docker-archive:{}", archive.display()),
+            "gz",
+            "gzip",
+            "tar+gzip",
+        ),
+        (layout.clone(), "zst", "zstd", "tar+zstd"),
+    ] {
+        let name = format!("{}/{repo}:{tag}", registry());
+        let report = env.copy_ok(
+            &["--compression", compression],
+            &source,
+            &format!("docker://{name}"),
+        );
+        assert_eq!(skopeo_digest(&name), digest(&report));
+        let manifest = layers_check_out(&repo, &name);
+        for layer in manifest["layers"].as_array().unwrap() {
+            assert_eq!(
+                layer["mediaType"],
+                format!("application/vnd.oci.image.layer.v1.{media_type}")
+            );
+        }
+        // The same image: the config, and so the ID, is untouched.
+        assert_eq!(
+            report["image_id"],
+            env.copy_ok(&[], &layout, &format!("oci:{}", env.path(tag).display()))["image_id"]
+        );
+    }
+    // Into a layout, too; and gzip layers run once pulled.
+    let compressed = env.path("compressed");
+    env.copy_ok(
+        &["--compression", "gzip"],
+        &layout,
+        &format!("oci:{}:1", compressed.display()),
+    );
+    let name = format!("{}/{repo}:from-layout", registry());
+    env.copy_ok(
+        &[],
+        &format!("oci:{}:1", compressed.display()),
+        &format!("docker://{name}"),
+    );
+    docker_ok(&["pull", &name]);
+    assert_eq!(
+        docker_ok(&["run", "--rm", "--network", "none", &name]),
+        "hi\n"
+    );
+
+    // A registry's image is copied as it is; an archive keeps tars.
+    let run = env.copy(
+        &["--compression", "gzip"],
+        &format!("docker://{name}"),
+        &layout,
+    );
+    refused(&run, "copied as it is");
+    let run = env.copy(
+        &["--compression", "gzip"],
+        &layout,
+        &format!("docker-archive:{}", env.path("other.tar").display()),
+    );
+    refused(&run, "keep layers uncompressed");
 }

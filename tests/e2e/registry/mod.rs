@@ -7,7 +7,8 @@ mod auth;
 mod faults;
 mod interop;
 
-use crate::harness::{Ocipipe, Run, build, busybox_root, tool};
+use crate::harness::{Ocipipe, Run, build, busybox_root, registry, sha256_hex, tool};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A test's own directory and Docker config.
@@ -149,4 +150,54 @@ pub fn refused(run: &Run, words: &str) {
         run.stderr
     );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+/// The blob `digest` of `repo` on the plain test registry.
+pub fn blob(repo: &str, digest: &str) -> Vec<u8> {
+    let url = format!("http://{}/v2/{repo}/blobs/{digest}", registry());
+    let out = std::process::Command::new("curl")
+        .args(["-sfL", &url])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "GET {url}");
+    out.stdout
+}
+
+/// The manifest of `name` (in `repo` of the plain test registry), once
+/// every layer is checked: its blob hashes to its digest and, decompressed
+/// as its media type says, to its config's diff_id.
+pub fn layers_check_out(repo: &str, name: &str) -> serde_json::Value {
+    let manifest: serde_json::Value = serde_json::from_str(&skopeo_raw(name)).unwrap();
+    let config: serde_json::Value =
+        serde_json::from_slice(&blob(repo, manifest["config"]["digest"].as_str().unwrap()))
+            .unwrap();
+    let diff_ids = config["rootfs"]["diff_ids"].as_array().unwrap();
+    let layers = manifest["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), diff_ids.len());
+    for (layer, diff_id) in layers.iter().zip(diff_ids) {
+        let stored = blob(repo, layer["digest"].as_str().unwrap());
+        assert_eq!(
+            format!("sha256:{}", sha256_hex(&stored)),
+            layer["digest"].as_str().unwrap()
+        );
+        let tar = match layer["mediaType"].as_str().unwrap() {
+            "application/vnd.oci.image.layer.v1.tar+gzip" => {
+                let mut tar = Vec::new();
+                flate2::read::GzDecoder::new(stored.as_slice())
+                    .read_to_end(&mut tar)
+                    .unwrap();
+                tar
+            }
+            "application/vnd.oci.image.layer.v1.tar+zstd" => {
+                zstd::stream::decode_all(stored.as_slice()).unwrap()
+            }
+            "application/vnd.oci.image.layer.v1.tar" => stored,
+            other => panic!("layer media type {other}"),
+        };
+        assert_eq!(
+            format!("sha256:{}", sha256_hex(&tar)),
+            diff_id.as_str().unwrap()
+        );
+    }
+    manifest
 }

@@ -102,6 +102,10 @@ pub struct CopyContext<'a> {
     pub access: &'a RegistryAccess,
     /// `--platform`: one platform of an index, normalised.
     pub platform: Option<crate::model::Platform>,
+    /// `--compression`: how layers stored uncompressed (in an archive, the
+    /// engine, a layout) are sent to a registry or a layout; none keeps
+    /// every blob as it is.
+    pub compression: Option<crate::store::compress::LayerCompression>,
 }
 
 /// What a copy did, per image copied.

@@ -40,9 +40,9 @@ pub(super) struct Local {
     manifest: Document,
     config: Document,
     layers: HashMap<Digest, LayerSource>,
-    /// The temporary file the layers are read from (the engine's save, a
-    /// spooled FIFO), removed when the copy is done.
-    _kept: Option<Box<dyn std::any::Any>>,
+    /// The temporary files the layers are read from (the engine's save, a
+    /// spooled FIFO, compressed layers), removed when the copy is done.
+    _kept: Vec<Box<dyn std::any::Any>>,
 }
 
 impl Source {
@@ -61,6 +61,26 @@ impl Source {
                     (None, None) => "latest".to_string(),
                 },
             },
+            Location::Layout { path, tag } if ctx.compression.is_some() => {
+                // Layers to compress: the image is rewritten as an
+                // archive's would be.
+                let layout = LayoutSource::open(path)?;
+                let entry = ctx
+                    .ops
+                    .manifest_generation
+                    .layout_entry(&layout.index()?, tag.as_deref())?;
+                let image = layout
+                    .images()?
+                    .into_iter()
+                    .find(|i| {
+                        i.manifest.as_ref().map(|m| &m.descriptor.digest) == Some(&entry.digest)
+                    })
+                    .ok_or_else(|| Error::NotFound {
+                        source_name: from.to_string(),
+                        message: "it names an index; --compression copies one image".into(),
+                    })?;
+                Source::Local(Box::new(Local::new(ctx, image, None)?))
+            }
             Location::Layout { path, tag } => Source::Layout {
                 layout: LayoutSource::open(path)?,
                 tag: tag.clone(),
@@ -72,18 +92,15 @@ impl Source {
                 let read = spooled.as_ref().map_or(path.as_path(), |s| s.path());
                 let archive = ArchiveSource::open_as(read, path)?;
                 let image = pick(archive.images()?, name.as_ref(), &from.to_string())?;
-                Source::Local(Box::new(Local::new(
-                    ctx.ops,
-                    image,
-                    spooled.map(|s| Box::new(s) as Box<dyn std::any::Any>),
-                )?))
+                let kept = spooled.map(|s| Box::new(s) as Box<dyn std::any::Any>);
+                Source::Local(Box::new(Local::new(ctx, image, kept)?))
             }
             Location::Daemon(reference) => {
                 let engine = ctx.engine.expect("an engine for docker-daemon:");
                 let saved =
                     EngineSource::save(ctx.runtime, engine, &[reference.for_engine().to_string()])?;
                 let image = pick(saved.images()?, None, &from.to_string())?;
-                Source::Local(Box::new(Local::new(ctx.ops, image, Some(Box::new(saved)))?))
+                Source::Local(Box::new(Local::new(ctx, image, Some(Box::new(saved)))?))
             }
         })
     }
@@ -340,11 +357,59 @@ fn pick(
 impl Local {
     /// The image with its manifest: the one it came with, else one the
     /// manifest-generation component writes for its stored layers.
+    /// With `ctx.compression`, layers stored uncompressed are compressed
+    /// first (several at once, into temporary files), and the manifest is
+    /// written anew for them.
     fn new(
-        ops: &Operations<'_>,
-        image: SourceImage,
+        ctx: &CopyContext<'_>,
+        mut image: SourceImage,
         kept: Option<Box<dyn std::any::Any>>,
     ) -> Result<Self, Error> {
+        let ops = ctx.ops;
+        let mut kept: Vec<Box<dyn std::any::Any>> = kept.into_iter().collect();
+        let compress = ctx.compression.filter(|c| *c != LayerCompression::None);
+        if let Some(compression) = compress
+            && image
+                .layers
+                .iter()
+                .any(|l| l.compression == Compression::None)
+        {
+            let (dir, registered) = crate::store::cleanup::create(
+                || {
+                    tempfile::Builder::new()
+                        .prefix("ocipipe-compress-")
+                        .tempdir()
+                },
+                |dir| dir.path(),
+            )
+            .map_err(Error::output("a temporary directory for compressed layers"))?;
+            ops.progress
+                .start("compress", Some(image.layers.iter().map(|l| l.size).sum()));
+            let compressed = crate::store::sink::in_parallel(image.layers.len(), |i| {
+                let layer = &image.layers[i];
+                if layer.compression != Compression::None {
+                    ops.progress.advance(layer.size);
+                    return Ok(None);
+                }
+                let path = dir.path().join(format!("{i}"));
+                compress_layer(&layer.blob, compression, &path, ops).map(|d| Some((d, path)))
+            })?;
+            ops.progress.finish();
+            for (layer, done) in image.layers.iter_mut().zip(compressed) {
+                if let Some(((digest, size), path)) = done {
+                    layer.digest = Some(digest);
+                    layer.size = size;
+                    layer.blob = LayerSource::Tar(path);
+                    layer.compression = match compression {
+                        LayerCompression::Zstd => Compression::Zstd,
+                        _ => Compression::Gzip,
+                    };
+                }
+            }
+            // The manifest names the layers as they were stored.
+            image.manifest = None;
+            kept.push(Box::new((dir, registered)));
+        }
         let mut layers = HashMap::new();
         let mut descriptors = Vec::new();
         for layer in &image.layers {
@@ -375,6 +440,34 @@ impl Local {
             _kept: kept,
         })
     }
+}
+
+/// Compresses the uncompressed layer `blob` into the file `path`; the
+/// digest and size of what was written.
+fn compress_layer(
+    blob: &LayerSource,
+    compression: LayerCompression,
+    path: &std::path::Path,
+    ops: &Operations<'_>,
+) -> Result<(Digest, u64), Error> {
+    let what = format!("cannot write {}", path.display());
+    let file = std::fs::File::create(path).map_err(Error::output(&what))?;
+    let hashed = crate::store::hashing::HashingWriter::new(std::io::BufWriter::new(file));
+    let compressor = compression.writer(hashed).map_err(Error::output(&what))?;
+    let mut tar = crate::store::hashing::HashingWriter::new(crate::store::sink::Counted::new(
+        compressor,
+        ops.progress,
+    ));
+    blob.stream(&mut tar, None)?;
+    let (_, _, counted) = tar.finish().map_err(Error::output(&what))?;
+    let hashed = counted
+        .into_inner()
+        .finish()
+        .map_err(Error::output(&what))?;
+    let (digest, size, file) = hashed.finish().map_err(Error::output(&what))?;
+    file.into_inner()
+        .map_err(|e| Error::output(&what)(e.into_error()))?;
+    Ok((digest, size))
 }
 
 /// The digest and size of a layer's stored bytes.
