@@ -1,14 +1,19 @@
 //! Compressing layer tars for a registry: gzip (what `docker push` sends)
 //! and zstd, each as a [`Write`] that the tar is streamed into.
 //!
-//! gzip is deflate at level 1, except for stretches that cannot shrink:
+//! gzip is deflate at level 2, except for stretches that cannot shrink:
 //! already-compressed files (archives, images, packed binaries) and random
 //! bytes. Looking for matches in them costs the compressor ~10× the time of
-//! storing them (91 against 760 MB/s per core here) only to make them 5%
+//! storing them (55–90 against 760 MB/s per core here) only to make them
 //! bigger, so each 128 KiB chunk whose bytes are near 8 bits of entropy goes
 //! into stored deflate blocks instead (RFC 1951 §3.2.4), as zstd does by
 //! itself. Any gzip reader takes the result; the byte stream stays a pure
 //! function of the input.
+//!
+//! Why level 2: on the files of `/usr` (zlib-rs, one core here) level 1
+//! runs at 125 MB/s to 48.5% of the size, level 2 at 82 MB/s to 40.5%,
+//! level 6 (about what `docker push` sends) at 41 MB/s to 37.4%. Level 1
+//! uses fixed Huffman codes only; level 2 is the first with a real ratio.
 
 use std::io::{self, Write};
 
@@ -90,6 +95,8 @@ impl<W: Write> Write for Compressor<W> {
     }
 }
 
+/// The deflate level of gzip layers (see the module's doc).
+const DEFLATE_LEVEL: u32 = 2;
 /// Input is judged, and compressed or stored, this much at a time.
 const CHUNK: usize = 128 * 1024;
 /// Order-0 entropy (bits per byte) at or above which a chunk is stored:
@@ -119,7 +126,7 @@ impl<W: Write> GzipWriter<W> {
         out.write_all(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff])?;
         Ok(Self {
             out,
-            deflate: flate2::Compress::new(flate2::Compression::fast(), false),
+            deflate: flate2::Compress::new(flate2::Compression::new(DEFLATE_LEVEL), false),
             crc: flate2::Crc::new(),
             pending: Vec::with_capacity(CHUNK),
             buffer: Vec::with_capacity(CHUNK + CHUNK / 8),

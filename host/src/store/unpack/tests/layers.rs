@@ -178,6 +178,15 @@ fn ownership_is_restored_only_as_root() {
 }
 
 #[test]
+fn a_zstd_layer_is_decompressed() {
+    let s = scene();
+    let tar = TarBuilder::new().file("motd", b"zstd\n").finish();
+    let layer = zstd::stream::encode_all(&tar[..], 3).unwrap();
+    s.apply(vec![layer]).unwrap();
+    assert_eq!(s.read("motd"), "zstd\n");
+}
+
+#[test]
 fn a_gzip_layer_is_decompressed() {
     let s = scene();
     let layer = gzip(

@@ -246,15 +246,20 @@ fn refuses_a_corrupt_gzip_layer() {
 }
 
 #[test]
-fn refuses_a_zstd_layer() {
+fn refuses_an_xz_layer_and_a_broken_zstd_one() {
     let s = scene();
     let err = s
-        .apply(vec![vec![0x28, 0xb5, 0x2f, 0xfd, 0, 0]])
+        .apply(vec![vec![0xfd, b'7', b'z', b'X', b'Z', 0]])
         .unwrap_err();
     assert!(
-        matches!(&err, Error::UnsupportedCompression { format: "zstd", .. }),
+        matches!(&err, Error::UnsupportedCompression { format: "xz", .. }),
         "{err}"
     );
+    s.assert_untouched(&[]);
+    let mut zstd =
+        zstd::stream::encode_all(&TarBuilder::new().file("a", b"a").finish()[..], 3).unwrap();
+    zstd.truncate(zstd.len() - 4);
+    assert!(s.apply(vec![zstd]).is_err());
     s.assert_untouched(&[]);
 }
 
