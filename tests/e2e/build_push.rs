@@ -144,7 +144,7 @@ fn zstd_layers_unpack_to_their_diff_ids_and_the_image_runs() {
 }
 
 #[test]
-fn a_base_stored_compressed_is_pushed_as_it_is() {
+fn a_base_stored_compressed_is_mounted_as_it_is() {
     let dir = tempfile::tempdir().unwrap();
     let repo = unique_repo("build-push-base");
     let base = format!("{}/{repo}:base", registry());
@@ -154,7 +154,9 @@ fn a_base_stored_compressed_is_pushed_as_it_is() {
     let extra = dir.path().join("extra");
     std::fs::create_dir_all(&extra).unwrap();
     std::fs::write(extra.join("greeting"), "hello from the top layer\n").unwrap();
-    let child = format!("{}/{repo}:child", registry());
+    // Another repository of the same registry: the base's blob is mounted.
+    let child_repo = unique_repo("build-push-child");
+    let child = format!("{}/{child_repo}:1", registry());
     let run = ocipipe(&[
         "image",
         "build",
@@ -173,7 +175,7 @@ fn a_base_stored_compressed_is_pushed_as_it_is() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = run.json_lines().remove(0);
-    let manifest = layers_check_out(&repo, &child);
+    let manifest = layers_check_out(&child_repo, &child);
     let layers = manifest["layers"].as_array().unwrap();
     // The base's layer, byte for byte (still gzip), then ours, uncompressed.
     assert_eq!(layers.len(), 2);
@@ -182,7 +184,7 @@ fn a_base_stored_compressed_is_pushed_as_it_is() {
         layers[1]["mediaType"],
         "application/vnd.oci.image.layer.v1.tar"
     );
-    // The repository had the base layer: only ours and the config went.
+    // The base layer was mounted: only ours and the config went.
     let sent = report["bytes_sent"].as_u64().unwrap();
     let ours = layers[1]["size"].as_u64().unwrap() + manifest["config"]["size"].as_u64().unwrap();
     assert_eq!(sent, ours, "{report}");

@@ -76,6 +76,8 @@ pub struct BaseImage {
     pub config: Document,
     /// Its layers as stored (compressed or not), bottom first.
     pub layers: Vec<SourceLayer>,
+    /// The registry repository it came from, to mount its blobs from.
+    pub origin: Option<crate::model::Reference>,
     /// Where the layers are read from, kept for the build.
     pub(super) _kept: Option<Box<dyn std::any::Any + Send + Sync>>,
 }

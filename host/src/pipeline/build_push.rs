@@ -15,7 +15,7 @@ use super::Error;
 use super::build::{BuildSpec, Operations, config_request};
 use super::copy::{CopyContext, Location, Registries, copy};
 use crate::model::{Descriptor, Digest, Reference};
-use crate::registry::{self, BlobReader, Made, Repository};
+use crate::registry::{self, BlobReader, Made, Repository, Uploaded};
 use crate::store::compress::LayerCompression;
 use crate::store::hashing::HashingWriter;
 use crate::store::plan::LayerSource;
@@ -80,7 +80,14 @@ pub(super) fn push_from(
         })
         .collect();
 
-    let repository = Registries::new(ctx.access).push_target(first)?;
+    // A base from another repository of the same registry lends its blobs.
+    let mount_from = spec
+        .base
+        .as_ref()
+        .and_then(|b| b.origin.as_ref())
+        .filter(|origin| origin.domain == first.domain && origin.path != first.path)
+        .map(|origin| origin.path.as_str());
+    let repository = Registries::new(ctx.access).push_target(first, mount_from)?;
     let total = uploads
         .iter()
         .map(|u| match u {
@@ -90,7 +97,7 @@ pub(super) fn push_from(
         .sum();
     ops.progress.start("push", total);
     let layers = crate::store::sink::in_parallel(uploads.len(), |i| match &uploads[i] {
-        Upload::AsStored(layer) => put_as_stored(ctx, &repository, layer),
+        Upload::AsStored(layer) => put_as_stored(ctx, &repository, layer, mount_from),
         Upload::Made(source) => make_and_put(ctx, &repository, source, compression),
     })?;
     ops.progress.finish();
@@ -107,6 +114,7 @@ pub(super) fn push_from(
         ctx,
         &repository,
         &config.descriptor,
+        None,
         Box::new(move || Ok(Box::new(std::io::Cursor::new(config_bytes.clone())) as BlobReader)),
     )?;
     let mut bytes_sent = config_sent + layers.iter().map(|(_, _, sent)| sent).sum::<u64>();
@@ -137,29 +145,38 @@ pub(super) fn push_from(
     Ok(pushed)
 }
 
-/// A blob of known digest, unless the repository has it; bytes sent.
+/// A blob of known digest, unless the repository has it: mounted from
+/// `mount_from` when the registry agrees, else sent; bytes sent.
 fn put_known(
     ctx: &CopyContext<'_>,
     repository: &Repository,
     blob: &Descriptor,
+    mount_from: Option<&str>,
     open: Box<registry::OpenBlob>,
 ) -> Result<u64, Error> {
     ctx.runtime.block_on(async {
         if repository.blob_size(&blob.digest).await?.is_some() {
             return Ok(0);
         }
-        repository
-            .put_blob(&blob.digest, blob.size, None, &*open)
-            .await?;
-        Ok(blob.size)
+        Ok(
+            match repository
+                .put_blob(&blob.digest, blob.size, mount_from, &*open)
+                .await?
+            {
+                Uploaded::Mounted => 0,
+                Uploaded::Sent => blob.size,
+            },
+        )
     })
 }
 
-/// A base layer stored compressed, as it is.
+/// A base layer stored compressed, as it is (mounted from its origin when
+/// it can be).
 fn put_as_stored(
     ctx: &CopyContext<'_>,
     repository: &Repository,
     layer: &SourceLayer,
+    mount_from: Option<&str>,
 ) -> Result<Pushed, Error> {
     let digest = layer.digest.clone().expect("chosen for its known digest");
     let media_type = match layer.compression {
@@ -172,6 +189,7 @@ fn put_as_stored(
         ctx,
         repository,
         &descriptor,
+        mount_from,
         Box::new(move || source.open_stored()),
     )?;
     ctx.ops.progress.advance(layer.size);

@@ -249,13 +249,17 @@ impl<'a> Registries<'a> {
         ))
     }
 
-    /// The repository a push of a new image writes.
-    pub(crate) fn push_target(&mut self, reference: &Reference) -> Result<Repository, Error> {
+    /// The repository a push of a new image writes, with the pull scope
+    /// of `mount_from`, a repository of the same registry.
+    pub(crate) fn push_target(
+        &mut self,
+        reference: &Reference,
+        mount_from: Option<&str>,
+    ) -> Result<Repository, Error> {
         let registry = self.registry(&reference.domain)?;
-        Ok(registry.repository(
-            &reference.path,
-            vec![Scope::repository(&reference.path, &["pull", "push"])],
-        ))
+        let mut scopes = vec![Scope::repository(&reference.path, &["pull", "push"])];
+        scopes.extend(mount_from.map(|from| Scope::repository(from, &["pull"])));
+        Ok(registry.repository(&reference.path, scopes))
     }
 
     /// The repository a push writes, with the pull scope of a source
@@ -317,6 +321,10 @@ pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, E
     Ok(BaseImage {
         config: image.config,
         layers: image.layers,
+        origin: match from {
+            Location::Registry(reference) => Some(reference.clone()),
+            _ => None,
+        },
         _kept: Some(Box::new((staging, registered))),
     })
 }
