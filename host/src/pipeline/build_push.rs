@@ -20,7 +20,7 @@ use crate::store::compress::LayerCompression;
 use crate::store::hashing::HashingWriter;
 use crate::store::plan::LayerSource;
 use crate::store::sink::Counted;
-use crate::store::source::{Compression, SourceLayer};
+use crate::store::source::SourceLayer;
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
@@ -40,7 +40,7 @@ pub struct PushedName {
 /// How one layer reaches the registry.
 enum Upload<'a> {
     /// A base layer stored compressed: its blob as it is.
-    AsStored(&'a SourceLayer),
+    AsStored(&'a SourceLayer, LayerCompression),
     /// Made (and compressed) as it is sent.
     Made(&'a LayerSource),
 }
@@ -72,11 +72,19 @@ pub(super) fn push_from(
     let uploads: Vec<Upload<'_>> = sources
         .iter()
         .enumerate()
-        .map(|(i, source)| match base.get(i) {
-            Some(layer) if layer.compression != Compression::None && layer.digest.is_some() => {
-                Upload::AsStored(layer)
+        .map(|(i, source)| {
+            let stored = base
+                .get(i)
+                .filter(|layer| layer.digest.is_some())
+                .and_then(|layer| {
+                    LayerCompression::of(layer.compression)
+                        .filter(|c| *c != LayerCompression::None)
+                        .map(|c| (layer, c))
+                });
+            match stored {
+                Some((layer, compression)) => Upload::AsStored(layer, compression),
+                None => Upload::Made(source),
             }
-            _ => Upload::Made(source),
         })
         .collect();
 
@@ -91,13 +99,15 @@ pub(super) fn push_from(
     let total = uploads
         .iter()
         .map(|u| match u {
-            Upload::AsStored(layer) => Some(layer.size),
+            Upload::AsStored(layer, _) => Some(layer.size),
             Upload::Made(source) => source.known_size().ok().flatten(),
         })
         .sum();
     ops.progress.start("push", total);
     let layers = crate::store::sink::in_parallel(uploads.len(), |i| match &uploads[i] {
-        Upload::AsStored(layer) => put_as_stored(ctx, &repository, layer, mount_from),
+        Upload::AsStored(layer, stored) => {
+            put_as_stored(ctx, &repository, layer, *stored, mount_from)
+        }
         Upload::Made(source) => make_and_put(ctx, &repository, source, compression),
     })?;
     ops.progress.finish();
@@ -176,14 +186,11 @@ fn put_as_stored(
     ctx: &CopyContext<'_>,
     repository: &Repository,
     layer: &SourceLayer,
+    stored: LayerCompression,
     mount_from: Option<&str>,
 ) -> Result<Pushed, Error> {
     let digest = layer.digest.clone().expect("chosen for its known digest");
-    let media_type = match layer.compression {
-        Compression::Zstd => LayerCompression::Zstd.media_type(),
-        _ => LayerCompression::Gzip.media_type(),
-    };
-    let descriptor = Descriptor::new(media_type, digest, layer.size);
+    let descriptor = Descriptor::new(stored.media_type(), digest, layer.size);
     let source = layer.blob.clone();
     let sent = put_known(
         ctx,

@@ -15,6 +15,7 @@
 //! level 6 (about what `docker push` sends) at 41 MB/s to 37.4%. Level 1
 //! uses fixed Huffman codes only; level 2 is the first with a real ratio.
 
+use super::tar::Compression;
 use std::io::{self, Write};
 
 /// How layers are compressed.
@@ -35,6 +36,26 @@ impl LayerCompression {
             LayerCompression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
             LayerCompression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
             LayerCompression::None => "application/vnd.oci.image.layer.v1.tar",
+        }
+    }
+
+    /// How a layer stored as `stored` is compressed: none for a format
+    /// ocipipe does not write.
+    pub fn of(stored: Compression) -> Option<Self> {
+        match stored {
+            Compression::None => Some(LayerCompression::None),
+            Compression::Gzip => Some(LayerCompression::Gzip),
+            Compression::Zstd => Some(LayerCompression::Zstd),
+            Compression::Unsupported(_) => None,
+        }
+    }
+
+    /// What a layer compressed this way is stored as.
+    pub fn stored(self) -> Compression {
+        match self {
+            LayerCompression::None => Compression::None,
+            LayerCompression::Gzip => Compression::Gzip,
+            LayerCompression::Zstd => Compression::Zstd,
         }
     }
 

@@ -400,10 +400,7 @@ impl Local {
                     layer.digest = Some(digest);
                     layer.size = size;
                     layer.blob = LayerSource::Tar(path);
-                    layer.compression = match compression {
-                        LayerCompression::Zstd => Compression::Zstd,
-                        _ => Compression::Gzip,
-                    };
+                    layer.compression = compression.stored();
                 }
             }
             // The manifest names the layers as they were stored.
@@ -417,11 +414,9 @@ impl Local {
                 Some(digest) => (digest.clone(), layer.size),
                 None => stored_digest(&layer.blob)?,
             };
-            let media_type = match layer.compression {
-                Compression::Gzip => LayerCompression::Gzip.media_type(),
-                Compression::Zstd => LayerCompression::Zstd.media_type(),
-                _ => LayerCompression::None.media_type(),
-            };
+            let media_type = LayerCompression::of(layer.compression)
+                .unwrap_or(LayerCompression::None)
+                .media_type();
             descriptors.push(Descriptor::new(media_type, digest.clone(), size));
             layers.insert(digest, layer.blob.clone());
         }
