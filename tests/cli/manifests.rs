@@ -1,10 +1,11 @@
-//! Reading manifests and OCI layout indexes back through the built-in
-//! manifest-generation component in wasmtime: every value crosses the WIT
-//! boundary both ways (variants, optional byte lists, refusals) as the
-//! `copy` pipeline will send it. The decisions themselves are unit-tested
-//! in `components/manifest-generation-core`.
+//! Reading manifests and OCI layout indexes back, and the decisions around
+//! OCI artifacts, through the built-in manifest-generation component in
+//! wasmtime: every value crosses the WIT boundary both ways (variants,
+//! optional byte lists and strings, enums, refusals) as the `copy` and
+//! artifact pipelines will send it. The decisions themselves are
+//! unit-tested in `components/manifest-generation-core`.
 
-use ocipipe::model::{Descriptor, Digest, ManifestContents, Platform};
+use ocipipe::model::{ArtifactForm, Descriptor, Digest, ManifestContents, Platform};
 use ocipipe::runtime::{Error, Limits, ManifestGeneration, Runtime, Source};
 use std::sync::Arc;
 
@@ -160,4 +161,83 @@ fn a_layout_index_is_written_then_read_back() {
     }
     // The same input gives the same bytes.
     assert_eq!(mg.layout_index(None, &manifest, Some("v1")).unwrap(), first);
+}
+
+#[test]
+fn the_fallback_form_depends_on_status_and_code() {
+    let mg = component();
+    assert_eq!(
+        mg.fallback_form(400, Some("MANIFEST_INVALID")).unwrap(),
+        Some(ArtifactForm::OciV1_0)
+    );
+    assert_eq!(
+        mg.fallback_form(415, None).unwrap(),
+        Some(ArtifactForm::OciV1_0)
+    );
+    assert_eq!(mg.fallback_form(400, Some("BLOB_UNKNOWN")).unwrap(), None);
+    assert_eq!(mg.fallback_form(404, Some("UNSUPPORTED")).unwrap(), None);
+}
+
+#[test]
+fn artifact_file_names_come_back_in_order_or_are_refused() {
+    let mg = component();
+    let blob = |byte: u8, key: &str, name: &str| Descriptor {
+        annotations: vec![(key.into(), name.into())],
+        ..Descriptor::new("application/yaml", digest(byte), 1)
+    };
+    let layers = [
+        blob(1, "org.opencontainers.image.title", "compose.yaml"),
+        blob(2, "com.docker.compose.file", "override.yaml"),
+    ];
+    assert_eq!(
+        mg.artifact_file_names(&layers).unwrap(),
+        ["compose.yaml", "override.yaml"]
+    );
+    let unsafe_name = [blob(3, "org.opencontainers.image.title", "../x")];
+    match mg.artifact_file_names(&unsafe_name) {
+        Err(Error::Refused {
+            kind: "invalid-input",
+            function: "artifact-file-names",
+            message,
+            ..
+        }) => assert!(
+            message.starts_with(&format!("layers[0] ({}): ", digest(3))),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_referrers_index_is_kept_at_the_referrers_tag() {
+    let mg = component();
+    let subject = digest(7);
+    assert_eq!(
+        mg.referrers_tag(&subject).unwrap(),
+        subject.to_string().replace(':', "-")
+    );
+    let referrer = |byte: u8| Descriptor {
+        artifact_type: Some("application/spdx+json".into()),
+        annotations: vec![("k".into(), "v".into())],
+        ..Descriptor::new(OCI_MANIFEST, digest(byte), 10 + u64::from(byte))
+    };
+    let first = mg.referrers_index(None, &referrer(8)).unwrap();
+    assert_eq!(first.descriptor.media_type, OCI_INDEX);
+    let second = mg
+        .referrers_index(Some(&first.bytes), &referrer(9))
+        .unwrap();
+    let ManifestContents::Index { manifests, .. } =
+        mg.read_manifest(OCI_INDEX, &second.bytes).unwrap()
+    else {
+        panic!("not an index")
+    };
+    assert_eq!(manifests, [referrer(8), referrer(9)]);
+    match mg.referrers_index(Some(b"[]"), &referrer(8)) {
+        Err(Error::Refused {
+            kind: "invalid-input",
+            message,
+            ..
+        }) => assert!(message.starts_with("existing: "), "{message}"),
+        other => panic!("{other:?}"),
+    }
 }

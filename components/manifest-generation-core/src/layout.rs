@@ -3,86 +3,21 @@
 //! `oci:PATH[:TAG]` source means ([`layout_entry`]) and the index after a
 //! destination adds a manifest ([`layout_index`]).
 //!
-//! Owns: reading an existing `index.json` (an OCI image index, checked as
-//! [`crate::read_manifest`] checks one, its entries' `data` and unknown
-//! top-level fields kept), what a tag is (`org.opencontainers.image.ref.name`
-//! and its grammar), which entry a new manifest replaces, and the bytes of
-//! the new index: the OCI Go struct's field order (`specs-go/v1/index.go`:
-//! `schemaVersion`, `mediaType`, `artifactType`, `manifests`, `subject`,
-//! `annotations`), each entry a [`DescriptorJson`], then the unknown
-//! top-level fields of the old index sorted by key, all written by
-//! [`to_go_json`].
+//! Owns: what a tag is (`org.opencontainers.image.ref.name` and its
+//! grammar), which entry a new manifest replaces, and which entry a source
+//! means. Reading and writing the index itself is [`crate::index`]'s
+//! (its entries' `data` and unknown top-level fields kept).
 //! Must not: read or write files, or check that blobs exist (the host
 //! does I/O).
 
 use std::collections::BTreeMap;
 
-use ocipipe_sdk::json::{DescriptorJson, to_go_json};
-use serde::Serialize;
-use serde_json::{Map, Value};
-
-use crate::read::{
-    Kind, accepted_types, check_schema_version, check_shape, descriptor, entries, opt_media_type,
-    opt_str, parse_object, string_map, within,
-};
-use crate::{Descriptor, Document, Error, MEDIA_TYPE_OCI_INDEX};
+use crate::index::{Entry, OciIndex, read_oci_index};
+use crate::read::{Kind, accepted_types};
+use crate::{Descriptor, Document, Error};
 
 /// The annotation that holds an entry's tag (OCI `AnnotationRefName`).
 pub const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
-
-/// The top-level fields of an index that are read, not kept as unknown.
-const KNOWN_FIELDS: [&str; 6] = [
-    "schemaVersion",
-    "mediaType",
-    "artifactType",
-    "manifests",
-    "subject",
-    "annotations",
-];
-
-/// A descriptor of the index with its embedded content (`data`), which
-/// the WIT descriptor does not carry but a rewrite must keep.
-#[derive(Debug, Clone)]
-struct Entry {
-    descriptor: Descriptor,
-    data: Option<String>,
-}
-
-impl Entry {
-    fn json(&self) -> DescriptorJson<'_> {
-        let mut json = DescriptorJson::from(&self.descriptor);
-        json.data = self.data.as_deref();
-        json
-    }
-}
-
-/// An `index.json`, read.
-#[derive(Debug, Clone, Default)]
-struct LayoutIndex {
-    artifact_type: Option<String>,
-    manifests: Vec<Entry>,
-    subject: Option<Entry>,
-    annotations: Vec<(String, String)>,
-    /// Top-level fields the OCI index does not define, kept as they are.
-    unknown: Map<String, Value>,
-}
-
-#[derive(Serialize)]
-struct LayoutIndexJson<'a> {
-    #[serde(rename = "schemaVersion")]
-    schema_version: u8,
-    #[serde(rename = "mediaType")]
-    media_type: &'static str,
-    #[serde(rename = "artifactType", skip_serializing_if = "Option::is_none")]
-    artifact_type: Option<&'a str>,
-    manifests: Vec<DescriptorJson<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    subject: Option<DescriptorJson<'a>>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    annotations: BTreeMap<&'a str, &'a str>,
-    #[serde(flatten)]
-    unknown: &'a Map<String, Value>,
-}
 
 /// The `index.json` of a layout after adding `manifest`; see the WIT
 /// `layout-index`.
@@ -93,7 +28,7 @@ pub fn layout_index(
 ) -> Result<Document, Error> {
     let mut index = match existing {
         Some(bytes) => read_index(bytes)?,
-        None => LayoutIndex::default(),
+        None => OciIndex::default(),
     };
     manifest.check("manifest")?;
     if Kind::of(&manifest.media_type).is_none() {
@@ -124,28 +59,12 @@ pub fn layout_index(
         .iter()
         .position(same_name)
         .or_else(|| index.manifests.iter().position(same_digest_unnamed));
-    let entry = Entry {
-        descriptor: added,
-        data: None,
-    };
+    let entry = Entry::new(added);
     match replaced {
         Some(i) => index.manifests[i] = entry,
         None => index.manifests.push(entry),
     }
-    let json = LayoutIndexJson {
-        schema_version: 2,
-        media_type: MEDIA_TYPE_OCI_INDEX,
-        artifact_type: index.artifact_type.as_deref(),
-        manifests: index.manifests.iter().map(Entry::json).collect(),
-        subject: index.subject.as_ref().map(Entry::json),
-        annotations: index
-            .annotations
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect(),
-        unknown: &index.unknown,
-    };
-    Ok(Document::new(MEDIA_TYPE_OCI_INDEX, to_go_json(&json)))
+    Ok(index.document())
 }
 
 /// The entry of a layout's `index.json` that `oci:PATH[:TAG]` means; see
@@ -217,52 +136,9 @@ fn ref_name(d: &Descriptor) -> Option<&str> {
         .filter(|v| !v.is_empty())
 }
 
-/// An existing `index.json`: an OCI image index (no `mediaType`, or the
-/// OCI index's), checked as `read-manifest` checks one; every message
-/// starts with `index.json: `.
-fn read_index(bytes: &[u8]) -> Result<LayoutIndex, Error> {
-    read_index_fields(bytes).map_err(|e| within("index.json: ", e))
-}
-
-fn read_index_fields(bytes: &[u8]) -> Result<LayoutIndex, Error> {
-    let doc = parse_object(bytes, "the document")?;
-    check_schema_version(&doc)?;
-    if let Some(mt) = opt_str(&doc, "mediaType", "")?.filter(|t| !t.is_empty())
-        && mt != MEDIA_TYPE_OCI_INDEX
-    {
-        return Err(Error::invalid(format!(
-            "mediaType: {mt:?}; the index of an OCI image layout is an OCI image index ({MEDIA_TYPE_OCI_INDEX:?})"
-        )));
-    }
-    check_shape(&doc, Kind::OciIndex)?;
-    let entry = |what: &str, v: &Value| -> Result<Entry, Error> {
-        let descriptor = descriptor(what, v)?;
-        let data = match v.as_object() {
-            Some(obj) => opt_str(obj, "data", &format!("{what}."))?.map(str::to_owned),
-            None => None,
-        };
-        Ok(Entry { descriptor, data })
-    };
-    let manifests = entries(&doc)?
-        .iter()
-        .enumerate()
-        .map(|(i, v)| entry(&format!("manifests[{i}]"), v))
-        .collect::<Result<_, _>>()?;
-    let subject = match doc.get("subject") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(entry("subject", v)?),
-    };
-    Ok(LayoutIndex {
-        artifact_type: opt_media_type(&doc, "artifactType", "")?,
-        manifests,
-        subject,
-        annotations: string_map(&doc, "annotations", "")?,
-        unknown: doc
-            .iter()
-            .filter(|(k, _)| !KNOWN_FIELDS.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    })
+/// An existing `index.json`; every message starts with `index.json: `.
+fn read_index(bytes: &[u8]) -> Result<OciIndex, Error> {
+    read_oci_index(bytes, "index.json", "the index of an OCI image layout")
 }
 
 /// A tag must be a valid `org.opencontainers.image.ref.name`

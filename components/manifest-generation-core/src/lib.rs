@@ -6,7 +6,10 @@
 //! a manifest or index refers to ([`read_manifest`]), which child of an
 //! index a platform means ([`select_platform`], containerd's matcher), and
 //! an OCI image layout's `index.json` ([`layout_index`], [`layout_entry`],
-//! skopeo's `oci:` transport).
+//! skopeo's `oci:` transport); and the decisions around OCI artifacts: the
+//! form to retry a refused push in ([`fallback_form`]), the file names of
+//! a pulled artifact's blobs ([`artifact_file_names`]), and the referrers
+//! tag schema ([`referrers_tag`], [`referrers_index`]).
 //!
 //! No I/O, no clock, no randomness: times arrive as seconds since the epoch
 //! (or inside a base config, as RFC 3339). Every document is written with
@@ -17,28 +20,35 @@
 //! those bytes. The shared types (descriptor, platform, document, error)
 //! are the SDK's.
 
+mod artifact;
 mod command;
 mod config;
+mod index;
 mod layout;
 mod manifest;
 mod platform;
 mod read;
+mod referrers;
 mod time;
 
+pub use artifact::{
+    ANNOTATION_COMPOSE_FILE, ANNOTATION_TITLE, MAX_FILE_NAME_BYTES, artifact_file_names,
+};
 pub use config::{
     DEFAULT_PATH_ENV_UNIX, HISTORY_ADDED_COMMENT, HISTORY_ADDED_CREATED_BY, image_config,
 };
 pub use layout::{ANNOTATION_REF_NAME, layout_entry, layout_index};
 pub use manifest::{
     COMPOSE_EMPTY_CONFIG_MEDIA_TYPE, COMPOSE_PROJECT_ARTIFACT_TYPE, EMPTY_JSON_DATA_BASE64,
-    EMPTY_JSON_DIGEST, EMPTY_JSON_SIZE, artifact_manifest, docker_manifest, fallback_form,
-    image_index, image_manifest, v1_0_config_media_type,
+    EMPTY_JSON_DIGEST, EMPTY_JSON_SIZE, FALLBACK_ERROR_CODES, artifact_manifest, docker_manifest,
+    fallback_form, image_index, image_manifest, v1_0_config_media_type,
 };
 pub use ocipipe_sdk::{Annotation, Descriptor, Document, Error, Platform};
 pub use platform::{
     KNOWN_ARCHITECTURES, KNOWN_OPERATING_SYSTEMS, normalize_platform, select_platform,
 };
 pub use read::{MAX_DOCUMENT_SIZE, read_manifest};
+pub use referrers::{referrers_index, referrers_tag};
 
 /// `application/vnd.oci.image.config.v1+json`
 pub const MEDIA_TYPE_OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";

@@ -309,11 +309,26 @@ pub fn docker_manifest(config: &Descriptor, layers: &[Descriptor]) -> Result<Doc
     Ok(Document::new(MEDIA_TYPE_DOCKER_MANIFEST, bytes))
 }
 
-/// Whether a registry's HTTP status for an OCI 1.1 manifest push calls for
-/// a retry in the 1.0 form: compose's `isNonAuthClientError` — a 4xx other
-/// than 401 Unauthorized, 403 Forbidden and 407 Proxy Authentication
-/// Required.
-pub fn fallback_form(status: u16) -> Option<ArtifactForm> {
-    const AUTH: [u16; 3] = [401, 403, 407];
-    ((400..500).contains(&status) && !AUTH.contains(&status)).then_some(ArtifactForm::OciV1_0)
+/// The distribution error codes that say the manifest itself was not
+/// accepted (`MANIFEST_INVALID`: it failed the registry's checks;
+/// `UNSUPPORTED`: the registry does not implement what it uses), as the
+/// distribution spec spells them.
+pub const FALLBACK_ERROR_CODES: [&str; 2] = ["MANIFEST_INVALID", "UNSUPPORTED"];
+
+/// Whether a registry's answer to an OCI 1.1 manifest push calls for a
+/// retry in the 1.0 form; see the WIT `fallback-form`.
+///
+/// Narrower than compose's `isNonAuthClientError` (any 4xx but 401, 403,
+/// 407): a missing blob, a bad name or tag, or a 404 would fail the 1.0
+/// form just the same, so retrying only hides the real error. What the
+/// 1.0 form can fix is a registry that does not take the 1.1 manifest:
+/// 415 (its media type or shape), or a 4xx whose code says the manifest
+/// was refused.
+pub fn fallback_form(status: u16, code: Option<&str>) -> Option<ArtifactForm> {
+    const UNSUPPORTED_MEDIA_TYPE: u16 = 415;
+    const NOT_THE_MANIFEST: [u16; 4] = [401, 403, 404, 407];
+    let client_error = (400..500).contains(&status) && !NOT_THE_MANIFEST.contains(&status);
+    let manifest_refused = code.is_some_and(|c| FALLBACK_ERROR_CODES.contains(&c));
+    (status == UNSUPPORTED_MEDIA_TYPE || (client_error && manifest_refused))
+        .then_some(ArtifactForm::OciV1_0)
 }

@@ -493,20 +493,65 @@ fn docker_manifest_validation() {
     );
 }
 
-/// compose's `isNonAuthClientError`: 4xx but 401, 403, 407.
+/// A retry in the 1.0 form only when the registry refused the manifest
+/// itself: 415 whatever the code, or a 4xx (not 401, 403, 404, 407) whose
+/// code says so.
 #[test]
-fn fallback_form_is_composes() {
-    for status in [400, 404, 405, 406, 408, 409, 413, 415, 422, 429, 499] {
+fn fallback_form_only_for_a_refused_manifest() {
+    for code in [
+        None,
+        Some(""),
+        Some("MANIFEST_INVALID"),
+        Some("BLOB_UNKNOWN"),
+    ] {
         assert_eq!(
-            fallback_form(status),
+            fallback_form(415, code),
             Some(ArtifactForm::OciV1_0),
-            "{status}"
+            "415 {code:?}"
         );
     }
+    for status in [400, 405, 406, 409, 413, 422, 499] {
+        for code in ["MANIFEST_INVALID", "UNSUPPORTED"] {
+            assert_eq!(
+                fallback_form(status, Some(code)),
+                Some(ArtifactForm::OciV1_0),
+                "{status} {code}"
+            );
+        }
+    }
+}
+
+#[test]
+fn fallback_form_not_for_other_codes_or_statuses() {
+    let other_codes = [
+        "DIGEST_INVALID",
+        "BLOB_UNKNOWN",
+        "MANIFEST_BLOB_UNKNOWN",
+        "NAME_INVALID",
+        "NAME_UNKNOWN",
+        "TAG_INVALID",
+        "SIZE_INVALID",
+        "MANIFEST_UNKNOWN",
+        "DENIED",
+        "UNAUTHORIZED",
+        "",
+    ];
+    for code in other_codes {
+        assert_eq!(fallback_form(400, Some(code)), None, "400 {code}");
+    }
+    assert_eq!(fallback_form(400, None), None, "400 without a code");
+    // Codes are the spec's, compared as written.
+    for code in ["manifest_invalid", "Unsupported", " MANIFEST_INVALID"] {
+        assert_eq!(fallback_form(400, Some(code)), None, "{code:?}");
+    }
+    // Auth, a missing repository, and anything not 4xx: never, whatever
+    // the code.
     for status in [
-        0, 100, 200, 201, 301, 399, 401, 403, 407, 500, 502, 503, 599, 65535,
+        0, 100, 200, 201, 202, 301, 399, 401, 403, 404, 407, 500, 502, 503, 599, 65535,
     ] {
-        assert_eq!(fallback_form(status), None, "{status}");
+        for code in [None, Some("MANIFEST_INVALID"), Some("UNSUPPORTED")] {
+            assert_eq!(fallback_form(status, code), None, "{status} {code:?}");
+        }
     }
 }
 

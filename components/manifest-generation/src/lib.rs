@@ -72,11 +72,23 @@ impl manifests::Guest for ManifestGeneration {
         core::docker_manifest(&config, &layers)
     }
 
-    fn fallback_form(status: u16) -> Option<ArtifactForm> {
-        core::fallback_form(status).map(|form| match form {
+    fn fallback_form(status: u16, code: Option<String>) -> Option<ArtifactForm> {
+        core::fallback_form(status, code.as_deref()).map(|form| match form {
             core::ArtifactForm::OciV1_1 => ArtifactForm::OciV11,
             core::ArtifactForm::OciV1_0 => ArtifactForm::OciV10,
         })
+    }
+
+    fn artifact_file_names(layers: Vec<Descriptor>) -> Result<Vec<String>, Error> {
+        core::artifact_file_names(&layers)
+    }
+
+    fn referrers_tag(subject: String) -> String {
+        core::referrers_tag(&subject)
+    }
+
+    fn referrers_index(existing: Option<Vec<u8>>, referrer: Descriptor) -> Result<Document, Error> {
+        core::referrers_index(existing.as_deref(), &referrer)
     }
 
     fn read_manifest(media_type: String, bytes: Vec<u8>) -> Result<ManifestContents, Error> {

@@ -1,5 +1,6 @@
 //! What a manifest or an index refers to, as the manifest-generation
-//! component reads it (`read-manifest`): the children a copy must carry.
+//! component reads it (`read-manifest`): the children a copy must carry;
+//! and the forms an artifact manifest is pushed in.
 //!
 //! Must not: parse or judge a document itself; the component decides
 //! which media types are manifests and what they refer to.
@@ -55,4 +56,14 @@ impl ManifestContents {
             }
         }
     }
+}
+
+/// The form of an OCI artifact manifest (WIT `artifact-form`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArtifactForm {
+    /// OCI 1.1: `artifactType` set, the empty config.
+    OciV1_1,
+    /// OCI 1.0: no `artifactType`, a config media type specific to the
+    /// artifact; for registries that refuse 1.1.
+    OciV1_0,
 }

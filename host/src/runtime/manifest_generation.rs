@@ -1,23 +1,29 @@
 //! The manifest-generation operation's wrapper: platforms, image configs
-//! and manifests, and reading manifests and OCI layout indexes back for a
-//! copy, called through the `manifest-generation` world.
+//! and manifests, reading manifests and OCI layout indexes back for a
+//! copy, and the decisions around pushing and pulling OCI artifacts,
+//! called through the `manifest-generation` world.
 //!
 //! Must not: build, read or check a document itself (which media types
 //! are manifests, which child of an index a platform means, how a layout's
-//! `index.json` changes: the component decides); conversions live in
-//! `convert::manifest_generation`.
+//! `index.json` or a referrers index changes, which answer calls for the
+//! 1.0 form, what a pulled blob's file is called: the component decides);
+//! conversions live in `convert::manifest_generation`.
 
 use super::bindings::manifest_generation::{ManifestGeneration as World, ManifestGenerationPre};
 use super::bound::{Bound, bind};
 use super::convert::manifest_generation::{
-    chosen_from_wit, config_request_to_wit, host_machine_to_wit, manifest_contents_from_wit,
+    artifact_form_from_wit, chosen_from_wit, config_request_to_wit, file_names_from_wit,
+    host_machine_to_wit, manifest_contents_from_wit, tag_from_wit,
 };
 use super::convert::{
     descriptor_from_wit, descriptor_to_wit, document_from_wit, platform_from_wit, platform_to_wit,
 };
 use super::operations::MANIFEST_GENERATION;
 use super::{Error, Sandbox};
-use crate::model::{ConfigRequest, Descriptor, Document, HostMachine, ManifestContents, Platform};
+use crate::model::{
+    ArtifactForm, ConfigRequest, Descriptor, Digest, Document, HostMachine, ManifestContents,
+    Platform,
+};
 
 /// A loaded manifest-generation component.
 pub struct ManifestGeneration(Bound<ManifestGenerationPre<Sandbox>, World>);
@@ -144,6 +150,71 @@ impl ManifestGeneration {
             "layout-entry",
             |w, s| w.ocipipe_image_manifests().call_layout_entry(s, index, tag),
             descriptor_from_wit,
+        )
+    }
+
+    /// Whether a registry's answer to an OCI 1.1 manifest push calls for a
+    /// retry in the 1.0 form: `status` is the HTTP status, `code` the
+    /// distribution error code of the answer's first error, if any.
+    pub fn fallback_form(
+        &self,
+        status: u16,
+        code: Option<&str>,
+    ) -> Result<Option<ArtifactForm>, Error> {
+        self.0.call(
+            "fallback-form",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_fallback_form(s, status, code)
+            },
+            |_, form| Ok(form.map(artifact_form_from_wit)),
+        )
+    }
+
+    /// The file name each of an artifact's blobs is pulled to, in order of
+    /// `layers`: one plain file name per blob, no two alike. Blobs without
+    /// a name, or with an unsafe one, are a refusal naming the blob.
+    pub fn artifact_file_names(&self, layers: &[Descriptor]) -> Result<Vec<String>, Error> {
+        let given: Vec<_> = layers.iter().map(descriptor_to_wit).collect();
+        self.0.invoke(
+            "artifact-file-names",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_artifact_file_names(s, &given)
+            },
+            |at, names| file_names_from_wit(at, layers.len(), names),
+        )
+    }
+
+    /// The tag under which the OCI referrers tag schema lists the
+    /// referrers of `subject` (`sha256-<hex>`), for registries without the
+    /// referrers API.
+    pub fn referrers_tag(&self, subject: &Digest) -> Result<String, Error> {
+        let subject = subject.to_string();
+        self.0.call(
+            "referrers-tag",
+            |w, s| w.ocipipe_image_manifests().call_referrers_tag(s, &subject),
+            tag_from_wit,
+        )
+    }
+
+    /// The image index to push to the referrers tag after pushing
+    /// `referrer` (the descriptor of a manifest with a `subject`, with its
+    /// artifact type and annotations); `existing` is the index at that tag
+    /// now, none when the tag does not exist.
+    pub fn referrers_index(
+        &self,
+        existing: Option<&[u8]>,
+        referrer: &Descriptor,
+    ) -> Result<Document, Error> {
+        let referrer = descriptor_to_wit(referrer);
+        self.0.invoke(
+            "referrers-index",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_referrers_index(s, existing, &referrer)
+            },
+            document_from_wit,
         )
     }
 }

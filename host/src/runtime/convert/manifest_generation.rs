@@ -1,9 +1,11 @@
 //! Conversions for the `manifest-generation` world: image-config requests,
-//! the host machine, what a manifest refers to; and the check that a
-//! platform's choice is one of the manifests it was given.
+//! the host machine, what a manifest refers to, artifact forms; and the
+//! checks that a platform's choice is one of the manifests it was given,
+//! that an artifact's file names stay in the directory they are written
+//! to, and that a referrers tag is a tag.
 
 use super::{Origin, descriptor_from_wit, digests_to_wit, list_from_wit, platform_to_wit};
-use crate::model::{ConfigRequest, Descriptor, HostMachine, ManifestContents};
+use crate::model::{ArtifactForm, ConfigRequest, Descriptor, HostMachine, ManifestContents};
 use crate::runtime::Error;
 use crate::runtime::bindings::manifest_generation::exports::ocipipe::image::{configs, manifests};
 use crate::runtime::bindings::types;
@@ -86,6 +88,50 @@ pub(in crate::runtime) fn chosen_from_wit(
     }
 }
 
+/// An artifact form a component answered.
+pub(in crate::runtime) fn artifact_form_from_wit(form: manifests::ArtifactForm) -> ArtifactForm {
+    match form {
+        manifests::ArtifactForm::OciV11 => ArtifactForm::OciV1_1,
+        manifests::ArtifactForm::OciV10 => ArtifactForm::OciV1_0,
+    }
+}
+
+/// The file names of an artifact's blobs a component answered, checked:
+/// one per blob, each one plain file name (not empty, `.` or `..`, no `/`,
+/// `\` or NUL), so that no answer can make the host write outside the
+/// directory it pulls into.
+pub(in crate::runtime) fn file_names_from_wit(
+    at: Origin<'_>,
+    blobs: usize,
+    names: Vec<String>,
+) -> Result<Vec<String>, Error> {
+    if names.len() != blobs {
+        return Err(at.contract(format!(
+            "answered {} file names for {blobs} blobs",
+            names.len()
+        )));
+    }
+    let plain = |name: &str| !matches!(name, "" | "." | "..") && !name.contains(['/', '\\', '\0']);
+    if let Some(name) = names.iter().find(|n| !plain(n)) {
+        return Err(at.contract(format!("answered {name:?}, which is not a plain file name")));
+    }
+    Ok(names)
+}
+
+/// A referrers tag a component answered, checked against the tag grammar
+/// of the distribution spec (`[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`): it goes
+/// into a registry URL as it is.
+pub(in crate::runtime) fn tag_from_wit(at: Origin<'_>, tag: String) -> Result<String, Error> {
+    let first_ok = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let rest_ok = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-');
+    match tag.as_bytes() {
+        [first, rest @ ..] if first_ok(*first) && rest.len() < 128 && rest.iter().all(rest_ok) => {
+            Ok(tag)
+        }
+        _ => Err(at.contract(format!("answered {tag:?}, which is not a valid tag"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +176,44 @@ mod tests {
             assert!(
                 matches!(&e, Error::Contract { message, .. } if message.contains("not one of the 2 manifests")),
                 "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn file_names_convert_one_per_blob() {
+        let names = vec!["compose.yaml".to_string(), "..env".to_string()];
+        assert_eq!(file_names_from_wit(AT, 2, names.clone()).unwrap(), names);
+        let e = file_names_from_wit(AT, 3, names).unwrap_err();
+        assert!(
+            matches!(&e, Error::Contract { message, .. } if message.contains("2 file names for 3 blobs")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_file_name_that_leaves_the_directory_breaks_the_contract() {
+        for name in ["", ".", "..", "../x", "a/b", "/etc/passwd", "a\\b", "a\0b"] {
+            let e = file_names_from_wit(AT, 1, vec![name.to_string()]).unwrap_err();
+            assert!(
+                matches!(&e, Error::Contract { message, .. } if message.contains("not a plain file name")),
+                "{name:?}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_valid_tag_converts() {
+        let longest = format!("s{}", "-".repeat(127));
+        for tag in ["sha256-abc", "_x", "a.b_c-d", longest.as_str()] {
+            assert_eq!(tag_from_wit(AT, tag.to_string()).unwrap(), tag);
+        }
+        let too_long = format!("s{}", "a".repeat(128));
+        for tag in ["", "-a", ".a", "sha256:abc", "a/b", "é", too_long.as_str()] {
+            let e = tag_from_wit(AT, tag.to_string()).unwrap_err();
+            assert!(
+                matches!(&e, Error::Contract { message, .. } if message.contains("not a valid tag")),
+                "{tag:?}: {e}"
             );
         }
     }
