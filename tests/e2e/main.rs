@@ -8,6 +8,7 @@ mod harness;
 #[path = "../hostile/mod.rs"]
 mod hostile;
 
+mod artifact;
 mod bad_archives;
 mod build;
 mod build_from;

@@ -135,6 +135,8 @@ pub struct ArtifactRequest {
     pub artifact_type: String,
     pub layers: Vec<Descriptor>,
     pub annotations: Vec<Annotation>,
+    /// Seconds since the Unix epoch, for `org.opencontainers.image.created`.
+    pub created: Option<i64>,
     pub subject: Option<Descriptor>,
 }
 

@@ -222,6 +222,7 @@ pub fn artifact_manifest(request: &ArtifactRequest, form: ArtifactForm) -> Resul
     } else {
         &request.layers[..]
     };
+    let annotations = artifact_annotations(request)?;
     let doc = OciManifestJson {
         schema_version: 2,
         media_type: MEDIA_TYPE_OCI_MANIFEST,
@@ -229,11 +230,28 @@ pub fn artifact_manifest(request: &ArtifactRequest, form: ArtifactForm) -> Resul
         config: config_json,
         layers: layers_json(layers)?,
         subject: subject_json(request.subject.as_ref())?,
-        annotations: annotation_map("annotations", &request.annotations)?,
+        annotations: annotation_map("annotations", &annotations)?,
     };
     let mut document = Document::new(MEDIA_TYPE_OCI_MANIFEST, to_go_json(&doc));
     document.descriptor.artifact_type = artifact_type_field.map(str::to_owned);
     Ok(document)
+}
+
+/// The annotation of an artifact's creation time.
+const ANNOTATION_CREATED: &str = "org.opencontainers.image.created";
+
+/// An artifact's annotations, with `created` (RFC 3339 UTC) unless they
+/// name a creation time already.
+fn artifact_annotations(request: &ArtifactRequest) -> Result<Vec<Annotation>, Error> {
+    let mut annotations = request.annotations.clone();
+    if let Some(seconds) = request.created
+        && !annotations.iter().any(|(k, _)| k == ANNOTATION_CREATED)
+    {
+        let created = crate::time::Time::from_unix_seconds("created", seconds)?;
+        annotations.push((ANNOTATION_CREATED.to_string(), created.to_string()));
+        annotations.sort();
+    }
+    Ok(annotations)
 }
 
 /// A Docker image manifest, schema 2

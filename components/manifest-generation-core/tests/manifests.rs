@@ -273,6 +273,7 @@ fn compose_request() -> ArtifactRequest {
         artifact_type: COMPOSE_PROJECT_ARTIFACT_TYPE.into(),
         layers: vec![compose_layer()],
         annotations: ann(&[("org.opencontainers.image.created", "2024-01-02T03:04:05Z")]),
+        created: None,
         subject: None,
     }
 }
@@ -328,6 +329,7 @@ fn artifact_manifest_generic_forms() {
         artifact_type: "application/vnd.example+type".into(),
         layers: vec![],
         annotations: vec![],
+        created: None,
         subject: Some(Descriptor::new(MEDIA_TYPE_OCI_MANIFEST, SUBJ, 7682)),
     };
     let v11 = artifact_manifest(&req, ArtifactForm::OciV1_1).unwrap();
@@ -569,4 +571,37 @@ fn same_input_same_bytes() {
         image_manifest(&c, &layers, &[], None).unwrap(),
         image_manifest(&c, &layers, &[], None).unwrap()
     );
+}
+
+#[test]
+fn artifact_created_comes_from_the_request_unless_annotated() {
+    let mut req = compose_request();
+    req.annotations.clear();
+    let none = artifact_manifest(&req, ArtifactForm::OciV1_1).unwrap();
+    assert!(!text(&none).contains("org.opencontainers.image.created"));
+    req.created = Some(1_700_000_000);
+    let dated = artifact_manifest(&req, ArtifactForm::OciV1_1).unwrap();
+    assert!(
+        text(&dated).contains(r#""org.opencontainers.image.created":"2023-11-14T22:13:20Z""#),
+        "{}",
+        text(&dated)
+    );
+    let again = artifact_manifest(&req, ArtifactForm::OciV1_1).unwrap();
+    assert_eq!(
+        text(&dated),
+        text(&again),
+        "the same request, the same bytes"
+    );
+    // An annotation given wins over the request's time.
+    let given = ArtifactRequest {
+        created: Some(1_700_000_000),
+        ..compose_request()
+    };
+    let kept = artifact_manifest(&given, ArtifactForm::OciV1_1).unwrap();
+    assert!(
+        text(&kept).contains("2024-01-02T03:04:05Z"),
+        "{}",
+        text(&kept)
+    );
+    assert!(!text(&kept).contains("2023-11-14"));
 }

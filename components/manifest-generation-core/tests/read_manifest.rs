@@ -298,6 +298,7 @@ fn reads_an_oci_1_1_artifact() {
             artifact_type: COMPOSE_PROJECT_ARTIFACT_TYPE.into(),
             layers: vec![layer.clone()],
             annotations: ann(&[("org.opencontainers.image.created", "now")]),
+            created: None,
             subject: Some(subject.clone()),
         },
         ArtifactForm::OciV1_1,

@@ -58,6 +58,7 @@ fn generated_records_hold_the_sdks_types() {
             0,
         )],
         annotations: Vec::new(),
+        created: None,
         subject: None,
     };
     assert_eq!(request.layers[0].size, 0);

@@ -35,6 +35,11 @@ pub struct Cli {
     )]
     pub components: Vec<ComponentOverride>,
 
+    /// Allow `--component OPERATION=docker://REF` without a digest: the
+    /// component run is then whatever the tag names at the time.
+    #[arg(long, global = true)]
+    pub allow_unpinned: bool,
+
     /// Memory limit per component call, MiB [default: 256].
     #[arg(long, global = true, value_name = "MIB")]
     pub component_memory_mib: Option<usize>,
@@ -88,6 +93,105 @@ pub enum Command {
     Login(LoginArgs),
     /// Log out of a registry: remove its credentials from the Docker config.
     Logout(LogoutArgs),
+    /// OCI artifacts in registries: push files, pull them, list referrers.
+    #[command(subcommand)]
+    Artifact(ArtifactCommand),
+    /// Docker Compose projects as OCI artifacts.
+    #[command(subcommand)]
+    Compose(ComposeCommand),
+    /// Components as OCI artifacts, for `--component OPERATION=docker://REF@DIGEST`.
+    #[command(subcommand)]
+    Component(ComponentCommand),
+}
+
+/// `ocipipe component …`.
+#[derive(Debug, Subcommand)]
+pub enum ComponentCommand {
+    /// Push a component as a wasm OCI artifact (config
+    /// `application/vnd.wasm.config.v0+json` naming its world, one
+    /// `application/wasm` layer); it must implement an operation's world.
+    Push {
+        /// Where it goes, REGISTRY/REPO[:TAG].
+        reference: String,
+        /// The component.
+        file: PathBuf,
+    },
+}
+
+/// `ocipipe artifact …`.
+#[derive(Debug, Subcommand)]
+pub enum ArtifactCommand {
+    /// Push files as an OCI artifact (each file's name becomes its
+    /// `org.opencontainers.image.title`, as oras does).
+    Push(ArtifactPushArgs),
+    /// Pull an artifact's files, each verified, into a new directory.
+    Pull {
+        /// The artifact, REGISTRY/REPO[:TAG|@DIGEST].
+        reference: String,
+        /// The directory to create (it must not exist or be empty).
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
+    /// List the artifacts that refer to a manifest (its referrers).
+    Ls {
+        /// The manifest, REGISTRY/REPO[:TAG|@DIGEST].
+        reference: String,
+    },
+}
+
+/// `ocipipe artifact push REF FILE[:MEDIATYPE]...`.
+#[derive(Debug, Args)]
+pub struct ArtifactPushArgs {
+    /// Where it goes, REGISTRY/REPO[:TAG].
+    pub reference: String,
+    /// The files, each with its media type after a colon [default:
+    /// application/vnd.oci.image.layer.v1.tar, as oras].
+    #[arg(value_name = "FILE[:MEDIATYPE]", required = true)]
+    pub files: Vec<String>,
+    /// The artifact's type.
+    #[arg(long, value_name = "TYPE")]
+    pub artifact_type: String,
+    /// A manifest annotation; repeat.
+    #[arg(long = "annotation", value_name = "KEY=VALUE")]
+    pub annotations: Vec<String>,
+    /// The manifest it refers to, in the same repository: REPO's tag or
+    /// digest, REGISTRY/REPO[:TAG|@DIGEST].
+    #[arg(long, value_name = "REF")]
+    pub subject: Option<String>,
+    /// The manifest's form.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub oci_version: OciVersionArg,
+}
+
+/// `ocipipe compose …`.
+#[derive(Debug, Subcommand)]
+pub enum ComposeCommand {
+    /// Publish compose files as an OCI artifact, as `docker compose
+    /// publish` does; `SOURCE_DATE_EPOCH` sets its creation time, so the
+    /// same files give the same digest.
+    Publish {
+        /// Where it goes, REGISTRY/REPO[:TAG].
+        reference: String,
+        /// The compose files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The manifest's form.
+        #[arg(long, value_enum, default_value = "auto")]
+        oci_version: OciVersionArg,
+    },
+}
+
+/// `--oci-version`, named as `docker compose publish` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OciVersionArg {
+    /// OCI 1.1, then 1.0 if the registry refuses the manifest itself.
+    Auto,
+    /// OCI 1.1 only.
+    #[value(name = "1.1")]
+    V1_1,
+    /// OCI 1.0 only.
+    #[value(name = "1.0")]
+    V1_0,
 }
 
 /// `ocipipe copy SRC DST`.

@@ -292,7 +292,7 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
         config: config_request(config, &args, &components.manifest_generation)?,
         targets: args.tag.clone(),
         layer_options: LayerOptions {
-            mtime: config.source_date_epoch,
+            mtime: config.source_date_epoch.unwrap_or(0),
             keep_owner: args.keep_owner,
         },
         base,
@@ -474,7 +474,7 @@ fn config_request(
         platform,
         diff_ids: Vec::new(),
         history: Vec::new(),
-        created: Some(config.source_date_epoch),
+        created: Some(config.source_date_epoch.unwrap_or(0)),
         env: args.env.clone(),
         entrypoint: args.entrypoint.clone(),
         cmd: args.cmd.clone(),

@@ -3,6 +3,8 @@
 //! print results. Uses `anyhow` at this edge only.
 
 mod args;
+mod artifact;
+mod component;
 mod copy;
 mod image;
 mod output;
@@ -32,10 +34,14 @@ pub struct Config {
     pub cache_dir: Option<PathBuf>,
     /// Per-call component limits.
     pub limits: Limits,
-    /// Component files replacing built-in ones, by operation.
+    /// Component files replacing built-in ones, by operation; a
+    /// `docker://` one is fetched into a file before any command runs.
     pub components: Vec<(String, PathBuf)>,
-    /// `SOURCE_DATE_EPOCH`: the time written into images; 0 when unset.
-    pub source_date_epoch: i64,
+    /// Where fetched components live when there is no compile cache.
+    fetched: Option<std::sync::Arc<tempfile::TempDir>>,
+    /// `SOURCE_DATE_EPOCH`, when set: the time written into images (0
+    /// when unset) and artifacts (none when unset).
+    pub source_date_epoch: Option<i64>,
     /// The Docker config: `$DOCKER_CONFIG/config.json`, else
     /// `~/.docker/config.json`.
     pub docker_config: PathBuf,
@@ -74,10 +80,10 @@ impl Config {
             components.push((operation.clone(), path.clone()));
         }
         let source_date_epoch = match std::env::var("SOURCE_DATE_EPOCH") {
-            Ok(v) if !v.is_empty() => v.trim().parse().with_context(|| {
+            Ok(v) if !v.is_empty() => Some(v.trim().parse().with_context(|| {
                 format!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds since 1970")
-            })?,
-            _ => 0,
+            })?),
+            _ => None,
         };
         Ok(Self {
             json: cli.json,
@@ -86,6 +92,7 @@ impl Config {
             cache_dir,
             limits,
             components,
+            fetched: None,
             source_date_epoch,
             docker_config: docker_config(),
             insecure_registries: cli.insecure_registries.clone(),
@@ -175,7 +182,8 @@ pub enum Outcome {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    let config = Config::resolve(&cli)?;
+    let mut config = Config::resolve(&cli)?;
+    component::fetch_remote(&mut config, cli.allow_unpinned)?;
     match cli.command {
         Command::Ref(cmd) => refs::run(&config, cmd),
         Command::Tag(cmd) => tag::run(&config, cmd),
@@ -183,6 +191,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Copy(args) => copy::run(&config, args),
         Command::Login(args) => copy::login(&config, args),
         Command::Logout(args) => copy::logout(&config, args),
+        Command::Artifact(cmd) => artifact::run(&config, cmd),
+        Command::Compose(cmd) => artifact::compose(&config, cmd),
+        Command::Component(cmd) => component::run(&config, cmd),
     }
 }
 

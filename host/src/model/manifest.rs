@@ -67,3 +67,18 @@ pub enum ArtifactForm {
     /// artifact; for registries that refuse 1.1.
     OciV1_0,
 }
+
+/// What an artifact manifest must say (WIT `artifact-request`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactRequest {
+    /// The artifact's type.
+    pub artifact_type: String,
+    /// Its blobs.
+    pub layers: Vec<Descriptor>,
+    /// Manifest annotations, sorted by key.
+    pub annotations: Vec<(String, String)>,
+    /// When it was made (`SOURCE_DATE_EPOCH`), in seconds since the epoch.
+    pub created: Option<i64>,
+    /// The manifest it refers to.
+    pub subject: Option<Descriptor>,
+}

@@ -18,6 +18,6 @@ pub use changeset::{Change, Member, MemberKind};
 pub use descriptor::{ConfigRequest, Descriptor, Document, History, HostMachine, Platform};
 pub use digest::{Digest, DigestError};
 pub use layer::{Entry, EntryKind, LayerOptions, Segment};
-pub use manifest::{ArtifactForm, ManifestContents};
+pub use manifest::{ArtifactForm, ArtifactRequest, ManifestContents};
 pub use progress::{Progress, Quiet};
 pub use reference::{AnyReference, Reference};

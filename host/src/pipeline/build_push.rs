@@ -13,9 +13,9 @@
 
 use super::Error;
 use super::build::{BuildSpec, Operations, config_request};
-use super::copy::{CopyContext, Location, Registries, copy};
+use super::copy::{CopyContext, Location, Registries, copy, put_known};
 use crate::model::{Descriptor, Digest, Reference};
-use crate::registry::{self, BlobReader, Made, Repository, Uploaded};
+use crate::registry::{self, BlobReader, Made, Repository};
 use crate::store::compress::LayerCompression;
 use crate::store::hashing::HashingWriter;
 use crate::store::plan::LayerSource;
@@ -153,31 +153,6 @@ pub(super) fn push_from(
         });
     }
     Ok(pushed)
-}
-
-/// A blob of known digest, unless the repository has it: mounted from
-/// `mount_from` when the registry agrees, else sent; bytes sent.
-fn put_known(
-    ctx: &CopyContext<'_>,
-    repository: &Repository,
-    blob: &Descriptor,
-    mount_from: Option<&str>,
-    open: Box<registry::OpenBlob>,
-) -> Result<u64, Error> {
-    ctx.runtime.block_on(async {
-        if repository.blob_size(&blob.digest).await?.is_some() {
-            return Ok(0);
-        }
-        Ok(
-            match repository
-                .put_blob(&blob.digest, blob.size, mount_from, &*open)
-                .await?
-            {
-                Uploaded::Mounted => 0,
-                Uploaded::Sent => blob.size,
-            },
-        )
-    })
 }
 
 /// A base layer stored compressed, as it is (mounted from its origin when

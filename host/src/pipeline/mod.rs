@@ -3,6 +3,7 @@
 //! backend (`docker`, `store`).
 
 mod archive;
+mod artifact;
 mod build;
 mod build_push;
 mod copy;
@@ -16,6 +17,10 @@ mod unpack;
 
 pub use crate::store::compress::LayerCompression;
 pub use archive::{IncrementalLoad, LoadInput, load, save};
+pub use artifact::{
+    ArtifactFile, ArtifactPush, OciVersion, PulledArtifact, PushedArtifact, fetch_component,
+    list_referrers, pull_artifact, push_artifact, push_component,
+};
 pub use build::{BaseImage, BuildOutput, BuildSpec, Built, LayerInput, Operations};
 pub use build_push::PushedName;
 pub use copy::{Copied, CopyContext, Location, RegistryAccess, base_image, copy};

@@ -26,6 +26,13 @@ use std::sync::Arc;
 /// A blob's bytes, read from the start.
 pub type BlobReader = Box<dyn Read + Send>;
 
+/// A manifest the registry took.
+struct PutManifest {
+    digest: Digest,
+    /// It answered `OCI-Subject`: the manifest's subject is indexed.
+    subject_indexed: bool,
+}
+
 /// What the maker of a streamed blob reports once the body is ended.
 #[derive(Debug)]
 pub enum Made {
@@ -402,6 +409,51 @@ impl Repository {
         media_type: &str,
         bytes: &[u8],
     ) -> Result<Digest, Error> {
+        Ok(self
+            .put_manifest_answered(reference, media_type, bytes)
+            .await?
+            .digest)
+    }
+
+    /// [`Self::put_manifest`] of a manifest with a `subject`; whether the
+    /// registry says it indexed it for the referrers API (`OCI-Subject`).
+    pub async fn put_referrer(
+        &self,
+        reference: &str,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<(Digest, bool), Error> {
+        let put = self
+            .put_manifest_answered(reference, media_type, bytes)
+            .await?;
+        Ok((put.digest, put.subject_indexed))
+    }
+
+    /// The index the referrers API lists for `subject`, or
+    /// none when the registry has no such API (404).
+    pub async fn referrers(&self, subject: &Digest) -> Result<Option<Vec<u8>>, Error> {
+        let what = format!("GET referrers of {subject}");
+        let url = self.url(&format!("referrers/{subject}"));
+        let build = || {
+            self.client()
+                .get(url.clone())
+                .header(ACCEPT, "application/vnd.oci.image.index.v1+json")
+        };
+        let response = self
+            .send(&what, &build, &[StatusCode::OK, StatusCode::NOT_FOUND])
+            .await?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        Ok(Some(self.read_capped(&what, response, MAX_MANIFEST).await?))
+    }
+
+    async fn put_manifest_answered(
+        &self,
+        reference: &str,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<PutManifest, Error> {
         let what = format!("PUT manifest {reference}");
         let url = self.url(&format!("manifests/{reference}"));
         let digest = Digest::sha256(bytes);
@@ -424,7 +476,11 @@ impl Repository {
         {
             return Err(Error::digest_mismatch(what, &digest, &claimed));
         }
-        Ok(digest)
+        let subject_indexed = response.headers().contains_key("oci-subject");
+        Ok(PutManifest {
+            digest,
+            subject_indexed,
+        })
     }
 
     /// The size of blob `digest`, if the repository has it (`HEAD`).

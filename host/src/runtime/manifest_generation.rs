@@ -12,8 +12,9 @@
 use super::bindings::manifest_generation::{ManifestGeneration as World, ManifestGenerationPre};
 use super::bound::{Bound, bind};
 use super::convert::manifest_generation::{
-    artifact_form_from_wit, chosen_from_wit, config_request_to_wit, file_names_from_wit,
-    host_machine_to_wit, manifest_contents_from_wit, tag_from_wit,
+    artifact_form_from_wit, artifact_form_to_wit, artifact_request_to_wit, chosen_from_wit,
+    config_request_to_wit, file_names_from_wit, host_machine_to_wit, manifest_contents_from_wit,
+    tag_from_wit,
 };
 use super::convert::{
     descriptor_from_wit, descriptor_to_wit, document_from_wit, platform_from_wit, platform_to_wit,
@@ -21,8 +22,8 @@ use super::convert::{
 use super::operations::MANIFEST_GENERATION;
 use super::{Error, Sandbox};
 use crate::model::{
-    ArtifactForm, ConfigRequest, Descriptor, Digest, Document, HostMachine, ManifestContents,
-    Platform,
+    ArtifactForm, ArtifactRequest, ConfigRequest, Descriptor, Digest, Document, HostMachine,
+    ManifestContents, Platform,
 };
 
 /// A loaded manifest-generation component.
@@ -82,6 +83,25 @@ impl ManifestGeneration {
                     annotations,
                     None,
                 )
+            },
+            document_from_wit,
+        )
+    }
+
+    /// An OCI artifact manifest of `request` in `form` (1.1: the empty
+    /// config and `artifactType`; 1.0: a config of the artifact's type).
+    pub fn artifact_manifest(
+        &self,
+        request: &ArtifactRequest,
+        form: ArtifactForm,
+    ) -> Result<Document, Error> {
+        let request = artifact_request_to_wit(request);
+        let form = artifact_form_to_wit(form);
+        self.0.invoke(
+            "artifact-manifest",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_artifact_manifest(s, &request, form)
             },
             document_from_wit,
         )

@@ -213,6 +213,23 @@ impl Runtime {
         O::bind(self.clone(), loaded)
     }
 
+    /// What the component `bytes` imports and exports, by name (e.g.
+    /// `ocipipe:image/naming@0.1.0`): for the config of a component
+    /// artifact.
+    pub fn interfaces(&self, bytes: &[u8]) -> wasmtime::Result<(Vec<String>, Vec<String>)> {
+        let component = Component::new(&self.engine, bytes)?;
+        let ty = component.component_type();
+        let imports = ty
+            .imports(&self.engine)
+            .map(|(n, _)| n.to_string())
+            .collect();
+        let exports = ty
+            .exports(&self.engine)
+            .map(|(n, _)| n.to_string())
+            .collect();
+        Ok((imports, exports))
+    }
+
     /// Compiles (or takes from the cache) and pre-instantiates a component
     /// meant for `operation`.
     fn compile(&self, source: &Source, operation: &Declaration) -> Result<Loaded, Error> {

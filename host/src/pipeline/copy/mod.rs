@@ -22,7 +22,7 @@ use super::Error;
 use super::build::{BaseImage, Operations};
 use crate::docker::Engine;
 use crate::model::{AnyReference, Descriptor, Digest, Document, ManifestContents, Reference};
-use crate::registry::{CredentialStore, Registry, Repository, Scope, Transport};
+use crate::registry::{CredentialStore, Registry, Repository, Scope, Transport, Uploaded};
 use crate::store::source::{ImageSource, LayoutSource};
 use source::Source;
 use std::collections::HashMap;
@@ -206,6 +206,31 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
             transfer::to_images(ctx, &source, &tree, to, destination)
         }
     }
+}
+
+/// A blob of known digest, unless the repository has it: mounted from
+/// `mount_from` when the registry agrees, else sent; bytes sent.
+pub(crate) fn put_known(
+    ctx: &CopyContext<'_>,
+    repository: &Repository,
+    blob: &Descriptor,
+    mount_from: Option<&str>,
+    open: Box<crate::registry::OpenBlob>,
+) -> Result<u64, Error> {
+    ctx.runtime.block_on(async {
+        if repository.blob_size(&blob.digest).await?.is_some() {
+            return Ok(0);
+        }
+        Ok(
+            match repository
+                .put_blob(&blob.digest, blob.size, mount_from, &*open)
+                .await?
+            {
+                Uploaded::Mounted => 0,
+                Uploaded::Sent => blob.size,
+            },
+        )
+    })
 }
 
 /// The registries of one copy, each made once so that they share their

@@ -5,7 +5,9 @@
 //! to, and that a referrers tag is a tag.
 
 use super::{Origin, descriptor_from_wit, digests_to_wit, list_from_wit, platform_to_wit};
-use crate::model::{ArtifactForm, ConfigRequest, Descriptor, HostMachine, ManifestContents};
+use crate::model::{
+    ArtifactForm, ArtifactRequest, ConfigRequest, Descriptor, HostMachine, ManifestContents,
+};
 use crate::runtime::Error;
 use crate::runtime::bindings::manifest_generation::exports::ocipipe::image::{configs, manifests};
 use crate::runtime::bindings::types;
@@ -89,6 +91,29 @@ pub(in crate::runtime) fn chosen_from_wit(
 }
 
 /// An artifact form a component answered.
+pub(in crate::runtime) fn artifact_request_to_wit(
+    request: &ArtifactRequest,
+) -> manifests::ArtifactRequest {
+    manifests::ArtifactRequest {
+        artifact_type: request.artifact_type.clone(),
+        layers: request
+            .layers
+            .iter()
+            .map(super::descriptor_to_wit)
+            .collect(),
+        annotations: request.annotations.clone(),
+        created: request.created,
+        subject: request.subject.as_ref().map(super::descriptor_to_wit),
+    }
+}
+
+pub(in crate::runtime) fn artifact_form_to_wit(form: ArtifactForm) -> manifests::ArtifactForm {
+    match form {
+        ArtifactForm::OciV1_1 => manifests::ArtifactForm::OciV11,
+        ArtifactForm::OciV1_0 => manifests::ArtifactForm::OciV10,
+    }
+}
+
 pub(in crate::runtime) fn artifact_form_from_wit(form: manifests::ArtifactForm) -> ArtifactForm {
     match form {
         manifests::ArtifactForm::OciV11 => ArtifactForm::OciV1_1,

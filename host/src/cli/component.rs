@@ -1,0 +1,147 @@
+//! Components as OCI artifacts: `ocipipe component push REF FILE.wasm`,
+//! and `--component OPERATION=docker://REF@sha256:…` fetching one before
+//! a command runs.
+//!
+//! A fetched component is pinned by the digest of its manifest (unless
+//! `--allow-unpinned`), its layer verified against its digest, and kept
+//! by that digest (in the compile cache's `components/`). It then runs
+//! exactly as a local file does: the same sandbox and limits, and the
+//! runtime refuses it before any call unless it implements the
+//! operation's world.
+
+use super::args::ComponentCommand;
+use super::copy::CopyEnv;
+use super::image::Components;
+use super::output::Printer;
+use super::{Config, Outcome, progress};
+use crate::pipeline;
+use crate::runtime::{ManifestGeneration, Runtime, Source, Tagging, TarAssembly};
+use anyhow::Context as _;
+use std::path::Path;
+use std::sync::Arc;
+
+/// How a `--component` value names a registry.
+const REGISTRY_TRANSPORT: &str = "docker://";
+
+pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outcome> {
+    let ComponentCommand::Push { reference, file } = cmd;
+    let components = Components::load(config)?;
+    let progress = progress::for_run(config.json);
+    let ops = components.ops(progress.as_ref());
+    let target = components
+        .tagging
+        .normalize_with_default_tag(&reference)
+        .with_context(|| format!("{reference:?} is not a reference"))?;
+    let wasm = config.runtime()?;
+    let world = world_of(&wasm, &file)?;
+    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let (imports, exports) = wasm
+        .interfaces(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e:#}", file.display()))?;
+    let config_json = wasm_config(world, &imports, &exports, &bytes);
+    let env = CopyEnv::new(config, false, 4)?;
+    let pushed = pipeline::push_component(&env.context(&ops, None), &target, &file, &config_json)?;
+    Printer::new(config.json).result(&pushed, || {
+        format!("Pushed {} {} ({world})", pushed.name, pushed.digest)
+    })?;
+    Ok(Outcome::Success)
+}
+
+/// The operation whose world the component at `path` implements.
+fn world_of(wasm: &Arc<Runtime>, path: &Path) -> anyhow::Result<&'static str> {
+    let source = Source::File(path.to_path_buf());
+    if wasm.load::<Tagging>(&source).is_ok() {
+        return Ok("tagging");
+    }
+    if wasm.load::<TarAssembly>(&source).is_ok() {
+        return Ok("tar-assembly");
+    }
+    if wasm.load::<ManifestGeneration>(&source).is_ok() {
+        return Ok("manifest-generation");
+    }
+    anyhow::bail!(
+        "{}: it implements none of the operations' worlds ({})",
+        path.display(),
+        super::args::operation_names()
+    )
+}
+
+/// The wasm OCI artifact config (CNCF TAG Runtime's layout): the layer's
+/// digest and the component's world, imports and exports. No `created`:
+/// the same file always gives the same config.
+fn wasm_config(world: &str, imports: &[String], exports: &[String], bytes: &[u8]) -> Vec<u8> {
+    let config = serde_json::json!({
+        "architecture": "wasm",
+        "os": "wasip2",
+        "layerDigests": [crate::model::Digest::sha256(bytes).to_string()],
+        "component": {
+            "target": format!("ocipipe:image/{world}@0.1.0"),
+            "imports": imports,
+            "exports": exports,
+        },
+    });
+    serde_json::to_vec(&config).expect("JSON values serialise")
+}
+
+/// Fetches every `--component OPERATION=docker://REF` into a local file,
+/// refusing a reference without a digest unless `allow_unpinned`.
+pub(super) fn fetch_remote(config: &mut Config, allow_unpinned: bool) -> anyhow::Result<()> {
+    let remote: Vec<usize> = (0..config.components.len())
+        .filter(|&i| remote_ref(&config.components[i].1).is_some())
+        .collect();
+    if remote.is_empty() {
+        return Ok(());
+    }
+    // The built-in components read the references and manifests: a
+    // component being fetched cannot decide how it is fetched.
+    let wasm = config.runtime()?;
+    let components = Components::builtin(&wasm)?;
+    let progress = progress::for_run(config.json);
+    let ops = components.ops(progress.as_ref());
+    let dir = match &config.cache_dir {
+        Some(cache) => cache.join("components"),
+        None => {
+            let temp = Arc::new(tempfile::tempdir().context("cannot make a temporary directory")?);
+            let path = temp.path().to_path_buf();
+            config.fetched = Some(temp);
+            path
+        }
+    };
+    let env = CopyEnv::new(config, false, 1)?;
+    let ctx = env.context(&ops, None);
+    for i in remote {
+        let (operation, value) = &config.components[i];
+        let given = remote_ref(value).expect("filtered").to_string();
+        let reference = components
+            .tagging
+            .normalize_with_default_tag(&given)
+            .with_context(|| {
+                format!("--component {operation}=docker://{given}: not a reference")
+            })?;
+        anyhow::ensure!(
+            reference.digest.is_some() || allow_unpinned,
+            "--component {operation}=docker://{given}: name the component by digest \
+             (REF@sha256:…), or give --allow-unpinned to run whatever the tag names"
+        );
+        let path = pipeline::fetch_component(&ctx, &reference, &dir)
+            .map_err(|e| anyhow::anyhow!("--component {operation}=docker://{given}: {e}"))?;
+        config.components[i].1 = path;
+    }
+    Ok(())
+}
+
+/// The reference of a `--component` value naming a registry.
+fn remote_ref(value: &Path) -> Option<&str> {
+    value.to_str()?.strip_prefix(REGISTRY_TRANSPORT)
+}
+
+impl Components {
+    /// The built-in components, whatever `--component` says.
+    pub(super) fn builtin(wasm: &Arc<Runtime>) -> anyhow::Result<Self> {
+        Ok(Self {
+            tagging: wasm.load(&Source::Builtin)?,
+            tar_assembly: wasm.load(&Source::Builtin)?,
+            manifest_generation: wasm.load(&Source::Builtin)?,
+        })
+    }
+}
