@@ -348,7 +348,7 @@ fn a_registry_refusing_oci_1_1_gets_1_0_under_auto_only() {
 }
 
 #[test]
-fn a_referrer_is_listed_through_the_tag_schema() {
+fn referrers_come_from_the_api_or_else_the_tag_schema() {
     let env = Env::new();
     let dir = files(
         &env,
@@ -398,6 +398,24 @@ fn a_referrer_is_listed_through_the_tag_schema() {
         index["mediaType"],
         "application/vnd.oci.image.index.v1+json"
     );
+
+    // A registry with the referrers API (a proxy answering it in front of
+    // the real one) is asked first, and its answer is the list.
+    let api = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "digest": sbom["digest"], "size": 1,
+                       "artifactType": "application/vnd.example.from-the-api"}]});
+    let proxy = FaultProxy::start(
+        &registry(),
+        json!([{"method": "GET", "path": "/referrers/", "action": "status", "status": 200,
+                "body": api}]),
+    );
+    let through = format!("{}/{repo}:app", proxy.address());
+    let run = ocipipe(&env).run(&["--json", "artifact", "ls", &through]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let listed = run.json_lines();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["artifact_type"], "application/vnd.example.from-the-api");
 
     // A subject in another repository is refused before anything is sent.
     let run = ocipipe(&env).run(&[
