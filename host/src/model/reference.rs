@@ -22,6 +22,18 @@ pub struct Reference {
     pub familiar: String,
 }
 
+impl Reference {
+    /// What a registry's `/manifests/` is asked for: the digest when the
+    /// reference has one, else the tag, else `latest`.
+    pub fn manifest_reference(&self) -> String {
+        match (&self.digest, &self.tag) {
+            (Some(digest), _) => digest.to_string(),
+            (None, Some(tag)) => tag.clone(),
+            (None, None) => "latest".to_string(),
+        }
+    }
+}
+
 impl std::fmt::Display for Reference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.full)

@@ -207,11 +207,7 @@ fn subject_descriptor(
             ),
         });
     }
-    let reference = match (&subject.digest, &subject.tag) {
-        (Some(digest), _) => digest.to_string(),
-        (None, Some(tag)) => tag.clone(),
-        (None, None) => "latest".to_string(),
-    };
+    let reference = subject.manifest_reference();
     let fetched = ctx.runtime.block_on(repository.manifest(&reference))?;
     let contents = ctx
         .ops
@@ -319,26 +315,9 @@ pub fn pull_artifact(
     dir: &Path,
 ) -> Result<PulledArtifact, Error> {
     let what = format!("cannot write {}", dir.display());
-    if dir.exists()
-        && std::fs::read_dir(dir)
-            .map_err(Error::output(&what))?
-            .next()
-            .is_some()
-    {
-        return Err(Error::Output {
-            what,
-            source: std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "the directory exists and is not empty",
-            ),
-        });
-    }
+    crate::store::atomic::check_new_dir(dir).map_err(Error::output(&what))?;
     let repository = Registries::new(ctx.access).source(source)?;
-    let reference = match (&source.digest, &source.tag) {
-        (Some(digest), _) => digest.to_string(),
-        (None, Some(tag)) => tag.clone(),
-        (None, None) => "latest".to_string(),
-    };
+    let reference = source.manifest_reference();
     let fetched = ctx.runtime.block_on(repository.manifest(&reference))?;
     let mg = ctx.ops.manifest_generation;
     let (layers, artifact_type) = match mg.read_manifest(&fetched.media_type, &fetched.bytes)? {
@@ -500,11 +479,7 @@ pub fn fetch_component(
     dir: &Path,
 ) -> Result<PathBuf, Error> {
     let repository = Registries::new(ctx.access).source(source)?;
-    let reference = match (&source.digest, &source.tag) {
-        (Some(digest), _) => digest.to_string(),
-        (None, Some(tag)) => tag.clone(),
-        (None, None) => "latest".to_string(),
-    };
+    let reference = source.manifest_reference();
     let fetched = ctx.runtime.block_on(repository.manifest(&reference))?;
     let not_a_component = |message: String| Error::NotFound {
         source_name: source.full.clone(),

@@ -110,6 +110,18 @@ impl AtomicFile {
     }
 }
 
+/// Fails unless `target` is absent or an empty directory: a directory
+/// output (a layout, a pull) never mixes with what was there.
+pub fn check_new_dir(target: &Path) -> io::Result<()> {
+    if target.exists() && std::fs::read_dir(target)?.next().is_some() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "the directory exists and is not empty",
+        ));
+    }
+    Ok(())
+}
+
 /// The directory a relative or absolute path lives in (`.` for a bare name).
 pub fn parent_dir(path: &Path) -> &Path {
     match path.parent() {

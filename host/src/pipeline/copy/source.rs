@@ -55,11 +55,7 @@ impl Source {
         Ok(match from {
             Location::Registry(reference) => Source::Registry {
                 repository: registries.source(reference)?,
-                reference: match (&reference.digest, &reference.tag) {
-                    (Some(digest), _) => digest.to_string(),
-                    (None, Some(tag)) => tag.clone(),
-                    (None, None) => "latest".to_string(),
-                },
+                reference: reference.manifest_reference(),
             },
             Location::Layout { path, tag } if ctx.compression.is_some() => {
                 // Layers to compress: the image is rewritten as an

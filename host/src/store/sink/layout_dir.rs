@@ -27,20 +27,7 @@ impl<'p> LayoutDir<'p> {
     /// empty directory.
     pub fn create(target: &Path, planner: &'p dyn ArchivePlanner) -> Result<Self, Error> {
         let what = format!("cannot write {}", target.display());
-        if target.exists()
-            && std::fs::read_dir(target)
-                .map_err(Error::output(&what))?
-                .next()
-                .is_some()
-        {
-            return Err(Error::Output {
-                what,
-                source: std::io::Error::new(
-                    std::io::ErrorKind::AlreadyExists,
-                    "the directory exists and is not empty",
-                ),
-            });
-        }
+        crate::store::atomic::check_new_dir(target).map_err(Error::output(&what))?;
         let (staging, registered) = crate::store::cleanup::create(
             || {
                 tempfile::Builder::new()
