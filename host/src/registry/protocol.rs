@@ -657,7 +657,7 @@ impl Repository {
         let patched = self.authorized(what, request).await;
         // The maker ends once the body does; it drops `made` unsent when
         // the upload stopped taking its bytes.
-        let (digest, size, response) = match (made.await, patched) {
+        let (made, response) = match (made.await, patched) {
             (Ok(Made::Failed), _) => {
                 return Err(Error::Io {
                     what: what.to_string(),
@@ -665,20 +665,11 @@ impl Repository {
                 });
             }
             (_, Err(e)) => return Err(e),
-            (Ok(Made::Whole { digest, size }), Ok(response)) => (digest, size, response),
-            (Err(_), Ok(response)) => {
-                return Err(Error::Protocol {
-                    registry: self.registry.host.clone(),
-                    what: what.to_string(),
-                    message: format!(
-                        "the upload ended (HTTP {}) before the blob was made",
-                        response.status()
-                    ),
-                });
-            }
+            (made, Ok(response)) => (made, response),
         };
-        let what = format!("upload blob {digest}");
         let registry = &self.registry;
+        // The registry's answer first: one that stopped the upload early
+        // (a 413, an expired token) says why the blob was not made.
         match response.status() {
             StatusCode::ACCEPTED => {}
             // A token that expired mid-upload: a new session, a new token.
@@ -686,7 +677,7 @@ impl Repository {
                 registry.auth.challenged(response.headers(), &self.scopes);
                 return Err(Error::Connection {
                     registry: registry.host.clone(),
-                    what,
+                    what: what.to_string(),
                     message: "the registry asked to authenticate again".to_string(),
                     retryable: true,
                 });
@@ -695,13 +686,21 @@ impl Repository {
                 return Err(Error::from_response(
                     &registry.host,
                     Some(&self.name),
-                    &what,
+                    what,
                     response,
                     Some(registry.auth.describe().await),
                 )
                 .await);
             }
         }
+        let Ok(Made::Whole { digest, size }) = made else {
+            return Err(Error::Protocol {
+                registry: registry.host.clone(),
+                what: what.to_string(),
+                message: "the registry took the upload before the blob was made whole".into(),
+            });
+        };
+        let what = format!("upload blob {digest}");
         // The registry says how much it holds: all of it, or the blob is
         // not committed.
         let expected = format!("0-{}", size.saturating_sub(1));
