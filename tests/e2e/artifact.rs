@@ -415,7 +415,10 @@ fn referrers_come_from_the_api_or_else_the_tag_schema() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let listed = run.json_lines();
     assert_eq!(listed.len(), 1, "{listed:?}");
-    assert_eq!(listed[0]["artifact_type"], "application/vnd.example.from-the-api");
+    assert_eq!(
+        listed[0]["artifact_type"],
+        "application/vnd.example.from-the-api"
+    );
 
     // A subject in another repository is refused before anything is sent.
     let run = ocipipe(&env).run(&[
