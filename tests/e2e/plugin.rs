@@ -109,7 +109,7 @@ fn engine_socket() -> String {
 /// `curl ARGS` with `body` on stdin: the HTTP status and the body.
 fn curl(args: &[&str], body: &[u8]) -> (u16, Vec<u8>) {
     let mut child = Command::new("curl")
-        .args(["-s", "-w", "\n%{http_code}"])
+        .args(["-sS", "-w", "\n%{http_code}"])
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -120,7 +120,8 @@ fn curl(args: &[&str], body: &[u8]) -> (u16, Vec<u8>) {
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
-        "curl {args:?}: {}",
+        "curl {args:?}: {}: {}",
+        out.status,
         String::from_utf8_lossy(&out.stderr)
     );
     let mut stdout = out.stdout;
@@ -180,11 +181,21 @@ fn ocipipe_privileges(args: &[&str]) -> Vec<Value> {
 }
 
 /// A plugin context `dir/name`: `config.json` and a `rootfs/` holding
-/// busybox, as `docker plugin create` takes it.
+/// busybox, as `docker plugin create` takes it. The rootfs also holds its
+/// own name, so that no two plugins share a layer: Engine 20.10 refuses
+/// to create a plugin whose rootfs blob another plugin being created or
+/// kept holds ("content sha256:…: already exists"), and fails a push
+/// while another push sends the same blob.
 fn context(dir: &Path, name: &str, config: &Value) -> PathBuf {
     let context = dir.join(name);
     std::fs::create_dir_all(context.join("rootfs/bin")).unwrap();
+    std::fs::create_dir_all(context.join("rootfs/etc")).unwrap();
     std::fs::copy("/bin/busybox", context.join("rootfs/bin/busybox")).unwrap();
+    std::fs::write(
+        context.join("rootfs/etc/ocipipe-plugin"),
+        context.display().to_string(),
+    )
+    .unwrap();
     std::fs::write(
         context.join("config.json"),
         serde_json::to_vec_pretty(config).unwrap(),
@@ -212,9 +223,14 @@ impl Drop for Created {
     }
 }
 
+/// Plugins are made in the engine one at a time: its plugin manager
+/// shares one content store between them.
+static PLUGIN_MANAGER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// `docker plugin create NAME CONTEXT` then `docker plugin push NAME`;
 /// the plugin is removed from the engine afterwards.
 fn create_and_push(name: &str, context: &Path) {
+    let _one_at_a_time = PLUGIN_MANAGER.lock().unwrap_or_else(|e| e.into_inner());
     let created = Created(name.to_string());
     docker_ok(&["plugin", "create", name, context.to_str().unwrap()]);
     docker_ok(&["plugin", "push", name]);
