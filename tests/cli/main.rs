@@ -1,7 +1,8 @@
 //! Tests of the real `ocipipe` binary and the real components in wasmtime
 //! that need no Docker Engine: references, the sandbox, the compile
 //! cache, `image build -o|--oci-layout`, `image unpack`, reading
-//! manifests and layout indexes back, hostile inputs and outputs. They run
+//! manifests and layout indexes back, plugin configs, hostile inputs and
+//! outputs. They run
 //! outside `scripts/services`. One module per area.
 
 #[path = "../harness.rs"]
@@ -18,5 +19,6 @@ mod hostile_io;
 mod layers;
 mod manifests;
 mod outputs;
+mod plugin;
 mod refs;
 mod sandbox;

@@ -17,5 +17,6 @@ mod engine;
 mod engine_client;
 mod hostile_io;
 mod incremental;
+mod plugin;
 mod registry;
 mod xattrs;

@@ -102,6 +102,29 @@ pub enum Command {
     /// Components as OCI artifacts, for `--component OPERATION=docker://REF@DIGEST`.
     #[command(subcommand)]
     Component(ComponentCommand),
+    /// Managed Docker plugins.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+/// `ocipipe plugin …`.
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// List the privileges a plugin asks for, as the engine computes them
+    /// before an install: from a plugin in a registry, or from a config.
+    Privileges(PluginPrivilegesArgs),
+}
+
+/// `ocipipe plugin privileges`.
+#[derive(Debug, Args)]
+pub struct PluginPrivilegesArgs {
+    /// The plugin, REGISTRY/REPO[:TAG|@DIGEST].
+    #[arg(required_unless_present = "config", conflicts_with = "config")]
+    pub reference: Option<String>,
+    /// Read the plugin config (its `config.json`) from FILE instead; `-`
+    /// reads stdin.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// `ocipipe component …`.

@@ -15,7 +15,10 @@ use super::image::Components;
 use super::output::Printer;
 use super::{Config, Outcome, progress};
 use crate::pipeline;
-use crate::runtime::{ManifestGeneration, Runtime, Source, Tagging, TarAssembly};
+use crate::runtime::{
+    Declaration, ManifestGeneration, Operation, Privileges, Runtime, Source, Tagging, TarAssembly,
+    operations,
+};
 use anyhow::Context as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -47,23 +50,35 @@ pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outc
     Ok(Outcome::Success)
 }
 
-/// The operation whose world the component at `path` implements.
+/// The operation whose world the component at `path` implements: each
+/// operation of the table, in its order.
 fn world_of(wasm: &Arc<Runtime>, path: &Path) -> anyhow::Result<&'static str> {
     let source = Source::File(path.to_path_buf());
-    if wasm.load::<Tagging>(&source).is_ok() {
-        return Ok("tagging");
-    }
-    if wasm.load::<TarAssembly>(&source).is_ok() {
-        return Ok("tar-assembly");
-    }
-    if wasm.load::<ManifestGeneration>(&source).is_ok() {
-        return Ok("manifest-generation");
+    for operation in operations::ALL {
+        if implements(wasm, &source, operation) {
+            return Ok(operation.name);
+        }
     }
     anyhow::bail!(
         "{}: it implements none of the operations' worlds ({})",
         path.display(),
         super::args::operation_names()
     )
+}
+
+/// Whether the component at `source` loads as `operation`'s wrapper.
+fn implements(wasm: &Arc<Runtime>, source: &Source, operation: &Declaration) -> bool {
+    if operation == Tagging::DECLARATION {
+        wasm.load::<Tagging>(source).is_ok()
+    } else if operation == TarAssembly::DECLARATION {
+        wasm.load::<TarAssembly>(source).is_ok()
+    } else if operation == ManifestGeneration::DECLARATION {
+        wasm.load::<ManifestGeneration>(source).is_ok()
+    } else if operation == Privileges::DECLARATION {
+        wasm.load::<Privileges>(source).is_ok()
+    } else {
+        false
+    }
 }
 
 /// The wasm OCI artifact config (CNCF TAG Runtime's layout): the layer's
@@ -143,5 +158,24 @@ impl Components {
             tar_assembly: wasm.load(&Source::Builtin)?,
             manifest_generation: wasm.load(&Source::Builtin)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_of_the_table_is_recognised_by_its_world() {
+        let wasm = Arc::new(Runtime::new(crate::runtime::Limits::default(), None).unwrap());
+        let guests = Path::new(env!("OCIPIPE_GUEST_DIR"));
+        for operation in operations::ALL {
+            let file = guests.join(operation.wasm_file());
+            assert_eq!(world_of(&wasm, &file).unwrap(), operation.name);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let not_a_component = dir.path().join("not.wasm");
+        std::fs::write(&not_a_component, b"\0asm\x01\0\0\0").unwrap();
+        assert!(world_of(&wasm, &not_a_component).is_err());
     }
 }

@@ -6,12 +6,13 @@ use super::{Config, Outcome, async_runtime};
 use crate::docker::{ImageInfo, Removal};
 use crate::model::{ConfigRequest, HostMachine, LayerOptions, Progress};
 use crate::pipeline::{self, BuildOutput, BuildSpec, LayerInput, Operations};
-use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
+use crate::runtime::{ManifestGeneration, Runtime, Tagging, TarAssembly};
 use crate::store::atomic::Target;
 use crate::store::unpack::UnpackOptions;
 use anyhow::Context as _;
 use serde::Serialize;
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Serialize)]
 struct Inspected<'a> {
@@ -40,11 +41,15 @@ pub(super) struct Components {
 
 impl Components {
     pub(super) fn load(config: &Config) -> anyhow::Result<Self> {
-        let wasm = config.runtime()?;
+        Self::load_in(config, &config.runtime()?)
+    }
+
+    /// The components, loaded into `wasm` (which may load others too).
+    pub(super) fn load_in(config: &Config, wasm: &Arc<Runtime>) -> anyhow::Result<Self> {
         Ok(Self {
-            tagging: config.component::<Tagging>(&wasm)?,
-            tar_assembly: config.component::<TarAssembly>(&wasm)?,
-            manifest_generation: config.component::<ManifestGeneration>(&wasm)?,
+            tagging: config.component::<Tagging>(wasm)?,
+            tar_assembly: config.component::<TarAssembly>(wasm)?,
+            manifest_generation: config.component::<ManifestGeneration>(wasm)?,
         })
     }
 

@@ -8,6 +8,7 @@ mod component;
 mod copy;
 mod image;
 mod output;
+mod plugin;
 mod progress;
 mod refs;
 mod tag;
@@ -194,6 +195,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Artifact(cmd) => artifact::run(&config, cmd),
         Command::Compose(cmd) => artifact::compose(&config, cmd),
         Command::Component(cmd) => component::run(&config, cmd),
+        Command::Plugin(cmd) => plugin::run(&config, cmd),
     }
 }
 

@@ -8,6 +8,7 @@ mod descriptor;
 mod digest;
 mod layer;
 mod manifest;
+mod plugin;
 mod progress;
 mod reference;
 
@@ -19,5 +20,6 @@ pub use descriptor::{ConfigRequest, Descriptor, Document, History, HostMachine, 
 pub use digest::{Digest, DigestError};
 pub use layer::{Entry, EntryKind, LayerOptions, Segment};
 pub use manifest::{ArtifactForm, ArtifactRequest, ManifestContents};
+pub use plugin::Privilege;
 pub use progress::{Progress, Quiet};
 pub use reference::{AnyReference, Reference};

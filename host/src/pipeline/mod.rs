@@ -11,6 +11,7 @@ mod engine_source;
 mod engine_stream;
 mod outputs;
 mod planner;
+mod plugin;
 mod push;
 mod tag;
 mod unpack;
@@ -26,6 +27,10 @@ pub use build_push::PushedName;
 pub use copy::{Copied, CopyContext, Location, RegistryAccess, base_image, copy};
 pub use engine_source::EngineSource;
 pub use outputs::{BuiltOutputs, PushOutput, build_outputs};
+pub use plugin::{
+    ConfigInput, MAX_PLUGIN_CONFIG_BYTES, PLUGIN_CONFIG_MEDIA_TYPE, config_privileges,
+    remote_privileges,
+};
 pub use push::push_through_engine;
 pub use tag::{TagPlan, apply_tags, engine_reference, plan_tags, plan_unique_tag};
 pub use unpack::{UnpackFrom, unpack};

@@ -231,6 +231,15 @@ impl Scope {
             actions: actions.iter().map(|a| a.to_string()).collect(),
         }
     }
+
+    /// `repository(plugin):NAME:ACTIONS`: a managed plugin's repository,
+    /// as moby's plugin manager asks for it.
+    pub fn plugin(name: &str, actions: &[&str]) -> Self {
+        Self {
+            resource: "repository(plugin)".to_string(),
+            ..Self::repository(name, actions)
+        }
+    }
 }
 
 impl std::fmt::Display for Scope {
@@ -548,10 +557,7 @@ mod tests {
         let push = Scope::repository("team/app", &["pull", "push"]);
         let mount = Scope::repository("team/base", &["pull"]);
         assert_eq!(push.to_string(), "repository:team/app:pull,push");
-        let plugin = Scope {
-            resource: "repository(plugin)".into(),
-            ..mount.clone()
-        };
+        let plugin = Scope::plugin("team/base", &["pull"]);
         assert_eq!(plugin.to_string(), "repository(plugin):team/base:pull");
         assert_eq!(
             scope_key(&[push.clone(), mount.clone()]),

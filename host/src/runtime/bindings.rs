@@ -36,5 +36,16 @@ pub(super) mod manifest_generation {
     });
 }
 
+/// The `privileges` world.
+pub(super) mod privileges {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "privileges",
+        with: {
+            "ocipipe:image/types": super::tagging::ocipipe::image::types,
+        },
+    });
+}
+
 /// The WIT `types` interface, shared by every world.
 pub(super) use tagging::ocipipe::image::types;

@@ -10,8 +10,9 @@
 //! `bindings` generates every world's bindings; `convert` holds every
 //! conversion between WIT and `model` types and checks that answers keep
 //! their world's contract; `bound` loads a component into its world; the
-//! wrapper modules (`tagging`, `tar_assembly`, `manifest_generation`) only
-//! call functions, with no conversion code of their own.
+//! wrapper modules (`tagging`, `tar_assembly`, `manifest_generation`,
+//! `privileges`) only call functions, with no conversion code of their
+//! own.
 //!
 //! Must not: perform I/O for an operation, decide anything a component
 //! decides, or import docker, registry, store or pipeline code.
@@ -24,6 +25,7 @@ mod convert;
 mod limits;
 mod manifest_generation;
 pub mod operations;
+mod privileges;
 mod sandbox;
 mod tagging;
 mod tar_assembly;
@@ -32,6 +34,7 @@ pub use cache::{CompileCache, Outcome as CacheOutcome};
 pub use limits::Limits;
 pub use manifest_generation::ManifestGeneration;
 pub use operations::Declaration;
+pub use privileges::Privileges;
 pub use tagging::Tagging;
 pub use tar_assembly::TarAssembly;
 

@@ -44,8 +44,14 @@ pub const MANIFEST_GENERATION: Declaration = Declaration {
     summary: "image configs, manifests, indexes, platforms",
 };
 
+/// The privileges a managed Docker plugin asks for, from its config.
+pub const PRIVILEGES: Declaration = Declaration {
+    name: "privileges",
+    summary: "the privileges a managed plugin asks for",
+};
+
 /// Every operation, in the order `--help` lists them.
-pub const ALL: &[Declaration] = &[TAGGING, TAR_ASSEMBLY, MANIFEST_GENERATION];
+pub const ALL: &[Declaration] = &[TAGGING, TAR_ASSEMBLY, MANIFEST_GENERATION, PRIVILEGES];
 
 impl Declaration {
     /// The file cargo writes for the guest crate `ocipipe-<name>`:

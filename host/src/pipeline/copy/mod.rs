@@ -274,6 +274,20 @@ impl<'a> Registries<'a> {
         ))
     }
 
+    /// The repository a managed plugin is read from: tokens carry the
+    /// plugin scope (`repository(plugin):NAME:pull`) besides the
+    /// repository's, as moby asks for them.
+    pub(crate) fn plugin_source(&mut self, reference: &Reference) -> Result<Repository, Error> {
+        let registry = self.registry(&reference.domain)?;
+        Ok(registry.repository(
+            &reference.path,
+            vec![
+                Scope::repository(&reference.path, &["pull"]),
+                Scope::plugin(&reference.path, &["pull"]),
+            ],
+        ))
+    }
+
     /// The repository a push of a new image writes, with the pull scope
     /// of `mount_from`, a repository of the same registry.
     pub(crate) fn push_target(

@@ -12,6 +12,7 @@
 //! check here only refuses what the WIT contract rules out.
 
 pub(super) mod manifest_generation;
+pub(super) mod privileges;
 pub(super) mod tagging;
 pub(super) mod tar_assembly;
 

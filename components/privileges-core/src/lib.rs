@@ -1,0 +1,121 @@
+//! The privileges operation as a pure function: what a managed Docker
+//! plugin asks to be allowed on the host, computed from its config
+//! (`application/vnd.docker.plugin.v1+json`) exactly as moby's plugin
+//! manager computes it before an install (`computePrivileges`, Engine
+//! 20.10), and as `GET /plugins/privileges` answers it.
+//!
+//! [`compute_privileges`] gives, in this order:
+//!
+//! | name | when | value |
+//! | --- | --- | --- |
+//! | `network` | `Network.Type` is not `null`, `bridge` or empty | the type |
+//! | `host ipc namespace` | `IpcHost` | `true` |
+//! | `host pid namespace` | `PidHost` | `true` |
+//! | `mount` | for each of `Mounts` with a `Source` (even an empty one) | the source |
+//! | `device` | for each of `Linux.Devices` with a `Path` | the path |
+//! | `allow-all-devices` | `Linux.AllowAllDevices` | `true` |
+//! | `capabilities` | `Linux.Capabilities` is not empty | the capabilities, as listed |
+//!
+//! each with moby's description text. The config is read as the engine
+//! reads it, with Go's `encoding/json` rules (see `decode`): keys match
+//! case-insensitively, unknown keys are ignored, a key given twice merges,
+//! `null` leaves a value as it was. Where the engine answers "no
+//! privileges" because it could not decode the config (not JSON, or a
+//! field of the wrong type anywhere in it), the config is refused here
+//! with [`Error::InvalidInput`] saying what is wrong and where: a config
+//! the engine cannot read cannot be installed, and reporting it as asking
+//! for nothing would be a lie. A config that is `null` is Go's zero config
+//! and asks for nothing, as on the engine.
+//!
+//! No I/O, no clock, no randomness; the shared error type is the SDK's.
+
+mod config;
+mod decode;
+mod go_json;
+
+pub use go_json::MAX_DEPTH;
+pub use ocipipe_sdk::Error;
+
+use decode::DecodeError;
+
+/// The name of the privilege to reach a network other than `bridge`.
+pub const NETWORK: &str = "network";
+/// The name of the privilege to join the host's IPC namespace.
+pub const HOST_IPC_NAMESPACE: &str = "host ipc namespace";
+/// The name of the privilege to join the host's PID namespace.
+pub const HOST_PID_NAMESPACE: &str = "host pid namespace";
+/// The name of the privilege to mount a host path (one per mount).
+pub const MOUNT: &str = "mount";
+/// The name of the privilege to access a host device (one per device).
+pub const DEVICE: &str = "device";
+/// The name of the privilege to access every device.
+pub const ALLOW_ALL_DEVICES: &str = "allow-all-devices";
+/// The name of the privilege to hold more Linux capabilities.
+pub const CAPABILITIES: &str = "capabilities";
+
+/// One privilege a plugin asks for: moby's `types.PluginPrivilege`. It
+/// stands for the WIT record `ocipipe:image/plugins/privilege`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Privilege {
+    /// One of the names above, e.g. `mount`.
+    pub name: String,
+    /// moby's sentence for the person who grants it.
+    pub description: String,
+    /// What is asked for: a network type, a path, capabilities, `true`.
+    pub value: Vec<String>,
+}
+
+impl Privilege {
+    fn new(name: &str, description: &str, value: Vec<String>) -> Self {
+        Self {
+            name: name.to_string(),
+            description: description.to_string(),
+            value,
+        }
+    }
+}
+
+/// The privileges the plugin config `plugin_config` (a JSON document) asks
+/// for, in moby's order; a config the engine cannot decode is refused.
+pub fn compute_privileges(plugin_config: &str) -> Result<Vec<Privilege>, Error> {
+    match decode::unmarshal(plugin_config, &config::PLUGIN_CONFIG_TYPE) {
+        Ok(config) => Ok(config::compute(&config)),
+        Err(DecodeError::Syntax(e)) => {
+            let (line, column) = line_and_column(plugin_config, e.offset);
+            Err(Error::invalid(format!(
+                "the plugin config is not valid JSON: {} (line {line}, column {column})",
+                e.message
+            )))
+        }
+        Err(DecodeError::Type(e)) if e.path.is_empty() => Err(Error::invalid(format!(
+            "the plugin config is {}, not a JSON object",
+            e.found
+        ))),
+        Err(DecodeError::Type(e)) => Err(Error::invalid(format!(
+            "the plugin config is malformed: {} is {}, not {}",
+            e.path, e.found, e.expected
+        ))),
+    }
+}
+
+/// The line and column (both from 1, the column in characters) of byte
+/// `offset` of `text`.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        assert_eq!(line_and_column("abc", 0), (1, 1));
+        assert_eq!(line_and_column("abc", 2), (1, 3));
+        assert_eq!(line_and_column("a\nbc", 3), (2, 2));
+        assert_eq!(line_and_column("é\nüx", 5), (2, 2));
+    }
+}

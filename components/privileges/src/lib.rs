@@ -1,0 +1,31 @@
+//! The privileges component: exports `ocipipe:image/plugins` by delegating
+//! to the pure function in `privileges-core`.
+//!
+//! The shared WIT types are `ocipipe_sdk`'s and the world's `privilege`
+//! record is the core's own (`with` below), so values cross the boundary
+//! without conversion. No logic lives here.
+
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "privileges",
+        with: {
+            "ocipipe:image/types@0.1.0": ocipipe_sdk::types,
+            "ocipipe:image/plugins@0.1.0/privilege": privileges_core::Privilege,
+        },
+    });
+}
+
+use bindings::exports::ocipipe::image::plugins::Guest;
+use ocipipe_sdk::Error;
+use privileges_core::Privilege;
+
+struct Privileges;
+
+impl Guest for Privileges {
+    fn compute_privileges(plugin_config: String) -> Result<Vec<Privilege>, Error> {
+        privileges_core::compute_privileges(&plugin_config)
+    }
+}
+
+bindings::export!(Privileges with_types_in bindings);

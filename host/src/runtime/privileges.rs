@@ -1,0 +1,36 @@
+//! The privileges operation's wrapper: what a managed Docker plugin asks
+//! to be allowed on the host, computed from its config through the
+//! `privileges` world.
+//!
+//! Must not: read or judge a plugin config itself (which fields ask for
+//! what, how the JSON is read, what is malformed: the component decides);
+//! conversions live in `convert::privileges`.
+
+use super::bindings::privileges::{Privileges as World, PrivilegesPre};
+use super::bound::{Bound, bind};
+use super::convert::privileges::privileges_from_wit;
+use super::operations::PRIVILEGES;
+use super::{Error, Sandbox};
+use crate::model::Privilege;
+
+/// A loaded privileges component (built-in or third-party).
+pub struct Privileges(Bound<PrivilegesPre<Sandbox>, World>);
+
+bind!(Privileges, PRIVILEGES, PrivilegesPre);
+
+impl Privileges {
+    /// The privileges the plugin config `plugin_config` (the JSON document
+    /// of media type `application/vnd.docker.plugin.v1+json`) asks for, in
+    /// moby's order. A config the component cannot read is refused
+    /// ([`Error::Refused`]).
+    pub fn compute_privileges(&self, plugin_config: &str) -> Result<Vec<Privilege>, Error> {
+        self.0.invoke(
+            "compute-privileges",
+            |w, s| {
+                w.ocipipe_image_plugins()
+                    .call_compute_privileges(s, plugin_config)
+            },
+            privileges_from_wit,
+        )
+    }
+}
