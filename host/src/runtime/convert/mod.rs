@@ -58,7 +58,7 @@ impl<'a> Origin<'a> {
             component: self.component.to_string(),
             function: self.function,
             kind,
-            message,
+            message: printable(&message),
         }
     }
 
@@ -66,6 +66,20 @@ impl<'a> Origin<'a> {
     pub(super) fn digest(self, digest: String) -> Result<Digest, Error> {
         Digest::parse(&digest).map_err(|e| self.contract(e.to_string()))
     }
+}
+
+/// A component's words as a terminal may show them: control characters
+/// (a quoted input's, or a hostile component's escape sequences) escaped,
+/// line breaks and tabs kept.
+fn printable(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// Digests as WIT `digest` strings.
@@ -157,6 +171,18 @@ mod tests {
         component: "tar-assembly (built-in)",
         function: "plan-layer",
     };
+
+    #[test]
+    fn a_refusal_reaches_a_terminal_with_its_control_characters_escaped() {
+        let e = AT.refused(types::Error::InvalidReference(
+            "repository name (library/\t\u{11}\u{1b}[2Jx) must be lowercase\nsecond line".into(),
+        ));
+        assert_eq!(
+            e.to_string(),
+            "component tar-assembly (built-in) refused plan-layer: \
+             repository name (library/\t\\u{11}\\u{1b}[2Jx) must be lowercase\nsecond line"
+        );
+    }
 
     #[test]
     fn a_refusal_names_the_component_and_the_function_first() {
