@@ -670,28 +670,8 @@ impl Repository {
         let registry = &self.registry;
         // The registry's answer first: one that stopped the upload early
         // (a 413, an expired token) says why the blob was not made.
-        match response.status() {
-            StatusCode::ACCEPTED => {}
-            // A token that expired mid-upload: a new session, a new token.
-            StatusCode::UNAUTHORIZED => {
-                registry.auth.challenged(response.headers(), &self.scopes);
-                return Err(Error::Connection {
-                    registry: registry.host.clone(),
-                    what: what.to_string(),
-                    message: "the registry asked to authenticate again".to_string(),
-                    retryable: true,
-                });
-            }
-            _ => {
-                return Err(Error::from_response(
-                    &registry.host,
-                    Some(&self.name),
-                    what,
-                    response,
-                    Some(registry.auth.describe().await),
-                )
-                .await);
-            }
+        if response.status() != StatusCode::ACCEPTED {
+            return Err(self.upload_refused(what, response).await);
         }
         let Ok(Made::Whole { digest, size }) = made else {
             return Err(Error::Protocol {
@@ -741,7 +721,6 @@ impl Repository {
         let mut url = session;
         url.query_pairs_mut().append_pair("digest", digest.as_str());
         let source = Self::open_source(digest, open)?;
-        let registry = &self.registry;
         let request = self
             .client()
             .put(url)
@@ -751,25 +730,33 @@ impl Repository {
         let response = self.authorized(what, request).await?;
         match response.status() {
             StatusCode::CREATED => Ok(()),
-            // A token that expired mid-upload: a new session, a new token.
-            StatusCode::UNAUTHORIZED => {
-                registry.auth.challenged(response.headers(), &self.scopes);
-                Err(Error::Connection {
-                    registry: registry.host.clone(),
-                    what: what.to_string(),
-                    message: "the registry asked to authenticate again".to_string(),
-                    retryable: true,
-                })
-            }
-            _ => Err(Error::from_response(
-                &registry.host,
-                Some(&self.name),
-                what,
-                response,
-                Some(registry.auth.describe().await),
-            )
-            .await),
+            _ => Err(self.upload_refused(what, response).await),
         }
+    }
+
+    /// What an upload whose body cannot be sent again got instead of the
+    /// answer it wanted: a token that expired mid-upload is a retryable
+    /// failure (a new session, a new token), anything else the registry's
+    /// error.
+    async fn upload_refused(&self, what: &str, response: Response) -> Error {
+        let registry = &self.registry;
+        if response.status() == StatusCode::UNAUTHORIZED {
+            registry.auth.challenged(response.headers(), &self.scopes);
+            return Error::Connection {
+                registry: registry.host.clone(),
+                what: what.to_string(),
+                message: "the registry asked to authenticate again".to_string(),
+                retryable: true,
+            };
+        }
+        Error::from_response(
+            &registry.host,
+            Some(&self.name),
+            what,
+            response,
+            Some(registry.auth.describe().await),
+        )
+        .await
     }
 
     /// `PATCH`es of [`CHUNK`] bytes with `Content-Range`, then the closing
