@@ -19,66 +19,82 @@ pub static PLUGIN_CONFIG: Struct = Struct {
         Field {
             name: "Args",
             ty: Type::Struct(&PLUGIN_CONFIG_ARGS),
+            omit_empty: false,
         },
         Field {
             name: "Description",
             ty: Type::String,
+            omit_empty: false,
         },
         Field {
             name: "DockerVersion",
             ty: Type::String,
+            omit_empty: true,
         },
         Field {
             name: "Documentation",
             ty: Type::String,
+            omit_empty: false,
         },
         Field {
             name: "Entrypoint",
             ty: STRINGS,
+            omit_empty: false,
         },
         Field {
             name: "Env",
             ty: Type::Slice(&Type::Struct(&PLUGIN_ENV)),
+            omit_empty: false,
         },
         Field {
             name: "Interface",
             ty: Type::Struct(&PLUGIN_CONFIG_INTERFACE),
+            omit_empty: false,
         },
         Field {
             name: "IpcHost",
             ty: Type::Bool,
+            omit_empty: false,
         },
         Field {
             name: "Linux",
             ty: Type::Struct(&PLUGIN_CONFIG_LINUX),
+            omit_empty: false,
         },
         Field {
             name: "Mounts",
             ty: Type::Slice(&Type::Struct(&PLUGIN_MOUNT)),
+            omit_empty: false,
         },
         Field {
             name: "Network",
             ty: Type::Struct(&PLUGIN_CONFIG_NETWORK),
+            omit_empty: false,
         },
         Field {
             name: "PidHost",
             ty: Type::Bool,
+            omit_empty: false,
         },
         Field {
             name: "PropagatedMount",
             ty: Type::String,
+            omit_empty: false,
         },
         Field {
             name: "User",
             ty: Type::Struct(&PLUGIN_CONFIG_USER),
+            omit_empty: true,
         },
         Field {
             name: "WorkDir",
             ty: Type::String,
+            omit_empty: false,
         },
         Field {
             name: "rootfs",
             ty: Type::Pointer(&Type::Struct(&PLUGIN_CONFIG_ROOTFS)),
+            omit_empty: true,
         },
     ],
 };
@@ -93,18 +109,22 @@ static PLUGIN_CONFIG_ARGS: Struct = Struct {
         Field {
             name: "Description",
             ty: Type::String,
+            omit_empty: false,
         },
         Field {
             name: "Name",
             ty: Type::String,
+            omit_empty: false,
         },
         Field {
             name: "Settable",
             ty: STRINGS,
+            omit_empty: false,
         },
         Field {
             name: "Value",
             ty: STRINGS,
+            omit_empty: false,
         },
     ],
 };
@@ -116,114 +136,135 @@ static PLUGIN_ENV: Struct = Struct {
         Field {
             name: "Description",
             ty: Type::String,
+            omit_empty: false,
         },
         Field {
             name: "Name",
             ty: Type::String,
+            omit_empty: false,
         },
         Field {
             name: "Settable",
             ty: STRINGS,
+            omit_empty: false,
         },
         Field {
             name: "Value",
             ty: STRING_POINTER,
+            omit_empty: false,
         },
     ],
 };
 
 /// `types.PluginConfigInterface`.
-static PLUGIN_CONFIG_INTERFACE: Struct = Struct {
+pub static PLUGIN_CONFIG_INTERFACE: Struct = Struct {
     name: "PluginConfigInterface",
     fields: &[
         Field {
             name: "ProtocolScheme",
             ty: Type::String,
+            omit_empty: true,
         },
         Field {
             name: "Socket",
             ty: Type::String,
+            omit_empty: false,
         },
         Field {
             name: "Types",
             ty: Type::Slice(&Type::PluginInterface),
+            omit_empty: false,
         },
     ],
 };
 
 /// `types.PluginConfigLinux`.
-static PLUGIN_CONFIG_LINUX: Struct = Struct {
+pub static PLUGIN_CONFIG_LINUX: Struct = Struct {
     name: "PluginConfigLinux",
     fields: &[
         Field {
             name: "AllowAllDevices",
             ty: Type::Bool,
+            omit_empty: false,
         },
         Field {
             name: "Capabilities",
             ty: STRINGS,
+            omit_empty: false,
         },
         Field {
             name: "Devices",
             ty: Type::Slice(&Type::Struct(&PLUGIN_DEVICE)),
+            omit_empty: false,
         },
     ],
 };
 
 /// `types.PluginDevice`.
-static PLUGIN_DEVICE: Struct = Struct {
+pub static PLUGIN_DEVICE: Struct = Struct {
     name: "PluginDevice",
     fields: &[
         Field {
             name: "Description",
             ty: Type::String,
+            omit_empty: false,
         },
         Field {
             name: "Name",
             ty: Type::String,
+            omit_empty: false,
         },
         Field {
             name: "Path",
             ty: STRING_POINTER,
+            omit_empty: false,
         },
         Field {
             name: "Settable",
             ty: STRINGS,
+            omit_empty: false,
         },
     ],
 };
 
 /// `types.PluginMount`.
-static PLUGIN_MOUNT: Struct = Struct {
+pub static PLUGIN_MOUNT: Struct = Struct {
     name: "PluginMount",
     fields: &[
         Field {
             name: "Description",
             ty: Type::String,
+            omit_empty: false,
         },
         Field {
             name: "Destination",
             ty: Type::String,
+            omit_empty: false,
         },
         Field {
             name: "Name",
             ty: Type::String,
+            omit_empty: false,
         },
         Field {
             name: "Options",
             ty: STRINGS,
+            omit_empty: false,
         },
         Field {
             name: "Settable",
             ty: STRINGS,
+            omit_empty: false,
         },
         Field {
             name: "Source",
             ty: STRING_POINTER,
+            omit_empty: false,
         },
         Field {
             name: "Type",
             ty: Type::String,
+            omit_empty: false,
         },
     ],
 };
@@ -234,6 +275,7 @@ static PLUGIN_CONFIG_NETWORK: Struct = Struct {
     fields: &[Field {
         name: "Type",
         ty: Type::String,
+        omit_empty: false,
     }],
 };
 
@@ -244,25 +286,29 @@ static PLUGIN_CONFIG_USER: Struct = Struct {
         Field {
             name: "GID",
             ty: Type::Uint32,
+            omit_empty: true,
         },
         Field {
             name: "UID",
             ty: Type::Uint32,
+            omit_empty: true,
         },
     ],
 };
 
 /// `types.PluginConfigRootfs`.
-static PLUGIN_CONFIG_ROOTFS: Struct = Struct {
+pub static PLUGIN_CONFIG_ROOTFS: Struct = Struct {
     name: "PluginConfigRootfs",
     fields: &[
         Field {
             name: "diff_ids",
             ty: STRINGS,
+            omit_empty: false,
         },
         Field {
             name: "type",
             ty: Type::String,
+            omit_empty: true,
         },
     ],
 };

@@ -60,6 +60,9 @@ pub struct Field {
     pub name: &'static str,
     /// Its type.
     pub ty: Type,
+    /// Tagged `omitempty`: left out of an encoding when empty (Go's
+    /// `isEmptyValue`: never for a struct).
+    pub omit_empty: bool,
 }
 
 /// A decoded Go value.
@@ -80,11 +83,15 @@ pub enum Value {
         backing: Vec<Value>,
         /// The slice's length.
         len: usize,
+        /// A nil slice (never decoded from an array, or last set by
+        /// `null`), encoded as `null`; an empty array gives `[]`.
+        nil: bool,
     },
     /// A struct: one value per field, in the schema's order.
     Struct(Vec<Value>),
-    /// A `PluginInterfaceType` (its parts are not needed).
-    PluginInterface,
+    /// A `PluginInterfaceType`: the text between the JSON string's quotes,
+    /// raw (escapes not decoded), which is what its `UnmarshalJSON` splits.
+    PluginInterface(String),
 }
 
 impl Value {
@@ -98,9 +105,10 @@ impl Value {
             Type::Slice(_) => Value::Slice {
                 backing: Vec::new(),
                 len: 0,
+                nil: true,
             },
             Type::Struct(s) => Value::Struct(s.fields.iter().map(|f| Value::zero(&f.ty)).collect()),
-            Type::PluginInterface => Value::PluginInterface,
+            Type::PluginInterface => Value::PluginInterface(String::new()),
         }
     }
 
@@ -144,7 +152,7 @@ impl Value {
     /// A slice's elements (its first `len`).
     pub fn as_slice(&self) -> &[Value] {
         match self {
-            Value::Slice { backing, len } => &backing[..*len],
+            Value::Slice { backing, len, .. } => &backing[..*len],
             other => panic!("{other:?} is not a slice"),
         }
     }
@@ -258,7 +266,7 @@ impl Decoder {
                 Ok(())
             }
             (Type::PluginInterface, Token::String) => {
-                r.string()?;
+                *into = Value::PluginInterface(r.raw_string()?.to_string());
                 Ok(())
             }
             (Type::PluginInterface, _) => {
@@ -342,9 +350,10 @@ impl Decoder {
         elem: &Type,
         into: &mut Value,
     ) -> Result<(), SyntaxError> {
-        let Value::Slice { backing, len } = into else {
+        let Value::Slice { backing, len, nil } = into else {
             unreachable!("a slice's value")
         };
+        *nil = false;
         let mut i = 0;
         r.array(|r| {
             if i == backing.len() {

@@ -147,6 +147,15 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    /// A string, at the position, as its raw text between the quotes
+    /// (escapes left as written), checked as [`Self::string`] checks it.
+    pub fn raw_string(&mut self) -> Result<&'a str> {
+        self.peek()?;
+        let start = self.pos;
+        self.string()?;
+        Ok(&self.src[start + 1..self.pos - 1])
+    }
+
     /// `true`, `false` or `null`, at the position.
     pub fn literal(&mut self) -> Result<Token> {
         let token = self.peek()?;

@@ -27,12 +27,19 @@
 //! for nothing would be a lie. A config that is `null` is Go's zero config
 //! and asks for nothing, as on the engine.
 //!
+//! [`plugin_config`] writes the config of a plugin made from a plugin
+//! context, as `docker plugin create` writes it (see `create`), after
+//! the checks the engine leaves to install time.
+//!
 //! No I/O, no clock, no randomness; the shared error type is the SDK's.
 
 mod config;
+mod create;
 mod decode;
+mod encode;
 mod go_json;
 
+pub use create::{PLUGIN_CONFIG_MEDIA_TYPE, plugin_config};
 pub use go_json::MAX_DEPTH;
 pub use ocipipe_sdk::Error;
 
@@ -78,8 +85,14 @@ impl Privilege {
 /// The privileges the plugin config `plugin_config` (a JSON document) asks
 /// for, in moby's order; a config the engine cannot decode is refused.
 pub fn compute_privileges(plugin_config: &str) -> Result<Vec<Privilege>, Error> {
+    decode_config(plugin_config).map(|config| config::compute(&config))
+}
+
+/// `plugin_config` decoded as the engine decodes it; refused, saying what
+/// is wrong and where, when the engine could not decode it.
+fn decode_config(plugin_config: &str) -> Result<decode::Value, Error> {
     match decode::unmarshal(plugin_config, &config::PLUGIN_CONFIG_TYPE) {
-        Ok(config) => Ok(config::compute(&config)),
+        Ok(config) => Ok(config),
         Err(DecodeError::Syntax(e)) => {
             let (line, column) = line_and_column(plugin_config, e.offset);
             Err(Error::invalid(format!(

@@ -17,7 +17,7 @@ mod bindings {
 }
 
 use bindings::exports::ocipipe::image::plugins::Guest;
-use ocipipe_sdk::Error;
+use ocipipe_sdk::{Document, Error};
 use privileges_core::Privilege;
 
 struct Privileges;
@@ -25,6 +25,10 @@ struct Privileges;
 impl Guest for Privileges {
     fn compute_privileges(plugin_config: String) -> Result<Vec<Privilege>, Error> {
         privileges_core::compute_privileges(&plugin_config)
+    }
+
+    fn plugin_config(context_config: String, rootfs_diff_id: String) -> Result<Document, Error> {
+        privileges_core::plugin_config(&context_config, &rootfs_diff_id)
     }
 }
 

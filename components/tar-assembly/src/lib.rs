@@ -90,6 +90,7 @@ impl changesets::Guest for TarAssembly {
 fn archive_format(format: ArchiveFormat) -> core::ArchiveFormat {
     match format {
         ArchiveFormat::DockerAndOci => core::ArchiveFormat::DockerAndOci,
+        ArchiveFormat::OciArchive => core::ArchiveFormat::OciArchive,
         ArchiveFormat::Docker => core::ArchiveFormat::Docker,
         ArchiveFormat::OciLayout => core::ArchiveFormat::OciLayout,
     }

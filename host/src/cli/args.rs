@@ -113,6 +113,31 @@ pub enum PluginCommand {
     /// List the privileges a plugin asks for, as the engine computes them
     /// before an install: from a plugin in a registry, or from a config.
     Privileges(PluginPrivilegesArgs),
+    /// Build a plugin from a plugin context (`config.json` and `rootfs/`,
+    /// as `docker plugin create` takes it), with no engine: push it, or
+    /// write it into an OCI-layout tar.
+    Build(PluginBuildArgs),
+}
+
+/// `ocipipe plugin build`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("destination").required(true).args(["output", "push"])))]
+pub struct PluginBuildArgs {
+    /// The plugin context: a directory holding `config.json` and `rootfs/`.
+    pub context: PathBuf,
+    /// The plugin's name, REGISTRY/REPO[:TAG] (a digest is refused).
+    #[arg(short, long, value_name = "NAME")]
+    pub tag: String,
+    /// Push to the registry the name gives: the rootfs layer as it is
+    /// made, then the config, the manifest last.
+    #[arg(long)]
+    pub push: bool,
+    /// Write an OCI image layout in one tar (skopeo's `oci-archive:`).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Keep file owners from disk instead of root.
+    #[arg(long)]
+    pub keep_owner: bool,
 }
 
 /// `ocipipe plugin privileges`.

@@ -9,6 +9,7 @@ mod copy;
 mod image;
 mod output;
 mod plugin;
+mod plugin_build;
 mod progress;
 mod refs;
 mod tag;

@@ -1,4 +1,5 @@
-//! `ocipipe plugin privileges`: managed Docker plugins.
+//! `ocipipe plugin privileges`: managed Docker plugins (`plugin build` is
+//! `plugin_build`).
 
 use super::args::{PluginCommand, PluginPrivilegesArgs};
 use super::copy::CopyEnv;
@@ -14,6 +15,7 @@ use std::path::Path;
 pub(super) fn run(config: &Config, cmd: PluginCommand) -> anyhow::Result<Outcome> {
     match cmd {
         PluginCommand::Privileges(args) => privileges(config, args),
+        PluginCommand::Build(args) => super::plugin_build::build(config, args),
     }
 }
 

@@ -7,6 +7,9 @@ use super::{Descriptor, Digest, Document, Segment};
 pub enum ArchiveFormat {
     /// `docker load` layout and OCI image layout in one tar.
     DockerAndOci,
+    /// An OCI image layout in one tar, no `docker load` layout (what the
+    /// engine cannot load, e.g. a managed plugin).
+    OciArchive,
     /// `docker load` layout only; blob names do not depend on digests.
     Docker,
     /// An OCI image layout directory: blobs are files named by digest.

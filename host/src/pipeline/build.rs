@@ -158,7 +158,11 @@ pub(super) fn build_from(
     let planner = Planner(ops.tar_assembly);
     let into = |sink: Box<dyn ImageSink + '_>| write_image(ops, spec, sources, &repo_tags, sink);
     match output {
-        BuildOutput::File(path) => into(Box::new(ArchiveFile::create(&path, &planner)?)),
+        BuildOutput::File(path) => into(Box::new(ArchiveFile::create(
+            &path,
+            ArchiveFormat::DockerAndOci,
+            &planner,
+        )?)),
         BuildOutput::Stream(out, name) => into(Box::new(ArchiveStream::new(
             out,
             ArchiveFormat::DockerAndOci,

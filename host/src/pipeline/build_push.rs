@@ -46,7 +46,7 @@ enum Upload<'a> {
 }
 
 /// A layer in the registry: its diff_id, its descriptor, bytes sent.
-type Pushed = (Digest, Descriptor, u64);
+pub(super) type Pushed = (Digest, Descriptor, u64);
 
 /// Builds the image `spec` describes from the layers `sources` (those of
 /// `layer_sources`, or tars made from them already) and pushes it to every
@@ -181,7 +181,7 @@ fn put_as_stored(
 /// A layer made, compressed and sent in one pass; made again for each
 /// try of the upload (sources are re-readable: inputs that are not were
 /// spooled). A failure to make it is reported as itself, not retried.
-fn make_and_put(
+pub(super) fn make_and_put(
     ctx: &CopyContext<'_>,
     repository: &Repository,
     source: &LayerSource,
@@ -248,14 +248,29 @@ fn make(
     writer: registry::BlobWriter,
     ops: &Operations<'_>,
 ) -> Result<(Digest, Digest, u64), Error> {
-    let what = "cannot send a layer";
-    let sent = HashingWriter::new(writer);
+    let (diff_id, digest, size, writer) = compress_layer(source, compression, writer, ops)?;
+    writer
+        .finish()
+        .map_err(Error::output("cannot send a layer"))?;
+    Ok((diff_id, digest, size))
+}
+
+/// `source`'s tar, hashed (its diff_id), compressed and hashed again (its
+/// digest and size) into `out`, which is given back. Progress counts the
+/// tar's bytes.
+pub(super) fn compress_layer<W: std::io::Write>(
+    source: &LayerSource,
+    compression: LayerCompression,
+    out: W,
+    ops: &Operations<'_>,
+) -> Result<(Digest, Digest, u64, W), Error> {
+    let what = "cannot write a layer";
+    let sent = HashingWriter::new(out);
     let compressor = compression.writer(sent).map_err(Error::output(what))?;
     let mut tar = HashingWriter::new(Counted::new(compressor, ops.progress));
     source.stream(&mut tar, None)?;
     let (diff_id, _, counted) = tar.finish().map_err(Error::output(what))?;
     let sent = counted.into_inner().finish().map_err(Error::output(what))?;
-    let (digest, size, writer) = sent.finish().map_err(Error::output(what))?;
-    writer.finish().map_err(Error::output(what))?;
-    Ok((diff_id, digest, size))
+    let (digest, size, out) = sent.finish().map_err(Error::output(what))?;
+    Ok((diff_id, digest, size, out))
 }

@@ -12,6 +12,7 @@ mod engine_stream;
 mod outputs;
 mod planner;
 mod plugin;
+mod plugin_build;
 mod push;
 mod tag;
 mod unpack;
@@ -31,6 +32,7 @@ pub use plugin::{
     ConfigInput, MAX_PLUGIN_CONFIG_BYTES, PLUGIN_CONFIG_MEDIA_TYPE, config_privileges,
     remote_privileges,
 };
+pub use plugin_build::{BuiltPlugin, PluginBuild, PluginOutput, build_plugin};
 pub use push::push_through_engine;
 pub use tag::{TagPlan, apply_tags, engine_reference, plan_tags, plan_unique_tag};
 pub use unpack::{UnpackFrom, unpack};

@@ -64,6 +64,26 @@ impl ManifestGeneration {
         )
     }
 
+    /// A Docker schema2 manifest for a config and its layers; a config of
+    /// media type `application/vnd.docker.plugin.v1+json` makes a managed
+    /// plugin's manifest.
+    pub fn docker_manifest(
+        &self,
+        config: &Descriptor,
+        layers: &[Descriptor],
+    ) -> Result<Document, Error> {
+        let config = descriptor_to_wit(config);
+        let layers: Vec<_> = layers.iter().map(descriptor_to_wit).collect();
+        self.0.invoke(
+            "docker-manifest",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_docker_manifest(s, &config, &layers)
+            },
+            document_from_wit,
+        )
+    }
+
     /// An OCI image manifest for a config and its layers.
     pub fn image_manifest(
         &self,

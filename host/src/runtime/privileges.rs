@@ -8,10 +8,11 @@
 
 use super::bindings::privileges::{Privileges as World, PrivilegesPre};
 use super::bound::{Bound, bind};
+use super::convert::document_from_wit;
 use super::convert::privileges::privileges_from_wit;
 use super::operations::PRIVILEGES;
 use super::{Error, Sandbox};
-use crate::model::Privilege;
+use crate::model::{Digest, Document, Privilege};
 
 /// A loaded privileges component (built-in or third-party).
 pub struct Privileges(Bound<PrivilegesPre<Sandbox>, World>);
@@ -31,6 +32,27 @@ impl Privileges {
                     .call_compute_privileges(s, plugin_config)
             },
             privileges_from_wit,
+        )
+    }
+
+    /// The config blob of a plugin made from a context whose `config.json`
+    /// is `context_config` and whose rootfs is the one layer of
+    /// uncompressed digest `rootfs_diff_id`: checked, its `rootfs` set, and
+    /// written as the engine's `docker plugin create` writes it. A config
+    /// the component refuses is [`Error::Refused`].
+    pub fn plugin_config(
+        &self,
+        context_config: &str,
+        rootfs_diff_id: &Digest,
+    ) -> Result<Document, Error> {
+        let rootfs_diff_id = rootfs_diff_id.to_string();
+        self.0.invoke(
+            "plugin-config",
+            |w, s| {
+                w.ocipipe_image_plugins()
+                    .call_plugin_config(s, context_config, &rootfs_diff_id)
+            },
+            document_from_wit,
         )
     }
 }

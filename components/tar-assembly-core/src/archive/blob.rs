@@ -46,7 +46,9 @@ pub fn blob_entry(
     written: &[WrittenBlob],
 ) -> Result<BlobPlacement, Error> {
     let digests = match format {
-        ArchiveFormat::DockerAndOci | ArchiveFormat::Docker => Digests::Sha256,
+        ArchiveFormat::DockerAndOci | ArchiveFormat::OciArchive | ArchiveFormat::Docker => {
+            Digests::Sha256
+        }
         ArchiveFormat::OciLayout => Digests::Any,
     };
     if let Some(d) = digest {
@@ -56,8 +58,10 @@ pub fn blob_entry(
         }
     }
     let path = match (format, digest) {
-        (ArchiveFormat::DockerAndOci, Some(d)) => blob_path(d),
-        (ArchiveFormat::DockerAndOci, None) => format!("blobs/{SHA256}/{PLACEHOLDER_HEX}"),
+        (ArchiveFormat::DockerAndOci | ArchiveFormat::OciArchive, Some(d)) => blob_path(d),
+        (ArchiveFormat::DockerAndOci | ArchiveFormat::OciArchive, None) => {
+            format!("blobs/{SHA256}/{PLACEHOLDER_HEX}")
+        }
         (ArchiveFormat::Docker, _) => layer_path(ordinal),
         (ArchiveFormat::OciLayout, Some(d)) => {
             return Ok(BlobPlacement::Write(BlobHead {

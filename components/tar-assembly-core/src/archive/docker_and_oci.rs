@@ -1,5 +1,6 @@
 //! The `DockerAndOci` format: one tar that is both a `docker load` archive
-//! and an OCI image layout, every blob once at `blobs/sha256/<hex>`.
+//! and an OCI image layout, every blob once at `blobs/sha256/<hex>`; and
+//! `OciArchive`, the same without `manifest.json`.
 
 use super::blob::blob_path;
 use super::catalog::{Catalog, Digests};
@@ -9,13 +10,19 @@ use crate::header::{self, Header};
 use crate::plan::PlanBuilder;
 use crate::{Error, Segment};
 
-/// The plan (see the [module documentation](super)).
+/// The plan (see the [module documentation](super)); `manifest.json`
+/// only `for_docker`.
 pub(super) fn plan(
     images: &[ArchiveImage],
     written: &[WrittenBlob],
+    for_docker: bool,
 ) -> Result<Vec<Segment>, Error> {
     let catalog = Catalog::new(images, Digests::Sha256)?;
-    catalog.refuse_omitted("the docker-and-oci format")?;
+    catalog.refuse_omitted(if for_docker {
+        "the docker-and-oci format"
+    } else {
+        "the oci-archive format"
+    })?;
     let skip = catalog.written_by_digest(written)?;
 
     let mut plan = PlanBuilder::new();
@@ -39,6 +46,9 @@ pub(super) fn plan(
     }
     document_entry(&mut plan, "oci-layout", OCI_LAYOUT)?;
     document_entry(&mut plan, "index.json", &index_json(images))?;
+    if !for_docker {
+        return Ok(plan.finish());
+    }
     let manifest = manifest_json(
         images,
         |image| blob_path(&image.config.descriptor.digest),

@@ -12,7 +12,7 @@
 //!
 //! | format         | blob path (`blob_entry`)                                           | head           |
 //! |----------------|--------------------------------------------------------------------|----------------|
-//! | `DockerAndOci` | `blobs/sha256/<hex>`; without a digest `blobs/sha256/` + 64 `0`    | tar header     |
+//! | `DockerAndOci`, `OciArchive` | `blobs/sha256/<hex>`; without a digest `blobs/sha256/` + 64 `0` | tar header |
 //! | `Docker`       | `layer-<ordinal>.tar` (a digest, if given, only for the check)     | tar header     |
 //! | `OciLayout`    | `blobs/<algorithm>/<encoded>`; the digest is required              | none, no padding |
 //!
@@ -93,6 +93,9 @@ pub enum ArchiveFormat {
     /// `manifest.json` and an OCI image layout in one tar, blobs at
     /// `blobs/sha256/`.
     DockerAndOci,
+    /// An OCI image layout in one tar, blobs at `blobs/sha256/`; no
+    /// `manifest.json`.
+    OciArchive,
     /// `manifest.json` alone; blob names from ordinals.
     Docker,
     /// An OCI image layout directory; a blob is a file named by its digest.
@@ -169,10 +172,11 @@ pub fn plan_archive(
     written: &[WrittenBlob],
 ) -> Result<Vec<Segment>, Error> {
     match format {
-        ArchiveFormat::DockerAndOci => docker_and_oci::plan(images, written),
+        ArchiveFormat::DockerAndOci => docker_and_oci::plan(images, written, true),
+        ArchiveFormat::OciArchive => docker_and_oci::plan(images, written, false),
         ArchiveFormat::Docker => docker::plan(images, written),
         ArchiveFormat::OciLayout => Err(Error::invalid(
-            "plan-archive plans tar archives (docker-and-oci, docker); an OCI image layout is a directory: plan its files with plan-layout",
+            "plan-archive plans tar archives (docker-and-oci, oci-archive, docker); an OCI image layout is a directory: plan its files with plan-layout",
         )),
     }
 }

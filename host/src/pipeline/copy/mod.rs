@@ -278,12 +278,26 @@ impl<'a> Registries<'a> {
     /// plugin scope (`repository(plugin):NAME:pull`) besides the
     /// repository's, as moby asks for them.
     pub(crate) fn plugin_source(&mut self, reference: &Reference) -> Result<Repository, Error> {
+        self.plugin_repository(reference, &["pull"])
+    }
+
+    /// The repository a managed plugin is pushed to, with the plugin scope
+    /// `repository(plugin):NAME:pull,push` as moby's plugin push asks.
+    pub(crate) fn plugin_target(&mut self, reference: &Reference) -> Result<Repository, Error> {
+        self.plugin_repository(reference, &["pull", "push"])
+    }
+
+    fn plugin_repository(
+        &mut self,
+        reference: &Reference,
+        actions: &[&str],
+    ) -> Result<Repository, Error> {
         let registry = self.registry(&reference.domain)?;
         Ok(registry.repository(
             &reference.path,
             vec![
-                Scope::repository(&reference.path, &["pull"]),
-                Scope::plugin(&reference.path, &["pull"]),
+                Scope::repository(&reference.path, actions),
+                Scope::plugin(&reference.path, actions),
             ],
         ))
     }

@@ -289,7 +289,11 @@ pub(super) fn to_images(
         Location::Archive { path, name } => {
             let names = name.iter().map(|n| n.full.clone()).collect();
             let sink: Box<dyn ImageSink> = match target.expect("resolved above") {
-                Target::Replace(file) => Box::new(ArchiveFile::create(&file, &planner)?),
+                Target::Replace(file) => Box::new(ArchiveFile::create(
+                    &file,
+                    ArchiveFormat::DockerAndOci,
+                    &planner,
+                )?),
                 Target::Into(file) => Box::new(ArchiveStream::new(
                     file,
                     ArchiveFormat::DockerAndOci,

@@ -54,6 +54,7 @@ pub(in crate::runtime) fn layer_options_to_wit(options: LayerOptions) -> layers:
 pub(in crate::runtime) fn format_to_wit(format: ArchiveFormat) -> archives::ArchiveFormat {
     match format {
         ArchiveFormat::DockerAndOci => archives::ArchiveFormat::DockerAndOci,
+        ArchiveFormat::OciArchive => archives::ArchiveFormat::OciArchive,
         ArchiveFormat::Docker => archives::ArchiveFormat::Docker,
         ArchiveFormat::OciLayout => archives::ArchiveFormat::OciLayout,
     }

@@ -1,5 +1,6 @@
-//! An archive written into a file (`image build -o FILE`): the
-//! `docker-and-oci` format, each blob once, committed by renaming.
+//! An archive written into a file (`image build -o FILE`, `plugin build
+//! -o FILE`): the `docker-and-oci` or `oci-archive` format, each blob
+//! once, committed by renaming.
 //!
 //! Blob entries are named by digest, known only after the bytes: each
 //! layer goes under a placeholder head (as long as the real one) that is
@@ -26,14 +27,19 @@ pub struct ArchiveFile<'p> {
 }
 
 impl<'p> ArchiveFile<'p> {
-    /// Starts writing the archive `target`.
-    pub fn create(target: &Path, planner: &'p dyn ArchivePlanner) -> Result<Self, Error> {
+    /// Starts writing the archive `target` in `format` (one whose blobs
+    /// are named by digest).
+    pub fn create(
+        target: &Path,
+        format: ArchiveFormat,
+        planner: &'p dyn ArchivePlanner,
+    ) -> Result<Self, Error> {
         let what = format!("cannot write {}", target.display());
         let out = AtomicFile::create(target).map_err(Error::output(&what))?;
         Ok(Self {
             target: target.to_path_buf(),
             out,
-            blobs: Blobs::new(ArchiveFormat::DockerAndOci, planner),
+            blobs: Blobs::new(format, planner),
             what,
         })
     }

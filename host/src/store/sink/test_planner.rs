@@ -60,7 +60,7 @@ impl ArchivePlanner for TestPlanner {
         }
         let path = match format {
             ArchiveFormat::Docker => format!("{ordinal}/layer.tar"),
-            ArchiveFormat::DockerAndOci => blob_path(digest),
+            ArchiveFormat::DockerAndOci | ArchiveFormat::OciArchive => blob_path(digest),
             ArchiveFormat::OciLayout => {
                 return Ok(BlobPlacement::Write(BlobHead {
                     path: blob_path(Some(digest.ok_or("a layout blob needs its digest")?)),

@@ -77,7 +77,7 @@ fn a_file_and_a_pipe_get_the_same_bytes_with_every_blob_named_by_its_digest() {
     let planner = TestPlanner::default();
     let file = dir.path().join("out.tar");
     let put = write(
-        Box::new(ArchiveFile::create(&file, &planner).unwrap()),
+        Box::new(ArchiveFile::create(&file, ArchiveFormat::DockerAndOci, &planner).unwrap()),
         &layers,
     )
     .unwrap();
@@ -106,7 +106,7 @@ fn a_repeated_layer_is_stored_once_in_a_file_a_pipe_and_a_layout() {
     let planner = TestPlanner::default();
     let file = dir.path().join("out.tar");
     let put = write(
-        Box::new(ArchiveFile::create(&file, &planner).unwrap()),
+        Box::new(ArchiveFile::create(&file, ArchiveFormat::DockerAndOci, &planner).unwrap()),
         &layers,
     )
     .unwrap();
@@ -137,7 +137,7 @@ fn a_single_layer_file_rewrites_its_placeholder_head() {
     let file = dir.path().join("one.tar");
     let layers = [layer(dir.path(), "a", &a)];
     write(
-        Box::new(ArchiveFile::create(&file, &planner).unwrap()),
+        Box::new(ArchiveFile::create(&file, ArchiveFormat::DockerAndOci, &planner).unwrap()),
         &layers,
     )
     .unwrap();
@@ -158,7 +158,7 @@ fn heads_of_different_lengths_break_the_contract_and_leave_no_file() {
         vec![layer(dir.path(), "a", b"x")],
         vec![layer(dir.path(), "a", b"x"), layer(dir.path(), "b", b"y")],
     ] {
-        let sink = ArchiveFile::create(&file, &planner).unwrap();
+        let sink = ArchiveFile::create(&file, ArchiveFormat::DockerAndOci, &planner).unwrap();
         let err = write(Box::new(sink), &layers).unwrap_err();
         assert!(matches!(err, Error::Contract(_)), "{err}");
         let mut left: Vec<_> = std::fs::read_dir(dir.path())

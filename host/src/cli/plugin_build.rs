@@ -1,0 +1,58 @@
+//! `ocipipe plugin build`: a managed plugin from a plugin context, pushed
+//! or written into an OCI-layout tar, with no engine.
+
+use super::args::PluginBuildArgs;
+use super::copy::CopyEnv;
+use super::image::Components;
+use super::output::Printer;
+use super::{Config, Outcome, progress};
+use crate::model::LayerOptions;
+use crate::pipeline::{self, BuiltPlugin, PluginBuild, PluginOutput};
+use crate::runtime::Privileges;
+use anyhow::Context as _;
+
+pub(super) fn build(config: &Config, args: PluginBuildArgs) -> anyhow::Result<Outcome> {
+    let wasm = config.runtime()?;
+    let privileges = config.component::<Privileges>(&wasm)?;
+    let components = Components::load_in(config, &wasm)?;
+    let name = components
+        .tagging
+        .normalize_with_default_tag(&args.tag)
+        .with_context(|| format!("{:?} is not a plugin name", args.tag))?;
+    let output = match args.output {
+        Some(path) => PluginOutput::File(path),
+        None => PluginOutput::Push,
+    };
+    let progress = progress::for_run(config.json);
+    let ops = components.ops(progress.as_ref());
+    let env = CopyEnv::new(config, false, 1)?;
+    let build = PluginBuild {
+        context: &args.context,
+        name: &name,
+        output,
+        layer_options: LayerOptions {
+            mtime: config.source_date_epoch.unwrap_or(0),
+            keep_owner: args.keep_owner,
+        },
+    };
+    let built = pipeline::build_plugin(&env.context(&ops, None), &privileges, &build)
+        .with_context(|| {
+            format!(
+                "cannot build plugin {} from {}",
+                name.full,
+                args.context.display()
+            )
+        })?;
+    Printer::new(config.json).result(&built, || human(&built))?;
+    Ok(Outcome::Success)
+}
+
+/// `NAME DIGEST` as `image push` prints it, and where it went when that
+/// is a file.
+fn human(built: &BuiltPlugin) -> String {
+    if built.output == built.name {
+        format!("{} {}", built.name, built.digest)
+    } else {
+        format!("{} {} -> {}", built.name, built.digest, built.output)
+    }
+}

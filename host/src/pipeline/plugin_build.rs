@@ -1,0 +1,326 @@
+//! `plugin build`: a managed Docker plugin from a plugin context (a
+//! directory holding `config.json` and `rootfs/`, as `docker plugin
+//! create` takes it), pushed straight to a registry or written into an
+//! OCI-layout tar, with no engine.
+//!
+//! The rootfs becomes one gzip layer, planned by the tar-assembly
+//! component from the directory (sorted entries, normalised headers), so
+//! the same context always gives the same digest. The privileges
+//! component checks the config and writes it as the engine's `create`
+//! does, with the layer's diff_id; the manifest-generation component
+//! writes the schema2 plugin manifest. A push sends the layer as it is
+//! made (as `image build --push`), then the config, and the manifest
+//! last, under the plugin token scope.
+//!
+//! Two choices differ from moby's `CreateFromContext`, and Engine 20.10
+//! installs the plugin either way (`tests/e2e/plugin_build.rs` asks it):
+//! - `rootfs.diff_ids` holds the digest of the *uncompressed* layer tar,
+//!   which is what a diff ID is (image spec, and the engine's own image
+//!   configs); moby writes the gzip blob's digest there. The engine's
+//!   plugin pull checks each blob against its manifest digest and never
+//!   compares diff IDs, so both install; only ours can be checked.
+//! - the layer's media type is Docker's gzip layer
+//!   (`application/vnd.docker.image.rootfs.diff.tar.gzip`), the schema2
+//!   family the manifest belongs to, as moby's `buildManifest` writes.
+//!
+//! Must not: read or judge the config, plan the tar, or write a manifest
+//! or archive layout itself (the components do).
+
+use super::build_push::{Pushed, compress_layer, make_and_put};
+use super::copy::{CopyContext, Registries, put_known};
+use super::planner::Planner;
+use super::{Error, Operations};
+use crate::model::{
+    ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Digest, Document, LayerOptions,
+    Reference,
+};
+use crate::registry::BlobReader;
+use crate::runtime::Privileges;
+use crate::store::compress::LayerCompression;
+use crate::store::plan::{LayerSource, PlannedLayer};
+use crate::store::sink::{ArchiveFile, ImageSink};
+use crate::store::walk::walk;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The media type of a plugin's layer: Docker's gzip layer, as the
+/// schema2 manifest it is listed in.
+pub const PLUGIN_LAYER_MEDIA_TYPE: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+
+/// The file of a context holding the plugin config.
+const CONFIG_FILE: &str = "config.json";
+/// The directory of a context holding the plugin's root file system.
+const ROOTFS_DIR: &str = "rootfs";
+
+/// Where a built plugin goes.
+#[derive(Debug, Clone)]
+pub enum PluginOutput {
+    /// To its name's registry.
+    Push,
+    /// Into an OCI-layout tar (`oci-archive:`), written atomically.
+    File(PathBuf),
+}
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct PluginBuild<'a> {
+    /// The plugin context.
+    pub context: &'a Path,
+    /// The plugin's name, normalised, with a tag.
+    pub name: &'a Reference,
+    /// Where it goes.
+    pub output: PluginOutput,
+    /// How the rootfs layer's headers are normalised.
+    pub layer_options: LayerOptions,
+}
+
+/// A plugin built.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BuiltPlugin {
+    /// Its name, in full.
+    pub name: String,
+    /// The manifest's digest: what the registry serves it as.
+    pub digest: Digest,
+    /// The config's digest.
+    pub config_digest: Digest,
+    /// The rootfs layer's digest (gzip) and size.
+    pub layer: Descriptor,
+    /// The rootfs layer's diff ID (the digest of its tar).
+    pub diff_id: Digest,
+    /// Where it went: the registry name, or the file.
+    pub output: String,
+    /// Blob bytes sent to the registry (0 for a file).
+    pub bytes_sent: u64,
+}
+
+/// Builds the plugin `build` describes and puts it where it goes.
+pub fn build_plugin(
+    ctx: &CopyContext<'_>,
+    privileges: &Privileges,
+    build: &PluginBuild<'_>,
+) -> Result<BuiltPlugin, Error> {
+    if build.name.digest.is_some() {
+        return Err(Error::NotFound {
+            source_name: build.name.full.clone(),
+            message: "a plugin is built under a tag, not a digest (canonical references \
+                      are not permitted, as docker plugin create says)"
+                .to_string(),
+        });
+    }
+    let context_config = read_context_config(build.context)?;
+    // Checked before any layer byte is made: a config the engine could
+    // not install should not cost an upload.
+    privileges.plugin_config(&context_config, &Digest::sha256(b""))?;
+    let rootfs = rootfs_layer(ctx.ops, build.context, build.layer_options)?;
+    match &build.output {
+        PluginOutput::Push => push(ctx, privileges, build.name, &context_config, &rootfs),
+        PluginOutput::File(path) => write_file(
+            ctx.ops,
+            privileges,
+            build.name,
+            &context_config,
+            &rootfs,
+            path,
+        ),
+    }
+}
+
+/// The context's `config.json`: a file of at most 4 MiB of UTF-8.
+fn read_context_config(context: &Path) -> Result<String, Error> {
+    let path = context.join(CONFIG_FILE);
+    let what = path.display().to_string();
+    let refused = |message: String| Error::Input {
+        what: what.clone(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
+    };
+    let meta = std::fs::metadata(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => refused(format!(
+            "a plugin context holds its config in {CONFIG_FILE} (and its files in {ROOTFS_DIR}/); \
+             {} has none",
+            context.display()
+        )),
+        _ => Error::Input {
+            what: what.clone(),
+            source: e,
+        },
+    })?;
+    if !meta.is_file() {
+        return Err(refused("it is not a regular file".to_string()));
+    }
+    let limit = super::plugin::MAX_PLUGIN_CONFIG_BYTES;
+    let mut bytes = Vec::new();
+    std::fs::File::open(&path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(Error::input(&what))?;
+    if bytes.len() as u64 > limit {
+        return Err(refused(format!(
+            "the plugin config is larger than {limit} bytes (4 MiB), the most that is read"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        refused(format!(
+            "the plugin config is not UTF-8 text (byte {} is not)",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// The context's `rootfs/` as one layer planned by the component.
+fn rootfs_layer(
+    ops: &Operations<'_>,
+    context: &Path,
+    options: LayerOptions,
+) -> Result<LayerSource, Error> {
+    let dir = context.join(ROOTFS_DIR);
+    match std::fs::symlink_metadata(&dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => {
+            return Err(Error::Input {
+                what: dir.display().to_string(),
+                source: std::io::Error::other("the plugin's rootfs must be a directory"),
+            });
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::Input {
+                what: dir.display().to_string(),
+                source: std::io::Error::other(format!(
+                    "a plugin context holds the plugin's files in {ROOTFS_DIR}/; {} has none",
+                    context.display()
+                )),
+            });
+        }
+        Err(e) => return Err(Error::input(dir.display().to_string())(e)),
+    }
+    let entries = walk(&dir)?;
+    let plan = ops.tar_assembly.plan_layer(&entries, options)?;
+    Ok(LayerSource::Planned(PlannedLayer::new(
+        &dir, &entries, plan,
+    )?))
+}
+
+/// The config and manifest of a plugin whose layer is `layer`.
+fn documents(
+    ops: &Operations<'_>,
+    privileges: &Privileges,
+    context_config: &str,
+    diff_id: &Digest,
+    layer: &Descriptor,
+) -> Result<(Document, Document), Error> {
+    let config = privileges.plugin_config(context_config, diff_id)?;
+    let manifest = ops
+        .manifest_generation
+        .docker_manifest(&config.descriptor, std::slice::from_ref(layer))?;
+    Ok((config, manifest))
+}
+
+/// Layer (streamed as it is made), config, then the manifest.
+fn push(
+    ctx: &CopyContext<'_>,
+    privileges: &Privileges,
+    name: &Reference,
+    context_config: &str,
+    rootfs: &LayerSource,
+) -> Result<BuiltPlugin, Error> {
+    let repository = Registries::new(ctx.access).plugin_target(name)?;
+    ctx.ops
+        .progress
+        .start("push", rootfs.known_size().ok().flatten());
+    let pushed: Result<Pushed, Error> =
+        make_and_put(ctx, &repository, rootfs, LayerCompression::Gzip);
+    ctx.ops.progress.finish();
+    let (diff_id, layer, layer_sent) = pushed?;
+    let layer = Descriptor::new(PLUGIN_LAYER_MEDIA_TYPE, layer.digest, layer.size);
+    let (config, manifest) = documents(ctx.ops, privileges, context_config, &diff_id, &layer)?;
+    let config_bytes = bytes::Bytes::from(config.bytes.clone());
+    let config_sent = put_known(
+        ctx,
+        &repository,
+        &config.descriptor,
+        None,
+        Box::new(move || Ok(Box::new(std::io::Cursor::new(config_bytes.clone())) as BlobReader)),
+    )?;
+    let tag = name.tag.as_deref().unwrap_or("latest");
+    ctx.runtime.block_on(repository.put_manifest(
+        tag,
+        &manifest.descriptor.media_type,
+        &manifest.bytes,
+    ))?;
+    Ok(BuiltPlugin {
+        name: name.full.clone(),
+        digest: manifest.descriptor.digest,
+        config_digest: config.descriptor.digest,
+        layer,
+        diff_id,
+        output: name.full.clone(),
+        bytes_sent: layer_sent + config_sent,
+    })
+}
+
+/// The layer made into a temporary file first (its digest names its
+/// entry), then the archive the tar-assembly component lays out.
+fn write_file(
+    ops: &Operations<'_>,
+    privileges: &Privileges,
+    name: &Reference,
+    context_config: &str,
+    rootfs: &LayerSource,
+    path: &Path,
+) -> Result<BuiltPlugin, Error> {
+    let what = format!("cannot write {}", path.display());
+    let (staging, _registered) = crate::store::cleanup::create(
+        || tempfile::Builder::new().prefix("ocipipe-plugin-").tempdir(),
+        |dir| dir.path(),
+    )
+    .map_err(Error::output(&what))?;
+    let blob_path = staging.path().join("rootfs.tar.gz");
+    let blob = std::fs::File::create(&blob_path).map_err(Error::output(&what))?;
+    ops.progress
+        .start("rootfs", rootfs.known_size().ok().flatten());
+    let made = compress_layer(
+        rootfs,
+        LayerCompression::Gzip,
+        std::io::BufWriter::new(blob),
+        ops,
+    );
+    ops.progress.finish();
+    let (diff_id, digest, size, blob) = made?;
+    blob.into_inner()
+        .map_err(|e| Error::output(&what)(e.into_error()))?;
+    let layer = Descriptor::new(PLUGIN_LAYER_MEDIA_TYPE, digest, size);
+    let (config, manifest) = documents(ops, privileges, context_config, &diff_id, &layer)?;
+
+    let planner = Planner(ops.tar_assembly);
+    let mut sink = Box::new(ArchiveFile::create(
+        path,
+        ArchiveFormat::OciArchive,
+        &planner,
+    )?);
+    // The gzip file goes in as it is: a `Tar` source is copied byte for
+    // byte, and its hash must be the digest it was made with.
+    let put = sink.put_layers(&[LayerSource::Tar(blob_path)], ops.progress)?;
+    if put.first().map(|p| &p.digest) != Some(&layer.digest) {
+        return Err(Error::Contract(format!(
+            "{what}: the rootfs layer changed while it was written"
+        )));
+    }
+    let image = ArchiveImage {
+        config: config.clone(),
+        manifest: manifest.clone(),
+        layers: vec![ArchiveLayer {
+            descriptor: layer.clone(),
+            omitted: false,
+        }],
+        repo_tags: vec![name.full.clone()],
+    };
+    sink.put_images(std::slice::from_ref(&image))?;
+    sink.finish()?;
+    Ok(BuiltPlugin {
+        name: name.full.clone(),
+        digest: manifest.descriptor.digest,
+        config_digest: config.descriptor.digest,
+        layer,
+        diff_id,
+        output: path.display().to_string(),
+        bytes_sent: 0,
+    })
+}
