@@ -20,5 +20,6 @@ mod layers;
 mod manifests;
 mod outputs;
 mod plugin;
+mod plugin_build;
 mod refs;
 mod sandbox;

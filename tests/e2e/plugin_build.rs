@@ -4,7 +4,9 @@
 //! `docker plugin install`, and the same context gives the same digest,
 //! pushed or written into an OCI-layout tar that skopeo reads.
 
-use crate::harness::{Ocipipe, docker, gzip, raw_tar, registry, sha256_hex, tool, unique_repo};
+use crate::harness::{
+    FaultProxy, Ocipipe, docker, gzip, raw_tar, registry, sha256_hex, tool, unique_repo,
+};
 use crate::plugin::{
     Created, PLUGIN_MANAGER, base_config, cases, config_with, context, create_and_push,
     engine_answer, engine_privileges, ocipipe_privileges, push_blob, put_manifest,
@@ -321,4 +323,57 @@ fn the_engine_installs_either_diff_id_and_either_gzip_media_type() {
             "the engine refused a {diff_id_of} diff ID with {media_type}: {stderr}"
         );
     }
+}
+
+#[test]
+fn a_push_the_registry_breaks_is_retried_or_tags_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let context = context(dir.path(), "plugin", &config_with(json!({"PidHost": true})));
+    let repo = unique_repo("plugin-faults");
+    let direct = build(
+        &context,
+        &format!("{}/{repo}:direct", registry()),
+        &["--push"],
+    );
+
+    // The layer's upload cut once: made again into a new upload.
+    let cut = json!([{"method": "PATCH", "path": "/blobs/uploads/", "nth": 1,
+                      "action": "cut_request", "after": 100000}]);
+    let proxy = FaultProxy::start(&registry(), cut);
+    let cut_repo = unique_repo("plugin-cut");
+    let through = build(
+        &context,
+        &format!("{}/{cut_repo}:1", proxy.address()),
+        &["--push"],
+    );
+    assert_eq!(through["digest"], direct["digest"]);
+    let cuts = proxy
+        .requests()
+        .iter()
+        .filter(|r| r["fault"] == "cut_request")
+        .count();
+    assert_eq!(cuts, 1);
+
+    // The manifest refused: the registry's words, and no tag.
+    let refuse = json!([{"method": "PUT", "path": "/manifests/", "action": "status", "status": 400,
+                         "body": {"errors": [{"code": "MANIFEST_INVALID", "message": "no plugins here"}]}}]);
+    let proxy = FaultProxy::start(&registry(), refuse);
+    let refused_repo = unique_repo("plugin-refused");
+    let run = Ocipipe::new().run(&[
+        "plugin",
+        "build",
+        context.to_str().unwrap(),
+        "-t",
+        &format!("{}/{refused_repo}:1", proxy.address()),
+        "--push",
+    ]);
+    crate::harness::assert_refused(&run, "no plugins here");
+    let tagged = std::process::Command::new("curl")
+        .args([
+            "-sf",
+            &format!("http://{}/v2/{refused_repo}/manifests/1", registry()),
+        ])
+        .status()
+        .unwrap();
+    assert!(!tagged.success(), "the tag exists after a refused push");
 }

@@ -250,6 +250,37 @@ fn docker_and_oci_archive_reads_back_and_names_only_what_it_holds() {
 }
 
 #[test]
+fn oci_archive_is_the_docker_and_oci_archive_without_manifest_json() {
+    let f = two_images();
+    let oci = read_tar(&materialise(
+        &plan_archive(ArchiveFormat::OciArchive, &f.images, &[]).unwrap(),
+        &f.blobs,
+    ));
+    let both = read_tar(&materialise(
+        &plan_archive(ArchiveFormat::DockerAndOci, &f.images, &[]).unwrap(),
+        &f.blobs,
+    ));
+    let summary = |e: &TarEntry| (e.path.clone(), e.size, e.mode, e.data.clone());
+    let without_docker: Vec<_> = both
+        .iter()
+        .filter(|e| e.path != "manifest.json")
+        .map(summary)
+        .collect();
+    assert_eq!(oci.iter().map(summary).collect::<Vec<_>>(), without_docker);
+    assert_eq!(oci.last().unwrap().path, "index.json");
+    // Blobs are placed as in the docker-and-oci format.
+    let digest = &f.images[0].config.descriptor.digest;
+    assert_eq!(
+        blob_entry(ArchiveFormat::OciArchive, Some(digest), 0, 10, &[]).unwrap(),
+        blob_entry(ArchiveFormat::DockerAndOci, Some(digest), 0, 10, &[]).unwrap()
+    );
+    assert_eq!(
+        blob_entry(ArchiveFormat::OciArchive, None, 3, 10, &[]).unwrap(),
+        blob_entry(ArchiveFormat::DockerAndOci, None, 3, 10, &[]).unwrap()
+    );
+}
+
+#[test]
 fn index_and_manifest_json_have_a_fixed_shape() {
     let mut f = two_images();
     f.images.truncate(1);
