@@ -11,7 +11,7 @@ use crate::plugin::{
     Created, PLUGIN_MANAGER, base_config, cases, config_with, context, create_and_push,
     engine_answer, engine_privileges, ocipipe_privileges, push_blob, put_manifest,
 };
-use crate::registry::{blob, skopeo_raw};
+use crate::registry::{blob, manifest_exists, skopeo_raw};
 use serde_json::{Value, json};
 use std::io::Read;
 use std::path::Path;
@@ -46,6 +46,20 @@ fn served(repo: &str, name: &str) -> (Value, Vec<u8>) {
     let manifest: Value = serde_json::from_str(&skopeo_raw(name)).unwrap();
     let config = blob(repo, manifest["config"]["digest"].as_str().unwrap());
     (manifest, config)
+}
+
+/// `docker plugin install --disable --grant-all-permissions --alias ALIAS
+/// NAME`.
+fn docker_install(alias: &str, name: &str) -> std::process::Output {
+    docker(&[
+        "plugin",
+        "install",
+        "--disable",
+        "--grant-all-permissions",
+        "--alias",
+        alias,
+        name,
+    ])
 }
 
 fn gunzip(bytes: &[u8]) -> Vec<u8> {
@@ -154,15 +168,7 @@ fn docker_plugin_install_takes_a_plugin_ocipipe_built() {
     let alias = format!("ocipipe-built-{}", &repo[repo.len() - 8..]);
     let _one_at_a_time = PLUGIN_MANAGER.lock().unwrap_or_else(|e| e.into_inner());
     let _installed = Created(alias.clone());
-    let out = docker(&[
-        "plugin",
-        "install",
-        "--disable",
-        "--grant-all-permissions",
-        "--alias",
-        &alias,
-        &name,
-    ]);
+    let out = docker_install(&alias, &name);
     assert!(
         out.status.success(),
         "docker plugin install: {}",
@@ -300,15 +306,7 @@ fn the_engine_installs_either_diff_id_and_either_gzip_media_type() {
         assert_eq!(status, 200, "{name}");
         let alias = format!("ocipipe-choice{i}-{}", &repo[repo.len() - 8..]);
         let guard = Created(alias.clone());
-        let out = docker(&[
-            "plugin",
-            "install",
-            "--disable",
-            "--grant-all-permissions",
-            "--alias",
-            &alias,
-            &name,
-        ]);
+        let out = docker_install(&alias, &name);
         installed.push((
             diff_id_of,
             media_type,
@@ -368,12 +366,8 @@ fn a_push_the_registry_breaks_is_retried_or_tags_nothing() {
         "--push",
     ]);
     crate::harness::assert_refused(&run, "no plugins here");
-    let tagged = std::process::Command::new("curl")
-        .args([
-            "-sf",
-            &format!("http://{}/v2/{refused_repo}/manifests/1", registry()),
-        ])
-        .status()
-        .unwrap();
-    assert!(!tagged.success(), "the tag exists after a refused push");
+    assert!(
+        !manifest_exists(&refused_repo, "1"),
+        "the tag exists after a refused push"
+    );
 }

@@ -15,7 +15,7 @@
 //! directory that is renamed into place whole.
 
 use super::Error;
-use super::copy::{CopyContext, Registries, put_known};
+use super::copy::{CopyContext, Registries, put_bytes, put_known};
 use crate::model::{
     ArtifactForm, ArtifactRequest, Descriptor, Digest, ManifestContents, Reference,
 };
@@ -441,14 +441,7 @@ pub fn push_component(
         Digest::sha256(config),
         config.len() as u64,
     );
-    let config = bytes::Bytes::copy_from_slice(config);
-    bytes_sent += put_known(
-        ctx,
-        &repository,
-        &config_descriptor,
-        None,
-        Box::new(move || Ok(Box::new(std::io::Cursor::new(config.clone())) as BlobReader)),
-    )?;
+    bytes_sent += put_bytes(ctx, &repository, &config_descriptor, config)?;
     let manifest = ctx
         .ops
         .manifest_generation

@@ -13,9 +13,9 @@
 
 use super::Error;
 use super::build::{BuildSpec, Operations, config_request};
-use super::copy::{CopyContext, Location, Registries, copy, put_known};
+use super::copy::{CopyContext, Location, Registries, copy, put_bytes, put_known};
 use crate::model::{Descriptor, Digest, Reference};
-use crate::registry::{self, BlobReader, Made, Repository};
+use crate::registry::{self, Made, Repository};
 use crate::store::compress::LayerCompression;
 use crate::store::hashing::HashingWriter;
 use crate::store::plan::LayerSource;
@@ -119,14 +119,7 @@ pub(super) fn push_from(
     let config = ops
         .manifest_generation
         .image_config(&config_request(spec, diff_ids))?;
-    let config_bytes = bytes::Bytes::from(config.bytes.clone());
-    let config_sent = put_known(
-        ctx,
-        &repository,
-        &config.descriptor,
-        None,
-        Box::new(move || Ok(Box::new(std::io::Cursor::new(config_bytes.clone())) as BlobReader)),
-    )?;
+    let config_sent = put_bytes(ctx, &repository, &config.descriptor, &config.bytes)?;
     let mut bytes_sent = config_sent + layers.iter().map(|(_, _, sent)| sent).sum::<u64>();
     let descriptors: Vec<Descriptor> = layers.into_iter().map(|(_, d, _)| d).collect();
     let manifest = ops

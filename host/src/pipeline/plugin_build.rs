@@ -27,14 +27,13 @@
 //! or archive layout itself (the components do).
 
 use super::build_push::{Pushed, compress_layer, make_and_put};
-use super::copy::{CopyContext, Registries, put_known};
+use super::copy::{CopyContext, Registries, put_bytes};
 use super::planner::Planner;
 use super::{Error, Operations};
 use crate::model::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Digest, Document, LayerOptions,
     Reference,
 };
-use crate::registry::BlobReader;
 use crate::runtime::Privileges;
 use crate::store::compress::LayerCompression;
 use crate::store::plan::{LayerSource, PlannedLayer};
@@ -112,17 +111,41 @@ pub fn build_plugin(
     // not install should not cost an upload.
     privileges.plugin_config(&context_config, &Digest::sha256(b""))?;
     let rootfs = rootfs_layer(ctx.ops, build.context, build.layer_options)?;
-    match &build.output {
-        PluginOutput::Push => push(ctx, privileges, build.name, &context_config, &rootfs),
-        PluginOutput::File(path) => write_file(
-            ctx.ops,
-            privileges,
-            build.name,
-            &context_config,
-            &rootfs,
-            path,
+    let (made, output) = match &build.output {
+        PluginOutput::Push => (
+            push(ctx, privileges, build.name, &context_config, &rootfs)?,
+            build.name.full.clone(),
         ),
-    }
+        PluginOutput::File(path) => (
+            write_file(
+                ctx.ops,
+                privileges,
+                build.name,
+                &context_config,
+                &rootfs,
+                path,
+            )?,
+            path.display().to_string(),
+        ),
+    };
+    Ok(BuiltPlugin {
+        name: build.name.full.clone(),
+        digest: made.manifest.descriptor.digest,
+        config_digest: made.config.descriptor.digest,
+        layer: made.layer,
+        diff_id: made.diff_id,
+        output,
+        bytes_sent: made.bytes_sent,
+    })
+}
+
+/// What an output took.
+struct Made {
+    config: Document,
+    manifest: Document,
+    layer: Descriptor,
+    diff_id: Digest,
+    bytes_sent: u64,
 }
 
 /// The context's `config.json`: a file of at most 4 MiB of UTF-8.
@@ -220,7 +243,7 @@ fn push(
     name: &Reference,
     context_config: &str,
     rootfs: &LayerSource,
-) -> Result<BuiltPlugin, Error> {
+) -> Result<Made, Error> {
     let repository = Registries::new(ctx.access).plugin_target(name)?;
     ctx.ops
         .progress
@@ -231,27 +254,18 @@ fn push(
     let (diff_id, layer, layer_sent) = pushed?;
     let layer = Descriptor::new(PLUGIN_LAYER_MEDIA_TYPE, layer.digest, layer.size);
     let (config, manifest) = documents(ctx.ops, privileges, context_config, &diff_id, &layer)?;
-    let config_bytes = bytes::Bytes::from(config.bytes.clone());
-    let config_sent = put_known(
-        ctx,
-        &repository,
-        &config.descriptor,
-        None,
-        Box::new(move || Ok(Box::new(std::io::Cursor::new(config_bytes.clone())) as BlobReader)),
-    )?;
+    let config_sent = put_bytes(ctx, &repository, &config.descriptor, &config.bytes)?;
     let tag = name.tag.as_deref().unwrap_or("latest");
     ctx.runtime.block_on(repository.put_manifest(
         tag,
         &manifest.descriptor.media_type,
         &manifest.bytes,
     ))?;
-    Ok(BuiltPlugin {
-        name: name.full.clone(),
-        digest: manifest.descriptor.digest,
-        config_digest: config.descriptor.digest,
+    Ok(Made {
+        config,
+        manifest,
         layer,
         diff_id,
-        output: name.full.clone(),
         bytes_sent: layer_sent + config_sent,
     })
 }
@@ -265,7 +279,7 @@ fn write_file(
     context_config: &str,
     rootfs: &LayerSource,
     path: &Path,
-) -> Result<BuiltPlugin, Error> {
+) -> Result<Made, Error> {
     let what = format!("cannot write {}", path.display());
     let (staging, _registered) = crate::store::cleanup::create(
         || tempfile::Builder::new().prefix("ocipipe-plugin-").tempdir(),
@@ -314,13 +328,11 @@ fn write_file(
     };
     sink.put_images(std::slice::from_ref(&image))?;
     sink.finish()?;
-    Ok(BuiltPlugin {
-        name: name.full.clone(),
-        digest: manifest.descriptor.digest,
-        config_digest: config.descriptor.digest,
+    Ok(Made {
+        config,
+        manifest,
         layer,
         diff_id,
-        output: path.display().to_string(),
         bytes_sent: 0,
     })
 }

@@ -152,6 +152,20 @@ pub fn refused(run: &Run, words: &str) {
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
 
+/// Whether `repo:tag` names a manifest on the plain test registry.
+pub fn manifest_exists(repo: &str, tag: &str) -> bool {
+    std::process::Command::new("curl")
+        .args([
+            "-sf",
+            "-o",
+            "/dev/null",
+            &format!("http://{}/v2/{repo}/manifests/{tag}", registry()),
+        ])
+        .status()
+        .unwrap()
+        .success()
+}
+
 /// The blob `digest` of `repo` on the plain test registry.
 pub fn blob(repo: &str, digest: &str) -> Vec<u8> {
     let url = format!("http://{}/v2/{repo}/blobs/{digest}", registry());

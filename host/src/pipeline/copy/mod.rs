@@ -233,6 +233,26 @@ pub(crate) fn put_known(
     })
 }
 
+/// Small bytes held in memory (a config) as the blob `descriptor`
+/// describes, unless the repository has it; bytes sent.
+pub(crate) fn put_bytes(
+    ctx: &CopyContext<'_>,
+    repository: &Repository,
+    descriptor: &Descriptor,
+    bytes: &[u8],
+) -> Result<u64, Error> {
+    let bytes = bytes::Bytes::copy_from_slice(bytes);
+    put_known(
+        ctx,
+        repository,
+        descriptor,
+        None,
+        Box::new(move || {
+            Ok(Box::new(std::io::Cursor::new(bytes.clone())) as crate::registry::BlobReader)
+        }),
+    )
+}
+
 /// The registries of one copy, each made once so that they share their
 /// challenge, tokens and connections.
 pub(crate) struct Registries<'a> {
