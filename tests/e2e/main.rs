@@ -18,5 +18,6 @@ mod engine_client;
 mod hostile_io;
 mod incremental;
 mod plugin;
+mod plugin_install;
 mod registry;
 mod xattrs;

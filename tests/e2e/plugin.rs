@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 
 /// The plugin config every test plugin starts from: a volume driver
 /// running busybox, asking for nothing.
-fn base_config() -> Value {
+pub(crate) fn base_config() -> Value {
     json!({
         "Description": "an ocipipe test plugin",
         "Documentation": "https://example.invalid/ocipipe",
@@ -29,7 +29,7 @@ fn base_config() -> Value {
 }
 
 /// [`base_config`] with the top-level fields of `extra`.
-fn config_with(extra: Value) -> Value {
+pub(crate) fn config_with(extra: Value) -> Value {
     let mut config = base_config();
     for (key, value) in extra.as_object().unwrap() {
         config[key] = value.clone();
@@ -99,7 +99,7 @@ fn cases() -> Vec<(&'static str, Value)> {
 }
 
 /// The engine's socket, from `DOCKER_HOST`.
-fn engine_socket() -> String {
+pub(crate) fn engine_socket() -> String {
     let host = docker_host();
     host.strip_prefix("unix://")
         .unwrap_or_else(|| panic!("the tests reach the engine API through a socket, not {host}"))
@@ -107,7 +107,7 @@ fn engine_socket() -> String {
 }
 
 /// `curl ARGS` with `body` on stdin: the HTTP status and the body.
-fn curl(args: &[&str], body: &[u8]) -> (u16, Vec<u8>) {
+pub(crate) fn curl(args: &[&str], body: &[u8]) -> (u16, Vec<u8>) {
     let mut child = Command::new("curl")
         .args(["-sS", "-w", "\n%{http_code}"])
         .args(args)
@@ -150,7 +150,7 @@ fn engine_answer(reference: &str) -> (u16, Value) {
 
 /// The engine's privileges for `reference`, in ocipipe's `--json` shape
 /// (`null`, the engine's "nothing", as no privileges).
-fn engine_privileges(reference: &str) -> Vec<Value> {
+pub(crate) fn engine_privileges(reference: &str) -> Vec<Value> {
     let (status, body) = engine_answer(reference);
     assert_eq!(
         status, 200,
@@ -172,7 +172,7 @@ fn engine_privileges(reference: &str) -> Vec<Value> {
 }
 
 /// `ocipipe --json plugin privileges ARGS`, asserting success; its lines.
-fn ocipipe_privileges(args: &[&str]) -> Vec<Value> {
+pub(crate) fn ocipipe_privileges(args: &[&str]) -> Vec<Value> {
     let mut all = vec!["--json", "plugin", "privileges"];
     all.extend_from_slice(args);
     let run = Ocipipe::new().run(&all);
@@ -186,7 +186,7 @@ fn ocipipe_privileges(args: &[&str]) -> Vec<Value> {
 /// to create a plugin whose rootfs blob another plugin being created or
 /// kept holds ("content sha256:…: already exists"), and fails a push
 /// while another push sends the same blob.
-fn context(dir: &Path, name: &str, config: &Value) -> PathBuf {
+pub(crate) fn context(dir: &Path, name: &str, config: &Value) -> PathBuf {
     let context = dir.join(name);
     std::fs::create_dir_all(context.join("rootfs/bin")).unwrap();
     std::fs::create_dir_all(context.join("rootfs/etc")).unwrap();
@@ -215,7 +215,7 @@ fn docker_ok(args: &[&str]) {
 }
 
 /// Removes the engine's plugin `name` when dropped, pass or fail.
-struct Created(String);
+pub(crate) struct Created(pub(crate) String);
 
 impl Drop for Created {
     fn drop(&mut self) {
@@ -225,11 +225,11 @@ impl Drop for Created {
 
 /// Plugins are made in the engine one at a time: its plugin manager
 /// shares one content store between them.
-static PLUGIN_MANAGER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+pub(crate) static PLUGIN_MANAGER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// `docker plugin create NAME CONTEXT` then `docker plugin push NAME`;
 /// the plugin is removed from the engine afterwards.
-fn create_and_push(name: &str, context: &Path) {
+pub(crate) fn create_and_push(name: &str, context: &Path) {
     let _one_at_a_time = PLUGIN_MANAGER.lock().unwrap_or_else(|e| e.into_inner());
     let created = Created(name.to_string());
     docker_ok(&["plugin", "create", name, context.to_str().unwrap()]);

@@ -147,16 +147,20 @@ fn install(config: &Config, args: PluginInstallArgs) -> anyhow::Result<Outcome> 
         .with_context(|| format!("cannot compute the privileges of plugin {}", plugin.full))?;
     let asked = pipeline::judge(asked, &grants);
     let mut printer = Printer::new(config.json);
-    if !printer.is_json() && !asked.is_empty() {
-        // As `docker plugin install` lists them before its prompt.
-        eprintln!(
-            "Plugin {:?} is requesting the following privileges:",
-            plugin.full
-        );
-        for asked in &asked {
-            let mark = if asked.granted { "" } else { " (not granted)" };
-            eprintln!(" - {}{mark}", asked.privilege);
-        }
+    if !asked.is_empty() {
+        // On stdout, as `docker plugin install` lists them before its
+        // prompt; with --json, the record holds them.
+        printer.note(|| {
+            let mut lines = vec![format!(
+                "Plugin {:?} is requesting the following privileges:",
+                plugin.full
+            )];
+            lines.extend(asked.iter().map(|asked| {
+                let mark = if asked.granted { "" } else { " (not granted)" };
+                format!(" - {}{mark}", asked.privilege)
+            }));
+            lines.join("\n")
+        })?;
     }
     let request = pipeline::PluginInstall {
         reference: &plugin,

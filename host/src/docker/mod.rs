@@ -130,6 +130,21 @@ pub enum Error {
         /// The plugin's reference.
         plugin: String,
     },
+    /// The engine is a version that crashes pulling a plugin by digest;
+    /// it was not asked to.
+    #[error(
+        "not asking the Docker Engine at {host} to pull plugin {plugin}: version {version} of \
+         dockerd crashes pulling a plugin by digest (moby#47299, fixed in 24.0.9, 25.0.3 and \
+         26.0); install it by tag"
+    )]
+    DigestPullCrashes {
+        /// The engine's address.
+        host: String,
+        /// Its version.
+        version: String,
+        /// The plugin's reference.
+        plugin: String,
+    },
     /// The engine refused an archive (an error inside its load stream).
     #[error("the Docker Engine refused the archive: {message}")]
     LoadRefused {

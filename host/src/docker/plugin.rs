@@ -29,6 +29,35 @@ const PULL_ANSWER_WITHIN: Duration = Duration::from_secs(super::REQUEST_TIMEOUT_
 /// ones it computes itself (moby's `validatePrivileges`).
 const INCORRECT_PRIVILEGES: &str = "incorrect privileges";
 
+/// The first releases of each series whose plugin pull by digest does
+/// not crash the engine (moby#47299: before it, `withFetchProgress`
+/// asserts that the reference has a tag, and dockerd panics and exits);
+/// a series not listed, below the last, is affected throughout (23.0's
+/// backport is in no release known here).
+const DIGEST_PULL_FIXED: [(u64, u64, u64); 3] = [(24, 0, 9), (25, 0, 3), (26, 0, 0)];
+
+/// Whether an engine of version `version` (`Version` of `GET /version`,
+/// e.g. `20.10.24+dfsg1`) pulls a plugin by digest without crashing. A
+/// version that does not read as `MAJOR.MINOR.PATCH` (a development
+/// build) is taken to be fixed.
+fn pulls_plugins_by_digest(version: &str) -> bool {
+    let mut numbers = version
+        .split(['.', '-', '+', '~'])
+        .map(|n| n.parse::<u64>());
+    let (Some(Ok(major)), Some(Ok(minor)), Some(Ok(patch))) =
+        (numbers.next(), numbers.next(), numbers.next())
+    else {
+        return true;
+    };
+    let (last, ..) = DIGEST_PULL_FIXED[DIGEST_PULL_FIXED.len() - 1];
+    if major >= last {
+        return true;
+    }
+    DIGEST_PULL_FIXED
+        .iter()
+        .any(|&(a, b, c)| (major, minor) == (a, b) && patch >= c)
+}
+
 /// What the engine reports of one plugin.
 #[derive(Debug, Clone, Serialize)]
 pub struct PluginInfo {
@@ -101,6 +130,27 @@ impl super::Engine {
             .await
             .map_err(|e| self.plugin_refused("inspect", name, e))?;
         Ok(plugin.into())
+    }
+
+    /// Refuses ([`Error::DigestPullCrashes`]) when this engine is a
+    /// version that crashes pulling a plugin by digest, as `plugin`
+    /// (a reference with a digest) would be pulled.
+    pub async fn check_plugin_digest_pull(&self, plugin: &str) -> Result<(), Error> {
+        let version = self
+            .docker
+            .version()
+            .await
+            .map_err(|e| self.refused("describe", "itself", e))?
+            .version
+            .unwrap_or_default();
+        if pulls_plugins_by_digest(&version) {
+            return Ok(());
+        }
+        Err(Error::DigestPullCrashes {
+            host: self.host.clone(),
+            version,
+            plugin: plugin.to_string(),
+        })
     }
 
     /// Has the engine pull the plugin `remote` (a normalised reference),
@@ -251,6 +301,37 @@ impl super::Engine {
                 name: name.to_string(),
             },
             other => self.refused(action, &format!("plugin {name}"), other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pulls_plugins_by_digest;
+
+    #[test]
+    fn engines_before_the_fix_of_each_series_crash_on_a_digest_pull() {
+        for crashes in [
+            "20.10.24+dfsg1",
+            "20.10.7",
+            "23.0.6",
+            "24.0.8",
+            "25.0.2",
+            "1.13.1",
+        ] {
+            assert!(!pulls_plugins_by_digest(crashes), "{crashes}");
+        }
+        for fixed in [
+            "24.0.9",
+            "24.0.10-ce",
+            "25.0.3",
+            "26.0.0",
+            "26.1.4",
+            "28.2.2",
+            "dev",
+            "",
+        ] {
+            assert!(pulls_plugins_by_digest(fixed), "{fixed}");
         }
     }
 }

@@ -104,7 +104,8 @@ pub struct InstalledPlugin {
 /// Installs `request.reference` into the engine of `ctx` when every one of
 /// `asked` (its privileges, judged) is granted, sending the engine those
 /// privileges as they are; else [`Error::NotGranted`], and the engine is
-/// asked nothing.
+/// asked nothing. A reference with a digest is pulled only by an engine
+/// that does not crash doing so.
 pub fn install_plugin(
     ctx: &CopyContext<'_>,
     request: &PluginInstall<'_>,
@@ -123,6 +124,10 @@ pub fn install_plugin(
         });
     }
     let engine = ctx.engine.expect("an engine for a plugin install");
+    if reference.digest.is_some() {
+        ctx.runtime
+            .block_on(engine.check_plugin_digest_pull(&reference.full))?;
+    }
     let auth = engine_auth(&ctx.access.credentials, reference)?;
     let privileges: Vec<Privilege> = asked.iter().map(|a| a.privilege.clone()).collect();
     let progress = ctx.ops.progress;
