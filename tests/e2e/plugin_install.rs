@@ -9,7 +9,7 @@
 
 use super::plugin::{
     Created, PLUGIN_MANAGER, base_config, context, create_and_push, curl, engine_privileges,
-    engine_socket, ocipipe_privileges,
+    engine_socket, header, ocipipe_privileges,
 };
 use crate::harness::{
     FaultProxy, Ocipipe, Run, assert_refused, docker, docker_ok, registry, sha256_hex, unique_repo,
@@ -93,14 +93,17 @@ fn runnable_config(mount_source: &Path) -> Value {
     config
 }
 
-/// The privileges [`runnable_config`] asks for, as `plugin privileges
-/// --json` prints them.
-fn asked(mount_source: &Path) -> Vec<Value> {
-    vec![
-        json!({"name": "network", "description": "permissions to access a network", "value": ["host"]}),
-        json!({"name": "mount", "description": "host path to mount", "value": [mount_source]}),
-        json!({"name": "capabilities", "description": "list of additional capabilities required", "value": ["CAP_SYS_ADMIN"]}),
-    ]
+/// The privileges [`runnable_config`] asks for, as `plugin install
+/// --json` prints them, each `granted` or not.
+fn judged(mount_source: &Path, granted: bool) -> Value {
+    json!([
+        {"name": "network", "description": "permissions to access a network", "value": ["host"],
+         "granted": granted},
+        {"name": "mount", "description": "host path to mount", "value": [mount_source],
+         "granted": granted},
+        {"name": "capabilities", "description": "list of additional capabilities required",
+         "value": ["CAP_SYS_ADMIN"], "granted": granted},
+    ])
 }
 
 /// Makes a plugin of `config` in `dir` (named `case`), with the listener
@@ -113,12 +116,31 @@ fn pushed_plugin(dir: &Path, case: &str, config: &Value, repo: &str, tag: &str) 
     reference
 }
 
+/// A plugin of [`runnable_config`] (mounting `dir`) named `case`, pushed
+/// to a new repository as `:1`: its config, its reference, the repository.
+fn runnable_plugin(dir: &Path, case: &str) -> (Value, String, String) {
+    let repo = unique_repo(&format!("plugin-{case}"));
+    let config = runnable_config(dir);
+    let plugin = pushed_plugin(dir, case, &config, &repo, "1");
+    (config, plugin, repo)
+}
+
 /// `ocipipe ARGS` (an install), one plugin at a time; the plugin `name`
 /// is removed from the engine when the returned guard drops.
 fn installing(ocipipe: Ocipipe, args: &[&str], name: &str) -> (Run, Created) {
     let _one_at_a_time = PLUGIN_MANAGER.lock().unwrap_or_else(|e| e.into_inner());
     let created = Created(name.to_string());
     (ocipipe.run(args), created)
+}
+
+/// `ocipipe plugin install PLUGIN --grant-all`, [`installing`] it under
+/// its default name.
+fn installing_granting_all(plugin: &str) -> (Run, Created) {
+    installing(
+        Ocipipe::new(),
+        &["plugin", "install", plugin, "--grant-all"],
+        plugin,
+    )
 }
 
 /// `docker plugin inspect NAME`, or `None` when the engine has no such plugin.
@@ -150,18 +172,10 @@ fn engine_plugins() -> Vec<String> {
 fn registry_digest(repo: &str, tag: &str) -> String {
     let url = format!("http://{}/v2/{repo}/manifests/{tag}", registry());
     let accept = "Accept: application/vnd.docker.distribution.manifest.v2+json";
-    let head = Command::new("curl")
-        .args(["-sS", "-I", "-H", accept, &url])
-        .output()
-        .unwrap();
-    let headers = String::from_utf8(head.stdout).unwrap();
-    let digest = headers
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("docker-content-digest")
-                .then(|| value.trim().to_string())
-        })
+    let (status, head) = curl(&["-I", "-H", accept, &url], b"");
+    assert_eq!(status, 200, "HEAD {url}");
+    let headers = String::from_utf8(head).unwrap();
+    let digest = header(&headers, "Docker-Content-Digest")
         .unwrap_or_else(|| panic!("HEAD {url}: no Docker-Content-Digest in {headers}"));
     let (status, body) = curl(&["-H", accept, &url], b"");
     assert_eq!(status, 200, "GET {url}");
@@ -172,9 +186,7 @@ fn registry_digest(repo: &str, tag: &str) -> String {
 #[test]
 fn a_privilege_not_granted_installs_nothing_and_the_engine_is_not_asked() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = unique_repo("plugin-refused");
-    let config = runnable_config(dir.path());
-    let plugin = pushed_plugin(dir.path(), "refused", &config, &repo, "1");
+    let (_, plugin, _) = runnable_plugin(dir.path(), "refused");
     // Every request the commands send the engine passes this proxy.
     let proxy = FaultProxy::start(&format!("unix:{}", engine_socket()), json!([]));
     let through_proxy = || Ocipipe::new().env("DOCKER_HOST", &format!("tcp://{}", proxy.address()));
@@ -220,20 +232,9 @@ fn a_privilege_not_granted_installs_nothing_and_the_engine_is_not_asked() {
     assert_eq!(record["installed"], false);
     assert_eq!(record["reference"], plugin.as_str());
     assert_eq!(record["id"], Value::Null);
-    let judged: Vec<Value> = asked(dir.path())
-        .into_iter()
-        .map(|mut p| {
-            p["granted"] = json!(false);
-            p
-        })
-        .collect();
-    assert_eq!(record["privileges"], json!(judged));
+    assert_eq!(record["privileges"], judged(dir.path(), false));
 
-    let paths: Vec<String> = proxy
-        .requests()
-        .iter()
-        .map(|r| r["path"].as_str().unwrap_or("").to_string())
-        .collect();
+    let paths = proxy.paths();
     assert!(
         paths.iter().any(|p| p.contains("/version")),
         "the commands went through the proxy: {paths:?}"
@@ -249,9 +250,7 @@ fn a_privilege_not_granted_installs_nothing_and_the_engine_is_not_asked() {
 #[test]
 fn every_privilege_granted_installs_the_plugin_the_registry_holds() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = unique_repo("plugin-granted");
-    let config = runnable_config(dir.path());
-    let plugin = pushed_plugin(dir.path(), "granted", &config, &repo, "1");
+    let (config, plugin, repo) = runnable_plugin(dir.path(), "granted");
     let digest = registry_digest(&repo, "1");
 
     // Every name, given in two flags, and --disable: installed, disabled.
@@ -276,13 +275,6 @@ fn every_privilege_granted_installs_the_plugin_the_registry_holds() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let record = &run.json_lines()[0];
     let engine = inspect(&alias).expect("installed under its alias");
-    let judged: Vec<Value> = asked(dir.path())
-        .into_iter()
-        .map(|mut p| {
-            p["granted"] = json!(true);
-            p
-        })
-        .collect();
     assert_eq!(
         record,
         &json!({
@@ -292,7 +284,7 @@ fn every_privilege_granted_installs_the_plugin_the_registry_holds() {
             "id": engine["Id"],
             "enabled": false,
             "digest": digest,
-            "privileges": judged,
+            "privileges": judged(dir.path(), true),
         })
     );
     assert_eq!(engine["Enabled"], false);
@@ -305,11 +297,7 @@ fn every_privilege_granted_installs_the_plugin_the_registry_holds() {
     );
 
     // --grant-all, no alias: docker's default name, and enabled.
-    let (run, _plugin) = installing(
-        Ocipipe::new(),
-        &["plugin", "install", &plugin, "--grant-all"],
-        &plugin,
-    );
+    let (run, _plugin) = installing_granting_all(&plugin);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.ends_with(&format!(
@@ -326,14 +314,7 @@ fn every_privilege_granted_installs_the_plugin_the_registry_holds() {
 #[test]
 fn plugins_are_listed_enabled_disabled_and_removed() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = unique_repo("plugin-lifecycle");
-    let plugin = pushed_plugin(
-        dir.path(),
-        "lifecycle",
-        &runnable_config(dir.path()),
-        &repo,
-        "1",
-    );
+    let (_, plugin, _) = runnable_plugin(dir.path(), "lifecycle");
     let (run, _created) = installing(
         Ocipipe::new(),
         &["plugin", "install", &plugin, "--grant-all", "--disable"],
@@ -419,11 +400,7 @@ fn an_install_the_engine_cannot_enable_leaves_nothing_behind() {
     let mut config = runnable_config(dir.path());
     config["Entrypoint"] = json!(["/bin/busybox", "sleep", "3600"]);
     let plugin = pushed_plugin(dir.path(), "silent", &config, &repo, "1");
-    let (run, _created) = installing(
-        Ocipipe::new(),
-        &["plugin", "install", &plugin, "--grant-all"],
-        &plugin,
-    );
+    let (run, _created) = installing_granting_all(&plugin);
     assert_refused(
         &run,
         &format!(
@@ -442,8 +419,7 @@ fn an_install_the_engine_cannot_enable_leaves_nothing_behind() {
 #[test]
 fn push_sends_an_installed_plugin_to_another_repository() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = unique_repo("plugin-push-src");
-    let plugin = pushed_plugin(dir.path(), "push", &runnable_config(dir.path()), &repo, "1");
+    let (_, plugin, _) = runnable_plugin(dir.path(), "push-src");
     let other_repo = unique_repo("plugin-push-dst");
     let other = format!("{}/{other_repo}:pushed", registry());
     let (run, _created) = installing(
@@ -499,11 +475,7 @@ fn the_engines_own_check_refuses_privileges_it_does_not_compute() {
                 "headers": {"Content-Type": "application/vnd.docker.distribution.manifest.v2+json"}}]),
     );
     let plugin = format!("{}/{repo}:1", proxy.address());
-    let (run, _created) = installing(
-        Ocipipe::new(),
-        &["plugin", "install", &plugin, "--grant-all"],
-        &plugin,
-    );
+    let (run, _created) = installing_granting_all(&plugin);
     assert_refused(
         &run,
         &format!(
@@ -522,14 +494,7 @@ fn the_engines_own_check_refuses_privileges_it_does_not_compute() {
 #[test]
 fn a_digest_is_not_pulled_by_an_engine_that_would_crash() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = unique_repo("plugin-digest");
-    pushed_plugin(
-        dir.path(),
-        "digest",
-        &runnable_config(dir.path()),
-        &repo,
-        "1",
-    );
+    let (_, _, repo) = runnable_plugin(dir.path(), "digest");
     let plugin = format!("{}/{repo}@{}", registry(), registry_digest(&repo, "1"));
     let version = docker_ok(&["version", "--format", "{{.Server.Version}}"]);
     let version = version.trim();

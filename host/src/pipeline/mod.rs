@@ -132,8 +132,8 @@ pub enum Error {
         name: String,
         /// What became of it.
         after: String,
-        /// Why it could not be enabled.
-        source: docker::Error,
+        /// Why it could not be enabled (boxed: the variant stays small).
+        source: Box<docker::Error>,
     },
     /// A plugin name with a digest, where the engine needs a tag.
     #[error("invalid plugin name {name:?}: a plugin is named with a tag, not a digest")]

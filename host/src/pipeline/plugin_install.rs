@@ -10,7 +10,9 @@
 //! pull whose privileges differ (moby's `validatePrivileges`), so what it
 //! installs is what was granted. Then it is enabled, unless asked not to;
 //! a plugin the engine could not enable is removed again, so a failed
-//! install leaves nothing behind.
+//! install leaves nothing behind. A reference with a digest goes only to
+//! an engine that does not crash pulling it (dockerd before 24.0.9 and
+//! 25.0.3 panics: moby#47299).
 //!
 //! A grant names a kind of privilege (`mount`) and grants every privilege
 //! of that kind the plugin asks for, whatever its value (every mount
@@ -173,7 +175,7 @@ fn enable_or_remove(
     Err(Error::NotEnabled {
         name: name.to_string(),
         after,
-        source,
+        source: Box::new(source),
     })
 }
 
