@@ -43,16 +43,17 @@ fn main() {
 "#;
 
 /// The listener, a static executable (busybox cannot listen on a unix
-/// socket), built once per run with `rustc`.
+/// socket), built once per run with `rustc` into the target directory
+/// (under a name of this process, then renamed: runs side by side each
+/// get a whole file).
 fn listener() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("plugin-listener-{}", std::process::id()));
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-listener");
         std::fs::create_dir_all(&dir).unwrap();
-        let source = dir.join("listen.rs");
+        let source = dir.join(format!("listen-{}.rs", std::process::id()));
         std::fs::write(&source, LISTENER).unwrap();
-        let binary = dir.join("listen");
+        let built = source.with_extension("");
         let out = Command::new("rustc")
             .args([
                 "--edition",
@@ -62,7 +63,7 @@ fn listener() -> &'static Path {
                 "target-feature=+crt-static",
                 "-o",
             ])
-            .arg(&binary)
+            .arg(&built)
             .arg(&source)
             .output()
             .expect("running rustc");
@@ -71,6 +72,9 @@ fn listener() -> &'static Path {
             "rustc listen.rs: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        std::fs::remove_file(&source).unwrap();
+        let binary = dir.join("listen");
+        std::fs::rename(&built, &binary).unwrap();
         binary
     })
 }
