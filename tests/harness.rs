@@ -271,6 +271,14 @@ impl FaultProxy {
     pub fn requests(&self) -> Vec<serde_json::Value> {
         json_lines_of(&self.log)
     }
+
+    /// The `path` (with the query) of every request of [`Self::requests`].
+    pub fn paths(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .map(|r| r["path"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
 }
 
 impl Drop for FaultProxy {

@@ -193,3 +193,122 @@ fn stdin_and_fifos_get_every_check_a_file_gets() {
         );
     }
 }
+
+/// `ocipipe ARGS` with an engine address where nothing listens: what
+/// these tests refuse must be refused before any engine is asked.
+fn without_engine(args: &[&str]) -> crate::harness::Run {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = format!("unix://{}", dir.path().join("dead.sock").display());
+    Ocipipe::new().env("DOCKER_HOST", &dead).run(args)
+}
+
+#[test]
+fn an_unknown_grant_is_a_usage_error_that_lists_the_names() {
+    for grant in [
+        "netwrok",
+        "network,mounts",
+        "Network",
+        "host-ipc-namespace",
+        "",
+    ] {
+        let run = without_engine(&[
+            "plugin",
+            "install",
+            "registry.example/p:1",
+            "--grant",
+            grant,
+        ]);
+        assert_eq!(run.code, 2, "--grant {grant:?}: {}", run.stderr);
+        for name in [
+            "\"network\"",
+            "\"host ipc namespace\"",
+            "\"host pid namespace\"",
+            "\"mount\"",
+            "\"device\"",
+            "\"allow-all-devices\"",
+            "\"capabilities\"",
+        ] {
+            assert!(run.stderr.contains(name), "{name} in: {}", run.stderr);
+        }
+    }
+}
+
+#[test]
+fn grant_and_grant_all_conflict() {
+    let run = without_engine(&[
+        "plugin",
+        "install",
+        "registry.example/p:1",
+        "--grant",
+        "network",
+        "--grant-all",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
+}
+
+#[test]
+fn grant_names_are_taken_comma_separated_repeated_and_spaced() {
+    // Taken: what stops the install is the missing engine.
+    let run = without_engine(&[
+        "plugin",
+        "install",
+        "registry.example/p:1",
+        "--grant",
+        "network, host ipc namespace,host pid namespace",
+        "--grant",
+        "mount",
+        "--grant=device,allow-all-devices,capabilities",
+    ]);
+    assert_refused(&run, "cannot reach the Docker Engine");
+}
+
+#[test]
+fn names_are_checked_before_any_engine_is_asked() {
+    let digest = format!("sha256:{}", "a".repeat(64));
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (
+            strings(&["plugin", "install", "Not A Reference", "--grant-all"]),
+            "\"Not A Reference\" is not a plugin reference".into(),
+        ),
+        (
+            strings(&[
+                "plugin",
+                "install",
+                "registry.example/p:1",
+                "--grant-all",
+                "--alias",
+                &format!("local/p@{digest}"),
+            ]),
+            format!(
+                "invalid plugin name \"local/p@{digest}\": a plugin is named with a tag, not a digest"
+            ),
+        ),
+        (
+            strings(&["plugin", "push", &format!("registry.example/p@{digest}")]),
+            "a plugin is named with a tag, not a digest".into(),
+        ),
+        (
+            strings(&["plugin", "rm", "ok-plugin", "Bad Name"]),
+            "\"Bad Name\" is not a plugin name or ID".into(),
+        ),
+        (
+            strings(&["plugin", "enable", "UPPER"]),
+            "\"UPPER\" is not a plugin name or ID".into(),
+        ),
+        (
+            strings(&["plugin", "disable", "a//b"]),
+            "\"a//b\" is not a plugin name or ID".into(),
+        ),
+    ];
+    for (args, words) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = without_engine(&args);
+        assert_refused(&run, &words);
+        assert!(
+            !run.stderr.contains("cannot reach the Docker Engine"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}

@@ -69,11 +69,7 @@ fn a_pinned_api_version_is_used_and_one_the_engine_lacks_is_refused() {
         .env("DOCKER_HOST", &format!("tcp://{}", proxy.address()))
         .run(&["image", "ls"]);
     assert_eq!(pinned.code, 0, "{}", pinned.stderr);
-    let paths: Vec<String> = proxy
-        .requests()
-        .iter()
-        .map(|r| r["path"].as_str().unwrap_or("").to_string())
-        .collect();
+    let paths = proxy.paths();
     assert!(
         paths.iter().any(|p| p.starts_with("/v1.40/images/json")),
         "{paths:?}"

@@ -19,5 +19,6 @@ mod hostile_io;
 mod incremental;
 mod plugin;
 mod plugin_build;
+mod plugin_install;
 mod registry;
 mod xattrs;

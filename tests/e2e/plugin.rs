@@ -283,6 +283,15 @@ fn plugins_made_by_docker_ask_what_the_engine_says_they_ask() {
     );
 }
 
+/// The value of the header `name` (any case) in the HTTP head `headers`.
+pub(crate) fn header(headers: &str, name: &str) -> Option<String> {
+    headers.lines().find_map(|l| {
+        let (key, value) = l.split_once(':')?;
+        key.eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_string())
+    })
+}
+
 /// Pushes blob `bytes` into `repo` of the plain test registry (POST, then
 /// PUT with the digest); its digest.
 pub(crate) fn push_blob(repo: &str, bytes: &[u8]) -> String {
@@ -293,13 +302,7 @@ pub(crate) fn push_blob(repo: &str, bytes: &[u8]) -> String {
         .output()
         .unwrap();
     let headers = String::from_utf8(out.stdout).unwrap();
-    let location = headers
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("location")
-                .then(|| value.trim().to_string())
-        })
+    let location = header(&headers, "Location")
         .unwrap_or_else(|| panic!("POST {url}: no Location in: {headers}"));
     let location = if location.starts_with("http") {
         location

@@ -117,6 +117,43 @@ pub enum PluginCommand {
     /// as `docker plugin create` takes it), with no engine: push it, or
     /// write it into an OCI-layout tar.
     Build(PluginBuildArgs),
+    /// Install a plugin from a registry into the engine, only when every
+    /// privilege it asks for is granted (--grant or --grant-all); then
+    /// enable it.
+    Install(PluginInstallArgs),
+    /// List the engine's plugins.
+    Ls,
+    /// Remove plugins from the engine.
+    Rm {
+        /// Plugins: names or ID prefixes.
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
+        /// Remove a plugin even when it is enabled.
+        #[arg(short, long)]
+        force: bool,
+    },
+    /// Enable (start) a plugin.
+    Enable {
+        /// The plugin: a name or an ID prefix.
+        name: String,
+        /// Seconds the engine's client of the plugin waits for an answer.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Disable (stop) a plugin.
+    Disable {
+        /// The plugin: a name or an ID prefix.
+        name: String,
+        /// Disable it even while something uses it.
+        #[arg(short, long)]
+        force: bool,
+    },
+    /// Have the engine push a plugin it holds to the registry its name
+    /// names, with the credentials of the Docker config.
+    Push {
+        /// The plugin's name, REGISTRY/REPO[:TAG] (a missing tag is `latest`).
+        name: String,
+    },
 }
 
 /// `ocipipe plugin build`.
@@ -138,6 +175,58 @@ pub struct PluginBuildArgs {
     /// Keep file owners from disk instead of root.
     #[arg(long)]
     pub keep_owner: bool,
+}
+
+/// `ocipipe plugin install`.
+#[derive(Debug, Args)]
+pub struct PluginInstallArgs {
+    /// The plugin, REGISTRY/REPO[:TAG|@DIGEST].
+    pub reference: String,
+    /// Its name in the engine [default: the reference's familiar name with
+    /// its tag, as docker names it].
+    #[arg(long, value_name = "NAME")]
+    pub alias: Option<String>,
+    /// Grant every privilege of these kinds, whatever its value (every
+    /// mount for `mount`); comma-separated or repeated.
+    #[arg(
+        long = "grant",
+        help = grant_help(),
+        value_name = "PRIVILEGE[,PRIVILEGE...]",
+        value_delimiter = ',',
+        value_parser = parse_grant,
+        conflicts_with = "grant_all"
+    )]
+    pub grants: Vec<String>,
+    /// Grant every privilege the plugin asks for.
+    #[arg(long)]
+    pub grant_all: bool,
+    /// Leave it disabled once installed.
+    #[arg(long)]
+    pub disable: bool,
+}
+
+/// `--grant`'s help, naming the privileges it takes.
+fn grant_help() -> String {
+    format!(
+        "Grant every privilege of these kinds, whatever its value (every mount for \
+         `mount`); comma-separated or repeated. Kinds: {}",
+        crate::model::PRIVILEGE_NAMES.join(", ")
+    )
+}
+
+/// One `--grant` name: one of moby's privilege names (spaces around it
+/// dropped), else a usage error naming them all.
+fn parse_grant(s: &str) -> Result<String, String> {
+    let name = s.trim();
+    if crate::model::PRIVILEGE_NAMES.contains(&name) {
+        return Ok(name.to_string());
+    }
+    Err(format!(
+        "{s:?} is not a privilege name; the names are: {}",
+        crate::model::PRIVILEGE_NAMES
+            .map(|n| format!("{n:?}"))
+            .join(", ")
+    ))
 }
 
 /// `ocipipe plugin privileges`.

@@ -77,11 +77,7 @@ fn cut_short(e: pipeline::Error, output: &str) -> anyhow::Error {
 }
 
 pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
-    let connect = || -> anyhow::Result<_> {
-        let runtime = async_runtime()?;
-        let engine = runtime.block_on(config.engine())?;
-        Ok((runtime, engine))
-    };
+    let connect = || config.connect();
     let mut printer = Printer::new(config.json);
     match cmd {
         ImageCommand::Build(args) => return build(config, *args),
@@ -124,14 +120,10 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
                     &engine,
                     &credentials,
                     reference,
+                    pipeline::EnginePush::Image,
                     progress.as_ref(),
                 )?;
-                let record = serde_json::json!({
-                    "name": reference.full,
-                    "digest": pushed.digest,
-                    "size": pushed.size,
-                });
-                printer.result(&record, || format!("{} {}", reference.full, pushed.digest))?;
+                print_pushed(&mut printer, reference, &pushed)?;
             }
         }
         ImageCommand::Exists { refs } => {
@@ -258,6 +250,21 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
         }
     }
     Ok(Outcome::Success)
+}
+
+/// One line for what the engine pushed as `reference`: its name, the
+/// manifest digest and size.
+pub(super) fn print_pushed(
+    printer: &mut Printer,
+    reference: &crate::model::Reference,
+    pushed: &crate::docker::Pushed,
+) -> std::io::Result<()> {
+    let record = serde_json::json!({
+        "name": reference.full,
+        "digest": pushed.digest,
+        "size": pushed.size,
+    });
+    printer.result(&record, || format!("{} {}", reference.full, pushed.digest))
 }
 
 /// What the engine is given for each name or ID, every one checked by the

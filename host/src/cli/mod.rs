@@ -106,6 +106,16 @@ impl Config {
         crate::docker::Engine::connect(&self.docker_host, &self.docker_connect).await
     }
 
+    /// A single-threaded async runtime and the engine, connected on it:
+    /// for commands that only talk to the engine.
+    pub(crate) fn connect(
+        &self,
+    ) -> anyhow::Result<(tokio::runtime::Runtime, crate::docker::Engine)> {
+        let runtime = async_runtime()?;
+        let engine = runtime.block_on(self.engine())?;
+        Ok((runtime, engine))
+    }
+
     /// The runtime for this config.
     pub fn runtime(&self) -> anyhow::Result<Arc<Runtime>> {
         let cache = self.cache_dir.as_ref().map(CompileCache::new);

@@ -25,6 +25,16 @@ impl Printer {
         self.json
     }
 
+    /// Prints `human` for people; nothing with `--json`, where the
+    /// records say it.
+    pub fn note(&mut self, human: impl FnOnce() -> String) -> std::io::Result<()> {
+        if self.json {
+            return Ok(());
+        }
+        writeln!(self.out, "{}", human())?;
+        self.out.flush()
+    }
+
     /// Prints `record` as a JSON line, or `human` without `--json`.
     pub fn result(
         &mut self,

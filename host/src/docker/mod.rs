@@ -1,12 +1,15 @@
 //! The Docker Engine, through bollard: connect, tag, inspect, remove,
-//! load, save; and push (`push`), whose answer bollard cannot read whole.
+//! load, save; push (`push`), whose answer bollard cannot read whole; and
+//! managed plugins (`plugin`).
 //!
 //! Owns the socket and the Engine API's quirks; decides nothing about
 //! names (references reach it already normalised by the tagging
 //! component). Never imports runtime, registry or store code.
 
+mod plugin;
 mod push;
 
+pub use plugin::{PluginInfo, PulledPlugin};
 pub use push::{Pushed, RegistryAuth};
 
 use bollard::Docker;
@@ -108,6 +111,39 @@ pub enum Error {
     NotFound {
         /// The reference asked for.
         reference: String,
+    },
+    /// The engine has no such plugin.
+    #[error("no such plugin: {name}")]
+    NoSuchPlugin {
+        /// The name (or ID) asked for.
+        name: String,
+    },
+    /// The engine computed other privileges for a plugin than it was sent
+    /// with its pull, and installed nothing.
+    #[error(
+        "the Docker Engine refused to install plugin {plugin}: the privileges it computes \
+         for it are not the ones ocipipe computed and granted (\"incorrect privileges\"); \
+         compare `ocipipe plugin privileges {plugin}` with the engine's \
+         GET /plugins/privileges?remote={plugin}"
+    )]
+    PrivilegesDiffer {
+        /// The plugin's reference.
+        plugin: String,
+    },
+    /// The engine is a version that crashes pulling a plugin by digest;
+    /// it was not asked to.
+    #[error(
+        "not asking the Docker Engine at {host} to pull plugin {plugin}: version {version} of \
+         dockerd crashes pulling a plugin by digest (moby#47299, fixed in 24.0.9, 25.0.3 and \
+         26.0); install it by tag"
+    )]
+    DigestPullCrashes {
+        /// The engine's address.
+        host: String,
+        /// Its version.
+        version: String,
+        /// The plugin's reference.
+        plugin: String,
     },
     /// The engine refused an archive (an error inside its load stream).
     #[error("the Docker Engine refused the archive: {message}")]

@@ -20,6 +20,6 @@ pub use descriptor::{ConfigRequest, Descriptor, Document, History, HostMachine, 
 pub use digest::{Digest, DigestError};
 pub use layer::{Entry, EntryKind, LayerOptions, Segment};
 pub use manifest::{ArtifactForm, ArtifactRequest, ManifestContents};
-pub use plugin::Privilege;
+pub use plugin::{PRIVILEGE_NAMES, Privilege};
 pub use progress::{Progress, Quiet};
 pub use reference::{AnyReference, Reference};

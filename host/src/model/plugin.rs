@@ -14,3 +14,24 @@ pub struct Privilege {
     /// What is asked for, e.g. the mount's source, the capabilities.
     pub value: Vec<String>,
 }
+
+impl std::fmt::Display for Privilege {
+    /// As `docker plugin install` shows it: `NAME: [VALUE ...]`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: [{}]", self.name, self.value.join(" "))
+    }
+}
+
+/// The names of the privileges moby computes, in its order: the names a
+/// privileges component answers (`wit/privileges.wit` documents them),
+/// and the ones `plugin install --grant` takes. A third-party component
+/// may answer other names; only `--grant-all` grants those.
+pub const PRIVILEGE_NAMES: [&str; 7] = [
+    "network",
+    "host ipc namespace",
+    "host pid namespace",
+    "mount",
+    "device",
+    "allow-all-devices",
+    "capabilities",
+];

@@ -13,6 +13,7 @@ mod outputs;
 mod planner;
 mod plugin;
 mod plugin_build;
+mod plugin_install;
 mod push;
 mod tag;
 mod unpack;
@@ -33,7 +34,11 @@ pub use plugin::{
     remote_privileges,
 };
 pub use plugin_build::{BuiltPlugin, PluginBuild, PluginOutput, build_plugin};
-pub use push::push_through_engine;
+pub use plugin_install::{
+    AskedPrivilege, Grants, InstalledPlugin, PluginInstall, install_plugin, judge,
+    plugin_engine_name, plugin_name,
+};
+pub use push::{EnginePush, push_through_engine};
 pub use tag::{TagPlan, apply_tags, engine_reference, plan_tags, plan_unique_tag};
 pub use unpack::{UnpackFrom, unpack};
 
@@ -107,6 +112,36 @@ pub enum Error {
         named: model::Digest,
         /// The copied manifest's.
         actual: model::Digest,
+    },
+    /// A plugin asks for privileges that were not granted; nothing was
+    /// installed.
+    #[error(
+        "plugin {plugin} asks for privileges that were not granted: {}; nothing was installed \
+         (grant them with --grant {}, or --grant-all)",
+        plugin_install::listed(.missing),
+        plugin_install::grant_argument(.missing)
+    )]
+    NotGranted {
+        /// The plugin's reference.
+        plugin: String,
+        /// The privileges not granted, in the order asked.
+        missing: Vec<model::Privilege>,
+    },
+    /// The engine installed a plugin but could not enable it.
+    #[error("the Docker Engine installed plugin {name} but could not enable it; {after}")]
+    NotEnabled {
+        /// The plugin's name in the engine.
+        name: String,
+        /// What became of it.
+        after: String,
+        /// Why it could not be enabled (boxed: the variant stays small).
+        source: Box<docker::Error>,
+    },
+    /// A plugin name with a digest, where the engine needs a tag.
+    #[error("invalid plugin name {name:?}: a plugin is named with a tag, not a digest")]
+    PluginNameWithDigest {
+        /// The name given.
+        name: String,
     },
     /// Writing an output failed.
     #[error("{what}: {source}")]
