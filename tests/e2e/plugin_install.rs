@@ -315,6 +315,57 @@ fn every_privilege_granted_installs_the_plugin_the_registry_holds() {
     assert_eq!(engine["Config"]["Entrypoint"], config["Entrypoint"]);
 }
 
+/// The whole way without docker's CLI: `ocipipe plugin build --push`, then
+/// `ocipipe plugin install`, refused until every privilege is granted,
+/// then installed and running (the engine enables it only once its
+/// socket answers).
+#[test]
+fn a_plugin_ocipipe_built_installs_only_granted_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = runnable_config(dir.path());
+    let context = context(dir.path(), "built", &config);
+    std::fs::copy(listener(), context.join("rootfs/bin/listen")).unwrap();
+    let plugin = format!("{}/{}:1", registry(), unique_repo("plugin-built-run"));
+    let built = Ocipipe::new().run(&[
+        "--json",
+        "plugin",
+        "build",
+        context.to_str().unwrap(),
+        "-t",
+        &plugin,
+        "--push",
+    ]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+
+    let (run, _created) = installing(
+        Ocipipe::new(),
+        &["plugin", "install", &plugin, "--grant", "network,mount"],
+        &plugin,
+    );
+    assert_refused(&run, "capabilities: [CAP_SYS_ADMIN]");
+    assert_eq!(inspect(&plugin), None, "installed without every grant");
+
+    let (run, _created) = installing(
+        Ocipipe::new(),
+        &[
+            "--json",
+            "plugin",
+            "install",
+            &plugin,
+            "--grant",
+            "network,mount,capabilities",
+        ],
+        &plugin,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let record = &run.json_lines()[0];
+    assert_eq!(record["privileges"], judged(dir.path(), true));
+    assert_eq!(record["digest"], built.json_lines()[0]["digest"]);
+    let engine = inspect(&plugin).expect("installed");
+    assert_eq!(engine["Enabled"], true, "it runs");
+    assert_eq!(engine["Config"]["Entrypoint"], config["Entrypoint"]);
+}
+
 #[test]
 fn plugins_are_listed_enabled_disabled_and_removed() {
     let dir = tempfile::tempdir().unwrap();
