@@ -272,6 +272,14 @@ impl FaultProxy {
         json_lines_of(&self.log)
     }
 
+    /// How many requests got the fault `action` (e.g. `cut_request`).
+    pub fn faults(&self, action: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r["fault"] == action)
+            .count()
+    }
+
     /// The `path` (with the query) of every request of [`Self::requests`].
     pub fn paths(&self) -> Vec<String> {
         self.requests()

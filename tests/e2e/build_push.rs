@@ -219,12 +219,7 @@ fn a_layer_cut_mid_upload_is_made_again_and_a_registry_that_keeps_cutting_tags_n
     };
     let run = build(&target);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let cuts = proxy
-        .requests()
-        .iter()
-        .filter(|r| r["fault"] == "cut_request")
-        .count();
-    assert_eq!(cuts, 1);
+    assert_eq!(proxy.faults("cut_request"), 1);
     let pushed = run.json_lines().remove(0);
     assert_eq!(skopeo_digest(&target), pushed["digest"].as_str().unwrap());
     layers_check_out(&repo, &format!("{}/{repo}:1", registry()));

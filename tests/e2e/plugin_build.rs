@@ -345,12 +345,7 @@ fn a_push_the_registry_breaks_is_retried_or_tags_nothing() {
         &["--push"],
     );
     assert_eq!(through["digest"], direct["digest"]);
-    let cuts = proxy
-        .requests()
-        .iter()
-        .filter(|r| r["fault"] == "cut_request")
-        .count();
-    assert_eq!(cuts, 1);
+    assert_eq!(proxy.faults("cut_request"), 1);
 
     // The manifest refused: the registry's words, and no tag.
     let refuse = json!([{"method": "PUT", "path": "/manifests/", "action": "status", "status": 400,

@@ -38,7 +38,7 @@
 //! }
 //!
 //! use bindings::exports::ocipipe::image::plugins::{Guest, Privilege};
-//! use ocipipe_sdk::Error;
+//! use ocipipe_sdk::{Document, Error};
 //!
 //! struct AsksForNothing;
 //!
@@ -47,6 +47,12 @@
 //!         serde_json::from_str::<serde_json::Value>(&plugin_config)
 //!             .map_err(|e| Error::invalid(format!("the plugin config is not JSON: {e}")))?;
 //!         Ok(Vec::new())
+//!     }
+//!
+//!     // A function of the world the component does not do is refused,
+//!     // and `plugin build` reports that refusal.
+//!     fn plugin_config(_context_config: String, _rootfs_diff_id: String) -> Result<Document, Error> {
+//!         Err(Error::Unsupported("this component does not write plugin configs".into()))
 //!     }
 //! }
 //!

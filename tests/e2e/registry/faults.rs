@@ -57,14 +57,7 @@ fn a_monolithic_put_cut_mid_body_starts_over_where_skopeo_fails() {
     let proxy = FaultProxy::start(&registry(), rule.clone());
     let target = format!("{}/{}:1", proxy.address(), unique_repo("cut-put"));
     let report = env.copy_ok(&[], &image, &format!("docker://{target}"));
-    assert_eq!(
-        proxy
-            .requests()
-            .iter()
-            .filter(|r| r["fault"] == "cut_request")
-            .count(),
-        1
-    );
+    assert_eq!(proxy.faults("cut_request"), 1);
     assert_eq!(skopeo_digest(&target), digest(&report));
     let pulled = env.path("pulled");
     env.copy_ok(
@@ -118,14 +111,7 @@ fn a_blob_get_cut_mid_body_is_fetched_again() {
         &format!("oci:{}:p", layout.display()),
     );
     assert_eq!(digest(&report), pushed);
-    assert_eq!(
-        proxy
-            .requests()
-            .iter()
-            .filter(|r| r["fault"] == "cut_response")
-            .count(),
-        1
-    );
+    assert_eq!(proxy.faults("cut_response"), 1);
     tool(
         "skopeo",
         &["inspect", &format!("oci:{}:p", layout.display())],
