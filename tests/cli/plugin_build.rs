@@ -166,7 +166,7 @@ fn names_with_a_digest_or_that_are_not_names_are_refused() {
     let context = context(dir.path(), &good_config());
     let digest = format!("example.com/p@sha256:{}", "0".repeat(64));
     refused_keeping_the_target(&context, &digest, "canonical references are not permitted");
-    refused_keeping_the_target(&context, "Not/A:Name:", "is not a plugin name");
+    refused_keeping_the_target(&context, "Not/A:Name:", "as the plugin's name");
 }
 
 #[test]

@@ -15,10 +15,8 @@ pub(super) fn build(config: &Config, args: PluginBuildArgs) -> anyhow::Result<Ou
     let wasm = config.runtime()?;
     let privileges = config.component::<Privileges>(&wasm)?;
     let components = Components::load_in(config, &wasm)?;
-    let name = components
-        .tagging
-        .normalize_with_default_tag(&args.tag)
-        .with_context(|| format!("{:?} is not a plugin name", args.tag))?;
+    let name = pipeline::plugin_name(&components.tagging, &args.tag)
+        .with_context(|| format!("cannot use {:?} as the plugin's name", args.tag))?;
     let output = match args.output {
         Some(path) => PluginOutput::File(path),
         None => PluginOutput::Push,

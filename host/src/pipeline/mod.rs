@@ -138,7 +138,10 @@ pub enum Error {
         source: Box<docker::Error>,
     },
     /// A plugin name with a digest, where the engine needs a tag.
-    #[error("invalid plugin name {name:?}: a plugin is named with a tag, not a digest")]
+    #[error(
+        "invalid plugin name {name:?}: a plugin is named with a tag, not a digest \
+         (canonical references are not permitted)"
+    )]
     PluginNameWithDigest {
         /// The name given.
         name: String,

@@ -65,7 +65,9 @@ pub enum PluginOutput {
 pub struct PluginBuild<'a> {
     /// The plugin context.
     pub context: &'a Path,
-    /// The plugin's name, normalised, with a tag.
+    /// The plugin's name, normalised, with a tag (as
+    /// [`super::plugin_name`] gives it: a digest is refused, as moby's
+    /// `create` refuses it).
     pub name: &'a Reference,
     /// Where it goes.
     pub output: PluginOutput,
@@ -98,14 +100,6 @@ pub fn build_plugin(
     privileges: &Privileges,
     build: &PluginBuild<'_>,
 ) -> Result<BuiltPlugin, Error> {
-    if build.name.digest.is_some() {
-        return Err(Error::NotFound {
-            source_name: build.name.full.clone(),
-            message: "a plugin is built under a tag, not a digest (canonical references \
-                      are not permitted, as docker plugin create says)"
-                .to_string(),
-        });
-    }
     let context_config = read_context_config(build.context)?;
     // Checked before any layer byte is made: a config the engine could
     // not install should not cost an upload.
