@@ -5,7 +5,7 @@
 //!   `artifactType`, `config`, `layers`, `subject`, `annotations`.
 //! - OCI index (`specs-go/v1/index.go`): `schemaVersion`, `mediaType`,
 //!   `manifests`, `annotations` (`artifactType` and `subject` are never
-//!   set here).
+//!   set here), written by the crate's one OCI index writer (`index`).
 //! - Docker schema2 as buildkit writes it with Docker media types:
 //!   `schemaVersion`, `mediaType`, `config`, `layers`.
 //! - A managed plugin's manifest as moby's `buildManifest` writes it: its
@@ -13,11 +13,11 @@
 //!   which Go's encoding/json places after every embedded field:
 //!   `schemaVersion`, `config`, `layers`, `mediaType`.
 
+use crate::index::{Entry, OciIndex};
 use crate::{
     Annotation, ArtifactForm, ArtifactRequest, Descriptor, Document, Error,
     MEDIA_TYPE_DOCKER_CONFIG, MEDIA_TYPE_DOCKER_LAYER_GZIP, MEDIA_TYPE_DOCKER_MANIFEST,
-    MEDIA_TYPE_DOCKER_PLUGIN_CONFIG, MEDIA_TYPE_EMPTY_JSON, MEDIA_TYPE_OCI_INDEX,
-    MEDIA_TYPE_OCI_MANIFEST,
+    MEDIA_TYPE_DOCKER_PLUGIN_CONFIG, MEDIA_TYPE_EMPTY_JSON, MEDIA_TYPE_OCI_MANIFEST,
 };
 use ocipipe_sdk::json::{DescriptorJson, annotation_map, to_go_json};
 use ocipipe_sdk::media_type;
@@ -59,17 +59,6 @@ struct OciManifestJson<'a> {
     layers: Vec<DescriptorJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     subject: Option<DescriptorJson<'a>>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    annotations: BTreeMap<&'a str, &'a str>,
-}
-
-#[derive(Serialize)]
-struct OciIndexJson<'a> {
-    #[serde(rename = "schemaVersion")]
-    schema_version: u8,
-    #[serde(rename = "mediaType")]
-    media_type: &'static str,
-    manifests: Vec<DescriptorJson<'a>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     annotations: BTreeMap<&'a str, &'a str>,
 }
@@ -148,18 +137,18 @@ pub fn image_index(
     manifests: &[Descriptor],
     annotations: &[Annotation],
 ) -> Result<Document, Error> {
-    let manifests = manifests
-        .iter()
-        .enumerate()
-        .map(|(i, d)| descriptor_json(&format!("manifests[{i}]"), d))
-        .collect::<Result<Vec<_>, _>>()?;
-    let doc = OciIndexJson {
-        schema_version: 2,
-        media_type: MEDIA_TYPE_OCI_INDEX,
-        manifests,
-        annotations: annotation_map("annotations", annotations)?,
+    for (i, d) in manifests.iter().enumerate() {
+        d.check(&format!("manifests[{i}]"))?;
+    }
+    annotation_map("annotations", annotations)?;
+    // Written as every OCI index here is (`OciIndex`): no `artifactType`,
+    // `subject` or other fields to leave out.
+    let index = OciIndex {
+        manifests: manifests.iter().cloned().map(Entry::new).collect(),
+        annotations: annotations.to_vec(),
+        ..OciIndex::default()
     };
-    Ok(Document::new(MEDIA_TYPE_OCI_INDEX, to_go_json(&doc)))
+    Ok(index.document())
 }
 
 /// The config media type of the OCI 1.0 form for an artifact type: one
