@@ -20,7 +20,6 @@ use crate::model::{
     ArtifactForm, ArtifactRequest, Descriptor, Digest, ManifestContents, Reference,
 };
 use crate::registry::{self, BlobReader, Repository};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The OCI 1.1 empty descriptor's content, `{}`.
@@ -377,20 +376,12 @@ fn download(
     blob: &Descriptor,
     path: &Path,
 ) -> Result<(), Error> {
-    let stored = |source: std::io::Error| registry::Error::Io {
-        what: format!("cannot write {}", path.display()),
-        source,
-    };
-    let what = format!("GET blob {}", blob.digest);
-    ctx.runtime
-        .block_on(repository.transport().retrying(&what, || async {
-            let mut file = std::fs::File::create(path).map_err(stored)?;
-            let mut stream = repository.blob(&blob.digest, blob.size).await?;
-            while let Some(piece) = stream.next().await? {
-                file.write_all(&piece).map_err(stored)?;
-            }
-            Ok(())
-        }))?;
+    ctx.runtime.block_on(repository.fetch_blob(
+        &blob.digest,
+        blob.size,
+        &format!("cannot write {}", path.display()),
+        || std::fs::File::create(path),
+    ))?;
     Ok(())
 }
 

@@ -127,18 +127,12 @@ fn remote_config(ctx: &CopyContext<'_>, reference: &Reference) -> Result<Vec<u8>
             ),
         });
     }
-    let what = format!("GET blob {}", config.digest);
-    let bytes = ctx
-        .runtime
-        .block_on(repository.transport().retrying(&what, || async {
-            let mut bytes = Vec::with_capacity(config.size as usize);
-            let mut stream = repository.blob(&config.digest, config.size).await?;
-            while let Some(piece) = stream.next().await? {
-                bytes.extend_from_slice(&piece);
-            }
-            Ok(bytes)
-        }))?;
-    Ok(bytes)
+    Ok(ctx.runtime.block_on(repository.fetch_blob(
+        &config.digest,
+        config.size,
+        "cannot hold the plugin config",
+        || Ok(Vec::with_capacity(config.size as usize)),
+    ))?)
 }
 
 /// The privileges `config` (read from `what`) asks for.

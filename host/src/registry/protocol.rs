@@ -504,6 +504,39 @@ impl Repository {
         ))
     }
 
+    /// Blob `digest` of `size` bytes, downloaded whole into a sink: each try
+    /// writes into a new one from `open` (a try cut short starts over), and
+    /// the sink of the try that got every byte, checked, is returned.
+    /// Failures to open or write name it as `writing` says (e.g. `cannot
+    /// write PATH`).
+    pub async fn fetch_blob<W: std::io::Write>(
+        &self,
+        digest: &Digest,
+        size: u64,
+        writing: &str,
+        mut open: impl FnMut() -> std::io::Result<W>,
+    ) -> Result<W, Error> {
+        let what = format!("GET blob {digest}");
+        let stored = |source: std::io::Error| Error::Io {
+            what: writing.to_string(),
+            source,
+        };
+        self.registry
+            .transport
+            .retrying(&what, || {
+                let opened = open().map_err(stored);
+                async move {
+                    let mut out = opened?;
+                    let mut stream = self.blob(digest, size).await?;
+                    while let Some(piece) = stream.next().await? {
+                        out.write_all(&piece).map_err(stored)?;
+                    }
+                    Ok(out)
+                }
+            })
+            .await
+    }
+
     /// Blob `digest` of `size` bytes, as a stream checked against both at
     /// its end. A redirect (to storage) is followed without our
     /// credentials. Not retried here: a caller whose stream fails starts

@@ -8,7 +8,7 @@ use crate::pipeline::Error;
 use crate::pipeline::build::{Operations, with_manifest};
 use crate::pipeline::engine_stream::{check_loaded, stream_into_engine};
 use crate::pipeline::planner::Planner;
-use crate::registry::{self, Repository, Uploaded};
+use crate::registry::{Repository, Uploaded};
 use crate::store::atomic::Target;
 use crate::store::layout_writer::{BlobFile, LayoutWriter};
 use crate::store::sink::{ArchiveFile, ArchiveStream, ImageSink};
@@ -220,23 +220,17 @@ async fn download(
     writer: &LayoutWriter,
     blob: &Descriptor,
 ) -> Result<BlobFile, Error> {
-    let what = format!("GET blob {}", blob.digest);
-    let stored = |source: std::io::Error| registry::Error::Io {
-        what: format!("cannot store blob {}", blob.digest),
-        source,
-    };
     Ok(repository
-        .transport()
-        .retrying(&what, || async {
-            let mut file = writer
-                .blob_file(&blob.digest)
-                .map_err(|e| stored(std::io::Error::other(e.to_string())))?;
-            let mut stream = repository.blob(&blob.digest, blob.size).await?;
-            while let Some(piece) = stream.next().await? {
-                file.write(&piece).map_err(stored)?;
-            }
-            Ok(file)
-        })
+        .fetch_blob(
+            &blob.digest,
+            blob.size,
+            &format!("cannot store blob {}", blob.digest),
+            || {
+                writer
+                    .blob_file(&blob.digest)
+                    .map_err(|e| std::io::Error::other(e.to_string()))
+            },
+        )
         .await?)
 }
 
