@@ -42,12 +42,9 @@ pub fn remote_privileges(
     privileges: &Privileges,
     reference: &Reference,
 ) -> Result<Vec<Privilege>, Error> {
-    let config = remote_config(ctx, reference)?;
-    compute(
-        privileges,
-        &config,
-        &format!("the plugin config of {}", reference.full),
-    )
+    let what = format!("the plugin config of {}", reference.full);
+    let config = text(remote_config(ctx, reference)?, &what)?;
+    Ok(privileges.compute_privileges(&config)?)
 }
 
 /// The privileges the plugin config in `input` asks for.
@@ -69,21 +66,28 @@ pub fn config_privileges(
         }
         ConfigInput::Stdin => ("standard input".to_string(), Box::new(std::io::stdin())),
     };
+    let config = read_config(reader, &what)?;
+    Ok(privileges.compute_privileges(&config)?)
+}
+
+/// A plugin config read from `reader` (named `what`): at most
+/// [`MAX_PLUGIN_CONFIG_BYTES`], UTF-8.
+pub(super) fn read_config(reader: impl Read, what: &str) -> Result<String, Error> {
     let mut config = Vec::new();
     reader
         .take(MAX_PLUGIN_CONFIG_BYTES + 1)
         .read_to_end(&mut config)
-        .map_err(Error::input(&what))?;
+        .map_err(Error::input(what))?;
     if config.len() as u64 > MAX_PLUGIN_CONFIG_BYTES {
         return Err(Error::Input {
-            what,
+            what: what.to_string(),
             source: std::io::Error::other(format!(
                 "the plugin config is larger than {MAX_PLUGIN_CONFIG_BYTES} bytes (4 MiB), \
                  the most that is read"
             )),
         });
     }
-    compute(privileges, &config, &what)
+    text(config, what)
 }
 
 /// The config blob of the plugin `reference` names, checked against its
@@ -135,19 +139,18 @@ fn remote_config(ctx: &CopyContext<'_>, reference: &Reference) -> Result<Vec<u8>
     ))?)
 }
 
-/// The privileges `config` (read from `what`) asks for.
-fn compute(privileges: &Privileges, config: &[u8], what: &str) -> Result<Vec<Privilege>, Error> {
+/// A plugin config's bytes (read from `what`) as text.
+fn text(config: Vec<u8>, what: &str) -> Result<String, Error> {
     // JSON is UTF-8 (RFC 8259); the engine would read bytes that are not
     // as U+FFFD, we refuse them.
-    let config = std::str::from_utf8(config).map_err(|e| Error::Input {
+    String::from_utf8(config).map_err(|e| Error::Input {
         what: what.to_string(),
         source: std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!(
                 "the plugin config is not UTF-8 text (byte {} is not)",
-                e.valid_up_to()
+                e.utf8_error().valid_up_to()
             ),
         ),
-    })?;
-    Ok(privileges.compute_privileges(config)?)
+    })
 }

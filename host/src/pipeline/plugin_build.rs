@@ -39,7 +39,6 @@ use crate::store::compress::LayerCompression;
 use crate::store::plan::{LayerSource, PlannedLayer};
 use crate::store::sink::{ArchiveFile, ImageSink};
 use crate::store::walk::walk;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The media type of a plugin's layer: Docker's gzip layer, as the
@@ -142,7 +141,8 @@ struct Made {
     bytes_sent: u64,
 }
 
-/// The context's `config.json`: a file of at most 4 MiB of UTF-8.
+/// The context's `config.json`: a regular file, read as `plugin
+/// privileges --config` reads one.
 fn read_context_config(context: &Path) -> Result<String, Error> {
     let path = context.join(CONFIG_FILE);
     let what = path.display().to_string();
@@ -164,22 +164,8 @@ fn read_context_config(context: &Path) -> Result<String, Error> {
     if !meta.is_file() {
         return Err(refused("it is not a regular file".to_string()));
     }
-    let limit = super::plugin::MAX_PLUGIN_CONFIG_BYTES;
-    let mut bytes = Vec::new();
-    std::fs::File::open(&path)
-        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
-        .map_err(Error::input(&what))?;
-    if bytes.len() as u64 > limit {
-        return Err(refused(format!(
-            "the plugin config is larger than {limit} bytes (4 MiB), the most that is read"
-        )));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        refused(format!(
-            "the plugin config is not UTF-8 text (byte {} is not)",
-            e.utf8_error().valid_up_to()
-        ))
-    })
+    let file = std::fs::File::open(&path).map_err(Error::input(&what))?;
+    super::plugin::read_config(file, &what)
 }
 
 /// The context's `rootfs/` as one layer planned by the component.
