@@ -127,6 +127,20 @@ pub fn ocipipe(args: &[&str]) -> Run {
     Ocipipe::new().run(args)
 }
 
+/// `ocipipe --json plugin build CONTEXT -t NAME ARGS`.
+pub fn plugin_build(context: &Path, name: &str, args: &[&str]) -> Run {
+    let mut all = vec![
+        "--json",
+        "plugin",
+        "build",
+        context.to_str().unwrap(),
+        "-t",
+        name,
+    ];
+    all.extend_from_slice(args);
+    ocipipe(&all)
+}
+
 /// The hostile fixture component (tests/fixtures/hostile).
 pub fn hostile() -> PathBuf {
     Path::new(env!("OCIPIPE_GUEST_DIR")).join("hostile.wasm")

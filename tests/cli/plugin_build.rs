@@ -4,7 +4,7 @@
 //! was. (Pushing, and the engine's view of what is built:
 //! `tests/e2e/plugin_build.rs`.)
 
-use crate::harness::{Ocipipe, Run, assert_refused, only};
+use crate::harness::{Ocipipe, Run, assert_refused, only, plugin_build};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -32,16 +32,7 @@ fn context(dir: &Path, config: &Value) -> PathBuf {
 }
 
 fn build(context: &Path, name: &str, out: &Path) -> Run {
-    Ocipipe::new().run(&[
-        "--json",
-        "plugin",
-        "build",
-        context.to_str().unwrap(),
-        "-t",
-        name,
-        "-o",
-        out.to_str().unwrap(),
-    ])
+    plugin_build(context, name, &["-o", out.to_str().unwrap()])
 }
 
 #[test]

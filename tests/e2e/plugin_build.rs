@@ -5,7 +5,8 @@
 //! pushed or written into an OCI-layout tar that skopeo reads.
 
 use crate::harness::{
-    FaultProxy, Ocipipe, docker, gzip, raw_tar, registry, sha256_hex, tool, unique_repo,
+    FaultProxy, Ocipipe, docker, gzip, plugin_build, raw_tar, registry, sha256_hex, tool,
+    unique_repo,
 };
 use crate::plugin::{
     Created, PLUGIN_MANAGER, base_config, cases, config_with, context, create_and_push,
@@ -24,16 +25,7 @@ const SCHEMA2: &str = "application/vnd.docker.distribution.manifest.v2+json";
 /// `ocipipe --json plugin build CONTEXT -t NAME ARGS`, asserting success;
 /// its report.
 fn build(context: &Path, name: &str, args: &[&str]) -> Value {
-    let mut all = vec![
-        "--json",
-        "plugin",
-        "build",
-        context.to_str().unwrap(),
-        "-t",
-        name,
-    ];
-    all.extend_from_slice(args);
-    let run = Ocipipe::new().run(&all);
+    let run = plugin_build(context, name, args);
     assert_eq!(run.code, 0, "plugin build {name} {args:?}: {}", run.stderr);
     let lines = run.json_lines();
     assert_eq!(lines.len(), 1, "{}", run.stdout);
