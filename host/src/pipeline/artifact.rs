@@ -107,22 +107,14 @@ pub fn push_artifact(
     let mut bytes_sent = 0;
     let mut layers = Vec::with_capacity(spec.files.len());
     for file in &spec.files {
-        let (digest, size) = hash_file(&file.path)?;
-        let mut descriptor = Descriptor::new(file.media_type.clone(), digest, size);
+        let (mut descriptor, sent) = put_file(ctx, &repository, &file.media_type, &file.path)?;
         descriptor.annotations = sorted(&file.annotations);
-        let path = file.path.clone();
-        bytes_sent += put_known(
-            ctx,
-            &repository,
-            &descriptor,
-            None,
-            Box::new(move || Ok(Box::new(std::fs::File::open(&path)?) as BlobReader)),
-        )?;
+        bytes_sent += sent;
         layers.push(descriptor);
     }
     // The empty config (and the empty layer of an artifact without files):
     // `{}`, whatever media type the form gives it.
-    bytes_sent += put_known(
+    bytes_sent += put_bytes(
         ctx,
         &repository,
         &Descriptor::new(
@@ -130,8 +122,7 @@ pub fn push_artifact(
             Digest::sha256(EMPTY_JSON),
             EMPTY_JSON.len() as u64,
         ),
-        None,
-        Box::new(|| Ok(Box::new(EMPTY_JSON) as BlobReader)),
+        EMPTY_JSON,
     )?;
     let request = ArtifactRequest {
         artifact_type: spec.artifact_type.clone(),
@@ -385,6 +376,27 @@ fn download(
     Ok(())
 }
 
+/// The file at `path` as a blob of `media_type`, unless the repository
+/// has it: its descriptor, and the bytes sent.
+fn put_file(
+    ctx: &CopyContext<'_>,
+    repository: &Repository,
+    media_type: &str,
+    path: &Path,
+) -> Result<(Descriptor, u64), Error> {
+    let (digest, size) = hash_file(path)?;
+    let descriptor = Descriptor::new(media_type, digest, size);
+    let path = path.to_path_buf();
+    let sent = put_known(
+        ctx,
+        repository,
+        &descriptor,
+        None,
+        Box::new(move || Ok(Box::new(std::fs::File::open(&path)?) as BlobReader)),
+    )?;
+    Ok((descriptor, sent))
+}
+
 /// The digest and size of the file at `path`.
 fn hash_file(path: &Path) -> Result<(Digest, u64), Error> {
     let what = format!("{}", path.display());
@@ -417,16 +429,7 @@ pub fn push_component(
     config: &[u8],
 ) -> Result<PushedArtifact, Error> {
     let repository = Registries::new(ctx.access).push_target(target, None)?;
-    let (digest, size) = hash_file(wasm)?;
-    let layer = Descriptor::new(WASM_LAYER_MEDIA_TYPE, digest, size);
-    let path = wasm.to_path_buf();
-    let mut bytes_sent = put_known(
-        ctx,
-        &repository,
-        &layer,
-        None,
-        Box::new(move || Ok(Box::new(std::fs::File::open(&path)?) as BlobReader)),
-    )?;
+    let (layer, mut bytes_sent) = put_file(ctx, &repository, WASM_LAYER_MEDIA_TYPE, wasm)?;
     let config_descriptor = Descriptor::new(
         WASM_CONFIG_MEDIA_TYPE,
         Digest::sha256(config),

@@ -94,12 +94,9 @@ pub(super) fn read_config(reader: impl Read, what: &str) -> Result<String, Error
 /// digest.
 fn remote_config(ctx: &CopyContext<'_>, reference: &Reference) -> Result<Vec<u8>, Error> {
     let repository = Registries::new(ctx.access).plugin_source(reference)?;
-    let tag_or_digest = match (&reference.digest, &reference.tag) {
-        (Some(digest), _) => digest.to_string(),
-        (None, Some(tag)) => tag.clone(),
-        (None, None) => "latest".to_string(),
-    };
-    let fetched = ctx.runtime.block_on(repository.manifest(&tag_or_digest))?;
+    let fetched = ctx
+        .runtime
+        .block_on(repository.manifest(&reference.manifest_reference()))?;
     let not_a_plugin = |message: String| Error::NotFound {
         source_name: reference.full.clone(),
         message: format!("not a plugin: {message}"),
