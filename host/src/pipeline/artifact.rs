@@ -222,20 +222,32 @@ fn add_to_tag_schema(
     subject: &Digest,
     referrer: &Descriptor,
 ) -> Result<(), Error> {
-    let mg = ctx.ops.manifest_generation;
-    let tag = mg.referrers_tag(subject)?;
-    let existing = match ctx.runtime.block_on(repository.manifest(&tag)) {
-        Ok(fetched) => Some(fetched.bytes),
-        Err(registry::Error::Status(s)) if s.status == 404 => None,
-        Err(e) => return Err(e.into()),
-    };
-    let index = mg.referrers_index(existing.as_deref(), referrer)?;
+    let (tag, existing) = tag_schema_index(ctx, repository, subject)?;
+    let index = ctx
+        .ops
+        .manifest_generation
+        .referrers_index(existing.as_deref(), referrer)?;
     ctx.runtime.block_on(repository.put_manifest(
         &tag,
         &index.descriptor.media_type,
         &index.bytes,
     ))?;
     Ok(())
+}
+
+/// The referrers tag schema's tag for `subject`, and the index kept
+/// there (none when the tag does not exist).
+fn tag_schema_index(
+    ctx: &CopyContext<'_>,
+    repository: &Repository,
+    subject: &Digest,
+) -> Result<(String, Option<Vec<u8>>), Error> {
+    let tag = ctx.ops.manifest_generation.referrers_tag(subject)?;
+    match ctx.runtime.block_on(repository.manifest(&tag)) {
+        Ok(fetched) => Ok((tag, Some(fetched.bytes))),
+        Err(registry::Error::Status(s)) if s.status == 404 => Ok((tag, None)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The referrers of the manifest `reference` names: from the referrers
@@ -253,14 +265,7 @@ pub fn list_referrers(
         .block_on(repository.referrers(&subject.digest))?
     {
         Some(index) => Some(index),
-        None => {
-            let tag = mg.referrers_tag(&subject.digest)?;
-            match ctx.runtime.block_on(repository.manifest(&tag)) {
-                Ok(fetched) => Some(fetched.bytes),
-                Err(registry::Error::Status(s)) if s.status == 404 => None,
-                Err(e) => return Err(e.into()),
-            }
-        }
+        None => tag_schema_index(ctx, &repository, &subject.digest)?.1,
     };
     let Some(index) = index else {
         return Ok(Vec::new());
