@@ -609,4 +609,199 @@ mod tests {
             "{message}"
         );
     }
+
+    /// A CA certificate (its key thrown away): parsed, never verified against.
+    const CA: &str = "-----BEGIN CERTIFICATE-----
+MIIBlTCCATugAwIBAgIUWTddvf6Q1gGY03l6lWek86tRV2owCgYIKoZIzj0EAwIw
+HzEdMBsGA1UEAwwUb2NpcGlwZS11bml0LXRlc3QtY2EwIBcNMjYxMjA2MTY0NjU3
+WhgPMjEyNjExMTIxNjQ2NTdaMB8xHTAbBgNVBAMMFG9jaXBpcGUtdW5pdC10ZXN0
+LWNhMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYXy2MOtzKqXQP3jZUiRtNlMd
+Erf+M47h38AhZZK4pMvquJwyOX3VkSTicOUfFxf29R/9AyFWPAotPFIQAIU7TqNT
+MFEwHQYDVR0OBBYEFI01UZDEEw/hPcspCepVqi3UQwR4MB8GA1UdIwQYMBaAFI01
+UZDEEw/hPcspCepVqi3UQwR4MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwID
+SAAwRQIgfosaWmsgqsD9QaP4Puuzfac2ay+vm1I07Gc/h5O3x0ICIQCwG1DHY5xU
+C2ldit/rza67ELBZc+LDJFzuysn9UaFj5Q==
+-----END CERTIFICATE-----
+";
+
+    fn settings(dirs: &[&Path]) -> TlsSettings {
+        TlsSettings {
+            certs_dirs: dirs.iter().map(|d| d.to_path_buf()).collect(),
+            extra_roots: Vec::new(),
+        }
+    }
+
+    fn tls_of(dirs: &[&Path], host: &str, plain_http: bool) -> Result<HostTls, Error> {
+        crate::tls::install_crypto_provider();
+        let settings = settings(dirs);
+        host_tls(
+            &settings,
+            &Roots::load(&settings).unwrap(),
+            host,
+            plain_http,
+        )
+    }
+
+    #[test]
+    fn every_certs_d_is_read_for_the_host_as_named_and_none_for_plain_http() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (docker, containers) = (tmp.path().join("docker"), tmp.path().join("containers"));
+        let a = write(&docker.join("r.example:5000"), "ca.crt", CA);
+        let b = write(&containers.join("r.example:5000"), "other.crt", CA);
+        // `HOST` is not read for `HOST:PORT`, nor the reverse.
+        write(&docker.join("r.example"), "ca.crt", "not read");
+        let tls = tls_of(&[&docker, &containers], "r.example:5000", false).unwrap();
+        assert_eq!(tls.trust.ca_files, [a, b]);
+        assert_eq!(
+            tls.trust.looked_in,
+            [
+                docker.join("r.example:5000"),
+                containers.join("r.example:5000")
+            ]
+        );
+        let plain = tls_of(&[&docker, &containers], "r.example:5000", true).unwrap();
+        assert!(plain.trust.ca_files.is_empty() && plain.trust.looked_in.is_empty());
+        // A name that is not one path component never reaches the disk.
+        for host in ["..", ".", "a/b"] {
+            let tls = tls_of(&[&docker], host, false).unwrap();
+            assert!(tls.trust.looked_in.is_empty(), "{host}");
+        }
+    }
+
+    #[test]
+    fn a_ca_file_that_is_not_a_pem_certificate_is_refused_naming_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("r.example:5000");
+        for (text, words) in [
+            ("a note\n", "it holds no -----BEGIN CERTIFICATE----- block"),
+            (
+                "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
+                "base64",
+            ),
+            (
+                "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+                "not a usable CA certificate",
+            ),
+        ] {
+            let ca = write(&dir, "ca.crt", text);
+            let message = tls_of(&[tmp.path()], "r.example:5000", false)
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(
+                message.starts_with(&format!("{}: ", ca.display())) && message.contains(words),
+                "{words}: {message}"
+            );
+        }
+    }
+
+    fn trust(looked_in: &[&str], ca_files: &[&str], client_cert: Option<&str>) -> Arc<HostTrust> {
+        Arc::new(HostTrust {
+            host: "r.example:5000".into(),
+            looked_in: looked_in.iter().map(PathBuf::from).collect(),
+            ca_files: ca_files.iter().map(PathBuf::from).collect(),
+            extra: vec![ExtraRoots {
+                origin: "SSL_CERT_FILE".into(),
+                path: "/x.pem".into(),
+            }],
+            client_cert: client_cert.map(PathBuf::from),
+            client: Arc::new(ClientCert::default()),
+        })
+    }
+
+    fn failure(kind: Kind, trust: Arc<HostTrust>) -> String {
+        TlsFailure {
+            peer: "r.example:5000".into(),
+            kind,
+            trust: Some(trust),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_failure_names_the_server_what_it_was_trusted_with_and_the_fix() {
+        let dirs = ["/d/r.example:5000", "/c/r.example:5000"];
+        assert_eq!(
+            failure(
+                Kind::of(&rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::UnknownIssuer
+                )),
+                trust(&dirs, &[], None)
+            ),
+            "the TLS certificate of r.example:5000 is not trusted (signed by an unknown \
+             authority); trusted: the system's roots, SSL_CERT_FILE=/x.pem and no CA file of \
+             r.example:5000 (none in /d/r.example:5000/ or /c/r.example:5000/); to trust a \
+             private CA, put it in /d/r.example:5000/ca.crt, or if r.example:5000 speaks plain \
+             HTTP, use --insecure-registry r.example:5000"
+        );
+        assert_eq!(
+            failure(
+                Kind::of(&rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::ExpiredContext {
+                        time: rustls::pki_types::UnixTime::since_unix_epoch(
+                            std::time::Duration::from_secs(100)
+                        ),
+                        not_after: rustls::pki_types::UnixTime::since_unix_epoch(
+                            std::time::Duration::from_secs(40)
+                        ),
+                    }
+                )),
+                trust(&dirs, &["/d/r.example:5000/ca.crt"], None)
+            ),
+            "the TLS certificate of r.example:5000 is not trusted (certificate expired: \
+             verification time 100 (UNIX), but certificate is not valid after 40 (60 seconds \
+             ago)); \
+             trusted: the system's roots, SSL_CERT_FILE=/x.pem and /d/r.example:5000/ca.crt; \
+             to trust a private CA, put it in /d/r.example:5000/ca.crt, or if r.example:5000 \
+             speaks plain HTTP, use --insecure-registry r.example:5000"
+        );
+        assert_eq!(
+            failure(
+                Kind::of(&rustls::Error::InvalidMessage(
+                    rustls::InvalidMessage::InvalidContentType
+                )),
+                trust(&dirs, &[], None)
+            ),
+            "r.example:5000 answered in plain HTTP, not HTTPS: to speak plain HTTP to it, \
+             use --insecure-registry r.example:5000"
+        );
+        assert_eq!(
+            failure(
+                Kind::of(&rustls::Error::AlertReceived(
+                    rustls::AlertDescription::BadCertificate
+                )),
+                trust(&dirs, &[], Some("/d/r.example:5000/client.cert"))
+            ),
+            "r.example:5000 refused the TLS handshake (BadCertificate): it did not take the \
+             client certificate /d/r.example:5000/client.cert"
+        );
+        assert_eq!(
+            failure(Kind::NoClientCertificate, trust(&dirs, &[], None)),
+            "r.example:5000 asks for a TLS client certificate and there is none for it: put \
+             client.cert and client.key in /d/r.example:5000/"
+        );
+    }
+
+    #[test]
+    fn a_broken_connection_after_a_server_asked_for_a_missing_client_certificate_is_final() {
+        let cut = || Error::Connection {
+            registry: "r.example:5000".into(),
+            what: "GET /v2/".into(),
+            message: "channel closed".into(),
+            retryable: true,
+        };
+        let asked = trust(&["/d/r.example:5000"], &[], None);
+        assert!(matches!(explain(cut(), &asked), Error::Connection { .. }));
+        rustls::client::ResolvesClientCert::resolve(asked.client.as_ref(), &[], &[]);
+        let error = explain(cut(), &asked);
+        assert!(matches!(
+            error.retry(),
+            super::super::transport::Retry::Never
+        ));
+        assert_eq!(
+            error.to_string(),
+            "GET /v2/: r.example:5000 asks for a TLS client certificate and there is none \
+             for it: put client.cert and client.key in /d/r.example:5000/"
+        );
+    }
 }
