@@ -588,26 +588,19 @@ mod tests {
     fn a_cert_without_its_key_or_a_key_without_its_cert_is_refused_naming_both() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("r.example:5000");
+        // The error starts with the file found and names the one missing.
+        let names = |found: &str, missing: &str| {
+            let message = read_host_dir(&dir).unwrap_err().to_string();
+            assert!(
+                message.starts_with(&format!("{}: ", dir.join(found).display()))
+                    && message.contains(&dir.join(missing).display().to_string()),
+                "{message}"
+            );
+        };
         write(&dir, "client.cert", "");
-        let message = read_host_dir(&dir).unwrap_err().to_string();
-        assert!(
-            message.starts_with(&format!("{}: ", dir.join("client.cert").display())),
-            "{message}"
-        );
-        assert!(
-            message.contains(&dir.join("client.key").display().to_string()),
-            "{message}"
-        );
+        names("client.cert", "client.key");
         std::fs::rename(dir.join("client.cert"), dir.join("client.key")).unwrap();
-        let message = read_host_dir(&dir).unwrap_err().to_string();
-        assert!(
-            message.starts_with(&format!("{}: ", dir.join("client.key").display())),
-            "{message}"
-        );
-        assert!(
-            message.contains(&dir.join("client.cert").display().to_string()),
-            "{message}"
-        );
+        names("client.key", "client.cert");
     }
 
     /// A CA certificate (its key thrown away): parsed, never verified against.

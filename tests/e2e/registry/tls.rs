@@ -133,13 +133,33 @@ fn push_and_pull(env: &Env, vars: &[(&str, &str)], host: &str) {
     );
 }
 
-/// No try was made again.
-fn tried_once(run: &Run) {
+/// A push that failed at its first try.
+struct Refused {
+    env: Env,
+    image: String,
+    target: String,
+    run: Run,
+}
+
+/// A push of a new image to `host` (from a new test directory) fails
+/// with `words`, at the first try.
+fn refused_at_once(host: &str, words: &str) -> Refused {
+    let env = Env::new();
+    let image = env.image("layout", &[]);
+    let target = format!("docker://{host}/{}:1", unique_repo("refused"));
+    let run = copy(&env, &[], &[], &image, &target);
+    refused(&run, words);
     assert!(
         !run.stderr.contains("trying again"),
         "a failure no retry mends was retried: {}",
         run.stderr
     );
+    Refused {
+        env,
+        image,
+        target,
+        run,
+    }
 }
 
 /// The handshakes the TLS registry has refused so far.
@@ -158,23 +178,12 @@ fn host_name(address: &str) -> &str {
 fn an_untrusted_certificate_fails_at_once_naming_what_was_trusted_and_the_fixes() {
     let _trust = trust_lock();
     let host = tls_registry();
-    let env = Env::new();
-    let image = env.image("layout", &[]);
     let before = refused_handshakes();
-    let started = Instant::now();
-    let run = copy(
-        &env,
-        &[],
-        &[],
-        &image,
-        &format!("docker://{host}/{}:1", unique_repo("untrusted")),
-    );
-    refused(
-        &run,
+    let refused = refused_at_once(
+        &host,
         &format!("the TLS certificate of {host} is not trusted"),
     );
-    tried_once(&run);
-    let error = error_line(&run);
+    let error = error_line(&refused.run);
     for words in [
         "signed by an unknown authority",
         "trusted: the system's roots and no CA file of",
@@ -184,33 +193,33 @@ fn an_untrusted_certificate_fails_at_once_naming_what_was_trusted_and_the_fixes(
     ] {
         assert!(error.contains(words), "{words:?} in {error}");
     }
+    let started = Instant::now();
     // The registry saw one handshake, which it logs as refused.
     while refused_handshakes() == before && started.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(refused_handshakes() - before, 1, "{}", run.stderr);
+    assert_eq!(refused_handshakes() - before, 1, "{}", refused.run.stderr);
+}
+
+/// With the registry's CA as `ROOT/HOST:PORT/NAME`, push and pull work.
+fn trusted_with_a_ca_in(root: &str, name: &str) {
+    let _trust = trust_lock();
+    let host = tls_registry();
+    let dir = EtcDir::new(root, &host);
+    dir.copy(&tls_registry_ca(), name);
+    push_and_pull(&Env::new(), &[], &host);
 }
 
 #[test]
 fn a_ca_in_docker_certs_d_is_trusted_for_push_and_pull() {
-    let _trust = trust_lock();
-    let host = tls_registry();
-    let dir = EtcDir::new(DOCKER_CERTS_D, &host);
-    dir.copy(&tls_registry_ca(), "ca.crt");
-    let env = Env::new();
-    push_and_pull(&env, &[], &host);
+    trusted_with_a_ca_in(DOCKER_CERTS_D, "ca.crt");
 }
 
 #[test]
 fn a_ca_in_containers_certs_d_is_trusted_for_push_and_pull() {
-    let _trust = trust_lock();
-    let host = tls_registry();
-    let dir = EtcDir::new(CONTAINERS_CERTS_D, &host);
     // Any *.crt is a CA, as docker and containers/image read them.
-    dir.copy(&tls_registry_ca(), "private-ca.crt");
-    let env = Env::new();
-    push_and_pull(&env, &[], &host);
+    trusted_with_a_ca_in(CONTAINERS_CERTS_D, "private-ca.crt");
 }
 
 #[test]
@@ -287,23 +296,18 @@ fn a_registry_asking_for_a_client_certificate_gets_the_one_in_certs_d() {
     let host = mtls_registry();
     let dir = EtcDir::new(DOCKER_CERTS_D, &host);
     dir.copy(&tls_registry_ca(), "ca.crt");
-    let env = Env::new();
-    let image = env.image("layout", &[]);
-    let target = format!("docker://{host}/{}:1", unique_repo("mtls"));
-    let run = copy(&env, &[], &[], &image, &target);
-    refused(
-        &run,
+    let refused = refused_at_once(
+        &host,
         &format!(
             "{host} asks for a TLS client certificate and there is none for it: \
              put client.cert and client.key in {DOCKER_CERTS_D}/{host}/"
         ),
     );
-    tried_once(&run);
 
     let (cert, key) = mtls_client();
     dir.copy(&cert, "client.cert");
     dir.copy(&key, "client.key");
-    push_and_pull(&env, &[], &host);
+    push_and_pull(&refused.env, &[], &host);
 }
 
 #[test]
@@ -364,19 +368,20 @@ fn https_to_a_plain_http_registry_says_so_and_names_insecure_registry() {
     // name, so HTTPS is spoken to it.
     let port = registry().rsplit_once(':').unwrap().1.to_string();
     let host = format!("{}:{port}", host_name(&tls_registry()));
-    let env = Env::new();
-    let image = env.image("layout", &[]);
-    let target = format!("docker://{host}/{}:1", unique_repo("plain"));
-    let run = copy(&env, &[], &[], &image, &target);
-    refused(
-        &run,
+    let refused = refused_at_once(
+        &host,
         &format!(
             "{host} answered in plain HTTP, not HTTPS: to speak plain HTTP to it, \
              use --insecure-registry {host}"
         ),
     );
-    tried_once(&run);
     // And the advice works.
-    let run = copy(&env, &[], &["--insecure-registry", &host], &image, &target);
+    let run = copy(
+        &refused.env,
+        &[],
+        &["--insecure-registry", &host],
+        &refused.image,
+        &refused.target,
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
