@@ -179,14 +179,16 @@ fn docker_config() -> PathBuf {
 
 /// The certs.d directories (docker's, then the containers tools'), and
 /// the extra roots OpenSSL's variables name: `SSL_CERT_FILE` (a PEM file)
-/// and `SSL_CERT_DIR` (directories, `:`-separated). Unlike OpenSSL, they
-/// add to the system's roots instead of replacing them.
+/// and `SSL_CERT_DIR` (directories, `:`-separated; a missing one is
+/// skipped). Unlike OpenSSL, they add to the system's roots instead of
+/// replacing them.
 fn registry_tls() -> crate::registry::TlsSettings {
     let mut extra_roots = Vec::new();
     if let Some(file) = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty()) {
         extra_roots.push(crate::registry::ExtraRoots {
             origin: "SSL_CERT_FILE".into(),
             path: file.into(),
+            directory: false,
         });
     }
     if let Some(dirs) = std::env::var_os("SSL_CERT_DIR") {
@@ -194,6 +196,7 @@ fn registry_tls() -> crate::registry::TlsSettings {
             extra_roots.push(crate::registry::ExtraRoots {
                 origin: "SSL_CERT_DIR".into(),
                 path: dir,
+                directory: true,
             });
         }
     }

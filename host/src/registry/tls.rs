@@ -57,6 +57,9 @@ pub struct ExtraRoots {
     pub origin: String,
     /// The file or directory.
     pub path: PathBuf,
+    /// A directory of a search path (skipped when missing, as OpenSSL
+    /// does), else a file (which must hold a certificate).
+    pub directory: bool,
 }
 
 impl std::fmt::Display for ExtraRoots {
@@ -74,7 +77,9 @@ pub(crate) struct Roots {
 
 impl Roots {
     /// The system's roots (unparsable ones left out, as the platform
-    /// verifier does) and the extra ones, which must be readable PEM.
+    /// verifier does) and the extra ones: a file must be readable PEM
+    /// holding a certificate; a directory that does not exist is skipped,
+    /// as OpenSSL skips one of its search path.
     pub(crate) fn load(settings: &TlsSettings) -> Result<Self, Error> {
         let mut store = rustls::RootCertStore::empty();
         for dir in openssl_probe::candidate_cert_dirs() {
@@ -83,23 +88,26 @@ impl Roots {
             tracing::debug!(dir = %dir.display(), added, ignored, "system roots");
         }
         for extra in &settings.extra_roots {
-            let (file, dir) = if extra.path.is_dir() {
-                (None, Some(extra.path.as_path()))
-            } else {
-                (Some(extra.path.as_path()), None)
+            let refused = |message: String| Error::CertificateFile {
+                path: extra.to_string(),
+                message,
             };
-            let found = rustls_native_certs::load_certs_from_paths(file, dir);
+            let path = extra.path.as_path();
+            let found = if extra.directory {
+                if !path.exists() {
+                    tracing::debug!(%extra, "no such directory: skipped");
+                    continue;
+                }
+                rustls_native_certs::load_certs_from_paths(None, Some(path))
+            } else {
+                let found = rustls_native_certs::load_certs_from_paths(Some(path), None);
+                if found.errors.is_empty() && found.certs.is_empty() {
+                    return Err(refused("holds no PEM certificate".into()));
+                }
+                found
+            };
             if let Some(error) = found.errors.first() {
-                return Err(file_error(
-                    &extra.path,
-                    format!("cannot read the roots {extra} names: {error}"),
-                ));
-            }
-            if file.is_some() && found.certs.is_empty() {
-                return Err(file_error(
-                    &extra.path,
-                    format!("{extra} holds no PEM certificate"),
-                ));
+                return Err(refused(format!("cannot read its roots: {error}")));
             }
             let (added, ignored) = store.add_parsable_certificates(found.certs);
             tracing::debug!(%extra, added, ignored, "extra roots");
@@ -696,6 +704,7 @@ C2ldit/rza67ELBZc+LDJFzuysn9UaFj5Q==
             extra: vec![ExtraRoots {
                 origin: "SSL_CERT_FILE".into(),
                 path: "/x.pem".into(),
+                directory: false,
             }],
             client_cert: client_cert.map(PathBuf::from),
             client: Arc::new(ClientCert::default()),

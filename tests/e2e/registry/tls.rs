@@ -229,12 +229,18 @@ fn ssl_cert_file_and_dir_add_roots_and_the_systems_stay_trusted() {
     let env = Env::new();
     let ca = tls_registry_ca();
     push_and_pull(&env, &[("SSL_CERT_FILE", ca.to_str().unwrap())], &host);
-    // SSL_CERT_DIR: directories, `:`-separated; every PEM file in them.
+    // SSL_CERT_DIR: directories, `:`-separated (a missing one skipped);
+    // every PEM file in them.
     let (empty, dir) = (env.path("empty-certs"), env.path("certs"));
     std::fs::create_dir(&empty).unwrap();
     std::fs::create_dir(&dir).unwrap();
     std::fs::copy(&ca, dir.join("registry.pem")).unwrap();
-    let dirs = format!("{}:{}", empty.display(), dir.display());
+    let dirs = format!(
+        "{}:{}:{}",
+        env.path("missing").display(),
+        empty.display(),
+        dir.display()
+    );
     push_and_pull(&env, &[("SSL_CERT_DIR", &dirs)], &host);
 
     // OpenSSL would trust SSL_CERT_FILE instead of the system's roots;
