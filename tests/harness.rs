@@ -72,6 +72,11 @@ impl Ocipipe {
         self
     }
 
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.cmd.env_remove(key);
+        self
+    }
+
     pub fn run(self, args: &[&str]) -> Run {
         self.run_with_stdin(args, "")
     }
@@ -179,6 +184,37 @@ pub fn htpasswd_registry() -> String {
 /// tests/fixtures/token-server.py, for [`registry_user`].
 pub fn token_registry() -> String {
     service_var("OCIPIPE_REGISTRY_TOKEN")
+}
+
+/// NAME:PORT of the registry serving TLS with a certificate for NAME from
+/// a private CA ([`tls_registry_ca`]); NAME resolves to 127.0.0.1.
+pub fn tls_registry() -> String {
+    service_var("OCIPIPE_REGISTRY_TLS")
+}
+
+/// The private CA of [`tls_registry`] and [`mtls_registry`] (PEM).
+pub fn tls_registry_ca() -> PathBuf {
+    service_var("OCIPIPE_REGISTRY_TLS_CA").into()
+}
+
+/// The log of [`tls_registry`]: a "TLS handshake error" line for each
+/// handshake it refused.
+pub fn tls_registry_log() -> PathBuf {
+    service_var("OCIPIPE_REGISTRY_TLS_LOG").into()
+}
+
+/// NAME:PORT of a registry like [`tls_registry`] that also requires a
+/// client certificate the CA signed: [`mtls_client`].
+pub fn mtls_registry() -> String {
+    service_var("OCIPIPE_REGISTRY_MTLS")
+}
+
+/// A client certificate [`mtls_registry`] takes, and its key (PEM files).
+pub fn mtls_client() -> (PathBuf, PathBuf) {
+    (
+        service_var("OCIPIPE_REGISTRY_MTLS_CERT").into(),
+        service_var("OCIPIPE_REGISTRY_MTLS_KEY").into(),
+    )
 }
 
 /// The user and password both auth registries accept (a new password

@@ -122,7 +122,10 @@ fn access(config: &Config, jobs: usize) -> anyhow::Result<RegistryAccess> {
     Ok(RegistryAccess {
         credentials: registry::CredentialStore::new(config.docker_config.clone()),
         insecure: config.insecure_registries.clone(),
-        transport: registry::Transport::new(registry::RetryPolicy::default())?,
+        transports: registry::Transports::new(
+            registry::RetryPolicy::default(),
+            config.registry_tls.clone(),
+        )?,
         jobs,
     })
 }
@@ -226,7 +229,7 @@ pub(super) fn login(config: &Config, args: LoginArgs) -> anyhow::Result<Outcome>
             username: args.username.clone(),
             password: password.clone(),
         }),
-        access.transport.clone(),
+        &access.transports,
     )?;
     async_runtime()?
         .block_on(registry.check_login())

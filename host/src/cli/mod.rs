@@ -49,6 +49,9 @@ pub struct Config {
     pub docker_config: PathBuf,
     /// Registries spoken to in plain HTTP besides loopback.
     pub insecure_registries: Vec<String>,
+    /// What TLS to registries trusts: docker's and the containers tools'
+    /// certs.d, and `SSL_CERT_FILE` / `SSL_CERT_DIR` as extra roots.
+    pub registry_tls: crate::registry::TlsSettings,
 }
 
 impl Config {
@@ -98,6 +101,7 @@ impl Config {
             source_date_epoch,
             docker_config: docker_config(),
             insecure_registries: cli.insecure_registries.clone(),
+            registry_tls: registry_tls(),
         })
     }
 
@@ -171,6 +175,35 @@ fn docker_config() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")))
         .unwrap_or_else(|| PathBuf::from(".docker"));
     dir.join("config.json")
+}
+
+/// The certs.d directories (docker's, then the containers tools'), and
+/// the extra roots OpenSSL's variables name: `SSL_CERT_FILE` (a PEM file)
+/// and `SSL_CERT_DIR` (directories, `:`-separated; a missing one is
+/// skipped). Unlike OpenSSL, they add to the system's roots instead of
+/// replacing them.
+fn registry_tls() -> crate::registry::TlsSettings {
+    let mut extra_roots = Vec::new();
+    if let Some(file) = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty()) {
+        extra_roots.push(crate::registry::ExtraRoots {
+            origin: "SSL_CERT_FILE".into(),
+            path: file.into(),
+            directory: false,
+        });
+    }
+    if let Some(dirs) = std::env::var_os("SSL_CERT_DIR") {
+        for dir in std::env::split_paths(&dirs).filter(|d| !d.as_os_str().is_empty()) {
+            extra_roots.push(crate::registry::ExtraRoots {
+                origin: "SSL_CERT_DIR".into(),
+                path: dir,
+                directory: true,
+            });
+        }
+    }
+    crate::registry::TlsSettings {
+        extra_roots,
+        ..Default::default()
+    }
 }
 
 /// `$XDG_CACHE_HOME/ocipipe`, else `$HOME/.cache/ocipipe`.

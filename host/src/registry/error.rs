@@ -1,6 +1,7 @@
 //! Registry failures: one line each, naming the registry, the repository,
 //! what was asked and what came back, and never a credential.
 
+use super::tls::TlsFailure;
 use super::transport::{Retry, retry_after, retryable_error, retryable_status};
 use crate::model::Digest;
 use std::time::Duration;
@@ -26,6 +27,26 @@ pub enum Error {
         message: String,
         /// Whether another try may work.
         retryable: bool,
+    },
+    /// A TLS handshake failed in a way another try meets again: an
+    /// untrusted certificate, a server speaking plain HTTP, a refused or
+    /// missing client certificate.
+    #[error("{what}: {failure}")]
+    Tls {
+        /// The registry.
+        registry: String,
+        /// What was asked.
+        what: String,
+        /// What failed, with what the connection trusted.
+        failure: Box<TlsFailure>,
+    },
+    /// A CA, client certificate or key file for a registry cannot be used.
+    #[error("{path}: {message}")]
+    CertificateFile {
+        /// The file (or directory).
+        path: String,
+        /// What is wrong and what to do.
+        message: String,
     },
     /// The registry's answer breaks the protocol.
     #[error("{what}: {registry} answered something the distribution API does not allow: {message}")]
@@ -171,6 +192,13 @@ impl Error {
 
     /// A failure of the HTTP client sending `what` to `registry`.
     pub(crate) fn connection(registry: &str, what: &str, e: reqwest::Error) -> Error {
+        if let Some(failure) = TlsFailure::of(&e, registry) {
+            return Error::Tls {
+                registry: registry.to_string(),
+                what: what.to_string(),
+                failure: Box::new(failure),
+            };
+        }
         let retryable = retryable_error(&e);
         let e = e.without_url();
         let mut message = e.to_string();

@@ -1,7 +1,9 @@
 //! OCI registries (the distribution API): pulling and pushing blobs and
 //! manifests, with Docker-style authentication and retries.
 //!
-//! - [`transport`]: the HTTP client and the only retry loop.
+//! - [`transport`]: the HTTP client of each host and the only retry loop.
+//! - [`tls`]: what TLS to a registry trusts and presents (the system's
+//!   roots, `SSL_CERT_FILE`, certs.d), and what a failed handshake means.
 //! - [`auth`]: where credentials come from (the Docker config, credential
 //!   helpers), challenges, bearer tokens and their cache.
 //! - [`protocol`]: the requests of the distribution API and what their
@@ -19,6 +21,7 @@ pub mod auth;
 mod body;
 mod error;
 pub mod protocol;
+pub mod tls;
 pub mod transport;
 
 pub use auth::{Credential, CredentialStore, Scope};
@@ -27,7 +30,8 @@ pub use error::Error;
 pub use protocol::{
     BlobReader, BlobStream, Fetched, Made, OpenBlob, Registry, Repository, Uploaded,
 };
-pub use transport::{RetryPolicy, Transport};
+pub use tls::{ExtraRoots, TlsSettings};
+pub use transport::{RetryPolicy, Transport, Transports};
 
 /// The manifest media types a pull asks for, most wanted first.
 pub const MANIFEST_MEDIA_TYPES: [&str; 4] = [

@@ -12,7 +12,7 @@
 
 use super::auth::{Authorizer, CredentialStore, Scope};
 use super::body::{self, BlobBody};
-use super::transport::Transport;
+use super::transport::{Transport, Transports};
 use super::{Error, MANIFEST_MEDIA_TYPES};
 use crate::model::Digest;
 use reqwest::header::{
@@ -70,15 +70,16 @@ pub struct Registry {
 impl Registry {
     /// The registry at `host` (`host[:port]`, as the API is reached),
     /// spoken to in plain HTTP when `plain_http`, with credentials keyed
-    /// `server` in `store`.
+    /// `server` in `store`, through the transport of its host.
     pub fn new(
         host: &str,
         plain_http: bool,
         server: &str,
         store: CredentialStore,
         given: Option<super::Credential>,
-        transport: Transport,
+        transports: &Transports,
     ) -> Result<Arc<Self>, Error> {
+        let transport = transports.for_host(host, plain_http)?;
         let scheme = if plain_http { "http" } else { "https" };
         let base = Url::parse(&format!("{scheme}://{host}/")).map_err(|e| Error::Protocol {
             registry: host.to_string(),

@@ -1,16 +1,22 @@
-//! The one HTTP layer: a shared client, the `User-Agent`, and the only
-//! retry loop of the registry code.
+//! The one HTTP layer: a client per registry host, the `User-Agent`, and
+//! the only retry loop of the registry code.
 //!
-//! Owns: which failures are worth another try (408, 429, 500, 502, 503,
-//! 504 and connection errors), how long to wait (exponential backoff with
-//! jitter, or the registry's `Retry-After`), and when to give up (a bound
-//! on tries and on total time).
+//! Owns: the HTTP client's options (set in one place, [`Transport::new`]),
+//! one client per host made on first use (each trusting what
+//! [`super::tls`] says for that host), which failures are worth another
+//! try (408, 429, 500, 502, 503, 504 and connection errors; never a TLS
+//! failure: a certificate does not heal), how long to wait (exponential
+//! backoff with jitter, or the registry's `Retry-After`), and when to give
+//! up (a bound on tries and on total time).
 //!
 //! Must not: know about blobs, manifests or tokens; the protocol and auth
 //! modules describe requests, this module sends them.
 
 use super::Error;
+use super::tls::{self, HostTls, HostTrust, Roots, TlsSettings};
 use reqwest::StatusCode;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 /// How hard to try before failing.
@@ -39,11 +45,65 @@ impl Default for RetryPolicy {
     }
 }
 
-/// The HTTP client every registry request goes through.
+/// The transports of every registry host, each made once and shared by
+/// every clone.
+#[derive(Debug, Clone)]
+pub struct Transports {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    policy: RetryPolicy,
+    settings: TlsSettings,
+    roots: Roots,
+    made: Mutex<HashMap<String, Transport>>,
+}
+
+impl Transports {
+    /// Transports retrying under `policy`, trusting what `settings` name;
+    /// the roots are read now, so a bad `SSL_CERT_FILE` fails before any
+    /// work.
+    pub fn new(policy: RetryPolicy, settings: TlsSettings) -> Result<Self, Error> {
+        crate::tls::install_crypto_provider();
+        let roots = Roots::load(&settings)?;
+        Ok(Self {
+            shared: Arc::new(Shared {
+                policy,
+                settings,
+                roots,
+                made: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The transport of `host` (`HOST[:PORT]`, as named), spoken to in
+    /// plain HTTP when `plain_http`: made on first use, with its certs.d
+    /// files (a bad one is refused here, naming it).
+    pub fn for_host(&self, host: &str, plain_http: bool) -> Result<Transport, Error> {
+        let shared = &self.shared;
+        if let Some(made) = shared.made.lock().expect("not poisoned").get(host) {
+            return Ok(made.clone());
+        }
+        let tls = tls::host_tls(&shared.settings, &shared.roots, host, plain_http)?;
+        let transport = Transport::new(shared.policy.clone(), tls)?;
+        Ok(shared
+            .made
+            .lock()
+            .expect("not poisoned")
+            .entry(host.to_string())
+            .or_insert(transport)
+            .clone())
+    }
+}
+
+/// The HTTP client of one registry host, and the retry loop.
 #[derive(Debug, Clone)]
 pub struct Transport {
     client: reqwest::Client,
     policy: RetryPolicy,
+    /// What the client trusts and presents, for TLS failures.
+    trust: Arc<HostTrust>,
 }
 
 /// What a failed try asks for.
@@ -55,19 +115,24 @@ pub(crate) enum Retry {
 }
 
 impl Transport {
-    /// A client sending `User-Agent: ocipipe/<version>`, keeping
-    /// connections alive, following no redirects itself (the protocol
-    /// follows them, so that credentials never go to another host).
-    pub fn new(policy: RetryPolicy) -> Result<Self, Error> {
-        crate::tls::install_crypto_provider();
+    /// A client with `tls`, sending `User-Agent: ocipipe/<version>`,
+    /// keeping connections alive, following no redirects itself (the
+    /// protocol follows them, so that credentials never go to another
+    /// host).
+    fn new(policy: RetryPolicy, tls: HostTls) -> Result<Self, Error> {
         let client = reqwest::Client::builder()
             .user_agent(concat!("ocipipe/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(30))
             .pool_max_idle_per_host(16)
+            .tls_backend_preconfigured(tls.config)
             .build()
             .map_err(|e| Error::Client(e.to_string()))?;
-        Ok(Self { client, policy })
+        Ok(Self {
+            client,
+            policy,
+            trust: tls.trust,
+        })
     }
 
     /// The client, to describe requests with.
@@ -89,7 +154,7 @@ impl Transport {
             tries += 1;
             let error = match attempt().await {
                 Ok(value) => return Ok(value),
-                Err(e) => e,
+                Err(e) => tls::explain(e, &self.trust),
             };
             let after = match error.retry() {
                 Retry::Never => return Err(error),
@@ -185,13 +250,20 @@ mod tests {
     /// Runs `retrying` with `answers` (true: a retryable failure, false: a
     /// final one) until they run out (then success); the tries and result.
     fn tries(attempts: u32, answers: &[bool]) -> (u32, Result<(), Error>) {
-        let transport = Transport::new(RetryPolicy {
+        let policy = RetryPolicy {
             attempts,
             base_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(5),
             max_total: Duration::from_secs(5),
-        })
-        .unwrap();
+        };
+        let settings = TlsSettings {
+            certs_dirs: Vec::new(),
+            extra_roots: Vec::new(),
+        };
+        let transport = Transports::new(policy, settings)
+            .unwrap()
+            .for_host("r", true)
+            .unwrap();
         let count = std::sync::atomic::AtomicU32::new(0);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -6,6 +6,7 @@
 mod auth;
 mod faults;
 mod interop;
+mod tls;
 
 use crate::harness::{Ocipipe, Run, build, busybox_root, registry, sha256_hex, tool};
 use std::io::Read;
@@ -134,15 +135,20 @@ pub fn digest(report: &serde_json::Value) -> String {
         .to_string()
 }
 
-/// `run` failed with exit code 1, an `error:` line (the first line that is
-/// not a `--json` progress event) naming `words`, and no panic.
-pub fn refused(run: &Run, words: &str) {
-    assert_eq!(run.code, 1, "must be refused: {}", run.stderr);
-    let error = run
-        .stderr
+/// The first line of stderr that is not a `--json` progress event or a
+/// log line: the error.
+pub fn error_line(run: &Run) -> &str {
+    run.stderr
         .lines()
         .find(|l| !l.starts_with('{') && !l.contains(" WARN ") && !l.contains(" INFO "))
-        .unwrap_or("");
+        .unwrap_or("")
+}
+
+/// `run` failed with exit code 1, an `error:` line ([`error_line`])
+/// naming `words`, and no panic.
+pub fn refused(run: &Run, words: &str) {
+    assert_eq!(run.code, 1, "must be refused: {}", run.stderr);
+    let error = error_line(run);
     assert!(error.starts_with("error: "), "{}", run.stderr);
     assert!(
         error.contains(words),

@@ -22,7 +22,7 @@ use super::Error;
 use super::build::{BaseImage, Operations};
 use crate::docker::Engine;
 use crate::model::{AnyReference, Descriptor, Digest, Document, ManifestContents, Reference};
-use crate::registry::{CredentialStore, Registry, Repository, Scope, Transport, Uploaded};
+use crate::registry::{CredentialStore, Registry, Repository, Scope, Transports, Uploaded};
 use crate::store::source::{ImageSource, LayoutSource};
 use source::Source;
 use std::collections::HashMap;
@@ -84,8 +84,8 @@ pub struct RegistryAccess {
     pub credentials: CredentialStore,
     /// Hosts spoken to in plain HTTP besides loopback.
     pub insecure: Vec<String>,
-    /// The HTTP client and its retry policy.
-    pub transport: Transport,
+    /// The HTTP client of each host and the retry policy.
+    pub transports: Transports,
     /// Blobs sent at once per copy.
     pub jobs: usize,
 }
@@ -279,7 +279,7 @@ impl<'a> Registries<'a> {
             crate::registry::credential_key(domain),
             self.access.credentials.clone(),
             None,
-            self.access.transport.clone(),
+            &self.access.transports,
         )?;
         self.made.insert(domain.to_string(), registry.clone());
         Ok(registry)
