@@ -167,6 +167,10 @@ pub fn never_answers(cmd: &RegistryCommand) {
     let proxy = FaultProxy::start(&cmd.upstream, json!([{"action": "hang"}]));
     let (out, took) = run_bounded(cmd, &proxy.address(), Duration::from_secs(150));
     let error = failed(cmd, &out, "a registry that never answers");
+    eprintln!(
+        "{}: a registry that never answers: gave up in {took:?}",
+        cmd.name
+    );
     for words in [proxy.address().as_str(), "did not answer within 30 s"] {
         assert!(
             error.contains(words),

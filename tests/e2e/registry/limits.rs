@@ -59,11 +59,10 @@ fn copy_measured(env: &Env, from: &str, to: &str, limit: Duration) -> Measured {
     }
 }
 
-/// Pushing an image to `proxy` (a new repository), measured.
-fn push_through(env: &Env, proxy: &FaultProxy, limit: Duration) -> Measured {
-    let image = env.image("layout", &[]);
+/// Pushing `image` to `proxy` (a new repository), measured.
+fn push_through(env: &Env, image: &str, proxy: &FaultProxy, limit: Duration) -> Measured {
     let target = format!("docker://{}/{}:1", proxy.address(), unique_repo("limits"));
-    copy_measured(env, &image, &target, limit)
+    copy_measured(env, image, &target, limit)
 }
 
 /// `run` failed with exit code 1 and an error line naming every one of
@@ -88,6 +87,7 @@ fn failed_naming(run: &Measured, words: &[&str]) -> String {
 #[test]
 fn a_token_answer_of_a_gibibyte_or_without_end_is_refused_in_little_memory() {
     let env = Env::new();
+    let image = env.image("layout", &[]);
     for (case, bytes) in [("1 GiB", Some(1u64 << 30)), ("endless", None)] {
         let mut flood = json!({"path": "^/token", "action": "flood",
                                "prefix": "{\"token\":\"",
@@ -99,9 +99,13 @@ fn a_token_answer_of_a_gibibyte_or_without_end_is_refused_in_little_memory() {
             &registry(),
             json!([flood, challenge("http://{proxy}/token")]),
         );
-        let run = push_through(&env, &proxy, Duration::from_secs(150));
+        let run = push_through(&env, &image, &proxy, Duration::from_secs(150));
         let token_server = format!("token server {}", proxy.address());
         failed_naming(&run, &[&token_server, "larger than 4194304 bytes"]);
+        eprintln!(
+            "{case}: refused in {:?}, peak {} KiB",
+            run.took, run.peak_kib
+        );
         assert!(run.took < Duration::from_secs(30), "{case}: {:?}", run.took);
         assert!(
             run.peak_kib < 100 << 10,
@@ -123,15 +127,20 @@ fn a_token_answer_of_a_gibibyte_or_without_end_is_refused_in_little_memory() {
 #[test]
 fn a_token_server_that_never_answers_is_given_up_within_two_minutes() {
     let env = Env::new();
+    let image = env.image("layout", &[]);
     let proxy = FaultProxy::start(
         &registry(),
         json!([{"path": "^/token", "action": "hang"}, challenge("http://{proxy}/token")]),
     );
-    let run = push_through(&env, &proxy, Duration::from_secs(150));
+    let run = push_through(&env, &image, &proxy, Duration::from_secs(150));
     let token_server = format!("token server {}", proxy.address());
     failed_naming(
         &run,
         &[&token_server, "did not answer within 30 s", "gave up after"],
+    );
+    eprintln!(
+        "a token server that never answers: given up in {:?}",
+        run.took
     );
     assert!(run.took < Duration::from_secs(120), "{:?}", run.took);
     assert!(proxy.faults("hang") >= 2, "{:?}", proxy.requests());
@@ -163,6 +172,7 @@ fn a_manifest_trickling_a_byte_every_two_seconds_fails_within_the_bound() {
             "gave up after",
         ],
     );
+    eprintln!("a trickling manifest: given up in {:?}", run.took);
     assert!(run.took < Duration::from_secs(120), "{:?}", run.took);
     assert!(!layout.exists(), "a failed pull left {}", layout.display());
 }
@@ -170,6 +180,7 @@ fn a_manifest_trickling_a_byte_every_two_seconds_fails_within_the_bound() {
 #[test]
 fn a_token_server_that_refuses_connections_is_named_not_the_registry() {
     let env = Env::new();
+    let image = env.image("layout", &[]);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -180,7 +191,7 @@ fn a_token_server_that_refuses_connections_is_named_not_the_registry() {
         &registry(),
         json!([challenge(&format!("http://{realm_host}/token"))]),
     );
-    let run = push_through(&env, &proxy, Duration::from_secs(150));
+    let run = push_through(&env, &image, &proxy, Duration::from_secs(150));
     let token_server = format!("token server {realm_host}");
     let sent_by = format!("that {} sent us to", proxy.address());
     let error = failed_naming(&run, &[&token_server, &sent_by]);
