@@ -615,6 +615,46 @@ mod tests {
         );
         assert!(parse_token(br#"{"token":""}"#, now).is_none());
         assert!(parse_token(b"<html>", now).is_none());
+        // It could not go back as a header.
+        assert!(parse_token(br#"{"token":"a\r\nX-Injected: 1"}"#, now).is_none());
+    }
+
+    #[test]
+    fn a_realm_is_named_by_its_host_and_only_http_is_asked() {
+        let auth = Authorizer::new(
+            "127.0.0.1:5000",
+            "127.0.0.1:5000",
+            CredentialStore::new(PathBuf::from("/nonexistent/config.json")),
+            None,
+        );
+        let (url, server) = auth
+            .token_server("http://169.254.169.254:80/token?x=1", "a token")
+            .unwrap();
+        assert_eq!(url.as_str(), "http://169.254.169.254/token?x=1");
+        assert_eq!(
+            server,
+            "the token server 169.254.169.254 that 127.0.0.1:5000 sent us to"
+        );
+        let (_, server) = auth
+            .token_server("https://[::1]:9000/t", "a token")
+            .unwrap();
+        assert_eq!(
+            server,
+            "the token server [::1]:9000 that 127.0.0.1:5000 sent us to"
+        );
+        for (realm, why) in [
+            ("file:///etc/passwd", "an http:// or https:// URL"),
+            ("ftp://auth.example/token", "an http:// or https:// URL"),
+            ("/token", "not a URL"),
+        ] {
+            let refused = auth.token_server(realm, "a token").unwrap_err().to_string();
+            assert!(
+                refused.starts_with("a token: 127.0.0.1:5000 answered")
+                    && refused.contains(&format!("{realm:?} is refused"))
+                    && refused.contains(why),
+                "{refused}"
+            );
+        }
     }
 
     #[test]

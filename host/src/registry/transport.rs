@@ -68,9 +68,12 @@ pub struct RetryPolicy {
     /// The longest single wait, `Retry-After` included.
     pub max_delay: Duration,
     /// No try starts unless it would end within this much time since the
-    /// first, were it to take as long as the try before it: a try that
-    /// timed out is counted, not only the waits between tries.
+    /// first, were it to hear nothing ([`Self::silent_try`]): the try in
+    /// flight is counted, not only the waits between tries.
     pub max_total: Duration,
+    /// How long a try lasts whose server says nothing: until the answer's
+    /// head times out.
+    pub silent_try: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -84,6 +87,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(10),
             max_total: Duration::from_secs(120),
+            silent_try: STALL_WINDOW,
         }
     }
 }
@@ -136,12 +140,10 @@ impl Transport {
         let mut tries = 0u32;
         loop {
             tries += 1;
-            let started = Instant::now();
             let error = match attempt().await {
                 Ok(value) => return Ok(value),
                 Err(e) => e,
             };
-            let took = started.elapsed();
             let after = match error.retry() {
                 Retry::Never => return Err(error),
                 Retry::After(after) => after,
@@ -156,10 +158,11 @@ impl Transport {
                 Some(after) => after.min(self.policy.max_delay),
                 None => backoff.mul_f64(0.5 + unit_random() / 2.0),
             };
-            // The next try may take as long as this one did (a registry
-            // that never answers makes every try wait out its timeout).
+            // The next try must be able to end within the bound even if
+            // it hears nothing (a registry that never answers makes every
+            // try wait out its timeout).
             if tries >= self.policy.attempts
-                || start.elapsed() + wait + took > self.policy.max_total
+                || start.elapsed() + wait + self.policy.silent_try > self.policy.max_total
             {
                 return Err(error.gave_up(tries));
             }
@@ -199,7 +202,7 @@ impl Transport {
         let answer = client.execute(request);
         tokio::pin!(answer);
         loop {
-            let (until, waiting) = pace.lock().expect("not poisoned").head_deadline(head_wait);
+            let (until, _) = pace.lock().expect("not poisoned").head_deadline(head_wait);
             tokio::select! {
                 answer = &mut answer => {
                     let mut response = answer.map_err(|e| Error::connection(server, what, e))?;
@@ -208,12 +211,12 @@ impl Transport {
                 }
                 () = tokio::time::sleep_until(until.into()) => {
                     // The body may have moved meanwhile: look again.
-                    let (now_until, _) = pace.lock().expect("not poisoned").head_deadline(head_wait);
-                    if now_until <= Instant::now() {
+                    let (until, waited) = pace.lock().expect("not poisoned").head_deadline(head_wait);
+                    if until <= Instant::now() {
                         return Err(Error::TimedOut {
                             server: server.to_string(),
                             what: what.to_string(),
-                            waited: waiting,
+                            waited,
                         });
                     }
                 }
@@ -547,6 +550,7 @@ mod tests {
             base_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(5),
             max_total: Duration::from_secs(5),
+            silent_try: Duration::from_millis(1),
         })
         .unwrap();
         let count = std::sync::atomic::AtomicU32::new(0);
@@ -580,13 +584,14 @@ mod tests {
 
     #[test]
     fn a_try_starts_only_if_it_would_end_within_the_bound() {
-        // Tries that each take 200 ms, within 500 ms: a second try ends by
-        // 400 ms; a third would end by 600 ms, so it is not started.
+        // Tries that each hear nothing for 200 ms, within 500 ms: a second
+        // try ends by 400 ms; a third would end by 600 ms: not started.
         let transport = Transport::new(RetryPolicy {
             attempts: 10,
             base_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(1),
             max_total: Duration::from_millis(500),
+            silent_try: Duration::from_millis(200),
         })
         .unwrap();
         let count = std::sync::atomic::AtomicU32::new(0);
