@@ -263,12 +263,13 @@ fn plugin_install_reading_a_misbehaving_registry_fails_in_time_and_installs_noth
     // Nothing granted: the run reads the manifest and the config, lists
     // the privileges and stops before the engine is asked to pull.
     let args = |host: &str| strings(&["plugin", "install", &format!("{host}/{name}")]);
-    let recovered = |out: &std::process::Output| {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let recovered = |run: &crate::harness::Run| {
+        assert_eq!(run.code, 1, "{}", run.stderr);
         assert!(
-            stderr.contains("network: [host]; nothing was installed"),
-            "{stderr}"
+            run.stderr
+                .contains("network: [host]; nothing was installed"),
+            "{}",
+            run.stderr
         );
     };
     let cmd = RegistryCommand {

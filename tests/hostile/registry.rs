@@ -18,12 +18,10 @@
 //! depend on the command. The others are quick and run for every command
 //! ([`misbehaving`]).
 
-use crate::harness::FaultProxy;
+use crate::harness::{FaultProxy, Ocipipe, Run};
 use serde_json::json;
-use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A command that talks to one registry, named on its command line.
 pub struct RegistryCommand<'a> {
@@ -46,7 +44,7 @@ pub struct RegistryCommand<'a> {
     pub pushes: Option<String>,
     /// Checks a run whose registry recovered (one connection cut); `None`:
     /// it must succeed.
-    pub recovered: Option<&'a dyn Fn(&Output)>,
+    pub recovered: Option<&'a dyn Fn(&Run)>,
 }
 
 /// The runs of a command against misbehaving registries that are quick:
@@ -70,21 +68,18 @@ pub fn always_failing(cmd: &RegistryCommand) {
              "body": {"errors": [{"code": "UNAVAILABLE", "message": "the hostile suite's 503"}]}},
         ]),
     );
-    let (out, took) = run_bounded(cmd, &proxy.address(), Duration::from_secs(120));
-    let error = failed(cmd, &out, "a registry that always answers 503");
-    for words in [proxy.address().as_str(), "503", "gave up after 5 tries"] {
-        assert!(
-            error.contains(words),
-            "{}: {words:?} not in: {error}",
-            cmd.name
-        );
-    }
-    assert!(
-        took < Duration::from_secs(60),
-        "{}: a registry answering 503 held it {took:?}",
-        cmd.name
+    let words = [
+        proxy.address(),
+        "503".into(),
+        "gave up after 5 tries".into(),
+    ];
+    fails(
+        cmd,
+        &proxy,
+        "a registry that always answers 503",
+        &words,
+        QUICK,
     );
-    left_nothing(cmd);
 }
 
 /// A 401 sending the client to a token server (the proxy itself) whose
@@ -105,59 +100,44 @@ pub fn hostile_realm(cmd: &RegistryCommand) {
             challenge("http://{proxy}/token"),
         ]),
     );
-    let (out, took) = run_bounded(cmd, &proxy.address(), Duration::from_secs(120));
-    let error = failed(cmd, &out, "a token server answering without end");
-    let token_server = format!("token server {}", proxy.address());
-    for words in [token_server.as_str(), "larger than"] {
-        assert!(
-            error.contains(words),
-            "{}: {words:?} not in: {error}",
-            cmd.name
-        );
-    }
-    assert!(took < Duration::from_secs(60), "{}: {took:?}", cmd.name);
+    let words = [
+        format!("token server {}", proxy.address()),
+        "larger than".into(),
+    ];
+    fails(
+        cmd,
+        &proxy,
+        "a token server answering without end",
+        &words,
+        QUICK,
+    );
     assert!(proxy.faults("flood") >= 1, "{}: no token asked", cmd.name);
-    left_nothing(cmd);
 
     let proxy = FaultProxy::start(&cmd.upstream, json!([challenge("file:///etc/passwd")]));
-    let (out, _) = run_bounded(cmd, &proxy.address(), Duration::from_secs(120));
-    let error = failed(cmd, &out, "a file:// realm");
-    for words in ["file:///etc/passwd", "refused", proxy.address().as_str()] {
-        assert!(
-            error.contains(words),
-            "{}: {words:?} not in: {error}",
-            cmd.name
-        );
-    }
+    let words = [proxy.address(), "\"file:///etc/passwd\" is refused".into()];
+    let error = fails(cmd, &proxy, "a file:// realm", &words, QUICK);
     assert!(
         !error.contains("cannot reach"),
         "{}: a refused realm is not an unreachable registry: {error}",
         cmd.name
     );
-    left_nothing(cmd);
 }
 
 /// The second request's connection closed without an answer: tried again,
 /// and the run ends as against a registry that behaves.
 pub fn one_cut(cmd: &RegistryCommand) {
     let proxy = FaultProxy::start(&cmd.upstream, json!([{"nth": 2, "action": "close"}]));
-    let (out, _) = run_bounded(cmd, &proxy.address(), Duration::from_secs(120));
+    let run = run_bounded(cmd, &proxy.address(), QUICK * 2);
     match cmd.recovered {
-        Some(check) => check(&out),
-        None => assert!(
-            out.status.success(),
+        Some(check) => check(&run),
+        None => assert_eq!(
+            run.code, 0,
             "{}: one connection cut: {}",
-            cmd.name,
-            String::from_utf8_lossy(&out.stderr)
+            cmd.name, run.stderr
         ),
     }
-    assert_eq!(
-        proxy.faults("close"),
-        1,
-        "{}: {:?}",
-        cmd.name,
-        proxy.paths()
-    );
+    let paths = proxy.paths();
+    assert_eq!(proxy.faults("close"), 1, "{}: {paths:?}", cmd.name);
 }
 
 /// Every connection accepted and never answered: fails within 2 minutes,
@@ -165,114 +145,59 @@ pub fn one_cut(cmd: &RegistryCommand) {
 /// Takes about 90 s (three tries of 30 s: see `registry::transport`).
 pub fn never_answers(cmd: &RegistryCommand) {
     let proxy = FaultProxy::start(&cmd.upstream, json!([{"action": "hang"}]));
-    let (out, took) = run_bounded(cmd, &proxy.address(), Duration::from_secs(150));
-    let error = failed(cmd, &out, "a registry that never answers");
-    eprintln!(
-        "{}: a registry that never answers: gave up in {took:?}",
-        cmd.name
-    );
-    for words in [proxy.address().as_str(), "did not answer within 30 s"] {
+    let words = [proxy.address(), "did not answer within 30 s".into()];
+    let within = Duration::from_secs(120);
+    fails(cmd, &proxy, "a registry that never answers", &words, within);
+    assert!(proxy.faults("hang") >= 2, "{}: not tried again", cmd.name);
+}
+
+/// How long a failure that involves no timeout may take: the retry
+/// policy's waits are a few seconds.
+const QUICK: Duration = Duration::from_secs(60);
+
+/// Runs `cmd` against `proxy` (`against` says what it is): it fails (exit
+/// 1, no panic) within `within`, its error naming every one of `words`,
+/// and leaves nothing behind. The error, with its causes.
+fn fails(
+    cmd: &RegistryCommand,
+    proxy: &FaultProxy,
+    against: &str,
+    words: &[String],
+    within: Duration,
+) -> String {
+    let run = run_bounded(cmd, &proxy.address(), within + Duration::from_secs(30));
+    let stderr = &run.stderr;
+    assert_eq!(run.code, 1, "{} against {against}: {stderr}", cmd.name);
+    assert!(!stderr.contains("panicked"), "{}: {stderr}", cmd.name);
+    let error = run.error();
+    for words in words {
         assert!(
-            error.contains(words),
-            "{}: {words:?} not in: {error}",
+            error.contains(words.as_str()),
+            "{} against {against}: {words:?} not in: {stderr}",
             cmd.name
         );
     }
+    eprintln!("{} against {against}: failed in {:?}", cmd.name, run.took);
     assert!(
-        took < Duration::from_secs(120),
-        "{}: a registry that never answers held it {took:?}",
-        cmd.name
+        run.took < within,
+        "{} against {against}: took {:?}",
+        cmd.name,
+        run.took
     );
-    assert!(proxy.faults("hang") >= 2, "{}: not tried again", cmd.name);
     left_nothing(cmd);
+    error
 }
 
 /// Runs `cmd` against `host`; a run still going after `limit` is killed
-/// and fails the test. The output, and how long it took.
-pub fn run_bounded(cmd: &RegistryCommand, host: &str, limit: Duration) -> (Output, Duration) {
-    let cache = tempfile::tempdir().unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ocipipe"));
-    command
-        .args((cmd.args)(host))
-        .env("OCIPIPE_CACHE_DIR", cache.path())
-        .env_remove("RUST_LOG");
-    if let Ok(engine) = std::env::var("DOCKER_HOST") {
-        command.env("DOCKER_HOST", engine);
-    }
+/// and fails the test.
+pub fn run_bounded(cmd: &RegistryCommand, host: &str, limit: Duration) -> Run {
+    let mut ocipipe = Ocipipe::new().within(limit);
     for (k, v) in &cmd.env {
-        command.env(k, v);
+        ocipipe = ocipipe.env(k, v);
     }
-    let started = Instant::now();
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running ocipipe");
-    let mut input = child.stdin.take().unwrap();
-    let stdin = cmd.stdin.to_vec();
-    let feeder = std::thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
-    let drain = |mut from: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = from.read_to_end(&mut bytes);
-            bytes
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "{} against {host}: still running after {limit:?}: {}",
-                cmd.name,
-                String::from_utf8_lossy(&stderr.join().unwrap())
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let took = started.elapsed();
-    feeder.join().unwrap();
-    let out = Output {
-        status,
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
-    };
-    (out, took)
-}
-
-/// `out` failed (exit 1, no panic); its error: the `error:` line (the
-/// first line of stderr that is not a `--json` event or a log line) and
-/// the `caused by:` lines under it.
-fn failed(cmd: &RegistryCommand, out: &Output, against: &str) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{} against {against}: {stderr}",
-        cmd.name
-    );
-    assert!(!stderr.contains("panicked"), "{}: {stderr}", cmd.name);
-    let mut lines = stderr
-        .lines()
-        .skip_while(|l| l.starts_with('{') || l.contains(" WARN ") || l.contains(" INFO "));
-    let first = lines.next().unwrap_or("");
-    assert!(
-        first.starts_with("error: "),
-        "{} against {against}: {stderr}",
-        cmd.name
-    );
-    std::iter::once(first)
-        .chain(lines.take_while(|l| l.starts_with("  caused by: ")))
-        .collect::<Vec<_>>()
-        .join("\n")
+    let args = (cmd.args)(host);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ocipipe.run_with_stdin_bytes(&args, cmd.stdin)
 }
 
 /// None of `cmd`'s outputs exist, and its push target is not on the
@@ -288,7 +213,7 @@ fn left_nothing(cmd: &RegistryCommand) {
     }
     if let Some(pushed) = &cmd.pushes {
         let (repo, tag) = pushed.rsplit_once(':').expect("REPO:TAG");
-        let status = Command::new("curl")
+        let status = std::process::Command::new("curl")
             .args(["-sf", "-o", "/dev/null"])
             .arg(format!("http://{}/v2/{repo}/manifests/{tag}", cmd.upstream))
             .status()

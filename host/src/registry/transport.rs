@@ -542,30 +542,40 @@ mod tests {
         }
     }
 
-    /// Runs `retrying` with `answers` (true: a retryable failure, false: a
-    /// final one) until they run out (then success); the tries and result.
-    fn tries(attempts: u32, answers: &[bool]) -> (u32, Result<(), Error>) {
-        let transport = Transport::new(RetryPolicy {
-            attempts,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            max_total: Duration::from_secs(5),
-            silent_try: Duration::from_millis(1),
-        })
-        .unwrap();
+    /// Runs `retrying` under `policy` with `attempt` (given its try's
+    /// index); the tries made and the result.
+    fn retried<Fut>(policy: RetryPolicy, attempt: impl Fn(usize) -> Fut) -> (u32, Result<(), Error>)
+    where
+        Fut: Future<Output = Result<(), Error>>,
+    {
+        let transport = Transport::new(policy).unwrap();
         let count = std::sync::atomic::AtomicU32::new(0);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
-        let result = runtime.block_on(transport.retrying("test", || async {
-            let i = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst) as usize;
+        let result = runtime.block_on(transport.retrying("test", || {
+            attempt(count.fetch_add(1, std::sync::atomic::Ordering::SeqCst) as usize)
+        }));
+        (count.into_inner(), result)
+    }
+
+    /// Runs `retrying` with `answers` (true: a retryable failure, false: a
+    /// final one) until they run out (then success); the tries and result.
+    fn tries(attempts: u32, answers: &[bool]) -> (u32, Result<(), Error>) {
+        let policy = RetryPolicy {
+            attempts,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            max_total: Duration::from_secs(5),
+            silent_try: Duration::from_millis(1),
+        };
+        retried(policy, |i| async move {
             match answers.get(i) {
                 Some(&retryable) => Err(cut(retryable)),
                 None => Ok(()),
             }
-        }));
-        (count.into_inner(), result)
+        })
     }
 
     #[test]
@@ -586,29 +596,22 @@ mod tests {
     fn a_try_starts_only_if_it_would_end_within_the_bound() {
         // Tries that each hear nothing for 200 ms, within 500 ms: a second
         // try ends by 400 ms; a third would end by 600 ms: not started.
-        let transport = Transport::new(RetryPolicy {
+        let policy = RetryPolicy {
             attempts: 10,
             base_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(1),
             max_total: Duration::from_millis(500),
             silent_try: Duration::from_millis(200),
-        })
-        .unwrap();
-        let count = std::sync::atomic::AtomicU32::new(0);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let result: Result<(), Error> = runtime.block_on(transport.retrying("test", || async {
-            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        };
+        let (n, result) = retried(policy, |_| async {
             tokio::time::sleep(Duration::from_millis(200)).await;
             Err(Error::TimedOut {
                 server: "r".into(),
                 what: "GET /v2/".into(),
                 waited: Waited::Answer(STALL_WINDOW),
             })
-        }));
-        assert_eq!(count.into_inner(), 2);
+        });
+        assert_eq!(n, 2);
         assert_eq!(
             result.unwrap_err().to_string(),
             "GET /v2/: r did not answer within 30 s (gave up after 2 tries)"

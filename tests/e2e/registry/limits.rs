@@ -4,7 +4,7 @@
 //! errors say about a token server that refuses.
 
 use super::{Env, refused};
-use crate::harness::{FaultProxy, registry, unique_repo};
+use crate::harness::{FaultProxy, Run, closed_address, registry, unique_repo};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -15,69 +15,59 @@ fn challenge(realm: &str) -> serde_json::Value {
            "body": {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}})
 }
 
-/// A run of `ocipipe copy`, killed if it outlives `limit`.
-struct Measured {
-    code: Option<i32>,
-    stderr: String,
-    took: Duration,
-    /// Peak resident memory, KiB (GNU time's `%M`).
-    peak_kib: u64,
+/// How long a run that would hang may go on before it fails the test.
+const LIMIT: Duration = Duration::from_secs(150);
+
+/// `ocipipe copy --json FROM TO` with `env`'s config.
+fn copy(env: &Env, from: &str, to: &str) -> Run {
+    env.ocipipe()
+        .within(LIMIT)
+        .run(&["copy", "--json", from, to])
 }
 
-/// `ocipipe copy --json FROM TO` with `env`'s config under GNU time (for its
-/// peak memory) and `timeout -s KILL` (so that a run that would hang fails
-/// the test instead).
-fn copy_measured(env: &Env, from: &str, to: &str, limit: Duration) -> Measured {
+/// [`copy`] under GNU time: the run, and its peak memory in KiB.
+fn copy_peak(env: &Env, from: &str, to: &str) -> (Run, u64) {
     let peak = env.path("peak");
-    let cache = env.path("cache");
     let started = Instant::now();
     let out = std::process::Command::new("/usr/bin/time")
         .arg("-o")
         .arg(&peak)
         .args(["-f", "%M", "timeout", "-s", "KILL"])
-        .arg(limit.as_secs().to_string())
+        .arg(LIMIT.as_secs().to_string())
         .arg(env!("CARGO_BIN_EXE_ocipipe"))
         .args(["copy", "--json", from, to])
         .env("DOCKER_CONFIG", env.config_dir())
-        .env("OCIPIPE_CACHE_DIR", &cache)
+        .env("OCIPIPE_CACHE_DIR", env.path("cache"))
         .env_remove("RUST_LOG")
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    let took = started.elapsed();
     let peak_kib = std::fs::read_to_string(&peak)
         .unwrap()
         .lines()
         .last()
         .and_then(|l| l.trim().parse().ok())
         .expect("GNU time's %M");
-    Measured {
-        code: out.status.code(),
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        took,
-        peak_kib,
-    }
+        took: started.elapsed(),
+    };
+    (run, peak_kib)
 }
 
-/// Pushing `image` to `proxy` (a new repository), measured.
-fn push_through(env: &Env, image: &str, proxy: &FaultProxy, limit: Duration) -> Measured {
-    let target = format!("docker://{}/{}:1", proxy.address(), unique_repo("limits"));
-    copy_measured(env, image, &target, limit)
+/// `docker://PROXY/NEW-REPO:1`.
+fn through(proxy: &FaultProxy) -> String {
+    format!("docker://{}/{}:1", proxy.address(), unique_repo("limits"))
 }
 
-/// `run` failed with exit code 1 and an error line naming every one of
-/// `words`; that line.
-fn failed_naming(run: &Measured, words: &[&str]) -> String {
-    assert_eq!(run.code, Some(1), "after {:?}: {}", run.took, run.stderr);
+/// `run` failed with exit code 1 and an error naming every one of `words`;
+/// the error.
+fn failed_naming(run: &Run, words: &[&str]) -> String {
+    assert_eq!(run.code, 1, "after {:?}: {}", run.took, run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    let mut lines = run.stderr.lines().skip_while(|l| !l.starts_with("error: "));
-    let first = lines
-        .next()
-        .unwrap_or_else(|| panic!("no error line: {}", run.stderr));
-    let error = std::iter::once(first)
-        .chain(lines.take_while(|l| l.starts_with("  caused by: ")))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let error = run.error();
     for words in words {
         assert!(error.contains(words), "{words:?} not in: {error}");
     }
@@ -99,19 +89,12 @@ fn a_token_answer_of_a_gibibyte_or_without_end_is_refused_in_little_memory() {
             &registry(),
             json!([flood, challenge("http://{proxy}/token")]),
         );
-        let run = push_through(&env, &image, &proxy, Duration::from_secs(150));
+        let (run, peak_kib) = copy_peak(&env, &image, &through(&proxy));
         let token_server = format!("token server {}", proxy.address());
         failed_naming(&run, &[&token_server, "larger than 4194304 bytes"]);
-        eprintln!(
-            "{case}: refused in {:?}, peak {} KiB",
-            run.took, run.peak_kib
-        );
+        eprintln!("{case}: refused in {:?}, peak {peak_kib} KiB", run.took);
         assert!(run.took < Duration::from_secs(30), "{case}: {:?}", run.took);
-        assert!(
-            run.peak_kib < 100 << 10,
-            "{case}: peak memory {} KiB",
-            run.peak_kib
-        );
+        assert!(peak_kib < 100 << 10, "{case}: peak memory {peak_kib} KiB");
         // Asked once (an answer too large is not tried again), and nothing
         // was sent after it: the token never became a header.
         let requests = proxy.requests();
@@ -132,7 +115,7 @@ fn a_token_server_that_never_answers_is_given_up_within_two_minutes() {
         &registry(),
         json!([{"path": "^/token", "action": "hang"}, challenge("http://{proxy}/token")]),
     );
-    let run = push_through(&env, &image, &proxy, Duration::from_secs(150));
+    let run = copy(&env, &image, &through(&proxy));
     let token_server = format!("token server {}", proxy.address());
     failed_naming(
         &run,
@@ -157,11 +140,10 @@ fn a_manifest_trickling_a_byte_every_two_seconds_fails_within_the_bound() {
         json!([{"method": "GET", "path": "/manifests/", "action": "trickle", "seconds": 2}]),
     );
     let layout = env.path("pulled");
-    let run = copy_measured(
+    let run = copy(
         &env,
         &format!("docker://{}/{repo}", proxy.address()),
         &format!("oci:{}:p", layout.display()),
-        Duration::from_secs(150),
     );
     failed_naming(
         &run,
@@ -181,17 +163,12 @@ fn a_manifest_trickling_a_byte_every_two_seconds_fails_within_the_bound() {
 fn a_token_server_that_refuses_connections_is_named_not_the_registry() {
     let env = Env::new();
     let image = env.image("layout", &[]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let realm_host = format!("127.0.0.1:{port}");
+    let realm_host = closed_address();
     let proxy = FaultProxy::start(
         &registry(),
         json!([challenge(&format!("http://{realm_host}/token"))]),
     );
-    let run = push_through(&env, &image, &proxy, Duration::from_secs(150));
+    let run = copy(&env, &image, &through(&proxy));
     let token_server = format!("token server {realm_host}");
     let sent_by = format!("that {} sent us to", proxy.address());
     let error = failed_naming(&run, &[&token_server, &sent_by]);
