@@ -227,3 +227,47 @@ fn a_token_servers_refusal_suggests_a_login_only_when_credentials_could_help() {
         run.stderr
     );
 }
+
+#[test]
+fn a_registry_that_never_accepts_the_connection_is_given_up_naming_the_wait() {
+    use std::io::BufRead as _;
+    let env = Env::new();
+    let image = env.image("layout", &[]);
+    // A listener whose one-connection backlog its own connection fills:
+    // the kernel drops every other SYN, as a host behind a firewall does.
+    // It holds on until its stdin closes.
+    let mut listener = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import socket, sys\n\
+             s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)\n\
+             held = socket.create_connection(s.getsockname())\n\
+             print(s.getsockname()[1], flush=True); sys.stdin.read()",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    std::io::BufReader::new(listener.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let host = format!("127.0.0.1:{}", port.trim());
+    let run = copy(
+        &env,
+        &image,
+        &format!("docker://{host}/{}:1", unique_repo("no-accept")),
+    );
+    drop(listener.stdin.take());
+    let _ = listener.wait();
+    failed_naming(
+        &run,
+        &[
+            &host,
+            "did not accept a connection within 10 s",
+            "gave up after",
+        ],
+    );
+    eprintln!("a registry that never accepts: given up in {:?}", run.took);
+    assert!(run.took < Duration::from_secs(120), "{:?}", run.took);
+}
