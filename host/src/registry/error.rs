@@ -268,9 +268,11 @@ const MAX_ERROR_BODY: usize = 64 << 10;
 /// Up to `limit` bytes of a body, within the transport's waits for a
 /// document; what cannot be read in time is left out.
 async fn read_some(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
-    let mut receiving = Receiving::document(&response);
+    let mut receiving = Receiving::document();
     let mut body = Vec::new();
     while body.len() < limit {
+        // A failure only ends the reading (what was read is kept): no
+        // names are needed for it.
         match receiving.next(&mut response, "", "").await {
             Ok(Some(chunk)) => {
                 body.extend_from_slice(&chunk[..chunk.len().min(limit - body.len())])

@@ -15,8 +15,8 @@
 //!   [`STALL_WINDOW`]: slow but moving survives, a stall or a trickle
 //!   fails;
 //! - a small document (a manifest, a token, an error body) must be whole
-//!   within [`DOCUMENT_DEADLINE`] of its request, and is capped by its
-//!   reader ([`read_document`]).
+//!   within [`DOCUMENT_DEADLINE`] of its answer's head, and is capped by
+//!   its reader ([`read_document`]).
 //!
 //! Each timeout is a retryable failure naming what was waited for and for
 //! how long.
@@ -53,9 +53,10 @@ pub const FLOOR_BYTES: u64 = 30 << 10;
 pub const COMMIT_WAIT: Duration = Duration::from_secs(120);
 
 /// The most time a small document (a manifest, a token server's answer, an
-/// error body) may take from its request to its last byte: a 4 MiB
+/// error body) may take from its answer's head to its last byte: a 4 MiB
 /// manifest arrives in it at 70 KiB/s, and a body trickling above
-/// [`FLOOR_BYTES`] cannot hold a run for hours.
+/// [`FLOOR_BYTES`] cannot hold a run for hours. (From the head, not the
+/// request: the error body answering a long upload must still be read.)
 pub const DOCUMENT_DEADLINE: Duration = Duration::from_secs(60);
 
 /// How hard to try before failing.
@@ -205,9 +206,7 @@ impl Transport {
             let (until, _) = pace.lock().expect("not poisoned").head_deadline(head_wait);
             tokio::select! {
                 answer = &mut answer => {
-                    let mut response = answer.map_err(|e| Error::connection(server, what, e))?;
-                    response.extensions_mut().insert(Sent(sent));
-                    return Ok(response);
+                    return answer.map_err(|e| Error::connection(server, what, e));
                 }
                 () = tokio::time::sleep_until(until.into()) => {
                     // The body may have moved meanwhile: look again.
@@ -239,7 +238,7 @@ pub enum Waited {
     /// The answer's body: it moved less than [`FLOOR_BYTES`] in a
     /// [`STALL_WINDOW`].
     Body,
-    /// A whole document, within [`DOCUMENT_DEADLINE`] of its request.
+    /// A whole document, within [`DOCUMENT_DEADLINE`] of its head.
     Document,
 }
 
@@ -270,10 +269,6 @@ impl std::fmt::Display for Waited {
         }
     }
 }
-
-/// When a request was sent: kept in its response, for [`DOCUMENT_DEADLINE`].
-#[derive(Debug, Clone, Copy)]
-struct Sent(Instant);
 
 /// How a body keeps moving: the bytes since the current window began.
 #[derive(Debug)]
@@ -404,16 +399,13 @@ impl Receiving {
         }
     }
 
-    /// A document's body: whole within [`DOCUMENT_DEADLINE`] of the
-    /// request `response` answers.
-    pub(crate) fn document(response: &Response) -> Self {
-        let sent = response
-            .extensions()
-            .get::<Sent>()
-            .map_or_else(Instant::now, |s| s.0);
+    /// A document's body: whole within [`DOCUMENT_DEADLINE`] from now
+    /// (its head).
+    pub(crate) fn document() -> Self {
+        let now = Instant::now();
         Self {
-            pace: Pace::new(Instant::now()),
-            deadline: Some(sent + DOCUMENT_DEADLINE),
+            pace: Pace::new(now),
+            deadline: Some(now + DOCUMENT_DEADLINE),
         }
     }
 
@@ -463,7 +455,7 @@ pub(crate) async fn read_document(
     if response.content_length().is_some_and(|n| n > cap as u64) {
         return Err(too_large());
     }
-    let mut receiving = Receiving::document(&response);
+    let mut receiving = Receiving::document();
     let mut bytes = Vec::new();
     while let Some(piece) = receiving.next(&mut response, server, what).await? {
         if bytes.len() + piece.len() > cap {
