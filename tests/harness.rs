@@ -5,9 +5,10 @@
 #![allow(dead_code)] // each test binary uses the part it needs
 
 use sha2::{Digest, Sha256};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// `SOURCE_DATE_EPOCH` for builds whose bytes a test compares.
 pub const EPOCH: &str = "1700000000";
@@ -27,6 +28,8 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// How long it ran.
+    pub took: Duration,
 }
 
 impl Run {
@@ -42,12 +45,29 @@ impl Run {
     pub fn first_error_line(&self) -> &str {
         self.stderr.lines().next().unwrap_or("")
     }
+
+    /// The error printed: the first `error:` line of stderr (after any
+    /// `--json` events and log lines) and the `caused by:` lines under it;
+    /// empty when there is none.
+    pub fn error(&self) -> String {
+        let mut lines = self
+            .stderr
+            .lines()
+            .skip_while(|l| !l.starts_with("error: "));
+        lines
+            .next()
+            .into_iter()
+            .chain(lines.take_while(|l| l.starts_with("  caused by: ")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
 }
 
 /// An `ocipipe` command with its own empty compile cache.
 pub struct Ocipipe {
     cmd: Command,
     _cache: Option<tempfile::TempDir>,
+    limit: Option<Duration>,
 }
 
 impl Ocipipe {
@@ -64,7 +84,11 @@ impl Ocipipe {
         if let Ok(host) = std::env::var("DOCKER_HOST") {
             cmd.env("DOCKER_HOST", host);
         }
-        Self { cmd, _cache: None }
+        Self {
+            cmd,
+            _cache: None,
+            limit: None,
+        }
     }
 
     pub fn env(mut self, key: &str, value: &str) -> Self {
@@ -74,6 +98,13 @@ impl Ocipipe {
 
     pub fn env_remove(mut self, key: &str) -> Self {
         self.cmd.env_remove(key);
+        self
+    }
+
+    /// A run still going after `limit` is killed and fails the test: for
+    /// the runs that, broken, would hang.
+    pub fn within(mut self, limit: Duration) -> Self {
+        self.limit = Some(limit);
         self
     }
 
@@ -102,6 +133,7 @@ impl Ocipipe {
     }
 
     pub fn run_with_stdin_bytes(mut self, args: &[&str], stdin: &[u8]) -> Run {
+        let started = Instant::now();
         let mut child = self
             .cmd
             .args(args)
@@ -117,13 +149,51 @@ impl Ocipipe {
         let feeder = std::thread::spawn(move || {
             let _ = input.write_all(&stdin);
         });
-        let out = child.wait_with_output().unwrap();
+        let out = match self.limit {
+            Some(limit) => wait_within(child, limit, args),
+            None => child.wait_with_output().unwrap(),
+        };
         feeder.join().unwrap();
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8(out.stdout).unwrap(),
             stderr: String::from_utf8(out.stderr).unwrap(),
+            took: started.elapsed(),
         }
+    }
+}
+
+/// `child`'s output once it exits; one still running after `limit` is
+/// killed, failing the test with what it wrote to stderr.
+fn wait_within(mut child: Child, limit: Duration, args: &[&str]) -> Output {
+    let drain = |mut from: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = from.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "ocipipe {args:?}: still running after {limit:?}: {}",
+                String::from_utf8_lossy(&stderr.join().unwrap())
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
     }
 }
 
@@ -355,6 +425,16 @@ pub fn docker(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("running docker")
+}
+
+/// HOST:PORT on loopback where nothing listens (a port just freed).
+pub fn closed_address() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("127.0.0.1:{port}")
 }
 
 /// A repository name no other test uses.

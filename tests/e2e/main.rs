@@ -16,6 +16,7 @@ mod build_push;
 mod engine;
 mod engine_client;
 mod hostile_io;
+mod hostile_registry;
 mod incremental;
 mod plugin;
 mod plugin_build;

@@ -233,7 +233,17 @@ pub(super) fn login(config: &Config, args: LoginArgs) -> anyhow::Result<Outcome>
     )?;
     async_runtime()?
         .block_on(registry.check_login())
-        .with_context(|| format!("{domain} did not take the credentials of {}", args.username))?;
+        .map_err(|e| {
+            // Only a 401 or 403 is a refusal of the credentials; a registry
+            // that failed or never answered did not judge them.
+            let context = match e.status() {
+                Some(401 | 403) => {
+                    format!("{domain} did not take the credentials of {}", args.username)
+                }
+                _ => format!("cannot log in to {domain}"),
+            };
+            anyhow::Error::new(e).context(context)
+        })?;
     access
         .credentials
         .store_login(&key, &args.username, &password)?;

@@ -8,7 +8,7 @@
 //! errors name the server and the config file, never a secret.
 
 use super::Error;
-use super::transport::Transport;
+use super::transport::{self, Transport};
 use base64::Engine as _;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -297,6 +297,11 @@ impl Challenge {
     }
 }
 
+/// The most of a token server's answer that is read: a token (a JWT) is
+/// a few KiB; a larger answer is a broken or hostile server, and its token
+/// would go back to the registry as a header.
+const MAX_TOKEN_ANSWER: usize = 4 << 20;
+
 /// A cached token.
 struct Token {
     value: String,
@@ -425,7 +430,11 @@ impl Authorizer {
         scopes: &[Scope],
     ) -> Result<Token, Error> {
         let credential = self.credential().await?.clone();
-        let what = format!("a token for {}", scope_key(scopes));
+        let what = match scope_key(scopes) {
+            key if key.is_empty() => "a token".to_string(),
+            key => format!("a token for {key}"),
+        };
+        let (realm, server) = self.token_server(realm, &what)?;
         let mut query: Vec<(&str, String)> = Vec::new();
         if let Some(service) = service {
             query.push(("service", service.to_string()));
@@ -441,12 +450,12 @@ impl Authorizer {
                         form.push(("client_id", "ocipipe".to_string()));
                         let joined: Vec<String> = scopes.iter().map(Scope::to_string).collect();
                         form.push(("scope", joined.join(" ")));
-                        transport.client().post(realm).form(&form)
+                        transport.client().post(realm.clone()).form(&form)
                     }
                     other => {
                         let mut query = query.clone();
                         query.extend(scopes.iter().map(|s| ("scope", s.to_string())));
-                        let request = transport.client().get(realm).query(&query);
+                        let request = transport.client().get(realm.clone()).query(&query);
                         match other {
                             Credential::Basic { username, password } => request
                                 .header(reqwest::header::AUTHORIZATION, basic(username, password)),
@@ -454,35 +463,59 @@ impl Authorizer {
                         }
                     }
                 };
-                let what = &what;
-                let credential = &credential;
+                let (what, server, credential) = (&what, &server, &credential);
                 async move {
-                    let response = request
-                        .send()
-                        .await
-                        .map_err(|e| Error::connection(&self.registry, what, e))?;
-                    if !response.status().is_success() {
-                        return Err(Error::from_response(
-                            &self.registry,
-                            None,
-                            what,
-                            response,
-                            Some(self.store.describe(&self.server, credential)),
-                        )
-                        .await);
+                    let response = transport.send(server, what, request).await?;
+                    let status = response.status();
+                    if !status.is_success() {
+                        // Only a 401 is about the credentials (none were
+                        // sent, or they were refused): logging in (again)
+                        // can help, and is suggested. Anything else (a 403,
+                        // a 5xx) is the token server's own refusal, and its
+                        // realm may be any host the registry named: a login
+                        // would only send a password there.
+                        let login = (status == reqwest::StatusCode::UNAUTHORIZED)
+                            .then(|| self.store.describe(&self.server, credential));
+                        return Err(Error::from_response(server, None, what, response, login).await);
                     }
-                    response
-                        .bytes()
-                        .await
-                        .map_err(|e| Error::connection(&self.registry, what, e))
+                    transport::read_document(response, MAX_TOKEN_ANSWER, server, what).await
                 }
             })
             .await?;
         parse_token(&response, started).ok_or_else(|| Error::Protocol {
-            registry: self.registry.clone(),
+            registry: server,
             what,
-            message: "the token server's answer has no token".to_string(),
+            message:
+                "its answer has no token (a `token` or `access_token` that can be sent as a header)"
+                    .to_string(),
         })
+    }
+
+    /// The URL of the token realm a challenge of this registry names, and
+    /// how errors name its server: "the token server HOST that REGISTRY
+    /// sent us to". Only an http:// or https:// realm is asked; any other
+    /// (`file://`) is refused, saying why.
+    fn token_server(&self, realm: &str, what: &str) -> Result<(reqwest::Url, String), Error> {
+        let refused = |why: &str| Error::Protocol {
+            registry: self.registry.clone(),
+            what: what.to_string(),
+            message: format!("its token realm {realm:?} is refused: {why}"),
+        };
+        let url = reqwest::Url::parse(realm).map_err(|_| refused("it is not a URL"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(refused(
+                "a realm must be an http:// or https:// URL; tokens are asked for over HTTP only",
+            ));
+        }
+        let host = match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_string(),
+            (None, _) => return Err(refused("it names no host")),
+        };
+        Ok((
+            url,
+            format!("the token server {host} that {} sent us to", self.registry),
+        ))
     }
 }
 
@@ -497,10 +530,14 @@ fn parse_token(body: &[u8], asked: Instant) -> Option<Token> {
         expires_in: Option<u64>,
     }
     let answer: Answer = serde_json::from_slice(body).ok()?;
+    // It goes back to the registry as `Authorization: Bearer TOKEN`.
+    let usable = |t: &String| {
+        !t.is_empty() && reqwest::header::HeaderValue::from_str(&format!("Bearer {t}")).is_ok()
+    };
     let value = answer
         .token
-        .filter(|t| !t.is_empty())
-        .or(answer.access_token.filter(|t| !t.is_empty()))?;
+        .filter(usable)
+        .or(answer.access_token.filter(usable))?;
     let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(60).max(1));
     Some(Token {
         value,
@@ -578,6 +615,46 @@ mod tests {
         );
         assert!(parse_token(br#"{"token":""}"#, now).is_none());
         assert!(parse_token(b"<html>", now).is_none());
+        // It could not go back as a header.
+        assert!(parse_token(br#"{"token":"a\r\nX-Injected: 1"}"#, now).is_none());
+    }
+
+    #[test]
+    fn a_realm_is_named_by_its_host_and_only_http_is_asked() {
+        let auth = Authorizer::new(
+            "127.0.0.1:5000",
+            "127.0.0.1:5000",
+            CredentialStore::new(PathBuf::from("/nonexistent/config.json")),
+            None,
+        );
+        let (url, server) = auth
+            .token_server("http://169.254.169.254:80/token?x=1", "a token")
+            .unwrap();
+        assert_eq!(url.as_str(), "http://169.254.169.254/token?x=1");
+        assert_eq!(
+            server,
+            "the token server 169.254.169.254 that 127.0.0.1:5000 sent us to"
+        );
+        let (_, server) = auth
+            .token_server("https://[::1]:9000/t", "a token")
+            .unwrap();
+        assert_eq!(
+            server,
+            "the token server [::1]:9000 that 127.0.0.1:5000 sent us to"
+        );
+        for (realm, why) in [
+            ("file:///etc/passwd", "an http:// or https:// URL"),
+            ("ftp://auth.example/token", "an http:// or https:// URL"),
+            ("/token", "not a URL"),
+        ] {
+            let refused = auth.token_server(realm, "a token").unwrap_err().to_string();
+            assert!(
+                refused.starts_with("a token: 127.0.0.1:5000 answered")
+                    && refused.contains(&format!("{realm:?} is refused"))
+                    && refused.contains(why),
+                "{refused}"
+            );
+        }
     }
 
     #[test]

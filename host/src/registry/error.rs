@@ -2,7 +2,7 @@
 //! what was asked and what came back, and never a credential.
 
 use super::tls::TlsFailure;
-use super::transport::{Retry, retry_after, retryable_error, retryable_status};
+use super::transport::{Receiving, Retry, Waited, retry_after, retryable_error, retryable_status};
 use crate::model::Digest;
 use std::time::Duration;
 
@@ -47,6 +47,17 @@ pub enum Error {
         path: String,
         /// What is wrong and what to do.
         message: String,
+    },
+    /// The registry (or its token server) was waited for too long: a
+    /// connection, an answer, or a body that stopped moving.
+    #[error("{what}: {server} {waited}")]
+    TimedOut {
+        /// The registry or token server.
+        server: String,
+        /// What was asked.
+        what: String,
+        /// What was waited for, and how long.
+        waited: Waited,
     },
     /// The registry's answer breaks the protocol.
     #[error("{what}: {registry} answered something the distribution API does not allow: {message}")]
@@ -176,7 +187,7 @@ impl Error {
     ) -> Error {
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
-        let body = read_some(response, 64 << 10).await;
+        let body = read_some(response, MAX_ERROR_BODY).await;
         let (code, message) = error_body(&body);
         Error::Status(Box::new(StatusError {
             registry: registry.to_string(),
@@ -197,6 +208,13 @@ impl Error {
                 registry: registry.to_string(),
                 what: what.to_string(),
                 failure: Box::new(failure),
+            };
+        }
+        if e.is_connect() && e.is_timeout() {
+            return Error::TimedOut {
+                server: registry.to_string(),
+                what: what.to_string(),
+                waited: Waited::Connect,
             };
         }
         let retryable = retryable_error(&e);
@@ -253,7 +271,8 @@ impl Error {
             }
             Error::Connection {
                 retryable: true, ..
-            } => Retry::After(None),
+            }
+            | Error::TimedOut { .. } => Retry::After(None),
             _ => Retry::Never,
         }
     }
@@ -270,11 +289,19 @@ impl Error {
     }
 }
 
-/// Up to `limit` bytes of a body; what cannot be read is left out.
+/// The most of an error body read for its code and message: a registry's
+/// JSON error is a few hundred bytes; a proxy's page is cut short.
+const MAX_ERROR_BODY: usize = 64 << 10;
+
+/// Up to `limit` bytes of a body, within the transport's waits for a
+/// document; what cannot be read in time is left out.
 async fn read_some(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut receiving = Receiving::document();
     let mut body = Vec::new();
     while body.len() < limit {
-        match response.chunk().await {
+        // A failure only ends the reading (what was read is kept): no
+        // names are needed for it.
+        match receiving.next(&mut response, "", "").await {
             Ok(Some(chunk)) => {
                 body.extend_from_slice(&chunk[..chunk.len().min(limit - body.len())])
             }

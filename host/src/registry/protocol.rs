@@ -12,7 +12,7 @@
 
 use super::auth::{Authorizer, CredentialStore, Scope};
 use super::body::{self, BlobBody};
-use super::transport::{Transport, Transports};
+use super::transport::{self, Receiving, Transport, Transports};
 use super::{Error, MANIFEST_MEDIA_TYPES};
 use crate::model::Digest;
 use reqwest::header::{
@@ -150,10 +150,7 @@ impl Registry {
                 if let Some(header) = authorization {
                     request = request.header(AUTHORIZATION, header);
                 }
-                let response = request
-                    .send()
-                    .await
-                    .map_err(|e| Error::connection(&self.host, what, e))?;
+                let response = self.transport.send(&self.host, what, request).await?;
                 if ok(response.status()) {
                     Ok(response)
                 } else {
@@ -182,6 +179,7 @@ pub struct BlobStream {
     digest: Digest,
     size: u64,
     response: Response,
+    receiving: Receiving,
     hasher: sha2::Sha256,
     received: u64,
 }
@@ -192,10 +190,9 @@ impl BlobStream {
     /// one that hashes otherwise is a mismatch (not).
     pub async fn next(&mut self) -> Result<Option<bytes::Bytes>, Error> {
         let chunk = self
-            .response
-            .chunk()
-            .await
-            .map_err(|e| Error::connection(&self.registry, &self.what, e))?;
+            .receiving
+            .next(&mut self.response, &self.registry, &self.what)
+            .await?;
         let Some(chunk) = chunk else {
             if self.received != self.size {
                 return Err(Error::Connection {
@@ -309,10 +306,7 @@ impl Repository {
         {
             request = request.header(AUTHORIZATION, header);
         }
-        request
-            .send()
-            .await
-            .map_err(|e| Error::connection(&registry.host, what, e))
+        registry.transport.send(&registry.host, what, request).await
     }
 
     /// [`Self::send_once`], retried as the transport's policy says.
@@ -378,28 +372,15 @@ impl Repository {
             .await
     }
 
+    /// The whole body of `response`, a document of at most `cap` bytes
+    /// (see [`transport::read_document`]).
     async fn read_capped(
         &self,
         what: &str,
-        mut response: Response,
+        response: Response,
         cap: usize,
     ) -> Result<Vec<u8>, Error> {
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| Error::connection(&self.registry.host, what, e))?
-        {
-            if bytes.len() + chunk.len() > cap {
-                return Err(Error::Protocol {
-                    registry: self.registry.host.clone(),
-                    what: what.to_string(),
-                    message: format!("the answer is larger than {cap} bytes"),
-                });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(bytes)
+        transport::read_document(response, cap, &self.registry.host, what).await
     }
 
     /// Puts a manifest under `reference` (a tag, or its digest); returns
@@ -558,11 +539,10 @@ impl Repository {
         if response.status().is_redirection() {
             let target = self.location(&what, &response)?;
             let redirected = self
-                .client()
-                .get(target)
-                .send()
-                .await
-                .map_err(|e| Error::connection(&self.registry.host, &what, e))?;
+                .registry
+                .transport
+                .send(&self.registry.host, &what, self.client().get(target))
+                .await?;
             if redirected.status() != StatusCode::OK {
                 return Err(Error::from_response(
                     &self.registry.host,
@@ -581,6 +561,7 @@ impl Repository {
             digest: digest.clone(),
             size,
             response,
+            receiving: Receiving::blob(),
             hasher: sha2::Sha256::new(),
             received: 0,
         })

@@ -2,7 +2,7 @@
 //! that are not there, and arguments that name nothing.
 
 use super::{Env, digest, refused, skopeo_digest};
-use crate::harness::{FaultProxy, Ocipipe, registry, tool, unique_repo};
+use crate::harness::{FaultProxy, Ocipipe, closed_address, registry, tool, unique_repo};
 use crate::hostile::names;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -182,12 +182,7 @@ fn a_monolithic_put_answered_415_falls_back_to_chunks() {
 fn a_registry_that_is_not_there_fails_soon_and_clearly() {
     let env = Env::new();
     let image = env.image("layout", &[]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let host = format!("127.0.0.1:{port}");
+    let host = closed_address();
     let started = Instant::now();
     let run = env.copy(
         &[],

@@ -6,6 +6,7 @@
 mod auth;
 mod faults;
 mod interop;
+mod limits;
 mod tls;
 
 use crate::harness::{Ocipipe, Run, build, busybox_root, registry, sha256_hex, tool};
