@@ -2,8 +2,9 @@
 //! manifests, with Docker-style authentication and retries.
 //!
 //! - [`transport`]: the HTTP client and the only retry loop.
-//! - [`auth`]: where credentials come from (the Docker config, credential
-//!   helpers), challenges, bearer tokens and their cache.
+//! - [`credentials`]: where credentials come from and go (the Docker
+//!   config, credential helpers).
+//! - [`auth`]: challenges, bearer tokens and their cache.
 //! - [`protocol`]: the requests of the distribution API and what their
 //!   answers mean; each fallback (a declined mount, a chunked upload) is
 //!   explicit and logged.
@@ -17,12 +18,14 @@
 
 pub mod auth;
 mod body;
+pub mod credentials;
 mod error;
 pub mod protocol;
 pub mod transport;
 
-pub use auth::{Credential, CredentialStore, Scope};
+pub use auth::Scope;
 pub use body::{BlobBody, BlobWriter, blob_channel};
+pub use credentials::{Credential, CredentialStore};
 pub use error::Error;
 pub use protocol::{
     BlobReader, BlobStream, Fetched, Made, OpenBlob, Registry, Repository, Uploaded,
