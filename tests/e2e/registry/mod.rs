@@ -5,6 +5,7 @@
 
 mod auth;
 mod faults;
+mod helpers;
 mod interop;
 
 use crate::harness::{Ocipipe, Run, build, busybox_root, registry, sha256_hex, tool};
