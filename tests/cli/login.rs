@@ -82,7 +82,10 @@ fn logout_removes_every_key_docker_matches_for_the_server() {
     // Docker Hub: its index URL and the names it goes by.
     let run = config.logout(None);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(keys(&config.read()), ["other.example", "registry.example:5001"]);
+    assert_eq!(
+        keys(&config.read()),
+        ["other.example", "registry.example:5001"]
+    );
 
     let again = config.logout(Some("registry.example:5000"));
     assert_eq!(again.code, 0, "{}", again.stderr);
@@ -112,13 +115,7 @@ fn logout_erases_the_server_from_its_helper_under_each_key_it_was_stored() {
             .run(&["logout", "registry.example:5000"]);
         assert_eq!(run.code, 0, "{settings}: {}", run.stderr);
         assert!(run.stdout.contains("Removing"), "{}", run.stdout);
-        let held: Vec<String> = helper
-            .held()
-            .as_object()
-            .unwrap()
-            .keys()
-            .cloned()
-            .collect();
+        let held: Vec<String> = helper.held().as_object().unwrap().keys().cloned().collect();
         // Both keys naming the server are erased, other.example is not
         // asked about.
         let expected = vec!["other.example".to_string()];
@@ -176,7 +173,10 @@ fn an_empty_config_is_a_config_without_credentials() {
 fn a_config_whose_auths_or_helpers_are_not_objects_is_refused_and_left_alone() {
     for (key, text) in [
         ("auths", r#"{"auths":[1,2]}"#),
-        ("auths", r#"{"auths":{"registry.example:5000":"dXNlcjpwdw=="}}"#),
+        (
+            "auths",
+            r#"{"auths":{"registry.example:5000":"dXNlcjpwdw=="}}"#,
+        ),
         ("credHelpers", r#"{"credHelpers":["ocipipe-test"]}"#),
         ("credsStore", r#"{"credsStore":{"name":"x"}}"#),
     ] {

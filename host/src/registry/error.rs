@@ -63,6 +63,9 @@ pub enum Error {
         /// What went wrong (never a secret).
         message: String,
     },
+    /// The Docker config or a credential helper failed.
+    #[error(transparent)]
+    Config(#[from] super::credentials::Error),
     /// A transient failure outlived the retry policy.
     #[error("{error} (gave up after {tries} tries)")]
     GaveUp {

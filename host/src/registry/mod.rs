@@ -3,7 +3,8 @@
 //!
 //! - [`transport`]: the HTTP client and the only retry loop.
 //! - [`credentials`]: where credentials come from and go (the Docker
-//!   config, credential helpers).
+//!   config); [`credential_helper`]: running a `docker-credential-*`
+//!   helper, bounded in time and output.
 //! - [`auth`]: challenges, bearer tokens and their cache.
 //! - [`protocol`]: the requests of the distribution API and what their
 //!   answers mean; each fallback (a declined mount, a chunked upload) is
@@ -18,6 +19,7 @@
 
 pub mod auth;
 mod body;
+pub mod credential_helper;
 pub mod credentials;
 mod error;
 pub mod protocol;
@@ -25,7 +27,8 @@ pub mod transport;
 
 pub use auth::Scope;
 pub use body::{BlobBody, BlobWriter, blob_channel};
-pub use credentials::{Credential, CredentialStore};
+pub use credential_helper::{HELPER_TIMEOUT, MAX_HELPER_OUTPUT};
+pub use credentials::{Credential, CredentialStore, DockerConfig};
 pub use error::Error;
 pub use protocol::{
     BlobReader, BlobStream, Fetched, Made, OpenBlob, Registry, Repository, Uploaded,

@@ -336,7 +336,8 @@ fn login_writes_through_a_symlinked_empty_config_and_keeps_the_link() {
     let ok = login(&env, &host, &user, &password);
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
-    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&real).unwrap()).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&real).unwrap()).unwrap();
     assert!(written["auths"][&host]["auth"].is_string(), "{written}");
     let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "config.json mode {mode:o}");
