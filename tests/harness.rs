@@ -237,6 +237,15 @@ impl TestHelper {
         std::fs::write(self.store(), held.to_string()).unwrap();
     }
 
+    /// Kills every helper process it logged that still runs (a `hang`
+    /// helper whose ocipipe was interrupted is left running).
+    pub fn stop_all(&self) {
+        for call in self.calls() {
+            let pid = call["pid"].as_u64().unwrap().to_string();
+            let _ = Command::new("kill").arg("-KILL").arg(&pid).status();
+        }
+    }
+
     /// Every call so far: `{"action", "server", "pid"}`.
     pub fn calls(&self) -> Vec<serde_json::Value> {
         let log = self.dir.path().join("log");

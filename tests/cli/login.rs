@@ -3,7 +3,8 @@
 //! (tests/fixtures/docker-credential-ocipipe-test), a symlinked, empty or
 //! broken config, concurrent runs, and a password flood on stdin.
 
-use crate::harness::{Ocipipe, Run, TestHelper, assert_refused};
+use crate::harness::{Ocipipe, Run, TestHelper, assert_refused, strings};
+use crate::hostile::updates::{self, UpdateCommand};
 use std::path::{Path, PathBuf};
 
 /// A Docker config directory of its own.
@@ -258,4 +259,53 @@ fn a_password_flood_on_stdin_is_refused_at_once_with_little_memory() {
     assert!(!run.stderr.contains("cannot reach"), "{}", run.stderr);
     assert!(peak_kib < 64 << 10, "peak memory {peak_kib} KiB");
     assert!(!config.path().exists());
+}
+
+/// `logout SERVER` with `config`'s Docker config, for the hostile suite.
+fn logout_command<'a>(config: &'a Config, helper: Option<&TestHelper>) -> UpdateCommand<'a> {
+    let mut env = vec![(
+        "DOCKER_CONFIG".to_string(),
+        config.dir.path().display().to_string(),
+    )];
+    env.extend(helper.map(TestHelper::env).unwrap_or_default());
+    UpdateCommand {
+        name: "logout",
+        args: strings(&["logout", "registry.example:5000"]),
+        env,
+        stdin: b"",
+        file: config.path(),
+    }
+}
+
+#[test]
+fn logout_interrupted_at_any_moment_leaves_the_config_whole() {
+    let config = Config::new();
+    let mut auths = serde_json::Map::new();
+    for i in 0..200 {
+        auths.insert(format!("r{i}.example"), serde_json::json!({"auth": "eDp5"}));
+    }
+    auths.insert(
+        "registry.example:5000".into(),
+        serde_json::json!({"auth": "eDp5"}),
+    );
+    config.write(serde_json::json!({ "auths": auths }));
+    for signal in ["INT", "TERM"] {
+        updates::interrupted_leaves_the_file_whole(&logout_command(&config, None), signal);
+    }
+}
+
+#[test]
+fn logout_interrupted_while_its_helper_erases_changes_nothing() {
+    let config = Config::new();
+    let text = r#"{"credsStore":"ocipipe-test","auths":{"registry.example:5000":{}}}"#;
+    std::fs::write(config.path(), text).unwrap();
+    let helper = TestHelper::new("hang");
+    let asked = || !helper.calls().is_empty();
+    updates::interrupted_midway_changes_nothing(
+        &logout_command(&config, Some(&helper)),
+        "INT",
+        &asked,
+    );
+    assert_eq!(std::fs::read_to_string(config.path()).unwrap(), text);
+    helper.stop_all();
 }

@@ -4,17 +4,20 @@
 //! input from a file or from stdin (`-`) joins [`inputs`]. A new command
 //! (the registry, artifact and plugin commands to come) gets the same
 //! treatment by describing itself as an [`OutputCommand`] or
-//! [`InputCommand`] and calling the checks from its own test.
+//! [`InputCommand`] and calling the checks from its own test. A command
+//! that updates a file in place (`login`, `logout`) joins [`updates`].
 //!
 //! Covered: odd `-o` targets (a FIFO, a device, symlinks to them and to a
 //! regular file, a directory, `/dev/full`), a full file system, SIGINT and
 //! SIGTERM in the middle of a write, a stream (stdin, a FIFO) versus a
-//! file, and files that change while they are read.
+//! file, files that change while they are read, and interrupts of an
+//! update in place.
 
 #![allow(dead_code)] // each test binary uses the part it needs
 
 pub mod inputs;
 pub mod outputs;
+pub mod updates;
 
 use std::path::Path;
 use std::process::{Command, Output};

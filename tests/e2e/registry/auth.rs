@@ -388,3 +388,71 @@ fn concurrent_logins_to_different_servers_all_land() {
         }
     }
 }
+
+/// `login HOST -u USER --password-stdin` with `env`'s Docker config.
+fn login_args(host: &str, user: &str) -> Vec<String> {
+    crate::harness::strings(&["login", host, "-u", user, "--password-stdin"])
+}
+
+#[test]
+fn login_reads_a_redirected_file_as_it_reads_a_pipe() {
+    use crate::hostile::{Given, InputCommand, inputs};
+    let host = htpasswd_registry();
+    let (user, password) = registry_user();
+    let env = Env::new();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("line", format!("{password}\n").into_bytes()),
+        ("crlf", format!("{password}\r\n").into_bytes()),
+        ("bare", password.clone().into_bytes()),
+        ("wrong", b"not-the-password\n".to_vec()),
+        ("empty", Vec::new()),
+        ("newline", b"\n".to_vec()),
+        ("too-long", vec![b'p'; 20 << 10]),
+        ("not-utf8", vec![0xff, 0xfe, b'\n']),
+    ];
+    let args = |_: &str| login_args(&host, &user);
+    inputs::stdin_matches_file(
+        &InputCommand {
+            name: "login",
+            args: &args,
+            env: vec![(
+                "DOCKER_CONFIG".to_string(),
+                env.config_dir().display().to_string(),
+            )],
+            file: Given::Stdin,
+            stream: Given::Stdin,
+        },
+        &cases,
+        &["line", "crlf", "bare"],
+    );
+}
+
+#[test]
+fn login_interrupted_at_any_moment_leaves_the_config_whole() {
+    use crate::hostile::updates::{self, UpdateCommand};
+    let host = htpasswd_registry();
+    let (user, password) = registry_user();
+    let env = Env::new();
+    let mut auths = serde_json::Map::new();
+    for i in 0..200 {
+        auths.insert(format!("r{i}.example"), serde_json::json!({"auth": "eDp5"}));
+    }
+    let file = env.config_dir().join("config.json");
+    std::fs::write(&file, serde_json::json!({ "auths": auths }).to_string()).unwrap();
+    let stdin = format!("{password}\n");
+    for signal in ["INT", "TERM"] {
+        updates::interrupted_leaves_the_file_whole(
+            &UpdateCommand {
+                name: "login",
+                args: login_args(&host, &user),
+                env: vec![(
+                    "DOCKER_CONFIG".to_string(),
+                    env.config_dir().display().to_string(),
+                )],
+                stdin: stdin.as_bytes(),
+                file: file.clone(),
+            },
+            signal,
+        );
+    }
+}

@@ -71,8 +71,17 @@ fn login_through_a_helper(host: &str, settings: serde_json::Value) {
     let image = env.image("layout", &[]);
     let target = format!("docker://{host}/{}:1", unique_repo("helper-login"));
 
-    let ok = login(&env, &helper, host, &user, &password);
+    // Traced: no log line at any level shows the secret.
+    let ok = with(&env, &helper).env("RUST_LOG", "trace").run_with_stdin(
+        &["login", host, "-u", &user, "--password-stdin"],
+        &format!("{password}\n"),
+    );
     assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(
+        ok.stderr.contains("credential helper"),
+        "not traced: {}",
+        ok.stderr
+    );
     assert_eq!(
         helper.held()[host],
         serde_json::json!({"Username": user, "Secret": password}),
@@ -99,12 +108,12 @@ fn login_through_a_helper(host: &str, settings: serde_json::Value) {
 
     let pushed = copy(&env, &helper, &image, &target);
     assert_eq!(pushed.code, 0, "{}", pushed.stderr);
-    let pulled = copy(
-        &env,
-        &helper,
+    let pulled = with(&env, &helper).env("RUST_LOG", "trace").run(&[
+        "copy",
+        "--json",
         &target,
         &format!("oci:{}:p", env.path("pulled").display()),
-    );
+    ]);
     assert_eq!(pulled.code, 0, "{}", pulled.stderr);
 
     let logout = with(&env, &helper).run(&["logout", host]);
@@ -338,4 +347,35 @@ fn a_failing_helper_is_shown_in_its_own_words_escaped_and_never_with_the_secret(
     assert!(stored.stderr.contains("given:"), "{}", stored.stderr);
     no_secret(&[&run, &stored], &password);
     assert_eq!(config(&env), settings, "a failed login changed the config");
+}
+
+#[test]
+fn login_interrupted_while_its_helper_stores_changes_nothing() {
+    use crate::hostile::updates::{self, UpdateCommand};
+    let host = htpasswd_registry();
+    let (user, password) = registry_user();
+    let env = Env::new();
+    let settings = serde_json::json!({"credsStore": "ocipipe-test"});
+    write_config(&env, settings.clone());
+    let helper = TestHelper::new("hang");
+    let mut cmd_env = helper.env();
+    cmd_env.push((
+        "DOCKER_CONFIG".to_string(),
+        env.config_dir().display().to_string(),
+    ));
+    let stdin = format!("{password}\n");
+    let asked = || !helper.calls().is_empty();
+    updates::interrupted_midway_changes_nothing(
+        &UpdateCommand {
+            name: "login",
+            args: crate::harness::strings(&["login", &host, "-u", &user, "--password-stdin"]),
+            env: cmd_env,
+            stdin: stdin.as_bytes(),
+            file: env.config_dir().join("config.json"),
+        },
+        "INT",
+        &asked,
+    );
+    assert_eq!(config(&env), settings);
+    helper.stop_all();
 }
