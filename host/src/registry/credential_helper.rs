@@ -46,10 +46,15 @@ pub struct Helper {
     named_by: String,
 }
 
-/// A helper run that failed.
+/// A helper run that failed (boxed: results stay small).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct HelperError(Box<Failed>);
+
+/// Which run failed, and how.
 #[derive(Debug, thiserror::Error)]
 #[error("{program} {action} for {server} ({named_by}): {failure}")]
-pub struct HelperError {
+struct Failed {
     program: String,
     action: &'static str,
     server: String,
@@ -162,13 +167,13 @@ impl Helper {
     }
 
     fn error(&self, action: &'static str, server: &str, failure: Failure) -> HelperError {
-        HelperError {
+        HelperError(Box::new(Failed {
             program: self.program.clone(),
             action,
             server: server.to_string(),
             named_by: self.named_by.clone(),
             failure,
-        }
+        }))
     }
 
     /// Runs `PROGRAM action` with `input` on stdin, bounded in time and

@@ -189,19 +189,27 @@ impl DockerConfig {
     /// The helper that keeps `server`'s credentials: its `credHelpers`
     /// entry, else the `credsStore`, else none (an empty name is none).
     pub fn helper_for(&self, server: &str) -> Option<Helper> {
-        let config = self.path.display();
-        if let Some((key, Value::String(name))) = self.named("credHelpers", server) {
-            if !name.is_empty() {
-                return Some(Helper::new(
-                    name,
-                    format!("`credHelpers` entry {key:?} of {config}"),
-                ));
-            }
+        self.server_helper(server).or_else(|| self.store_helper())
+    }
+
+    /// `server`'s `credHelpers` entry's helper.
+    fn server_helper(&self, server: &str) -> Option<Helper> {
+        match self.named("credHelpers", server) {
+            Some((key, Value::String(name))) if !name.is_empty() => Some(Helper::new(
+                name,
+                format!("`credHelpers` entry {key:?} of {}", self.path.display()),
+            )),
+            _ => None,
         }
+    }
+
+    /// The `credsStore` helper.
+    fn store_helper(&self) -> Option<Helper> {
         match self.entries.get("credsStore") {
-            Some(Value::String(name)) if !name.is_empty() => {
-                Some(Helper::new(name, format!("`credsStore` of {config}")))
-            }
+            Some(Value::String(name)) if !name.is_empty() => Some(Helper::new(
+                name,
+                format!("`credsStore` of {}", self.path.display()),
+            )),
             _ => None,
         }
     }
@@ -228,10 +236,8 @@ impl DockerConfig {
         let from_helper = |helper: Helper| -> Result<Credential, Error> {
             Ok(helper.get(server)?.unwrap_or(Credential::Anonymous))
         };
-        if self.named("credHelpers", server).is_some() {
-            if let Some(helper) = self.helper_for(server) {
-                return from_helper(helper);
-            }
+        if let Some(helper) = self.server_helper(server) {
+            return from_helper(helper);
         }
         if let Some((_, Value::Object(entry))) = self.named("auths", server) {
             let field = |name: &str| entry.get(name).and_then(Value::as_str);
@@ -248,7 +254,7 @@ impl DockerConfig {
                 });
             }
         }
-        match self.helper_for(server) {
+        match self.store_helper() {
             Some(helper) => from_helper(helper),
             None => Ok(Credential::Anonymous),
         }
