@@ -151,11 +151,7 @@ fn logout_follows_a_symlinked_config_and_keeps_the_link() {
         "the link was replaced"
     );
     assert_eq!(keys(&config.read()), ["b.example"]);
-    let names: Vec<_> = std::fs::read_dir(real_dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(names, ["real.json"], "left beside the file");
+    left_only(real_dir.path(), &["real.json"]);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use crate::harness::{
 use std::os::unix::fs::PermissionsExt as _;
 
 /// No run showed the password.
-fn no_password(runs: &[&Run], password: &str) {
+pub(super) fn no_password(runs: &[&Run], password: &str) {
     for run in runs {
         assert!(
             !run.stdout.contains(password) && !run.stderr.contains(password),

@@ -4,6 +4,7 @@
 //! erases there, a helper's "credentials not found" means anonymous, and
 //! a helper that hangs, floods or fails is stopped and named.
 
+use super::auth::no_password;
 use super::{Env, refused};
 use crate::harness::{
     FaultProxy, Ocipipe, Run, TestHelper, htpasswd_registry, registry, registry_user,
@@ -13,18 +14,6 @@ use std::time::{Duration, Instant};
 
 /// How long ocipipe waits for a helper (`HELPER_TIMEOUT`).
 const HELPER_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// No run showed `secret`.
-fn no_secret(runs: &[&Run], secret: &str) {
-    for run in runs {
-        assert!(
-            !run.stdout.contains(secret) && !run.stderr.contains(secret),
-            "the secret leaked: {}\n{}",
-            run.stdout,
-            run.stderr
-        );
-    }
-}
 
 fn write_config(env: &Env, config: serde_json::Value) {
     std::fs::write(env.config_dir().join("config.json"), config.to_string()).unwrap();
@@ -139,7 +128,7 @@ fn login_through_a_helper(host: &str, settings: serde_json::Value) {
     );
     let after = copy(&env, &helper, &image, &target);
     assert_eq!(after.code, 1, "{}", after.stderr);
-    no_secret(&[&ok, &pushed, &pulled, &logout, &after], &password);
+    no_password(&[&ok, &pushed, &pulled, &logout, &after], &password);
 }
 
 #[test]
@@ -181,7 +170,7 @@ fn a_helper_or_store_gives_the_password_it_holds_and_a_missing_one_is_named() {
         let target = format!("docker://{host}/{}:{i}", unique_repo("helper"));
         let run = copy(&env, &helper, &image, &target);
         assert_eq!(run.code, 0, "{settings}: {}", run.stderr);
-        no_secret(&[&run], &password);
+        no_password(&[&run], &password);
     }
     let asked: Vec<_> = helper
         .calls()
@@ -345,7 +334,7 @@ fn a_failing_helper_is_shown_in_its_own_words_escaped_and_never_with_the_secret(
         stored.stderr
     );
     assert!(stored.stderr.contains("given:"), "{}", stored.stderr);
-    no_secret(&[&run, &stored], &password);
+    no_password(&[&run, &stored], &password);
     assert_eq!(config(&env), settings, "a failed login changed the config");
 }
 
@@ -378,4 +367,28 @@ fn login_interrupted_while_its_helper_stores_changes_nothing() {
     );
     assert_eq!(config(&env), settings);
     helper.stop_all();
+}
+
+#[test]
+fn image_push_through_the_engine_uses_the_helpers_login() {
+    let host = htpasswd_registry();
+    let (user, password) = registry_user();
+    let env = Env::new();
+    let helper = TestHelper::new("keep");
+    write_config(&env, serde_json::json!({"credsStore": "ocipipe-test"}));
+    let name = format!("{host}/{}:1", unique_repo("engine-push-helper"));
+    crate::harness::load_image(&name, "engine-push-helper");
+    let ok = login(&env, &helper, &host, &user, &password);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let pushed = with(&env, &helper).run(&["image", "push", "--json", "-vv", &name]);
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+    assert!(
+        helper
+            .calls()
+            .iter()
+            .any(|c| c["action"] == "get" && c["server"] == host),
+        "{:?}",
+        helper.calls()
+    );
+    no_password(&[&ok, &pushed], &password);
 }
