@@ -10,10 +10,8 @@ use crate::harness::{
     FaultProxy, Ocipipe, Run, TestHelper, htpasswd_registry, registry, registry_user,
     token_registry, unique_repo,
 };
+use ocipipe::registry::{HELPER_TIMEOUT, MAX_HELPER_OUTPUT};
 use std::time::{Duration, Instant};
-
-/// How long ocipipe waits for a helper (`HELPER_TIMEOUT`).
-const HELPER_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn write_config(env: &Env, config: serde_json::Value) {
     std::fs::write(env.config_dir().join("config.json"), config.to_string()).unwrap();
@@ -273,7 +271,8 @@ fn a_helper_that_never_answers_is_stopped_at_the_timeout_and_named() {
     let took = started.elapsed();
     refused(&run, "docker-credential-ocipipe-test get");
     assert!(run.stderr.contains(&host), "{}", run.stderr);
-    assert!(run.stderr.contains("60 s"), "{}", run.stderr);
+    let waited = format!("no answer within {} s", HELPER_TIMEOUT.as_secs());
+    assert!(run.stderr.contains(&waited), "{}", run.stderr);
     assert!(
         took >= HELPER_TIMEOUT && took < HELPER_TIMEOUT + Duration::from_secs(30),
         "took {took:?}"
@@ -286,14 +285,17 @@ fn a_helper_that_never_answers_is_stopped_at_the_timeout_and_named() {
 fn a_helper_that_floods_is_cut_at_the_cap_with_little_memory() {
     let host = htpasswd_registry();
     let env = Env::new();
-    let helper = TestHelper::new("flood").with("OCIPIPE_TEST_HELPER_FLOOD_BYTES", "268435456");
+    // 64 times the cap: taken whole, it would take 256 MiB.
+    let flood = (64 * MAX_HELPER_OUTPUT).to_string();
+    let helper = TestHelper::new("flood").with("OCIPIPE_TEST_HELPER_FLOOD_BYTES", &flood);
     write_config(&env, serde_json::json!({"credsStore": "ocipipe-test"}));
     let image = env.image("layout", &[]);
     let target = format!("docker://{host}/{}:1", unique_repo("flood"));
     let (run, peak_kib) =
         with(&env, &helper).run_measured(&["copy", "--json", &image, &target], b"");
     refused(&run, "docker-credential-ocipipe-test get");
-    assert!(run.stderr.contains("more than 4 MiB"), "{}", run.stderr);
+    let capped = format!("more than {} MiB", MAX_HELPER_OUTPUT >> 20);
+    assert!(run.stderr.contains(&capped), "{}", run.stderr);
     assert!(peak_kib < 96 << 10, "peak memory {peak_kib} KiB");
     helpers_stopped(&helper);
 }
