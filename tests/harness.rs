@@ -197,6 +197,141 @@ fn wait_within(mut child: Child, limit: Duration, args: &[&str]) -> Output {
     }
 }
 
+impl Ocipipe {
+    /// Runs with `stdin` under GNU time: the run and its peak resident
+    /// memory in KiB (the largest of ocipipe and the children it waited
+    /// for, such as a credential helper).
+    pub fn run_measured(self, args: &[&str], stdin: &[u8]) -> (Run, u64) {
+        let report = tempfile::NamedTempFile::new().unwrap();
+        let mut cmd = Command::new("/usr/bin/time");
+        cmd.arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(report.path())
+            .arg(self.cmd.get_program());
+        for (key, value) in self.cmd.get_envs() {
+            match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
+        }
+        let run = Ocipipe {
+            cmd,
+            _cache: self._cache,
+            limit: self.limit,
+        }
+        .run_with_stdin_bytes(args, stdin);
+        // GNU time writes "Command exited with non-zero status N" first.
+        let text = std::fs::read_to_string(report.path()).unwrap();
+        let kib = text
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no peak memory from /usr/bin/time: {text}"));
+        (run, kib)
+    }
+}
+
+/// `PATH` with tests/fixtures first, where
+/// `docker-credential-ocipipe-test` (a credential helper speaking the real
+/// protocol; its header says how the environment drives it) is found.
+pub fn path_with_test_helper() -> String {
+    format!(
+        "{}:{}",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures"),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// One test's tests/fixtures/docker-credential-ocipipe-test: the file it
+/// keeps credentials in, its log of calls and its mode (`keep`, `forget`,
+/// `hang`, `flood`, `fail`: see its header).
+pub struct TestHelper {
+    dir: tempfile::TempDir,
+    mode: String,
+    extra: Vec<(String, String)>,
+}
+
+impl TestHelper {
+    /// A helper holding nothing yet, in `mode`.
+    pub fn new(mode: &str) -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            mode: mode.to_string(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Also sets `key` to `value` for it (e.g. the flood's size).
+    pub fn with(mut self, key: &str, value: &str) -> Self {
+        self.extra.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// The environment that puts it on `PATH` and drives it.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut env = vec![
+            ("PATH".to_string(), path_with_test_helper()),
+            (
+                "OCIPIPE_TEST_HELPER_STORE".to_string(),
+                self.store().display().to_string(),
+            ),
+            (
+                "OCIPIPE_TEST_HELPER_LOG".to_string(),
+                self.dir.path().join("log").display().to_string(),
+            ),
+            ("OCIPIPE_TEST_HELPER_MODE".to_string(), self.mode.clone()),
+        ];
+        env.extend(self.extra.iter().cloned());
+        env
+    }
+
+    /// `cmd` with [`Self::env`].
+    pub fn on(&self, mut cmd: Ocipipe) -> Ocipipe {
+        for (key, value) in self.env() {
+            cmd = cmd.env(&key, &value);
+        }
+        cmd
+    }
+
+    fn store(&self) -> PathBuf {
+        self.dir.path().join("store.json")
+    }
+
+    /// What it holds: `{ServerURL: {"Username", "Secret"}}`.
+    pub fn held(&self) -> serde_json::Value {
+        match std::fs::read(self.store()) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap(),
+            Err(_) => serde_json::json!({}),
+        }
+    }
+
+    /// Makes it hold `username` and `secret` for `server`.
+    pub fn hold(&self, server: &str, username: &str, secret: &str) {
+        let mut held = self.held();
+        held[server] = serde_json::json!({"Username": username, "Secret": secret});
+        std::fs::write(self.store(), held.to_string()).unwrap();
+    }
+
+    /// Kills every helper process it logged that still runs (a `hang`
+    /// helper whose ocipipe was interrupted is left running).
+    pub fn stop_all(&self) {
+        for call in self.calls() {
+            let pid = call["pid"].as_u64().unwrap().to_string();
+            let _ = Command::new("kill").arg("-KILL").arg(&pid).status();
+        }
+    }
+
+    /// Every call so far: `{"action", "server", "pid"}`.
+    pub fn calls(&self) -> Vec<serde_json::Value> {
+        let log = self.dir.path().join("log");
+        if !log.exists() {
+            return Vec::new();
+        }
+        json_lines_of(&log)
+    }
+}
+
 /// `ocipipe ARGS` with a fresh cache.
 pub fn ocipipe(args: &[&str]) -> Run {
     Ocipipe::new().run(args)

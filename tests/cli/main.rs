@@ -17,6 +17,7 @@ mod config;
 mod golden;
 mod hostile_io;
 mod layers;
+mod login;
 mod manifests;
 mod outputs;
 mod plugin;

@@ -1,24 +1,27 @@
 //! The hostile-input suite: what a careless or hostile user does to a
-//! command's outputs and inputs, and what a hostile registry does to it,
-//! as reusable checks. Every command that writes an output file joins
-//! [`outputs`]; every command that reads an input from a file or from
-//! stdin (`-`) joins [`inputs`]; every command that talks to a registry
-//! joins [`registry`]. A new command gets the same treatment by describing
-//! itself as an [`OutputCommand`], [`InputCommand`] or
-//! [`registry::RegistryCommand`] and calling the checks from its own test.
+//! command's outputs and inputs, what a hostile registry does to it, and
+//! interrupts of an update in place, as reusable checks. Every command
+//! that writes an output file joins [`outputs`]; every command that reads
+//! an input from a file or from stdin (`-`) joins [`inputs`]; every
+//! command that talks to a registry joins [`registry`]; a command that
+//! updates a file in place (`login`, `logout`) joins [`updates`]. A new
+//! command gets the same treatment by describing itself as an
+//! [`OutputCommand`], [`InputCommand`] or [`registry::RegistryCommand`]
+//! and calling the checks from its own test.
 //!
 //! Covered: odd `-o` targets (a FIFO, a device, symlinks to them and to a
 //! regular file, a directory, `/dev/full`), a full file system, SIGINT and
 //! SIGTERM in the middle of a write, a stream (stdin, a FIFO) versus a
-//! file, files that change while they are read, and a registry that fails
-//! every request, cuts a connection, never answers, or sends the client to
-//! a hostile token server.
+//! file, files that change while they are read, interrupts of an update
+//! in place, and a registry that fails every request, cuts a connection,
+//! never answers, or sends the client to a hostile token server.
 
 #![allow(dead_code)] // each test binary uses the part it needs
 
 pub mod inputs;
 pub mod outputs;
 pub mod registry;
+pub mod updates;
 
 use std::path::Path;
 use std::process::{Command, Output};

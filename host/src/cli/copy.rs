@@ -203,22 +203,45 @@ fn server(given: Option<&str>) -> (String, String) {
     (domain, key)
 }
 
-pub(super) fn login(config: &Config, args: LoginArgs) -> anyhow::Result<Outcome> {
-    anyhow::ensure!(
-        args.password_stdin,
-        "give the password on standard input with --password-stdin (a password in the arguments would be seen by every user of this machine)"
-    );
-    let mut password = String::new();
+/// The longest password (or token) `--password-stdin` takes: registry
+/// tokens are a few KiB (an ECR token about 3 KiB); more is a mistake
+/// such as `yes | ocipipe login …`, refused before it fills memory.
+const MAX_PASSWORD_BYTES: u64 = 16 << 10;
+
+/// The password on standard input, its line ending taken off.
+fn read_password() -> anyhow::Result<String> {
+    let mut bytes = Vec::new();
     std::io::stdin()
-        .read_to_string(&mut password)
+        .lock()
+        .take(MAX_PASSWORD_BYTES + 1)
+        .read_to_end(&mut bytes)
         .context("cannot read the password from standard input")?;
+    anyhow::ensure!(
+        bytes.len() as u64 <= MAX_PASSWORD_BYTES,
+        "the password on standard input is longer than {} KiB; give the password or token alone",
+        MAX_PASSWORD_BYTES >> 10
+    );
+    let password = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("the password on standard input is not UTF-8"))?;
     let password = password.trim_end_matches(['\n', '\r']).to_string();
     anyhow::ensure!(
         !password.is_empty(),
         "the password on standard input is empty"
     );
+    Ok(password)
+}
+
+pub(super) fn login(config: &Config, args: LoginArgs) -> anyhow::Result<Outcome> {
+    anyhow::ensure!(
+        args.password_stdin,
+        "give the password on standard input with --password-stdin (a password in the arguments would be seen by every user of this machine)"
+    );
+    let password = read_password()?;
     let (domain, key) = server(args.server.as_deref());
     let access = access(config, 1)?;
+    // A config that cannot take the login is refused before the registry
+    // is asked.
+    access.credentials.config()?;
     let host = registry::api_host(&domain);
     let registry = Registry::new(
         host,
@@ -244,14 +267,16 @@ pub(super) fn login(config: &Config, args: LoginArgs) -> anyhow::Result<Outcome>
             };
             anyhow::Error::new(e).context(context)
         })?;
-    access
-        .credentials
-        .store_login(&key, &args.username, &password)?;
+    let stored = pipeline::store_login(&access.credentials, &key, &args.username, &password)?;
     let mut printer = Printer::new(config.json);
     let record = serde_json::json!({
         "server": key,
         "username": args.username,
         "config": access.credentials.path(),
+        "helper": match &stored {
+            pipeline::StoredLogin::Helper(program) => Some(program),
+            pipeline::StoredLogin::Config => None,
+        },
     });
     printer.result(&record, || format!("Login Succeeded ({key})"))?;
     Ok(Outcome::Success)
@@ -260,7 +285,7 @@ pub(super) fn login(config: &Config, args: LoginArgs) -> anyhow::Result<Outcome>
 pub(super) fn logout(config: &Config, args: LogoutArgs) -> anyhow::Result<Outcome> {
     let (_, key) = server(args.server.as_deref());
     let store = registry::CredentialStore::new(config.docker_config.clone());
-    let removed = store.remove_login(&key)?;
+    let removed = pipeline::remove_login(&store, &key)?;
     let mut printer = Printer::new(config.json);
     let record = serde_json::json!({ "server": key, "removed": removed });
     printer.result(&record, || {

@@ -9,6 +9,7 @@ mod build_push;
 mod copy;
 mod engine_source;
 mod engine_stream;
+mod login;
 mod outputs;
 mod planner;
 mod plugin;
@@ -28,6 +29,7 @@ pub use build::{BaseImage, BuildOutput, BuildSpec, Built, LayerInput, Operations
 pub use build_push::PushedName;
 pub use copy::{Copied, CopyContext, Location, RegistryAccess, base_image, copy};
 pub use engine_source::EngineSource;
+pub use login::{StoredLogin, remove_login, store_login};
 pub use outputs::{BuiltOutputs, PushOutput, build_outputs};
 pub use plugin::{
     ConfigInput, MAX_PLUGIN_CONFIG_BYTES, PLUGIN_CONFIG_MEDIA_TYPE, config_privileges,

@@ -95,6 +95,10 @@ pub enum Error {
         /// What went wrong (never a secret).
         message: String,
     },
+    /// The Docker config or a credential helper failed (boxed: the
+    /// variant stays small).
+    #[error(transparent)]
+    Config(Box<super::credentials::Error>),
     /// A transient failure outlived the retry policy.
     #[error("{error} (gave up after {tries} tries)")]
     GaveUp {
@@ -103,6 +107,12 @@ pub enum Error {
         /// How many tries were made.
         tries: u32,
     },
+}
+
+impl From<super::credentials::Error> for Error {
+    fn from(e: super::credentials::Error) -> Self {
+        Error::Config(Box::new(e))
+    }
 }
 
 /// An error status from a registry.

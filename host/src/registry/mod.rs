@@ -4,8 +4,10 @@
 //! - [`transport`]: the HTTP client of each host and the only retry loop.
 //! - [`tls`]: what TLS to a registry trusts and presents (the system's
 //!   roots, `SSL_CERT_FILE`, certs.d), and what a failed handshake means.
-//! - [`auth`]: where credentials come from (the Docker config, credential
-//!   helpers), challenges, bearer tokens and their cache.
+//! - [`credentials`]: where credentials come from and go (the Docker
+//!   config); [`credential_helper`]: running a `docker-credential-*`
+//!   helper, bounded in time and output.
+//! - [`auth`]: challenges, bearer tokens and their cache.
 //! - [`protocol`]: the requests of the distribution API and what their
 //!   answers mean; each fallback (a declined mount, a chunked upload) is
 //!   explicit and logged.
@@ -19,13 +21,17 @@
 
 pub mod auth;
 mod body;
+pub mod credential_helper;
+pub mod credentials;
 mod error;
 pub mod protocol;
 pub mod tls;
 pub mod transport;
 
-pub use auth::{Credential, CredentialStore, Scope};
+pub use auth::Scope;
 pub use body::{BlobBody, BlobWriter, blob_channel};
+pub use credential_helper::{HELPER_TIMEOUT, MAX_HELPER_OUTPUT};
+pub use credentials::{Credential, CredentialStore, DockerConfig};
 pub use error::Error;
 pub use protocol::{
     BlobReader, BlobStream, Fetched, Made, OpenBlob, Registry, Repository, Uploaded,

@@ -10,8 +10,9 @@
 //! `Content-Length`; a registry that refuses that gets the blob in
 //! chunked `PATCH`es. A failed upload starts over with a new session.
 
-use super::auth::{Authorizer, CredentialStore, Scope};
+use super::auth::{Authorizer, Scope};
 use super::body::{self, BlobBody};
+use super::credentials::CredentialStore;
 use super::transport::{self, Receiving, Transport, Transports};
 use super::{Error, MANIFEST_MEDIA_TYPES};
 use crate::model::Digest;

@@ -95,6 +95,14 @@ impl AtomicFile {
         })
     }
 
+    /// [`Self::create`], the finished file getting `mode` whatever the
+    /// target's is (0600 for a file of secrets).
+    pub fn with_mode(target: &Path, mode: u32) -> io::Result<Self> {
+        let mut file = Self::create(target)?;
+        file.mode = mode;
+        Ok(file)
+    }
+
     /// The file to write to.
     pub fn file(&mut self) -> &mut File {
         self.tmp.as_file_mut()

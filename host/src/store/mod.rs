@@ -10,7 +10,8 @@
 //! archive file, stream, layout), [`source`] (image inputs), [`atomic`]
 //! (outputs that appear whole or not at all), [`compress`] (gzip and
 //! zstd for registries), [`cleanup`] (temporary
-//! outputs removed on an interrupt).
+//! outputs removed on an interrupt), [`locked`] (a small file updated in
+//! place under a lock).
 
 pub mod archive;
 pub mod atomic;
@@ -18,6 +19,7 @@ pub mod cleanup;
 pub mod compress;
 pub mod hashing;
 pub mod layout_writer;
+pub mod locked;
 pub mod plan;
 pub mod sink;
 pub mod source;

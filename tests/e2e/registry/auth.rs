@@ -8,7 +8,7 @@ use crate::harness::{
 use std::os::unix::fs::PermissionsExt as _;
 
 /// No run showed the password.
-fn no_password(runs: &[&Run], password: &str) {
+pub(super) fn no_password(runs: &[&Run], password: &str) {
     for run in runs {
         assert!(
             !run.stdout.contains(password) && !run.stderr.contains(password),
@@ -156,7 +156,7 @@ fn token_registry_wants_a_login_and_mounts_between_repositories() {
 }
 
 /// The token server's realm and service, from the registry's challenge.
-fn realm_and_service(host: &str) -> (String, String) {
+pub(super) fn realm_and_service(host: &str) -> (String, String) {
     let head = tool(
         "curl",
         &[
@@ -227,61 +227,6 @@ fn an_identity_token_in_the_config_is_traded_for_access_tokens() {
             && entry.to_string().contains(&format!("repository:{repo}:"))
     });
     assert!(traded, "no refresh-token grant for {repo} in the token log");
-}
-
-#[test]
-fn credential_helpers_and_stores_give_the_password_and_a_missing_one_is_named() {
-    let host = htpasswd_registry();
-    let (user, password) = registry_user();
-    let env = Env::new();
-    let bin = env.path("bin");
-    std::fs::create_dir(&bin).unwrap();
-    let asked = env.path("asked");
-    let helper = bin.join("docker-credential-ocipipe-test");
-    std::fs::write(
-        &helper,
-        format!(
-            "#!/bin/sh\n[ \"$1\" = get ] || exit 1\ncat > {asked}\n\
-             printf '{{\"ServerURL\":\"%s\",\"Username\":\"{user}\",\"Secret\":\"{password}\"}}' \"$(cat {asked})\"\n",
-            asked = asked.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-    let image = env.image("layout", &[]);
-    let config = env.config_dir().join("config.json");
-    for (i, settings) in [
-        serde_json::json!({"credHelpers": {&host: "ocipipe-test"}}),
-        serde_json::json!({"credsStore": "ocipipe-test"}),
-    ]
-    .iter()
-    .enumerate()
-    {
-        std::fs::write(&config, settings.to_string()).unwrap();
-        let _ = std::fs::remove_file(&asked);
-        let target = format!("docker://{host}/{}:{i}", unique_repo("helper"));
-        let run = env
-            .ocipipe()
-            .env("PATH", &path)
-            .run(&["copy", "--json", "-vv", &image, &target]);
-        assert_eq!(run.code, 0, "{settings}: {}", run.stderr);
-        assert_eq!(std::fs::read_to_string(&asked).unwrap(), host, "{settings}");
-        no_password(&[&run], &password);
-    }
-    std::fs::write(
-        &config,
-        serde_json::json!({"credHelpers": {&host: "ocipipe-absent"}}).to_string(),
-    )
-    .unwrap();
-    let run = env.ocipipe().env("PATH", &path).run(&[
-        "copy",
-        "--json",
-        &image,
-        &format!("docker://{host}/{}:1", unique_repo("helper")),
-    ]);
-    refused(&run, "credential helper");
-    assert!(run.stderr.contains(&host), "{}", run.stderr);
 }
 
 #[test]
@@ -375,4 +320,139 @@ fn tokens_are_cached_and_a_401_gets_one_fresh_challenge() {
         .filter(|r| r["method"] == "HEAD" && r["path"] == refused["path"])
         .count();
     assert_eq!(asked, 2, "{requests:?}");
+}
+
+#[test]
+fn login_writes_through_a_symlinked_empty_config_and_keeps_the_link() {
+    let host = htpasswd_registry();
+    let (user, password) = registry_user();
+    let env = Env::new();
+    let real_dir = env.path("dotfiles");
+    std::fs::create_dir(&real_dir).unwrap();
+    let real = real_dir.join("docker-config.json");
+    std::fs::write(&real, "").unwrap();
+    let link = env.config_dir().join("config.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let ok = login(&env, &host, &user, &password);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&real).unwrap()).unwrap();
+    assert!(written["auths"][&host]["auth"].is_string(), "{written}");
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "config.json mode {mode:o}");
+    let mut left: Vec<_> = std::fs::read_dir(&real_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["docker-config.json"]);
+}
+
+#[test]
+fn concurrent_logins_to_different_servers_all_land() {
+    let host = htpasswd_registry();
+    let (user, password) = registry_user();
+    // Eight servers: the registry behind eight proxies of its own.
+    let proxies: Vec<_> = (0..8)
+        .map(|_| crate::harness::FaultProxy::start(&host, serde_json::json!([])))
+        .collect();
+    for round in 0..3 {
+        let env = Env::new();
+        let runs: Vec<_> = proxies
+            .iter()
+            .map(|proxy| {
+                let (config, server) = (env.config_dir(), proxy.address());
+                let (user, password) = (user.clone(), password.clone());
+                std::thread::spawn(move || {
+                    crate::harness::Ocipipe::new()
+                        .env("DOCKER_CONFIG", config.to_str().unwrap())
+                        .run_with_stdin(
+                            &["login", &server, "-u", &user, "--password-stdin"],
+                            &format!("{password}\n"),
+                        )
+                })
+            })
+            .collect();
+        for run in runs {
+            let run = run.join().unwrap();
+            assert_eq!(run.code, 0, "{}", run.stderr);
+        }
+        let kept = config(&env).unwrap();
+        for proxy in &proxies {
+            assert!(
+                kept["auths"][proxy.address()]["auth"].is_string(),
+                "round {round}: the login to {} was lost: {kept}",
+                proxy.address()
+            );
+        }
+    }
+}
+
+/// `login HOST -u USER --password-stdin` with `env`'s Docker config.
+fn login_args(host: &str, user: &str) -> Vec<String> {
+    crate::harness::strings(&["login", host, "-u", user, "--password-stdin"])
+}
+
+#[test]
+fn login_reads_a_redirected_file_as_it_reads_a_pipe() {
+    use crate::hostile::{Given, InputCommand, inputs};
+    let host = htpasswd_registry();
+    let (user, password) = registry_user();
+    let env = Env::new();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("line", format!("{password}\n").into_bytes()),
+        ("crlf", format!("{password}\r\n").into_bytes()),
+        ("bare", password.clone().into_bytes()),
+        ("wrong", b"not-the-password\n".to_vec()),
+        ("empty", Vec::new()),
+        ("newline", b"\n".to_vec()),
+        ("too-long", vec![b'p'; 20 << 10]),
+        ("not-utf8", vec![0xff, 0xfe, b'\n']),
+    ];
+    let args = |_: &str| login_args(&host, &user);
+    inputs::stdin_matches_file(
+        &InputCommand {
+            name: "login",
+            args: &args,
+            env: vec![(
+                "DOCKER_CONFIG".to_string(),
+                env.config_dir().display().to_string(),
+            )],
+            file: Given::Stdin,
+            stream: Given::Stdin,
+        },
+        &cases,
+        &["line", "crlf", "bare"],
+    );
+}
+
+#[test]
+fn login_interrupted_at_any_moment_leaves_the_config_whole() {
+    use crate::hostile::updates::{self, UpdateCommand};
+    let host = htpasswd_registry();
+    let (user, password) = registry_user();
+    let env = Env::new();
+    let mut auths = serde_json::Map::new();
+    for i in 0..200 {
+        auths.insert(format!("r{i}.example"), serde_json::json!({"auth": "eDp5"}));
+    }
+    let file = env.config_dir().join("config.json");
+    std::fs::write(&file, serde_json::json!({ "auths": auths }).to_string()).unwrap();
+    let stdin = format!("{password}\n");
+    for signal in ["INT", "TERM"] {
+        updates::interrupted_leaves_the_file_whole(
+            &UpdateCommand {
+                name: "login",
+                args: login_args(&host, &user),
+                env: vec![(
+                    "DOCKER_CONFIG".to_string(),
+                    env.config_dir().display().to_string(),
+                )],
+                stdin: stdin.as_bytes(),
+                file: file.clone(),
+            },
+            signal,
+        );
+    }
 }

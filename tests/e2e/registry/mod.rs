@@ -5,6 +5,7 @@
 
 mod auth;
 mod faults;
+mod helpers;
 mod interop;
 mod limits;
 mod tls;
