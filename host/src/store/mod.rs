@@ -10,13 +10,16 @@
 //! archive file, stream, layout), [`source`] (image inputs), [`atomic`]
 //! (outputs that appear whole or not at all), [`compress`] (gzip and
 //! zstd for registries), [`cleanup`] (temporary
-//! outputs removed on an interrupt).
+//! outputs removed on an interrupt), [`layout_writer`] (a copy into an OCI
+//! layout) and [`layout_lock`] (the lock every writer of an existing
+//! layout takes).
 
 pub mod archive;
 pub mod atomic;
 pub mod cleanup;
 pub mod compress;
 pub mod hashing;
+pub mod layout_lock;
 pub mod layout_writer;
 pub mod plan;
 pub mod sink;

@@ -126,7 +126,7 @@ impl<'a> Destination<'a> {
                 )
             }
             Destination::Layout { writer, .. } => {
-                if writer.has_blob(&blob.digest, blob.size) {
+                if writer.has_blob(&blob.digest, blob.size)? {
                     return Ok(Moved::Skipped(blob.size));
                 }
                 let file = match source.repository() {
@@ -163,16 +163,17 @@ impl<'a> Destination<'a> {
     }
 
     /// Makes the copy appear: a layout gets the `index.json` the
-    /// manifest-generation component writes (a registry's tag is already
-    /// its last step).
+    /// manifest-generation component writes from the layout's current one,
+    /// read under the layout's lock (a registry's tag is already its last
+    /// step).
     fn finish(self, ops: &Operations<'_>, root: &Descriptor) -> Result<(), Error> {
         if let Destination::Layout { writer, tag } = self {
-            let index = ops.manifest_generation.layout_index(
-                writer.existing_index(),
-                root,
-                tag.as_deref(),
-            )?;
-            writer.finish(&index.bytes)?;
+            writer.finish(|existing| {
+                let index =
+                    ops.manifest_generation
+                        .layout_index(existing, root, tag.as_deref())?;
+                Ok::<_, Error>(index.bytes)
+            })?;
         }
         Ok(())
     }
