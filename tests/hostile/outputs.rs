@@ -1,10 +1,12 @@
-//! Hostile outputs: where `-o` points, what happens when the disk fills
-//! up, and interrupts in the middle of a write.
+//! Hostile outputs: where `-o` points (its own stdout among them), what
+//! happens when the disk fills up, and interrupts in the middle of a
+//! write, into a new output or into an existing one.
 
 use super::{OutputCommand, Stdin, as_root, first_line, names, run};
+use std::collections::BTreeMap;
 use std::os::unix::fs::FileTypeExt;
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn sh(script: &str) {
@@ -76,6 +78,11 @@ pub fn odd_targets(cmd: &OutputCommand) {
     );
     assert!(std::fs::symlink_metadata(&to_fifo).unwrap().is_symlink());
 
+    // Its own stdout, named through /proc ("magic links" whose targets,
+    // `pipe:[N]` or `socket:[N]`, are not paths): written into, and the
+    // report goes to stderr, so stdout holds the output alone.
+    own_stdout(cmd, &expected, d);
+
     // A character device (a private /dev/null when root can make one).
     let null = if as_root() {
         let null = d.join("null");
@@ -134,6 +141,97 @@ pub fn odd_targets(cmd: &OutputCommand) {
         "{}: temporary files left: {left:?}",
         cmd.name
     );
+}
+
+/// `cmd` run through `sh` as `exec ocipipe ARGS REDIRECT`, its output
+/// named `target`, stdout given as `stdout`; its cache lives as long as
+/// the returned directory.
+fn spawn_through_sh(
+    cmd: &OutputCommand,
+    target: &str,
+    redirect: &str,
+    stdout: Stdio,
+) -> (std::process::Child, tempfile::TempDir) {
+    let cache = tempfile::tempdir().unwrap();
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!(r#"exec "$0" "$@" {redirect}"#))
+        .arg(env!("CARGO_BIN_EXE_ocipipe"))
+        .args((cmd.args)(target))
+        .env("OCIPIPE_CACHE_DIR", cache.path())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped());
+    for (k, v) in &cmd.env {
+        command.env(k, v);
+    }
+    (command.spawn().unwrap(), cache)
+}
+
+fn succeeded(cmd: &OutputCommand, target: &str, out: &Output) {
+    assert!(
+        out.status.success(),
+        "{} into {target}: {}",
+        cmd.name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `/dev/stdout`, `/dev/fd/3` (a copy of stdout) and `/proc/self/fd/1`
+/// name the process's own stdout, whatever it is: a pipe, a socket (which
+/// cannot be opened through /proc at all), or a file the shell opened for
+/// appending. Each gets exactly `expected` (the output of a run into a
+/// file), and a file is appended to, not replaced.
+fn own_stdout(cmd: &OutputCommand, expected: &[u8], dir: &Path) {
+    for (target, redirect) in [("/dev/stdout", ""), ("/dev/fd/3", "3>&1")] {
+        let (child, _cache) = spawn_through_sh(cmd, target, redirect, Stdio::piped());
+        let out = child.wait_with_output().unwrap();
+        succeeded(cmd, target, &out);
+        assert!(
+            out.stdout == expected,
+            "{}: {target} into a pipe: {} bytes, not the {} of the output alone",
+            cmd.name,
+            out.stdout.len(),
+            expected.len()
+        );
+    }
+
+    let (ours, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        std::io::Read::read_to_end(&mut peer, &mut got).unwrap();
+        got
+    });
+    let target = "/proc/self/fd/1";
+    let (child, _cache) =
+        spawn_through_sh(cmd, target, "", Stdio::from(std::os::fd::OwnedFd::from(ours)));
+    let out = child.wait_with_output().unwrap();
+    succeeded(cmd, target, &out);
+    let got = reader.join().unwrap();
+    assert!(
+        got == expected,
+        "{}: {target} into a socket: {} bytes, not {}",
+        cmd.name,
+        got.len(),
+        expected.len()
+    );
+
+    let log = dir.join("stdout.log");
+    std::fs::write(&log, b"earlier lines\n").unwrap();
+    let appending = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let (child, _cache) = spawn_through_sh(cmd, "/dev/stdout", "", Stdio::from(appending));
+    let out = child.wait_with_output().unwrap();
+    succeeded(cmd, "/dev/stdout", &out);
+    let mut want = b"earlier lines\n".to_vec();
+    want.extend_from_slice(expected);
+    assert!(
+        std::fs::read(&log).unwrap() == want,
+        "{}: /dev/stdout appended to a file (>>) must keep what it held",
+        cmd.name
+    );
+    std::fs::remove_file(&log).unwrap();
 }
 
 /// A small tmpfs mounted for the life of the value (root only).
@@ -239,6 +337,116 @@ pub fn interrupted(cmd: &OutputCommand, signal: &str) {
         names(dir.path()),
         Vec::<String>::new(),
         "{}: left after SIG{signal}",
+        cmd.name
+    );
+}
+
+/// Every file under `dir` (relative path) with its bytes' SHA-256; every
+/// directory with `None`.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<String>> {
+    use sha2::Digest as _;
+    let mut found = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(at) = todo.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            let relative = path.strip_prefix(dir).unwrap().to_path_buf();
+            if path.is_dir() {
+                found.insert(relative, None);
+                todo.push(path);
+            } else {
+                let hash = sha2::Sha256::digest(std::fs::read(&path).unwrap());
+                found.insert(relative, Some(hex::encode(hash)));
+            }
+        }
+    }
+    found
+}
+
+/// The names of everything under `dir`.
+fn all_names(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(at) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&at) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path.clone());
+            }
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+}
+
+/// SIGINT or SIGTERM while `cmd` adds to `existing`, a directory output it
+/// writes into (an OCI layout): once anything new has appeared in it, the
+/// process is stopped; it exits 130 or 143 and `existing` holds exactly
+/// what it held before, byte for byte, nor is anything left beside it.
+/// `cmd` must run long enough to be caught (give it many or big blobs).
+pub fn interrupted_adding_to(cmd: &OutputCommand, existing: &Path, signal: &str) {
+    let before = snapshot(existing);
+    let names_before = all_names(existing);
+    let beside = names(existing.parent().unwrap());
+    let cache = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ocipipe"));
+    command
+        .args((cmd.args)(existing.to_str().unwrap()))
+        .env("OCIPIPE_CACHE_DIR", cache.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in &cmd.env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while all_names(existing) == names_before {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "{}: finished ({status}) before it could be interrupted; give it more blobs",
+                cmd.name
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}: nothing new appeared in {}",
+            cmd.name,
+            existing.display()
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    sh(&format!("kill -{signal} {}", child.id()));
+    let out = child.wait_with_output().unwrap();
+    let expected = match signal {
+        "INT" => 130,
+        "TERM" => 143,
+        other => panic!("no exit code known for SIG{other}"),
+    };
+    assert_eq!(
+        out.status.code(),
+        Some(expected),
+        "{}: {}",
+        cmd.name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = snapshot(existing);
+    let added: Vec<_> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    assert!(
+        added.is_empty(),
+        "{}: {} files left in the existing output after SIG{signal}, e.g. {:?}",
+        cmd.name,
+        added.len(),
+        &added[..added.len().min(3)]
+    );
+    assert!(after == before, "{}: the existing output changed", cmd.name);
+    assert_eq!(
+        names(existing.parent().unwrap()),
+        beside,
+        "{}: left beside the output after SIG{signal}",
         cmd.name
     );
 }

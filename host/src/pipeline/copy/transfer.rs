@@ -11,7 +11,7 @@ use crate::pipeline::planner::Planner;
 use crate::registry::{Repository, Uploaded};
 use crate::store::atomic::Target;
 use crate::store::layout_writer::{BlobFile, LayoutWriter};
-use crate::store::sink::{ArchiveFile, ArchiveStream, ImageSink};
+use crate::store::sink::{ArchiveStream, ImageSink, archive_at};
 use crate::store::source::{ImageSource, LayoutSource, SourceImage};
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use std::io::Read;
@@ -283,19 +283,12 @@ pub(super) fn to_images(
     let (written, loaded) = match to {
         Location::Archive { path, name } => {
             let names = name.iter().map(|n| n.full.clone()).collect();
-            let sink: Box<dyn ImageSink> = match target.expect("resolved above") {
-                Target::Replace(file) => Box::new(ArchiveFile::create(
-                    &file,
-                    ArchiveFormat::DockerAndOci,
-                    &planner,
-                )?),
-                Target::Into(file) => Box::new(ArchiveStream::new(
-                    file,
-                    ArchiveFormat::DockerAndOci,
-                    &planner,
-                    format!("cannot write {}", path.display()),
-                )),
-            };
+            let sink = archive_at(
+                target.expect("resolved above"),
+                path,
+                ArchiveFormat::DockerAndOci,
+                &planner,
+            )?;
             (write_images(ops, &images, names, sink)?, false)
         }
         Location::Daemon(reference) => {
