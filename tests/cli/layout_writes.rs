@@ -3,18 +3,18 @@
 //! the layout exists already or the copies create it together; what they
 //! leave is a layout skopeo and umoci read.
 
-use crate::harness::{a_layer, build, tool};
-use std::path::Path;
+use crate::harness::{build, tool};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// Runs `ocipipe copy oci:FROM oci:TO:TAG` for every tag at once; asserts
-/// that each succeeded.
-fn copy_all_at_once(from: &Path, to: &Path, tags: &[String]) {
-    let cache = tempfile::tempdir().unwrap();
+/// Runs `ocipipe copy oci:FROM oci:TO:TAG` for every tag at once, with
+/// the component cache `cache` (warm, so that the runs start together);
+/// asserts that each succeeded.
+fn copy_all_at_once(cache: &Path, from: &Path, to: &Path, tags: &[String]) {
     let children: Vec<_> = tags
         .iter()
         .map(|tag| {
@@ -24,7 +24,7 @@ fn copy_all_at_once(from: &Path, to: &Path, tags: &[String]) {
                     &format!("oci:{}", path(from)),
                     &format!("oci:{}:{tag}", path(to)),
                 ])
-                .env("OCIPIPE_CACHE_DIR", cache.path())
+                .env("OCIPIPE_CACHE_DIR", cache)
                 .env_remove("RUST_LOG")
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
@@ -61,10 +61,15 @@ fn tags(layout: &Path) -> Vec<String> {
     tags
 }
 
-/// A layout `dir/source` of one small image.
-fn source(dir: &Path) -> std::path::PathBuf {
-    let layout = dir.join("source");
-    let layer = a_layer(dir, "layer", "contents\n");
+/// A layout `dir/NAME` of one image whose layer holds 16 MiB of random
+/// bytes: each copy spends a while writing it, so concurrent copies meet.
+fn source(dir: &Path, name: &str) -> PathBuf {
+    let layer = dir.join(format!("{name}-layer"));
+    std::fs::create_dir_all(layer.join("data")).unwrap();
+    let mut bytes = vec![0u8; 16 << 20];
+    getrandom::fill(&mut bytes).unwrap();
+    std::fs::write(layer.join("data/random"), bytes).unwrap();
+    let layout = dir.join(name);
     build(&["--layer", path(&layer), "--oci-layout", path(&layout)]);
     layout
 }
@@ -93,29 +98,36 @@ fn readable_and_clean(layout: &Path, tag: &str) {
 #[test]
 fn concurrent_copies_into_one_layout_keep_every_tag() {
     let dir = tempfile::tempdir().unwrap();
-    let from = source(dir.path());
+    let cache = dir.path().join("cache");
     let layout = dir.path().join("layout");
-    copy_all_at_once(&from, &layout, &["first".to_string()]);
+    let first = source(dir.path(), "first");
+    copy_all_at_once(&cache, &first, &layout, &["first".to_string()]);
     let mut expected = vec!["first".to_string()];
-    // Three rounds of six: a lost tag would show in one of them.
+    // Three rounds of six, each of an image the layout does not hold yet:
+    // a lost tag would show in one of them.
     for round in 1..=3 {
+        let from = source(dir.path(), &format!("source-{round}"));
         let batch: Vec<String> = (1..=6).map(|i| format!("r{round}t{i}")).collect();
-        copy_all_at_once(&from, &layout, &batch);
+        copy_all_at_once(&cache, &from, &layout, &batch);
         expected.extend(batch);
         expected.sort();
         assert_eq!(tags(&layout), expected, "after round {round}");
     }
+    readable_and_clean(&layout, "first");
     readable_and_clean(&layout, "r3t6");
 }
 
 #[test]
 fn concurrent_copies_creating_one_layout_keep_every_tag() {
     let dir = tempfile::tempdir().unwrap();
-    let from = source(dir.path());
+    let cache = dir.path().join("cache");
+    let from = source(dir.path(), "source");
+    // Warms the component cache.
+    copy_all_at_once(&cache, &from, &dir.path().join("warm"), &["w".to_string()]);
     for round in 1..=3 {
         let layout = dir.path().join(format!("new-{round}"));
         let batch: Vec<String> = (1..=6).map(|i| format!("t{i}")).collect();
-        copy_all_at_once(&from, &layout, &batch);
+        copy_all_at_once(&cache, &from, &layout, &batch);
         assert_eq!(tags(&layout), batch, "round {round}");
         readable_and_clean(&layout, "t1");
     }

@@ -32,12 +32,34 @@ fn write_ok(cmd: &OutputCommand, target: &Path) {
 
 /// Writes into a FIFO at `fifo` while a reader drains it; what the reader got.
 fn through_fifo(cmd: &OutputCommand, target: &Path, fifo: &Path) -> Vec<u8> {
+    // Held open for reading and writing (Linux lets that open at once), so
+    // the reader's open never waits and its EOF comes only when this is
+    // closed after the run: a command that never wrote into the FIFO (it
+    // replaced it, say) gives the reader nothing, rather than a hang.
+    let keeper = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(fifo)
+        .unwrap();
     let reader = {
         let fifo = fifo.to_path_buf();
         std::thread::spawn(move || std::fs::read(fifo).unwrap())
     };
     write_ok(cmd, target);
+    drop(keeper);
     reader.join().unwrap()
+}
+
+/// Asserts that `got` (what went into `target`) is `expected`, saying how
+/// many bytes each holds rather than every byte.
+fn same_bytes(cmd: &OutputCommand, target: &str, got: &[u8], expected: &[u8]) {
+    assert!(
+        got == expected,
+        "{}: {target} got {} bytes, not the {} of the output alone",
+        cmd.name,
+        got.len(),
+        expected.len()
+    );
 }
 
 /// A FIFO, a device, and symlinks to them are written into, never replaced;
@@ -54,12 +76,7 @@ pub fn odd_targets(cmd: &OutputCommand) {
     // A FIFO: its reader gets the whole output, and it stays a FIFO.
     let fifo = d.join("fifo");
     sh(&format!("mkfifo {}", quoted(&fifo)));
-    assert_eq!(
-        through_fifo(cmd, &fifo, &fifo),
-        expected,
-        "{}: a FIFO",
-        cmd.name
-    );
+    same_bytes(cmd, "a FIFO", &through_fifo(cmd, &fifo, &fifo), &expected);
     assert!(
         std::fs::symlink_metadata(&fifo)
             .unwrap()
@@ -70,11 +87,11 @@ pub fn odd_targets(cmd: &OutputCommand) {
     // A symlink to the FIFO (as /dev/stdout is to a pipe): the link stays.
     let to_fifo = d.join("to-fifo");
     std::os::unix::fs::symlink(&fifo, &to_fifo).unwrap();
-    assert_eq!(
-        through_fifo(cmd, &to_fifo, &fifo),
-        expected,
-        "{}: a symlink to a FIFO",
-        cmd.name
+    same_bytes(
+        cmd,
+        "a symlink to a FIFO",
+        &through_fifo(cmd, &to_fifo, &fifo),
+        &expected,
     );
     assert!(std::fs::symlink_metadata(&to_fifo).unwrap().is_symlink());
 
@@ -189,13 +206,7 @@ fn own_stdout(cmd: &OutputCommand, expected: &[u8], dir: &Path) {
         let (child, _cache) = spawn_through_sh(cmd, target, redirect, Stdio::piped());
         let out = child.wait_with_output().unwrap();
         succeeded(cmd, target, &out);
-        assert!(
-            out.stdout == expected,
-            "{}: {target} into a pipe: {} bytes, not the {} of the output alone",
-            cmd.name,
-            out.stdout.len(),
-            expected.len()
-        );
+        same_bytes(cmd, &format!("{target} into a pipe"), &out.stdout, expected);
     }
 
     let (ours, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
@@ -210,13 +221,7 @@ fn own_stdout(cmd: &OutputCommand, expected: &[u8], dir: &Path) {
     let out = child.wait_with_output().unwrap();
     succeeded(cmd, target, &out);
     let got = reader.join().unwrap();
-    assert!(
-        got == expected,
-        "{}: {target} into a socket: {} bytes, not {}",
-        cmd.name,
-        got.len(),
-        expected.len()
-    );
+    same_bytes(cmd, &format!("{target} into a socket"), &got, expected);
 
     let log = dir.join("stdout.log");
     std::fs::write(&log, b"earlier lines\n").unwrap();
@@ -226,10 +231,11 @@ fn own_stdout(cmd: &OutputCommand, expected: &[u8], dir: &Path) {
     succeeded(cmd, "/dev/stdout", &out);
     let mut want = b"earlier lines\n".to_vec();
     want.extend_from_slice(expected);
-    assert!(
-        std::fs::read(&log).unwrap() == want,
-        "{}: /dev/stdout appended to a file (>>) must keep what it held",
-        cmd.name
+    same_bytes(
+        cmd,
+        "/dev/stdout appending to a file (>>)",
+        &std::fs::read(&log).unwrap(),
+        &want,
     );
     std::fs::remove_file(&log).unwrap();
 }
