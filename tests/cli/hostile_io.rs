@@ -364,18 +364,24 @@ fn many_blob_layout(dir: &Path, count: usize, size: usize) -> PathBuf {
     layout
 }
 
-#[test]
-fn copy_into_an_existing_layout_interrupted_leaves_it_as_it_was() {
-    let dir = tempfile::tempdir().unwrap();
-    let many = many_blob_layout(dir.path(), 400, 256 << 10);
-    let existing = dir.path().join("existing");
-    let small = layout_of(dir.path(), &a_layer(dir.path(), "layer", "contents\n"));
+/// A layout `dir/existing` holding a small image tagged `old`.
+fn existing_layout(dir: &Path) -> PathBuf {
+    let existing = dir.join("existing");
+    let small = layout_of(dir, &a_layer(dir, "layer", "contents\n"));
     let made = ocipipe(&[
         "copy",
         &format!("oci:{}", path(&small)),
         &format!("oci:{}:old", path(&existing)),
     ]);
     assert_eq!(made.code, 0, "{}", made.stderr);
+    existing
+}
+
+#[test]
+fn copy_into_an_existing_layout_interrupted_leaves_it_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let many = many_blob_layout(dir.path(), 400, 256 << 10);
+    let existing = existing_layout(dir.path());
     let args = |target: &str| {
         strings(&[
             "copy",
@@ -392,6 +398,72 @@ fn copy_into_an_existing_layout_interrupted_leaves_it_as_it_was() {
     tool(
         "umoci",
         &["stat", "--image", &format!("{}:old", path(&existing))],
+    );
+}
+
+#[test]
+fn an_interrupted_copy_takes_nothing_from_a_concurrent_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let many = many_blob_layout(dir.path(), 200, 256 << 10);
+    let existing = existing_layout(dir.path());
+    let before = std::fs::read_dir(existing.join("blobs/sha256"))
+        .unwrap()
+        .count();
+    // Two copies of the same blobs at once; one is interrupted midway.
+    let cache = tempfile::tempdir().unwrap();
+    let copy = |tag: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ocipipe"))
+            .args([
+                "copy",
+                &format!("oci:{}", path(&many)),
+                &format!("oci:{}:{tag}", path(&existing)),
+            ])
+            .env("OCIPIPE_CACHE_DIR", cache.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (kept, stopped) = (copy("kept"), copy("stopped"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_dir(existing.join("blobs/sha256"))
+        .unwrap()
+        .count()
+        < before + 20
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the copies wrote nothing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &stopped.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let stopped = stopped.wait_with_output().unwrap();
+    let kept = kept.wait_with_output().unwrap();
+    assert!(
+        kept.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kept.stderr)
+    );
+    // The interrupt may come after the end of the copy, but never between.
+    assert!(
+        matches!(stopped.status.code(), Some(130 | 0)),
+        "{}",
+        String::from_utf8_lossy(&stopped.stderr)
+    );
+    // skopeo reads every blob of the surviving copy, checking its digest.
+    let check = dir.path().join("check");
+    tool(
+        "skopeo",
+        &[
+            "copy",
+            &format!("oci:{}:kept", path(&existing)),
+            &format!("oci:{}:kept", path(&check)),
+        ],
     );
 }
 
@@ -460,10 +532,7 @@ fn plugin_build_output_interrupted_leaves_no_temporary_file() {
         .set_len(TWO_GIB)
         .unwrap();
     for signal in ["INT", "TERM"] {
-        outputs::interrupted(
-            &plugin_build_command(&plugin_build_into(&context)),
-            signal,
-        );
+        outputs::interrupted(&plugin_build_command(&plugin_build_into(&context)), signal);
     }
 }
 

@@ -77,7 +77,10 @@ fn source(dir: &Path, name: &str) -> PathBuf {
 /// skopeo and umoci read `tag` of `layout`, and no temporary file is left
 /// in it or beside it.
 fn readable_and_clean(layout: &Path, tag: &str) {
-    tool("skopeo", &["inspect", &format!("oci:{}:{tag}", path(layout))]);
+    tool(
+        "skopeo",
+        &["inspect", &format!("oci:{}:{tag}", path(layout))],
+    );
     tool(
         "umoci",
         &["stat", "--image", &format!("{}:{tag}", path(layout))],

@@ -295,8 +295,14 @@ mod tests {
         // A pipe: /proc/self/fd/N reads `pipe:[INODE]`, which is no path.
         let (mut reader, writer) = std::io::pipe().unwrap();
         let fd = writer.as_raw_fd();
-        written(Target::resolve(Path::new(&format!("/proc/self/fd/{fd}"))).unwrap(), b"a");
-        written(Target::resolve(Path::new(&format!("/dev/fd/{fd}"))).unwrap(), b"b");
+        written(
+            Target::resolve(Path::new(&format!("/proc/self/fd/{fd}"))).unwrap(),
+            b"a",
+        );
+        written(
+            Target::resolve(Path::new(&format!("/dev/fd/{fd}"))).unwrap(),
+            b"b",
+        );
         drop(writer);
         let mut got = String::new();
         reader.read_to_string(&mut got).unwrap();
@@ -304,7 +310,10 @@ mod tests {
         // A socket, which cannot be opened through /proc at all.
         let (ours, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
         let fd = ours.as_raw_fd();
-        written(Target::resolve(Path::new(&format!("/proc/thread-self/fd/{fd}"))).unwrap(), b"c");
+        written(
+            Target::resolve(Path::new(&format!("/proc/thread-self/fd/{fd}"))).unwrap(),
+            b"c",
+        );
         drop(ours);
         let mut got = String::new();
         peer.read_to_string(&mut got).unwrap();
@@ -315,7 +324,10 @@ mod tests {
         std::fs::write(&log, b"kept ").unwrap();
         let mut appending = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
         let fd = appending.as_raw_fd();
-        written(Target::resolve(Path::new(&format!("/proc/self/fd/{fd}"))).unwrap(), b"added");
+        written(
+            Target::resolve(Path::new(&format!("/proc/self/fd/{fd}"))).unwrap(),
+            b"added",
+        );
         appending.rewind().unwrap();
         assert_eq!(std::fs::read(&log).unwrap(), b"kept added");
         // A directory is still refused.

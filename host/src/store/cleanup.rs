@@ -105,7 +105,11 @@ impl Drop for Registered {
 /// made meanwhile.
 fn remove_all() -> MutexGuard<'static, Paths> {
     let paths = locked();
-    for entry in paths.entries.iter().filter(|e| e.live.load(Ordering::SeqCst)) {
+    for entry in paths
+        .entries
+        .iter()
+        .filter(|e| e.live.load(Ordering::SeqCst))
+    {
         let path = &entry.path;
         match std::fs::symlink_metadata(path) {
             Ok(meta) if meta.is_dir() => {
@@ -134,8 +138,12 @@ fn make_writable(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The signal that arrived (0: none yet), set before anything is removed.
+static SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
 /// Starts the thread that cleans up and exits on SIGINT or SIGTERM. Call
-/// once, first thing in `main`.
+/// once, first thing in `main`, and call [`wait_if_interrupted`] before
+/// `main` returns.
 pub fn install_signal_handler() -> std::io::Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
@@ -143,11 +151,26 @@ pub fn install_signal_handler() -> std::io::Result<()> {
         .name("ocipipe-signals".into())
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
+                SIGNAL.store(signal, Ordering::SeqCst);
                 let _held = remove_all();
                 std::process::exit(128 + signal);
             }
         })?;
     Ok(())
+}
+
+/// Once an interrupt has arrived, never returns: the handler is removing
+/// the temporary outputs (which may be why the run has just failed) and
+/// exits with 128 + the signal. Without this wait, `main` could return
+/// first, with the run's own code and an error about a file the handler
+/// took away.
+pub fn wait_if_interrupted() {
+    let signal = SIGNAL.load(Ordering::SeqCst);
+    if signal != 0 {
+        // The handler holds the list until it exits the process.
+        let _held = locked();
+        std::process::exit(128 + signal);
+    }
 }
 
 #[cfg(test)]

@@ -463,20 +463,11 @@ fn publish<E: From<Error>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::test_support::names;
 
     /// A `decide` that writes `index` whatever was there.
     fn index(index: &'static [u8]) -> impl FnMut(Option<&[u8]>) -> Result<Vec<u8>, Error> {
         move |_| Ok(index.to_vec())
-    }
-
-    /// The names in `dir`, sorted.
-    fn names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
     }
 
     fn blob(layout: &Path, digest: &Digest) -> PathBuf {
@@ -568,7 +559,10 @@ mod tests {
             Err(Error::NotALayout(PathBuf::from("decided against")))
         });
         assert!(refused.is_err());
-        assert!(blob(&target, &shared).exists(), "the first copy's blob stays");
+        assert!(
+            blob(&target, &shared).exists(),
+            "the first copy's blob stays"
+        );
         assert!(!blob(&target, &own).exists(), "the failed copy's goes");
         assert!(blob(&target, &Digest::sha256(b"kept")).exists());
         assert_eq!(

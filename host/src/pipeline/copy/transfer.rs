@@ -169,9 +169,9 @@ impl<'a> Destination<'a> {
     fn finish(self, ops: &Operations<'_>, root: &Descriptor) -> Result<(), Error> {
         if let Destination::Layout { writer, tag } = self {
             writer.finish(|existing| {
-                let index =
-                    ops.manifest_generation
-                        .layout_index(existing, root, tag.as_deref())?;
+                let index = ops
+                    .manifest_generation
+                    .layout_index(existing, root, tag.as_deref())?;
                 Ok::<_, Error>(index.bytes)
             })?;
         }

@@ -264,10 +264,9 @@ fn a_layout_made_meanwhile_by_another_run_is_left_as_it_is() {
         b"abc"
     );
     assert!(!target.join(blob_name(b"def")).exists());
-    let mut left: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    left.sort();
-    assert_eq!(left, ["a", "b", "layout"], "no staging directory left");
+    assert_eq!(
+        crate::store::test_support::names(dir.path()),
+        ["a", "b", "layout"],
+        "no staging directory left"
+    );
 }
