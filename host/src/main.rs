@@ -14,7 +14,9 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    match cli::run(cli) {
+    let outcome = cli::run(cli);
+    ocipipe::store::cleanup::wait_if_interrupted();
+    match outcome {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::SomeFailed) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,

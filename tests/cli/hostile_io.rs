@@ -1,9 +1,10 @@
 //! The hostile-input suite (`tests/hostile`) applied to every command that
 //! writes or reads without the engine: `image build -o FILE|-`, `image
-//! build --oci-layout`, `image unpack`, `ref normalize -`.
+//! build --oci-layout`, `image unpack`, `ref normalize -`, `copy` into an
+//! archive, a new layout or an existing one, `plugin build -o FILE`.
 
 use crate::harness::{
-    Ocipipe, RawEntry, a_layer, at_epoch, build, docker_archive, raw_tar, strings,
+    Ocipipe, RawEntry, a_layer, at_epoch, build, docker_archive, ocipipe, raw_tar, strings, tool,
 };
 use crate::hostile::{Given, InputCommand, OutputCommand, inputs, outputs};
 use std::path::{Path, PathBuf};
@@ -330,6 +331,208 @@ fn copy_to_a_layout_interrupted_leaves_no_temporary_directory() {
     let layout = layout_of(dir.path(), &sparse_layer(dir.path(), "big", 512 << 20));
     for signal in ["INT", "TERM"] {
         outputs::interrupted(&copy_layout_command(&copy_to(&layout, "oci")), signal);
+    }
+}
+
+#[test]
+fn copy_to_an_archive_interrupted_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = layout_of(dir.path(), &sparse_layer(dir.path(), "big", 512 << 20));
+    for signal in ["INT", "TERM"] {
+        outputs::interrupted(
+            &copy_archive_command(&copy_to(&layout, "docker-archive")),
+            signal,
+        );
+    }
+}
+
+/// A layout `dir/many` of one image of `count` layers, each `size` random
+/// bytes: many blobs to copy.
+fn many_blob_layout(dir: &Path, count: usize, size: usize) -> PathBuf {
+    let mut args = Vec::new();
+    for i in 0..count {
+        let layer = dir.join(format!("layer-{i}"));
+        std::fs::create_dir_all(layer.join("data")).unwrap();
+        let mut bytes = vec![0u8; size];
+        getrandom::fill(&mut bytes).unwrap();
+        std::fs::write(layer.join("data").join(i.to_string()), bytes).unwrap();
+        args.extend(["--layer".to_string(), layer.display().to_string()]);
+    }
+    let layout = dir.join("many");
+    args.extend(["--oci-layout".to_string(), layout.display().to_string()]);
+    build(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    layout
+}
+
+/// A layout `dir/existing` holding a small image tagged `old`.
+fn existing_layout(dir: &Path) -> PathBuf {
+    let existing = dir.join("existing");
+    let small = layout_of(dir, &a_layer(dir, "layer", "contents\n"));
+    let made = ocipipe(&[
+        "copy",
+        &format!("oci:{}", path(&small)),
+        &format!("oci:{}:old", path(&existing)),
+    ]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    existing
+}
+
+#[test]
+fn copy_into_an_existing_layout_interrupted_leaves_it_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let many = many_blob_layout(dir.path(), 400, 256 << 10);
+    let existing = existing_layout(dir.path());
+    let args = |target: &str| {
+        strings(&[
+            "copy",
+            &format!("oci:{}", path(&many)),
+            &format!("oci:{target}:new"),
+        ])
+    };
+    for signal in ["INT", "TERM"] {
+        outputs::interrupted_adding_to(&copy_layout_command(&args), &existing, signal);
+    }
+    // Other tools still read it.
+    let old = format!("oci:{}:old", path(&existing));
+    tool("skopeo", &["inspect", &old]);
+    tool(
+        "umoci",
+        &["stat", "--image", &format!("{}:old", path(&existing))],
+    );
+}
+
+#[test]
+fn an_interrupted_copy_takes_nothing_from_a_concurrent_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let many = many_blob_layout(dir.path(), 200, 256 << 10);
+    let existing = existing_layout(dir.path());
+    let before = std::fs::read_dir(existing.join("blobs/sha256"))
+        .unwrap()
+        .count();
+    // Two copies of the same blobs at once; one is interrupted midway.
+    let cache = tempfile::tempdir().unwrap();
+    let copy = |tag: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ocipipe"))
+            .args([
+                "copy",
+                &format!("oci:{}", path(&many)),
+                &format!("oci:{}:{tag}", path(&existing)),
+            ])
+            .env("OCIPIPE_CACHE_DIR", cache.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (kept, stopped) = (copy("kept"), copy("stopped"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_dir(existing.join("blobs/sha256"))
+        .unwrap()
+        .count()
+        < before + 20
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the copies wrote nothing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &stopped.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let stopped = stopped.wait_with_output().unwrap();
+    let kept = kept.wait_with_output().unwrap();
+    assert!(
+        kept.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kept.stderr)
+    );
+    // The interrupt may come after the end of the copy, but never between.
+    assert!(
+        matches!(stopped.status.code(), Some(130 | 0)),
+        "{}",
+        String::from_utf8_lossy(&stopped.stderr)
+    );
+    // skopeo reads every blob of the surviving copy, checking its digest.
+    let check = dir.path().join("check");
+    tool(
+        "skopeo",
+        &[
+            "copy",
+            &format!("oci:{}:kept", path(&existing)),
+            &format!("oci:{}:kept", path(&check)),
+        ],
+    );
+}
+
+fn plugin_context(dir: &Path) -> PathBuf {
+    let context = dir.join("ctx");
+    std::fs::create_dir_all(context.join("rootfs/bin")).unwrap();
+    std::fs::write(context.join("rootfs/bin/plugin"), b"#!/bin/sh\nexit 0\n").unwrap();
+    let config = serde_json::json!({
+        "Description": "a plugin",
+        "Entrypoint": ["/bin/plugin"],
+        "Interface": {"Socket": "p.sock", "Types": ["docker.volumedriver/1.0"]},
+    });
+    std::fs::write(context.join("config.json"), config.to_string()).unwrap();
+    context
+}
+
+/// `plugin build CONTEXT -t example.com/p:1 -o TARGET`.
+fn plugin_build_into(context: &Path) -> impl Fn(&str) -> Vec<String> + '_ {
+    move |target| {
+        strings(&[
+            "plugin",
+            "build",
+            path(context),
+            "-t",
+            "example.com/p:1",
+            "-o",
+            target,
+        ])
+    }
+}
+
+fn plugin_build_command<'a>(args: &'a dyn Fn(&str) -> Vec<String>) -> OutputCommand<'a> {
+    OutputCommand {
+        name: "plugin build -o",
+        args,
+        env: Vec::new(),
+        is_dir: false,
+        temp_prefix: ".ocipipe-",
+    }
+}
+
+#[test]
+fn plugin_build_output_goes_into_fifos_and_devices_and_replaces_only_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let context = plugin_context(dir.path());
+    outputs::odd_targets(&plugin_build_command(&plugin_build_into(&context)));
+}
+
+#[test]
+fn plugin_build_output_on_a_full_disk_is_blamed_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let context = plugin_context(dir.path());
+    // Random bytes: the gzip layer stays over a MiB.
+    let mut random = vec![0u8; OVER_A_MIB as usize];
+    getrandom::fill(&mut random).unwrap();
+    std::fs::write(context.join("rootfs/random"), random).unwrap();
+    outputs::full_disk(&plugin_build_command(&plugin_build_into(&context)));
+}
+
+#[test]
+fn plugin_build_output_interrupted_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let context = plugin_context(dir.path());
+    std::fs::File::create(context.join("rootfs/zeros"))
+        .unwrap()
+        .set_len(TWO_GIB)
+        .unwrap();
+    for signal in ["INT", "TERM"] {
+        outputs::interrupted(&plugin_build_command(&plugin_build_into(&context)), signal);
     }
 }
 

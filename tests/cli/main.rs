@@ -2,7 +2,7 @@
 //! that need no Docker Engine: references, the sandbox, the compile
 //! cache, `image build -o|--oci-layout`, `image unpack`, reading
 //! manifests and layout indexes back, plugin configs, hostile inputs and
-//! outputs. They run
+//! outputs, copies into one layout at once. They run
 //! outside `scripts/services`. One module per area.
 
 #[path = "../harness.rs"]
@@ -17,6 +17,7 @@ mod config;
 mod golden;
 mod hostile_io;
 mod layers;
+mod layout_writes;
 mod login;
 mod manifests;
 mod outputs;

@@ -1,10 +1,12 @@
-//! Hostile outputs: where `-o` points, what happens when the disk fills
-//! up, and interrupts in the middle of a write.
+//! Hostile outputs: where `-o` points (its own stdout among them), what
+//! happens when the disk fills up, and interrupts in the middle of a
+//! write, into a new output or into an existing one.
 
 use super::{OutputCommand, Stdin, as_root, first_line, names, run};
+use std::collections::BTreeMap;
 use std::os::unix::fs::FileTypeExt;
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn sh(script: &str) {
@@ -30,12 +32,34 @@ fn write_ok(cmd: &OutputCommand, target: &Path) {
 
 /// Writes into a FIFO at `fifo` while a reader drains it; what the reader got.
 fn through_fifo(cmd: &OutputCommand, target: &Path, fifo: &Path) -> Vec<u8> {
+    // Held open for reading and writing (Linux lets that open at once), so
+    // the reader's open never waits and its EOF comes only when this is
+    // closed after the run: a command that never wrote into the FIFO (it
+    // replaced it, say) gives the reader nothing, rather than a hang.
+    let keeper = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(fifo)
+        .unwrap();
     let reader = {
         let fifo = fifo.to_path_buf();
         std::thread::spawn(move || std::fs::read(fifo).unwrap())
     };
     write_ok(cmd, target);
+    drop(keeper);
     reader.join().unwrap()
+}
+
+/// Asserts that `got` (what went into `target`) is `expected`, saying how
+/// many bytes each holds rather than every byte.
+fn same_bytes(cmd: &OutputCommand, target: &str, got: &[u8], expected: &[u8]) {
+    assert!(
+        got == expected,
+        "{}: {target} got {} bytes, not the {} of the output alone",
+        cmd.name,
+        got.len(),
+        expected.len()
+    );
 }
 
 /// A FIFO, a device, and symlinks to them are written into, never replaced;
@@ -52,12 +76,7 @@ pub fn odd_targets(cmd: &OutputCommand) {
     // A FIFO: its reader gets the whole output, and it stays a FIFO.
     let fifo = d.join("fifo");
     sh(&format!("mkfifo {}", quoted(&fifo)));
-    assert_eq!(
-        through_fifo(cmd, &fifo, &fifo),
-        expected,
-        "{}: a FIFO",
-        cmd.name
-    );
+    same_bytes(cmd, "a FIFO", &through_fifo(cmd, &fifo, &fifo), &expected);
     assert!(
         std::fs::symlink_metadata(&fifo)
             .unwrap()
@@ -68,13 +87,18 @@ pub fn odd_targets(cmd: &OutputCommand) {
     // A symlink to the FIFO (as /dev/stdout is to a pipe): the link stays.
     let to_fifo = d.join("to-fifo");
     std::os::unix::fs::symlink(&fifo, &to_fifo).unwrap();
-    assert_eq!(
-        through_fifo(cmd, &to_fifo, &fifo),
-        expected,
-        "{}: a symlink to a FIFO",
-        cmd.name
+    same_bytes(
+        cmd,
+        "a symlink to a FIFO",
+        &through_fifo(cmd, &to_fifo, &fifo),
+        &expected,
     );
     assert!(std::fs::symlink_metadata(&to_fifo).unwrap().is_symlink());
+
+    // Its own stdout, named through /proc ("magic links" whose targets,
+    // `pipe:[N]` or `socket:[N]`, are not paths): written into, and the
+    // report goes to stderr, so stdout holds the output alone.
+    own_stdout(cmd, &expected, d);
 
     // A character device (a private /dev/null when root can make one).
     let null = if as_root() {
@@ -136,6 +160,90 @@ pub fn odd_targets(cmd: &OutputCommand) {
     );
 }
 
+/// `cmd` run through `sh` as `exec ocipipe ARGS REDIRECT`, its output
+/// named `target`, stdout given as `stdout`; its cache lives as long as
+/// the returned directory.
+fn spawn_through_sh(
+    cmd: &OutputCommand,
+    target: &str,
+    redirect: &str,
+    stdout: Stdio,
+) -> (std::process::Child, tempfile::TempDir) {
+    let cache = tempfile::tempdir().unwrap();
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!(r#"exec "$0" "$@" {redirect}"#))
+        .arg(env!("CARGO_BIN_EXE_ocipipe"))
+        .args((cmd.args)(target))
+        .env("OCIPIPE_CACHE_DIR", cache.path())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped());
+    for (k, v) in &cmd.env {
+        command.env(k, v);
+    }
+    (command.spawn().unwrap(), cache)
+}
+
+fn succeeded(cmd: &OutputCommand, target: &str, out: &Output) {
+    assert!(
+        out.status.success(),
+        "{} into {target}: {}",
+        cmd.name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `/dev/stdout`, `/dev/fd/3` (a copy of stdout) and `/proc/self/fd/1`
+/// name the process's own stdout, whatever it is: a pipe, a socket (which
+/// cannot be opened through /proc at all), or a file the shell opened for
+/// appending. Each gets exactly `expected` (the output of a run into a
+/// file), and a file is appended to, not replaced.
+fn own_stdout(cmd: &OutputCommand, expected: &[u8], dir: &Path) {
+    for (target, redirect) in [("/dev/stdout", ""), ("/dev/fd/3", "3>&1")] {
+        let (child, _cache) = spawn_through_sh(cmd, target, redirect, Stdio::piped());
+        let out = child.wait_with_output().unwrap();
+        succeeded(cmd, target, &out);
+        same_bytes(cmd, &format!("{target} into a pipe"), &out.stdout, expected);
+    }
+
+    let (ours, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        std::io::Read::read_to_end(&mut peer, &mut got).unwrap();
+        got
+    });
+    let target = "/proc/self/fd/1";
+    let (child, _cache) = spawn_through_sh(
+        cmd,
+        target,
+        "",
+        Stdio::from(std::os::fd::OwnedFd::from(ours)),
+    );
+    let out = child.wait_with_output().unwrap();
+    succeeded(cmd, target, &out);
+    let got = reader.join().unwrap();
+    same_bytes(cmd, &format!("{target} into a socket"), &got, expected);
+
+    let log = dir.join("stdout.log");
+    std::fs::write(&log, b"earlier lines\n").unwrap();
+    let appending = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let (child, _cache) = spawn_through_sh(cmd, "/dev/stdout", "", Stdio::from(appending));
+    let out = child.wait_with_output().unwrap();
+    succeeded(cmd, "/dev/stdout", &out);
+    let mut want = b"earlier lines\n".to_vec();
+    want.extend_from_slice(expected);
+    same_bytes(
+        cmd,
+        "/dev/stdout appending to a file (>>)",
+        &std::fs::read(&log).unwrap(),
+        &want,
+    );
+    std::fs::remove_file(&log).unwrap();
+}
+
 /// A small tmpfs mounted for the life of the value (root only).
 struct SmallFs {
     dir: tempfile::TempDir,
@@ -189,25 +297,36 @@ pub fn full_disk(cmd: &OutputCommand) {
 pub fn interrupted(cmd: &OutputCommand, signal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("out");
+    let writing = || {
+        names(dir.path())
+            .iter()
+            .any(|n| n.starts_with(cmd.temp_prefix))
+    };
+    interrupt_when(cmd, &target, writing, signal);
+    assert_eq!(
+        names(dir.path()),
+        Vec::<String>::new(),
+        "{}: left after SIG{signal}",
+        cmd.name
+    );
+}
+
+/// Runs `cmd` into `target` and, as soon as `writing` says it has begun
+/// writing, sends it SIG`signal`; asserts that it exits 130 or 143.
+fn interrupt_when(cmd: &OutputCommand, target: &Path, writing: impl Fn() -> bool, signal: &str) {
     let cache = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_ocipipe"));
     command
         .args((cmd.args)(target.to_str().unwrap()))
         .env("OCIPIPE_CACHE_DIR", cache.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped());
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     for (k, v) in &cmd.env {
         command.env(k, v);
     }
     let mut child = command.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if names(dir.path())
-            .iter()
-            .any(|n| n.starts_with(cmd.temp_prefix))
-        {
-            break;
-        }
+    while !writing() {
         if let Some(status) = child.try_wait().unwrap() {
             panic!(
                 "{}: finished ({status}) before it could be interrupted; give it a bigger input",
@@ -216,10 +335,11 @@ pub fn interrupted(cmd: &OutputCommand, signal: &str) {
         }
         assert!(
             Instant::now() < deadline,
-            "{}: no temporary output appeared",
-            cmd.name
+            "{}: it wrote nothing into {} within a minute",
+            cmd.name,
+            target.display()
         );
-        std::thread::sleep(Duration::from_millis(2));
+        std::thread::sleep(Duration::from_millis(1));
     }
     sh(&format!("kill -{signal} {}", child.id()));
     let out = child.wait_with_output().unwrap();
@@ -235,10 +355,79 @@ pub fn interrupted(cmd: &OutputCommand, signal: &str) {
         cmd.name,
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Every file under `dir` (relative path) with its bytes' SHA-256; every
+/// directory with `None`.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<String>> {
+    use sha2::Digest as _;
+    let mut found = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(at) = todo.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            let relative = path.strip_prefix(dir).unwrap().to_path_buf();
+            if path.is_dir() {
+                found.insert(relative, None);
+                todo.push(path);
+            } else {
+                let hash = sha2::Sha256::digest(std::fs::read(&path).unwrap());
+                found.insert(relative, Some(hex::encode(hash)));
+            }
+        }
+    }
+    found
+}
+
+/// The names of everything under `dir`.
+fn all_names(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(at) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&at) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path.clone());
+            }
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+}
+
+/// SIGINT or SIGTERM while `cmd` adds to `existing`, a directory output it
+/// writes into (an OCI layout): once anything new has appeared in it, the
+/// process is stopped; it exits 130 or 143 and `existing` holds exactly
+/// what it held before, byte for byte, nor is anything left beside it.
+/// `cmd` must run long enough to be caught (give it many or big blobs).
+pub fn interrupted_adding_to(cmd: &OutputCommand, existing: &Path, signal: &str) {
+    let before = snapshot(existing);
+    let names_before = all_names(existing);
+    let beside = names(existing.parent().unwrap());
+    interrupt_when(
+        cmd,
+        existing,
+        || all_names(existing) != names_before,
+        signal,
+    );
+    let after = snapshot(existing);
+    let added: Vec<_> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    assert!(
+        added.is_empty(),
+        "{}: {} files left in the existing output after SIG{signal}, e.g. {:?}",
+        cmd.name,
+        added.len(),
+        &added[..added.len().min(3)]
+    );
+    assert!(after == before, "{}: the existing output changed", cmd.name);
     assert_eq!(
-        names(dir.path()),
-        Vec::<String>::new(),
-        "{}: left after SIG{signal}",
+        names(existing.parent().unwrap()),
+        beside,
+        "{}: left beside the output after SIG{signal}",
         cmd.name
     );
 }

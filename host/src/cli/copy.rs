@@ -159,7 +159,10 @@ pub(super) fn run(config: &Config, args: CopyArgs) -> anyhow::Result<Outcome> {
         ..env.context(&ops, platform)
     };
     let copied = pipeline::copy(&ctx, &from, &to)?;
-    let mut printer = Printer::new(config.json);
+    let mut printer = match &to {
+        Location::Archive { path, .. } => Printer::beside_output(config.json, path),
+        _ => Printer::new(config.json),
+    };
     printer.result(&copied, || match &copied.digest {
         Some(digest) => format!("{} {digest}", copied.destination),
         None => format!(

@@ -7,7 +7,7 @@ use crate::docker::{ImageInfo, Removal};
 use crate::model::{ConfigRequest, HostMachine, LayerOptions, Progress};
 use crate::pipeline::{self, BuildOutput, BuildSpec, LayerInput, Operations};
 use crate::runtime::{ManifestGeneration, Runtime, Tagging, TarAssembly};
-use crate::store::atomic::Target;
+use crate::store::atomic::{Target, is_standard_output};
 use crate::store::unpack::UnpackOptions;
 use anyhow::Context as _;
 use serde::Serialize;
@@ -239,7 +239,7 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
                 references: &'a [String],
                 size: u64,
             }
-            printer.result(
+            Printer::beside_output(config.json, &output).result(
                 &Saved {
                     output: &output,
                     references: &refs,
@@ -359,7 +359,11 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
         ([(_, only)], false) => only.clone(),
         _ => "the outputs".to_string(),
     };
-    let to_stdout = outputs.iter().any(|(_, d)| d == "-");
+    // `-o -`, or a path to stdout itself (`-o /dev/stdout`).
+    let to_stdout = args
+        .output
+        .as_deref()
+        .is_some_and(|path| path == "-" || is_standard_output(Path::new(path)));
     let (outputs, destinations): (Vec<_>, Vec<String>) = outputs.into_iter().unzip();
     let made =
         pipeline::build_outputs(&ops, &spec, outputs, push).map_err(|e| cut_short(e, &shown))?;

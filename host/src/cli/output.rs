@@ -8,7 +8,7 @@ use std::io::Write;
 /// Prints one result per line to stdout.
 pub struct Printer {
     json: bool,
-    out: std::io::StdoutLock<'static>,
+    out: Box<dyn Write>,
 }
 
 impl Printer {
@@ -16,7 +16,20 @@ impl Printer {
     pub fn new(json: bool) -> Self {
         Self {
             json,
-            out: std::io::stdout().lock(),
+            out: Box::new(std::io::stdout().lock()),
+        }
+    }
+
+    /// A printer for a command that wrote its output to `output`: on
+    /// stderr when that is stdout itself (`-o /dev/stdout`), so that
+    /// stdout holds the output alone, as with `-o -`.
+    pub fn beside_output(json: bool, output: &std::path::Path) -> Self {
+        if !crate::store::atomic::is_standard_output(output) {
+            return Self::new(json);
+        }
+        Self {
+            json,
+            out: Box::new(std::io::stderr().lock()),
         }
     }
 

@@ -17,7 +17,7 @@ pub(super) fn build(config: &Config, args: PluginBuildArgs) -> anyhow::Result<Ou
     let components = Components::load_in(config, &wasm)?;
     let name = pipeline::plugin_name(&components.tagging, &args.tag)
         .with_context(|| format!("cannot use {:?} as the plugin's name", args.tag))?;
-    let output = match args.output {
+    let output = match args.output.clone() {
         Some(path) => PluginOutput::File(path),
         None => PluginOutput::Push,
     };
@@ -35,13 +35,21 @@ pub(super) fn build(config: &Config, args: PluginBuildArgs) -> anyhow::Result<Ou
     };
     let built = pipeline::build_plugin(&env.context(&ops, None), &privileges, &build)
         .with_context(|| {
+            let into = match &args.output {
+                Some(path) => format!(" into {}", path.display()),
+                None => String::new(),
+            };
             format!(
-                "cannot build plugin {} from {}",
+                "cannot build plugin {} from {}{into}",
                 name.full,
                 args.context.display()
             )
         })?;
-    Printer::new(config.json).result(&built, || human(&built))?;
+    let mut printer = match &args.output {
+        Some(path) => Printer::beside_output(config.json, path),
+        None => Printer::new(config.json),
+    };
+    printer.result(&built, || human(&built))?;
     Ok(Outcome::Success)
 }
 

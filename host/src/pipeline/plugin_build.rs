@@ -35,9 +35,10 @@ use crate::model::{
     Reference,
 };
 use crate::runtime::Privileges;
+use crate::store::atomic::Target;
 use crate::store::compress::LayerCompression;
 use crate::store::plan::{LayerSource, PlannedLayer};
-use crate::store::sink::{ArchiveFile, ImageSink};
+use crate::store::sink::archive_at;
 use crate::store::walk::walk;
 use std::path::{Path, PathBuf};
 
@@ -251,7 +252,9 @@ fn push(
 }
 
 /// The layer made into a temporary file first (its digest names its
-/// entry), then the archive the tar-assembly component lays out.
+/// entry), then the archive the tar-assembly component lays out. The
+/// output is resolved first: a directory is refused before any work, and
+/// a FIFO, a device or `/dev/stdout` is written into, not replaced.
 fn write_file(
     ops: &Operations<'_>,
     privileges: &Privileges,
@@ -261,6 +264,9 @@ fn write_file(
     path: &Path,
 ) -> Result<Made, Error> {
     let what = format!("cannot write {}", path.display());
+    let target = Target::resolve(path).map_err(Error::output(&what))?;
+    let planner = Planner(ops.tar_assembly);
+    let mut sink = archive_at(target, path, ArchiveFormat::OciArchive, &planner)?;
     let (staging, _registered) = crate::store::cleanup::create(
         || tempfile::Builder::new().prefix("ocipipe-plugin-").tempdir(),
         |dir| dir.path(),
@@ -283,12 +289,6 @@ fn write_file(
     let layer = Descriptor::new(PLUGIN_LAYER_MEDIA_TYPE, digest, size);
     let (config, manifest) = documents(ops, privileges, context_config, &diff_id, &layer)?;
 
-    let planner = Planner(ops.tar_assembly);
-    let mut sink = Box::new(ArchiveFile::create(
-        path,
-        ArchiveFormat::OciArchive,
-        &planner,
-    )?);
     // The gzip file goes in as it is: a `Tar` source is copied byte for
     // byte, and its hash must be the digest it was made with.
     let put = sink.put_layers(&[LayerSource::Tar(blob_path)], ops.progress)?;

@@ -6,13 +6,19 @@
 //! Only a regular file is ever replaced. A target that is something else —
 //! a device such as `/dev/null`, a FIFO, a terminal, or a symlink to one —
 //! is written into directly, as `cp` and `tar` do ([`Target`]); a symlink
-//! to a regular file is followed and the file it names is replaced. A new
-//! file gets `0666` less the umask; a replaced one keeps its mode.
+//! to a regular file is followed and the file it names is replaced. One of
+//! this process's own descriptors named through `/proc` (`/dev/stdout`,
+//! `/dev/fd/N`, `/proc/self/fd/N`: "magic links", whose targets such as
+//! `pipe:[N]` are not paths) is written into whatever it is, as `-o -`
+//! writes stdout. A new file gets `0666` less the umask; a replaced one
+//! keeps its mode.
 
 use super::cleanup::{self, Registered};
+use std::ffi::OsStr;
 use std::fs::{File, Permissions};
 use std::io;
-use std::os::unix::fs::PermissionsExt;
+use std::os::fd::{AsFd, BorrowedFd, RawFd};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Symlinks followed at most when resolving a target.
@@ -24,14 +30,17 @@ pub enum Target {
     /// A regular file, existing or not, at this path (symlinks resolved):
     /// written beside it and renamed over it.
     Replace(PathBuf),
-    /// Not a regular file (a device, a FIFO, a socket's peer, a terminal):
-    /// opened and written into directly; nothing is renamed.
+    /// Not a regular file (a device, a FIFO, a socket's peer, a terminal),
+    /// or a descriptor of this process: written into directly; nothing is
+    /// renamed.
     Into(File),
 }
 
 impl Target {
     /// Resolves `path`: follows symlinks to what they name, refuses a
-    /// directory, opens anything that is not a regular file for writing.
+    /// directory, opens anything that is not a regular file for writing,
+    /// and takes a descriptor of this process named through `/proc` as it
+    /// is.
     pub fn resolve(path: &Path) -> io::Result<Self> {
         let mut path = path.to_path_buf();
         for _ in 0..MAX_LINKS {
@@ -42,18 +51,26 @@ impl Target {
             };
             let kind = meta.file_type();
             if kind.is_symlink() {
+                if let Some(fd) = own_descriptor(&path) {
+                    return Self::descriptor(fd);
+                }
+                // What the kernel reaches through the link: anything but a
+                // file or a directory is opened through it (another
+                // process's `/proc/PID/fd/N` names no path to follow).
+                if let Ok(reached) = std::fs::metadata(&path)
+                    && !reached.is_file()
+                    && !reached.is_dir()
+                {
+                    return Ok(Self::Into(open_for_writing(&path)?));
+                }
                 let link = std::fs::read_link(&path)?;
                 path = parent_dir(&path).join(link);
             } else if kind.is_dir() {
-                return Err(io::Error::new(
-                    io::ErrorKind::IsADirectory,
-                    "it is a directory; name a file",
-                ));
+                return Err(is_a_directory());
             } else if kind.is_file() {
                 return Ok(Self::Replace(path));
             } else {
-                let file = std::fs::OpenOptions::new().write(true).open(&path)?;
-                return Ok(Self::Into(file));
+                return Ok(Self::Into(open_for_writing(&path)?));
             }
         }
         Err(io::Error::new(
@@ -61,6 +78,71 @@ impl Target {
             "too many levels of symbolic links",
         ))
     }
+
+    /// This process's descriptor `fd`, duplicated: written at its offset,
+    /// whatever it is (a pipe, a socket, a terminal, a file the shell
+    /// opened, even for appending), as `-o -` writes stdout.
+    fn descriptor(fd: RawFd) -> io::Result<Self> {
+        // SAFETY: `fd` is open in this process: /proc listed it just now,
+        // and it is only borrowed for the duplication.
+        let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+        let file = File::from(borrowed.try_clone_to_owned()?);
+        if file.metadata()?.is_dir() {
+            return Err(is_a_directory());
+        }
+        Ok(Self::Into(file))
+    }
+}
+
+fn is_a_directory() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::IsADirectory,
+        "it is a directory; name a file",
+    )
+}
+
+fn open_for_writing(path: &Path) -> io::Result<File> {
+    std::fs::OpenOptions::new().write(true).open(path)
+}
+
+/// The descriptor `link` is, when it is an entry of this process's
+/// descriptor directory (`/proc/PID/fd/N` or `/proc/PID/task/TID/fd/N`,
+/// however reached: `/proc/self/fd`, `/dev/fd`).
+fn own_descriptor(link: &Path) -> Option<RawFd> {
+    let fd = link.file_name()?.to_str()?.parse::<RawFd>().ok()?;
+    let dir = std::fs::canonicalize(parent_dir(link)).ok()?;
+    let parts: Vec<&OsStr> = dir.strip_prefix("/proc").ok()?.iter().collect();
+    let pid = std::process::id().to_string();
+    let ours = match parts.as_slice() {
+        [p, fd_dir] => *fd_dir == "fd" && *p == pid.as_str(),
+        [p, task, _, fd_dir] => *fd_dir == "fd" && *task == "task" && *p == pid.as_str(),
+        _ => false,
+    };
+    ours.then_some(fd)
+}
+
+/// Whether `path` reaches this process's standard output (`/dev/stdout`,
+/// or the very file or pipe stdout is): a command writing there must print
+/// its report elsewhere.
+pub fn is_standard_output(path: &Path) -> bool {
+    let stdout = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(File::from)
+        .and_then(|f| f.metadata());
+    match (stdout, std::fs::metadata(path)) {
+        (Ok(out), Ok(target)) => out.dev() == target.dev() && out.ino() == target.ino(),
+        _ => false,
+    }
+}
+
+/// Whether a rename of a finished directory failed because its target
+/// became a non-empty directory meanwhile (another run made it).
+pub fn taken_meanwhile(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::DirectoryNotEmpty | io::ErrorKind::AlreadyExists
+    )
 }
 
 /// A file being written in place of `target`.
@@ -208,5 +290,58 @@ mod tests {
         let looped = dir.path().join("loop");
         std::os::unix::fs::symlink("loop", &looped).unwrap();
         assert!(Target::resolve(&looped).is_err());
+    }
+
+    #[test]
+    fn descriptors_of_this_process_are_written_into_whatever_they_are() {
+        use std::io::{Read, Seek, Write};
+        use std::os::fd::AsRawFd;
+        let written = |target: Target, bytes: &[u8]| match target {
+            Target::Into(mut file) => file.write_all(bytes).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        // A pipe: /proc/self/fd/N reads `pipe:[INODE]`, which is no path.
+        let (mut reader, writer) = std::io::pipe().unwrap();
+        let fd = writer.as_raw_fd();
+        written(
+            Target::resolve(Path::new(&format!("/proc/self/fd/{fd}"))).unwrap(),
+            b"a",
+        );
+        written(
+            Target::resolve(Path::new(&format!("/dev/fd/{fd}"))).unwrap(),
+            b"b",
+        );
+        drop(writer);
+        let mut got = String::new();
+        reader.read_to_string(&mut got).unwrap();
+        assert_eq!(got, "ab");
+        // A socket, which cannot be opened through /proc at all.
+        let (ours, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let fd = ours.as_raw_fd();
+        written(
+            Target::resolve(Path::new(&format!("/proc/thread-self/fd/{fd}"))).unwrap(),
+            b"c",
+        );
+        drop(ours);
+        let mut got = String::new();
+        peer.read_to_string(&mut got).unwrap();
+        assert_eq!(got, "c");
+        // A file the shell opened for appending: appended to, not replaced.
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        std::fs::write(&log, b"kept ").unwrap();
+        let mut appending = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        let fd = appending.as_raw_fd();
+        written(
+            Target::resolve(Path::new(&format!("/proc/self/fd/{fd}"))).unwrap(),
+            b"added",
+        );
+        appending.rewind().unwrap();
+        assert_eq!(std::fs::read(&log).unwrap(), b"kept added");
+        // A directory is still refused.
+        let opened = File::open(dir.path()).unwrap();
+        let err = Target::resolve(Path::new(&format!("/proc/self/fd/{}", opened.as_raw_fd())))
+            .unwrap_err();
+        assert!(err.to_string().contains("directory"), "{err}");
     }
 }

@@ -3,16 +3,29 @@
 //!
 //! A new layout is built in a private directory beside the target and
 //! renamed into place when complete. An existing layout gets its new blobs
-//! in place (each through a temporary file, so a blob file is always
-//! whole) and its `index.json` replaced atomically last; if the copy
-//! fails, the blobs it added are removed again. Every blob is hashed as it
-//! is written and kept only if it matches its digest and size.
+//! as temporary files in its blob directories; at the end, under the
+//! layout's exclusive lock ([`super::dir_lock`]), they are renamed to
+//! their digests and `index.json` is replaced, decided from the index read
+//! under that same lock, so concurrent copies into one layout each keep
+//! their tag. Two copies that both create one new layout: the first
+//! renames its directory into place, the second finds it there and adds
+//! its image to it as to any existing layout.
+//!
+//! A copy that fails or is interrupted (SIGINT, SIGTERM) leaves the layout
+//! as it was: its temporary files go, and so do the blobs it renamed in,
+//! unless `index.json` naming them is in place. A blob that was already
+//! there, or that another copy moved in first, is never one of them; and
+//! a copy looks for blobs under the shared lock, so it never counts on a
+//! blob that another copy has moved in but may still take back. Every
+//! blob is hashed as it is written and kept only if it matches its digest
+//! and size.
 //!
 //! Must not: decide what `index.json` says (the manifest-generation
 //! component does), or build a path from anything but a validated digest.
 
 use super::atomic::{AtomicFile, parent_dir};
-use super::cleanup::{Registered, create};
+use super::cleanup::{self, Registered, create};
+use super::dir_lock::{self, DirLock, Mode};
 use super::hashing::HashingWriter;
 use crate::model::Digest;
 use std::io::{self, Write};
@@ -53,23 +66,47 @@ pub enum Error {
         /// What it hashed to.
         actual: Digest,
     },
+    /// The layout's lock could not be taken.
+    #[error(transparent)]
+    Lock(#[from] dir_lock::Error),
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> Error {
+    let path = path.to_path_buf();
+    move |source| Error::Io { path, source }
 }
 
 /// A layout being written.
 pub struct LayoutWriter {
     target: PathBuf,
-    /// Where blobs go: the staging directory of a new layout, else `target`.
-    root: PathBuf,
-    staging: Option<(tempfile::TempDir, Registered)>,
-    existing_index: Option<Vec<u8>>,
-    added: Mutex<Vec<PathBuf>>,
-    finished: bool,
+    kind: Kind,
+    /// Blobs of an existing layout, finished and waiting to be moved in.
+    pending: Mutex<Vec<Pending>>,
+}
+
+/// What is being written.
+enum Kind {
+    /// A new layout, built in a private directory beside the target with
+    /// every blob under its final name.
+    New {
+        staging: tempfile::TempDir,
+        _registered: Registered,
+    },
+    /// An existing layout: blobs wait in [`LayoutWriter::pending`].
+    Existing,
+}
+
+/// A finished blob, still under its temporary name.
+struct Pending {
+    digest: Digest,
+    file: tempfile::TempPath,
+    registered: Registered,
 }
 
 /// A blob being written into a layout.
 pub struct BlobFile {
     file: HashingWriter<tempfile::NamedTempFile>,
-    _registered: Registered,
+    registered: Registered,
 }
 
 impl BlobFile {
@@ -89,89 +126,93 @@ impl Write for BlobFile {
     }
 }
 
+/// The file of blob `digest` in the layout rooted at `root`.
+fn blob_path(root: &Path, digest: &Digest) -> PathBuf {
+    root.join("blobs")
+        .join(digest.algorithm())
+        .join(digest.encoded())
+}
+
+/// Whether `path` is a blob file of `size` bytes.
+fn holds(path: &Path, size: u64) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == size)
+}
+
 impl LayoutWriter {
     /// Starts writing into the layout `target`: a new one when it does not
     /// exist or is an empty directory, else an existing layout.
     pub fn open(target: &Path) -> Result<Self, Error> {
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| Error::Io { path, source }
-        };
         let empty = match std::fs::read_dir(target) {
             Ok(mut entries) => entries.next().is_none(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => true,
-            Err(e) => return Err(io(target)(e)),
+            Err(e) => return Err(io_error(target)(e)),
         };
-        if !empty {
-            if !target.join("oci-layout").is_file() {
-                return Err(Error::NotALayout(target.to_path_buf()));
+        let kind = if empty {
+            let (staging, registered) = create(
+                || {
+                    tempfile::Builder::new()
+                        .prefix(".ocipipe-layout-")
+                        .tempdir_in(parent_dir(target))
+                },
+                |dir| dir.path(),
+            )
+            .map_err(io_error(target))?;
+            std::fs::write(staging.path().join("oci-layout"), OCI_LAYOUT)
+                .map_err(io_error(target))?;
+            Kind::New {
+                staging,
+                _registered: registered,
             }
-            let existing_index = match std::fs::read(target.join("index.json")) {
-                Ok(bytes) => Some(bytes),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-                Err(e) => return Err(io(&target.join("index.json"))(e)),
-            };
-            return Ok(Self {
-                target: target.to_path_buf(),
-                root: target.to_path_buf(),
-                staging: None,
-                existing_index,
-                added: Mutex::new(Vec::new()),
-                finished: false,
-            });
-        }
-        let (staging, registered) = create(
-            || {
-                tempfile::Builder::new()
-                    .prefix(".ocipipe-layout-")
-                    .tempdir_in(parent_dir(target))
-            },
-            |dir| dir.path(),
-        )
-        .map_err(io(target))?;
-        std::fs::write(staging.path().join("oci-layout"), OCI_LAYOUT).map_err(io(target))?;
+        } else if target.join("oci-layout").is_file() {
+            Kind::Existing
+        } else {
+            return Err(Error::NotALayout(target.to_path_buf()));
+        };
         Ok(Self {
             target: target.to_path_buf(),
-            root: staging.path().to_path_buf(),
-            staging: Some((staging, registered)),
-            existing_index: None,
-            added: Mutex::new(Vec::new()),
-            finished: false,
+            kind,
+            pending: Mutex::new(Vec::new()),
         })
     }
 
-    /// The `index.json` of the existing layout, if any.
-    pub fn existing_index(&self) -> Option<&[u8]> {
-        self.existing_index.as_deref()
+    /// Where blobs are written: the staging directory, or the layout.
+    fn root(&self) -> &Path {
+        match &self.kind {
+            Kind::New { staging, .. } => staging.path(),
+            Kind::Existing => &self.target,
+        }
     }
 
-    fn blob_path(&self, digest: &Digest) -> PathBuf {
-        self.root
-            .join("blobs")
-            .join(digest.algorithm())
-            .join(digest.encoded())
+    /// Whether the layout already holds blob `digest` of `size` bytes (or
+    /// this copy has written it). In an existing layout, looked for under
+    /// the shared lock: a blob seen there stays.
+    pub fn has_blob(&self, digest: &Digest, size: u64) -> Result<bool, Error> {
+        let path = blob_path(self.root(), digest);
+        if let Kind::New { .. } = self.kind {
+            return Ok(holds(&path, size));
+        }
+        if self.pending().iter().any(|p| &p.digest == digest) {
+            return Ok(true);
+        }
+        let _shared = DirLock::take(&self.target, Mode::Shared)?;
+        Ok(holds(&path, size))
     }
 
-    /// Whether the layout already holds blob `digest` of `size` bytes.
-    pub fn has_blob(&self, digest: &Digest, size: u64) -> bool {
-        std::fs::metadata(self.blob_path(digest)).is_ok_and(|m| m.is_file() && m.len() == size)
+    fn pending(&self) -> std::sync::MutexGuard<'_, Vec<Pending>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A temporary file for blob `digest`, in the directory it will live in.
     pub fn blob_file(&self, digest: &Digest) -> Result<BlobFile, Error> {
-        self.temporary_in(parent_dir(&self.blob_path(digest)))
+        self.temporary_in(parent_dir(&blob_path(self.root(), digest)))
     }
 
     /// A temporary file for a sha256 blob made here (see [`Self::commit_made`]).
     pub fn made_blob(&self) -> Result<BlobFile, Error> {
-        self.temporary_in(&self.root.join("blobs").join("sha256"))
+        self.temporary_in(&self.root().join("blobs").join("sha256"))
     }
 
     fn temporary_in(&self, dir: &Path) -> Result<BlobFile, Error> {
-        let io = |source| Error::Io {
-            path: dir.to_path_buf(),
-            source,
-        };
         let (file, registered) = create(
             || {
                 std::fs::create_dir_all(dir)?;
@@ -181,50 +222,56 @@ impl LayoutWriter {
             },
             |file| file.path(),
         )
-        .map_err(io)?;
+        .map_err(io_error(dir))?;
         Ok(BlobFile {
             file: HashingWriter::new(file),
-            _registered: registered,
+            registered,
         })
     }
 
     /// Keeps `file` as the blob of whatever its bytes hash to (a blob made
     /// here, whose digest is known only at its end); that digest and size.
     pub fn commit_made(&self, file: BlobFile) -> Result<(Digest, u64), Error> {
-        let (digest, size, tmp) = file.file.finish().map_err(|source| Error::Io {
-            path: self.root.join("blobs"),
-            source,
-        })?;
-        self.keep(tmp, &digest)?;
+        let BlobFile { file, registered } = file;
+        let (digest, size, tmp) = file
+            .finish()
+            .map_err(io_error(&self.root().join("blobs")))?;
+        self.keep(tmp, registered, &digest)?;
         Ok((digest, size))
     }
 
-    /// Renames a finished temporary file to blob `digest`, readable by all.
-    fn keep(&self, tmp: tempfile::NamedTempFile, digest: &Digest) -> Result<(), Error> {
-        let path = self.blob_path(digest);
-        let io = |source| Error::Io {
-            path: path.clone(),
-            source,
-        };
+    /// Keeps a finished temporary file as blob `digest`, readable by all:
+    /// renamed to it in a new layout, kept pending in an existing one.
+    fn keep(
+        &self,
+        tmp: tempfile::NamedTempFile,
+        registered: Registered,
+        digest: &Digest,
+    ) -> Result<(), Error> {
+        let path = blob_path(self.root(), digest);
         let tmp = tmp.into_temp_path();
         std::fs::set_permissions(
             &tmp,
             std::os::unix::fs::PermissionsExt::from_mode(0o644 & !super::atomic::umask()),
         )
-        .map_err(io)?;
-        tmp.persist(&path).map_err(|e| io(e.error))?;
-        self.added.lock().expect("not poisoned").push(path);
+        .map_err(io_error(&path))?;
+        match self.kind {
+            Kind::New { .. } => tmp.persist(&path).map_err(|e| io_error(&path)(e.error))?,
+            Kind::Existing => self.pending().push(Pending {
+                digest: digest.clone(),
+                file: tmp,
+                registered,
+            }),
+        }
         Ok(())
     }
 
     /// Keeps `file` as blob `digest` if it holds `size` bytes hashing to it.
     pub fn commit_blob(&self, file: BlobFile, digest: &Digest, size: u64) -> Result<(), Error> {
-        let path = self.blob_path(digest);
-        let io = |source| Error::Io {
-            path: path.clone(),
-            source,
-        };
-        let (actual, written, file) = file.file.finish().map_err(io)?;
+        let BlobFile { file, registered } = file;
+        let (actual, written, file) = file
+            .finish()
+            .map_err(io_error(&blob_path(self.root(), digest)))?;
         if written != size || (digest.algorithm() == "sha256" && &actual != digest) {
             return Err(Error::Mismatch {
                 digest: digest.clone(),
@@ -233,74 +280,214 @@ impl LayoutWriter {
                 actual,
             });
         }
-        self.keep(file, digest)
+        self.keep(file, registered, digest)
     }
 
     /// Writes a small blob (a manifest, a config) whole.
     pub fn put_bytes(&self, digest: &Digest, bytes: &[u8]) -> Result<(), Error> {
-        if self.has_blob(digest, bytes.len() as u64) {
+        if self.has_blob(digest, bytes.len() as u64)? {
             return Ok(());
         }
         let mut file = self.blob_file(digest)?;
-        file.write(bytes).map_err(|source| Error::Io {
-            path: self.blob_path(digest),
-            source,
-        })?;
+        file.write(bytes)
+            .map_err(io_error(&blob_path(self.root(), digest)))?;
         self.commit_blob(file, digest, bytes.len() as u64)
     }
 
-    /// Writes `index.json` and makes the layout appear (a new one is
-    /// renamed into place).
-    pub fn finish(mut self, index: &[u8]) -> Result<(), Error> {
-        let index_path = self.root.join("index.json");
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| Error::Io { path, source }
-        };
-        let mut file = AtomicFile::create(&index_path).map_err(io(&index_path))?;
-        file.file().write_all(index).map_err(io(&index_path))?;
-        file.commit(&index_path).map_err(io(&index_path))?;
-        if let Some((staging, _registered)) = self.staging.take() {
-            if self.target.exists() {
-                std::fs::remove_dir(&self.target).map_err(io(&self.target))?;
+    /// Makes the copy appear with the `index.json` that `decide` makes of
+    /// the layout's current one (none for a new layout): a new layout is
+    /// renamed into place; an existing one (or one that another copy made
+    /// meanwhile) gets the blobs and the index under its exclusive lock.
+    /// `decide` is called again when the layout appeared meanwhile.
+    pub fn finish<E: From<Error>>(
+        self,
+        mut decide: impl FnMut(Option<&[u8]>) -> Result<Vec<u8>, E>,
+    ) -> Result<(), E> {
+        let Self {
+            target,
+            kind,
+            pending,
+        } = self;
+        let (staging, _registered) = match kind {
+            Kind::Existing => {
+                let pending = pending.into_inner().unwrap_or_else(|e| e.into_inner());
+                let blobs = pending
+                    .into_iter()
+                    .map(|p| Blob {
+                        from: p.file.to_path_buf(),
+                        digest: p.digest,
+                        temporary: Some((p.file, p.registered)),
+                    })
+                    .collect();
+                return publish(&target, blobs, decide);
             }
-            let staged = staging.keep();
-            std::fs::rename(&staged, &self.target).map_err(|source| {
-                let _ = std::fs::remove_dir_all(&staged);
-                Error::Io {
-                    path: self.target.clone(),
-                    source,
-                }
-            })?;
+            Kind::New {
+                staging,
+                _registered,
+            } => (staging, _registered),
+        };
+        let index_path = staging.path().join("index.json");
+        let index = decide(None)?;
+        std::fs::write(&index_path, index).map_err(io_error(&index_path))?;
+        // Renaming onto an empty directory replaces it; onto a layout that
+        // another copy has made meanwhile, it fails, and this copy's image
+        // is added to that layout.
+        match std::fs::rename(staging.path(), &target) {
+            Ok(()) => {
+                let _renamed = staging.keep();
+                Ok(())
+            }
+            Err(e) if super::atomic::taken_meanwhile(&e) => {
+                let blobs = staged_blobs(staging.path())?;
+                publish(&target, blobs, decide)
+            }
+            Err(e) => Err(io_error(&target)(e).into()),
         }
-        self.finished = true;
-        Ok(())
     }
 }
 
-impl Drop for LayoutWriter {
-    /// An unfinished copy into an existing layout takes its blobs back (a
-    /// new layout's staging directory goes with its `TempDir`).
-    fn drop(&mut self) {
-        if self.finished || self.staging.is_some() {
-            return;
+/// A finished blob file to move into a layout.
+struct Blob {
+    from: PathBuf,
+    digest: Digest,
+    /// The temporary file it is, removed unless moved.
+    temporary: Option<(tempfile::TempPath, Registered)>,
+}
+
+/// The blobs of a staged layout: `blobs/ALGORITHM/ENCODED` files, named by
+/// validated digests only (the staging directory is ours, but a name that
+/// is not a digest is skipped, not trusted).
+fn staged_blobs(staging: &Path) -> Result<Vec<Blob>, Error> {
+    let mut blobs = Vec::new();
+    let dir = staging.join("blobs");
+    let entries = |dir: &Path| std::fs::read_dir(dir).map_err(io_error(dir));
+    for algorithm in entries(&dir)? {
+        let algorithm = algorithm.map_err(io_error(&dir))?;
+        for blob in entries(&algorithm.path())? {
+            let blob = blob.map_err(io_error(&algorithm.path()))?;
+            let name = format!(
+                "{}:{}",
+                algorithm.file_name().to_string_lossy(),
+                blob.file_name().to_string_lossy()
+            );
+            if let Ok(digest) = name.parse::<Digest>() {
+                blobs.push(Blob {
+                    from: blob.path(),
+                    digest,
+                    temporary: None,
+                });
+            }
         }
-        for path in self.added.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+    }
+    Ok(blobs)
+}
+
+/// Blobs renamed into a layout by this copy: removed again on drop (a
+/// failure), or on an interrupt while registered, until settled.
+#[derive(Default)]
+struct Added {
+    paths: Vec<PathBuf>,
+    registrations: Vec<Registered>,
+}
+
+impl Drop for Added {
+    fn drop(&mut self) {
+        for path in &self.paths {
             let _ = std::fs::remove_file(path);
         }
     }
 }
 
+/// Under the exclusive lock of the layout `target`: moves `blobs` in (a
+/// blob already there stays as it is, and the moved one is dropped),
+/// reads `index.json`, replaces it with what `decide` makes of it, and
+/// only then lets the blobs moved in stay. Any failure before that takes
+/// them back.
+fn publish<E: From<Error>>(
+    target: &Path,
+    blobs: Vec<Blob>,
+    mut decide: impl FnMut(Option<&[u8]>) -> Result<Vec<u8>, E>,
+) -> Result<(), E> {
+    // Declared first, dropped last: the blobs are taken back under it.
+    let _lock = DirLock::take(target, Mode::Exclusive).map_err(Error::from)?;
+    if !target.join("oci-layout").is_file() {
+        return Err(Error::NotALayout(target.to_path_buf()).into());
+    }
+    let mut added = Added::default();
+    for blob in blobs {
+        let to = blob_path(target, &blob.digest);
+        let size = std::fs::metadata(&blob.from)
+            .map_err(io_error(&blob.from))?
+            .len();
+        if holds(&to, size) {
+            continue;
+        }
+        let existed = to.exists();
+        let (to, registered) = create(
+            || {
+                std::fs::create_dir_all(parent_dir(&to))?;
+                std::fs::rename(&blob.from, &to)?;
+                Ok(to.clone())
+            },
+            |to| to.as_path(),
+        )
+        .map_err(io_error(&to))?;
+        if let Some((file, _registered)) = blob.temporary {
+            // Moved: nothing is left to remove under its old name.
+            let _ = file.keep();
+        }
+        // A damaged file of that name was there (another size): it is
+        // replaced, and not taken back.
+        if !existed {
+            added.paths.push(to);
+            added.registrations.push(registered);
+        }
+    }
+    let index_path = target.join("index.json");
+    let existing = match std::fs::read(&index_path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_error(&index_path)(e).into()),
+    };
+    let index = decide(existing.as_deref())?;
+    let mut file = AtomicFile::create(&index_path).map_err(io_error(&index_path))?;
+    file.file()
+        .write_all(&index)
+        .map_err(io_error(&index_path))?;
+    cleanup::settle(&mut added.registrations, || file.commit(&index_path))
+        .map_err(io_error(&index_path))?;
+    added.paths.clear();
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::test_support::names;
+
+    /// A `decide` that writes `index` whatever was there.
+    fn index(index: &'static [u8]) -> impl FnMut(Option<&[u8]>) -> Result<Vec<u8>, Error> {
+        move |_| Ok(index.to_vec())
+    }
+
+    fn blob(layout: &Path, digest: &Digest) -> PathBuf {
+        blob_path(layout, digest)
+    }
+
+    /// A layout at `dir/layout` holding blob `kept` and index `{"old":1}`.
+    fn existing(dir: &Path, kept: &[u8]) -> PathBuf {
+        let target = dir.join("layout");
+        let first = LayoutWriter::open(&target).unwrap();
+        first.put_bytes(&Digest::sha256(kept), kept).unwrap();
+        first.finish(index(b"{\"old\":1}")).unwrap();
+        target
+    }
 
     #[test]
     fn a_new_layout_appears_only_when_finished_with_checked_blobs() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("layout");
         let writer = LayoutWriter::open(&target).unwrap();
-        assert!(writer.existing_index().is_none());
         let digest = Digest::sha256(b"hello");
         writer.put_bytes(&digest, b"hello").unwrap();
         let mut wrong = writer.blob_file(&Digest::sha256(b"other")).unwrap();
@@ -310,48 +497,107 @@ mod tests {
             .unwrap_err();
         assert!(matches!(refused, Error::Mismatch { .. }), "{refused}");
         assert!(!target.exists());
-        writer.finish(b"{}").unwrap();
+        writer
+            .finish(|existing| {
+                assert!(existing.is_none());
+                Ok::<_, Error>(b"{}".to_vec())
+            })
+            .unwrap();
         assert_eq!(
             std::fs::read(target.join("oci-layout")).unwrap(),
             OCI_LAYOUT
         );
         assert_eq!(std::fs::read(target.join("index.json")).unwrap(), b"{}");
+        assert_eq!(std::fs::read(blob(&target, &digest)).unwrap(), b"hello");
+        assert_eq!(names(dir.path()), ["layout"]);
         assert_eq!(
-            std::fs::read(target.join("blobs/sha256").join(digest.encoded())).unwrap(),
-            b"hello"
+            names(&target.join("blobs/sha256")),
+            [digest.encoded()],
+            "no temporary blob files left"
         );
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(leftovers, ["layout"]);
-        let hidden: Vec<_> = std::fs::read_dir(target.join("blobs/sha256"))
-            .unwrap()
-            .collect();
-        assert_eq!(hidden.len(), 1, "no temporary blob files left");
     }
 
     #[test]
     fn an_unfinished_copy_into_an_existing_layout_takes_its_blobs_back() {
         let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("layout");
-        let first = LayoutWriter::open(&target).unwrap();
+        let target = existing(dir.path(), b"kept");
         let kept = Digest::sha256(b"kept");
-        first.put_bytes(&kept, b"kept").unwrap();
-        first.finish(b"{\"old\":1}").unwrap();
+        let before = names(&target.join("blobs/sha256"));
         let second = LayoutWriter::open(&target).unwrap();
-        assert_eq!(second.existing_index(), Some(&b"{\"old\":1}"[..]));
-        assert!(second.has_blob(&kept, 4));
+        assert!(second.has_blob(&kept, 4).unwrap());
         let added = Digest::sha256(b"added");
         second.put_bytes(&added, b"added").unwrap();
+        assert!(second.has_blob(&added, 5).unwrap(), "its own blob counts");
         second.put_bytes(&kept, b"kept").unwrap();
         drop(second);
-        assert!(!target.join("blobs/sha256").join(added.encoded()).exists());
-        assert!(target.join("blobs/sha256").join(kept.encoded()).exists());
+        assert_eq!(names(&target.join("blobs/sha256")), before);
         assert_eq!(
             std::fs::read(target.join("index.json")).unwrap(),
             b"{\"old\":1}"
         );
+    }
+
+    #[test]
+    fn a_failed_index_takes_back_only_the_blobs_this_copy_moved_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = existing(dir.path(), b"kept");
+        let (shared, own) = (Digest::sha256(b"shared"), Digest::sha256(b"own"));
+        // Two copies add one blob at once; the first to finish keeps it.
+        let first = LayoutWriter::open(&target).unwrap();
+        let second = LayoutWriter::open(&target).unwrap();
+        first.put_bytes(&shared, b"shared").unwrap();
+        second.put_bytes(&shared, b"shared").unwrap();
+        second.put_bytes(&own, b"own").unwrap();
+        first
+            .finish(|existing| {
+                assert_eq!(existing, Some(&b"{\"old\":1}"[..]));
+                Ok::<_, Error>(b"{\"first\":1}".to_vec())
+            })
+            .unwrap();
+        let refused = second.finish(|existing| {
+            assert_eq!(existing, Some(&b"{\"first\":1}"[..]), "read under the lock");
+            Err(Error::NotALayout(PathBuf::from("decided against")))
+        });
+        assert!(refused.is_err());
+        assert!(
+            blob(&target, &shared).exists(),
+            "the first copy's blob stays"
+        );
+        assert!(!blob(&target, &own).exists(), "the failed copy's goes");
+        assert!(blob(&target, &Digest::sha256(b"kept")).exists());
+        assert_eq!(
+            std::fs::read(target.join("index.json")).unwrap(),
+            b"{\"first\":1}"
+        );
+        let mut left = names(&target.join("blobs/sha256"));
+        left.retain(|n| n.starts_with('.'));
+        assert!(left.is_empty(), "temporary files left: {left:?}");
+    }
+
+    #[test]
+    fn two_copies_creating_one_layout_both_land_in_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("layout");
+        let first = LayoutWriter::open(&target).unwrap();
+        let second = LayoutWriter::open(&target).unwrap();
+        let (a, b) = (Digest::sha256(b"a"), Digest::sha256(b"b"));
+        first.put_bytes(&a, b"a").unwrap();
+        second.put_bytes(&b, b"b").unwrap();
+        first.finish(index(b"{\"a\":1}")).unwrap();
+        let mut seen = Vec::new();
+        second
+            .finish(|existing| {
+                seen.push(existing.map(<[u8]>::to_vec));
+                Ok::<_, Error>(b"{\"a\":1,\"b\":1}".to_vec())
+            })
+            .unwrap();
+        assert_eq!(seen, [None, Some(b"{\"a\":1}".to_vec())]);
+        assert_eq!(
+            std::fs::read(target.join("index.json")).unwrap(),
+            b"{\"a\":1,\"b\":1}"
+        );
+        assert!(blob(&target, &a).exists() && blob(&target, &b).exists());
+        assert_eq!(names(dir.path()), ["layout"], "no staging left");
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! config `login` and `logout` edit): read, changed and replaced under an
 //! exclusive lock, so that no update loses another's.
 //!
-//! The lock is `flock` on the file's directory: it leaves no lock file
-//! behind and ends with the process, however that ends. A symlink is
+//! The lock is the file's directory's ([`super::dir_lock`]): it leaves no
+//! lock file behind, ends with the process however that ends, and is
+//! waited for within a bound. A symlink is
 //! followed and the file it names is replaced, the link kept (as docker
 //! does); the replacement is atomic and removed on an interrupt
 //! ([`super::atomic`]). Only a regular file is read or replaced.
@@ -11,7 +12,7 @@
 //! Must not: know what the file means (callers decide the new bytes).
 
 use super::atomic::{AtomicFile, Target, parent_dir};
-use std::fs::File;
+use super::dir_lock::{DirLock, Mode};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
@@ -20,13 +21,14 @@ use std::path::{Path, PathBuf};
 pub struct LockedFile {
     path: PathBuf,
     contents: Option<Vec<u8>>,
-    _lock: File,
+    _lock: DirLock,
 }
 
 impl LockedFile {
     /// Follows `path`'s symlinks, locks the directory of the file they
-    /// name (made if missing), waiting for another update to finish, and
-    /// reads the file (`None` when there is none).
+    /// name (made if missing), waiting for another update to finish (at
+    /// most [`super::dir_lock::LOCK_WAIT`]), and reads the file (`None`
+    /// when there is none).
     pub fn open(path: &Path) -> io::Result<Self> {
         let path = match Target::resolve(path)? {
             Target::Replace(path) => path,
@@ -34,8 +36,7 @@ impl LockedFile {
         };
         let dir = parent_dir(&path);
         std::fs::create_dir_all(dir)?;
-        let lock = File::open(dir)?;
-        lock.lock()?;
+        let lock = DirLock::take(dir, Mode::Exclusive).map_err(io::Error::other)?;
         let contents = match std::fs::symlink_metadata(&path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(e),

@@ -10,13 +10,15 @@
 //! archive file, stream, layout), [`source`] (image inputs), [`atomic`]
 //! (outputs that appear whole or not at all), [`compress`] (gzip and
 //! zstd for registries), [`cleanup`] (temporary
-//! outputs removed on an interrupt), [`locked`] (a small file updated in
-//! place under a lock).
+//! outputs removed on an interrupt), [`layout_writer`] (a copy into an OCI
+//! layout), [`locked`] (a small file updated in place) and [`dir_lock`]
+//! (the lock both take, so that concurrent runs lose nothing).
 
 pub mod archive;
 pub mod atomic;
 pub mod cleanup;
 pub mod compress;
+pub mod dir_lock;
 pub mod hashing;
 pub mod layout_writer;
 pub mod locked;

@@ -1,5 +1,5 @@
-//! Builders of tars and image archives for the tests of `store`, and the
-//! changeset planner those tests unpack with.
+//! Builders of tars and image archives for the tests of `store`, the
+//! changeset planner those tests unpack with, and what they look at.
 //!
 //! Must not: be compiled outside tests.
 
@@ -305,4 +305,14 @@ impl super::unpack::ChangesetPlanner for NativeCore {
             })
             .collect())
     }
+}
+
+/// The names in `dir`, sorted.
+pub(super) fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }

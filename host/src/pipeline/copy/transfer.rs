@@ -11,7 +11,7 @@ use crate::pipeline::planner::Planner;
 use crate::registry::{Repository, Uploaded};
 use crate::store::atomic::Target;
 use crate::store::layout_writer::{BlobFile, LayoutWriter};
-use crate::store::sink::{ArchiveFile, ArchiveStream, ImageSink};
+use crate::store::sink::{ArchiveStream, ImageSink, archive_at};
 use crate::store::source::{ImageSource, LayoutSource, SourceImage};
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use std::io::Read;
@@ -126,7 +126,7 @@ impl<'a> Destination<'a> {
                 )
             }
             Destination::Layout { writer, .. } => {
-                if writer.has_blob(&blob.digest, blob.size) {
+                if writer.has_blob(&blob.digest, blob.size)? {
                     return Ok(Moved::Skipped(blob.size));
                 }
                 let file = match source.repository() {
@@ -163,16 +163,17 @@ impl<'a> Destination<'a> {
     }
 
     /// Makes the copy appear: a layout gets the `index.json` the
-    /// manifest-generation component writes (a registry's tag is already
-    /// its last step).
+    /// manifest-generation component writes from the layout's current one,
+    /// read under the layout's lock (a registry's tag is already its last
+    /// step).
     fn finish(self, ops: &Operations<'_>, root: &Descriptor) -> Result<(), Error> {
         if let Destination::Layout { writer, tag } = self {
-            let index = ops.manifest_generation.layout_index(
-                writer.existing_index(),
-                root,
-                tag.as_deref(),
-            )?;
-            writer.finish(&index.bytes)?;
+            writer.finish(|existing| {
+                let index = ops
+                    .manifest_generation
+                    .layout_index(existing, root, tag.as_deref())?;
+                Ok::<_, Error>(index.bytes)
+            })?;
         }
         Ok(())
     }
@@ -282,19 +283,12 @@ pub(super) fn to_images(
     let (written, loaded) = match to {
         Location::Archive { path, name } => {
             let names = name.iter().map(|n| n.full.clone()).collect();
-            let sink: Box<dyn ImageSink> = match target.expect("resolved above") {
-                Target::Replace(file) => Box::new(ArchiveFile::create(
-                    &file,
-                    ArchiveFormat::DockerAndOci,
-                    &planner,
-                )?),
-                Target::Into(file) => Box::new(ArchiveStream::new(
-                    file,
-                    ArchiveFormat::DockerAndOci,
-                    &planner,
-                    format!("cannot write {}", path.display()),
-                )),
-            };
+            let sink = archive_at(
+                target.expect("resolved above"),
+                path,
+                ArchiveFormat::DockerAndOci,
+                &planner,
+            )?;
             (write_images(ops, &images, names, sink)?, false)
         }
         Location::Daemon(reference) => {

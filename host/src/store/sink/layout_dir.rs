@@ -155,13 +155,20 @@ impl ImageSink for LayoutDir<'_> {
             what,
             ..
         } = *self;
-        if target.exists() {
-            std::fs::remove_dir(&target).map_err(Error::output(&what))?;
-        }
-        let staged = staging.keep();
-        std::fs::rename(&staged, &target).map_err(|source| {
-            let _ = std::fs::remove_dir_all(&staged);
+        // Renaming onto an empty directory replaces it; a directory that
+        // another run filled meanwhile is left as it is.
+        std::fs::rename(staging.path(), &target).map_err(|source| {
+            let source = match crate::store::atomic::taken_meanwhile(&source) {
+                true => std::io::Error::new(
+                    source.kind(),
+                    "something else made it while this build ran; it was left as it is \
+                     (name a new or empty directory)",
+                ),
+                false => source,
+            };
             Error::Output { what, source }
-        })
+        })?;
+        let _renamed = staging.keep();
+        Ok(())
     }
 }

@@ -83,6 +83,28 @@ pub trait ImageSink {
     fn finish(self: Box<Self>) -> Result<(), Error>;
 }
 
+/// The archive output `target` resolved to (see
+/// [`crate::store::atomic::Target`]): a regular file written beside and
+/// renamed ([`ArchiveFile`]), anything else streamed into
+/// ([`ArchiveStream`]). `named` is the target as given, for errors.
+pub fn archive_at<'p>(
+    target: crate::store::atomic::Target,
+    named: &std::path::Path,
+    format: ArchiveFormat,
+    planner: &'p dyn ArchivePlanner,
+) -> Result<Box<dyn ImageSink + 'p>, Error> {
+    use crate::store::atomic::Target;
+    Ok(match target {
+        Target::Replace(file) => Box::new(ArchiveFile::create(&file, format, planner)?),
+        Target::Into(file) => Box::new(ArchiveStream::new(
+            file,
+            format,
+            planner,
+            format!("cannot write {}", named.display()),
+        )),
+    })
+}
+
 /// A layer as an output took it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PutLayer {

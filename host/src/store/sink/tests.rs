@@ -246,3 +246,27 @@ fn a_layout_is_renamed_into_place_only_when_complete() {
     let err = LayoutDir::create(&target, &planner).err().unwrap();
     assert!(err.to_string().contains("not empty"), "{err}");
 }
+
+#[test]
+fn a_layout_made_meanwhile_by_another_run_is_left_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let planner = TestPlanner::default();
+    let target = dir.path().join("layout");
+    let first = Box::new(LayoutDir::create(&target, &planner).unwrap());
+    let second = Box::new(LayoutDir::create(&target, &planner).unwrap());
+    write(first, &[layer(dir.path(), "a", b"abc")]).unwrap();
+    let err = write(second, &[layer(dir.path(), "b", b"def")]).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("while this build ran"), "{message}");
+    assert!(message.contains(&target.display().to_string()), "{message}");
+    assert_eq!(
+        std::fs::read(target.join(blob_name(b"abc"))).unwrap(),
+        b"abc"
+    );
+    assert!(!target.join(blob_name(b"def")).exists());
+    assert_eq!(
+        crate::store::test_support::names(dir.path()),
+        ["a", "b", "layout"],
+        "no staging directory left"
+    );
+}
