@@ -7,7 +7,9 @@
 //! [`InputCommand`] and calling the checks from its own test.
 //!
 //! Covered: odd `-o` targets (a FIFO, a device, symlinks to them and to a
-//! regular file, a directory, `/dev/full`), a full file system, SIGINT and
+//! regular file, a directory, `/dev/full`; for a directory output, symlinks
+//! to directories and to nothing, a directory that is not empty, a file),
+//! a full file system, SIGINT and
 //! SIGTERM in the middle of a write, a stream (stdin, a FIFO) versus a
 //! file, and files that change while they are read.
 

@@ -17,6 +17,12 @@ pub(super) fn build(config: &Config, args: PluginBuildArgs) -> anyhow::Result<Ou
     let components = Components::load_in(config, &wasm)?;
     let name = pipeline::plugin_name(&components.tagging, &args.tag)
         .with_context(|| format!("cannot use {:?} as the plugin's name", args.tag))?;
+    // The first line of an error names where the plugin was going, as
+    // every `-o` does.
+    let into = match &args.output {
+        Some(path) => format!(" into {}", path.display()),
+        None => String::new(),
+    };
     let output = match args.output {
         Some(path) => PluginOutput::File(path),
         None => PluginOutput::Push,
@@ -36,7 +42,7 @@ pub(super) fn build(config: &Config, args: PluginBuildArgs) -> anyhow::Result<Ou
     let built = pipeline::build_plugin(&env.context(&ops, None), &privileges, &build)
         .with_context(|| {
             format!(
-                "cannot build plugin {} from {}",
+                "cannot build plugin {} from {}{into}",
                 name.full,
                 args.context.display()
             )

@@ -37,7 +37,8 @@ use crate::model::{
 use crate::runtime::Privileges;
 use crate::store::compress::LayerCompression;
 use crate::store::plan::{LayerSource, PlannedLayer};
-use crate::store::sink::{ArchiveFile, ImageSink};
+use crate::store::atomic::Target;
+use crate::store::sink::{ArchiveFile, ArchiveStream, ImageSink};
 use crate::store::walk::walk;
 use std::path::{Path, PathBuf};
 
@@ -251,7 +252,11 @@ fn push(
 }
 
 /// The layer made into a temporary file first (its digest names its
-/// entry), then the archive the tar-assembly component lays out.
+/// entry), then the archive the tar-assembly component lays out. The
+/// target is resolved and opened before any work, as every `-o` is: a
+/// directory is refused at once; a FIFO or a device is written into, not
+/// replaced; a regular file is written beside and renamed over when whole
+/// (its temporary file there from the start).
 fn write_file(
     ops: &Operations<'_>,
     privileges: &Privileges,
@@ -261,6 +266,20 @@ fn write_file(
     path: &Path,
 ) -> Result<Made, Error> {
     let what = format!("cannot write {}", path.display());
+    let planner = Planner(ops.tar_assembly);
+    let mut sink: Box<dyn ImageSink> = match Target::resolve(path).map_err(Error::output(&what))? {
+        Target::Replace(file) => Box::new(ArchiveFile::create(
+            &file,
+            ArchiveFormat::OciArchive,
+            &planner,
+        )?),
+        Target::Into(file) => Box::new(ArchiveStream::new(
+            file,
+            ArchiveFormat::OciArchive,
+            &planner,
+            what.clone(),
+        )),
+    };
     let (staging, _registered) = crate::store::cleanup::create(
         || tempfile::Builder::new().prefix("ocipipe-plugin-").tempdir(),
         |dir| dir.path(),
@@ -283,12 +302,6 @@ fn write_file(
     let layer = Descriptor::new(PLUGIN_LAYER_MEDIA_TYPE, digest, size);
     let (config, manifest) = documents(ops, privileges, context_config, &diff_id, &layer)?;
 
-    let planner = Planner(ops.tar_assembly);
-    let mut sink = Box::new(ArchiveFile::create(
-        path,
-        ArchiveFormat::OciArchive,
-        &planner,
-    )?);
     // The gzip file goes in as it is: a `Tar` source is copied byte for
     // byte, and its hash must be the digest it was made with.
     let put = sink.put_layers(&[LayerSource::Tar(blob_path)], ops.progress)?;

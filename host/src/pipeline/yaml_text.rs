@@ -118,7 +118,7 @@ mod tests {
     #[test]
     fn bytes_that_are_not_yaml_text_are_refused_naming_the_first_one() {
         let e = checked(b"services:\n  web: \xff\n").unwrap_err();
-        assert!(e.contains("byte 16 is not UTF-8"), "{e}");
+        assert!(e.contains("byte 17 is not UTF-8"), "{e}");
         let e = checked(b"services:\x00\n").unwrap_err();
         assert!(e.contains("U+0000 at byte 9"), "{e}");
         let e = checked("a: \u{1b}[2J\n".as_bytes()).unwrap_err();
