@@ -5,7 +5,7 @@
 
 use crate::harness::{
     RawEntry, a_layer, at_epoch, build, busybox_root, docker, docker_archive, load_image, raw_tar,
-    registry, simple_layer, strings, unique_repo, wrong_diff_id_archive,
+    registry, sha256_hex, simple_layer, strings, unique_repo, wrong_diff_id_archive,
 };
 use crate::hostile::{Given, InputCommand, OutputCommand, inputs, outputs};
 
@@ -152,7 +152,8 @@ fn through_link<'a>(
 #[test]
 fn artifact_push_reads_stdin_and_fifos_as_it_reads_a_file() {
     let dir = tempfile::tempdir().unwrap();
-    let name = format!("{}/{}:1", registry(), unique_repo("hostile-artifact"));
+    let repo = unique_repo("hostile-artifact");
+    let name = format!("{}/{repo}:1", registry());
     let mut random = vec![0u8; 3 << 20];
     getrandom::fill(&mut random).unwrap();
     let cases: Vec<(&str, Vec<u8>)> = vec![
@@ -161,7 +162,14 @@ fn artifact_push_reads_stdin_and_fifos_as_it_reads_a_file() {
         ("random", random),
     ];
     let link = dir.path().join("notes.bin");
+    // Every run uploads its blob (a registry that has it already is not
+    // sent it again, which would hide a stream read twice).
+    let digests: Vec<String> = cases
+        .iter()
+        .map(|(_, bytes)| format!("sha256:{}", sha256_hex(bytes)))
+        .collect();
     let args = through_link(&link, |input| {
+        forget_blobs(&repo, &digests);
         strings(&[
             "artifact",
             "push",
@@ -249,6 +257,32 @@ fn component_push_reads_stdin_and_fifos_as_it_reads_a_file() {
             },
             &cases,
             &["component"],
+        );
+    }
+}
+
+/// Removes the blobs `digests` from the repository `repo` of the plain
+/// test registry (those it does not have are skipped).
+fn forget_blobs(repo: &str, digests: &[String]) {
+    for digest in digests {
+        let url = format!("http://{}/v2/{repo}/blobs/{digest}", registry());
+        let status = std::process::Command::new("curl")
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-X",
+                "DELETE",
+                &url,
+            ])
+            .output()
+            .unwrap();
+        let code = String::from_utf8_lossy(&status.stdout).to_string();
+        assert!(
+            ["202", "404"].contains(&code.as_str()),
+            "DELETE {url}: {code}"
         );
     }
 }

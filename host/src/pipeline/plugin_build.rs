@@ -35,9 +35,9 @@ use crate::model::{
     Reference,
 };
 use crate::runtime::Privileges;
+use crate::store::atomic::Target;
 use crate::store::compress::LayerCompression;
 use crate::store::plan::{LayerSource, PlannedLayer};
-use crate::store::atomic::Target;
 use crate::store::sink::{ArchiveFile, ArchiveStream, ImageSink};
 use crate::store::walk::walk;
 use std::path::{Path, PathBuf};
