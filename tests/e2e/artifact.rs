@@ -347,18 +347,22 @@ fn a_registry_refusing_oci_1_1_gets_1_0_under_auto_only() {
     }
 }
 
-#[test]
-fn referrers_come_from_the_api_or_else_the_tag_schema() {
-    let env = Env::new();
+/// Pushes the artifact `app` to `repo:app` and, unless `sbom` is false, the
+/// artifact `sbom` referring to it to `repo:sbom` (of the plain test
+/// registry): `repo:app`, and the push reports.
+fn an_app_and_its_sbom(
+    env: &Env,
+    repo: &str,
+    sbom: bool,
+) -> (String, serde_json::Value, Option<serde_json::Value>) {
     let dir = files(
-        &env,
+        env,
         "in",
         &[("sbom.json", "{\"sbom\":true}\n"), ("app", "app")],
     );
-    let repo = unique_repo("referrers");
     let subject = format!("{}/{repo}:app", registry());
     let app = ok(
-        &env,
+        env,
         &[
             "artifact",
             "push",
@@ -368,19 +372,31 @@ fn referrers_come_from_the_api_or_else_the_tag_schema() {
             "application/vnd.example.app",
         ],
     );
-    let sbom = ok(
-        &env,
-        &[
-            "artifact",
-            "push",
-            &format!("{}/{repo}:sbom", registry()),
-            &format!("{}:application/json", dir.join("sbom.json").display()),
-            "--artifact-type",
-            "application/vnd.example.sbom",
-            "--subject",
-            &subject,
-        ],
-    );
+    let sbom = sbom.then(|| {
+        ok(
+            env,
+            &[
+                "artifact",
+                "push",
+                &format!("{}/{repo}:sbom", registry()),
+                &format!("{}:application/json", dir.join("sbom.json").display()),
+                "--artifact-type",
+                "application/vnd.example.sbom",
+                "--subject",
+                &subject,
+            ],
+        )
+    });
+    (subject, app, sbom)
+}
+
+#[test]
+fn referrers_come_from_the_api_or_else_the_tag_schema() {
+    let env = Env::new();
+    let repo = unique_repo("referrers");
+    let (subject, app, sbom) = an_app_and_its_sbom(&env, &repo, true);
+    let sbom = sbom.unwrap();
+    let dir = env.path("in");
     // Registry 2.8 has no referrers API: the tag schema it is.
     assert_eq!(sbom["referrers"], "tag-schema");
     let m = manifest(&format!("{}/{repo}:sbom", registry()));
@@ -698,20 +714,8 @@ fn a_referrer(byte: char, artifact_type: &str) -> serde_json::Value {
 #[test]
 fn artifact_ls_follows_every_page_and_lists_the_rest_around_a_malformed_entry() {
     let env = Env::new();
-    let dir = files(&env, "in", &[("app", "app")]);
     let repo = unique_repo("referrer-pages");
-    let subject = format!("{}/{repo}:app", registry());
-    let app = ok(
-        &env,
-        &[
-            "artifact",
-            "push",
-            &subject,
-            dir.join("app").to_str().unwrap(),
-            "--artifact-type",
-            "application/vnd.example.app",
-        ],
-    );
+    let (_, app, _) = an_app_and_its_sbom(&env, &repo, false);
     let digest = app["digest"].as_str().unwrap().to_string();
     let next = format!("/v2/{repo}/referrers/{digest}?n=2&last=b");
     let malformed = json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
@@ -781,33 +785,9 @@ fn artifact_ls_follows_every_page_and_lists_the_rest_around_a_malformed_entry() 
 #[test]
 fn a_malformed_entry_of_the_tag_schema_index_hides_no_other_referrer() {
     let env = Env::new();
-    let dir = files(&env, "in", &[("app", "app"), ("sbom.json", "{}")]);
     let repo = unique_repo("referrer-malformed");
-    let subject = format!("{}/{repo}:app", registry());
-    let app = ok(
-        &env,
-        &[
-            "artifact",
-            "push",
-            &subject,
-            dir.join("app").to_str().unwrap(),
-            "--artifact-type",
-            "application/vnd.example.app",
-        ],
-    );
-    let sbom = ok(
-        &env,
-        &[
-            "artifact",
-            "push",
-            &format!("{}/{repo}:sbom", registry()),
-            dir.join("sbom.json").to_str().unwrap(),
-            "--artifact-type",
-            "application/vnd.example.sbom",
-            "--subject",
-            &subject,
-        ],
-    );
+    let (_, app, sbom) = an_app_and_its_sbom(&env, &repo, true);
+    let sbom = sbom.unwrap();
     // Someone who can push adds an entry no reader can take to the index
     // (the real registry checks an index's entries: a proxy serves it).
     let tag = app["digest"].as_str().unwrap().replace(':', "-");

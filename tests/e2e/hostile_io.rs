@@ -132,6 +132,30 @@ fn registry_env(config: &std::path::Path) -> Vec<(String, String)> {
     env
 }
 
+/// [`inputs::stdin_matches_file`] for the registry command `name`, its
+/// streams given on stdin and as FIFOs, with a Docker config in `config`.
+fn a_stream_is_read_as_a_file(
+    name: &str,
+    args: &dyn Fn(&str) -> Vec<String>,
+    config: &std::path::Path,
+    cases: &[(&str, Vec<u8>)],
+    accepted: &[&str],
+) {
+    for stream in [Given::Stdin, Given::Path] {
+        inputs::stdin_matches_file(
+            &InputCommand {
+                name,
+                args,
+                env: registry_env(config),
+                file: Given::Path,
+                stream,
+            },
+            cases,
+            accepted,
+        );
+    }
+}
+
 /// Arguments that always name the input as `link` (one path, one file
 /// name: the name is part of what is pushed), a symlink made anew to the
 /// input given (a file, a FIFO) or, for `-`, to `/dev/stdin`. Human
@@ -179,19 +203,13 @@ fn artifact_push_reads_stdin_and_fifos_as_it_reads_a_file() {
             "application/vnd.example.hostile",
         ])
     });
-    for stream in [Given::Stdin, Given::Path] {
-        inputs::stdin_matches_file(
-            &InputCommand {
-                name: "artifact push",
-                args: &args,
-                env: registry_env(dir.path()),
-                file: Given::Path,
-                stream,
-            },
-            &cases,
-            &["text", "empty", "random"],
-        );
-    }
+    a_stream_is_read_as_a_file(
+        "artifact push",
+        &args,
+        dir.path(),
+        &cases,
+        &["text", "empty", "random"],
+    );
 }
 
 #[test]
@@ -211,19 +229,13 @@ fn compose_publish_reads_stdin_and_fifos_as_it_reads_a_file() {
     let args = through_link(&link, |input| {
         strings(&["compose", "publish", &name, input])
     });
-    for stream in [Given::Stdin, Given::Path] {
-        inputs::stdin_matches_file(
-            &InputCommand {
-                name: "compose publish",
-                args: &args,
-                env: registry_env(dir.path()),
-                file: Given::Path,
-                stream,
-            },
-            &cases,
-            &["valid", "empty"],
-        );
-    }
+    a_stream_is_read_as_a_file(
+        "compose publish",
+        &args,
+        dir.path(),
+        &cases,
+        &["valid", "empty"],
+    );
 }
 
 #[test]
@@ -246,19 +258,7 @@ fn component_push_reads_stdin_and_fifos_as_it_reads_a_file() {
     ];
     let link = dir.path().join("tagging.wasm");
     let args = through_link(&link, |input| strings(&["component", "push", &name, input]));
-    for stream in [Given::Stdin, Given::Path] {
-        inputs::stdin_matches_file(
-            &InputCommand {
-                name: "component push",
-                args: &args,
-                env: registry_env(dir.path()),
-                file: Given::Path,
-                stream,
-            },
-            &cases,
-            &["component"],
-        );
-    }
+    a_stream_is_read_as_a_file("component push", &args, dir.path(), &cases, &["component"]);
 }
 
 /// Removes the blobs `digests` from the repository `repo` of the plain

@@ -460,8 +460,11 @@ pub fn pull_artifact(
     let reference = source.manifest_reference();
     let fetched = ctx.runtime.block_on(repository.manifest(&reference))?;
     let mg = ctx.ops.manifest_generation;
-    let (layers, names, artifact_type) =
-        artifact_files(mg, &fetched.media_type, &fetched.bytes, &source.full)?;
+    let ArtifactFiles {
+        layers,
+        names,
+        artifact_type,
+    } = artifact_files(mg, &fetched.media_type, &fetched.bytes, &source.full)?;
     let (staging, _registered) = crate::store::cleanup::create(
         || {
             tempfile::Builder::new()
@@ -497,6 +500,16 @@ pub fn pull_artifact(
     })
 }
 
+/// What a pull of an artifact manifest writes.
+struct ArtifactFiles {
+    /// The blobs, in order.
+    layers: Vec<Descriptor>,
+    /// The file name of each.
+    names: Vec<String>,
+    /// The artifact type, when the manifest has one.
+    artifact_type: Option<String>,
+}
+
 /// The blobs of the artifact manifest `bytes` (of `media_type`, from
 /// `name`), the file name each is pulled to, and the artifact type, as the
 /// manifest-generation component reads them (`read-manifest`, then
@@ -507,7 +520,7 @@ fn artifact_files(
     media_type: &str,
     bytes: &[u8],
     name: &str,
-) -> Result<(Vec<Descriptor>, Vec<String>, Option<String>), Error> {
+) -> Result<ArtifactFiles, Error> {
     match mg.read_manifest(media_type, bytes)? {
         ManifestContents::Image {
             layers,
@@ -515,7 +528,11 @@ fn artifact_files(
             ..
         } => {
             let names = mg.artifact_file_names(&layers)?;
-            Ok((layers, names, artifact_type))
+            Ok(ArtifactFiles {
+                layers,
+                names,
+                artifact_type,
+            })
         }
         ManifestContents::Index { .. } => Err(Error::NotFound {
             source_name: name.to_string(),

@@ -27,7 +27,7 @@
 //! or archive layout itself (the components do).
 
 use super::build_push::{Pushed, compress_layer, make_and_put};
-use super::copy::{CopyContext, Registries, put_bytes};
+use super::copy::{CopyContext, Registries, archive_sink, put_bytes};
 use super::planner::Planner;
 use super::{Error, Operations};
 use crate::model::{
@@ -38,7 +38,6 @@ use crate::runtime::Privileges;
 use crate::store::atomic::Target;
 use crate::store::compress::LayerCompression;
 use crate::store::plan::{LayerSource, PlannedLayer};
-use crate::store::sink::{ArchiveFile, ArchiveStream, ImageSink};
 use crate::store::walk::walk;
 use std::path::{Path, PathBuf};
 
@@ -267,19 +266,8 @@ fn write_file(
 ) -> Result<Made, Error> {
     let what = format!("cannot write {}", path.display());
     let planner = Planner(ops.tar_assembly);
-    let mut sink: Box<dyn ImageSink> = match Target::resolve(path).map_err(Error::output(&what))? {
-        Target::Replace(file) => Box::new(ArchiveFile::create(
-            &file,
-            ArchiveFormat::OciArchive,
-            &planner,
-        )?),
-        Target::Into(file) => Box::new(ArchiveStream::new(
-            file,
-            ArchiveFormat::OciArchive,
-            &planner,
-            what.clone(),
-        )),
-    };
+    let target = Target::resolve(path).map_err(Error::output(&what))?;
+    let mut sink = archive_sink(target, path, ArchiveFormat::OciArchive, &planner)?;
     let (staging, _registered) = crate::store::cleanup::create(
         || tempfile::Builder::new().prefix("ocipipe-plugin-").tempdir(),
         |dir| dir.path(),

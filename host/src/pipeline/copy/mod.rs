@@ -18,6 +18,8 @@
 mod source;
 mod transfer;
 
+pub(crate) use transfer::archive_sink;
+
 use super::Error;
 use super::build::{BaseImage, Operations};
 use crate::docker::Engine;

@@ -250,6 +250,26 @@ fn copy_file(source: &Source, writer: &LayoutWriter, blob: &Descriptor) -> Resul
     }
 }
 
+/// The sink of an archive output named `path` on the command line and
+/// resolved to `target`: a regular file is written beside and renamed over
+/// when whole, anything else (a FIFO, a device) is written into.
+pub(crate) fn archive_sink<'p>(
+    target: Target,
+    path: &Path,
+    format: ArchiveFormat,
+    planner: &'p Planner<'_>,
+) -> Result<Box<dyn ImageSink + 'p>, Error> {
+    Ok(match target {
+        Target::Replace(file) => Box::new(ArchiveFile::create(&file, format, planner)?),
+        Target::Into(file) => Box::new(ArchiveStream::new(
+            file,
+            format,
+            planner,
+            format!("cannot write {}", path.display()),
+        )),
+    })
+}
+
 /// An archive or the engine: `tree` (one image) is copied whole into a
 /// private layout first, checked, then written as an archive or streamed
 /// into the engine, named as `to` says.
@@ -282,19 +302,12 @@ pub(super) fn to_images(
     let (written, loaded) = match to {
         Location::Archive { path, name } => {
             let names = name.iter().map(|n| n.full.clone()).collect();
-            let sink: Box<dyn ImageSink> = match target.expect("resolved above") {
-                Target::Replace(file) => Box::new(ArchiveFile::create(
-                    &file,
-                    ArchiveFormat::DockerAndOci,
-                    &planner,
-                )?),
-                Target::Into(file) => Box::new(ArchiveStream::new(
-                    file,
-                    ArchiveFormat::DockerAndOci,
-                    &planner,
-                    format!("cannot write {}", path.display()),
-                )),
-            };
+            let sink = archive_sink(
+                target.expect("resolved above"),
+                path,
+                ArchiveFormat::DockerAndOci,
+                &planner,
+            )?;
             (write_images(ops, &images, names, sink)?, false)
         }
         Location::Daemon(reference) => {
