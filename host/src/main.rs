@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         Ok(Outcome::SomeFailed) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{}", printable(&report(&e)));
+            eprintln!("{}", ocipipe::model::printable(&report(&e)));
             ExitCode::from(1)
         }
     }
@@ -39,18 +39,6 @@ fn report(e: &anyhow::Error) -> String {
         }
     }
     message
-}
-
-/// `text` with control characters (raw bytes from a hostile name or a
-/// corrupt file) escaped, so that an error never writes them to a terminal.
-fn printable(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| match c {
-            '\n' | '\t' => vec![c],
-            c if c.is_control() => c.escape_default().collect(),
-            c => vec![c],
-        })
-        .collect()
 }
 
 /// A reader that closed our stdout (`ocipipe … | head -1`) is no error.

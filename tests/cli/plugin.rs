@@ -66,6 +66,48 @@ fn human_lines_are_one_per_privilege_and_nothing_is_said_on_stderr() {
     );
 }
 
+/// A config whose values carry terminal escapes: a mount source that
+/// erases its line and writes a harmless one in its place, a device with a
+/// line break that forges the next line, a capability with a C1 control.
+const ESCAPES: &str = r#"{
+  "Mounts": [{"Source": "/srv\u001b[2K\rmount: [/var/lib/safe]", "Destination": "/x"}],
+  "Linux": {"Capabilities": ["CAP_\u009bSYS_ADMIN"],
+            "Devices": [{"Path": "/dev/fuse\ndevice: [/dev/null]"}]}
+}"#;
+
+#[test]
+fn control_characters_of_a_config_are_escaped_on_the_lines_people_grant_from() {
+    let run = run_config(ESCAPES.as_bytes(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "mount: [/srv\\u{1b}[2K\\rmount: [/var/lib/safe]]\n\
+         device: [/dev/fuse\\ndevice: [/dev/null]]\n\
+         capabilities: [CAP_\\u{9b}SYS_ADMIN]\n"
+    );
+    // JSON keeps the values as they are: serde escapes them.
+    let json = run_config(ESCAPES.as_bytes(), &["--json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    assert!(
+        json.stdout.chars().all(|c| c == '\n' || !c.is_control()),
+        "{:?}",
+        json.stdout
+    );
+    let values: Vec<serde_json::Value> = json
+        .json_lines()
+        .iter()
+        .map(|l| l["value"][0].clone())
+        .collect();
+    assert_eq!(
+        values,
+        [
+            json!("/srv\u{1b}[2K\rmount: [/var/lib/safe]"),
+            json!("/dev/fuse\ndevice: [/dev/null]"),
+            json!("CAP_\u{9b}SYS_ADMIN"),
+        ]
+    );
+}
+
 #[test]
 fn a_malformed_config_file_is_refused_with_what_and_where() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,10 +1,11 @@
 //! `plugin build -o FILE`, which needs no engine and no registry: the same
 //! context gives the same bytes; contexts and names that cannot make a
 //! plugin are refused, naming what is wrong, and leave the target as it
-//! was. (Pushing, and the engine's view of what is built:
-//! `tests/e2e/plugin_build.rs`.)
+//! was; `-o` meets the hostile output checks (`tests/hostile`). (Pushing,
+//! and the engine's view of what is built: `tests/e2e/plugin_build.rs`.)
 
 use crate::harness::{Ocipipe, Run, assert_refused, only, plugin_build};
+use crate::hostile::{OutputCommand, outputs};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -178,4 +179,67 @@ fn one_destination_is_needed() {
         "x.tar",
     ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+/// `plugin build CONTEXT -t NAME -o TARGET`, for the hostile output checks.
+fn build_into(context: &Path) -> impl Fn(&str) -> Vec<String> + '_ {
+    move |target| {
+        crate::harness::strings(&[
+            "plugin",
+            "build",
+            context.to_str().unwrap(),
+            "-t",
+            "example/hostile:1",
+            "-o",
+            target,
+        ])
+    }
+}
+
+fn plugin_build_command<'a>(args: &'a dyn Fn(&str) -> Vec<String>) -> OutputCommand<'a> {
+    OutputCommand {
+        name: "plugin build -o",
+        args,
+        env: crate::harness::at_epoch(),
+        is_dir: false,
+        temp_prefix: ".ocipipe-",
+    }
+}
+
+/// A context whose rootfs holds one file of `size` zero bytes, made as a
+/// hole: instant to make, yet every byte is read, hashed and gzipped.
+fn sparse_context(dir: &Path, size: u64) -> PathBuf {
+    let context = context(dir, &good_config());
+    std::fs::File::create(context.join("rootfs/zeros"))
+        .unwrap()
+        .set_len(size)
+        .unwrap();
+    context
+}
+
+#[test]
+fn plugin_build_output_goes_into_fifos_and_devices_and_replaces_only_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let context = context(dir.path(), &good_config());
+    outputs::odd_targets(&plugin_build_command(&build_into(&context)));
+}
+
+#[test]
+fn plugin_build_output_on_a_full_disk_is_blamed_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // Zeros gzip to almost nothing: random bytes fill the disk.
+    let context = context(dir.path(), &good_config());
+    let mut random = vec![0u8; 1 << 20];
+    getrandom::fill(&mut random).unwrap();
+    std::fs::write(context.join("rootfs/random"), random).unwrap();
+    outputs::full_disk(&plugin_build_command(&build_into(&context)));
+}
+
+#[test]
+fn plugin_build_output_interrupted_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let context = sparse_context(dir.path(), 2 << 30);
+    for signal in ["INT", "TERM"] {
+        outputs::interrupted(&plugin_build_command(&build_into(&context)), signal);
+    }
 }

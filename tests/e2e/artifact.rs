@@ -347,18 +347,22 @@ fn a_registry_refusing_oci_1_1_gets_1_0_under_auto_only() {
     }
 }
 
-#[test]
-fn referrers_come_from_the_api_or_else_the_tag_schema() {
-    let env = Env::new();
+/// Pushes the artifact `app` to `repo:app` and, unless `sbom` is false, the
+/// artifact `sbom` referring to it to `repo:sbom` (of the plain test
+/// registry): `repo:app`, and the push reports.
+fn an_app_and_its_sbom(
+    env: &Env,
+    repo: &str,
+    sbom: bool,
+) -> (String, serde_json::Value, Option<serde_json::Value>) {
     let dir = files(
-        &env,
+        env,
         "in",
         &[("sbom.json", "{\"sbom\":true}\n"), ("app", "app")],
     );
-    let repo = unique_repo("referrers");
     let subject = format!("{}/{repo}:app", registry());
     let app = ok(
-        &env,
+        env,
         &[
             "artifact",
             "push",
@@ -368,19 +372,31 @@ fn referrers_come_from_the_api_or_else_the_tag_schema() {
             "application/vnd.example.app",
         ],
     );
-    let sbom = ok(
-        &env,
-        &[
-            "artifact",
-            "push",
-            &format!("{}/{repo}:sbom", registry()),
-            &format!("{}:application/json", dir.join("sbom.json").display()),
-            "--artifact-type",
-            "application/vnd.example.sbom",
-            "--subject",
-            &subject,
-        ],
-    );
+    let sbom = sbom.then(|| {
+        ok(
+            env,
+            &[
+                "artifact",
+                "push",
+                &format!("{}/{repo}:sbom", registry()),
+                &format!("{}:application/json", dir.join("sbom.json").display()),
+                "--artifact-type",
+                "application/vnd.example.sbom",
+                "--subject",
+                &subject,
+            ],
+        )
+    });
+    (subject, app, sbom)
+}
+
+#[test]
+fn referrers_come_from_the_api_or_else_the_tag_schema() {
+    let env = Env::new();
+    let repo = unique_repo("referrers");
+    let (subject, app, sbom) = an_app_and_its_sbom(&env, &repo, true);
+    let sbom = sbom.unwrap();
+    let dir = env.path("in");
     // Registry 2.8 has no referrers API: the tag schema it is.
     assert_eq!(sbom["referrers"], "tag-schema");
     let m = manifest(&format!("{}/{repo}:sbom", registry()));
@@ -531,4 +547,319 @@ fn a_component_pushed_and_pinned_by_digest_runs_and_a_changed_one_is_refused() {
         tar["digest"].as_str().unwrap()
     );
     refused(&run_with(&wrong, &[]), "is not a valid tagging component");
+}
+
+/// The requests a push sent that write something (`POST`, `PUT`,
+/// `PATCH`, `DELETE`), as the proxy logged them.
+fn writes(proxy: &FaultProxy) -> Vec<String> {
+    proxy
+        .requests()
+        .iter()
+        .filter(|r| {
+            ["POST", "PUT", "PATCH", "DELETE"].contains(&r["method"].as_str().unwrap_or(""))
+        })
+        .map(|r| format!("{} {}", r["method"], r["path"]))
+        .collect()
+}
+
+#[test]
+fn what_artifact_pull_would_refuse_is_refused_at_push_with_nothing_sent() {
+    let env = Env::new();
+    let a = files(
+        &env,
+        "a",
+        &[("notes.md", "# a\n"), ("compose.yaml", "services: {}\n")],
+    );
+    let b = files(
+        &env,
+        "b",
+        &[("notes.md", "# b\n"), ("compose.yaml", "name: b\n")],
+    );
+    // A name a terminal would act on: pull refuses it, so push must.
+    let odd = files(&env, "odd", &[("bad\u{1b}[2Jname", "x")]);
+    let proxy = FaultProxy::start(&registry(), json!([]));
+    let name = format!("{}/{}:1", proxy.address(), unique_repo("unpullable"));
+    let path = |p: PathBuf| p.to_str().unwrap().to_string();
+    let artifact_push = |files: &[String]| {
+        let mut args = vec!["artifact", "push", &name];
+        args.extend(files.iter().map(String::as_str));
+        args.extend(["--artifact-type", "application/vnd.example.notes"]);
+        ocipipe(&env).run(&args)
+    };
+
+    let run = artifact_push(&[path(a.join("notes.md")), path(b.join("notes.md"))]);
+    refused(&run, "`artifact pull` would refuse it");
+    assert!(
+        run.stderr
+            .contains("\"notes.md\" is also the name of layers[0]"),
+        "{}",
+        run.stderr
+    );
+
+    let run = artifact_push(&[path(odd.join("bad\u{1b}[2Jname"))]);
+    refused(&run, "`artifact pull` would refuse it");
+    assert!(
+        run.stderr.contains("control character U+001B"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains('\u{1b}'),
+        "raw escape in the error: {:?}",
+        run.stderr
+    );
+
+    let run = ocipipe(&env).run(&[
+        "compose",
+        "publish",
+        &name,
+        &path(a.join("compose.yaml")),
+        &path(b.join("compose.yaml")),
+    ]);
+    refused(&run, "`artifact pull` would refuse it");
+    assert!(
+        run.stderr.contains("\"compose.yaml\" is also the name"),
+        "{}",
+        run.stderr
+    );
+
+    assert_eq!(writes(&proxy), Vec::<String>::new(), "nothing is sent");
+    // The same files under names of their own are pushed and pulled back.
+    let run = artifact_push(&[path(a.join("notes.md")), path(a.join("compose.yaml"))]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn compose_publish_refuses_what_is_not_yaml_text_with_nothing_sent() {
+    let env = Env::new();
+    let mut random = vec![0u8; 4096];
+    getrandom::fill(&mut random).unwrap();
+    random[0] = 0xff;
+    let dir = env.path("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    let proxy = FaultProxy::start(&registry(), json!([]));
+    let name = format!("{}/{}:1", proxy.address(), unique_repo("compose-binary"));
+    for (file, bytes, words) in [
+        ("random.yaml", random.as_slice(), "byte 0 is not UTF-8"),
+        (
+            "nul.yaml",
+            b"services:\0{}\n".as_slice(),
+            "control character U+0000 at byte 9",
+        ),
+        (
+            "escape.yaml",
+            b"x: \x1b[2J\n".as_slice(),
+            "control character U+001B at byte 3",
+        ),
+    ] {
+        let path = dir.join(file);
+        std::fs::write(&path, bytes).unwrap();
+        let run = ocipipe(&env).run(&["compose", "publish", &name, path.to_str().unwrap()]);
+        refused(&run, "it is not a compose file");
+        assert!(run.stderr.contains(words), "{file}: {}", run.stderr);
+        assert!(run.first_error_line().contains(file), "{}", run.stderr);
+    }
+    assert_eq!(writes(&proxy), Vec::<String>::new(), "nothing is sent");
+}
+
+#[test]
+fn artifact_push_of_dev_stdin_reads_the_pipe_once_and_gives_the_file_s_digest() {
+    let env = Env::new();
+    let bytes = "a line from a pipe\n".repeat(50_000);
+    // A file named as the pipe is (`stdin`): the same title, the same bytes.
+    let dir = files(&env, "in", &[("stdin", bytes.as_str())]);
+    let repo = unique_repo("artifact-stdin");
+    let push = |tag: &str, file: &str, stdin: &[u8]| {
+        let name = format!("{}/{repo}:{tag}", registry());
+        let run = ocipipe(&env).run_with_stdin_bytes(
+            &[
+                "--json",
+                "artifact",
+                "push",
+                &name,
+                file,
+                "--artifact-type",
+                "application/vnd.example.piped",
+            ],
+            stdin,
+        );
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+        run.json_lines().remove(0)
+    };
+    // The pipe first: the registry has no blob yet, so it is uploaded.
+    let from_pipe = push("pipe", "/dev/stdin", bytes.as_bytes());
+    let from_file = push("file", dir.join("stdin").to_str().unwrap(), b"");
+    assert_eq!(from_pipe["digest"], from_file["digest"]);
+    let m = manifest(&format!("{}/{repo}:pipe", registry()));
+    assert_eq!(m["layers"][0]["size"], bytes.len());
+    assert_eq!(
+        m["layers"][0]["digest"],
+        format!("sha256:{}", sha256_hex(bytes.as_bytes()))
+    );
+}
+
+/// An OCI index of `entries` (referrers), as the referrers API answers.
+fn referrers_page(entries: &[serde_json::Value]) -> serde_json::Value {
+    json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+           "manifests": entries})
+}
+
+/// A referrer's descriptor: a made-up manifest digest of `byte`.
+fn a_referrer(byte: char, artifact_type: &str) -> serde_json::Value {
+    json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+           "digest": format!("sha256:{}", byte.to_string().repeat(64)), "size": 100,
+           "artifactType": artifact_type})
+}
+
+#[test]
+fn artifact_ls_follows_every_page_and_lists_the_rest_around_a_malformed_entry() {
+    let env = Env::new();
+    let repo = unique_repo("referrer-pages");
+    let (_, app, _) = an_app_and_its_sbom(&env, &repo, false);
+    let digest = app["digest"].as_str().unwrap().to_string();
+    let next = format!("/v2/{repo}/referrers/{digest}?n=2&last=b");
+    let malformed = json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "digest": "sha256:not-hex", "size": 1});
+    // Page 1 (no query) names page 2 in `Link`; page 2 holds a malformed
+    // entry between two good ones.
+    let pages = |page_two_link: Option<String>| {
+        let mut second = json!({"path": "last=b", "method": "GET", "action": "status", "status": 200,
+            "body": referrers_page(&[a_referrer('c', "application/vnd.example.c"), malformed.clone(),
+                                     a_referrer('d', "application/vnd.example.d")])});
+        if let Some(link) = page_two_link {
+            second["headers"] = json!({"Link": link});
+        }
+        json!([second,
+            {"path": "/referrers/sha256:[0-9a-f]+$", "method": "GET", "action": "status", "status": 200,
+             "headers": {"Link": format!("<{next}>; rel=\"next\"")},
+             "body": referrers_page(&[a_referrer('a', "application/vnd.example.a"),
+                                      a_referrer('b', "application/vnd.example.b")])}])
+    };
+    let proxy = FaultProxy::start(&registry(), pages(None));
+    let through = format!("{}/{repo}:app", proxy.address());
+    let run = ocipipe(&env).run(&["--json", "artifact", "ls", &through]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let types: Vec<String> = run
+        .json_lines()
+        .iter()
+        .map(|l| l["artifact_type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        types,
+        ["a", "b", "c", "d"].map(|t| format!("application/vnd.example.{t}"))
+    );
+    assert!(
+        run.stderr.contains("warning: ") && run.stderr.contains("page 2: manifests[1].digest"),
+        "{}",
+        run.stderr
+    );
+    let human = ocipipe(&env).run(&["artifact", "ls", &through]);
+    assert_eq!(human.code, 0, "{}", human.stderr);
+    assert_eq!(human.stdout.lines().count(), 4, "{}", human.stdout);
+
+    // A next page on another host is not followed: credentials would go
+    // with it.
+    let elsewhere = format!("<http://127.0.0.2:9{next}>; rel=\"next\"");
+    let proxy = FaultProxy::start(
+        &registry(),
+        json!([{"path": "/referrers/", "method": "GET", "action": "status", "status": 200,
+                "headers": {"Link": elsewhere},
+                "body": referrers_page(&[a_referrer('a', "application/vnd.example.a")])}]),
+    );
+    let run = ocipipe(&env).run(&["artifact", "ls", &format!("{}/{repo}:app", proxy.address())]);
+    refused(&run, "off this registry");
+    assert_eq!(run.stdout, "");
+
+    // A page that names itself again is a loop, refused, not followed forever.
+    let proxy = FaultProxy::start(&registry(), pages(Some(format!("<{next}>; rel=\"next\""))));
+    let run = ocipipe(&env).run(&["artifact", "ls", &format!("{}/{repo}:app", proxy.address())]);
+    refused(&run, "one it gave before");
+    let asked = proxy
+        .paths()
+        .iter()
+        .filter(|p| p.contains("/referrers/"))
+        .count();
+    assert_eq!(asked, 2, "{:?}", proxy.paths());
+}
+
+#[test]
+fn a_malformed_entry_of_the_tag_schema_index_hides_no_other_referrer() {
+    let env = Env::new();
+    let repo = unique_repo("referrer-malformed");
+    let (_, app, sbom) = an_app_and_its_sbom(&env, &repo, true);
+    let sbom = sbom.unwrap();
+    // Someone who can push adds an entry no reader can take to the index
+    // (the real registry checks an index's entries: a proxy serves it).
+    let tag = app["digest"].as_str().unwrap().replace(':', "-");
+    let mut index = manifest(&format!("{}/{repo}:{tag}", registry()));
+    index["manifests"].as_array_mut().unwrap().insert(
+        0,
+        json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+               "digest": "sha256:short", "size": -1}),
+    );
+    let proxy = FaultProxy::start(
+        &registry(),
+        json!([{"method": "GET", "path": format!("/manifests/{tag}$"), "action": "status",
+                "status": 200, "body": index}]),
+    );
+    let subject = format!("{}/{repo}:app", proxy.address());
+    let run = ocipipe(&env).run(&["--json", "artifact", "ls", &subject]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let listed = run.json_lines();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["digest"], sbom["digest"]);
+    assert!(run.stderr.contains("manifests[0].digest"), "{}", run.stderr);
+}
+
+#[test]
+fn component_push_prints_the_digest_alone_and_names_what_is_not_a_component() {
+    let env = Env::new();
+    let name = format!("{}/{}:1", registry(), unique_repo("component-digest"));
+    let tagging = guest("ocipipe_tagging.wasm");
+    let run = ocipipe(&env).run(&["component", "push", &name, tagging.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // What `D=$(ocipipe component push …)` holds.
+    let digest = run.stdout.trim_end_matches('\n');
+    assert_eq!(run.stdout, format!("{digest}\n"));
+    assert_eq!(
+        format!("sha256:{}", sha256_hex(skopeo_raw(&name).as_bytes())),
+        digest
+    );
+    assert!(
+        run.stderr.contains(&format!("Pushed {name} (tagging)")),
+        "{}",
+        run.stderr
+    );
+    let json = ok(
+        &env,
+        &["component", "push", &name, tagging.to_str().unwrap()],
+    );
+    assert_eq!(json["digest"], digest);
+    assert_eq!(json["world"], "tagging");
+
+    let dir = env.path("not-components");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, bytes, words) in [
+        (
+            "core.wasm",
+            b"\0asm\x01\0\0\0".as_slice(),
+            "it is a core WebAssembly module, not a component",
+        ),
+        (
+            "text.wasm",
+            b"(component)\n".as_slice(),
+            "it is not a WebAssembly component",
+        ),
+        (
+            "empty.wasm",
+            b"".as_slice(),
+            "it is not a WebAssembly component",
+        ),
+    ] {
+        let path = dir.join(file);
+        std::fs::write(&path, bytes).unwrap();
+        let run = ocipipe(&env).run(&["component", "push", &name, path.to_str().unwrap()]);
+        refused(&run, words);
+        assert!(run.first_error_line().contains(file), "{}", run.stderr);
+    }
 }

@@ -12,13 +12,14 @@
 //! Covered: odd `-o` targets (a FIFO, a device, symlinks to them and to a
 //! regular file, a directory, `/dev/full`, and the command's own stdout
 //! named `/dev/stdout`, `/dev/fd/3` or `/proc/self/fd/1` while it is a
-//! pipe, a socket or a file opened for appending), a full file system,
-//! SIGINT and SIGTERM in the middle of a write into a new output or into
-//! an existing one (a layout: left exactly as it was), a stream (stdin, a
-//! FIFO) versus a file, files that change while they are read, interrupts
-//! of an update in place, and a registry that fails every request, cuts a
-//! connection, never answers, or sends the client to a hostile token
-//! server.
+//! pipe, a socket or a file opened for appending; for a directory output,
+//! symlinks to directories and to nothing, a directory that is not empty,
+//! a file), a full file system, SIGINT and SIGTERM in the middle of a
+//! write into a new output or into an existing one (a layout: left
+//! exactly as it was), a stream (stdin, a FIFO) versus a file, files that
+//! change while they are read, interrupts of an update in place, and a
+//! registry that fails every request, cuts a connection, never answers,
+//! or sends the client to a hostile token server.
 
 #![allow(dead_code)] // each test binary uses the part it needs
 

@@ -244,6 +244,96 @@ fn own_stdout(cmd: &OutputCommand, expected: &[u8], dir: &Path) {
     std::fs::remove_file(&log).unwrap();
 }
 
+/// The files of the directory `dir` (not recursive), by name.
+fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    names(dir)
+        .into_iter()
+        .map(|n| {
+            let bytes = std::fs::read(dir.join(&n)).unwrap();
+            (n, bytes)
+        })
+        .collect()
+}
+
+/// What a directory output does with odd targets: a symlink to an empty
+/// directory is followed and the directory it names is filled (the link
+/// stays), as a file output follows a symlink to a regular file; a
+/// directory that is not empty (or a link to one), a symlink to nothing,
+/// a regular file and a device are refused, exit 1, the first line naming
+/// the target and the cause under it saying why, each left as it was.
+pub fn odd_dir_targets(cmd: &OutputCommand) {
+    assert!(
+        cmd.is_dir,
+        "odd directory targets are for directory outputs"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let reference = d.join("reference");
+    write_ok(cmd, &reference);
+    let expected = files_of(&reference);
+    assert!(!expected.is_empty(), "{}: wrote nothing", cmd.name);
+
+    // A symlink to an empty directory: filled, the link stays.
+    let real = d.join("real");
+    std::fs::create_dir(&real).unwrap();
+    let link = d.join("link");
+    std::os::unix::fs::symlink("real", &link).unwrap();
+    write_ok(cmd, &link);
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_eq!(files_of(&real), expected, "{}: through a symlink", cmd.name);
+
+    let refused = |target: &Path, words: &str| {
+        let out = run(&(cmd.args)(target.to_str().unwrap()), &cmd.env, Stdin::Null);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{} into {}: {stderr}",
+            cmd.name,
+            target.display()
+        );
+        assert!(
+            first_line(&out).contains(&target.display().to_string()),
+            "the first line must name the target: {stderr}"
+        );
+        assert!(
+            stderr.contains(words),
+            "{}: expected {words:?}: {stderr}",
+            cmd.name
+        );
+    };
+    // A directory with something in it, and a symlink to it.
+    let full = d.join("full");
+    std::fs::create_dir(&full).unwrap();
+    std::fs::write(full.join("keep"), b"mine").unwrap();
+    refused(&full, "not empty");
+    let to_full = d.join("to-full");
+    std::os::unix::fs::symlink("full", &to_full).unwrap();
+    refused(&to_full, "not empty");
+    assert_eq!(files_of(&full), [("keep".to_string(), b"mine".to_vec())]);
+
+    // A symlink to nothing: not created behind the user's back.
+    let dangling = d.join("dangling");
+    std::os::unix::fs::symlink("missing", &dangling).unwrap();
+    refused(&dangling, "does not exist");
+    assert!(std::fs::symlink_metadata(&dangling).unwrap().is_symlink());
+    assert!(!d.join("missing").exists());
+
+    // A regular file, and a device.
+    let file = d.join("file");
+    std::fs::write(&file, b"mine").unwrap();
+    refused(&file, "not a directory");
+    assert_eq!(std::fs::read(&file).unwrap(), b"mine");
+    refused(Path::new("/dev/null"), "not a directory");
+
+    let left = names(d);
+    assert!(
+        left.iter().all(|n| !n.starts_with(cmd.temp_prefix)),
+        "{}: temporary directories left: {left:?}",
+        cmd.name
+    );
+}
+
 /// A small tmpfs mounted for the life of the value (root only).
 struct SmallFs {
     dir: tempfile::TempDir,

@@ -116,7 +116,11 @@ pub(crate) fn read_oci_index(bytes: &[u8], name: &str, role: &str) -> Result<Oci
     read_fields(bytes, role).map_err(|e| within(&format!("{name}: "), e))
 }
 
-fn read_fields(bytes: &[u8], role: &str) -> Result<OciIndex, Error> {
+/// `bytes` as the JSON object of an OCI image index (no `mediaType`, or
+/// the OCI index's), its shape checked as `read-manifest` checks one; its
+/// entries are not read. `role` says what the index is for when its media
+/// type is another.
+pub(crate) fn oci_index_object(bytes: &[u8], role: &str) -> Result<Map<String, Value>, Error> {
     let doc = parse_object(bytes, "the document")?;
     check_schema_version(&doc)?;
     if let Some(mt) = opt_str(&doc, "mediaType", "")?.filter(|t| !t.is_empty())
@@ -127,6 +131,11 @@ fn read_fields(bytes: &[u8], role: &str) -> Result<OciIndex, Error> {
         )));
     }
     check_shape(&doc, Kind::OciIndex)?;
+    Ok(doc)
+}
+
+fn read_fields(bytes: &[u8], role: &str) -> Result<OciIndex, Error> {
+    let doc = oci_index_object(bytes, role)?;
     let manifests = entries(&doc)?
         .iter()
         .enumerate()

@@ -8,8 +8,9 @@
 //! an OCI image layout's `index.json` ([`layout_index`], [`layout_entry`],
 //! skopeo's `oci:` transport); and the decisions around OCI artifacts: the
 //! form to retry a refused push in ([`fallback_form`]), the file names of
-//! a pulled artifact's blobs ([`artifact_file_names`]), and the referrers
-//! tag schema ([`referrers_tag`], [`referrers_index`]).
+//! a pulled artifact's blobs ([`artifact_file_names`]), the referrers
+//! tag schema ([`referrers_tag`], [`referrers_index`]) and the entries of a
+//! page of referrers ([`read_referrers`]).
 //!
 //! No I/O, no clock, no randomness: times arrive as seconds since the epoch
 //! (or inside a base config, as RFC 3339). Every document is written with
@@ -48,7 +49,7 @@ pub use platform::{
     KNOWN_ARCHITECTURES, KNOWN_OPERATING_SYSTEMS, normalize_platform, select_platform,
 };
 pub use read::{MAX_DOCUMENT_SIZE, read_manifest};
-pub use referrers::{referrers_index, referrers_tag};
+pub use referrers::{read_referrers, referrers_index, referrers_tag};
 
 /// `application/vnd.oci.image.config.v1+json`
 pub const MEDIA_TYPE_OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
@@ -177,6 +178,16 @@ pub struct IndexContents {
     pub manifests: Vec<Descriptor>,
     /// The manifest this index refers to.
     pub subject: Option<Descriptor>,
+}
+
+/// What one page of a referrers listing lists (WIT `referrers-page`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReferrersPage {
+    /// The entries that are valid descriptors, in order.
+    pub referrers: Vec<Descriptor>,
+    /// What is wrong with each entry that is not, in order, naming it
+    /// (`manifests[3].digest: …`).
+    pub refused: Vec<String>,
 }
 
 /// What a manifest or an index refers to (WIT `manifest-contents`).

@@ -4,15 +4,22 @@
 //! there after a referrer is pushed ([`referrers_index`]), as the spec's
 //! "Pushing Manifests with Subject" has clients maintain it.
 //!
-//! Owns: the tag's spelling, which entries the index keeps, and which
-//! descriptors can be referrers. Reading and writing the index itself is
-//! [`crate::index`]'s.
+//! And reading a page of referrers back ([`read_referrers`]): from the
+//! referrers API or that index, each entry on its own, so that one
+//! malformed entry hides no other.
+//!
+//! Owns: the tag's spelling, which entries the index keeps, which
+//! descriptors can be referrers, and which entries of a listing are
+//! listed. Reading and writing the index itself is [`crate::index`]'s.
 //! Must not: fetch or push the tag (the host does I/O), or fill in the
 //! referrer's `artifactType` and annotations from its manifest (the caller
 //! describes the manifest it pushed).
 
-use crate::index::{Entry, OciIndex, read_oci_index};
-use crate::{Descriptor, Document, Error, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST};
+use crate::index::{Entry, OciIndex, oci_index_object, read_oci_index};
+use crate::read::{descriptor, entries, within};
+use crate::{
+    Descriptor, Document, Error, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST, ReferrersPage,
+};
 
 /// The longest algorithm part of a referrers tag, in characters.
 const TAG_ALGORITHM_CHARS: usize = 32;
@@ -96,4 +103,19 @@ fn with_referrer(existing: Vec<Entry>, referrer: &Descriptor) -> Vec<Entry> {
         entries.push(Entry::new(referrer.clone()));
     }
     entries
+}
+
+/// The referrers one page of a listing holds; see the WIT
+/// `read-referrers`.
+pub fn read_referrers(page: &[u8]) -> Result<ReferrersPage, Error> {
+    let page_refused = |e| within("the referrers page: ", e);
+    let doc = oci_index_object(page, "a page of referrers").map_err(page_refused)?;
+    let mut read = ReferrersPage::default();
+    for (i, entry) in entries(&doc).map_err(page_refused)?.iter().enumerate() {
+        match descriptor(&format!("manifests[{i}]"), entry) {
+            Ok(referrer) => read.referrers.push(referrer),
+            Err(refusal) => read.refused.push(refusal.message().to_owned()),
+        }
+    }
+    Ok(read)
 }

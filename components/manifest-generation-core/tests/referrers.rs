@@ -304,3 +304,89 @@ fn refuses_a_referrer_that_is_not_a_manifest_with_a_subject() {
     let index = Descriptor::new(MEDIA_TYPE_OCI_INDEX, M1, 1);
     assert_eq!(entries_of(&add(None, &index)), [index]);
 }
+
+/// A page of the referrers API, as JSON text.
+fn page(entries: &str) -> String {
+    format!(r#"{{"schemaVersion":2,"mediaType":"{MEDIA_TYPE_OCI_INDEX}","manifests":[{entries}]}}"#)
+}
+
+fn entry(digest: &str, artifact_type: &str) -> String {
+    format!(
+        r#"{{"mediaType":"{MEDIA_TYPE_OCI_MANIFEST}","digest":"{digest}","size":7,"artifactType":"{artifact_type}"}}"#
+    )
+}
+
+/// One malformed entry (anyone who can push a referrer can make one) is
+/// described and left out; every other entry is listed, in order.
+#[test]
+fn a_page_lists_every_valid_entry_and_describes_each_malformed_one() {
+    let bad_digest = r#"{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:zz","size":7}"#;
+    let negative =
+        format!(r#"{{"mediaType":"{MEDIA_TYPE_OCI_MANIFEST}","digest":"{M3}","size":-1}}"#);
+    let text = page(
+        &[
+            entry(M1, SBOM),
+            bad_digest.to_string(),
+            "42".to_string(),
+            entry(M2, SIG),
+            negative,
+        ]
+        .join(","),
+    );
+    let read = read_referrers(text.as_bytes()).unwrap();
+    assert_eq!(
+        read.referrers,
+        [referrer(M1, 7, SBOM), referrer(M2, 7, SIG)]
+    );
+    assert_eq!(read.refused.len(), 3, "{:?}", read.refused);
+    assert!(
+        read.refused[0].starts_with("manifests[1].digest: "),
+        "{:?}",
+        read.refused
+    );
+    assert!(
+        read.refused[1].starts_with("manifests[2]: must be a descriptor object"),
+        "{:?}",
+        read.refused
+    );
+    assert_eq!(read.refused[2], "manifests[4].size: -1 is negative");
+    // The index the tag schema keeps reads the same way.
+    let kept = add(None, &referrer(M1, 7, SBOM));
+    assert_eq!(
+        read_referrers(&kept.bytes).unwrap().referrers,
+        [referrer(M1, 7, SBOM)]
+    );
+    assert_eq!(
+        read_referrers(page("").as_bytes()).unwrap(),
+        ReferrersPage::default()
+    );
+}
+
+/// What is not a page of referrers at all is refused whole.
+#[test]
+fn what_is_not_an_index_is_refused_as_a_page() {
+    let invalid = |text: &str| match read_referrers(text.as_bytes()) {
+        Err(Error::InvalidInput(msg)) => msg,
+        other => panic!("{text}: expected invalid-input, got {other:?}"),
+    };
+    assert!(invalid("[]").starts_with("the referrers page: the document is not a JSON object"));
+    assert!(invalid("{").contains("not valid JSON"));
+    assert!(invalid(r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","manifests":[]}"#)
+        .contains("a page of referrers is an OCI image index"));
+    assert!(
+        invalid(r#"{"schemaVersion":2,"manifests":{}}"#).contains("manifests: must be an array")
+    );
+    assert!(
+        invalid(r#"{"schemaVersion":2,"manifests":[],"layers":[]}"#)
+            .contains("an index has no layers")
+    );
+    assert!(matches!(
+        read_referrers(br#"{"schemaVersion":1,"manifests":[]}"#),
+        Err(Error::Unsupported(_))
+    ));
+    let huge = page(&vec![entry(M1, SBOM); 40_000].join(","));
+    assert!(matches!(
+        read_referrers(huge.as_bytes()),
+        Err(Error::TooLarge(_))
+    ));
+}

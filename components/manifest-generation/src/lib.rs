@@ -20,6 +20,7 @@ mod bindings {
             "ocipipe:image/manifests@0.1.0/image-contents": manifest_generation_core::ImageContents,
             "ocipipe:image/manifests@0.1.0/index-contents": manifest_generation_core::IndexContents,
             "ocipipe:image/manifests@0.1.0/manifest-contents": manifest_generation_core::ManifestContents,
+            "ocipipe:image/manifests@0.1.0/referrers-page": manifest_generation_core::ReferrersPage,
         },
     });
 }
@@ -27,7 +28,7 @@ mod bindings {
 use bindings::exports::ocipipe::image::configs;
 use bindings::exports::ocipipe::image::manifests::{self, ArtifactForm};
 use manifest_generation_core::{
-    self as core, ArtifactRequest, ConfigRequest, HostMachine, ManifestContents,
+    self as core, ArtifactRequest, ConfigRequest, HostMachine, ManifestContents, ReferrersPage,
 };
 use ocipipe_sdk::{Annotation, Descriptor, Document, Error, Platform};
 
@@ -89,6 +90,10 @@ impl manifests::Guest for ManifestGeneration {
 
     fn referrers_index(existing: Option<Vec<u8>>, referrer: Descriptor) -> Result<Document, Error> {
         core::referrers_index(existing.as_deref(), &referrer)
+    }
+
+    fn read_referrers(page: Vec<u8>) -> Result<ReferrersPage, Error> {
+        core::read_referrers(&page)
     }
 
     fn read_manifest(media_type: String, bytes: Vec<u8>) -> Result<ManifestContents, Error> {

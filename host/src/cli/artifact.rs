@@ -60,8 +60,19 @@ pub(super) fn run(config: &Config, cmd: ArtifactCommand) -> anyhow::Result<Outco
         }
         ArtifactCommand::Ls { reference } => {
             let subject = named(&reference)?;
-            for referrer in pipeline::list_referrers(&ctx, &subject)? {
-                printer.result(&referrer, || {
+            let referrers = pipeline::list_referrers(&ctx, &subject)?;
+            // A malformed entry is left out and said, and the listing
+            // still succeeds: what is listed is every referrer that can
+            // be used, as docker and oras list what they can read.
+            for why in &referrers.left_out {
+                eprintln!(
+                    "warning: {}: a referrer is left out, it is malformed: {}",
+                    subject.full,
+                    crate::model::one_line(why)
+                );
+            }
+            for referrer in &referrers.listed {
+                printer.result(referrer, || {
                     format!(
                         "{} {}",
                         referrer.digest,
@@ -101,6 +112,7 @@ pub(super) fn compose(config: &Config, cmd: ComposeCommand) -> anyhow::Result<Ou
                         env!("CARGO_PKG_VERSION").to_string(),
                     ),
                 ],
+                yaml: true,
             })
         })
         .collect::<anyhow::Result<_>>()?;
@@ -140,6 +152,7 @@ fn push_spec(
                 annotations: vec![(TITLE.to_string(), base_name(&path)?)],
                 path,
                 media_type: media_type.to_string(),
+                yaml: false,
             })
         })
         .collect::<anyhow::Result<_>>()?;

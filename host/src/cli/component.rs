@@ -35,24 +35,49 @@ pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outc
         .tagging
         .normalize_with_default_tag(&reference)
         .with_context(|| format!("{reference:?} is not a reference"))?;
+    // A FIFO or stdin is read once, into a temporary copy: its world, its
+    // config and its upload all read the same bytes.
+    let spooled = crate::store::spool::copy_unless_rereadable(&file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let read = spooled.as_ref().map_or(file.as_path(), |s| s.path());
+    let bytes = std::fs::read(read).with_context(|| format!("cannot read {}", file.display()))?;
+    if let Some(what) = crate::runtime::not_a_component(&bytes) {
+        anyhow::bail!("{}: {what}", file.display());
+    }
     let wasm = config.runtime()?;
-    let world = world_of(&wasm, &file)?;
-    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let world = world_of(&wasm, read, &file)?;
     let (imports, exports) = wasm
         .interfaces(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e:#}", file.display()))?;
     let config_json = wasm_config(world, &imports, &exports, &bytes);
     let env = CopyEnv::new(config, false, 4)?;
-    let pushed = pipeline::push_component(&env.context(&ops, None), &target, &file, &config_json)?;
-    Printer::new(config.json).result(&pushed, || {
-        format!("Pushed {} {} ({world})", pushed.name, pushed.digest)
-    })?;
+    let pushed = pipeline::push_component(&env.context(&ops, None), &target, read, &config_json)?;
+    // The digest alone on stdout, so that `D=$(ocipipe component push …)`
+    // holds it; what was pushed where goes to stderr (or into `--json`).
+    if !config.json {
+        eprintln!("Pushed {} ({world})", pushed.name);
+    }
+    let record = PushedComponent {
+        pushed: &pushed,
+        world,
+    };
+    Printer::new(config.json).result(&record, || pushed.digest.to_string())?;
     Ok(Outcome::Success)
 }
 
-/// The operation whose world the component at `path` implements: each
-/// operation of the table, in its order.
-fn world_of(wasm: &Arc<Runtime>, path: &Path) -> anyhow::Result<&'static str> {
+/// What `component push --json` prints: the push, and the world of the
+/// component.
+#[derive(serde::Serialize)]
+struct PushedComponent<'a> {
+    #[serde(flatten)]
+    pushed: &'a pipeline::PushedArtifact,
+    /// The operation whose world it implements.
+    world: &'static str,
+}
+
+/// The operation whose world the component at `path` (named `shown` to the
+/// user) implements: each operation of the table, in its order.
+fn world_of(wasm: &Arc<Runtime>, path: &Path, shown: &Path) -> anyhow::Result<&'static str> {
     let source = Source::File(path.to_path_buf());
     for operation in operations::ALL {
         if implements(wasm, &source, operation) {
@@ -60,8 +85,9 @@ fn world_of(wasm: &Arc<Runtime>, path: &Path) -> anyhow::Result<&'static str> {
         }
     }
     anyhow::bail!(
-        "{}: it implements none of the operations' worlds ({})",
-        path.display(),
+        "{}: it is a WebAssembly component, but it implements none of the operations' \
+         worlds ({})",
+        shown.display(),
         super::args::operation_names()
     )
 }
@@ -171,11 +197,11 @@ mod tests {
         let guests = Path::new(env!("OCIPIPE_GUEST_DIR"));
         for operation in operations::ALL {
             let file = guests.join(operation.wasm_file());
-            assert_eq!(world_of(&wasm, &file).unwrap(), operation.name);
+            assert_eq!(world_of(&wasm, &file, &file).unwrap(), operation.name);
         }
         let dir = tempfile::tempdir().unwrap();
         let not_a_component = dir.path().join("not.wasm");
         std::fs::write(&not_a_component, b"\0asm\x01\0\0\0").unwrap();
-        assert!(world_of(&wasm, &not_a_component).is_err());
+        assert!(world_of(&wasm, &not_a_component, &not_a_component).is_err());
     }
 }

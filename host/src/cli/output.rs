@@ -55,8 +55,8 @@ impl Printer {
         human: impl FnOnce() -> String,
     ) -> std::io::Result<()> {
         if self.json {
-            serde_json::to_writer(&mut self.out, record)?;
-            self.out.write_all(b"\n")?;
+            let line = serde_json::to_string(record)?;
+            writeln!(self.out, "{}", crate::model::json_line(&line))?;
         } else {
             writeln!(self.out, "{}", human())?;
         }

@@ -9,7 +9,7 @@ use super::image::{Components, print_pushed};
 use super::output::Printer;
 use super::{Config, Outcome, progress};
 use crate::docker::PluginInfo;
-use crate::model::Reference;
+use crate::model::{Reference, one_line};
 use crate::pipeline::{self, AskedPrivilege, ConfigInput, Grants, InstalledPlugin};
 use crate::runtime::{Privileges, Tagging};
 use anyhow::Context as _;
@@ -213,7 +213,12 @@ fn human_plugin(plugin: &PluginInfo) -> String {
     } else {
         "disabled"
     };
-    format!("{id}  {}  {state}  {}", plugin.name, plugin.description)
+    format!(
+        "{}  {}  {state}  {}",
+        one_line(id),
+        one_line(&plugin.name),
+        one_line(&plugin.description)
+    )
 }
 
 /// The engine's name for the plugin `name`, checked by the tagging

@@ -35,6 +35,8 @@ pub(super) fn build(config: &Config, args: PluginBuildArgs) -> anyhow::Result<Ou
     };
     let built = pipeline::build_plugin(&env.context(&ops, None), &privileges, &build)
         .with_context(|| {
+            // The first line names where the plugin was going, as every
+            // `-o` does.
             let into = match &args.output {
                 Some(path) => format!(" into {}", path.display()),
                 None => String::new(),

@@ -58,6 +58,17 @@ impl ManifestContents {
     }
 }
 
+/// What one page of a referrers listing lists, as the component reads it
+/// (WIT `referrers-page`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReferrersPage {
+    /// The entries that are valid descriptors, in order.
+    pub referrers: Vec<Descriptor>,
+    /// What is wrong with each entry that is not, naming it
+    /// (`manifests[3].digest: …`).
+    pub refused: Vec<String>,
+}
+
 /// The form of an OCI artifact manifest (WIT `artifact-form`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArtifactForm {

@@ -11,6 +11,7 @@ mod manifest;
 mod plugin;
 mod progress;
 mod reference;
+mod text;
 
 pub use archive::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, LayoutFile, WrittenBlob,
@@ -19,7 +20,8 @@ pub use changeset::{Change, Member, MemberKind};
 pub use descriptor::{ConfigRequest, Descriptor, Document, History, HostMachine, Platform};
 pub use digest::{Digest, DigestError};
 pub use layer::{Entry, EntryKind, LayerOptions, Segment};
-pub use manifest::{ArtifactForm, ArtifactRequest, ManifestContents};
+pub use manifest::{ArtifactForm, ArtifactRequest, ManifestContents, ReferrersPage};
 pub use plugin::{PRIVILEGE_NAMES, Privilege};
 pub use progress::{Progress, Quiet};
 pub use reference::{AnyReference, Reference};
+pub use text::{json_line, one_line, printable};

@@ -16,9 +16,12 @@ pub struct Privilege {
 }
 
 impl std::fmt::Display for Privilege {
-    /// As `docker plugin install` shows it: `NAME: [VALUE ...]`.
+    /// As `docker plugin install` shows it: `NAME: [VALUE ...]`, every
+    /// control character escaped: the values come from the plugin's
+    /// config, and a person grants what this line shows.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: [{}]", self.name, self.value.join(" "))
+        let values: Vec<String> = self.value.iter().map(|v| super::one_line(v)).collect();
+        write!(f, "{}: [{}]", super::one_line(&self.name), values.join(" "))
     }
 }
 

@@ -10,6 +10,12 @@
 //! indexes the referrer itself when it answers `OCI-Subject`; otherwise the
 //! referrers tag schema's index (`sha256-<hex>`) is updated.
 //!
+//! A push refuses, before anything is sent, what a pull would refuse: the
+//! manifest it is about to push is read back by the pull's own decisions
+//! ([`artifact_files`]). A file that can be read only once (stdin, a FIFO)
+//! is spooled first, so that its digest and its upload read the same
+//! bytes.
+//!
 //! A pull verifies every blob against its digest and writes it under the
 //! name the component allows (`artifact-file-names`) into a private
 //! directory that is renamed into place whole.
@@ -17,9 +23,10 @@
 use super::Error;
 use super::copy::{CopyContext, Registries, put_bytes, put_known};
 use crate::model::{
-    ArtifactForm, ArtifactRequest, Descriptor, Digest, ManifestContents, Reference,
+    ArtifactForm, ArtifactRequest, Descriptor, Digest, Document, ManifestContents, Reference,
 };
 use crate::registry::{self, BlobReader, Repository};
+use crate::store::spool::{Spooled, copy_unless_rereadable};
 use std::path::{Path, PathBuf};
 
 /// The OCI 1.1 empty descriptor's content, `{}`.
@@ -48,6 +55,9 @@ pub struct ArtifactFile {
     pub media_type: String,
     /// Its annotations (the title, compose's file name…).
     pub annotations: Vec<(String, String)>,
+    /// It must be YAML text (a compose file): checked before anything is
+    /// pushed.
+    pub yaml: bool,
 }
 
 /// What to push.
@@ -99,18 +109,51 @@ pub fn push_artifact(
         });
     }
     let mg = ctx.ops.manifest_generation;
+    // Every file read whole before anything is sent: its digest, and a
+    // copy of it when it can be read only once.
+    let inputs = spec
+        .files
+        .iter()
+        .map(Input::open)
+        .collect::<Result<Vec<_>, _>>()?;
     let repository = Registries::new(ctx.access).push_target(target, None)?;
     let subject = match &spec.subject {
         Some(subject) => Some(subject_descriptor(ctx, &repository, target, subject)?),
         None => None,
     };
+    let request = ArtifactRequest {
+        artifact_type: spec.artifact_type.clone(),
+        layers: inputs.iter().map(|i| i.descriptor.clone()).collect(),
+        annotations: sorted(&spec.annotations),
+        created: spec.created,
+        subject: subject.clone(),
+    };
+    // The manifest as it will be pushed, checked as a pull will read it.
+    let manifest_in = |form: ArtifactForm| -> Result<Document, Error> {
+        let manifest = mg.artifact_manifest(&request, form)?;
+        artifact_files(
+            mg,
+            &manifest.descriptor.media_type,
+            &manifest.bytes,
+            &target.full,
+        )
+        .map_err(|e| match e {
+            Error::Component(source) => Error::Unpullable {
+                target: target.full.clone(),
+                source,
+            },
+            other => other,
+        })?;
+        Ok(manifest)
+    };
+    let first = match spec.oci_version {
+        OciVersion::V1_0 => ArtifactForm::OciV1_0,
+        OciVersion::Auto | OciVersion::V1_1 => ArtifactForm::OciV1_1,
+    };
+    let first_manifest = manifest_in(first)?;
     let mut bytes_sent = 0;
-    let mut layers = Vec::with_capacity(spec.files.len());
-    for file in &spec.files {
-        let (mut descriptor, sent) = put_file(ctx, &repository, &file.media_type, &file.path)?;
-        descriptor.annotations = sorted(&file.annotations);
-        bytes_sent += sent;
-        layers.push(descriptor);
+    for input in &inputs {
+        bytes_sent += input.put(ctx, &repository)?;
     }
     // The empty config (and the empty layer of an artifact without files):
     // `{}`, whatever media type the form gives it.
@@ -124,16 +167,8 @@ pub fn push_artifact(
         ),
         EMPTY_JSON,
     )?;
-    let request = ArtifactRequest {
-        artifact_type: spec.artifact_type.clone(),
-        layers,
-        annotations: sorted(&spec.annotations),
-        created: spec.created,
-        subject: subject.clone(),
-    };
     let tag = target.tag.as_deref().unwrap_or("latest");
-    let put = |form: ArtifactForm| -> Result<(Descriptor, bool), Error> {
-        let manifest = mg.artifact_manifest(&request, form)?;
+    let put = |manifest: Document| -> Result<(Descriptor, bool), Error> {
         let (_, indexed) = ctx.runtime.block_on(repository.put_referrer(
             tag,
             &manifest.descriptor.media_type,
@@ -142,9 +177,9 @@ pub fn push_artifact(
         Ok((manifest.descriptor, indexed))
     };
     let (landed, fallback_reason, (mut manifest, indexed)) = match spec.oci_version {
-        OciVersion::V1_0 => ("1.0", None, put(ArtifactForm::OciV1_0)?),
-        OciVersion::V1_1 => ("1.1", None, put(ArtifactForm::OciV1_1)?),
-        OciVersion::Auto => match put(ArtifactForm::OciV1_1) {
+        OciVersion::V1_0 => ("1.0", None, put(first_manifest)?),
+        OciVersion::V1_1 => ("1.1", None, put(first_manifest)?),
+        OciVersion::Auto => match put(first_manifest) {
             Ok(put) => ("1.1", None, put),
             Err(Error::Registry(registry::Error::Status(refusal))) => {
                 match mg.fallback_form(refusal.status, refusal.code.as_deref())? {
@@ -152,7 +187,7 @@ pub fn push_artifact(
                         let reason =
                             format!("the registry refused the OCI 1.1 manifest: {refusal}");
                         tracing::warn!("{reason}; pushing the OCI 1.0 form");
-                        ("1.0", Some(reason), put(form)?)
+                        ("1.0", Some(reason), put(manifest_in(form)?)?)
                     }
                     None => return Err(Error::Registry(registry::Error::Status(refusal))),
                 }
@@ -178,6 +213,52 @@ pub fn push_artifact(
         referrers,
         bytes_sent,
     })
+}
+
+/// One file of a push, read: its descriptor (digest, size, media type,
+/// annotations), and where to read it again for the upload.
+struct Input {
+    /// As the user named it.
+    path: PathBuf,
+    /// A copy of a stream (stdin, a FIFO), read instead of `path`.
+    spooled: Option<Spooled>,
+    descriptor: Descriptor,
+}
+
+impl Input {
+    /// Reads `file`: spooled when it can be read only once, checked as
+    /// YAML text when it must be, hashed.
+    fn open(file: &ArtifactFile) -> Result<Self, Error> {
+        let shown = file.path.display().to_string();
+        let spooled = copy_unless_rereadable(&file.path).map_err(Error::input(&shown))?;
+        let read = spooled.as_ref().map_or(file.path.as_path(), |s| s.path());
+        if file.yaml {
+            super::yaml_text::check(read, &shown)?;
+        }
+        let (digest, size) = hash_file(read, &shown)?;
+        let mut descriptor = Descriptor::new(&file.media_type, digest, size);
+        descriptor.annotations = sorted(&file.annotations);
+        Ok(Self {
+            path: file.path.clone(),
+            spooled,
+            descriptor,
+        })
+    }
+
+    /// Sends it unless the repository has it; bytes sent.
+    fn put(&self, ctx: &CopyContext<'_>, repository: &Repository) -> Result<u64, Error> {
+        let read = self
+            .spooled
+            .as_ref()
+            .map_or(self.path.clone(), |s| s.path().to_path_buf());
+        put_known(
+            ctx,
+            repository,
+            &self.descriptor,
+            None,
+            Box::new(move || Ok(Box::new(std::fs::File::open(&read)?) as BlobReader)),
+        )
+    }
 }
 
 /// The descriptor of the manifest `subject` names, which must be in the
@@ -250,32 +331,95 @@ fn tag_schema_index(
     }
 }
 
+/// The most pages of the referrers API followed for one listing: past it,
+/// a registry that never ends its list is refused, not waited for.
+const MAX_REFERRER_PAGES: usize = 100;
+/// The most referrers listed for one manifest: each page may list up to
+/// 4 MiB of descriptors, and a listing is held whole before it is printed.
+const MAX_REFERRERS: usize = 10_000;
+
+/// The referrers of a manifest.
+#[derive(Debug, Clone, Default)]
+pub struct Referrers {
+    /// Those that are valid descriptors, page after page, in order.
+    pub listed: Vec<Descriptor>,
+    /// What is wrong with each entry left out (`page 2: manifests[3].digest:
+    /// …`): a malformed entry is reported, not a reason to list none.
+    pub left_out: Vec<String>,
+}
+
 /// The referrers of the manifest `reference` names: from the referrers
-/// API where the registry has one, else the tag schema's index.
-pub fn list_referrers(
-    ctx: &CopyContext<'_>,
-    reference: &Reference,
-) -> Result<Vec<Descriptor>, Error> {
+/// API where the registry has one, every page of it (`Link: <…>;
+/// rel="next"`, on the same registry, at most [`MAX_REFERRER_PAGES`]
+/// pages and [`MAX_REFERRERS`] referrers), else the tag schema's index.
+/// Each page is read by the component entry by entry.
+pub fn list_referrers(ctx: &CopyContext<'_>, reference: &Reference) -> Result<Referrers, Error> {
     let mut registries = Registries::new(ctx.access);
     let repository = registries.source(reference)?;
     let subject = subject_descriptor(ctx, &repository, reference, reference)?;
     let mg = ctx.ops.manifest_generation;
-    let index = match ctx
+    let too_many = |message: String| {
+        Error::Registry(registry::Error::Protocol {
+            registry: repository.registry().host().to_string(),
+            what: format!("GET referrers of {}", subject.digest),
+            message,
+        })
+    };
+    let mut referrers = Referrers::default();
+    let mut read = |number: usize, bytes: &[u8]| -> Result<(), Error> {
+        let page = mg.read_referrers(bytes)?;
+        referrers.listed.extend(page.referrers);
+        let at = if number > 1 {
+            format!("page {number}: ")
+        } else {
+            String::new()
+        };
+        referrers
+            .left_out
+            .extend(page.refused.into_iter().map(|why| format!("{at}{why}")));
+        if referrers.listed.len() > MAX_REFERRERS {
+            return Err(too_many(format!(
+                "it lists more than {MAX_REFERRERS} referrers, the most that are listed"
+            )));
+        }
+        Ok(())
+    };
+    let first = ctx
         .runtime
-        .block_on(repository.referrers(&subject.digest))?
-    {
-        Some(index) => Some(index),
-        None => tag_schema_index(ctx, &repository, &subject.digest)?.1,
-    };
-    let Some(index) = index else {
-        return Ok(Vec::new());
-    };
-    match mg.read_manifest("application/vnd.oci.image.index.v1+json", &index)? {
-        ManifestContents::Index { manifests, .. } => Ok(manifests),
-        ManifestContents::Image { .. } => Err(Error::Contract(
-            "the referrers of a manifest read as an image manifest".into(),
-        )),
+        .block_on(repository.referrers(&subject.digest))?;
+    match first {
+        Some(page) => {
+            read(1, &page.bytes)?;
+            let mut next = page.next;
+            let mut seen = std::collections::HashSet::new();
+            let mut number = 1;
+            while let Some(url) = next {
+                number += 1;
+                if number > MAX_REFERRER_PAGES {
+                    return Err(too_many(format!(
+                        "it lists more than {MAX_REFERRER_PAGES} pages of referrers, \
+                         the most that are followed"
+                    )));
+                }
+                if !seen.insert(url.clone()) {
+                    return Err(too_many(format!(
+                        "its next page {url} is one it gave before (a loop)"
+                    )));
+                }
+                let page = ctx
+                    .runtime
+                    .block_on(repository.referrers_next(&subject.digest, &url))?;
+                read(number, &page.bytes)?;
+                next = page.next;
+            }
+        }
+        None => {
+            if let Some(index) = tag_schema_index(ctx, &repository, &subject.digest)?.1 {
+                read(1, &index)?;
+            }
+        }
     }
+    Ok(referrers)
 }
 
 /// What a pull wrote.
@@ -310,25 +454,17 @@ pub fn pull_artifact(
     dir: &Path,
 ) -> Result<PulledArtifact, Error> {
     let what = format!("cannot write {}", dir.display());
+    let dir = &pull_target(dir).map_err(Error::output(&what))?;
     crate::store::atomic::check_new_dir(dir).map_err(Error::output(&what))?;
     let repository = Registries::new(ctx.access).source(source)?;
     let reference = source.manifest_reference();
     let fetched = ctx.runtime.block_on(repository.manifest(&reference))?;
     let mg = ctx.ops.manifest_generation;
-    let (layers, artifact_type) = match mg.read_manifest(&fetched.media_type, &fetched.bytes)? {
-        ManifestContents::Image {
-            layers,
-            artifact_type,
-            ..
-        } => (layers, artifact_type),
-        ManifestContents::Index { .. } => {
-            return Err(Error::NotFound {
-                source_name: source.full.clone(),
-                message: "it names an index, not an artifact manifest".into(),
-            });
-        }
-    };
-    let names = mg.artifact_file_names(&layers)?;
+    let ArtifactFiles {
+        layers,
+        names,
+        artifact_type,
+    } = artifact_files(mg, &fetched.media_type, &fetched.bytes, &source.full)?;
     let (staging, _registered) = crate::store::cleanup::create(
         || {
             tempfile::Builder::new()
@@ -364,6 +500,78 @@ pub fn pull_artifact(
     })
 }
 
+/// What a pull of an artifact manifest writes.
+struct ArtifactFiles {
+    /// The blobs, in order.
+    layers: Vec<Descriptor>,
+    /// The file name of each.
+    names: Vec<String>,
+    /// The artifact type, when the manifest has one.
+    artifact_type: Option<String>,
+}
+
+/// The blobs of the artifact manifest `bytes` (of `media_type`, from
+/// `name`), the file name each is pulled to, and the artifact type, as the
+/// manifest-generation component reads them (`read-manifest`, then
+/// `artifact-file-names`): the one decision a pull writes files by and a
+/// push checks what it makes with.
+fn artifact_files(
+    mg: &crate::runtime::ManifestGeneration,
+    media_type: &str,
+    bytes: &[u8],
+    name: &str,
+) -> Result<ArtifactFiles, Error> {
+    match mg.read_manifest(media_type, bytes)? {
+        ManifestContents::Image {
+            layers,
+            artifact_type,
+            ..
+        } => {
+            let names = mg.artifact_file_names(&layers)?;
+            Ok(ArtifactFiles {
+                layers,
+                names,
+                artifact_type,
+            })
+        }
+        ManifestContents::Index { .. } => Err(Error::NotFound {
+            source_name: name.to_string(),
+            message: "it names an index, not an artifact manifest".into(),
+        }),
+    }
+}
+
+/// The directory a pull fills: `dir`, or the directory it names when it
+/// is a symbolic link to one (the link stays), as `-o` follows a link to a
+/// regular file and oras writes into the directory a link names. Refused:
+/// a link to nothing, and anything that is not a directory.
+fn pull_target(dir: &Path) -> std::io::Result<PathBuf> {
+    let refuse = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, why);
+    let Ok(link) = std::fs::symlink_metadata(dir) else {
+        return Ok(dir.to_path_buf());
+    };
+    if link.file_type().is_symlink() {
+        let to = std::fs::read_link(dir)?;
+        return match std::fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => std::fs::canonicalize(dir),
+            Ok(_) => Err(refuse(format!(
+                "it is a symbolic link to {}, which is not a directory",
+                to.display()
+            ))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(refuse(format!(
+                "it is a symbolic link to {}, which does not exist (create that directory, \
+                 or remove the link)",
+                to.display()
+            ))),
+            Err(e) => Err(e),
+        };
+    }
+    if !link.is_dir() {
+        return Err(refuse("it exists and is not a directory".to_string()));
+    }
+    Ok(dir.to_path_buf())
+}
+
 /// Blob `blob` into the new file `path`, checked against its digest and
 /// size as it arrives; fetched again after a cut.
 fn download(
@@ -381,34 +589,12 @@ fn download(
     Ok(())
 }
 
-/// The file at `path` as a blob of `media_type`, unless the repository
-/// has it: its descriptor, and the bytes sent.
-fn put_file(
-    ctx: &CopyContext<'_>,
-    repository: &Repository,
-    media_type: &str,
-    path: &Path,
-) -> Result<(Descriptor, u64), Error> {
-    let (digest, size) = hash_file(path)?;
-    let descriptor = Descriptor::new(media_type, digest, size);
-    let path = path.to_path_buf();
-    let sent = put_known(
-        ctx,
-        repository,
-        &descriptor,
-        None,
-        Box::new(move || Ok(Box::new(std::fs::File::open(&path)?) as BlobReader)),
-    )?;
-    Ok((descriptor, sent))
-}
-
-/// The digest and size of the file at `path`.
-fn hash_file(path: &Path) -> Result<(Digest, u64), Error> {
-    let what = format!("{}", path.display());
-    let mut file = std::fs::File::open(path).map_err(Error::input(&what))?;
+/// The digest and size of the file at `path` (named `shown` in errors).
+fn hash_file(path: &Path, shown: &str) -> Result<(Digest, u64), Error> {
+    let mut file = std::fs::File::open(path).map_err(Error::input(shown))?;
     let mut hashed = crate::store::hashing::HashingWriter::new(std::io::sink());
-    std::io::copy(&mut file, &mut hashed).map_err(Error::input(&what))?;
-    let (digest, size, _) = hashed.finish().map_err(Error::input(&what))?;
+    std::io::copy(&mut file, &mut hashed).map_err(Error::input(shown))?;
+    let (digest, size, _) = hashed.finish().map_err(Error::input(shown))?;
     Ok((digest, size))
 }
 
@@ -434,7 +620,14 @@ pub fn push_component(
     config: &[u8],
 ) -> Result<PushedArtifact, Error> {
     let repository = Registries::new(ctx.access).push_target(target, None)?;
-    let (layer, mut bytes_sent) = put_file(ctx, &repository, WASM_LAYER_MEDIA_TYPE, wasm)?;
+    let input = Input::open(&ArtifactFile {
+        path: wasm.to_path_buf(),
+        media_type: WASM_LAYER_MEDIA_TYPE.to_string(),
+        annotations: Vec::new(),
+        yaml: false,
+    })?;
+    let layer = input.descriptor.clone();
+    let mut bytes_sent = input.put(ctx, &repository)?;
     let config_descriptor = Descriptor::new(
         WASM_CONFIG_MEDIA_TYPE,
         Digest::sha256(config),
@@ -501,7 +694,7 @@ pub fn fetch_component(
     };
     let path = dir.join(format!("{}.wasm", layer.digest.encoded()));
     if path.exists() {
-        let (digest, size) = hash_file(&path)?;
+        let (digest, size) = hash_file(&path, &path.display().to_string())?;
         if digest != layer.digest || size != layer.size {
             return Err(Error::Output {
                 what: format!("the cached component {}", path.display()),

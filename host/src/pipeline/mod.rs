@@ -18,12 +18,13 @@ mod plugin_install;
 mod push;
 mod tag;
 mod unpack;
+mod yaml_text;
 
 pub use crate::store::compress::LayerCompression;
 pub use archive::{IncrementalLoad, LoadInput, load, save};
 pub use artifact::{
-    ArtifactFile, ArtifactPush, OciVersion, PulledArtifact, PushedArtifact, fetch_component,
-    list_referrers, pull_artifact, push_artifact, push_component,
+    ArtifactFile, ArtifactPush, OciVersion, PulledArtifact, PushedArtifact, Referrers,
+    fetch_component, list_referrers, pull_artifact, push_artifact, push_component,
 };
 pub use build::{BaseImage, BuildOutput, BuildSpec, Built, LayerInput, Operations};
 pub use build_push::PushedName;
@@ -147,6 +148,18 @@ pub enum Error {
     PluginNameWithDigest {
         /// The name given.
         name: String,
+    },
+    /// An artifact push refused before anything was sent: `artifact
+    /// pull` would refuse the manifest it makes.
+    #[error(
+        "cannot push {target}: `artifact pull` would refuse it (layers[0] is the first file \
+         given): {source}"
+    )]
+    Unpullable {
+        /// The artifact's reference.
+        target: String,
+        /// The pull's refusal.
+        source: runtime::Error,
     },
     /// Writing an output failed.
     #[error("{what}: {source}")]

@@ -253,8 +253,10 @@ fn push(
 
 /// The layer made into a temporary file first (its digest names its
 /// entry), then the archive the tar-assembly component lays out. The
-/// output is resolved first: a directory is refused before any work, and
-/// a FIFO, a device or `/dev/stdout` is written into, not replaced.
+/// target is resolved and opened before any work, as every `-o` is: a
+/// directory is refused at once; a FIFO or a device is written into, not
+/// replaced; a regular file is written beside and renamed over when whole
+/// (its temporary file there from the start).
 fn write_file(
     ops: &Operations<'_>,
     privileges: &Privileges,

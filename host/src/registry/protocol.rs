@@ -17,7 +17,7 @@ use super::transport::{self, Receiving, Transport, Transports};
 use super::{Error, MANIFEST_MEDIA_TYPES};
 use crate::model::Digest;
 use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION, RANGE,
+    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LINK, LOCATION, RANGE,
 };
 use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
 use sha2::Digest as _;
@@ -26,6 +26,16 @@ use std::sync::Arc;
 
 /// A blob's bytes, read from the start.
 pub type BlobReader = Box<dyn Read + Send>;
+
+/// One page of a referrers listing, as the registry answered it.
+#[derive(Debug, Clone)]
+pub struct ReferrersAnswer {
+    /// The page: an OCI image index.
+    pub bytes: Vec<u8>,
+    /// The next page, when the answer names one (`Link: <…>; rel="next"`),
+    /// on this registry.
+    pub next: Option<Url>,
+}
 
 /// A manifest the registry took.
 struct PutManifest {
@@ -412,23 +422,84 @@ impl Repository {
         Ok((put.digest, put.subject_indexed))
     }
 
-    /// The index the referrers API lists for `subject`, or
+    /// The first page of the referrers API's listing for `subject`, or
     /// none when the registry has no such API (404).
-    pub async fn referrers(&self, subject: &Digest) -> Result<Option<Vec<u8>>, Error> {
-        let what = format!("GET referrers of {subject}");
+    pub async fn referrers(&self, subject: &Digest) -> Result<Option<ReferrersAnswer>, Error> {
         let url = self.url(&format!("referrers/{subject}"));
+        self.referrers_at(subject, url, true).await
+    }
+
+    /// The page of the referrers of `subject` at `next`, the URL an
+    /// earlier page named as the next one.
+    pub async fn referrers_next(
+        &self,
+        subject: &Digest,
+        next: &Url,
+    ) -> Result<ReferrersAnswer, Error> {
+        let page = self.referrers_at(subject, next.clone(), false).await?;
+        Ok(page.expect("a 404 is an error for a next page"))
+    }
+
+    /// The page at `url`; a 404 is none when `absent_is_none` (the first
+    /// page of a registry without the API), an error otherwise.
+    async fn referrers_at(
+        &self,
+        subject: &Digest,
+        url: Url,
+        absent_is_none: bool,
+    ) -> Result<Option<ReferrersAnswer>, Error> {
+        let what = format!("GET referrers of {subject}");
         let build = || {
             self.client()
                 .get(url.clone())
                 .header(ACCEPT, "application/vnd.oci.image.index.v1+json")
         };
-        let response = self
-            .send(&what, &build, &[StatusCode::OK, StatusCode::NOT_FOUND])
-            .await?;
+        let expected: &[StatusCode] = if absent_is_none {
+            &[StatusCode::OK, StatusCode::NOT_FOUND]
+        } else {
+            &[StatusCode::OK]
+        };
+        let response = self.send(&what, &build, expected).await?;
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        Ok(Some(self.read_capped(&what, response, MAX_MANIFEST).await?))
+        let next = self.next_page(&what, &response)?;
+        let bytes = self.read_capped(&what, response, MAX_MANIFEST).await?;
+        Ok(Some(ReferrersAnswer { bytes, next }))
+    }
+
+    /// The URL of the next page an answer names (`Link: <URL>;
+    /// rel="next"`, the distribution spec's pagination), resolved against
+    /// the request's. It must stay on this registry (same scheme, host and
+    /// port): credentials go with it.
+    fn next_page(&self, what: &str, response: &Response) -> Result<Option<Url>, Error> {
+        let protocol = |message: String| Error::Protocol {
+            registry: self.registry.host.clone(),
+            what: what.to_string(),
+            message,
+        };
+        let mut next = None;
+        for value in response.headers().get_all(LINK) {
+            let value = value
+                .to_str()
+                .map_err(|_| protocol("a Link header that is not text".to_string()))?;
+            let links = parse_link_header::parse(value)
+                .map_err(|e| protocol(format!("the Link header {value:?} cannot be read: {e}")))?;
+            if let Some(link) = links.get(&Some("next".to_string())) {
+                next = Some(response.url().join(&link.raw_uri).map_err(|e| {
+                    protocol(format!(
+                        "the next page {:?} is not a URL: {e}",
+                        link.raw_uri
+                    ))
+                })?);
+            }
+        }
+        match next {
+            Some(url) if url.origin() != self.registry.base.origin() => Err(protocol(format!(
+                "the next page of referrers is at {url}, off this registry; it is not followed"
+            ))),
+            next => Ok(next),
+        }
     }
 
     async fn put_manifest_answered(

@@ -5,8 +5,9 @@
 //!
 //! Must not: build, read or check a document itself (which media types
 //! are manifests, which child of an index a platform means, how a layout's
-//! `index.json` or a referrers index changes, which answer calls for the
-//! 1.0 form, what a pulled blob's file is called: the component decides);
+//! `index.json` or a referrers index changes, which entries of a page of
+//! referrers are listed, which answer calls for the 1.0 form, what a
+//! pulled blob's file is called: the component decides);
 //! conversions live in `convert::manifest_generation`.
 
 use super::bindings::manifest_generation::{ManifestGeneration as World, ManifestGenerationPre};
@@ -14,7 +15,7 @@ use super::bound::{Bound, bind};
 use super::convert::manifest_generation::{
     artifact_form_from_wit, artifact_form_to_wit, artifact_request_to_wit, chosen_from_wit,
     config_request_to_wit, file_names_from_wit, host_machine_to_wit, manifest_contents_from_wit,
-    tag_from_wit,
+    referrers_page_from_wit, tag_from_wit,
 };
 use super::convert::{
     descriptor_from_wit, descriptor_to_wit, document_from_wit, platform_from_wit, platform_to_wit,
@@ -23,7 +24,7 @@ use super::operations::MANIFEST_GENERATION;
 use super::{Error, Sandbox};
 use crate::model::{
     ArtifactForm, ArtifactRequest, ConfigRequest, Descriptor, Digest, Document, HostMachine,
-    ManifestContents, Platform,
+    ManifestContents, Platform, ReferrersPage,
 };
 
 /// A loaded manifest-generation component.
@@ -139,6 +140,17 @@ impl ManifestGeneration {
                     .call_read_manifest(s, media_type, bytes)
             },
             manifest_contents_from_wit,
+        )
+    }
+
+    /// The referrers one page of a listing holds (a referrers API answer,
+    /// or the index at the referrers tag): the valid entries, and what is
+    /// wrong with each other one, so that one bad entry hides no other.
+    pub fn read_referrers(&self, page: &[u8]) -> Result<ReferrersPage, Error> {
+        self.0.invoke(
+            "read-referrers",
+            |w, s| w.ocipipe_image_manifests().call_read_referrers(s, page),
+            referrers_page_from_wit,
         )
     }
 

@@ -47,6 +47,24 @@ use std::time::Duration;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store, Trap};
 
+/// Why `bytes` cannot be a WebAssembly component, when they cannot: a
+/// core module (what `cargo build --target wasm32-unknown-unknown` makes
+/// before `wasm-tools component new`), or not WebAssembly at all. `None`
+/// when they start as a component does; whether it is a valid one, and of
+/// which world, is for wasmtime to say.
+pub fn not_a_component(bytes: &[u8]) -> Option<&'static str> {
+    if wasmparser::Parser::is_component(bytes) {
+        None
+    } else if wasmparser::Parser::is_core_wasm(bytes) {
+        Some(
+            "it is a core WebAssembly module, not a component (make one from it with \
+             `wasm-tools component new`, or build for wasm32-wasip2)",
+        )
+    } else {
+        Some("it is not a WebAssembly component (it does not start with a component's header)")
+    }
+}
+
 /// How often the epoch ticker advances; the granularity of time limits.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 
@@ -234,7 +252,8 @@ impl Runtime {
     }
 
     /// Compiles (or takes from the cache) and pre-instantiates a component
-    /// meant for `operation`.
+    /// meant for `operation`. Bytes that are not a component are refused
+    /// saying what they are ([`not_a_component`]) before wasmtime sees them.
     fn compile(&self, source: &Source, operation: &Declaration) -> Result<Loaded, Error> {
         let world = operation.name;
         let (name, bytes) = match source {
@@ -256,6 +275,13 @@ impl Runtime {
             world,
             message: format!("{e:#}"),
         };
+        if let Some(what) = not_a_component(&bytes) {
+            return Err(Error::Invalid {
+                component: name,
+                world,
+                message: what.to_string(),
+            });
+        }
         let sha256: [u8; 32] = Sha256::digest(&bytes).into();
         let (component, cache) = match &self.cache {
             Some(cache) => {

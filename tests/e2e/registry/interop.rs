@@ -2,7 +2,9 @@
 //! digests survive every hop.
 
 use super::{Env, digest, layers_check_out, layout_index, n, refused, skopeo_digest, skopeo_raw};
-use crate::harness::{build, busybox_root, docker_ok, registry, sha256_hex, tool, unique_repo};
+use crate::harness::{
+    FaultProxy, build, busybox_root, docker_ok, registry, sha256_hex, tool, unique_repo,
+};
 
 #[test]
 fn docker_pulls_and_runs_what_ocipipe_pushes_and_skopeo_agrees_on_the_digest() {
@@ -363,4 +365,87 @@ fn copy_compresses_the_layers_of_archives_and_layouts_when_asked() {
         &format!("docker-archive:{}", env.path("other.tar").display()),
     );
     refused(&run, "keep layers uncompressed");
+}
+
+#[test]
+fn an_index_listing_one_child_many_times_fetches_and_copies_each_digest_once() {
+    let env = Env::new();
+    let repo = unique_repo("index-dupes");
+    let file = env.path("child.txt");
+    std::fs::write(&file, "a child\n").unwrap();
+    let pushed = env.ocipipe().run(&[
+        "--json",
+        "artifact",
+        "push",
+        &format!("{}/{repo}:child", registry()),
+        file.to_str().unwrap(),
+        "--artifact-type",
+        "application/vnd.example.child",
+    ]);
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+    let child_digest = pushed.json_lines()[0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let child = serde_json::json!({
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": child_digest,
+        "size": skopeo_raw(&format!("{}/{repo}:child", registry())).len(),
+    });
+    let index_of = |entries: Vec<serde_json::Value>| {
+        serde_json::json!({"schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries})
+    };
+    // An inner index listing the child; the top one lists the inner one
+    // and then the child 2,000 times: the child must still arrive first.
+    let (_, inner) = crate::plugin::put_manifest(
+        &repo,
+        "inner",
+        "application/vnd.oci.image.index.v1+json",
+        &index_of(vec![child.clone()]),
+    );
+    let mut entries = vec![inner.clone()];
+    entries.extend(std::iter::repeat_n(child.clone(), 2000));
+    let top = index_of(entries);
+    crate::plugin::put_manifest(
+        &repo,
+        "top",
+        "application/vnd.oci.image.index.v1+json",
+        &top,
+    );
+
+    let proxy = FaultProxy::start(&registry(), serde_json::json!([]));
+    let to = format!("{}/{}:copied", registry(), unique_repo("index-dupes-to"));
+    let report = env.copy_ok(
+        &[],
+        &format!("docker://{}/{repo}:top", proxy.address()),
+        &format!("docker://{to}"),
+    );
+    assert_eq!(
+        digest(&report),
+        format!("sha256:{}", sha256_hex(&serde_json::to_vec(&top).unwrap()))
+    );
+    let gets = |digest: &str| {
+        proxy
+            .requests()
+            .iter()
+            .filter(|r| {
+                r["method"] == "GET"
+                    && r["path"]
+                        .as_str()
+                        .unwrap()
+                        .ends_with(&format!("/manifests/{digest}"))
+            })
+            .count()
+    };
+    assert_eq!(gets(&child_digest), 1, "the child, fetched once");
+    assert_eq!(
+        gets(inner["digest"].as_str().unwrap()),
+        1,
+        "the inner index, fetched once"
+    );
+    assert_eq!(
+        skopeo_raw(&to).as_bytes(),
+        serde_json::to_vec(&top).unwrap().as_slice()
+    );
 }

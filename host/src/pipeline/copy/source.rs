@@ -184,17 +184,36 @@ impl Source {
             tree.config = Some(config.digest.clone());
         }
         let mut seen = HashSet::new();
-        // Depth first, children before the index that lists them.
-        let mut pending = vec![(root, root_contents, false)];
-        while let Some((manifest, contents_of, expanded)) = pending.pop() {
+        // Each manifest fetched and read once, however often the indexes
+        // list it (an index may list one child 10,000 times, and a child
+        // may be listed by several indexes), and copied once.
+        let root_digest = root.descriptor.digest.clone();
+        let mut read: HashMap<Digest, (Document, ManifestContents)> = HashMap::new();
+        read.insert(root_digest.clone(), (root, root_contents));
+        let mut copied = HashSet::new();
+        // Depth first, children before the index that lists them: an
+        // index is expanded, then taken again once its children are in.
+        let mut pending = vec![(root_digest, false)];
+        while let Some((digest, expanded)) = pending.pop() {
+            if copied.contains(&digest) {
+                continue;
+            }
+            let (manifest, contents_of) = read.get(&digest).expect("read before it is pending");
             match contents_of {
-                ManifestContents::Index { ref manifests, .. } if !expanded => {
+                ManifestContents::Index { manifests, .. } if !expanded => {
                     let children = manifests.clone();
-                    pending.push((manifest, contents_of, true));
+                    pending.push((digest, true));
+                    let mut listed = HashSet::new();
                     for child in children.iter().rev() {
-                        let mut document = self.manifest(child).await?;
-                        let child_contents = contents(ops, &mut document)?;
-                        pending.push((document, child_contents, false));
+                        if copied.contains(&child.digest) || !listed.insert(&child.digest) {
+                            continue;
+                        }
+                        if !read.contains_key(&child.digest) {
+                            let mut document = self.manifest(child).await?;
+                            let child_contents = contents(ops, &mut document)?;
+                            read.insert(child.digest.clone(), (document, child_contents));
+                        }
+                        pending.push((child.digest.clone(), false));
                     }
                 }
                 ManifestContents::Image { config, layers, .. } => {
@@ -204,12 +223,16 @@ impl Source {
                             continue;
                         }
                         if seen.insert(blob.digest.clone()) {
-                            tree.blobs.push(blob);
+                            tree.blobs.push(blob.clone());
                         }
                     }
-                    tree.manifests.push(manifest);
+                    tree.manifests.push(manifest.clone());
+                    copied.insert(digest);
                 }
-                ManifestContents::Index { .. } => tree.manifests.push(manifest),
+                ManifestContents::Index { .. } => {
+                    tree.manifests.push(manifest.clone());
+                    copied.insert(digest);
+                }
             }
         }
         Ok(tree)

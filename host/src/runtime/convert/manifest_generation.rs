@@ -1,5 +1,6 @@
 //! Conversions for the `manifest-generation` world: image-config requests,
-//! the host machine, what a manifest refers to, artifact forms; and the
+//! the host machine, what a manifest refers to, a page of referrers,
+//! artifact forms; and the
 //! checks that a platform's choice is one of the manifests it was given,
 //! that an artifact's file names stay in the directory they are written
 //! to, and that a referrers tag is a tag.
@@ -7,6 +8,7 @@
 use super::{Origin, descriptor_from_wit, digests_to_wit, list_from_wit, platform_to_wit};
 use crate::model::{
     ArtifactForm, ArtifactRequest, ConfigRequest, Descriptor, HostMachine, ManifestContents,
+    ReferrersPage,
 };
 use crate::runtime::Error;
 use crate::runtime::bindings::manifest_generation::exports::ocipipe::image::{configs, manifests};
@@ -67,6 +69,17 @@ pub(in crate::runtime) fn manifest_contents_from_wit(
             manifests: list_from_wit(at, index.manifests, descriptor_from_wit)?,
             subject: subject(index.subject)?,
         },
+    })
+}
+
+/// A page of referrers, as a component read it.
+pub(in crate::runtime) fn referrers_page_from_wit(
+    at: Origin<'_>,
+    page: manifests::ReferrersPage,
+) -> Result<ReferrersPage, Error> {
+    Ok(ReferrersPage {
+        referrers: list_from_wit(at, page.referrers, descriptor_from_wit)?,
+        refused: page.refused,
     })
 }
 

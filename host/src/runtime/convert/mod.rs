@@ -58,7 +58,7 @@ impl<'a> Origin<'a> {
             component: self.component.to_string(),
             function: self.function,
             kind,
-            message: printable(&message),
+            message: crate::model::printable(&message),
         }
     }
 
@@ -66,20 +66,6 @@ impl<'a> Origin<'a> {
     pub(super) fn digest(self, digest: String) -> Result<Digest, Error> {
         Digest::parse(&digest).map_err(|e| self.contract(e.to_string()))
     }
-}
-
-/// A component's words as a terminal may show them: control characters
-/// (a quoted input's, or a hostile component's escape sequences) escaped,
-/// line breaks and tabs kept.
-fn printable(message: &str) -> String {
-    message
-        .chars()
-        .map(|c| match c {
-            '\n' | '\t' => c.to_string(),
-            c if c.is_control() => c.escape_default().to_string(),
-            c => c.to_string(),
-        })
-        .collect()
 }
 
 /// Digests as WIT `digest` strings.
