@@ -6,7 +6,7 @@
 use super::{Env, refused};
 use crate::harness::{FaultProxy, Run, closed_address, registry, unique_repo};
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A 401 to every `/v2/` request sending the client to `realm`.
 fn challenge(realm: &str) -> serde_json::Value {
@@ -27,34 +27,9 @@ fn copy(env: &Env, from: &str, to: &str) -> Run {
 
 /// [`copy`] under GNU time: the run, and its peak memory in KiB.
 fn copy_peak(env: &Env, from: &str, to: &str) -> (Run, u64) {
-    let peak = env.path("peak");
-    let started = Instant::now();
-    let out = std::process::Command::new("/usr/bin/time")
-        .arg("-o")
-        .arg(&peak)
-        .args(["-f", "%M", "timeout", "-s", "KILL"])
-        .arg(LIMIT.as_secs().to_string())
-        .arg(env!("CARGO_BIN_EXE_ocipipe"))
-        .args(["copy", "--json", from, to])
-        .env("DOCKER_CONFIG", env.config_dir())
-        .env("OCIPIPE_CACHE_DIR", env.path("cache"))
-        .env_remove("RUST_LOG")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    let peak_kib = std::fs::read_to_string(&peak)
-        .unwrap()
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse().ok())
-        .expect("GNU time's %M");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        took: started.elapsed(),
-    };
-    (run, peak_kib)
+    env.ocipipe()
+        .within(LIMIT)
+        .run_measured(&["copy", "--json", from, to], b"")
 }
 
 /// `docker://PROXY/NEW-REPO:1`.
