@@ -263,11 +263,7 @@ impl Transport {
         let pace = Arc::new(Mutex::new(Pace::new(sent)));
         match request.body_mut().take() {
             Some(body) => {
-                *request.body_mut() = Some(reqwest::Body::wrap(Paced {
-                    inner: body,
-                    rest: bytes::Bytes::new(),
-                    pace: pace.clone(),
-                }))
+                *request.body_mut() = Some(reqwest::Body::wrap(Paced::new(body, pace.clone())))
             }
             None => pace.lock().expect("not poisoned").ended = Some(sent),
         }
@@ -384,9 +380,18 @@ impl Pace {
     }
 }
 
-/// The largest piece of a request body handed to the client at once: the
-/// pace of an upload is seen in pieces this small.
-const SLICE: usize = 16 << 10;
+/// The smallest piece of a request body handed to the client at once: the
+/// pace of an upload is seen in pieces, and at the floor's pace one this
+/// big goes in 16 s, within a [`STALL_WINDOW`].
+const MIN_SLICE: usize = 16 << 10;
+/// The largest: a peer that takes pieces quickly gets them this big, so a
+/// fast upload is not cut into many small writes (16 KiB pieces made a
+/// 1 GiB push ~10% slower).
+const MAX_SLICE: usize = 1 << 20;
+/// A piece taken this soon after the one before doubles the next one.
+const QUICK: Duration = Duration::from_millis(20);
+/// A piece taken this long after the one before starts small again.
+const SLOW: Duration = Duration::from_secs(1);
 
 /// A request body that reports its pace as the client takes it.
 struct Paced {
@@ -394,12 +399,38 @@ struct Paced {
     /// What is left of the piece being handed over.
     rest: bytes::Bytes,
     pace: Arc<Mutex<Pace>>,
+    /// The size of the next piece: doubled while the client takes pieces
+    /// quickly, back to [`MIN_SLICE`] when it is slow, so that at any pace
+    /// a piece goes in well within a [`STALL_WINDOW`].
+    slice: usize,
+    /// When the last piece was handed over.
+    handed: Option<Instant>,
 }
 
 impl Paced {
+    fn new(inner: reqwest::Body, pace: Arc<Mutex<Pace>>) -> Self {
+        Self {
+            inner,
+            rest: bytes::Bytes::new(),
+            pace,
+            slice: MIN_SLICE,
+            handed: None,
+        }
+    }
+
     fn hand(&mut self, mut piece: bytes::Bytes) -> http_body::Frame<bytes::Bytes> {
-        if piece.len() > SLICE {
-            self.rest = piece.split_off(SLICE);
+        let now = Instant::now();
+        if let Some(handed) = self.handed {
+            let took = now - handed;
+            if took < QUICK {
+                self.slice = (self.slice * 2).min(MAX_SLICE);
+            } else if took > SLOW {
+                self.slice = MIN_SLICE;
+            }
+        }
+        self.handed = Some(now);
+        if piece.len() > self.slice {
+            self.rest = piece.split_off(self.slice);
         }
         self.pace.lock().expect("not poisoned").moved(piece.len());
         http_body::Frame::data(piece)
@@ -731,34 +762,53 @@ mod tests {
     }
 
     #[test]
-    fn a_paced_body_keeps_its_length_and_bytes_in_small_pieces() {
+    fn a_paced_body_keeps_its_length_and_bytes_in_pieces_that_grow_while_taken_quickly() {
         let data = bytes::Bytes::from((0..100_000u32).map(|i| i as u8).collect::<Vec<_>>());
         let pace = Arc::new(Mutex::new(Pace::new(Instant::now())));
-        let mut body = Paced {
-            inner: reqwest::Body::from(data.clone()),
-            rest: bytes::Bytes::new(),
-            pace: pace.clone(),
-        };
+        let mut body = Paced::new(reqwest::Body::from(data.clone()), pace.clone());
         use http_body::Body as _;
         assert_eq!(body.size_hint().exact(), Some(100_000));
         let mut got = Vec::new();
+        let mut sizes = Vec::new();
         let waker = std::task::Waker::noop();
         let mut cx = Context::from_waker(waker);
         while !body.is_end_stream() {
             match Pin::new(&mut body).poll_frame(&mut cx) {
                 Poll::Ready(Some(Ok(frame))) => {
                     let piece = frame.into_data().unwrap();
-                    assert!(piece.len() <= SLICE);
+                    sizes.push(piece.len());
                     got.extend_from_slice(&piece);
                 }
                 other => panic!("{other:?}"),
             }
         }
         assert_eq!(got, data);
+        // Taken at once: 16, 32 KiB, then the rest (51,152 bytes).
+        assert_eq!(sizes, [MIN_SLICE, 2 * MIN_SLICE, 100_000 - 3 * MIN_SLICE]);
         let pace = pace.lock().unwrap();
         assert!(pace.ended.is_some());
-        // Six pieces of 16 KiB (three windows reached), then 1696 bytes.
-        assert_eq!(pace.moved, 100_000 - 6 * SLICE as u64);
+        // Counted as handed: 16 KiB, under the floor; 48 KiB, a window
+        // reached (the count starts again); then the rest, another.
+        assert_eq!(pace.moved, 0);
+    }
+
+    #[test]
+    fn a_slow_taker_gets_small_pieces_again() {
+        let data = bytes::Bytes::from(vec![7u8; 200_000]);
+        let pace = Arc::new(Mutex::new(Pace::new(Instant::now())));
+        let mut body = Paced::new(reqwest::Body::from(data), pace);
+        use http_body::Body as _;
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let mut next = |body: &mut Paced| match Pin::new(body).poll_frame(&mut cx) {
+            Poll::Ready(Some(Ok(frame))) => frame.into_data().unwrap().len(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(next(&mut body), MIN_SLICE);
+        assert_eq!(next(&mut body), 2 * MIN_SLICE);
+        assert_eq!(next(&mut body), 4 * MIN_SLICE);
+        body.handed = Some(Instant::now() - SLOW - Duration::from_millis(1));
+        assert_eq!(next(&mut body), MIN_SLICE, "slow: small again");
     }
 
     #[test]
