@@ -453,10 +453,11 @@ impl TlsFailure {
     }
 }
 
-/// `error`, told what `trust` held; a connection that broke after its
-/// server asked for a client certificate there was none of becomes that
-/// failure (TLS 1.3 servers refuse it after the handshake, so the refusal
-/// may arrive as a broken connection instead of its alert).
+/// `error`, told what `trust` held; a refused handshake or a connection
+/// that broke after its server asked for a client certificate there was
+/// none of becomes that failure (TLS 1.3 servers refuse it after the
+/// handshake, so the refusal may arrive as its alert or as a broken
+/// connection, whichever the client reads first).
 pub(crate) fn explain(error: Error, trust: &Arc<HostTrust>) -> Error {
     match error {
         Error::Tls {
@@ -465,6 +466,14 @@ pub(crate) fn explain(error: Error, trust: &Arc<HostTrust>) -> Error {
             mut failure,
         } => {
             failure.trust.get_or_insert_with(|| trust.clone());
+            // A refusal after the server asked for a client certificate
+            // there was none of is that refusal, whichever alert it sent
+            // (Go's TLS 1.3 server sends `bad_certificate`).
+            if matches!(failure.kind, Kind::Refused(_))
+                && trust.client.asked_without.load(Ordering::Relaxed)
+            {
+                failure.kind = Kind::NoClientCertificate;
+            }
             Error::Tls {
                 registry,
                 what,
@@ -781,6 +790,33 @@ C2ldit/rza67ELBZc+LDJFzuysn9UaFj5Q==
             failure(Kind::NoClientCertificate, trust(&dirs, &[], None)),
             "r.example:5000 asks for a TLS client certificate and there is none for it: put \
              client.cert and client.key in /d/r.example:5000/"
+        );
+    }
+
+    #[test]
+    fn an_alert_after_a_server_asked_for_a_missing_client_certificate_says_so() {
+        let refused = || Error::Tls {
+            registry: "r.example:5000".into(),
+            what: "GET /v2/".into(),
+            failure: Box::new(TlsFailure {
+                peer: "r.example:5000".into(),
+                kind: Kind::of(&rustls::Error::AlertReceived(
+                    rustls::AlertDescription::BadCertificate,
+                )),
+                trust: None,
+            }),
+        };
+        let asked = trust(&["/d/r.example:5000"], &[], None);
+        assert!(
+            explain(refused(), &asked)
+                .to_string()
+                .contains("refused the TLS handshake (BadCertificate)")
+        );
+        rustls::client::ResolvesClientCert::resolve(asked.client.as_ref(), &[], &[]);
+        assert_eq!(
+            explain(refused(), &asked).to_string(),
+            "GET /v2/: r.example:5000 asks for a TLS client certificate and there is none \
+             for it: put client.cert and client.key in /d/r.example:5000/"
         );
     }
 
