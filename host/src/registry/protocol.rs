@@ -901,3 +901,6 @@ fn takes_chunks_instead(e: &Error) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests;
