@@ -7,7 +7,8 @@
 //! It serves:
 //! - blobs: `HEAD`, `GET` (optionally redirected to a storage URL);
 //!   upload sessions (`POST`; `PATCH` chunks with or without
-//!   `Content-Range`, checked to follow on; `PUT ?digest=`, checked);
+//!   `Content-Range`, checked to follow on; `PUT ?digest=`, checked;
+//!   each to the session's latest `Location`, whose `_state` it checks);
 //!   a monolithic `POST ?digest=`; cross-repository mounts (`201` when
 //!   the source repository has the blob, else `202` handing over a
 //!   session); a blob is kept once and linked into each repository, as

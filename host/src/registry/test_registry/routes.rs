@@ -494,6 +494,20 @@ impl Call<'_> {
         }
     }
 
+    /// Checks that the request goes to the session's latest `Location`:
+    /// its `_state` names the bytes held (distribution signs its state
+    /// and refuses a stale one the same way).
+    fn check_state(&self, held: usize) -> Result<(), Stop> {
+        if self.param("_state") == Some(held.to_string().as_str()) {
+            return Ok(());
+        }
+        Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "BLOB_UPLOAD_INVALID",
+            "blob upload invalid: the upload state is missing or stale",
+        ))
+    }
+
     /// `GET` (status) or `DELETE` (cancel) of session `id`.
     fn session(&self, name: &str, id: &str) -> Answer {
         let length = self.session_length(name, id)?;
@@ -507,6 +521,7 @@ impl Call<'_> {
     /// session's bytes end (else `416`) and be as long as it says.
     async fn patch(&self, name: &str, id: &str, body: Incoming) -> Answer {
         let held = self.session_length(name, id)?;
+        self.check_state(held)?;
         let range = self.header("content-range").map(|r| parse_range(&r));
         if let Some(range) = &range {
             match range {
@@ -560,7 +575,8 @@ impl Call<'_> {
     /// `PUT <session>?digest=`, with the last bytes or none: the blob is
     /// committed if it hashes to the digest.
     async fn finish_upload(&self, name: &str, id: &str, body: Incoming) -> Answer {
-        self.session_length(name, id)?;
+        let held = self.session_length(name, id)?;
+        self.check_state(held)?;
         let Some(digest) = self.param("digest").map(str::to_string) else {
             return Err(refuse(
                 StatusCode::BAD_REQUEST,
@@ -641,10 +657,14 @@ fn range_value(length: usize) -> String {
     format!("0-{}", length.saturating_sub(1))
 }
 
-/// The answer about session `id`: its `Location`, `Range` and id.
+/// The answer about session `id`: its `Location` (with the state the
+/// next request must bring back), `Range` and id.
 fn session_answer(status: StatusCode, name: &str, id: &str, length: usize) -> Response<Body> {
     respond(status)
-        .header("location", format!("/v2/{name}/blobs/uploads/{id}"))
+        .header(
+            "location",
+            format!("/v2/{name}/blobs/uploads/{id}?_state={length}"),
+        )
         .header("range", range_value(length))
         .header("docker-upload-uuid", id)
         .header("content-length", 0)
