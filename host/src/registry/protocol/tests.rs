@@ -365,6 +365,7 @@ async fn a_blob_whose_maker_failed_is_never_committed() {
 fn token_registry() -> (TestRegistry, Arc<Registry>) {
     let registry = TestRegistry::start(Auth::Bearer {
         user: Some(("user".into(), "secret".into())),
+        refresh_token: None,
     });
     let client = registry.client(Some(Credential::Basic {
         username: "user".into(),
@@ -481,6 +482,69 @@ async fn a_token_expired_mid_upload_starts_the_upload_over_with_a_new_one() {
         ]
     );
     assert_eq!(registry.blob(APP, &Digest::sha256(&data)), Some(data));
+}
+
+#[tokio::test]
+async fn an_identity_token_is_traded_for_access_tokens_with_the_oauth2_form() {
+    let registry = TestRegistry::start(Auth::Bearer {
+        user: None,
+        refresh_token: Some("refresh-1".into()),
+    });
+    let client = registry.client(Some(Credential::IdentityToken("refresh-1".into())));
+    let app = registry.pushing(&client, APP, &[]);
+    let data = bytes(100, 22);
+    assert_eq!(put(&app, &data, None).await.unwrap(), Uploaded::Sent);
+    let tokens = token_requests(&registry.log());
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].method, "POST");
+    assert_eq!(
+        tokens[0].authorization, None,
+        "the refresh token is the credential"
+    );
+    let form: Vec<(&str, &str)> = tokens[0]
+        .form
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        form,
+        [
+            ("service", "ocipipe-test-registry"),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "refresh-1"),
+            ("client_id", "ocipipe"),
+            ("scope", "repository:team/app:pull,push"),
+        ]
+    );
+    let stale = registry.client(Some(Credential::IdentityToken("refresh-0".into())));
+    let app = registry.pushing(&stale, APP, &[]);
+    let e = app.blob_size(&Digest::sha256(&data)).await.unwrap_err();
+    assert_eq!(status(&e).0, 401, "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_that_start_together_share_one_ping_and_one_token() {
+    let (registry, client) = token_registry();
+    let app = registry.pushing(&client, APP, &[]);
+    let blobs: Vec<Vec<u8>> = (0..8).map(|i| bytes(20_000, 30 + i)).collect();
+    let puts = blobs.iter().map(|data| put(&app, data, None));
+    for how in futures_util::future::join_all(puts).await {
+        assert_eq!(how.unwrap(), Uploaded::Sent);
+    }
+    let log = registry.log();
+    let pings = log.iter().filter(|l| l.path == "/v2/").count();
+    assert_eq!(
+        (pings, token_requests(&log).len()),
+        (1, 1),
+        "{:?}",
+        registry.lines()
+    );
+    for data in &blobs {
+        assert_eq!(
+            registry.blob(APP, &Digest::sha256(data)).as_ref(),
+            Some(data)
+        );
+    }
 }
 
 #[tokio::test]

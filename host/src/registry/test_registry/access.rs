@@ -1,12 +1,14 @@
 //! The test registry's authentication: which accesses a request needs,
 //! whether its `Authorization` grants them, the `401` challenge when it
 //! does not, and the token endpoint (the distribution token spec: `GET
-//! /token?service=…&scope=…`, Basic credentials when a user is set).
+//! /token?service=…&scope=…`, Basic credentials when a user is set; or
+//! the OAuth2 `POST` of a refresh token).
 
-use super::routes::{Answer, Body, Call, Route, Stop, json, refusal, respond};
+use super::routes::{Answer, Body, Call, Route, Stop, json, refusal, refuse, respond};
 use super::state::Grant;
 use super::{Auth, Shared};
 use base64::Engine as _;
+use hyper::body::Incoming;
 use hyper::{Response, StatusCode};
 
 /// The `service` of the challenge and of the tokens.
@@ -129,36 +131,88 @@ pub(super) fn challenge(shared: &Shared, needed: &[Grant], error: Option<&str>) 
 }
 
 /// The token endpoint: a token granting every `repository` scope asked
-/// for, to anyone or to the one user; `401` to others.
-pub(super) fn token(call: &Call<'_>) -> Answer {
+/// for, to anyone or to the one user (`GET` with Basic credentials), or
+/// for the refresh token (the OAuth2 `POST` of a Docker identity token);
+/// `401` to others.
+pub(super) async fn token(call: &Call<'_>, body: Incoming) -> Answer {
     let shared = call.shared;
-    let Auth::Bearer { user } = &shared.auth else {
-        return Err(Stop::answer(refusal(
+    let Auth::Bearer {
+        user,
+        refresh_token,
+    } = &shared.auth
+    else {
+        return Err(refuse(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
             "no token endpoint",
-        )));
+        ));
     };
-    if call.method != "GET" {
-        return Err(Stop::answer(refusal(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "UNSUPPORTED",
-            "tokens are asked for with GET",
-        )));
-    }
-    if let Some((username, password)) = user
-        && call.header("authorization").as_deref() != Some(basic(username, password).as_str())
-    {
-        return Err(Stop::answer(refusal(
+    let refused = || {
+        refuse(
             StatusCode::UNAUTHORIZED,
             "UNAUTHORIZED",
             "invalid credentials",
-        )));
-    }
+        )
+    };
+    let scopes: Vec<String> = match call.method.as_str() {
+        "GET" => {
+            if let Some((username, password)) = user
+                && call.header("authorization").as_deref()
+                    != Some(basic(username, password).as_str())
+            {
+                return Err(refused());
+            }
+            call.params("scope")
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        }
+        "POST" => {
+            let form = call.read_form(body).await?;
+            let field = |name: &str| {
+                form.iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.as_str())
+            };
+            if field("grant_type") != Some("refresh_token")
+                || refresh_token.is_none()
+                || field("refresh_token") != refresh_token.as_deref()
+            {
+                return Err(refused());
+            }
+            let scope = field("scope").unwrap_or("");
+            scope.split_whitespace().map(str::to_string).collect()
+        }
+        _ => {
+            return Err(refuse(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "UNSUPPORTED",
+                "tokens are asked for with GET or POST",
+            ));
+        }
+    };
+    let token = {
+        let mut state = shared.state();
+        let token = state.id("token-");
+        state.tokens.insert(token.clone(), grants(&scopes));
+        token
+    };
+    let body = match call.method.as_str() {
+        "POST" => serde_json::json!({"access_token": token, "expires_in": 300}),
+        _ => serde_json::json!({"token": token, "expires_in": 300}),
+    };
+    Ok(respond(StatusCode::OK)
+        .header("content-type", "application/json")
+        .body(json(&body))
+        .expect("a response"))
+}
+
+/// What `scopes` (`repository:NAME:ACTIONS`, or `repository(plugin):…`)
+/// grant; other resources grant nothing.
+fn grants(scopes: &[String]) -> Vec<Grant> {
     let mut grants = Vec::new();
-    for scope in call.params("scope") {
-        // `repository:NAME:ACTIONS`, or `repository(plugin):…`; a name
-        // has no `:`.
+    for scope in scopes {
+        // A name has no `:`.
         let mut parts = scope.splitn(3, ':');
         let (Some(resource), Some(name), Some(actions)) =
             (parts.next(), parts.next(), parts.next())
@@ -174,15 +228,5 @@ pub(super) fn token(call: &Call<'_>) -> Answer {
                 .map(|action| (name.to_string(), action.to_string())),
         );
     }
-    let token = {
-        let mut state = shared.state();
-        let token = state.id("token-");
-        state.tokens.insert(token.clone(), grants);
-        token
-    };
-    let body = serde_json::json!({"token": token, "expires_in": 300});
-    Ok(respond(StatusCode::OK)
-        .header("content-type", "application/json")
-        .body(json(&body))
-        .expect("a response"))
+    grants
 }

@@ -66,11 +66,14 @@ pub enum Auth {
         password: String,
     },
     /// Bearer tokens from its `/token` endpoint, granting every scope
-    /// asked for: to anyone when `user` is none, else only to a `GET`
-    /// with this user name and password (Basic), others getting a `401`.
+    /// asked for: to a `GET` from anyone when `user` is none, else only
+    /// with this user name and password (Basic); to a `POST` (OAuth2)
+    /// with `refresh_token`; `401` to others.
     Bearer {
         /// The user name and password the token endpoint asks for.
         user: Option<(String, String)>,
+        /// The refresh token (a Docker `identitytoken`) it trades.
+        refresh_token: Option<String>,
     },
 }
 
@@ -139,6 +142,8 @@ pub struct Logged {
     pub content_range: Option<String>,
     /// The `Accept` header, if any.
     pub accept: Option<String>,
+    /// The pairs of a form body (the token endpoint's `POST`).
+    pub form: Vec<(String, String)>,
     /// The bytes of the body that were read.
     pub body_len: u64,
     /// The status answered; none when the connection was cut.

@@ -64,17 +64,7 @@ pub(super) async fn accept(listener: tokio::net::TcpListener, shared: Arc<Shared
 /// One request: logged, routed, its status logged.
 async fn serve(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Response<Body>, Cut> {
     let (parts, body) = request.into_parts();
-    let query = parts
-        .uri
-        .query()
-        .map(|q| {
-            reqwest::Url::parse(&format!("http://x/?{q}"))
-                .expect("a query")
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let query = parts.uri.query().map(query_pairs).unwrap_or_default();
     let header = |name: &str| {
         parts
             .headers
@@ -90,6 +80,7 @@ async fn serve(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respon
         content_type: header("content-type"),
         content_range: header("content-range"),
         accept: header("accept"),
+        form: Vec::new(),
         body_len: 0,
         status: None,
     };
@@ -282,7 +273,7 @@ impl Call<'_> {
             (Route::Ping, "GET") => Ok(respond(StatusCode::OK)
                 .body(json(&serde_json::json!({})))
                 .expect("a response")),
-            (Route::Token, _) => access::token(self),
+            (Route::Token, _) => access::token(self, body).await,
             (Route::Storage(digest), "GET") => {
                 let bytes = self.state().any_blob(digest);
                 match bytes {
@@ -330,6 +321,17 @@ impl Call<'_> {
         if let Some(entry) = self.state().log.get_mut(self.index) {
             entry.body_len = n as u64;
         }
+    }
+
+    /// The pairs of a form body (`application/x-www-form-urlencoded`),
+    /// noted in the log.
+    pub async fn read_form(&self, body: Incoming) -> Result<Vec<(String, String)>, Stop> {
+        let bytes = self.read_body(body).await?;
+        let form = query_pairs(&String::from_utf8_lossy(&bytes));
+        if let Some(entry) = self.state().log.get_mut(self.index) {
+            entry.form = form.clone();
+        }
+        Ok(form)
     }
 
     /// The whole body.
@@ -634,6 +636,15 @@ impl Call<'_> {
             .body(empty())
             .expect("a response"))
     }
+}
+
+/// The decoded pairs of a query string or form body.
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    let mut url = reqwest::Url::parse("http://x/").expect("a URL");
+    url.set_query(Some(query));
+    url.query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 /// `true` (and one less) when a counter of due behaviours is above zero.
