@@ -317,14 +317,21 @@ async fn stream(app: &Repository, data: Vec<u8>, fail: bool) -> Result<(Digest, 
             let _ = made.send(Made::Failed);
             return;
         }
-        let whole = writer.write_all(&data).and_then(|()| writer.finish());
-        let _ = made.send(match whole {
-            Ok(()) => Made::Whole {
-                digest: Digest::sha256(&data),
-                size: data.len() as u64,
-            },
-            Err(_) => Made::Failed,
-        });
+        let ended = writer.ended();
+        match writer.write_all(&data).and_then(|()| writer.finish()) {
+            Ok(()) => {
+                let _ = made.send(Made::Whole {
+                    digest: Digest::sha256(&data),
+                    size: data.len() as u64,
+                });
+            }
+            // The upload stopped taking bytes: its failure, reported by
+            // it; `made` goes unsent.
+            Err(_) if ended.load(Ordering::Relaxed) => drop(made),
+            Err(_) => {
+                let _ = made.send(Made::Failed);
+            }
+        }
     });
     app.put_streamed(body, reported).await
 }
@@ -345,6 +352,43 @@ async fn a_blob_made_while_sent_goes_in_one_patch_and_is_committed_by_its_digest
         (log[2].param("digest"), log[2].body_len),
         (Some(digest.as_str()), 0)
     );
+    assert_eq!(registry.blob(APP, &digest), Some(data));
+}
+
+#[tokio::test]
+async fn a_blob_made_while_sent_and_cut_mid_body_is_made_again_into_a_new_session() {
+    let registry = TestRegistry::start(Auth::None);
+    registry.behave(|b| b.cut_uploads = 1);
+    let data = bytes(3 << 20, 23);
+    let client = registry.client(None);
+    let app = registry.pushing(&client, APP, &[]);
+    let tries = AtomicUsize::new(0);
+    let (digest, _) = app
+        .transport()
+        .retrying("test upload", || {
+            tries.fetch_add(1, Ordering::SeqCst);
+            stream(&app, data.clone(), false)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        tries.load(Ordering::SeqCst),
+        2,
+        "the cut is worth another try"
+    );
+    let log = to_repository(&registry.log(), APP);
+    assert_eq!(
+        kinds(&log),
+        [
+            "POST upload",
+            "PATCH upload",
+            "POST upload",
+            "PATCH upload",
+            "PUT upload"
+        ]
+    );
+    assert_eq!(log[1].status, None, "cut");
+    assert_ne!(session(&log[1]), session(&log[3]));
     assert_eq!(registry.blob(APP, &digest), Some(data));
 }
 
@@ -930,4 +974,22 @@ async fn a_manifest_keeps_the_media_type_the_registry_gave_and_schema_1_is_not_a
     );
     let e = app.manifest("old").await.unwrap_err();
     assert_eq!(status(&e), (404, Some("MANIFEST_UNKNOWN")));
+}
+
+#[tokio::test]
+async fn a_manifest_larger_than_the_cap_is_refused_unread() {
+    let registry = TestRegistry::start(Auth::None);
+    let mut huge = br#"{"schemaVersion":2,"annotations":{"x":""#.to_vec();
+    huge.resize(MAX_MANIFEST + 1 - 3, b'a');
+    huge.extend_from_slice(br#""}}"#);
+    let media_type = "application/vnd.oci.image.manifest.v1+json";
+    registry.add_manifest(APP, Some("huge"), media_type, &huge);
+    let client = registry.client(None);
+    let app = client.repository(APP, vec![Scope::repository(APP, &["pull"])]);
+    let e = app.manifest("huge").await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Protocol { message, .. } if message.contains("larger than 4194304 bytes")),
+        "{e}"
+    );
+    assert_eq!(to_repository(&registry.log(), APP).len(), 1, "not retried");
 }
