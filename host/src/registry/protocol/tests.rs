@@ -107,6 +107,27 @@ async fn push_image(repository: &Repository, tag: &str) -> mg::Descriptor {
     manifest.descriptor
 }
 
+/// Puts an artifact referring to `subject`, in `form`, by its digest
+/// (checked against the registry's); it, and whether the registry
+/// indexed its subject.
+async fn put_artifact(
+    repository: &Repository,
+    subject: &mg::Descriptor,
+    form: mg::ArtifactForm,
+) -> (mg::Document, bool) {
+    let referrer = artifact(repository, subject, form).await;
+    let (digest, indexed) = repository
+        .put_referrer(
+            &referrer.descriptor.digest,
+            &referrer.descriptor.media_type,
+            &referrer.bytes,
+        )
+        .await
+        .unwrap();
+    assert_eq!(digest.as_str(), referrer.descriptor.digest);
+    (referrer, indexed)
+}
+
 /// An artifact referring to `subject`, in `form`, its blobs pushed.
 async fn artifact(
     repository: &Repository,
@@ -721,16 +742,7 @@ async fn a_referrer_put_says_its_subject_was_indexed_and_the_api_lists_it() {
     let client = registry.client(None);
     let app = registry.pushing(&client, APP, &[]);
     let subject = push_image(&app, "v1").await;
-    let referrer = artifact(&app, &subject, mg::ArtifactForm::OciV1_1).await;
-    let (digest, indexed) = app
-        .put_referrer(
-            &referrer.descriptor.digest,
-            &referrer.descriptor.media_type,
-            &referrer.bytes,
-        )
-        .await
-        .unwrap();
-    assert_eq!(digest.as_str(), referrer.descriptor.digest);
+    let (referrer, indexed) = put_artifact(&app, &subject, mg::ArtifactForm::OciV1_1).await;
     assert!(indexed, "OCI-Subject answered");
     let subject_digest = Digest::parse(&subject.digest).unwrap();
     let page = app.referrers(&subject_digest).await.unwrap().unwrap();
@@ -744,7 +756,10 @@ async fn a_referrer_put_says_its_subject_was_indexed_and_the_api_lists_it() {
         .collect();
     assert_eq!(
         listed,
-        [(digest.as_str(), Some("application/vnd.example.sbom"))]
+        [(
+            referrer.descriptor.digest.as_str(),
+            Some("application/vnd.example.sbom")
+        )]
     );
 }
 
@@ -758,16 +773,7 @@ async fn referrers_pages_are_followed_by_their_link() {
     let forms = [mg::ArtifactForm::OciV1_1, mg::ArtifactForm::OciV1_0];
     let mut pushed = Vec::new();
     for form in forms {
-        let referrer = artifact(&app, &subject, form).await;
-        let (digest, _) = app
-            .put_referrer(
-                &referrer.descriptor.digest,
-                &referrer.descriptor.media_type,
-                &referrer.bytes,
-            )
-            .await
-            .unwrap();
-        pushed.push(digest);
+        pushed.push(put_artifact(&app, &subject, form).await.0.descriptor.digest);
     }
     let subject_digest = Digest::parse(&subject.digest).unwrap();
     let first = app.referrers(&subject_digest).await.unwrap().unwrap();
@@ -780,7 +786,6 @@ async fn referrers_pages_are_followed_by_their_link() {
         .flat_map(|page| mg::read_referrers(&page.bytes).unwrap().referrers)
         .map(|d| d.digest)
         .collect();
-    let pushed: Vec<String> = pushed.iter().map(|d| d.to_string()).collect();
     assert_eq!(digests, pushed);
 }
 
@@ -795,15 +800,7 @@ async fn without_the_referrers_api_the_tag_schema_index_is_kept_under_its_tag() 
     let tag = mg::referrers_tag(&subject.digest);
     let mut pushed = Vec::new();
     for form in [mg::ArtifactForm::OciV1_1, mg::ArtifactForm::OciV1_0] {
-        let referrer = artifact(&app, &subject, form).await;
-        let (digest, indexed) = app
-            .put_referrer(
-                &referrer.descriptor.digest,
-                &referrer.descriptor.media_type,
-                &referrer.bytes,
-            )
-            .await
-            .unwrap();
+        let (referrer, indexed) = put_artifact(&app, &subject, form).await;
         assert!(!indexed, "no OCI-Subject");
         assert!(app.referrers(&subject_digest).await.unwrap().is_none());
         // The pipeline's sequence: read the index at the tag (a 404 is
@@ -820,7 +817,7 @@ async fn without_the_referrers_api_the_tag_schema_index_is_kept_under_its_tag() 
         app.put_manifest(&tag, &index.descriptor.media_type, &index.bytes)
             .await
             .unwrap();
-        pushed.push(digest.to_string());
+        pushed.push(referrer.descriptor.digest);
     }
     let index = app.manifest(&tag).await.unwrap();
     let listed: Vec<String> = mg::read_referrers(&index.bytes)

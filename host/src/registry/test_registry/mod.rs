@@ -153,25 +153,26 @@ pub struct Logged {
 impl Logged {
     /// The value of query parameter `name`, the first if several.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        params(&self.query, name).next()
     }
 
     /// Every value of query parameter `name`.
     pub fn params(&self, name: &str) -> Vec<&str> {
-        self.query
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        params(&self.query, name).collect()
     }
 
     /// `METHOD PATH`, for assertions on the sequence of requests.
     pub fn line(&self) -> String {
         format!("{} {}", self.method, self.path)
     }
+}
+
+/// The values of parameter `name` among decoded `pairs`, in order.
+fn params<'a>(pairs: &'a [(String, String)], name: &str) -> impl Iterator<Item = &'a str> {
+    pairs
+        .iter()
+        .filter(move |(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// What the server's threads share.

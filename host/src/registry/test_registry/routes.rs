@@ -91,8 +91,8 @@ async fn serve(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respon
     };
     let call = Call {
         shared: &shared,
+        route: Route::of(&logged.path),
         method: logged.method,
-        path: logged.path,
         query: logged.query,
         headers: parts.headers,
         index,
@@ -205,8 +205,9 @@ fn valid_name(name: &str) -> bool {
 /// One request being answered.
 pub(super) struct Call<'a> {
     pub shared: &'a Shared,
+    /// Where it goes; none for a path the API does not have.
+    route: Option<Route>,
     pub method: String,
-    pub path: String,
     pub query: Vec<(String, String)>,
     pub headers: HeaderMap,
     /// Its entry in the log.
@@ -221,19 +222,12 @@ impl Call<'_> {
 
     /// Query parameter `name`, the first if several.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        super::params(&self.query, name).next()
     }
 
     /// Every value of query parameter `name`.
     pub fn params(&self, name: &str) -> Vec<&str> {
-        self.query
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        super::params(&self.query, name).collect()
     }
 
     /// Header `name`, if it is text.
@@ -247,7 +241,7 @@ impl Call<'_> {
     /// Routes the request: unknown paths and names are refused, transient
     /// failures served when due, then access is checked.
     async fn route(&self, body: Incoming) -> Answer {
-        let Some(route) = Route::of(&self.path) else {
+        let Some(route) = &self.route else {
             return Err(refuse(StatusCode::NOT_FOUND, "NOT_FOUND", "no such path"));
         };
         if let Some(name) = route.name()
@@ -267,9 +261,9 @@ impl Call<'_> {
                 .insert("retry-after", "0".parse().expect("a header value"));
             return Ok(answer);
         }
-        access::check(self, &route)?;
+        access::check(self, route)?;
         let method = self.method.as_str();
-        match (&route, method) {
+        match (route, method) {
             (Route::Ping, "GET") => Ok(respond(StatusCode::OK)
                 .body(json(&serde_json::json!({})))
                 .expect("a response")),
@@ -362,11 +356,7 @@ impl Call<'_> {
 
     /// An upload's body (a `PATCH`, or a `PUT` or `POST` with bytes): cut
     /// halfway when a cut is due; once read, a `401` when one is due.
-    async fn read_upload(
-        &self,
-        body: Incoming,
-        needed: &[(String, String)],
-    ) -> Result<Vec<u8>, Stop> {
+    async fn read_upload(&self, body: Incoming) -> Result<Vec<u8>, Stop> {
         let length = self
             .header("content-length")
             .and_then(|v| v.parse::<u64>().ok());
@@ -384,9 +374,14 @@ impl Call<'_> {
         let bytes = self.read(body, cut_after).await?;
         if unauthorized {
             self.state().tokens.clear();
+            let needed = self
+                .route
+                .as_ref()
+                .map(|route| access::needed(self, route))
+                .unwrap_or_default();
             return Err(Stop::answer(access::challenge(
                 self.shared,
-                needed,
+                &needed,
                 Some("invalid_token"),
             )));
         }
@@ -463,8 +458,7 @@ impl Call<'_> {
             }
         }
         if let Some(digest) = self.param("digest") {
-            let needed = access::needed(self, &Route::Uploads { name: name.into() });
-            let bytes = self.read_upload(body, &needed).await?;
+            let bytes = self.read_upload(body).await?;
             return self.commit(name, digest, bytes);
         }
         self.read_body(body).await?;
@@ -488,11 +482,7 @@ impl Call<'_> {
     fn session_length(&self, name: &str, id: &str) -> Result<usize, Stop> {
         match self.state().uploads.get(id) {
             Some(upload) if upload.name == name => Ok(upload.bytes.len()),
-            _ => Err(refuse(
-                StatusCode::NOT_FOUND,
-                "BLOB_UPLOAD_UNKNOWN",
-                "blob upload unknown to registry",
-            )),
+            _ => Err(unknown_upload()),
         }
     }
 
@@ -541,14 +531,7 @@ impl Call<'_> {
                 }
             }
         }
-        let needed = access::needed(
-            self,
-            &Route::Upload {
-                name: name.into(),
-                id: id.into(),
-            },
-        );
-        let bytes = self.read_upload(body, &needed).await?;
+        let bytes = self.read_upload(body).await?;
         if let Some(Some((start, end))) = range
             && end + 1 - start != bytes.len() as u64
         {
@@ -561,11 +544,7 @@ impl Call<'_> {
         let length = {
             let mut state = self.state();
             let Some(upload) = state.uploads.get_mut(id) else {
-                return Err(refuse(
-                    StatusCode::NOT_FOUND,
-                    "BLOB_UPLOAD_UNKNOWN",
-                    "blob upload unknown to registry",
-                ));
+                return Err(unknown_upload());
             };
             upload.bytes.extend_from_slice(&bytes);
             upload.patched = true;
@@ -586,23 +565,12 @@ impl Call<'_> {
                 "no digest given",
             ));
         };
-        let needed = access::needed(
-            self,
-            &Route::Upload {
-                name: name.into(),
-                id: id.into(),
-            },
-        );
-        let bytes = self.read_upload(body, &needed).await?;
+        let bytes = self.read_upload(body).await?;
         let upload = {
             let mut state = self.state();
             let refuse_monolithic = state.behaviour.refuse_monolithic;
             let Some(upload) = state.uploads.get_mut(id) else {
-                return Err(refuse(
-                    StatusCode::NOT_FOUND,
-                    "BLOB_UPLOAD_UNKNOWN",
-                    "blob upload unknown to registry",
-                ));
+                return Err(unknown_upload());
             };
             if refuse_monolithic && !upload.patched && !bytes.is_empty() {
                 return Err(refuse(
@@ -652,6 +620,15 @@ fn take(counter: &mut u32) -> bool {
     let due = *counter > 0;
     *counter = counter.saturating_sub(1);
     due
+}
+
+/// The refusal of a request to a session there is not.
+fn unknown_upload() -> Stop {
+    refuse(
+        StatusCode::NOT_FOUND,
+        "BLOB_UPLOAD_UNKNOWN",
+        "blob upload unknown to registry",
+    )
 }
 
 /// `START-END` of a `Content-Range` (with or without `bytes `).
