@@ -613,6 +613,55 @@ async fn requests_that_start_together_share_one_ping_and_one_token() {
 }
 
 #[tokio::test]
+async fn an_upload_session_on_another_host_is_sent_no_credentials() {
+    let basic = Auth::Basic {
+        username: "user".into(),
+        password: "secret".into(),
+    };
+    let bearer = Auth::Bearer {
+        user: Some(("user".into(), "secret".into())),
+        refresh_token: None,
+    };
+    for auth in [basic, bearer] {
+        let registry = TestRegistry::start(auth);
+        registry.behave(|b| {
+            b.upload_elsewhere = true;
+            b.refuse_monolithic = true;
+        });
+        let client = registry.client(Some(Credential::Basic {
+            username: "user".into(),
+            password: "secret".into(),
+        }));
+        let app = registry.pushing(&client, APP, &[]);
+        let data = bytes(1000, 24);
+        assert_eq!(put(&app, &data, None).await.unwrap(), Uploaded::Sent);
+        let log = to_repository(&registry.log(), APP);
+        assert_eq!(
+            kinds(&log),
+            [
+                "POST upload",
+                "PUT upload",
+                "POST upload",
+                "PATCH upload",
+                "PUT upload"
+            ]
+        );
+        for l in &log {
+            let to_session = l.method != "POST";
+            assert_eq!(
+                l.authorization.is_none(),
+                to_session,
+                "{} {}: {:?}",
+                l.method,
+                l.path,
+                l.authorization
+            );
+        }
+        assert_eq!(registry.blob(APP, &Digest::sha256(&data)), Some(data));
+    }
+}
+
+#[tokio::test]
 async fn a_login_is_checked_with_a_token_for_no_scope_and_a_wrong_password_is_refused() {
     let (registry, client) = token_registry();
     client.check_login().await.unwrap();

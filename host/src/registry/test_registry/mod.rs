@@ -121,6 +121,11 @@ pub struct Behaviour {
     /// challenge, once read, revoking every token: a token that expired
     /// mid-upload.
     pub unauthorized_uploads: u32,
+    /// Hand out upload sessions on `localhost:PORT` (another origin that
+    /// reaches this same server), where requests to a session are taken
+    /// without credentials: a storage host whose session URL is its
+    /// authorization.
+    pub upload_elsewhere: bool,
     /// Page the referrers API this many descriptors at a time.
     pub referrers_page: Option<usize>,
 }

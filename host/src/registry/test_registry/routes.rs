@@ -475,7 +475,7 @@ impl Call<'_> {
             );
             id
         };
-        Ok(session_answer(StatusCode::ACCEPTED, name, &id, 0))
+        Ok(self.session_answer(StatusCode::ACCEPTED, name, &id, 0))
     }
 
     /// The length of session `id` of `name` so far.
@@ -506,7 +506,7 @@ impl Call<'_> {
         if self.method == "DELETE" {
             self.state().uploads.remove(id);
         }
-        Ok(session_answer(StatusCode::NO_CONTENT, name, id, length))
+        Ok(self.session_answer(StatusCode::NO_CONTENT, name, id, length))
     }
 
     /// `PATCH` of a chunk: one with `Content-Range` must start where the
@@ -550,7 +550,7 @@ impl Call<'_> {
             upload.patched = true;
             upload.bytes.len()
         };
-        Ok(session_answer(StatusCode::ACCEPTED, name, id, length))
+        Ok(self.session_answer(StatusCode::ACCEPTED, name, id, length))
     }
 
     /// `PUT <session>?digest=`, with the last bytes or none: the blob is
@@ -583,6 +583,41 @@ impl Call<'_> {
             state.uploads.remove(id).expect("just found")
         };
         self.commit(name, &digest, upload.bytes)
+    }
+
+    /// The answer about session `id`: its `Location` (with the state the
+    /// next request must bring back; on `localhost` when uploads go
+    /// elsewhere), `Range` and id.
+    fn session_answer(
+        &self,
+        status: StatusCode,
+        name: &str,
+        id: &str,
+        length: usize,
+    ) -> Response<Body> {
+        let host = match self.state().behaviour.upload_elsewhere {
+            true => format!("http://localhost:{}", self.shared.addr.port()),
+            false => String::new(),
+        };
+        respond(status)
+            .header(
+                "location",
+                format!("{host}/v2/{name}/blobs/uploads/{id}?_state={length}"),
+            )
+            .header("range", range_value(length))
+            .header("docker-upload-uuid", id)
+            .header("content-length", 0)
+            .body(empty())
+            .expect("a response")
+    }
+
+    /// Whether the request came to the upload host of
+    /// [`super::Behaviour::upload_elsewhere`].
+    pub fn at_upload_host(&self) -> bool {
+        self.state().behaviour.upload_elsewhere
+            && self
+                .header("host")
+                .is_some_and(|host| host.starts_with("localhost:"))
     }
 
     /// Stores `bytes` as blob `digest` of `name`, if they hash to it.
@@ -643,21 +678,6 @@ fn parse_range(value: &str) -> Option<(u64, u64)> {
 /// (`0-0` for none).
 fn range_value(length: usize) -> String {
     format!("0-{}", length.saturating_sub(1))
-}
-
-/// The answer about session `id`: its `Location` (with the state the
-/// next request must bring back), `Range` and id.
-fn session_answer(status: StatusCode, name: &str, id: &str, length: usize) -> Response<Body> {
-    respond(status)
-        .header(
-            "location",
-            format!("/v2/{name}/blobs/uploads/{id}?_state={length}"),
-        )
-        .header("range", range_value(length))
-        .header("docker-upload-uuid", id)
-        .header("content-length", 0)
-        .body(empty())
-        .expect("a response")
 }
 
 /// An answer with `status`, every other part to be added.
