@@ -839,6 +839,32 @@ async fn referrers_pages_are_followed_by_their_link() {
 }
 
 #[tokio::test]
+async fn a_next_page_of_referrers_on_another_host_is_not_followed() {
+    let registry = TestRegistry::start(Auth::None);
+    registry.behave(|b| {
+        b.referrers_page = Some(1);
+        b.link_elsewhere = true;
+    });
+    let client = registry.client(None);
+    let app = registry.pushing(&client, APP, &[]);
+    let subject = push_image(&app, "v1").await;
+    for form in [mg::ArtifactForm::OciV1_1, mg::ArtifactForm::OciV1_0] {
+        put_artifact(&app, &subject, form).await;
+    }
+    let subject_digest = Digest::parse(&subject.digest).unwrap();
+    let e = app.referrers(&subject_digest).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Protocol { message, .. } if message.contains("off this registry")),
+        "{e}"
+    );
+    let log = registry.log();
+    assert!(
+        log.iter().all(|l| l.param("page").is_none()),
+        "not followed"
+    );
+}
+
+#[tokio::test]
 async fn without_the_referrers_api_the_tag_schema_index_is_kept_under_its_tag() {
     let registry = TestRegistry::start(Auth::None);
     registry.behave(|b| b.no_referrers_api = true);

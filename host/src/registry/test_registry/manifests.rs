@@ -272,7 +272,11 @@ impl Call<'_> {
             if let Some(filter) = filter {
                 url.query_pairs_mut().append_pair("artifactType", filter);
             }
-            let next = format!("{}?{}", url.path(), url.query().unwrap_or(""));
+            let host = match state.behaviour.link_elsewhere {
+                true => format!("http://localhost:{}", self.shared.addr.port()),
+                false => String::new(),
+            };
+            let next = format!("{host}{}?{}", url.path(), url.query().unwrap_or(""));
             answer = answer.header("link", format!(r#"<{next}>; rel="next""#));
         }
         Ok(answer.body(json(&index)).expect("a response"))

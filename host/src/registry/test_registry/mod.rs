@@ -128,6 +128,9 @@ pub struct Behaviour {
     pub upload_elsewhere: bool,
     /// Page the referrers API this many descriptors at a time.
     pub referrers_page: Option<usize>,
+    /// Name the next page of referrers on `localhost:PORT`, another
+    /// origin.
+    pub link_elsewhere: bool,
 }
 
 /// One request, as the registry saw it.
