@@ -20,15 +20,17 @@
 //! - the referrers API (paged with `Link` when asked), and `OCI-Subject`
 //!   on the `PUT` of a manifest with a `subject`; tags (`tags/list`);
 //! - authentication ([`Auth`]): none, Basic, or bearer tokens from its own
-//!   token endpoint (`/token`), a `401` challenge naming realm, service
+//!   token endpoint (`/token`: Basic credentials, or an OAuth2 refresh
+//!   token), a `401` challenge naming realm, service
 //!   and scope, and the scopes of each token checked against each request
 //!   (pull for reads, pull and push for writes, pull on a mount's source).
 //!
 //! Behaviours a test switches on ([`Behaviour`]) make the answers a
 //! client must survive: monolithic uploads refused (`415`), an upload or
-//! download cut mid-body, OCI 1.1 artifact manifests refused (`400`), no referrers
-//! API, mounts declined, manifests or blobs served altered, a
-//! `Docker-Content-Digest` that lies, transient `503`s, tokens revoked.
+//! download cut mid-body, OCI 1.1 artifact manifests refused (`400`), no
+//! referrers API, mounts declined, manifests or blobs served altered, a
+//! `Docker-Content-Digest` that lies, transient `503`s, tokens revoked,
+//! upload sessions and next pages of referrers on another host.
 //! Every request is logged ([`Logged`]) so that a test can assert what
 //! was, and was not, sent.
 //!
