@@ -425,6 +425,14 @@ async fn a_blob_whose_maker_failed_is_never_committed() {
     assert!(registry.tags(APP).is_empty());
 }
 
+/// The one user of the registries with accounts.
+fn the_user() -> Credential {
+    Credential::Basic {
+        username: "user".into(),
+        password: "secret".into(),
+    }
+}
+
 /// A registry with bearer tokens for `user`/`secret`, and a client
 /// logged in as them.
 fn token_registry() -> (TestRegistry, Arc<Registry>) {
@@ -432,10 +440,7 @@ fn token_registry() -> (TestRegistry, Arc<Registry>) {
         user: Some(("user".into(), "secret".into())),
         refresh_token: None,
     });
-    let client = registry.client(Some(Credential::Basic {
-        username: "user".into(),
-        password: "secret".into(),
-    }));
+    let client = registry.client(Some(the_user()));
     (registry, client)
 }
 
@@ -628,10 +633,7 @@ async fn an_upload_session_on_another_host_is_sent_no_credentials() {
             b.upload_elsewhere = true;
             b.refuse_monolithic = true;
         });
-        let client = registry.client(Some(Credential::Basic {
-            username: "user".into(),
-            password: "secret".into(),
-        }));
+        let client = registry.client(Some(the_user()));
         let app = registry.pushing(&client, APP, &[]);
         let data = bytes(1000, 24);
         assert_eq!(put(&app, &data, None).await.unwrap(), Uploaded::Sent);
@@ -682,10 +684,7 @@ async fn basic_credentials_go_with_every_request_of_a_basic_registry() {
         username: "user".into(),
         password: "secret".into(),
     });
-    let client = registry.client(Some(Credential::Basic {
-        username: "user".into(),
-        password: "secret".into(),
-    }));
+    let client = registry.client(Some(the_user()));
     let app = registry.pushing(&client, APP, &[]);
     let pushed = push_image(&app, "v1").await;
     let fetched = app.manifest("v1").await.unwrap();
