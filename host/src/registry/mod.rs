@@ -25,6 +25,8 @@ pub mod credential_helper;
 pub mod credentials;
 mod error;
 pub mod protocol;
+#[cfg(test)]
+pub(crate) mod test_registry;
 pub mod tls;
 pub mod transport;
 

@@ -307,13 +307,22 @@ impl Repository {
         }
     }
 
-    /// Sends `request` with the authorization its scopes need.
-    async fn authorized(&self, what: &str, mut request: RequestBuilder) -> Result<Response, Error> {
+    /// Sends `request` with the authorization its scopes need, if it goes
+    /// to this registry (its scheme, host and port): an upload session a
+    /// registry hands out on another host (its storage) gets no
+    /// credentials, as docker's and go-containerregistry's clients send
+    /// none there.
+    async fn authorized(&self, what: &str, request: RequestBuilder) -> Result<Response, Error> {
         let registry = &self.registry;
-        if let Some(header) = registry
-            .auth
-            .header(&registry.transport, &self.scopes)
-            .await?
+        let (client, built) = request.build_split();
+        let built = built.map_err(|e| Error::connection(&registry.host, what, e))?;
+        let ours = built.url().origin() == registry.base.origin();
+        let mut request = RequestBuilder::from_parts(client, built);
+        if ours
+            && let Some(header) = registry
+                .auth
+                .header(&registry.transport, &self.scopes)
+                .await?
         {
             request = request.header(AUTHORIZATION, header);
         }
@@ -901,3 +910,6 @@ fn takes_chunks_instead(e: &Error) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests;
