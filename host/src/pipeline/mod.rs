@@ -43,7 +43,7 @@ pub use plugin_install::{
 };
 pub use push::{EnginePush, push_through_engine};
 pub use tag::{TagPlan, apply_tags, engine_reference, plan_tags, plan_unique_tag};
-pub use unpack::{UnpackFrom, unpack};
+pub use unpack::{UnpackComponents, UnpackFrom, unpack};
 
 use crate::{docker, model, registry, runtime, store};
 
