@@ -22,6 +22,7 @@
 
 use super::Error;
 use super::copy::{CopyContext, Registries, put_bytes, put_known};
+use super::tag::identifier;
 use crate::model::{
     ArtifactForm, ArtifactRequest, Descriptor, Digest, Document, ManifestContents, Reference,
 };
@@ -167,10 +168,10 @@ pub fn push_artifact(
         ),
         EMPTY_JSON,
     )?;
-    let tag = target.tag.as_deref().unwrap_or("latest");
+    let tag = identifier(target)?;
     let put = |manifest: Document| -> Result<(Descriptor, bool), Error> {
         let (_, indexed) = ctx.runtime.block_on(repository.put_referrer(
-            tag,
+            &tag,
             &manifest.descriptor.media_type,
             &manifest.bytes,
         ))?;
@@ -278,7 +279,7 @@ fn subject_descriptor(
             ),
         });
     }
-    let reference = subject.manifest_reference();
+    let reference = identifier(subject)?;
     let fetched = ctx.runtime.block_on(repository.manifest(&reference))?;
     let contents = ctx
         .ops
@@ -457,7 +458,7 @@ pub fn pull_artifact(
     let dir = &pull_target(dir).map_err(Error::output(&what))?;
     crate::store::atomic::check_new_dir(dir).map_err(Error::output(&what))?;
     let repository = Registries::new(ctx.access).source(source)?;
-    let reference = source.manifest_reference();
+    let reference = identifier(source)?;
     let fetched = ctx.runtime.block_on(repository.manifest(&reference))?;
     let mg = ctx.ops.manifest_generation;
     let ArtifactFiles {
@@ -638,9 +639,9 @@ pub fn push_component(
         .ops
         .manifest_generation
         .image_manifest(&config_descriptor, &[layer], &[])?;
-    let tag = target.tag.as_deref().unwrap_or("latest");
+    let tag = identifier(target)?;
     let digest = ctx.runtime.block_on(repository.put_manifest(
-        tag,
+        &tag,
         &manifest.descriptor.media_type,
         &manifest.bytes,
     ))?;
@@ -664,7 +665,7 @@ pub fn fetch_component(
     dir: &Path,
 ) -> Result<PathBuf, Error> {
     let repository = Registries::new(ctx.access).source(source)?;
-    let reference = source.manifest_reference();
+    let reference = identifier(source)?;
     let fetched = ctx.runtime.block_on(repository.manifest(&reference))?;
     let not_a_component = |message: String| Error::NotFound {
         source_name: source.full.clone(),

@@ -60,9 +60,19 @@ pub fn engine_reference(tagging: &Tagging, input: &str) -> Result<String, Error>
     Ok(tagging.parse_any_reference(input)?.for_engine().to_string())
 }
 
+/// What a registry's `/manifests/` is asked for or put under: the digest of
+/// `reference`, else its tag. The default tag is the tagging component's to
+/// give (`normalize-with-default-tag`), so a name with neither is refused,
+/// never sent to a default here.
+pub(super) fn identifier(reference: &Reference) -> Result<String, Error> {
+    reference
+        .identifier()
+        .ok_or_else(|| Error::NoIdentifier(reference.full.clone()))
+}
+
 /// The tag of a target; the built-in component always gives one (a target
-/// with a digest is refused, one without a tag gets `latest`).
-fn tag_of(target: &Reference) -> Result<&str, Error> {
+/// with a digest is refused, one without a tag gets the default tag).
+pub(super) fn tag_of(target: &Reference) -> Result<&str, Error> {
     target
         .tag
         .as_deref()
