@@ -351,6 +351,70 @@ mod tests {
         }
     }
 
+    fn contract_broken(e: &Error, says: &str) -> bool {
+        matches!(e, Error::Contract { message, .. } if message.contains(says))
+    }
+
+    #[test]
+    fn a_plan_answered_for_other_files_breaks_the_contract() {
+        let layer = entry(1, "amd64");
+        let plan = ArtifactPlan {
+            tool: ArtifactTool::Oras,
+            artifact_type: Some("application/vnd.example".into()),
+            files: vec![crate::model::ArtifactFile {
+                name: "a".into(),
+                media_type: None,
+                digest: layer.digest.clone(),
+                size: layer.size,
+            }],
+            annotations: Vec::new(),
+            created: None,
+            subject: None,
+        };
+        let answer = |layers: Vec<Descriptor>| manifests::ArtifactRequest {
+            artifact_type: "application/vnd.example".into(),
+            layers: layers.iter().map(descriptor_to_wit).collect(),
+            annotations: Vec::new(),
+            created: None,
+            subject: None,
+        };
+        let request = artifact_request_from_wit(AT, &plan, answer(vec![layer.clone()])).unwrap();
+        assert_eq!(request.layers, [layer]);
+        let e = artifact_request_from_wit(AT, &plan, answer(Vec::new())).unwrap_err();
+        assert!(contract_broken(&e, "answered 0 layers for 1 files"), "{e}");
+        let other = entry(2, "amd64");
+        let e = artifact_request_from_wit(AT, &plan, answer(vec![other])).unwrap_err();
+        assert!(contract_broken(&e, "for the file a"), "{e}");
+    }
+
+    #[test]
+    fn a_blob_whose_bytes_do_not_hash_to_its_digest_breaks_the_contract() {
+        let blob = |described: &[u8], bytes: &[u8]| types::Document {
+            descriptor: descriptor_to_wit(&Descriptor::new(
+                "application/vnd.oci.empty.v1+json",
+                Digest::sha256(described),
+                described.len() as u64,
+            )),
+            bytes: bytes.to_vec(),
+        };
+        let blobs = blobs_from_wit(AT, vec![blob(b"{}", b"{}")]).unwrap();
+        assert_eq!(blobs[0].bytes, b"{}");
+        let e = blobs_from_wit(AT, vec![blob(b"{}", b"[]")]).unwrap_err();
+        assert!(contract_broken(&e, "do not hash to it"), "{e}");
+    }
+
+    #[test]
+    fn a_referrer_of_another_manifest_breaks_the_contract() {
+        let pushed = entry(1, "amd64");
+        let mut referrer = pushed.clone();
+        referrer.artifact_type = Some("application/vnd.example".into());
+        let converted = referrer_from_wit(AT, &pushed, descriptor_to_wit(&referrer)).unwrap();
+        assert_eq!(converted, referrer);
+        let other = entry(2, "amd64");
+        let e = referrer_from_wit(AT, &pushed, descriptor_to_wit(&other)).unwrap_err();
+        assert!(contract_broken(&e, "for the pushed manifest"), "{e}");
+    }
+
     #[test]
     fn only_a_valid_tag_converts() {
         let longest = format!("s{}", "-".repeat(127));
