@@ -29,8 +29,8 @@ use super::Error;
 use super::copy::{CopyContext, Registries, put_bytes, put_known};
 use super::tag::identifier;
 use crate::model::{
-    ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactTool, Descriptor, Digest, Document,
-    ManifestContents, Reference,
+    ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, Descriptor, Digest,
+    Document, ManifestContents, Reference,
 };
 use crate::registry::{self, BlobReader, Repository};
 use crate::store::spool::{Spooled, copy_unless_rereadable};
@@ -124,39 +124,8 @@ pub fn push_artifact(
         Some(subject) => Some(subject_descriptor(ctx, &repository, target, subject)?),
         None => None,
     };
-    let request = mg.plan_artifact(&ArtifactPlan {
-        tool: spec.tool.clone(),
-        artifact_type: spec.artifact_type.clone(),
-        files: (spec.files.iter().zip(&inputs))
-            .map(|(file, input)| ArtifactFile {
-                name: file.name.clone(),
-                media_type: file.media_type.clone(),
-                digest: input.digest.clone(),
-                size: input.size,
-            })
-            .collect(),
-        annotations: spec.annotations.clone(),
-        created: spec.created,
-        subject: subject.clone(),
-    })?;
-    // The manifest as it will be pushed, checked as a pull will read it.
-    let manifest_in = |form: ArtifactForm| -> Result<Document, Error> {
-        let manifest = mg.artifact_manifest(&request, form)?;
-        artifact_files(
-            mg,
-            &manifest.descriptor.media_type,
-            &manifest.bytes,
-            &target.full,
-        )
-        .map_err(|e| match e {
-            Error::Component(source) => Error::Unpullable {
-                target: target.full.clone(),
-                source,
-            },
-            other => other,
-        })?;
-        Ok(manifest)
-    };
+    let request = mg.plan_artifact(&plan(spec, &inputs, subject.clone()))?;
+    let manifest_in = |form| checked_manifest(mg, &request, form, target);
     let first = match spec.oci_version {
         OciVersion::V1_0 => ArtifactForm::OciV1_0,
         OciVersion::Auto | OciVersion::V1_1 => ArtifactForm::OciV1_1,
@@ -217,6 +186,51 @@ pub fn push_artifact(
         referrers,
         bytes_sent,
     })
+}
+
+/// What the component is told of the push `spec` of the files `inputs`
+/// read, with the descriptor of its `subject`.
+fn plan(spec: &ArtifactPush, inputs: &[Input], subject: Option<Descriptor>) -> ArtifactPlan {
+    ArtifactPlan {
+        tool: spec.tool.clone(),
+        artifact_type: spec.artifact_type.clone(),
+        files: (spec.files.iter().zip(inputs))
+            .map(|(file, input)| ArtifactFile {
+                name: file.name.clone(),
+                media_type: file.media_type.clone(),
+                digest: input.digest.clone(),
+                size: input.size,
+            })
+            .collect(),
+        annotations: spec.annotations.clone(),
+        created: spec.created,
+        subject,
+    }
+}
+
+/// The manifest of `request` in `form` as it will be pushed to `target`,
+/// checked as a pull will read it.
+fn checked_manifest(
+    mg: &crate::runtime::ManifestGeneration,
+    request: &ArtifactRequest,
+    form: ArtifactForm,
+    target: &Reference,
+) -> Result<Document, Error> {
+    let manifest = mg.artifact_manifest(request, form)?;
+    artifact_files(
+        mg,
+        &manifest.descriptor.media_type,
+        &manifest.bytes,
+        &target.full,
+    )
+    .map_err(|e| match e {
+        Error::Component(source) => Error::Unpullable {
+            target: target.full.clone(),
+            source,
+        },
+        other => other,
+    })?;
+    Ok(manifest)
 }
 
 /// One file of a push, read: its digest and size, and where to read it
