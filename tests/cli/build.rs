@@ -2,7 +2,8 @@
 //! skopeo and umoci are the independent checks of what we write.
 
 use crate::harness::{
-    EPOCH, Ocipipe, a_layer, build, busybox_root, extract, ocipipe, tool, umoci_unpack,
+    EPOCH, Ocipipe, a_layer, build, busybox_root, docker_archive, extract, ocipipe, simple_layer,
+    tool, umoci_unpack, write,
 };
 use std::path::Path;
 
@@ -222,6 +223,64 @@ fn unpack_gives_the_root_filesystem() {
         std::fs::read(rootfs.join("bin/busybox")).unwrap(),
         std::fs::read("/bin/busybox").unwrap()
     );
+}
+
+#[test]
+fn unpack_finds_an_image_by_any_spelling_of_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = a_layer(dir.path(), "named", "named\n");
+    let archive = dir.path().join("image.tar");
+    let layout = dir.path().join("layout");
+    build(&[
+        "--layer",
+        layer.to_str().unwrap(),
+        "-t",
+        "ubuntu:1",
+        "-o",
+        archive.to_str().unwrap(),
+        "--oci-layout",
+        layout.to_str().unwrap(),
+    ]);
+    // A docker-save archive names its images in the familiar form.
+    let (saved, _) = docker_archive("ubuntu:1", "named", &[simple_layer("f", b"x")]);
+    let saved = write(dir.path(), "saved.tar", &saved);
+    let spellings = ["ubuntu:1", "library/ubuntu:1", "docker.io/library/ubuntu:1"];
+    let inputs = [archive.to_str().unwrap(), layout.to_str().unwrap(), &saved];
+    let cases = inputs.into_iter().flat_map(|i| spellings.map(|s| (i, s)));
+    for (n, (input, spelling)) in cases.enumerate() {
+        let rootfs = dir.path().join(format!("rootfs{n}"));
+        let run = ocipipe(&[
+            "image",
+            "unpack",
+            "--image",
+            spelling,
+            input,
+            rootfs.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 0, "{input} as {spelling}: {}", run.stderr);
+        assert!(
+            rootfs.read_dir().unwrap().next().is_some(),
+            "{input} as {spelling}: unpacked"
+        );
+    }
+    // Another tag of the same repository is not it.
+    let rootfs = dir.path().join("other");
+    let run = ocipipe(&[
+        "image",
+        "unpack",
+        "--image",
+        "ubuntu",
+        &saved,
+        rootfs.to_str().unwrap(),
+    ]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("no image tagged \"ubuntu\" (it has ubuntu:1)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!rootfs.exists());
 }
 
 #[test]

@@ -7,6 +7,8 @@
 //! index a platform means ([`select_platform`], containerd's matcher), and
 //! an OCI image layout's `index.json` ([`layout_index`], [`layout_entry`],
 //! skopeo's `oci:` transport); and the decisions around OCI artifacts: the
+//! request and the extra blobs of a push of files ([`plan_artifact`],
+//! [`artifact_blobs`], [`artifact_referrer`]), the
 //! form to retry a refused push in ([`fallback_form`]), the file names of
 //! a pulled artifact's blobs ([`artifact_file_names`]), the referrers
 //! tag schema ([`referrers_tag`], [`referrers_index`]) and the entries of a
@@ -28,6 +30,7 @@ mod index;
 mod layout;
 mod manifest;
 mod platform;
+mod push;
 mod read;
 mod referrers;
 mod time;
@@ -47,6 +50,10 @@ pub use manifest::{
 pub use ocipipe_sdk::{Annotation, Descriptor, Document, Error, Platform};
 pub use platform::{
     KNOWN_ARCHITECTURES, KNOWN_OPERATING_SYSTEMS, normalize_platform, select_platform,
+};
+pub use push::{
+    ANNOTATION_COMPOSE_VERSION, ArtifactFile, ArtifactPlan, ArtifactTool, COMPOSE_FILE_MEDIA_TYPE,
+    ORAS_DEFAULT_FILE_MEDIA_TYPE, artifact_blobs, artifact_referrer, plan_artifact,
 };
 pub use read::{MAX_DOCUMENT_SIZE, read_manifest};
 pub use referrers::{read_referrers, referrers_index, referrers_tag};

@@ -21,6 +21,9 @@ mod bindings {
             "ocipipe:image/manifests@0.1.0/index-contents": manifest_generation_core::IndexContents,
             "ocipipe:image/manifests@0.1.0/manifest-contents": manifest_generation_core::ManifestContents,
             "ocipipe:image/manifests@0.1.0/referrers-page": manifest_generation_core::ReferrersPage,
+            "ocipipe:image/manifests@0.1.0/artifact-tool": manifest_generation_core::ArtifactTool,
+            "ocipipe:image/manifests@0.1.0/artifact-file": manifest_generation_core::ArtifactFile,
+            "ocipipe:image/manifests@0.1.0/artifact-plan": manifest_generation_core::ArtifactPlan,
         },
     });
 }
@@ -28,7 +31,8 @@ mod bindings {
 use bindings::exports::ocipipe::image::configs;
 use bindings::exports::ocipipe::image::manifests::{self, ArtifactForm};
 use manifest_generation_core::{
-    self as core, ArtifactRequest, ConfigRequest, HostMachine, ManifestContents, ReferrersPage,
+    self as core, ArtifactPlan, ArtifactRequest, ConfigRequest, HostMachine, ManifestContents,
+    ReferrersPage,
 };
 use ocipipe_sdk::{Annotation, Descriptor, Document, Error, Platform};
 
@@ -62,11 +66,22 @@ impl manifests::Guest for ManifestGeneration {
     }
 
     fn artifact_manifest(request: ArtifactRequest, form: ArtifactForm) -> Result<Document, Error> {
-        let form = match form {
-            ArtifactForm::OciV11 => core::ArtifactForm::OciV1_1,
-            ArtifactForm::OciV10 => core::ArtifactForm::OciV1_0,
-        };
-        core::artifact_manifest(&request, form)
+        core::artifact_manifest(&request, form_to_core(form))
+    }
+
+    fn plan_artifact(plan: ArtifactPlan) -> Result<ArtifactRequest, Error> {
+        core::plan_artifact(&plan)
+    }
+
+    fn artifact_blobs(
+        request: ArtifactRequest,
+        form: ArtifactForm,
+    ) -> Result<Vec<Document>, Error> {
+        core::artifact_blobs(&request, form_to_core(form))
+    }
+
+    fn artifact_referrer(request: ArtifactRequest, manifest: Descriptor) -> Descriptor {
+        core::artifact_referrer(&request, &manifest)
     }
 
     fn docker_manifest(config: Descriptor, layers: Vec<Descriptor>) -> Result<Document, Error> {
@@ -114,6 +129,14 @@ impl manifests::Guest for ManifestGeneration {
 
     fn layout_entry(index: Vec<u8>, tag: Option<String>) -> Result<Descriptor, Error> {
         core::layout_entry(&index, tag.as_deref())
+    }
+}
+
+/// The core's form for the WIT enum, which `wit-bindgen` generates itself.
+fn form_to_core(form: ArtifactForm) -> core::ArtifactForm {
+    match form {
+        ArtifactForm::OciV11 => core::ArtifactForm::OciV1_1,
+        ArtifactForm::OciV10 => core::ArtifactForm::OciV1_0,
     }
 }
 

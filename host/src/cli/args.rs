@@ -442,7 +442,8 @@ pub enum ImageCommand {
         archive: PathBuf,
         /// The directory to create.
         dir: PathBuf,
-        /// Which image, by the name it carries [default: the first].
+        /// Which image, by one of its names in any spelling (`ubuntu:1`
+        /// finds `docker.io/library/ubuntu:1`) [default: the first].
         #[arg(long)]
         image: Option<String>,
     },

@@ -1,28 +1,17 @@
 //! `ocipipe artifact push|pull|ls` and `ocipipe compose publish`: OCI
-//! artifacts in registries.
+//! artifacts in registries. The manifest-generation component decides
+//! what the files of each are (oras's and compose's media types and
+//! annotations); this module only reads the command line.
 
 use super::args::{ArtifactCommand, ArtifactPushArgs, ComposeCommand, OciVersionArg};
 use super::copy::CopyEnv;
 use super::image::Components;
 use super::output::Printer;
 use super::{Config, Outcome, progress};
-use crate::model::Reference;
-use crate::pipeline::{self, ArtifactFile, ArtifactPush, OciVersion};
+use crate::model::{ArtifactTool, Reference};
+use crate::pipeline::{self, ArtifactInput, ArtifactPush, OciVersion};
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
-
-/// What oras gives a file pushed without a media type.
-const DEFAULT_FILE_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar";
-/// The artifact type of a compose project, as `docker compose publish`.
-const COMPOSE_PROJECT: &str = "application/vnd.docker.compose.project";
-/// The media type of a compose file in it.
-const COMPOSE_FILE: &str = "application/vnd.docker.compose.file+yaml";
-/// The annotation naming a compose file.
-const COMPOSE_FILE_NAME: &str = "com.docker.compose.file";
-/// The annotation naming who published a compose project.
-const COMPOSE_VERSION: &str = "com.docker.compose.version";
-/// The annotation naming a file, as oras writes it.
-const TITLE: &str = "org.opencontainers.image.title";
 
 pub(super) fn run(config: &Config, cmd: ArtifactCommand) -> anyhow::Result<Outcome> {
     let components = Components::load(config)?;
@@ -102,22 +91,17 @@ pub(super) fn compose(config: &Config, cmd: ComposeCommand) -> anyhow::Result<Ou
     let files = files
         .iter()
         .map(|path| {
-            Ok(ArtifactFile {
+            Ok(ArtifactInput {
                 path: path.clone(),
-                media_type: COMPOSE_FILE.to_string(),
-                annotations: vec![
-                    (COMPOSE_FILE_NAME.to_string(), base_name(path)?),
-                    (
-                        COMPOSE_VERSION.to_string(),
-                        env!("CARGO_PKG_VERSION").to_string(),
-                    ),
-                ],
-                yaml: true,
+                name: base_name(path)?,
+                media_type: None,
             })
         })
         .collect::<anyhow::Result<_>>()?;
     let spec = ArtifactPush {
-        artifact_type: COMPOSE_PROJECT.to_string(),
+        // The publishing tool's version is ocipipe's.
+        tool: ArtifactTool::Compose(env!("CARGO_PKG_VERSION").to_string()),
+        artifact_type: None,
         files,
         annotations: Vec::new(),
         created: config.source_date_epoch,
@@ -143,16 +127,15 @@ fn push_spec(
             // elsewhere is part of the path.
             let (path, media_type) = match arg.rsplit_once(':') {
                 Some((path, media_type)) if media_type.contains('/') && !path.is_empty() => {
-                    (path, media_type)
+                    (path, Some(media_type.to_string()))
                 }
-                _ => (arg.as_str(), DEFAULT_FILE_MEDIA_TYPE),
+                _ => (arg.as_str(), None),
             };
             let path = PathBuf::from(path);
-            Ok(ArtifactFile {
-                annotations: vec![(TITLE.to_string(), base_name(&path)?)],
+            Ok(ArtifactInput {
+                name: base_name(&path)?,
                 path,
-                media_type: media_type.to_string(),
-                yaml: false,
+                media_type,
             })
         })
         .collect::<anyhow::Result<_>>()?;
@@ -165,7 +148,8 @@ fn push_spec(
         })
         .collect::<anyhow::Result<_>>()?;
     Ok(ArtifactPush {
-        artifact_type: args.artifact_type.clone(),
+        tool: ArtifactTool::Oras,
+        artifact_type: Some(args.artifact_type.clone()),
         files,
         annotations,
         created: config.source_date_epoch,

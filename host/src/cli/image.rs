@@ -429,14 +429,12 @@ fn unpack(
         Some(source) => pipeline::UnpackFrom::Engine(source, input),
         None => pipeline::UnpackFrom::Path(input),
     };
-    let report = pipeline::unpack(
-        &components.tar_assembly,
-        from,
-        image,
-        dir,
-        &UnpackOptions::default(),
-    )
-    .with_context(|| format!("cannot unpack {} into {}", input.display(), dir.display()))?;
+    let unpack_with = pipeline::UnpackComponents {
+        tar_assembly: &components.tar_assembly,
+        tagging: &components.tagging,
+    };
+    let report = pipeline::unpack(unpack_with, from, image, dir, &UnpackOptions::default())
+        .with_context(|| format!("cannot unpack {} into {}", input.display(), dir.display()))?;
     #[derive(Serialize)]
     struct Record<'a> {
         archive: &'a Path,

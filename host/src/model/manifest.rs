@@ -1,11 +1,13 @@
 //! What a manifest or an index refers to, as the manifest-generation
 //! component reads it (`read-manifest`): the children a copy must carry;
-//! and the forms an artifact manifest is pushed in.
+//! and what an artifact push is made of: the files as the host read them,
+//! the tool whose conventions they follow, the request the component
+//! plans from them, and the forms an artifact manifest is pushed in.
 //!
 //! Must not: parse or judge a document itself; the component decides
 //! which media types are manifests and what they refer to.
 
-use super::Descriptor;
+use super::{Descriptor, Digest};
 
 /// What a manifest or an index refers to.
 // One value per manifest read, matched right away: plain fields read
@@ -87,6 +89,48 @@ pub struct ArtifactRequest {
     /// Its blobs.
     pub layers: Vec<Descriptor>,
     /// Manifest annotations, sorted by key.
+    pub annotations: Vec<(String, String)>,
+    /// When it was made (`SOURCE_DATE_EPOCH`), in seconds since the epoch.
+    pub created: Option<i64>,
+    /// The manifest it refers to.
+    pub subject: Option<Descriptor>,
+}
+
+/// The tool whose conventions the files of an artifact follow (WIT
+/// `artifact-tool`): the component decides what that means for media
+/// types, annotations and the artifact type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArtifactTool {
+    /// `oras push`: `artifact push`.
+    Oras,
+    /// `docker compose publish`, by a tool of this version.
+    Compose(String),
+}
+
+/// One file of an artifact, as the host read it (WIT `artifact-file`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactFile {
+    /// The last component of its path.
+    pub name: String,
+    /// The media type given for it.
+    pub media_type: Option<String>,
+    /// The digest of its bytes.
+    pub digest: Digest,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// What is to be pushed as an artifact, as the host read it (WIT
+/// `artifact-plan`); the component makes the [`ArtifactRequest`] of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactPlan {
+    /// Whose conventions its files follow.
+    pub tool: ArtifactTool,
+    /// The artifact type given (`--artifact-type`).
+    pub artifact_type: Option<String>,
+    /// Its files, in order.
+    pub files: Vec<ArtifactFile>,
+    /// Manifest annotations given, in any order.
     pub annotations: Vec<(String, String)>,
     /// When it was made (`SOURCE_DATE_EPOCH`), in seconds since the epoch.
     pub created: Option<i64>,

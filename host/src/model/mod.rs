@@ -20,7 +20,10 @@ pub use changeset::{Change, Member, MemberKind};
 pub use descriptor::{ConfigRequest, Descriptor, Document, History, HostMachine, Platform};
 pub use digest::{Digest, DigestError};
 pub use layer::{Entry, EntryKind, LayerOptions, Segment};
-pub use manifest::{ArtifactForm, ArtifactRequest, ManifestContents, ReferrersPage};
+pub use manifest::{
+    ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, ManifestContents,
+    ReferrersPage,
+};
 pub use plugin::{PRIVILEGE_NAMES, Privilege};
 pub use progress::{Progress, Quiet};
 pub use reference::{AnyReference, Reference};

@@ -23,13 +23,15 @@ pub struct Reference {
 }
 
 impl Reference {
-    /// What a registry's `/manifests/` is asked for: the digest when the
-    /// reference has one, else the tag, else `latest`.
-    pub fn manifest_reference(&self) -> String {
+    /// What a registry's `/manifests/` is asked for or put under, Go
+    /// `Identifier()`: the digest when the reference has one, else the tag.
+    /// `None` for a bare name: the default tag is the tagging component's
+    /// decision (`normalize-with-default-tag`), never made here.
+    pub fn identifier(&self) -> Option<String> {
         match (&self.digest, &self.tag) {
-            (Some(digest), _) => digest.to_string(),
-            (None, Some(tag)) => tag.clone(),
-            (None, None) => "latest".to_string(),
+            (Some(digest), _) => Some(digest.to_string()),
+            (None, Some(tag)) => Some(tag.clone()),
+            (None, None) => None,
         }
     }
 }

@@ -1,9 +1,14 @@
 //! OCI artifacts: `artifact push`, `artifact pull`, `artifact ls` and
 //! `compose publish`.
 //!
-//! A push sends each file as a blob (looked for first), then the empty
-//! config `{}` (its real two bytes), then the manifest the
-//! manifest-generation component writes in the form asked for. With
+//! A push sends each file as a blob (looked for first), then the blobs
+//! the manifest refers to besides them (the empty config `{}`), then the
+//! manifest the manifest-generation component writes in the form asked
+//! for. The component decides every document and name of it: the files'
+//! media types and annotations in the conventions of the tool the push
+//! follows (`plan-artifact`: oras's or compose's), the other blobs
+//! (`artifact-blobs`), the manifest, and the descriptor a referrers index
+//! lists it by (`artifact-referrer`). With
 //! `auto`, a registry that refuses the OCI 1.1 form gets the 1.0 form only
 //! when the component says its refusal calls for it (`fallback-form`), and
 //! the report says which form landed and why. With a subject, the registry
@@ -22,17 +27,14 @@
 
 use super::Error;
 use super::copy::{CopyContext, Registries, put_bytes, put_known};
+use super::tag::identifier;
 use crate::model::{
-    ArtifactForm, ArtifactRequest, Descriptor, Digest, Document, ManifestContents, Reference,
+    ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, Descriptor, Digest,
+    Document, ManifestContents, Reference,
 };
 use crate::registry::{self, BlobReader, Repository};
 use crate::store::spool::{Spooled, copy_unless_rereadable};
 use std::path::{Path, PathBuf};
-
-/// The OCI 1.1 empty descriptor's content, `{}`.
-const EMPTY_JSON: &[u8] = b"{}";
-/// Its media type.
-const EMPTY_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
 
 /// Which form of artifact manifest to push (`--oci-version`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,28 +48,28 @@ pub enum OciVersion {
     V1_0,
 }
 
-/// One file of an artifact.
+/// One file of an artifact, as named on the command line.
 #[derive(Debug, Clone)]
-pub struct ArtifactFile {
+pub struct ArtifactInput {
     /// Where its bytes are.
     pub path: PathBuf,
-    /// Its media type.
-    pub media_type: String,
-    /// Its annotations (the title, compose's file name…).
-    pub annotations: Vec<(String, String)>,
-    /// It must be YAML text (a compose file): checked before anything is
-    /// pushed.
-    pub yaml: bool,
+    /// Its name in the artifact: the last component of `path`.
+    pub name: String,
+    /// The media type given for it.
+    pub media_type: Option<String>,
 }
 
 /// What to push.
 #[derive(Debug, Clone)]
 pub struct ArtifactPush {
-    /// The artifact type (`artifactType`, or the 1.0 config's media type).
-    pub artifact_type: String,
+    /// Whose conventions its files follow. A compose project's files must
+    /// be YAML text: checked before anything is pushed.
+    pub tool: ArtifactTool,
+    /// The artifact type given (`--artifact-type`).
+    pub artifact_type: Option<String>,
     /// The files, in order.
-    pub files: Vec<ArtifactFile>,
-    /// Manifest annotations.
+    pub files: Vec<ArtifactInput>,
+    /// Manifest annotations, in any order.
     pub annotations: Vec<(String, String)>,
     /// When it was made (`SOURCE_DATE_EPOCH`), in seconds since the epoch;
     /// none leaves `org.opencontainers.image.created` out.
@@ -111,72 +113,41 @@ pub fn push_artifact(
     let mg = ctx.ops.manifest_generation;
     // Every file read whole before anything is sent: its digest, and a
     // copy of it when it can be read only once.
+    let yaml = matches!(spec.tool, ArtifactTool::Compose(_));
     let inputs = spec
         .files
         .iter()
-        .map(Input::open)
+        .map(|file| Input::open(&file.path, yaml))
         .collect::<Result<Vec<_>, _>>()?;
     let repository = Registries::new(ctx.access).push_target(target, None)?;
     let subject = match &spec.subject {
         Some(subject) => Some(subject_descriptor(ctx, &repository, target, subject)?),
         None => None,
     };
-    let request = ArtifactRequest {
-        artifact_type: spec.artifact_type.clone(),
-        layers: inputs.iter().map(|i| i.descriptor.clone()).collect(),
-        annotations: sorted(&spec.annotations),
-        created: spec.created,
-        subject: subject.clone(),
-    };
-    // The manifest as it will be pushed, checked as a pull will read it.
-    let manifest_in = |form: ArtifactForm| -> Result<Document, Error> {
-        let manifest = mg.artifact_manifest(&request, form)?;
-        artifact_files(
-            mg,
-            &manifest.descriptor.media_type,
-            &manifest.bytes,
-            &target.full,
-        )
-        .map_err(|e| match e {
-            Error::Component(source) => Error::Unpullable {
-                target: target.full.clone(),
-                source,
-            },
-            other => other,
-        })?;
-        Ok(manifest)
-    };
+    let request = mg.plan_artifact(&plan(spec, &inputs, subject.clone()))?;
+    let manifest_in = |form| checked_manifest(mg, &request, form, target);
     let first = match spec.oci_version {
         OciVersion::V1_0 => ArtifactForm::OciV1_0,
         OciVersion::Auto | OciVersion::V1_1 => ArtifactForm::OciV1_1,
     };
     let first_manifest = manifest_in(first)?;
     let mut bytes_sent = 0;
-    for input in &inputs {
-        bytes_sent += input.put(ctx, &repository)?;
+    for (input, layer) in inputs.iter().zip(&request.layers) {
+        bytes_sent += input.put(ctx, &repository, layer)?;
     }
-    // The empty config (and the empty layer of an artifact without files):
-    // `{}`, whatever media type the form gives it.
-    bytes_sent += put_bytes(
-        ctx,
-        &repository,
-        &Descriptor::new(
-            EMPTY_MEDIA_TYPE,
-            Digest::sha256(EMPTY_JSON),
-            EMPTY_JSON.len() as u64,
-        ),
-        EMPTY_JSON,
-    )?;
-    let tag = target.tag.as_deref().unwrap_or("latest");
+    let mut sent = Vec::new();
+    let blobs = mg.artifact_blobs(&request, first)?;
+    bytes_sent += put_blobs(ctx, &repository, blobs, &mut sent)?;
+    let tag = identifier(target)?;
     let put = |manifest: Document| -> Result<(Descriptor, bool), Error> {
         let (_, indexed) = ctx.runtime.block_on(repository.put_referrer(
-            tag,
+            &tag,
             &manifest.descriptor.media_type,
             &manifest.bytes,
         ))?;
         Ok((manifest.descriptor, indexed))
     };
-    let (landed, fallback_reason, (mut manifest, indexed)) = match spec.oci_version {
+    let (landed, fallback_reason, (manifest, indexed)) = match spec.oci_version {
         OciVersion::V1_0 => ("1.0", None, put(first_manifest)?),
         OciVersion::V1_1 => ("1.1", None, put(first_manifest)?),
         OciVersion::Auto => match put(first_manifest) {
@@ -187,7 +158,10 @@ pub fn push_artifact(
                         let reason =
                             format!("the registry refused the OCI 1.1 manifest: {refusal}");
                         tracing::warn!("{reason}; pushing the OCI 1.0 form");
-                        ("1.0", Some(reason), put(manifest_in(form)?)?)
+                        let manifest = manifest_in(form)?;
+                        let blobs = mg.artifact_blobs(&request, form)?;
+                        bytes_sent += put_blobs(ctx, &repository, blobs, &mut sent)?;
+                        ("1.0", Some(reason), put(manifest)?)
                     }
                     None => return Err(Error::Registry(registry::Error::Status(refusal))),
                 }
@@ -199,9 +173,8 @@ pub fn push_artifact(
         None => None,
         Some(_) if indexed => Some("api"),
         Some(subject) => {
-            manifest.artifact_type = Some(spec.artifact_type.clone());
-            manifest.annotations = request.annotations.clone();
-            add_to_tag_schema(ctx, &repository, &subject.digest, &manifest)?;
+            let referrer = mg.artifact_referrer(&request, &manifest)?;
+            add_to_tag_schema(ctx, &repository, &subject.digest, &referrer)?;
             Some("tag-schema")
         }
     };
@@ -215,38 +188,89 @@ pub fn push_artifact(
     })
 }
 
-/// One file of a push, read: its descriptor (digest, size, media type,
-/// annotations), and where to read it again for the upload.
+/// What the component is told of the push `spec` of the files `inputs`
+/// read, with the descriptor of its `subject`.
+fn plan(spec: &ArtifactPush, inputs: &[Input], subject: Option<Descriptor>) -> ArtifactPlan {
+    ArtifactPlan {
+        tool: spec.tool.clone(),
+        artifact_type: spec.artifact_type.clone(),
+        files: (spec.files.iter().zip(inputs))
+            .map(|(file, input)| ArtifactFile {
+                name: file.name.clone(),
+                media_type: file.media_type.clone(),
+                digest: input.digest.clone(),
+                size: input.size,
+            })
+            .collect(),
+        annotations: spec.annotations.clone(),
+        created: spec.created,
+        subject,
+    }
+}
+
+/// The manifest of `request` in `form` as it will be pushed to `target`,
+/// checked as a pull will read it.
+fn checked_manifest(
+    mg: &crate::runtime::ManifestGeneration,
+    request: &ArtifactRequest,
+    form: ArtifactForm,
+    target: &Reference,
+) -> Result<Document, Error> {
+    let manifest = mg.artifact_manifest(request, form)?;
+    artifact_files(
+        mg,
+        &manifest.descriptor.media_type,
+        &manifest.bytes,
+        &target.full,
+    )
+    .map_err(|e| match e {
+        Error::Component(source) => Error::Unpullable {
+            target: target.full.clone(),
+            source,
+        },
+        other => other,
+    })?;
+    Ok(manifest)
+}
+
+/// One file of a push, read: its digest and size, and where to read it
+/// again for the upload.
 struct Input {
     /// As the user named it.
     path: PathBuf,
     /// A copy of a stream (stdin, a FIFO), read instead of `path`.
     spooled: Option<Spooled>,
-    descriptor: Descriptor,
+    digest: Digest,
+    size: u64,
 }
 
 impl Input {
-    /// Reads `file`: spooled when it can be read only once, checked as
-    /// YAML text when it must be, hashed.
-    fn open(file: &ArtifactFile) -> Result<Self, Error> {
-        let shown = file.path.display().to_string();
-        let spooled = copy_unless_rereadable(&file.path).map_err(Error::input(&shown))?;
-        let read = spooled.as_ref().map_or(file.path.as_path(), |s| s.path());
-        if file.yaml {
+    /// Reads `path`: spooled when it can be read only once, checked as
+    /// YAML text when `yaml`, hashed.
+    fn open(path: &Path, yaml: bool) -> Result<Self, Error> {
+        let shown = path.display().to_string();
+        let spooled = copy_unless_rereadable(path).map_err(Error::input(&shown))?;
+        let read = spooled.as_ref().map_or(path, |s| s.path());
+        if yaml {
             super::yaml_text::check(read, &shown)?;
         }
         let (digest, size) = hash_file(read, &shown)?;
-        let mut descriptor = Descriptor::new(&file.media_type, digest, size);
-        descriptor.annotations = sorted(&file.annotations);
         Ok(Self {
-            path: file.path.clone(),
+            path: path.to_path_buf(),
             spooled,
-            descriptor,
+            digest,
+            size,
         })
     }
 
-    /// Sends it unless the repository has it; bytes sent.
-    fn put(&self, ctx: &CopyContext<'_>, repository: &Repository) -> Result<u64, Error> {
+    /// Sends it, as `layer` describes it, unless the repository has it;
+    /// bytes sent.
+    fn put(
+        &self,
+        ctx: &CopyContext<'_>,
+        repository: &Repository,
+        layer: &Descriptor,
+    ) -> Result<u64, Error> {
         let read = self
             .spooled
             .as_ref()
@@ -254,11 +278,29 @@ impl Input {
         put_known(
             ctx,
             repository,
-            &self.descriptor,
+            layer,
             None,
             Box::new(move || Ok(Box::new(std::fs::File::open(&read)?) as BlobReader)),
         )
     }
+}
+
+/// Sends each of `blobs` not in `sent` (the digests sent before, which it
+/// joins) unless the repository has it; bytes sent.
+fn put_blobs(
+    ctx: &CopyContext<'_>,
+    repository: &Repository,
+    blobs: Vec<Document>,
+    sent: &mut Vec<Digest>,
+) -> Result<u64, Error> {
+    let mut bytes_sent = 0;
+    for blob in blobs {
+        if !sent.contains(&blob.descriptor.digest) {
+            bytes_sent += put_bytes(ctx, repository, &blob.descriptor, &blob.bytes)?;
+            sent.push(blob.descriptor.digest);
+        }
+    }
+    Ok(bytes_sent)
 }
 
 /// The descriptor of the manifest `subject` names, which must be in the
@@ -278,7 +320,7 @@ fn subject_descriptor(
             ),
         });
     }
-    let reference = subject.manifest_reference();
+    let reference = identifier(subject)?;
     let fetched = ctx.runtime.block_on(repository.manifest(&reference))?;
     let contents = ctx
         .ops
@@ -457,7 +499,7 @@ pub fn pull_artifact(
     let dir = &pull_target(dir).map_err(Error::output(&what))?;
     crate::store::atomic::check_new_dir(dir).map_err(Error::output(&what))?;
     let repository = Registries::new(ctx.access).source(source)?;
-    let reference = source.manifest_reference();
+    let reference = identifier(source)?;
     let fetched = ctx.runtime.block_on(repository.manifest(&reference))?;
     let mg = ctx.ops.manifest_generation;
     let ArtifactFiles {
@@ -598,12 +640,6 @@ fn hash_file(path: &Path, shown: &str) -> Result<(Digest, u64), Error> {
     Ok((digest, size))
 }
 
-fn sorted(annotations: &[(String, String)]) -> Vec<(String, String)> {
-    let mut sorted = annotations.to_vec();
-    sorted.sort();
-    sorted
-}
-
 /// The config media type of a wasm component artifact (the CNCF wasm OCI
 /// artifact layout).
 pub const WASM_CONFIG_MEDIA_TYPE: &str = "application/vnd.wasm.config.v0+json";
@@ -620,14 +656,9 @@ pub fn push_component(
     config: &[u8],
 ) -> Result<PushedArtifact, Error> {
     let repository = Registries::new(ctx.access).push_target(target, None)?;
-    let input = Input::open(&ArtifactFile {
-        path: wasm.to_path_buf(),
-        media_type: WASM_LAYER_MEDIA_TYPE.to_string(),
-        annotations: Vec::new(),
-        yaml: false,
-    })?;
-    let layer = input.descriptor.clone();
-    let mut bytes_sent = input.put(ctx, &repository)?;
+    let input = Input::open(wasm, false)?;
+    let layer = Descriptor::new(WASM_LAYER_MEDIA_TYPE, input.digest.clone(), input.size);
+    let mut bytes_sent = input.put(ctx, &repository, &layer)?;
     let config_descriptor = Descriptor::new(
         WASM_CONFIG_MEDIA_TYPE,
         Digest::sha256(config),
@@ -638,9 +669,9 @@ pub fn push_component(
         .ops
         .manifest_generation
         .image_manifest(&config_descriptor, &[layer], &[])?;
-    let tag = target.tag.as_deref().unwrap_or("latest");
+    let tag = identifier(target)?;
     let digest = ctx.runtime.block_on(repository.put_manifest(
-        tag,
+        &tag,
         &manifest.descriptor.media_type,
         &manifest.bytes,
     ))?;
@@ -664,7 +695,7 @@ pub fn fetch_component(
     dir: &Path,
 ) -> Result<PathBuf, Error> {
     let repository = Registries::new(ctx.access).source(source)?;
-    let reference = source.manifest_reference();
+    let reference = identifier(source)?;
     let fetched = ctx.runtime.block_on(repository.manifest(&reference))?;
     let not_a_component = |message: String| Error::NotFound {
         source_name: source.full.clone(),

@@ -14,6 +14,7 @@
 use super::Error;
 use super::build::{BuildSpec, Operations, config_request};
 use super::copy::{CopyContext, Location, Registries, copy, put_bytes, put_known};
+use super::tag::identifier;
 use crate::model::{Descriptor, Digest, Reference};
 use crate::registry::{self, Made, Repository};
 use crate::store::compress::LayerCompression;
@@ -125,9 +126,9 @@ pub(super) fn push_from(
     let manifest = ops
         .manifest_generation
         .image_manifest(&config.descriptor, &descriptors, &[])?;
-    let tag = first.tag.as_deref().unwrap_or("latest");
+    let tag = identifier(first)?;
     ctx.runtime.block_on(repository.put_manifest(
-        tag,
+        &tag,
         &manifest.descriptor.media_type,
         &manifest.bytes,
     ))?;

@@ -23,7 +23,7 @@ mod yaml_text;
 pub use crate::store::compress::LayerCompression;
 pub use archive::{IncrementalLoad, LoadInput, load, save};
 pub use artifact::{
-    ArtifactFile, ArtifactPush, OciVersion, PulledArtifact, PushedArtifact, Referrers,
+    ArtifactInput, ArtifactPush, OciVersion, PulledArtifact, PushedArtifact, Referrers,
     fetch_component, list_referrers, pull_artifact, push_artifact, push_component,
 };
 pub use build::{BaseImage, BuildOutput, BuildSpec, Built, LayerInput, Operations};
@@ -43,7 +43,7 @@ pub use plugin_install::{
 };
 pub use push::{EnginePush, push_through_engine};
 pub use tag::{TagPlan, apply_tags, engine_reference, plan_tags, plan_unique_tag};
-pub use unpack::{UnpackFrom, unpack};
+pub use unpack::{UnpackComponents, UnpackFrom, unpack};
 
 use crate::{docker, model, registry, runtime, store};
 
@@ -86,6 +86,12 @@ pub enum Error {
     /// A (third-party) tagging component answered a target without a tag.
     #[error("the tagging component gave the target {0} no tag; the engine needs one")]
     Untagged(String),
+    /// A (third-party) tagging component answered a name with neither tag
+    /// nor digest where a registry is asked for a manifest.
+    #[error(
+        "the tagging component gave {0} neither a tag nor a digest; a registry's manifest needs one"
+    )]
+    NoIdentifier(String),
     /// The host could not draw random bytes.
     #[error("cannot draw random bytes for a unique tag: {0}")]
     Entropy(String),

@@ -14,6 +14,7 @@
 
 use super::Error;
 use super::copy::{CopyContext, Registries};
+use super::tag::identifier;
 use crate::model::{ManifestContents, Privilege, Reference};
 use crate::runtime::Privileges;
 use std::io::Read;
@@ -96,7 +97,7 @@ fn remote_config(ctx: &CopyContext<'_>, reference: &Reference) -> Result<Vec<u8>
     let repository = Registries::new(ctx.access).plugin_source(reference)?;
     let fetched = ctx
         .runtime
-        .block_on(repository.manifest(&reference.manifest_reference()))?;
+        .block_on(repository.manifest(&identifier(reference)?))?;
     let not_a_plugin = |message: String| Error::NotFound {
         source_name: reference.full.clone(),
         message: format!("not a plugin: {message}"),

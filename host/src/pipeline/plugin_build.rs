@@ -29,6 +29,7 @@
 use super::build_push::{Pushed, compress_layer, make_and_put};
 use super::copy::{CopyContext, Registries, put_bytes};
 use super::planner::Planner;
+use super::tag::identifier;
 use super::{Error, Operations};
 use crate::model::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Digest, Document, LayerOptions,
@@ -236,9 +237,9 @@ fn push(
     let layer = Descriptor::new(PLUGIN_LAYER_MEDIA_TYPE, layer.digest, layer.size);
     let (config, manifest) = documents(ctx.ops, privileges, context_config, &diff_id, &layer)?;
     let config_sent = put_bytes(ctx, &repository, &config.descriptor, &config.bytes)?;
-    let tag = name.tag.as_deref().unwrap_or("latest");
+    let tag = identifier(name)?;
     ctx.runtime.block_on(repository.put_manifest(
-        tag,
+        &tag,
         &manifest.descriptor.media_type,
         &manifest.bytes,
     ))?;

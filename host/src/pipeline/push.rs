@@ -4,6 +4,7 @@
 //! client does it.
 
 use super::Error;
+use super::tag::tag_of;
 use crate::docker::{Engine, Pushed, RegistryAuth};
 use crate::model::{Progress, Reference};
 use crate::registry::{Credential, CredentialStore, credential_key};
@@ -28,7 +29,7 @@ pub fn push_through_engine(
     progress: &dyn Progress,
 ) -> Result<Pushed, Error> {
     let auth = engine_auth(credentials, reference)?;
-    let tag = reference.tag.as_deref().unwrap_or("latest");
+    let tag = tag_of(reference)?;
     let task = match what {
         EnginePush::Image => format!("push {}", reference.familiar),
         EnginePush::Plugin => format!("push plugin {}", reference.familiar),

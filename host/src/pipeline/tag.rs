@@ -1,6 +1,8 @@
 //! Naming images in the engine: `ocipipe tag`. Every name is decided by
 //! the tagging component before the engine is asked anything, so a bad
-//! list tags nothing, and is refused even when no engine answers.
+//! list tags nothing, and is refused even when no engine answers. Also
+//! finding an image by name among the names an archive or layout gives
+//! its images, which the component normalises too.
 
 use super::Error;
 use crate::docker::Engine;
@@ -58,11 +60,44 @@ pub fn engine_reference(tagging: &Tagging, input: &str) -> Result<String, Error>
     Ok(tagging.parse_any_reference(input)?.for_engine().to_string())
 }
 
+/// What a registry's `/manifests/` is asked for or put under: the digest of
+/// `reference`, else its tag. The default tag is the tagging component's to
+/// give (`normalize-with-default-tag`), so a name with neither is refused,
+/// never sent to a default here.
+pub(super) fn identifier(reference: &Reference) -> Result<String, Error> {
+    reference
+        .identifier()
+        .ok_or_else(|| Error::NoIdentifier(reference.full.clone()))
+}
+
 /// The tag of a target; the built-in component always gives one (a target
-/// with a digest is refused, one without a tag gets `latest`).
-fn tag_of(target: &Reference) -> Result<&str, Error> {
+/// with a digest is refused, one without a tag gets the default tag).
+pub(super) fn tag_of(target: &Reference) -> Result<&str, Error> {
     target
         .tag
         .as_deref()
         .ok_or_else(|| Error::Untagged(target.full.clone()))
+}
+
+/// The first of `names` (as an archive or a layout spells them) that names
+/// the same image as `requested`: both normalised with the default tag by
+/// the tagging component, so `ubuntu:1` finds `docker.io/library/ubuntu:1`
+/// and the other way round. A name of `names` the component refuses
+/// matches only itself, exactly; a `requested` it refuses is an error.
+pub fn find_name<'a>(
+    tagging: &Tagging,
+    requested: &str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<Option<&'a str>, Error> {
+    let wanted = tagging.normalize_with_default_tag(requested)?;
+    for name in names {
+        let same = name == requested
+            || tagging
+                .normalize_with_default_tag(name)
+                .is_ok_and(|n| n.full == wanted.full);
+        if same {
+            return Ok(Some(name));
+        }
+    }
+    Ok(None)
 }

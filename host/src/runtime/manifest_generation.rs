@@ -13,8 +13,9 @@
 use super::bindings::manifest_generation::{ManifestGeneration as World, ManifestGenerationPre};
 use super::bound::{Bound, bind};
 use super::convert::manifest_generation::{
-    artifact_form_from_wit, artifact_form_to_wit, artifact_request_to_wit, chosen_from_wit,
-    config_request_to_wit, file_names_from_wit, host_machine_to_wit, manifest_contents_from_wit,
+    artifact_form_from_wit, artifact_form_to_wit, artifact_plan_to_wit, artifact_request_from_wit,
+    artifact_request_to_wit, blobs_from_wit, chosen_from_wit, config_request_to_wit,
+    file_names_from_wit, host_machine_to_wit, manifest_contents_from_wit, referrer_from_wit,
     referrers_page_from_wit, tag_from_wit,
 };
 use super::convert::{
@@ -23,8 +24,8 @@ use super::convert::{
 use super::operations::MANIFEST_GENERATION;
 use super::{Error, Sandbox};
 use crate::model::{
-    ArtifactForm, ArtifactRequest, ConfigRequest, Descriptor, Digest, Document, HostMachine,
-    ManifestContents, Platform, ReferrersPage,
+    ArtifactForm, ArtifactPlan, ArtifactRequest, ConfigRequest, Descriptor, Digest, Document,
+    HostMachine, ManifestContents, Platform, ReferrersPage,
 };
 
 /// A loaded manifest-generation component.
@@ -125,6 +126,58 @@ impl ManifestGeneration {
                     .call_artifact_manifest(s, &request, form)
             },
             document_from_wit,
+        )
+    }
+
+    /// What the artifact manifest of `plan` must say: the artifact type
+    /// and each file's descriptor as `plan.tool` writes them (oras's or
+    /// compose's media types and annotations), annotations in order.
+    pub fn plan_artifact(&self, plan: &ArtifactPlan) -> Result<ArtifactRequest, Error> {
+        let given = artifact_plan_to_wit(plan);
+        self.0.invoke(
+            "plan-artifact",
+            |w, s| w.ocipipe_image_manifests().call_plan_artifact(s, &given),
+            |at, request| artifact_request_from_wit(at, plan, request),
+        )
+    }
+
+    /// The blobs the artifact manifest of `request` in `form` refers to
+    /// besides its files (the empty config `{}`), with their bytes: sent
+    /// after the files, before the manifest.
+    pub fn artifact_blobs(
+        &self,
+        request: &ArtifactRequest,
+        form: ArtifactForm,
+    ) -> Result<Vec<Document>, Error> {
+        let request = artifact_request_to_wit(request);
+        let form = artifact_form_to_wit(form);
+        self.0.invoke(
+            "artifact-blobs",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_artifact_blobs(s, &request, form)
+            },
+            blobs_from_wit,
+        )
+    }
+
+    /// The descriptor the referrers tag schema's index lists the pushed
+    /// artifact manifest `manifest` of `request` by (its artifact type and
+    /// annotations).
+    pub fn artifact_referrer(
+        &self,
+        request: &ArtifactRequest,
+        manifest: &Descriptor,
+    ) -> Result<Descriptor, Error> {
+        let given = artifact_request_to_wit(request);
+        let pushed = descriptor_to_wit(manifest);
+        self.0.call(
+            "artifact-referrer",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_artifact_referrer(s, &given, &pushed)
+            },
+            |at, referrer| referrer_from_wit(at, manifest, referrer),
         )
     }
 

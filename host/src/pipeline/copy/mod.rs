@@ -20,6 +20,7 @@ mod transfer;
 
 use super::Error;
 use super::build::{BaseImage, Operations};
+use super::tag::identifier;
 use crate::docker::Engine;
 use crate::model::{AnyReference, Descriptor, Digest, Document, ManifestContents, Reference};
 use crate::registry::{CredentialStore, Registry, Repository, Scope, Transports, Uploaded};
@@ -162,12 +163,7 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
     match to {
         Location::Registry(reference) => {
             let repository = registries.destination(reference, &source)?;
-            let tag = reference
-                .digest
-                .as_ref()
-                .map(|d| d.to_string())
-                .or_else(|| reference.tag.clone())
-                .unwrap_or_else(|| "latest".to_string());
+            let tag = identifier(reference)?;
             if let Some(digest) = &reference.digest
                 && digest != &tree.root.descriptor.digest
             {

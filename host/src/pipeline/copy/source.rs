@@ -5,6 +5,7 @@
 use super::{CopyContext, Location, Registries, Tree, contents};
 use crate::model::{Descriptor, Digest, Document, ManifestContents, Platform};
 use crate::pipeline::build::Operations;
+use crate::pipeline::tag::identifier;
 use crate::pipeline::{EngineSource, Error};
 use crate::registry::{BlobReader, OpenBlob, Registry, Repository};
 use crate::store::compress::LayerCompression;
@@ -55,7 +56,7 @@ impl Source {
         Ok(match from {
             Location::Registry(reference) => Source::Registry {
                 repository: registries.source(reference)?,
-                reference: reference.manifest_reference(),
+                reference: identifier(reference)?,
             },
             Location::Layout { path, tag } if ctx.compression.is_some() => {
                 // Layers to compress: the image is rewritten as an

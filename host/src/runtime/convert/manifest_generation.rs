@@ -1,14 +1,17 @@
 //! Conversions for the `manifest-generation` world: image-config requests,
 //! the host machine, what a manifest refers to, a page of referrers,
-//! artifact forms; and the
+//! artifact plans, requests and forms; and the
 //! checks that a platform's choice is one of the manifests it was given,
 //! that an artifact's file names stay in the directory they are written
 //! to, and that a referrers tag is a tag.
 
-use super::{Origin, descriptor_from_wit, digests_to_wit, list_from_wit, platform_to_wit};
+use super::{
+    Origin, descriptor_from_wit, descriptor_to_wit, digests_to_wit, document_from_wit,
+    list_from_wit, platform_to_wit,
+};
 use crate::model::{
-    ArtifactForm, ArtifactRequest, ConfigRequest, Descriptor, HostMachine, ManifestContents,
-    ReferrersPage,
+    ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, ConfigRequest, Descriptor, Digest,
+    Document, HostMachine, ManifestContents, ReferrersPage,
 };
 use crate::runtime::Error;
 use crate::runtime::bindings::manifest_generation::exports::ocipipe::image::{configs, manifests};
@@ -103,7 +106,115 @@ pub(in crate::runtime) fn chosen_from_wit(
     }
 }
 
-/// An artifact form a component answered.
+/// What an artifact push is made of, into WIT.
+pub(in crate::runtime) fn artifact_plan_to_wit(plan: &ArtifactPlan) -> manifests::ArtifactPlan {
+    manifests::ArtifactPlan {
+        tool: match &plan.tool {
+            ArtifactTool::Oras => manifests::ArtifactTool::Oras,
+            ArtifactTool::Compose(version) => manifests::ArtifactTool::Compose(version.clone()),
+        },
+        artifact_type: plan.artifact_type.clone(),
+        files: plan
+            .files
+            .iter()
+            .map(|f| manifests::ArtifactFile {
+                name: f.name.clone(),
+                media_type: f.media_type.clone(),
+                digest: f.digest.to_string(),
+                size: f.size,
+            })
+            .collect(),
+        annotations: plan.annotations.clone(),
+        created: plan.created,
+        subject: plan.subject.as_ref().map(descriptor_to_wit),
+    }
+}
+
+/// The artifact request a component planned, checked: one layer per file
+/// of `plan`, each with that file's digest and size (the host sends the
+/// files it read, whatever a component answers).
+pub(in crate::runtime) fn artifact_request_from_wit(
+    at: Origin<'_>,
+    plan: &ArtifactPlan,
+    request: manifests::ArtifactRequest,
+) -> Result<ArtifactRequest, Error> {
+    let layers = list_from_wit(at, request.layers, descriptor_from_wit)?;
+    if layers.len() != plan.files.len() {
+        return Err(at.contract(format!(
+            "answered {} layers for {} files",
+            layers.len(),
+            plan.files.len()
+        )));
+    }
+    if let Some((file, layer)) = plan
+        .files
+        .iter()
+        .zip(&layers)
+        .find(|(f, l)| f.digest != l.digest || f.size != l.size)
+    {
+        return Err(at.contract(format!(
+            "answered the layer {} ({} bytes) for the file {} ({}, {} bytes)",
+            layer.digest, layer.size, file.name, file.digest, file.size
+        )));
+    }
+    Ok(ArtifactRequest {
+        artifact_type: request.artifact_type,
+        layers,
+        annotations: request.annotations,
+        created: request.created,
+        subject: request
+            .subject
+            .map(|s| descriptor_from_wit(at, s))
+            .transpose()?,
+    })
+}
+
+/// Blobs a component answered with their bytes, checked: each one's
+/// digest is the sha256 of its bytes and its size their length, as the
+/// host sends them under that digest.
+pub(in crate::runtime) fn blobs_from_wit(
+    at: Origin<'_>,
+    blobs: Vec<types::Document>,
+) -> Result<Vec<Document>, Error> {
+    let blobs = list_from_wit(at, blobs, document_from_wit)?;
+    if let Some(blob) = blobs.iter().find(|b| {
+        b.descriptor.digest != Digest::sha256(&b.bytes) || b.descriptor.size != b.bytes.len() as u64
+    }) {
+        return Err(at.contract(format!(
+            "answered a blob described as {} ({} bytes) whose {} bytes do not hash to it",
+            blob.descriptor.digest,
+            blob.descriptor.size,
+            blob.bytes.len()
+        )));
+    }
+    Ok(blobs)
+}
+
+/// The referrer descriptor of the pushed manifest `pushed` a component
+/// answered, checked: it names that manifest (digest, size, media type).
+pub(in crate::runtime) fn referrer_from_wit(
+    at: Origin<'_>,
+    pushed: &Descriptor,
+    referrer: types::Descriptor,
+) -> Result<Descriptor, Error> {
+    let referrer = descriptor_from_wit(at, referrer)?;
+    if (&referrer.digest, referrer.size, &referrer.media_type)
+        != (&pushed.digest, pushed.size, &pushed.media_type)
+    {
+        return Err(at.contract(format!(
+            "answered a referrer {} ({}, {} bytes) for the pushed manifest {} ({}, {} bytes)",
+            referrer.digest,
+            referrer.media_type,
+            referrer.size,
+            pushed.digest,
+            pushed.media_type,
+            pushed.size
+        )));
+    }
+    Ok(referrer)
+}
+
+/// An artifact request, into WIT.
 pub(in crate::runtime) fn artifact_request_to_wit(
     request: &ArtifactRequest,
 ) -> manifests::ArtifactRequest {
@@ -238,6 +349,70 @@ mod tests {
                 "{name:?}: {e}"
             );
         }
+    }
+
+    fn contract_broken(e: &Error, says: &str) -> bool {
+        matches!(e, Error::Contract { message, .. } if message.contains(says))
+    }
+
+    #[test]
+    fn a_plan_answered_for_other_files_breaks_the_contract() {
+        let layer = entry(1, "amd64");
+        let plan = ArtifactPlan {
+            tool: ArtifactTool::Oras,
+            artifact_type: Some("application/vnd.example".into()),
+            files: vec![crate::model::ArtifactFile {
+                name: "a".into(),
+                media_type: None,
+                digest: layer.digest.clone(),
+                size: layer.size,
+            }],
+            annotations: Vec::new(),
+            created: None,
+            subject: None,
+        };
+        let answer = |layers: Vec<Descriptor>| manifests::ArtifactRequest {
+            artifact_type: "application/vnd.example".into(),
+            layers: layers.iter().map(descriptor_to_wit).collect(),
+            annotations: Vec::new(),
+            created: None,
+            subject: None,
+        };
+        let request = artifact_request_from_wit(AT, &plan, answer(vec![layer.clone()])).unwrap();
+        assert_eq!(request.layers, [layer]);
+        let e = artifact_request_from_wit(AT, &plan, answer(Vec::new())).unwrap_err();
+        assert!(contract_broken(&e, "answered 0 layers for 1 files"), "{e}");
+        let other = entry(2, "amd64");
+        let e = artifact_request_from_wit(AT, &plan, answer(vec![other])).unwrap_err();
+        assert!(contract_broken(&e, "for the file a"), "{e}");
+    }
+
+    #[test]
+    fn a_blob_whose_bytes_do_not_hash_to_its_digest_breaks_the_contract() {
+        let blob = |described: &[u8], bytes: &[u8]| types::Document {
+            descriptor: descriptor_to_wit(&Descriptor::new(
+                "application/vnd.oci.empty.v1+json",
+                Digest::sha256(described),
+                described.len() as u64,
+            )),
+            bytes: bytes.to_vec(),
+        };
+        let blobs = blobs_from_wit(AT, vec![blob(b"{}", b"{}")]).unwrap();
+        assert_eq!(blobs[0].bytes, b"{}");
+        let e = blobs_from_wit(AT, vec![blob(b"{}", b"[]")]).unwrap_err();
+        assert!(contract_broken(&e, "do not hash to it"), "{e}");
+    }
+
+    #[test]
+    fn a_referrer_of_another_manifest_breaks_the_contract() {
+        let pushed = entry(1, "amd64");
+        let mut referrer = pushed.clone();
+        referrer.artifact_type = Some("application/vnd.example".into());
+        let converted = referrer_from_wit(AT, &pushed, descriptor_to_wit(&referrer)).unwrap();
+        assert_eq!(converted, referrer);
+        let other = entry(2, "amd64");
+        let e = referrer_from_wit(AT, &pushed, descriptor_to_wit(&other)).unwrap_err();
+        assert!(contract_broken(&e, "for the pushed manifest"), "{e}");
     }
 
     #[test]
