@@ -836,6 +836,16 @@ fn component_push_prints_the_digest_alone_and_names_what_is_not_a_component() {
     );
     assert_eq!(json["digest"], digest);
     assert_eq!(json["world"], "tagging");
+    // A digest names what is already there: a push goes to a tag.
+    let by_digest = format!("{}@{digest}", name.trim_end_matches(":1"));
+    let run = ocipipe(&env).run(&["component", "push", &by_digest, tagging.to_str().unwrap()]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("a component is pushed to a tag, not a digest"),
+        "{}",
+        run.stderr
+    );
 
     let dir = env.path("not-components");
     std::fs::create_dir_all(&dir).unwrap();

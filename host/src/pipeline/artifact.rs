@@ -98,18 +98,25 @@ pub struct PushedArtifact {
     pub bytes_sent: u64,
 }
 
+/// Refuses a push `target` that names a digest: `what` is made here, so
+/// its digest is not known before, and it goes to a tag.
+fn refuse_digest(target: &Reference, what: &str) -> Result<(), Error> {
+    match target.digest {
+        Some(_) => Err(Error::NotFound {
+            source_name: target.full.clone(),
+            message: format!("{what} is pushed to a tag, not a digest"),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Pushes the artifact `spec` describes to `target`.
 pub fn push_artifact(
     ctx: &CopyContext<'_>,
     target: &Reference,
     spec: &ArtifactPush,
 ) -> Result<PushedArtifact, Error> {
-    if target.digest.is_some() {
-        return Err(Error::NotFound {
-            source_name: target.full.clone(),
-            message: "an artifact is pushed to a tag, not a digest".into(),
-        });
-    }
+    refuse_digest(target, "an artifact")?;
     let mg = ctx.ops.manifest_generation;
     // Every file read whole before anything is sent: its digest, and a
     // copy of it when it can be read only once.
@@ -655,6 +662,7 @@ pub fn push_component(
     wasm: &Path,
     config: &[u8],
 ) -> Result<PushedArtifact, Error> {
+    refuse_digest(target, "a component")?;
     let repository = Registries::new(ctx.access).push_target(target, None)?;
     let input = Input::open(wasm, false)?;
     let layer = Descriptor::new(WASM_LAYER_MEDIA_TYPE, input.digest.clone(), input.size);
