@@ -11,13 +11,12 @@
 
 use super::args::ComponentCommand;
 use super::copy::CopyEnv;
-use super::image::Components;
 use super::output::Printer;
 use super::{Config, Outcome, progress};
-use crate::pipeline;
+use crate::pipeline::{self, Operations};
 use crate::runtime::{
-    Declaration, ManifestGeneration, Operation, Privileges, Runtime, Source, Tagging, TarAssembly,
-    operations,
+    Components, Declaration, ManifestGeneration, Operation, Privileges, Runtime, Source, Tagging,
+    TarAssembly, operations,
 };
 use anyhow::Context as _;
 use std::path::Path;
@@ -28,10 +27,10 @@ const REGISTRY_TRANSPORT: &str = "docker://";
 
 pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outcome> {
     let ComponentCommand::Push { reference, file } = cmd;
-    let components = Components::load(config)?;
+    let components = config.components()?;
     let progress = progress::for_run(config.json);
-    let ops = components.ops(progress.as_ref());
-    let target = components
+    let ops = Operations::new(&components, progress.as_ref())?;
+    let target = ops
         .tagging
         .normalize_with_default_tag(&reference)
         .with_context(|| format!("{reference:?} is not a reference"))?;
@@ -44,8 +43,8 @@ pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outc
     if let Some(what) = crate::runtime::not_a_component(&bytes) {
         anyhow::bail!("{}: {what}", file.display());
     }
-    let wasm = config.runtime()?;
-    let world = world_of(&wasm, read, &file)?;
+    let wasm = components.runtime();
+    let world = world_of(wasm, read, &file)?;
     let (imports, exports) = wasm
         .interfaces(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e:#}", file.display()))?;
@@ -135,10 +134,9 @@ pub(super) fn fetch_remote(config: &mut Config, allow_unpinned: bool) -> anyhow:
     }
     // The built-in components read the references and manifests: a
     // component being fetched cannot decide how it is fetched.
-    let wasm = config.runtime()?;
-    let components = Components::builtin(&wasm)?;
+    let components = Components::builtin(config.runtime()?);
     let progress = progress::for_run(config.json);
-    let ops = components.ops(progress.as_ref());
+    let ops = Operations::new(&components, progress.as_ref())?;
     let dir = match &config.cache_dir {
         Some(cache) => cache.join("components"),
         None => {
@@ -153,7 +151,7 @@ pub(super) fn fetch_remote(config: &mut Config, allow_unpinned: bool) -> anyhow:
     for i in remote {
         let (operation, value) = &config.components[i];
         let given = remote_ref(value).expect("filtered").to_string();
-        let reference = components
+        let reference = ops
             .tagging
             .normalize_with_default_tag(&given)
             .with_context(|| {
@@ -174,17 +172,6 @@ pub(super) fn fetch_remote(config: &mut Config, allow_unpinned: bool) -> anyhow:
 /// The reference of a `--component` value naming a registry.
 fn remote_ref(value: &Path) -> Option<&str> {
     value.to_str()?.strip_prefix(REGISTRY_TRANSPORT)
-}
-
-impl Components {
-    /// The built-in components, whatever `--component` says.
-    pub(super) fn builtin(wasm: &Arc<Runtime>) -> anyhow::Result<Self> {
-        Ok(Self {
-            tagging: wasm.load(&Source::Builtin)?,
-            tar_assembly: wasm.load(&Source::Builtin)?,
-            manifest_generation: wasm.load(&Source::Builtin)?,
-        })
-    }
 }
 
 #[cfg(test)]
