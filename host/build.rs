@@ -22,6 +22,10 @@ use std::process::Command;
 /// Names a directory of already-built components; skips the build.
 const PREBUILT: &str = "OCIPIPE_PREBUILT_COMPONENTS";
 
+/// The WIT file whose `package` line names the package and version of
+/// every world (every file of `wit/` repeats it).
+const WIT_PACKAGE_FILE: &str = "wit/types.wit";
+
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest.parent().unwrap().to_path_buf();
@@ -30,6 +34,9 @@ fn main() {
         manifest.join("src/runtime/operations.rs").display()
     );
     println!("cargo:rerun-if-env-changed=OCIPIPE_WASM_TARGET_DIR");
+    let (package, version) = wit_package(&root.join(WIT_PACKAGE_FILE));
+    println!("cargo:rustc-env=OCIPIPE_WIT_PACKAGE={package}");
+    println!("cargo:rustc-env=OCIPIPE_WIT_VERSION={version}");
     println!("cargo:rerun-if-env-changed={PREBUILT}");
 
     let out = match std::env::var_os(PREBUILT).filter(|v| !v.is_empty()) {
@@ -117,6 +124,24 @@ fn build_guests(root: &Path, target_dir: &Path) {
         ),
         Err(e) => panic!("cannot run scripts/build-components: {e}; run: ./dev setup"),
     }
+}
+
+/// The package and version `file`'s `package NAMESPACE:NAME@VERSION;`
+/// line declares, e.g. (`ocipipe:image`, `0.1.0`).
+fn wit_package(file: &Path) -> (String, String) {
+    println!("cargo:rerun-if-changed={}", file.display());
+    let text = std::fs::read_to_string(file)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+    text.lines()
+        .find_map(|line| line.trim().strip_prefix("package "))
+        .and_then(|rest| rest.trim_end_matches(';').split_once('@'))
+        .map(|(package, version)| (package.to_string(), version.to_string()))
+        .unwrap_or_else(|| {
+            panic!(
+                "{} has no `package NAMESPACE:NAME@VERSION;` line",
+                file.display()
+            )
+        })
 }
 
 fn require(path: &Path) {

@@ -88,6 +88,45 @@ pub trait Operation: bound::Bind + Send + Sync + 'static {
     }
 }
 
+/// Binds a loaded component to one operation's wrapper and drops it:
+/// whether the component implements that operation's world.
+type Check = fn(Arc<Runtime>, Loaded) -> Result<(), Error>;
+
+fn check<O: Operation>(runtime: Arc<Runtime>, loaded: Loaded) -> Result<(), Error> {
+    O::bind(runtime, loaded).map(drop)
+}
+
+/// Every wrapper of this module, by its operation: how a component is
+/// tried against each world without naming the wrapper types.
+const WRAPPERS: &[(&Declaration, Check)] = &[
+    (Tagging::DECLARATION, check::<Tagging>),
+    (TarAssembly::DECLARATION, check::<TarAssembly>),
+    (ManifestGeneration::DECLARATION, check::<ManifestGeneration>),
+    (Privileges::DECLARATION, check::<Privileges>),
+];
+
+/// The wrapper of `operation`, as a [`Check`].
+fn wrapper(operation: &Declaration) -> Check {
+    WRAPPERS
+        .iter()
+        .find(|(declared, _)| *declared == operation)
+        .map(|(_, check)| *check)
+        .expect("every operation of the table has a wrapper")
+}
+
+/// The WIT package every world belongs to, e.g. `ocipipe:image` (read
+/// from `wit/` by `host/build.rs`).
+pub const WIT_PACKAGE: &str = env!("OCIPIPE_WIT_PACKAGE");
+
+/// The version of the WIT package, e.g. `0.1.0`.
+pub const WIT_VERSION: &str = env!("OCIPIPE_WIT_VERSION");
+
+/// The full name of `operation`'s world, as a component's metadata names
+/// its target: `ocipipe:image/tagging@0.1.0`.
+pub fn world_name(operation: &Declaration) -> String {
+    format!("{WIT_PACKAGE}/{}@{WIT_VERSION}", operation.name)
+}
+
 /// Where a component's code comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -254,15 +293,40 @@ impl Runtime {
         Ok((imports, exports))
     }
 
+    /// The operation of the table whose world the component `bytes` (named
+    /// `name` in errors, e.g. its file) implements: the first one, in the
+    /// table's order, or `None` when it implements none. Compiles the
+    /// component once and tries each operation's wrapper ([`WRAPPERS`]) on
+    /// it.
+    pub fn world_of(
+        self: &Arc<Self>,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<Option<&'static Declaration>, Error> {
+        let any = self.compile_bytes(name.to_string(), WIT_PACKAGE, bytes)?;
+        for operation in operations::ALL {
+            let loaded = Loaded {
+                name: format!("{} ({name})", operation.name),
+                world: operation.name,
+                ..any.clone()
+            };
+            if wrapper(operation)(self.clone(), loaded).is_ok() {
+                return Ok(Some(operation));
+            }
+        }
+        Ok(None)
+    }
+
     /// Compiles (or takes from the cache) and pre-instantiates a component
     /// meant for `operation`. Bytes that are not a component are refused
     /// saying what they are ([`not_a_component`]) before wasmtime sees them.
     fn compile(&self, source: &Source, operation: &Declaration) -> Result<Loaded, Error> {
         let world = operation.name;
-        let (name, bytes) = match source {
-            Source::Builtin => (
+        match source {
+            Source::Builtin => self.compile_bytes(
                 format!("{world} (built-in)"),
-                std::borrow::Cow::Borrowed(builtin::component(operation)),
+                world,
+                builtin::component(operation),
             ),
             Source::File(path) => {
                 let name = format!("{world} ({})", path.display());
@@ -270,31 +334,40 @@ impl Runtime {
                     component: name.clone(),
                     source,
                 })?;
-                (name, std::borrow::Cow::Owned(bytes))
+                self.compile_bytes(name, world, &bytes)
             }
-        };
+        }
+    }
+
+    /// Compiles `bytes`, the component `name` meant for `world`.
+    fn compile_bytes(
+        &self,
+        name: String,
+        world: &'static str,
+        bytes: &[u8],
+    ) -> Result<Loaded, Error> {
         let invalid = |e: wasmtime::Error| Error::Invalid {
             component: name.clone(),
             world,
             message: format!("{e:#}"),
         };
-        if let Some(what) = not_a_component(&bytes) {
+        if let Some(what) = not_a_component(bytes) {
             return Err(Error::Invalid {
                 component: name,
                 world,
                 message: what.to_string(),
             });
         }
-        let sha256: [u8; 32] = Sha256::digest(&bytes).into();
+        let sha256: [u8; 32] = Sha256::digest(bytes).into();
         let (component, cache) = match &self.cache {
             Some(cache) => {
                 let (component, outcome) = cache
-                    .lookup(&self.engine, &sha256, &bytes)
+                    .lookup(&self.engine, &sha256, bytes)
                     .map_err(invalid)?;
                 tracing::debug!(component = %name, ?outcome, "compile cache");
                 (component, Some(outcome))
             }
-            None => (Component::new(&self.engine, &bytes).map_err(invalid)?, None),
+            None => (Component::new(&self.engine, bytes).map_err(invalid)?, None),
         };
         let pre = self.linker.instantiate_pre(&component).map_err(invalid)?;
         Ok(Loaded {
@@ -396,5 +469,27 @@ impl Ticker {
 impl Drop for Ticker {
     fn drop(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_of_the_table_has_one_wrapper() {
+        assert_eq!(WRAPPERS.len(), operations::ALL.len());
+        for operation in operations::ALL {
+            let wrappers = WRAPPERS.iter().filter(|(o, _)| *o == operation).count();
+            assert_eq!(wrappers, 1, "{}", operation.name);
+        }
+    }
+
+    #[test]
+    fn a_world_is_named_in_the_wit_package() {
+        assert_eq!(
+            world_name(&operations::TAR_ASSEMBLY),
+            "ocipipe:image/tar-assembly@0.1.0"
+        );
     }
 }
