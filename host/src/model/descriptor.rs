@@ -58,8 +58,10 @@ pub struct Platform {
     pub os_version: Option<String>,
     /// OS features.
     pub os_features: Vec<String>,
-    /// CPU variant, e.g. `v8`.
-    pub variant: Option<String>,
+    /// CPU variant, e.g. `v8`: WIT's `cpu-variant`, the guest SDK's
+    /// `cpu_variant`; OCI's `variant` in JSON.
+    #[serde(rename = "variant")]
+    pub cpu_variant: Option<String>,
 }
 
 /// One history entry of an image config.

@@ -6,11 +6,11 @@
 //! `--component NAME=PATH`. Everything else derives from this table:
 //! `host/build.rs` embeds one built-in component per entry and turns the
 //! table into the macro `each_operation!`, from which `runtime` generates
-//! each world's bindings (`bindings`) and lists each wrapper (the
-//! registry of loaded components, [`super::Components`], and
-//! `component push` find an operation's wrapper there); `--component`
-//! accepts and its help lists these names; the components workspace takes
-//! every crate under `components/`.
+//! each world's bindings (`bindings`) and lists each wrapper (where
+//! `component push` finds which world a file implements); the registry of
+//! loaded components (`runtime::Components`) has one slot per entry;
+//! `--component` accepts and its help lists these names; the components
+//! workspace takes every crate under `components/`.
 //!
 //! Adding an operation `NAME` (e.g. `signing`) is exactly these files:
 //! 1. `wit/NAME.wit`: its interfaces and `world NAME`;

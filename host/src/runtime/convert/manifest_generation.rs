@@ -187,7 +187,7 @@ mod tests {
                 os: "linux".into(),
                 os_version: None,
                 os_features: Vec::new(),
-                variant: None,
+                cpu_variant: None,
             }),
             ..Descriptor::new(
                 "application/vnd.oci.image.manifest.v1+json",

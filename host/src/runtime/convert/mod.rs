@@ -109,7 +109,7 @@ pub(super) fn platform_to_wit(p: &Platform) -> types::Platform {
         os: p.os.clone(),
         os_version: p.os_version.clone(),
         os_features: p.os_features.clone(),
-        cpu_variant: p.variant.clone(),
+        cpu_variant: p.cpu_variant.clone(),
     }
 }
 
@@ -120,7 +120,7 @@ pub(super) fn platform_from_wit(p: types::Platform) -> Platform {
         os: p.os,
         os_version: p.os_version,
         os_features: p.os_features,
-        variant: p.cpu_variant,
+        cpu_variant: p.cpu_variant,
     }
 }
 
