@@ -5,7 +5,7 @@
 //! that an artifact's file names stay in the directory they are written
 //! to, and that a referrers tag is a tag.
 
-use super::{Origin, descriptor_from_wit, digests_to_wit, list_from_wit, platform_to_wit};
+use super::{Origin, descriptor_from_wit, digests_to_wit, list_from_wit};
 use crate::model::{
     ArtifactForm, ArtifactRequest, ConfigRequest, Descriptor, HostMachine, ManifestContents,
     ReferrersPage,
@@ -18,7 +18,7 @@ use crate::runtime::bindings::types;
 pub(in crate::runtime) fn config_request_to_wit(request: &ConfigRequest) -> configs::ConfigRequest {
     configs::ConfigRequest {
         base: request.base.clone(),
-        platform: platform_to_wit(&request.platform),
+        platform: request.platform.clone(),
         diff_ids: digests_to_wit(&request.diff_ids),
         history: request
             .history
