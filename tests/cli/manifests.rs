@@ -30,7 +30,7 @@ fn linux(architecture: &str, variant: Option<&str>) -> Platform {
         os: "linux".into(),
         os_version: None,
         os_features: Vec::new(),
-        variant: variant.map(Into::into),
+        cpu_variant: variant.map(Into::into),
     }
 }
 

@@ -5,23 +5,21 @@
 
 use super::args::{ArtifactCommand, ArtifactPushArgs, ComposeCommand, OciVersionArg};
 use super::copy::CopyEnv;
-use super::image::Components;
 use super::output::Printer;
 use super::{Config, Outcome, progress};
 use crate::model::{ArtifactTool, Reference};
-use crate::pipeline::{self, ArtifactInput, ArtifactPush, OciVersion};
+use crate::pipeline::{self, ArtifactInput, ArtifactPush, OciVersion, Operations};
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 
 pub(super) fn run(config: &Config, cmd: ArtifactCommand) -> anyhow::Result<Outcome> {
-    let components = Components::load(config)?;
+    let components = config.components()?;
     let progress = progress::for_run(config.json);
-    let ops = components.ops(progress.as_ref());
+    let ops = Operations::new(&components, progress.as_ref())?;
     let env = CopyEnv::new(config, false, 4)?;
     let ctx = env.context(&ops, None);
     let named = |reference: &str| -> anyhow::Result<Reference> {
-        components
-            .tagging
+        ops.tagging
             .normalize_with_default_tag(reference)
             .with_context(|| format!("{reference:?} is not an artifact reference"))
     };
@@ -80,11 +78,11 @@ pub(super) fn compose(config: &Config, cmd: ComposeCommand) -> anyhow::Result<Ou
         files,
         oci_version,
     } = cmd;
-    let components = Components::load(config)?;
+    let components = config.components()?;
     let progress = progress::for_run(config.json);
-    let ops = components.ops(progress.as_ref());
+    let ops = Operations::new(&components, progress.as_ref())?;
     let env = CopyEnv::new(config, false, 4)?;
-    let target = components
+    let target = ops
         .tagging
         .normalize_with_default_tag(&reference)
         .with_context(|| format!("{reference:?} is not a reference"))?;

@@ -11,14 +11,10 @@
 
 use super::args::ComponentCommand;
 use super::copy::CopyEnv;
-use super::image::Components;
 use super::output::Printer;
 use super::{Config, Outcome, progress};
-use crate::pipeline;
-use crate::runtime::{
-    Declaration, ManifestGeneration, Operation, Privileges, Runtime, Source, Tagging, TarAssembly,
-    operations,
-};
+use crate::pipeline::{self, Operations};
+use crate::runtime::{Components, Declaration, Runtime};
 use anyhow::Context as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -28,10 +24,10 @@ const REGISTRY_TRANSPORT: &str = "docker://";
 
 pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outcome> {
     let ComponentCommand::Push { reference, file } = cmd;
-    let components = Components::load(config)?;
+    let components = config.components()?;
     let progress = progress::for_run(config.json);
-    let ops = components.ops(progress.as_ref());
-    let target = components
+    let ops = Operations::new(&components, progress.as_ref())?;
+    let target = ops
         .tagging
         .normalize_with_default_tag(&reference)
         .with_context(|| format!("{reference:?} is not a reference"))?;
@@ -44,8 +40,8 @@ pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outc
     if let Some(what) = crate::runtime::not_a_component(&bytes) {
         anyhow::bail!("{}: {what}", file.display());
     }
-    let wasm = config.runtime()?;
-    let world = world_of(&wasm, read, &file)?;
+    let wasm = components.runtime();
+    let world = world_of(wasm, &file, &bytes)?;
     let (imports, exports) = wasm
         .interfaces(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e:#}", file.display()))?;
@@ -55,11 +51,11 @@ pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outc
     // The digest alone on stdout, so that `D=$(ocipipe component push …)`
     // holds it; what was pushed where goes to stderr (or into `--json`).
     if !config.json {
-        eprintln!("Pushed {} ({world})", pushed.name);
+        eprintln!("Pushed {} ({})", pushed.name, world.name);
     }
     let record = PushedComponent {
         pushed: &pushed,
-        world,
+        world: world.name,
     };
     Printer::new(config.json).result(&record, || pushed.digest.to_string())?;
     Ok(Outcome::Success)
@@ -75,48 +71,39 @@ struct PushedComponent<'a> {
     world: &'static str,
 }
 
-/// The operation whose world the component at `path` (named `shown` to the
-/// user) implements: each operation of the table, in its order.
-fn world_of(wasm: &Arc<Runtime>, path: &Path, shown: &Path) -> anyhow::Result<&'static str> {
-    let source = Source::File(path.to_path_buf());
-    for operation in operations::ALL {
-        if implements(wasm, &source, operation) {
-            return Ok(operation.name);
-        }
-    }
-    anyhow::bail!(
-        "{}: it is a WebAssembly component, but it implements none of the operations' \
-         worlds ({})",
-        shown.display(),
-        super::args::operation_names()
-    )
-}
-
-/// Whether the component at `source` loads as `operation`'s wrapper.
-fn implements(wasm: &Arc<Runtime>, source: &Source, operation: &Declaration) -> bool {
-    if operation == Tagging::DECLARATION {
-        wasm.load::<Tagging>(source).is_ok()
-    } else if operation == TarAssembly::DECLARATION {
-        wasm.load::<TarAssembly>(source).is_ok()
-    } else if operation == ManifestGeneration::DECLARATION {
-        wasm.load::<ManifestGeneration>(source).is_ok()
-    } else if operation == Privileges::DECLARATION {
-        wasm.load::<Privileges>(source).is_ok()
-    } else {
-        false
+/// The operation whose world the component `bytes`, read from `file`,
+/// implements: the first of the table, in its order.
+fn world_of(
+    wasm: &Arc<Runtime>,
+    file: &Path,
+    bytes: &[u8],
+) -> anyhow::Result<&'static Declaration> {
+    let shown = file.display().to_string();
+    match wasm.world_of(&shown, bytes)? {
+        Some(operation) => Ok(operation),
+        None => anyhow::bail!(
+            "{shown}: it is a WebAssembly component, but it implements none of the operations' \
+             worlds ({})",
+            super::args::operation_names()
+        ),
     }
 }
 
 /// The wasm OCI artifact config (CNCF TAG Runtime's layout): the layer's
 /// digest and the component's world, imports and exports. No `created`:
 /// the same file always gives the same config.
-fn wasm_config(world: &str, imports: &[String], exports: &[String], bytes: &[u8]) -> Vec<u8> {
+fn wasm_config(
+    world: &Declaration,
+    imports: &[String],
+    exports: &[String],
+    bytes: &[u8],
+) -> Vec<u8> {
     let config = serde_json::json!({
         "architecture": "wasm",
         "os": "wasip2",
         "layerDigests": [crate::model::Digest::sha256(bytes).to_string()],
         "component": {
-            "target": format!("ocipipe:image/{world}@0.1.0"),
+            "target": crate::runtime::world_name(world),
             "imports": imports,
             "exports": exports,
         },
@@ -135,10 +122,9 @@ pub(super) fn fetch_remote(config: &mut Config, allow_unpinned: bool) -> anyhow:
     }
     // The built-in components read the references and manifests: a
     // component being fetched cannot decide how it is fetched.
-    let wasm = config.runtime()?;
-    let components = Components::builtin(&wasm)?;
+    let components = Components::builtin(config.runtime()?);
     let progress = progress::for_run(config.json);
-    let ops = components.ops(progress.as_ref());
+    let ops = Operations::new(&components, progress.as_ref())?;
     let dir = match &config.cache_dir {
         Some(cache) => cache.join("components"),
         None => {
@@ -153,7 +139,7 @@ pub(super) fn fetch_remote(config: &mut Config, allow_unpinned: bool) -> anyhow:
     for i in remote {
         let (operation, value) = &config.components[i];
         let given = remote_ref(value).expect("filtered").to_string();
-        let reference = components
+        let reference = ops
             .tagging
             .normalize_with_default_tag(&given)
             .with_context(|| {
@@ -176,20 +162,10 @@ fn remote_ref(value: &Path) -> Option<&str> {
     value.to_str()?.strip_prefix(REGISTRY_TRANSPORT)
 }
 
-impl Components {
-    /// The built-in components, whatever `--component` says.
-    pub(super) fn builtin(wasm: &Arc<Runtime>) -> anyhow::Result<Self> {
-        Ok(Self {
-            tagging: wasm.load(&Source::Builtin)?,
-            tar_assembly: wasm.load(&Source::Builtin)?,
-            manifest_generation: wasm.load(&Source::Builtin)?,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::operations;
 
     #[test]
     fn every_operation_of_the_table_is_recognised_by_its_world() {
@@ -197,11 +173,15 @@ mod tests {
         let guests = Path::new(env!("OCIPIPE_GUEST_DIR"));
         for operation in operations::ALL {
             let file = guests.join(operation.wasm_file());
-            assert_eq!(world_of(&wasm, &file, &file).unwrap(), operation.name);
+            let bytes = std::fs::read(&file).unwrap();
+            assert_eq!(world_of(&wasm, &file, &bytes).unwrap(), operation);
         }
-        let dir = tempfile::tempdir().unwrap();
-        let not_a_component = dir.path().join("not.wasm");
-        std::fs::write(&not_a_component, b"\0asm\x01\0\0\0").unwrap();
-        assert!(world_of(&wasm, &not_a_component, &not_a_component).is_err());
+        let refused = world_of(&wasm, Path::new("not.wasm"), b"\0asm\x01\0\0\0")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.starts_with("component not.wasm is not a valid ocipipe:image component"),
+            "{refused}"
+        );
     }
 }

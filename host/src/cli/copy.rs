@@ -2,11 +2,10 @@
 //! between skopeo's transports, and the credentials registries take.
 
 use super::args::{CopyArgs, LoginArgs, LogoutArgs};
-use super::image::Components;
 use super::output::Printer;
 use super::{Config, Outcome, async_runtime, progress};
 use crate::model::{AnyReference, HostMachine};
-use crate::pipeline::{self, CopyContext, Location, RegistryAccess};
+use crate::pipeline::{self, CopyContext, Location, Operations, RegistryAccess};
 use crate::registry::{self, Credential, Registry};
 use crate::runtime::Tagging;
 use anyhow::Context as _;
@@ -132,20 +131,19 @@ fn access(config: &Config, jobs: usize) -> anyhow::Result<RegistryAccess> {
 
 pub(super) fn run(config: &Config, args: CopyArgs) -> anyhow::Result<Outcome> {
     anyhow::ensure!(args.jobs > 0, "--jobs must be at least 1");
-    let components = Components::load(config)?;
-    let from = location(&components.tagging, &args.source)?;
-    let to = location(&components.tagging, &args.destination)?;
+    let components = config.components()?;
+    let progress = progress::for_run(config.json);
+    let ops = Operations::new(&components, progress.as_ref())?;
+    let from = location(ops.tagging, &args.source)?;
+    let to = location(ops.tagging, &args.destination)?;
     let platform = args
         .platform
         .as_deref()
         .map(|spec| {
-            components
-                .manifest_generation
+            ops.manifest_generation
                 .normalize_platform(Some(spec), &HostMachine::current())
         })
         .transpose()?;
-    let progress = progress::for_run(config.json);
-    let ops = components.ops(progress.as_ref());
     let needs_engine = [&from, &to]
         .iter()
         .any(|l| matches!(l, Location::Daemon(_)));

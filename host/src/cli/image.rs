@@ -4,15 +4,14 @@ use super::args::{BuildArgs, ImageCommand};
 use super::output::Printer;
 use super::{Config, Outcome, async_runtime};
 use crate::docker::{ImageInfo, Removal};
-use crate::model::{ConfigRequest, HostMachine, LayerOptions, Progress};
+use crate::model::{ConfigRequest, HostMachine, LayerOptions};
 use crate::pipeline::{self, BuildOutput, BuildSpec, LayerInput, Operations};
-use crate::runtime::{ManifestGeneration, Runtime, Tagging, TarAssembly};
+use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
 use crate::store::atomic::{Target, is_standard_output};
 use crate::store::unpack::UnpackOptions;
 use anyhow::Context as _;
 use serde::Serialize;
 use std::path::Path;
-use std::sync::Arc;
 
 #[derive(Serialize)]
 struct Inspected<'a> {
@@ -31,37 +30,6 @@ struct Removed<'a> {
 /// How an image in the engine is named where a file could be (skopeo's
 /// transport name).
 const ENGINE_TRANSPORT: &str = "docker-daemon:";
-
-/// The three components image commands use, loaded once.
-pub(super) struct Components {
-    pub(super) tagging: Tagging,
-    pub(super) tar_assembly: TarAssembly,
-    pub(super) manifest_generation: ManifestGeneration,
-}
-
-impl Components {
-    pub(super) fn load(config: &Config) -> anyhow::Result<Self> {
-        Self::load_in(config, &config.runtime()?)
-    }
-
-    /// The components, loaded into `wasm` (which may load others too).
-    pub(super) fn load_in(config: &Config, wasm: &Arc<Runtime>) -> anyhow::Result<Self> {
-        Ok(Self {
-            tagging: config.component::<Tagging>(wasm)?,
-            tar_assembly: config.component::<TarAssembly>(wasm)?,
-            manifest_generation: config.component::<ManifestGeneration>(wasm)?,
-        })
-    }
-
-    pub(super) fn ops<'a>(&'a self, progress: &'a dyn Progress) -> Operations<'a> {
-        Operations {
-            tagging: &self.tagging,
-            tar_assembly: &self.tar_assembly,
-            manifest_generation: &self.manifest_generation,
-            progress,
-        }
-    }
-}
 
 /// A closed pipe means a cut-short archive: an error, with the I/O error
 /// left out of the chain so that `main` does not take it for a reader
@@ -87,8 +55,7 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
             image,
         } => return unpack(config, &archive, &dir, image.as_deref()),
         ImageCommand::Inspect { refs } => {
-            let tagging = config.component::<Tagging>(&config.runtime()?)?;
-            let names = engine_names(&tagging, &refs)?;
+            let names = engine_names(config, &refs)?;
             let (runtime, engine) = connect()?;
             for (reference, name) in refs.iter().zip(&names) {
                 let info = runtime.block_on(engine.inspect(name))?;
@@ -102,7 +69,8 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
             }
         }
         ImageCommand::Push { refs } => {
-            let tagging = config.component::<Tagging>(&config.runtime()?)?;
+            let components = config.components()?;
+            let tagging = components.get::<Tagging>()?;
             let references = refs
                 .iter()
                 .map(|r| {
@@ -127,8 +95,7 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
             }
         }
         ImageCommand::Exists { refs } => {
-            let tagging = config.component::<Tagging>(&config.runtime()?)?;
-            let names = engine_names(&tagging, &refs)?;
+            let names = engine_names(config, &refs)?;
             let (runtime, engine) = connect()?;
             let mut outcome = Outcome::Success;
             for (reference, name) in refs.iter().zip(&names) {
@@ -148,8 +115,7 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
             force,
             ignore_missing,
         } => {
-            let tagging = config.component::<Tagging>(&config.runtime()?)?;
-            let names = engine_names(&tagging, &refs)?;
+            let names = engine_names(config, &refs)?;
             let (runtime, engine) = connect()?;
             for (reference, name) in refs.iter().zip(&names) {
                 let removal = match runtime.block_on(engine.remove(name, force)) {
@@ -189,15 +155,15 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
             }
         }
         ImageCommand::Load { input, base } => {
-            let components = Components::load(config)?;
+            let components = config.components()?;
             let progress = super::progress::for_run(config.json);
+            let ops = Operations::new(&components, progress.as_ref())?;
             let (runtime, engine) = connect()?;
             let from = if input == "-" {
                 pipeline::LoadInput::Stdin
             } else {
                 pipeline::LoadInput::File(Path::new(&input))
             };
-            let ops = components.ops(progress.as_ref());
             let loaded = pipeline::load(&ops, &runtime, &engine, from, &base)?;
             #[derive(Serialize)]
             struct Loaded<'a> {
@@ -226,8 +192,7 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
             )?;
         }
         ImageCommand::Save { refs, output } => {
-            let tagging = config.component::<Tagging>(&config.runtime()?)?;
-            let names = engine_names(&tagging, &refs)?;
+            let names = engine_names(config, &refs)?;
             let (runtime, engine) = connect()?;
             let progress = super::progress::for_run(config.json);
             let shown = output.display().to_string();
@@ -269,7 +234,9 @@ pub(super) fn print_pushed(
 
 /// What the engine is given for each name or ID, every one checked by the
 /// tagging component before the engine is asked anything.
-fn engine_names(tagging: &Tagging, refs: &[String]) -> anyhow::Result<Vec<String>> {
+fn engine_names(config: &Config, refs: &[String]) -> anyhow::Result<Vec<String>> {
+    let components = config.components()?;
+    let tagging = components.get::<Tagging>()?;
     Ok(refs
         .iter()
         .map(|r| pipeline::engine_reference(tagging, r))
@@ -277,19 +244,19 @@ fn engine_names(tagging: &Tagging, refs: &[String]) -> anyhow::Result<Vec<String
 }
 
 fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
-    let components = Components::load(config)?;
+    let components = config.components()?;
     let progress = super::progress::for_run(config.json);
-    let ops = components.ops(progress.as_ref());
+    let ops = Operations::new(&components, progress.as_ref())?;
     let mut base_images = args.base.clone();
     let base = match args.from.as_deref() {
         None | Some("scratch") => None,
         Some(from) => {
-            let location = super::copy::location(&components.tagging, from)?;
+            let location = super::copy::location(ops.tagging, from)?;
             if let pipeline::Location::Daemon(crate::model::AnyReference::Named(name)) = &location {
                 // What the engine holds of the base need not be sent again.
                 base_images.push(name.familiar.clone());
             }
-            let platform = components
+            let platform = ops
                 .manifest_generation
                 .normalize_platform(args.platform.as_deref(), &HostMachine::current())?;
             let needs_engine = matches!(location, pipeline::Location::Daemon(_));
@@ -301,7 +268,7 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
     };
     let spec = BuildSpec {
         layers: args.layers.iter().map(|p| layer_input(p)).collect(),
-        config: config_request(config, &args, &components.manifest_generation)?,
+        config: config_request(config, &args, ops.manifest_generation)?,
         targets: args.tag.clone(),
         layer_options: LayerOptions {
             mtime: config.source_date_epoch.unwrap_or(0),
@@ -412,13 +379,13 @@ fn unpack(
     dir: &Path,
     image: Option<&str>,
 ) -> anyhow::Result<Outcome> {
-    let components = Components::load(config)?;
+    let components = config.components()?;
     let engine_image = input
         .to_str()
         .and_then(|s| s.strip_prefix(ENGINE_TRANSPORT));
     let saved = match engine_image {
         Some(name) => {
-            let name = pipeline::engine_reference(&components.tagging, name)?;
+            let name = pipeline::engine_reference(components.get::<Tagging>()?, name)?;
             let runtime = async_runtime()?;
             let engine = runtime.block_on(config.engine())?;
             Some(pipeline::EngineSource::save(&runtime, &engine, &[name])?)
@@ -430,8 +397,8 @@ fn unpack(
         None => pipeline::UnpackFrom::Path(input),
     };
     let unpack_with = pipeline::UnpackComponents {
-        tar_assembly: &components.tar_assembly,
-        tagging: &components.tagging,
+        tar_assembly: components.get::<TarAssembly>()?,
+        tagging: components.get::<Tagging>()?,
     };
     let report = pipeline::unpack(unpack_with, from, image, dir, &UnpackOptions::default())
         .with_context(|| format!("cannot unpack {} into {}", input.display(), dir.display()))?;

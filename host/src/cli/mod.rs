@@ -16,7 +16,7 @@ mod tag;
 
 pub use args::Cli;
 
-use crate::runtime::{self, CompileCache, Limits, Operation, Runtime, Source, operations};
+use crate::runtime::{CompileCache, Components, Declaration, Limits, Runtime, Source, operations};
 use anyhow::Context as _;
 use args::{Command, ComponentOverride};
 use std::path::PathBuf;
@@ -128,24 +128,26 @@ impl Config {
         ))
     }
 
-    /// Where the component of operation `O` comes from: the last
-    /// `--component` file given for it, or the built-in one.
-    fn source<O: Operation>(&self) -> Source {
+    /// Where `operation`'s component comes from: the last `--component`
+    /// file given for it, or the built-in one.
+    fn source(&self, operation: &Declaration) -> Source {
         match self
             .components
             .iter()
             .rev()
-            .find(|(op, _)| op == O::DECLARATION.name)
+            .find(|(op, _)| op == operation.name)
         {
             Some((_, path)) => Source::File(path.clone()),
             None => Source::Builtin,
         }
     }
 
-    /// The component of operation `O`, e.g.
-    /// `config.component::<runtime::Tagging>(&runtime)`.
-    pub fn component<O: Operation>(&self, runtime: &Arc<Runtime>) -> Result<O, runtime::Error> {
-        runtime.load::<O>(&self.source::<O>())
+    /// The registry of this command's components, each from where
+    /// `--component` says, in a fresh runtime.
+    pub fn components(&self) -> anyhow::Result<Components> {
+        Ok(Components::new(self.runtime()?, |operation| {
+            self.source(operation)
+        }))
     }
 }
 
@@ -259,6 +261,7 @@ fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::Operation as _;
     use clap::Parser as _;
 
     fn resolve(args: &[&str]) -> anyhow::Result<Config> {
@@ -293,9 +296,12 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            config.source::<runtime::Tagging>(),
+            config.source(crate::runtime::Tagging::DECLARATION),
             Source::File(PathBuf::from("second.wasm"))
         );
-        assert_eq!(config.source::<runtime::TarAssembly>(), Source::Builtin);
+        assert_eq!(
+            config.source(crate::runtime::TarAssembly::DECLARATION),
+            Source::Builtin
+        );
     }
 }

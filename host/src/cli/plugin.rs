@@ -5,12 +5,12 @@
 
 use super::args::{PluginCommand, PluginInstallArgs, PluginPrivilegesArgs};
 use super::copy::CopyEnv;
-use super::image::{Components, print_pushed};
+use super::image::print_pushed;
 use super::output::Printer;
 use super::{Config, Outcome, progress};
 use crate::docker::PluginInfo;
 use crate::model::{Reference, one_line};
-use crate::pipeline::{self, AskedPrivilege, ConfigInput, Grants, InstalledPlugin};
+use crate::pipeline::{self, AskedPrivilege, ConfigInput, Grants, InstalledPlugin, Operations};
 use crate::runtime::{Privileges, Tagging};
 use anyhow::Context as _;
 use serde::Serialize;
@@ -37,8 +37,8 @@ pub(super) fn run(config: &Config, cmd: PluginCommand) -> anyhow::Result<Outcome
 }
 
 fn privileges(config: &Config, args: PluginPrivilegesArgs) -> anyhow::Result<Outcome> {
-    let wasm = config.runtime()?;
-    let privileges = config.component::<Privileges>(&wasm)?;
+    let components = config.components()?;
+    let privileges = components.get::<Privileges>()?;
     let (asked, subject) = match (&args.config, &args.reference) {
         (Some(path), _) => {
             let (input, name) = if path == Path::new("-") {
@@ -46,18 +46,17 @@ fn privileges(config: &Config, args: PluginPrivilegesArgs) -> anyhow::Result<Out
             } else {
                 (ConfigInput::File(path), path.display().to_string())
             };
-            let asked = pipeline::config_privileges(&privileges, &input).with_context(|| {
+            let asked = pipeline::config_privileges(privileges, &input).with_context(|| {
                 format!("cannot compute the privileges of the plugin config in {name}")
             })?;
             (asked, format!("the plugin config in {name}"))
         }
         (None, Some(reference)) => {
-            let components = Components::load_in(config, &wasm)?;
-            let plugin = plugin_reference(&components.tagging, reference)?;
             let progress = progress::for_run(config.json);
-            let ops = components.ops(progress.as_ref());
+            let ops = Operations::new(&components, progress.as_ref())?;
+            let plugin = plugin_reference(ops.tagging, reference)?;
             let env = CopyEnv::new(config, false, 1)?;
-            let asked = pipeline::remote_privileges(&env.context(&ops, None), &privileges, &plugin)
+            let asked = pipeline::remote_privileges(&env.context(&ops, None), privileges, &plugin)
                 .with_context(|| {
                     format!("cannot compute the privileges of plugin {}", plugin.full)
                 })?;
@@ -126,25 +125,24 @@ impl<'a> Install<'a> {
 }
 
 fn install(config: &Config, args: PluginInstallArgs) -> anyhow::Result<Outcome> {
-    let wasm = config.runtime()?;
-    let privileges = config.component::<Privileges>(&wasm)?;
-    let components = Components::load_in(config, &wasm)?;
-    let plugin = plugin_reference(&components.tagging, &args.reference)?;
+    let components = config.components()?;
+    let privileges = components.get::<Privileges>()?;
+    let progress = progress::for_run(config.json);
+    let ops = Operations::new(&components, progress.as_ref())?;
+    let plugin = plugin_reference(ops.tagging, &args.reference)?;
     let alias = args
         .alias
         .as_deref()
-        .map(|alias| pipeline::plugin_name(&components.tagging, alias))
+        .map(|alias| pipeline::plugin_name(ops.tagging, alias))
         .transpose()
         .context("cannot use --alias")?;
     let grants = match args.grant_all {
         true => Grants::All,
         false => Grants::Names(args.grants.into_iter().collect()),
     };
-    let progress = progress::for_run(config.json);
-    let ops = components.ops(progress.as_ref());
     let env = CopyEnv::new(config, true, 1)?;
     let ctx = env.context(&ops, None);
-    let asked = pipeline::remote_privileges(&ctx, &privileges, &plugin)
+    let asked = pipeline::remote_privileges(&ctx, privileges, &plugin)
         .with_context(|| format!("cannot compute the privileges of plugin {}", plugin.full))?;
     let asked = pipeline::judge(asked, &grants);
     let mut printer = Printer::new(config.json);
@@ -229,10 +227,11 @@ fn engine_name(tagging: &Tagging, name: &str) -> anyhow::Result<String> {
 }
 
 fn remove(config: &Config, names: &[String], force: bool) -> anyhow::Result<Outcome> {
-    let tagging = config.component::<Tagging>(&config.runtime()?)?;
+    let components = config.components()?;
+    let tagging = components.get::<Tagging>()?;
     let engine_names = names
         .iter()
-        .map(|name| engine_name(&tagging, name))
+        .map(|name| engine_name(tagging, name))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let (runtime, engine) = config.connect()?;
     let mut printer = Printer::new(config.json);
@@ -253,8 +252,9 @@ enum Switch {
 }
 
 fn switch(config: &Config, name: &str, switch: Switch) -> anyhow::Result<Outcome> {
-    let tagging = config.component::<Tagging>(&config.runtime()?)?;
-    let engine_name = engine_name(&tagging, name)?;
+    let components = config.components()?;
+    let tagging = components.get::<Tagging>()?;
+    let engine_name = engine_name(tagging, name)?;
     let (runtime, engine) = config.connect()?;
     let enabled = match switch {
         Switch::Enable(timeout) => {
@@ -275,8 +275,9 @@ fn switch(config: &Config, name: &str, switch: Switch) -> anyhow::Result<Outcome
 }
 
 fn push(config: &Config, name: &str) -> anyhow::Result<Outcome> {
-    let tagging = config.component::<Tagging>(&config.runtime()?)?;
-    let reference = pipeline::plugin_name(&tagging, name)
+    let components = config.components()?;
+    let tagging = components.get::<Tagging>()?;
+    let reference = pipeline::plugin_name(tagging, name)
         .with_context(|| format!("{name:?} is not a plugin name to push"))?;
     let (runtime, engine) = config.connect()?;
     let credentials = crate::registry::CredentialStore::new(config.docker_config.clone());

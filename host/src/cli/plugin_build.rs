@@ -3,26 +3,24 @@
 
 use super::args::PluginBuildArgs;
 use super::copy::CopyEnv;
-use super::image::Components;
 use super::output::Printer;
 use super::{Config, Outcome, progress};
 use crate::model::LayerOptions;
-use crate::pipeline::{self, BuiltPlugin, PluginBuild, PluginOutput};
+use crate::pipeline::{self, BuiltPlugin, Operations, PluginBuild, PluginOutput};
 use crate::runtime::Privileges;
 use anyhow::Context as _;
 
 pub(super) fn build(config: &Config, args: PluginBuildArgs) -> anyhow::Result<Outcome> {
-    let wasm = config.runtime()?;
-    let privileges = config.component::<Privileges>(&wasm)?;
-    let components = Components::load_in(config, &wasm)?;
-    let name = pipeline::plugin_name(&components.tagging, &args.tag)
+    let components = config.components()?;
+    let privileges = components.get::<Privileges>()?;
+    let progress = progress::for_run(config.json);
+    let ops = Operations::new(&components, progress.as_ref())?;
+    let name = pipeline::plugin_name(ops.tagging, &args.tag)
         .with_context(|| format!("cannot use {:?} as the plugin's name", args.tag))?;
     let output = match args.output.clone() {
         Some(path) => PluginOutput::File(path),
         None => PluginOutput::Push,
     };
-    let progress = progress::for_run(config.json);
-    let ops = components.ops(progress.as_ref());
     let env = CopyEnv::new(config, false, 1)?;
     let build = PluginBuild {
         context: &args.context,
@@ -33,8 +31,8 @@ pub(super) fn build(config: &Config, args: PluginBuildArgs) -> anyhow::Result<Ou
             keep_owner: args.keep_owner,
         },
     };
-    let built = pipeline::build_plugin(&env.context(&ops, None), &privileges, &build)
-        .with_context(|| {
+    let built = pipeline::build_plugin(&env.context(&ops, None), privileges, &build).with_context(
+        || {
             // The first line names where the plugin was going, as every
             // `-o` does.
             let into = match &args.output {
@@ -46,7 +44,8 @@ pub(super) fn build(config: &Config, args: PluginBuildArgs) -> anyhow::Result<Ou
                 name.full,
                 args.context.display()
             )
-        })?;
+        },
+    )?;
     let mut printer = match &args.output {
         Some(path) => Printer::beside_output(config.json, path),
         None => Printer::new(config.json),

@@ -28,13 +28,13 @@ pub(super) fn run(config: &Config, cmd: RefCommand) -> anyhow::Result<Outcome> {
         RefCommand::Parse(args) => (args, false),
         RefCommand::Normalize(args) => (args, true),
     };
-    let runtime = config.runtime()?;
-    let tagging = config.component::<Tagging>(&runtime)?;
+    let components = config.components()?;
+    let tagging = components.get::<Tagging>()?;
     let mut printer = Printer::new(config.json);
     let mut outcome = Outcome::Success;
     for input in inputs(args)? {
         let ok = match input {
-            Ok(input) => check_one(&tagging, &mut printer, &input, normalize)?,
+            Ok(input) => check_one(tagging, &mut printer, &input, normalize)?,
             Err(bytes) => {
                 let input = String::from_utf8_lossy(&bytes);
                 report_failure(&mut printer, &input, "the line is not UTF-8")?;

@@ -16,12 +16,12 @@ struct Record<'a> {
 }
 
 pub(super) fn run(config: &Config, args: TagArgs) -> anyhow::Result<Outcome> {
-    let runtime = config.runtime()?;
-    let tagging = config.component::<Tagging>(&runtime)?;
+    let components = config.components()?;
+    let tagging = components.get::<Tagging>()?;
     let plan = if args.unique {
-        pipeline::plan_unique_tag(&tagging, &args.source, &args.targets)?
+        pipeline::plan_unique_tag(tagging, &args.source, &args.targets)?
     } else {
-        pipeline::plan_tags(&tagging, &args.source, &args.targets)?
+        pipeline::plan_tags(tagging, &args.source, &args.targets)?
     };
     block_on(async {
         let engine = config.engine().await?;

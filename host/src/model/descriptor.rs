@@ -3,6 +3,7 @@
 
 use super::Digest;
 use serde::Serialize;
+use wasmtime::component::{ComponentType, Lift, Lower};
 
 /// An OCI content descriptor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,19 +48,26 @@ pub struct Document {
     pub bytes: Vec<u8>,
 }
 
-/// An image platform.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An image platform; also the WIT record `platform`, which crosses the
+/// sandbox as this type (see `runtime`'s bindings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct Platform {
     /// `GOARCH`, e.g. `amd64`.
     pub architecture: String,
     /// `GOOS`, e.g. `linux`.
     pub os: String,
     /// OS version.
+    #[component(name = "os-version")]
     pub os_version: Option<String>,
     /// OS features.
+    #[component(name = "os-features")]
     pub os_features: Vec<String>,
-    /// CPU variant, e.g. `v8`.
-    pub variant: Option<String>,
+    /// CPU variant, e.g. `v8`: WIT's `cpu-variant`, the guest SDK's
+    /// `cpu_variant`; OCI's `variant` in JSON.
+    #[serde(rename = "variant")]
+    #[component(name = "cpu-variant")]
+    pub cpu_variant: Option<String>,
 }
 
 /// One history entry of an image config.

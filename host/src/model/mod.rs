@@ -1,6 +1,9 @@
 //! Domain types shared by the host's modules: what a reference, digest or
-//! descriptor is, independent of WIT bindings and of any backend. The
-//! runtime converts generated binding types to and from these.
+//! descriptor is, independent of any backend. A type with the shape of a
+//! WIT record crosses the sandbox as itself (it derives wasmtime's
+//! component traits, field names as the WIT spells them, and `runtime`'s
+//! bindings take it with bindgen `with`); the runtime converts the others
+//! to and from the generated binding types.
 
 mod archive;
 mod changeset;

@@ -10,6 +10,7 @@ mod copy;
 mod engine_source;
 mod engine_stream;
 mod login;
+mod operations;
 mod outputs;
 mod planner;
 mod plugin;

@@ -1,51 +1,32 @@
 //! Generated bindings for the WIT worlds in `wit/`: the only place they are
-//! generated, one module per operation of the table. Every world reuses
-//! the `types` bindings of the first world, so one Rust type stands for
-//! one WIT type.
+//! generated, one module per operation of the table (`each_operation!`,
+//! generated from the table by `host/build.rs`), named as
+//! [`super::Declaration::module`] says. Every world takes the shared WIT
+//! `types` interface from [`types`], written by hand so that its records
+//! can be `model` types, so one Rust type stands for one WIT type.
 //!
 //! Must not: be named outside `runtime`; `convert` turns these types into
 //! `model` types.
 
-/// The `tagging` world; owner of the shared `types` bindings.
-pub(super) mod tagging {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "tagging",
-    });
+pub mod types;
+
+/// One module of bindings per world, each taking the `types` interface
+/// from [`types`].
+macro_rules! worlds {
+    ($($module:ident $world:tt $wrapper:ident,)*) => {
+        $(
+            #[doc = concat!("The `", $world, "` world.")]
+            pub(super) mod $module {
+                wasmtime::component::bindgen!({
+                    path: "../wit",
+                    world: $world,
+                    with: {
+                        "ocipipe:image/types": super::types,
+                    },
+                });
+            }
+        )*
+    };
 }
 
-/// The `tar-assembly` world.
-pub(super) mod tar_assembly {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "tar-assembly",
-        with: {
-            "ocipipe:image/types": super::tagging::ocipipe::image::types,
-        },
-    });
-}
-
-/// The `manifest-generation` world.
-pub(super) mod manifest_generation {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "manifest-generation",
-        with: {
-            "ocipipe:image/types": super::tagging::ocipipe::image::types,
-        },
-    });
-}
-
-/// The `privileges` world.
-pub(super) mod privileges {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "privileges",
-        with: {
-            "ocipipe:image/types": super::tagging::ocipipe::image::types,
-        },
-    });
-}
-
-/// The WIT `types` interface, shared by every world.
-pub(super) use tagging::ocipipe::image::types;
+each_operation!(worlds);

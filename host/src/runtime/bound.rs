@@ -13,6 +13,7 @@ use wasmtime::Store;
 use wasmtime::component::InstancePre;
 
 /// A component compiled and pre-instantiated, not yet bound to a world.
+#[derive(Clone)]
 pub struct Loaded {
     /// The component as errors name it: `tagging (built-in)`,
     /// `tagging (./my.wasm)`.

@@ -18,9 +18,7 @@ use super::convert::manifest_generation::{
     file_names_from_wit, host_machine_to_wit, manifest_contents_from_wit, referrer_from_wit,
     referrers_page_from_wit, tag_from_wit,
 };
-use super::convert::{
-    descriptor_from_wit, descriptor_to_wit, document_from_wit, platform_from_wit, platform_to_wit,
-};
+use super::convert::{descriptor_from_wit, descriptor_to_wit, document_from_wit};
 use super::operations::MANIFEST_GENERATION;
 use super::{Error, Sandbox};
 use crate::model::{
@@ -52,7 +50,7 @@ impl ManifestGeneration {
                 w.ocipipe_image_configs()
                     .call_normalize_platform(s, spec, &host)
             },
-            |_, platform| Ok(platform_from_wit(platform)),
+            |_, platform| Ok(platform),
         )
     }
 
@@ -216,12 +214,11 @@ impl ManifestGeneration {
         wanted: &Platform,
     ) -> Result<Descriptor, Error> {
         let given: Vec<_> = manifests.iter().map(descriptor_to_wit).collect();
-        let wanted = platform_to_wit(wanted);
         self.0.invoke(
             "select-platform",
             |w, s| {
                 w.ocipipe_image_manifests()
-                    .call_select_platform(s, &given, &wanted)
+                    .call_select_platform(s, &given, wanted)
             },
             |at, chosen| chosen_from_wit(at, manifests, chosen),
         )

@@ -4,14 +4,29 @@
 //! An operation's name is its WIT world in `wit/`, its guest crate
 //! `components/<name>` (package `ocipipe-<name>`) and its key in
 //! `--component NAME=PATH`. Everything else derives from this table:
-//! `host/build.rs` embeds one built-in component per entry, `--component`
-//! accepts and its help lists these names, and a host wrapper
-//! ([`super::Operation`]) points at its entry, so loading, the compile
-//! cache and error messages name the operation the same way.
+//! `host/build.rs` embeds one built-in component per entry and turns the
+//! table into the macro `each_operation!`, from which `runtime` generates
+//! each world's bindings (`bindings`) and lists each wrapper (where
+//! `component push` finds which world a file implements); the registry of
+//! loaded components (`runtime::Components`) has one slot per entry;
+//! `--component` accepts and its help lists these names; the components
+//! workspace takes every crate under `components/`.
 //!
-//! Adding an operation: one entry here (a `const` and its place in
-//! [`ALL`]), its guest crate under `components/`, and its wrapper module in
-//! `runtime` (bindings, conversions, the wrapper type).
+//! Adding an operation `NAME` (e.g. `signing`) is exactly these files:
+//! 1. `wit/NAME.wit`: its interfaces and `world NAME`;
+//! 2. `components/NAME-core/`: its decisions, a native crate with tests;
+//! 3. `components/NAME/`: the guest crate `ocipipe-NAME` exporting the
+//!    world, calling the core crate;
+//! 4. one entry here (a `const` and its place in [`ALL`]);
+//! 5. its wrapper `host/src/runtime/NAME_WITH_UNDERSCORES.rs`, the type
+//!    [`Declaration::wrapper`] names with `bind!`, declared with its
+//!    `mod`/`pub use` lines in `runtime/mod.rs`; its conversions in
+//!    `runtime/convert/NAME_WITH_UNDERSCORES.rs` (and its `mod` line in
+//!    `convert/mod.rs`); and, only if its WIT declares records `model`
+//!    lacks, their Rust types in `model`.
+//!
+//! A missing world, crate or wrapper fails the build or a test of this
+//! module, naming what is missing.
 //!
 //! Must not: name anything outside this file but `std`: `host/build.rs`
 //! compiles it on its own (`#[path]`), outside the crate.
@@ -57,7 +72,27 @@ impl Declaration {
     /// The file cargo writes for the guest crate `ocipipe-<name>`:
     /// `ocipipe_<name with _ for ->.wasm`.
     pub fn wasm_file(&self) -> String {
-        format!("ocipipe_{}.wasm", self.name.replace('-', "_"))
+        format!("ocipipe_{}.wasm", self.module())
+    }
+
+    /// The Rust module of the operation's bindings and wrapper: the name
+    /// with `_` for `-`, e.g. `tar_assembly`.
+    pub fn module(&self) -> String {
+        self.name.replace('-', "_")
+    }
+
+    /// The wrapper type (and the world's bindings type): the name in
+    /// upper camel case, e.g. `TarAssembly`.
+    pub fn wrapper(&self) -> String {
+        self.name
+            .split('-')
+            .map(|word| {
+                let mut chars = word.chars();
+                chars.next().map_or(String::new(), |first| {
+                    first.to_ascii_uppercase().to_string() + chars.as_str()
+                })
+            })
+            .collect()
     }
 }
 
@@ -82,5 +117,41 @@ mod tests {
     #[test]
     fn the_wasm_file_is_cargos_name_for_the_guest_crate() {
         assert_eq!(TAR_ASSEMBLY.wasm_file(), "ocipipe_tar_assembly.wasm");
+    }
+
+    #[test]
+    fn rust_names_follow_the_operation_name() {
+        assert_eq!(TAR_ASSEMBLY.module(), "tar_assembly");
+        assert_eq!(TAR_ASSEMBLY.wrapper(), "TarAssembly");
+        assert_eq!(TAGGING.wrapper(), "Tagging");
+    }
+
+    /// The repository's file at `path` (relative to its root), read.
+    fn repository_file(path: &str) -> String {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        std::fs::read_to_string(root.join(path))
+            .unwrap_or_else(|e| panic!("the operation table needs {path}: {e}"))
+    }
+
+    #[test]
+    fn every_operation_has_its_world_and_its_two_crates() {
+        for operation in ALL {
+            let name = operation.name;
+            let wit = repository_file(&format!("wit/{name}.wit"));
+            assert!(
+                wit.lines().any(|l| l.trim() == format!("world {name} {{")),
+                "wit/{name}.wit declares no `world {name}`"
+            );
+            let guest = repository_file(&format!("components/{name}/Cargo.toml"));
+            assert!(
+                guest.contains(&format!("name = \"ocipipe-{name}\"")),
+                "components/{name} is not the crate ocipipe-{name}"
+            );
+            let core = repository_file(&format!("components/{name}-core/Cargo.toml"));
+            assert!(
+                core.contains(&format!("name = \"{name}-core\"")),
+                "components/{name}-core is not the crate {name}-core"
+            );
+        }
     }
 }

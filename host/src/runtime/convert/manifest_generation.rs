@@ -7,7 +7,7 @@
 
 use super::{
     Origin, descriptor_from_wit, descriptor_to_wit, digests_to_wit, document_from_wit,
-    list_from_wit, platform_to_wit,
+    list_from_wit,
 };
 use crate::model::{
     ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, ConfigRequest, Descriptor, Digest,
@@ -21,7 +21,7 @@ use crate::runtime::bindings::types;
 pub(in crate::runtime) fn config_request_to_wit(request: &ConfigRequest) -> configs::ConfigRequest {
     configs::ConfigRequest {
         base: request.base.clone(),
-        platform: platform_to_wit(&request.platform),
+        platform: request.platform.clone(),
         diff_ids: digests_to_wit(&request.diff_ids),
         history: request
             .history
@@ -298,7 +298,7 @@ mod tests {
                 os: "linux".into(),
                 os_version: None,
                 os_features: Vec::new(),
-                variant: None,
+                cpu_variant: None,
             }),
             ..Descriptor::new(
                 "application/vnd.oci.image.manifest.v1+json",

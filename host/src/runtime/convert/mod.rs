@@ -1,6 +1,7 @@
-//! Every conversion between generated WIT types and the host's `model`
+//! Every conversion between WIT binding types and the host's `model`
 //! types: the shared `types` interface here, each world's own types in its
-//! submodule.
+//! submodule. A record that crosses as its `model` type (see
+//! `bindings::types`) needs none.
 //!
 //! Conversions into WIT cannot fail. Conversions out of WIT take the
 //! [`Origin`] of the answer and check that it keeps its world's contract
@@ -18,7 +19,7 @@ pub(super) mod tar_assembly;
 
 use super::Error;
 use super::bindings::types;
-use crate::model::{Descriptor, Digest, Document, Platform};
+use crate::model::{Descriptor, Digest, Document};
 
 /// Which component answered, from which function: what an error about an
 /// answer names.
@@ -81,7 +82,7 @@ pub(super) fn descriptor_to_wit(d: &Descriptor) -> types::Descriptor {
         size: d.size,
         artifact_type: d.artifact_type.clone(),
         annotations: d.annotations.clone(),
-        platform: d.platform.as_ref().map(platform_to_wit),
+        platform: d.platform.clone(),
         urls: d.urls.clone(),
     }
 }
@@ -97,31 +98,9 @@ pub(super) fn descriptor_from_wit(
         size: d.size,
         artifact_type: d.artifact_type,
         annotations: d.annotations,
-        platform: d.platform.map(platform_from_wit),
+        platform: d.platform,
         urls: d.urls,
     })
-}
-
-/// A platform, into WIT.
-pub(super) fn platform_to_wit(p: &Platform) -> types::Platform {
-    types::Platform {
-        architecture: p.architecture.clone(),
-        os: p.os.clone(),
-        os_version: p.os_version.clone(),
-        os_features: p.os_features.clone(),
-        cpu_variant: p.variant.clone(),
-    }
-}
-
-/// A platform a component answered.
-pub(super) fn platform_from_wit(p: types::Platform) -> Platform {
-    Platform {
-        architecture: p.architecture,
-        os: p.os,
-        os_version: p.os_version,
-        os_features: p.os_features,
-        variant: p.cpu_variant,
-    }
 }
 
 /// A document, into WIT.
