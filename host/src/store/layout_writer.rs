@@ -1,5 +1,7 @@
-//! An OCI image layout written blob by blob, as a copy fills it: the
-//! destination of `ocipipe copy … oci:DIR[:TAG]`.
+//! The one OCI image layout writer: blob by blob, as a copy fills it
+//! (`ocipipe copy … oci:DIR[:TAG]`), or a build hashes its layers into it
+//! several at once (`image build --oci-layout DIR`, through
+//! [`super::sink::LayoutDir`]).
 //!
 //! A new layout is built in a private directory beside the target and
 //! renamed into place when complete. An existing layout gets its new blobs
@@ -33,7 +35,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// The marker file of an image layout.
-const OCI_LAYOUT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
+pub const OCI_LAYOUT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
 
 /// Failures writing a layout.
 #[derive(Debug, thiserror::Error)]
@@ -126,11 +128,32 @@ impl Write for BlobFile {
     }
 }
 
+/// A temporary file in a layout's blob directory that the caller fills
+/// and hashes itself (several at once, counting progress), then keeps
+/// with [`LayoutWriter::keep_hashed`]; removed when dropped, or on an
+/// interrupt.
+pub struct StagedFile {
+    file: tempfile::NamedTempFile,
+    registered: Registered,
+}
+
+impl StagedFile {
+    /// The file, to write into.
+    pub fn file(&mut self) -> &mut tempfile::NamedTempFile {
+        &mut self.file
+    }
+}
+
 /// The file of blob `digest` in the layout rooted at `root`.
 fn blob_path(root: &Path, digest: &Digest) -> PathBuf {
     root.join("blobs")
         .join(digest.algorithm())
         .join(digest.encoded())
+}
+
+/// Where blob `digest` lives, relative to a layout's root.
+pub fn relative_blob_path(digest: &Digest) -> PathBuf {
+    blob_path(Path::new(""), digest)
 }
 
 /// Whether `path` is a blob file of `size` bytes.
@@ -212,8 +235,30 @@ impl LayoutWriter {
         self.temporary_in(&self.root().join("blobs").join("sha256"))
     }
 
+    /// A temporary file for a sha256 blob the caller hashes itself (see
+    /// [`StagedFile`]).
+    pub fn staged_file(&self) -> Result<StagedFile, Error> {
+        let (file, registered) = self.temporary_file(&self.root().join("blobs").join("sha256"))?;
+        Ok(StagedFile { file, registered })
+    }
+
+    /// Keeps `staged` as blob `digest`, which the caller found its bytes
+    /// to hash to while writing them.
+    pub fn keep_hashed(&self, staged: StagedFile, digest: &Digest) -> Result<(), Error> {
+        let StagedFile { file, registered } = staged;
+        self.keep(file, registered, digest)
+    }
+
     fn temporary_in(&self, dir: &Path) -> Result<BlobFile, Error> {
-        let (file, registered) = create(
+        let (file, registered) = self.temporary_file(dir)?;
+        Ok(BlobFile {
+            file: HashingWriter::new(file),
+            registered,
+        })
+    }
+
+    fn temporary_file(&self, dir: &Path) -> Result<(tempfile::NamedTempFile, Registered), Error> {
+        create(
             || {
                 std::fs::create_dir_all(dir)?;
                 tempfile::Builder::new()
@@ -222,11 +267,7 @@ impl LayoutWriter {
             },
             |file| file.path(),
         )
-        .map_err(io_error(dir))?;
-        Ok(BlobFile {
-            file: HashingWriter::new(file),
-            registered,
-        })
+        .map_err(io_error(dir))
     }
 
     /// Keeps `file` as the blob of whatever its bytes hash to (a blob made
