@@ -3,16 +3,16 @@
 
 use super::source::Source;
 use super::{Copied, CopyContext, Location, Tree};
-use crate::model::{AnyReference, ArchiveFormat, ArchiveImage, Descriptor, Digest, Document};
+use crate::model::{AnyReference, ArchiveFormat, Descriptor, Digest, Document};
 use crate::pipeline::Error;
 use crate::pipeline::build::{Operations, with_manifest};
-use crate::pipeline::engine_stream::{check_loaded, stream_into_engine};
+use crate::pipeline::engine_stream::EngineLoad;
 use crate::pipeline::planner::Planner;
 use crate::registry::{Repository, Uploaded};
 use crate::store::atomic::Target;
 use crate::store::layout_writer::{BlobFile, LayoutWriter};
-use crate::store::sink::{ArchiveStream, ImageSink, archive_at};
-use crate::store::source::{ImageSource, LayoutSource, SourceImage};
+use crate::store::sink::{ImageLayers, archive_at, write_images};
+use crate::store::source::{ImageSource, LayoutSource};
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use std::io::Read;
 use std::path::Path;
@@ -280,16 +280,31 @@ pub(super) fn to_images(
     let images = LayoutSource::open(&layout)?.images()?;
     let ops = ctx.ops;
     let planner = Planner(ops.tar_assembly);
+    let layers: Vec<Vec<_>> = images
+        .iter()
+        .map(|image| image.layers.iter().map(|l| l.blob.clone()).collect())
+        .collect();
+    let layers: Vec<&[_]> = layers.iter().map(Vec::as_slice).collect();
     let (written, loaded) = match to {
         Location::Archive { path, name } => {
-            let names = name.iter().map(|n| n.full.clone()).collect();
+            let names: Vec<String> = name.iter().map(|n| n.full.clone()).collect();
             let sink = archive_at(
                 target.expect("resolved above"),
                 path,
                 ArchiveFormat::DockerAndOci,
                 &planner,
             )?;
-            (write_images(ops, &images, names, sink)?, false)
+            let each = layers
+                .iter()
+                .map(|layers| ImageLayers {
+                    layers,
+                    known: None,
+                })
+                .collect();
+            let written = write_images(sink, each, ops.progress, |i, put| {
+                with_manifest(ops, images[i].config.clone(), put, names.clone())
+            })?;
+            (written, false)
         }
         Location::Daemon(reference) => {
             let engine = ctx.engine.expect("an engine for docker-daemon:");
@@ -304,25 +319,17 @@ pub(super) fn to_images(
                     });
                 }
             };
-            let (written, report) = stream_into_engine(ctx.runtime, engine, |out| {
-                let sink = ArchiveStream::new(
-                    out,
-                    ArchiveFormat::Docker,
-                    &planner,
-                    "cannot stream to the engine",
-                );
-                write_images(ops, &images, names, Box::new(sink))
-            })?;
-            let ids: Vec<Digest> = written
-                .iter()
-                .map(|i| i.config.descriptor.digest.clone())
-                .collect();
-            check_loaded(ctx.runtime, engine, &report, &ids)?;
-            (written, true)
+            let known = vec![None; layers.len()];
+            let loaded = EngineLoad::new(ops, ctx.runtime, engine, &[])?.load(
+                &layers,
+                known,
+                |i, put| with_manifest(ops, images[i].config.clone(), put, names.clone()),
+            )?;
+            (loaded.images, true)
         }
         _ => unreachable!("to_images is for archives and the engine"),
     };
-    let image = written.first().expect("one image");
+    let (image, _) = written.first().expect("one image");
     Ok(Copied {
         digest: (!loaded).then(|| image.manifest.descriptor.digest.clone()),
         image_id: Some(image.config.descriptor.digest.clone()),
@@ -332,28 +339,4 @@ pub(super) fn to_images(
         bytes_skipped: 0,
         blobs_mounted: 0,
     })
-}
-
-/// Puts `images` into `sink` with their layers stored uncompressed, as an
-/// archive holds them, and the manifests written for those; finishes it.
-fn write_images(
-    ops: &Operations<'_>,
-    images: &[SourceImage],
-    names: Vec<String>,
-    mut sink: Box<dyn ImageSink + '_>,
-) -> Result<Vec<ArchiveImage>, Error> {
-    let mut planned = Vec::with_capacity(images.len());
-    for image in images {
-        let layers: Vec<_> = image.layers.iter().map(|l| l.blob.clone()).collect();
-        let put = sink.put_layers(&layers, ops.progress)?;
-        planned.push(with_manifest(
-            ops,
-            image.config.clone(),
-            &put,
-            names.clone(),
-        )?);
-    }
-    sink.put_images(&planned)?;
-    sink.finish()?;
-    Ok(planned)
 }
