@@ -10,18 +10,15 @@
 
 use super::Error;
 use super::build::{Operations, with_manifest};
-use super::engine_stream::{EngineLoad, check_loaded, stream_into_engine};
+use super::engine_stream::EngineLoad;
 use crate::docker::{Engine, LoadReport};
 use crate::model::{Digest, Progress};
 use crate::store::atomic::{AtomicFile, Target};
 use crate::store::source::{ArchiveSource, Compression, ImageSource};
 use crate::store::spool::Spooled;
 use futures_util::StreamExt;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// Size of the pieces a file is streamed in.
-const PIECE: usize = 1 << 20;
 
 /// Where `image load` reads the archive.
 pub enum LoadInput<'a> {
@@ -70,17 +67,13 @@ pub fn load(
         .iter()
         .map(|i| i.config.descriptor.digest.clone())
         .collect();
-    let checked = |loaded: IncrementalLoad| -> Result<IncrementalLoad, Error> {
-        check_loaded(runtime, engine, &loaded.report, &expected)?;
-        Ok(loaded)
-    };
+    let into = EngineLoad::new(ops, runtime, engine, base)?;
     let whole = || -> Result<IncrementalLoad, Error> {
-        checked(IncrementalLoad {
-            report: stream_file(runtime, engine, path, ops.progress)?,
+        Ok(IncrementalLoad {
+            report: into.load_file(path, &expected)?,
             bytes_skipped: 0,
         })
     };
-    let into = EngineLoad::new(ops, runtime, engine, base)?;
     if !into.incremental() {
         return whole();
     }
@@ -128,36 +121,6 @@ pub fn load(
         report: loaded.report,
         bytes_skipped: loaded.bytes_skipped,
     })
-}
-
-/// Streams the file at `path` into one load request, as it is.
-fn stream_file(
-    runtime: &tokio::runtime::Runtime,
-    engine: &Engine,
-    path: &Path,
-    progress: &dyn Progress,
-) -> Result<LoadReport, Error> {
-    let what = format!("cannot read {}", path.display());
-    let mut file = std::fs::File::open(path).map_err(Error::output(&what))?;
-    let total = file.metadata().ok().map(|m| m.len());
-    progress.start("load", total);
-    let (_, report) = stream_into_engine(runtime, engine, move |out| {
-        loop {
-            let mut piece = vec![0u8; PIECE];
-            let n = match file.read(&mut piece) {
-                Ok(0) => return Ok(()),
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::output(&what)(e)),
-            };
-            piece.truncate(n);
-            progress.advance(n as u64);
-            out.send_owned(piece)
-                .map_err(Error::output("cannot stream to the engine"))?;
-        }
-    })?;
-    progress.finish();
-    Ok(report)
 }
 
 /// Saves `references` (as the engine is to be given them) from the engine

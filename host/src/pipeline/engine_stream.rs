@@ -1,6 +1,7 @@
 //! The Docker Engine as one image destination: every route into it
-//! (`image build --load`, `image load` leaving layers out, `copy …
-//! docker-daemon:`) is [`EngineLoad::load`]. The images are written as a
+//! (`image build --load`, `image load`, `copy … docker-daemon:`) is
+//! [`EngineLoad`]: a checked archive as it is ([`EngineLoad::load_file`]),
+//! or images written by this side ([`EngineLoad::load`]). These are written as a
 //! `docker`-format archive by the one sequence
 //! ([`crate::store::sink::write_images`]) and streamed into one load
 //! request: a scoped thread produces the bytes into a bounded channel
@@ -19,12 +20,13 @@ use super::build::Operations;
 use super::planner::Planner;
 use crate::docker::Error as DockerError;
 use crate::docker::{Engine, LoadReport};
-use crate::model::{ArchiveFormat, ArchiveImage, Digest};
+use crate::model::{ArchiveFormat, ArchiveImage, Digest, Progress};
 use crate::runtime::Tagging;
 use crate::store::plan::LayerSource;
 use crate::store::sink::{ArchiveStream, ImageLayers, KnownLayer, PutLayer, write_images};
 use bytes::Bytes;
-use std::io::Write;
+use std::io::{Read, Write};
+use std::path::Path;
 
 /// The engine as a destination of images.
 pub(super) struct EngineLoad<'a> {
@@ -93,6 +95,14 @@ impl<'a> EngineLoad<'a> {
         ))
     }
 
+    /// Loads the archive file at `path` as it is (checked already), which
+    /// must hold the images `expected` (their config digests).
+    pub(super) fn load_file(&self, path: &Path, expected: &[Digest]) -> Result<LoadReport, Error> {
+        let report = stream_file(self.runtime, self.engine, path, self.ops.progress)?;
+        check_loaded(self.runtime, self.engine, &report, expected)?;
+        Ok(report)
+    }
+
     /// Loads images: the `i`-th of `layers` (with `known[i]` when given)
     /// and the documents `documents` makes for what the output took of
     /// them. Refused placeholders are sent again in full (logged).
@@ -159,14 +169,17 @@ impl<'a> EngineLoad<'a> {
 /// Pieces in flight between the producer and the request.
 const IN_FLIGHT: usize = 8;
 
+/// Size of the pieces a file is streamed in.
+const PIECE: usize = 1 << 20;
+
 /// The producer's end of the request body.
-pub(super) struct ChannelWriter {
+struct ChannelWriter {
     tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
 }
 
 impl ChannelWriter {
     /// Sends a piece the producer owns, without copying it.
-    pub(super) fn send_owned(&mut self, piece: Vec<u8>) -> std::io::Result<()> {
+    fn send_owned(&mut self, piece: Vec<u8>) -> std::io::Result<()> {
         self.tx
             .blocking_send(Ok(Bytes::from(piece)))
             .map_err(|_| closed())
@@ -198,7 +211,7 @@ impl Write for ChannelWriter {
 /// aborts the request too, rather than load half a tar. When both fail,
 /// the producer's error is the cause (a file that changed, a full disk),
 /// unless it only saw the engine close the request.
-pub(super) fn stream_into_engine<T: Send>(
+fn stream_into_engine<T: Send>(
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
     produce: impl FnOnce(&mut ChannelWriter) -> Result<T, Error> + Send,
@@ -226,6 +239,36 @@ pub(super) fn stream_into_engine<T: Send>(
         (Err(e), _) => Err(e),
         (Ok(_), Err(engine)) => Err(engine.into()),
     }
+}
+
+/// Streams the file at `path` into one load request, as it is.
+fn stream_file(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    path: &Path,
+    progress: &dyn Progress,
+) -> Result<LoadReport, Error> {
+    let what = format!("cannot read {}", path.display());
+    let mut file = std::fs::File::open(path).map_err(Error::output(&what))?;
+    let total = file.metadata().ok().map(|m| m.len());
+    progress.start("load", total);
+    let (_, report) = stream_into_engine(runtime, engine, move |out| {
+        loop {
+            let mut piece = vec![0u8; PIECE];
+            let n = match file.read(&mut piece) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::output(&what)(e)),
+            };
+            piece.truncate(n);
+            progress.advance(n as u64);
+            out.send_owned(piece)
+                .map_err(Error::output("cannot stream to the engine"))?;
+        }
+    })?;
+    progress.finish();
+    Ok(report)
 }
 
 /// The diff IDs of each `base` image, bottom layer first: the layer chains
@@ -270,7 +313,7 @@ fn base_chains(
 /// Checks that the engine loaded every image `expected` (config digests,
 /// the IDs the engine gives images): the IDs it reported, and the IDs of
 /// the names it reported, looked up.
-pub(super) fn check_loaded(
+fn check_loaded(
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
     report: &LoadReport,

@@ -1,8 +1,14 @@
-//! Image outputs ("sinks"): an archive file, an archive stream (a pipe, or
-//! the body of an engine load), an OCI layout directory — and, next, a
-//! registry. Every output is driven the same way: put the layers (each blob
-//! once), put the image (its documents and whatever else the format holds),
-//! finish (the output appears atomically, or not at all).
+//! Image outputs ("sinks") on disk and in streams: an archive file, an
+//! archive stream (a pipe, or the body of an engine load: the engine as a
+//! destination is `pipeline::engine_stream`'s `EngineLoad`), and an OCI
+//! layout directory made by a build (over [`super::layout_writer`], the
+//! one layout writer, which copies use directly as a
+//! [`crate::model::destination::Destination`]). A registry is written by
+//! `registry`, which `store` never imports. Every output is driven by one
+//! sequence, [`write_images`]: put the layers (each blob once; known ones
+//! left out where the receiver holds them), put the image (its documents
+//! and whatever else the format holds), finish (the output appears
+//! atomically, or not at all).
 //!
 //! Owns: writing a blob entry (head, bytes hashed on the way, padding),
 //! rewriting a placeholder head once the digest is known, measuring layers
@@ -308,3 +314,6 @@ pub(crate) mod test_planner;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod conformance;
