@@ -1,10 +1,10 @@
 //! The Docker Engine as one image destination: every route into it
 //! (`image build --load`, `image load`, `copy … docker-daemon:`) is
 //! [`EngineLoad`]: a checked archive as it is ([`EngineLoad::load_file`]),
-//! or images written by this side ([`EngineLoad::load`]). These are written as a
+//! or images written by this side ([`EngineLoad::load`]), as a
 //! `docker`-format archive by the one sequence
-//! ([`crate::store::sink::write_images`]) and streamed into one load
-//! request: a scoped thread produces the bytes into a bounded channel
+//! ([`crate::store::sink::write_images`]). Either is streamed into one
+//! load request: a scoped thread produces the bytes into a bounded channel
 //! while this thread drives the request, so nothing is buffered whole and
 //! no temporary file is made. With base images on a graph-driver engine,
 //! the layers whose chain a base holds go in as placeholders (imgutil's

@@ -85,8 +85,7 @@ pub enum Error {
     },
 }
 
-/// An error of a planner (a component), passed through with its message.
-pub type PlannerError = Box<dyn std::error::Error + Send + Sync>;
+pub use super::sink::PlannerError;
 
 /// The decision a layout's commit needs, made by the manifest-generation
 /// component (`layout-index`); the pipeline implements it over the
