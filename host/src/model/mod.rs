@@ -8,6 +8,7 @@
 mod archive;
 mod changeset;
 mod descriptor;
+pub mod destination;
 mod digest;
 mod layer;
 mod manifest;

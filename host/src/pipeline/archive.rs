@@ -10,20 +10,15 @@
 
 use super::Error;
 use super::build::{Operations, with_manifest};
-use super::engine_stream::{base_chains, check_loaded, stream_into_engine};
-use super::planner::Planner;
+use super::engine_stream::EngineLoad;
 use crate::docker::{Engine, LoadReport};
-use crate::model::{ArchiveFormat, Digest, Progress};
+use crate::model::{Digest, Progress};
 use crate::store::atomic::{AtomicFile, Target};
-use crate::store::sink::{ArchiveStream, ImageSink, KnownLayer};
 use crate::store::source::{ArchiveSource, Compression, ImageSource};
 use crate::store::spool::Spooled;
 use futures_util::StreamExt;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// Size of the pieces a file is streamed in.
-const PIECE: usize = 1 << 20;
 
 /// Where `image load` reads the archive.
 pub enum LoadInput<'a> {
@@ -44,10 +39,11 @@ pub struct IncrementalLoad {
 }
 
 /// Loads the archive `input` into the engine after checking it. With
-/// `base` images on a graph-driver engine, layers whose chain a base holds
-/// go in as zero-length placeholders (imgutil's incremental load); when
-/// nothing can be left out, a layer is compressed, or the engine refuses
-/// the placeholders, the archive is sent as it is.
+/// `base` images on a graph-driver engine, the archive goes in through
+/// [`EngineLoad`], layers whose chain a base holds as zero-length
+/// placeholders (imgutil's incremental load; refused placeholders are sent
+/// again in full there); when nothing can be left out or a layer is
+/// compressed, the archive is sent as it is.
 pub fn load(
     ops: &Operations<'_>,
     runtime: &tokio::runtime::Runtime,
@@ -71,18 +67,14 @@ pub fn load(
         .iter()
         .map(|i| i.config.descriptor.digest.clone())
         .collect();
-    let checked = |loaded: IncrementalLoad| -> Result<IncrementalLoad, Error> {
-        check_loaded(runtime, engine, &loaded.report, &expected)?;
-        Ok(loaded)
-    };
+    let into = EngineLoad::new(ops, runtime, engine, base)?;
     let whole = || -> Result<IncrementalLoad, Error> {
-        checked(IncrementalLoad {
-            report: stream_file(runtime, engine, path, ops.progress)?,
+        Ok(IncrementalLoad {
+            report: into.load_file(path, &expected)?,
             bytes_skipped: 0,
         })
     };
-    let chains = base_chains(ops.tagging, runtime, engine, base)?;
-    if chains.is_empty() {
+    if !into.incremental() {
         return whole();
     }
     let mut known = Vec::with_capacity(images.len());
@@ -95,23 +87,11 @@ pub fn load(
             tracing::info!(layer = %layer.diff_id, "a compressed or placeholder layer: sending the archive as it is");
             return whole();
         }
-        let diff_ids: Vec<_> = image.layers.iter().map(|l| l.diff_id.clone()).collect();
-        let omit = ops.tar_assembly.layers_to_omit(&diff_ids, &chains)?;
-        known.push(
-            image
-                .layers
-                .iter()
-                .zip(omit)
-                .map(|(l, omit)| KnownLayer {
-                    digest: l.diff_id.clone(),
-                    size: l.size,
-                    omit,
-                })
-                .collect::<Vec<_>>(),
-        );
+        known.push(into.known(image.layers.iter().map(|l| (l.diff_id.clone(), l.size)))?);
     }
     let skipped: u64 = known
         .iter()
+        .flatten()
         .flatten()
         .filter(|l| l.omit)
         .map(|l| l.size)
@@ -125,73 +105,22 @@ pub fn load(
         .map(|l| l.size)
         .sum::<u64>()
         - skipped;
+    let layers: Vec<Vec<_>> = images
+        .iter()
+        .map(|image| image.layers.iter().map(|l| l.blob.clone()).collect())
+        .collect();
+    let layers: Vec<&[_]> = layers.iter().map(Vec::as_slice).collect();
     ops.progress.start("load", Some(total));
-    let planner = Planner(ops.tar_assembly);
-    let streamed = stream_into_engine(runtime, engine, |out| {
-        let mut sink = ArchiveStream::new(
-            out,
-            ArchiveFormat::Docker,
-            &planner,
-            "cannot stream to the engine",
-        );
-        let mut planned = Vec::with_capacity(images.len());
-        for (image, known) in images.iter().zip(known) {
-            sink.expect(known);
-            let layers: Vec<_> = image.layers.iter().map(|l| l.blob.clone()).collect();
-            let put = sink.put_layers(&layers, ops.progress)?;
-            planned.push(with_manifest(
-                ops,
-                image.config.clone(),
-                &put,
-                image.repo_tags.clone(),
-            )?);
-        }
-        sink.put_images(&planned)?;
-        Box::new(sink).finish()?;
-        Ok(())
+    let loaded = into.load(&layers, known, |i, put| {
+        let image = &images[i];
+        with_manifest(ops, image.config.clone(), put, image.repo_tags.clone())
     });
     ops.progress.finish();
-    match streamed {
-        Ok(((), report)) => checked(IncrementalLoad {
-            report,
-            bytes_skipped: skipped,
-        }),
-        Err(Error::Docker(crate::docker::Error::LoadRefused { message })) => {
-            tracing::warn!(%message, "the engine refused the placeholder layers; loading every layer");
-            whole()
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// Streams the file at `path` into one load request, as it is.
-fn stream_file(
-    runtime: &tokio::runtime::Runtime,
-    engine: &Engine,
-    path: &Path,
-    progress: &dyn Progress,
-) -> Result<LoadReport, Error> {
-    let what = format!("cannot read {}", path.display());
-    let mut file = std::fs::File::open(path).map_err(Error::output(&what))?;
-    let total = file.metadata().ok().map(|m| m.len());
-    progress.start("load", total);
-    let (_, report) = stream_into_engine(runtime, engine, move |out| {
-        loop {
-            let mut piece = vec![0u8; PIECE];
-            let n = match file.read(&mut piece) {
-                Ok(0) => return Ok(()),
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::output(&what)(e)),
-            };
-            piece.truncate(n);
-            progress.advance(n as u64);
-            out.send_owned(piece)
-                .map_err(Error::output("cannot stream to the engine"))?;
-        }
-    })?;
-    progress.finish();
-    Ok(report)
+    let loaded = loaded?;
+    Ok(IncrementalLoad {
+        report: loaded.report,
+        bytes_skipped: loaded.bytes_skipped,
+    })
 }
 
 /// Saves `references` (as the engine is to be given them) from the engine

@@ -7,7 +7,7 @@
 //! write, hashing every byte once on the way.
 
 use super::Error;
-use super::engine_stream::{base_chains, check_loaded, load_with_fallback};
+use super::engine_stream::EngineLoad;
 use super::planner::Planner;
 use crate::docker::{Engine, LoadReport};
 use crate::model::{
@@ -17,7 +17,8 @@ use crate::model::{
 use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
 use crate::store::plan::{LayerSource, PlannedLayer};
 use crate::store::sink::{
-    ArchiveFile, ArchiveStream, ImageSink, KnownLayer, LayoutDir, PutLayer, measure_all,
+    ArchiveFile, ArchiveStream, ImageLayers, ImageSink, LayoutDir, PutLayer, measure_all,
+    write_images,
 };
 use crate::store::source::SourceLayer;
 use crate::store::spool::{Spooled, copy_unless_rereadable};
@@ -212,20 +213,24 @@ fn layer_source(
     })
 }
 
-/// Puts the layers into `sink`, then the config and manifest the
-/// components write for them, and finishes the output.
+/// The image into `sink` by the one sequence: the layers, then the config
+/// and manifest the components write for them, then the commit.
 fn write_image(
     ops: &Operations<'_>,
     spec: &BuildSpec,
     sources: &[LayerSource],
     repo_tags: &[String],
-    mut sink: Box<dyn ImageSink + '_>,
+    sink: Box<dyn ImageSink + '_>,
 ) -> Result<Built, Error> {
-    let put = sink.put_layers(sources, ops.progress)?;
-    let image = image(ops, spec, &put, repo_tags.to_vec())?;
-    sink.put_images(std::slice::from_ref(&image))?;
-    sink.finish()?;
-    Ok(built(&image, &put, None))
+    let layers = ImageLayers {
+        layers: sources,
+        known: None,
+    };
+    let written = write_images(sink, vec![layers], ops.progress, |_, put| {
+        image(ops, spec, put, repo_tags.to_vec())
+    })?;
+    let (image, put) = written.first().expect("one image was written");
+    Ok(built(image, put, None))
 }
 
 /// Config and manifest for layers of known digests.
@@ -315,9 +320,9 @@ fn built(image: &ArchiveImage, put: &[PutLayer], loaded: Option<LoadReport>) -> 
     }
 }
 
-/// Straight into the engine, in the `docker` format, streamed. With base
-/// images, the layers the tar-assembly component says the engine holds (by
-/// chain) go in as placeholders, which needs their digests first.
+/// Straight into the engine ([`EngineLoad`]). With base images, the
+/// layers the tar-assembly component says the engine holds (by chain) go
+/// in as placeholders, which needs their digests first.
 fn to_engine(
     ops: &Operations<'_>,
     spec: &BuildSpec,
@@ -327,46 +332,16 @@ fn to_engine(
     engine: &Engine,
     base: &[String],
 ) -> Result<Built, Error> {
-    let chains = base_chains(ops.tagging, runtime, engine, base)?;
-    let known = if chains.is_empty() {
-        None
-    } else {
+    let into = EngineLoad::new(ops, runtime, engine, base)?;
+    let known = if into.incremental() {
         let measured = measure_all(sources, ops.progress)?;
-        let diff_ids: Vec<Digest> = measured.iter().map(|l| l.digest.clone()).collect();
-        let omit = ops.tar_assembly.layers_to_omit(&diff_ids, &chains)?;
-        Some(
-            measured
-                .into_iter()
-                .zip(omit)
-                .map(|(l, omit)| KnownLayer {
-                    digest: l.digest,
-                    size: l.size,
-                    omit,
-                })
-                .collect::<Vec<_>>(),
-        )
+        into.known(measured.into_iter().map(|l| (l.digest, l.size)))?
+    } else {
+        None
     };
-    let planner = Planner(ops.tar_assembly);
-    let (built, report) = load_with_fallback(runtime, engine, known, |out, known| {
-        let mut sink = ArchiveStream::new(
-            out,
-            ArchiveFormat::Docker,
-            &planner,
-            "cannot stream to the engine",
-        );
-        if let Some(known) = known {
-            sink = sink.with_known(known);
-        }
-        write_image(ops, spec, sources, repo_tags, Box::new(sink))
+    let loaded = into.load(&[sources], vec![known], |_, put| {
+        image(ops, spec, put, repo_tags.to_vec())
     })?;
-    check_loaded(
-        runtime,
-        engine,
-        &report,
-        std::slice::from_ref(&built.image_id),
-    )?;
-    Ok(Built {
-        loaded: Some(report),
-        ..built
-    })
+    let (image, put) = loaded.images.first().expect("one image was loaded");
+    Ok(built(image, put, Some(loaded.report)))
 }

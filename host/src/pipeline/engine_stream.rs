@@ -1,29 +1,185 @@
-//! Streaming a tar made on this side into one engine load request: a
-//! scoped thread produces the bytes into a bounded channel while this
-//! thread drives the request, so nothing is buffered whole and no
-//! temporary file is made. Also what an incremental load needs from the
-//! engine: the layer chains of the base images.
+//! The Docker Engine as one image destination: every route into it
+//! (`image build --load`, `image load`, `copy … docker-daemon:`) is
+//! [`EngineLoad`]: a checked archive as it is ([`EngineLoad::load_file`]),
+//! or images written by this side ([`EngineLoad::load`]), as a
+//! `docker`-format archive by the one sequence
+//! ([`crate::store::sink::write_images`]). Either is streamed into one
+//! load request: a scoped thread produces the bytes into a bounded channel
+//! while this thread drives the request, so nothing is buffered whole and
+//! no temporary file is made. With base images on a graph-driver engine,
+//! the layers whose chain a base holds go in as placeholders (imgutil's
+//! incremental load); when the engine refuses them, everything is sent
+//! again with every layer: written once, here. The engine must then show
+//! every image sent, by its ID.
+//!
+//! Must not: decide which layers to leave out (the tar-assembly component
+//! does, from the chains read here) or how the archive is laid out.
 
 use super::Error;
+use super::build::Operations;
+use super::planner::Planner;
 use crate::docker::Error as DockerError;
 use crate::docker::{Engine, LoadReport};
-use crate::model::Digest;
+use crate::model::{ArchiveFormat, ArchiveImage, Digest, Progress};
 use crate::runtime::Tagging;
-use crate::store::sink::KnownLayer;
+use crate::store::plan::LayerSource;
+use crate::store::sink::{ArchiveStream, ImageLayers, KnownLayer, PutLayer, write_images};
 use bytes::Bytes;
-use std::io::Write;
+use std::io::{Read, Write};
+use std::path::Path;
+
+/// The engine as a destination of images.
+pub(super) struct EngineLoad<'a> {
+    ops: &'a Operations<'a>,
+    runtime: &'a tokio::runtime::Runtime,
+    engine: &'a Engine,
+    /// The layer chains the engine holds that a load may leave out.
+    chains: Vec<Vec<Digest>>,
+}
+
+/// What a load did.
+pub(super) struct Loaded {
+    /// Each image as sent, with the layers the output took.
+    pub(super) images: Vec<(ArchiveImage, Vec<PutLayer>)>,
+    /// What the engine reported.
+    pub(super) report: LoadReport,
+    /// Layer bytes not sent because the engine had them.
+    pub(super) bytes_skipped: u64,
+}
+
+impl<'a> EngineLoad<'a> {
+    /// The engine, leaving out the layers the images `base` hold (none
+    /// when the engine keeps containerd's image store).
+    pub(super) fn new(
+        ops: &'a Operations<'a>,
+        runtime: &'a tokio::runtime::Runtime,
+        engine: &'a Engine,
+        base: &[String],
+    ) -> Result<Self, Error> {
+        let chains = base_chains(ops.tagging, runtime, engine, base)?;
+        Ok(Self {
+            ops,
+            runtime,
+            engine,
+            chains,
+        })
+    }
+
+    /// Whether a load may leave layers out.
+    pub(super) fn incremental(&self) -> bool {
+        !self.chains.is_empty()
+    }
+
+    /// Layers of these digests and sizes, each marked to leave out when
+    /// the engine holds it (the tar-assembly component decides); `None`
+    /// when the load cannot leave any out.
+    pub(super) fn known(
+        &self,
+        layers: impl IntoIterator<Item = (Digest, u64)>,
+    ) -> Result<Option<Vec<KnownLayer>>, Error> {
+        if !self.incremental() {
+            return Ok(None);
+        }
+        let (digests, sizes): (Vec<Digest>, Vec<u64>) = layers.into_iter().unzip();
+        let omit = self
+            .ops
+            .tar_assembly
+            .layers_to_omit(&digests, &self.chains)?;
+        Ok(Some(
+            digests
+                .into_iter()
+                .zip(sizes)
+                .zip(omit)
+                .map(|((digest, size), omit)| KnownLayer { digest, size, omit })
+                .collect(),
+        ))
+    }
+
+    /// Loads the archive file at `path` as it is (checked already), which
+    /// must hold the images `expected` (their config digests).
+    pub(super) fn load_file(&self, path: &Path, expected: &[Digest]) -> Result<LoadReport, Error> {
+        let report = stream_file(self.runtime, self.engine, path, self.ops.progress)?;
+        check_loaded(self.runtime, self.engine, &report, expected)?;
+        Ok(report)
+    }
+
+    /// Loads images: the `i`-th of `layers` (with `known[i]` when given)
+    /// and the documents `documents` makes for what the output took of
+    /// them. Refused placeholders are sent again in full (logged).
+    pub(super) fn load(
+        &self,
+        layers: &[&[LayerSource]],
+        known: Vec<Option<Vec<KnownLayer>>>,
+        documents: impl Fn(usize, &[PutLayer]) -> Result<ArchiveImage, Error> + Sync,
+    ) -> Result<Loaded, Error> {
+        let omitting = known.iter().flatten().flatten().any(|l| l.omit);
+        let planner = Planner(self.ops.tar_assembly);
+        let send = |known: Vec<Option<Vec<KnownLayer>>>| {
+            stream_into_engine(self.runtime, self.engine, |out| {
+                let sink = ArchiveStream::new(
+                    out,
+                    ArchiveFormat::Docker,
+                    &planner,
+                    "cannot stream to the engine",
+                );
+                let images = layers
+                    .iter()
+                    .zip(known)
+                    .map(|(layers, known)| ImageLayers { layers, known })
+                    .collect();
+                write_images(Box::new(sink), images, self.ops.progress, &documents)
+            })
+        };
+        let every_layer = known
+            .iter()
+            .map(|k| {
+                k.clone().map(|k| {
+                    k.into_iter()
+                        .map(|l| KnownLayer { omit: false, ..l })
+                        .collect()
+                })
+            })
+            .collect();
+        let (images, report) = match send(known) {
+            Err(Error::Docker(DockerError::LoadRefused { message })) if omitting => {
+                tracing::warn!(%message, "the engine refused the placeholder layers; loading every layer");
+                send(every_layer)?
+            }
+            other => other?,
+        };
+        let ids: Vec<Digest> = images
+            .iter()
+            .map(|(image, _)| image.config.descriptor.digest.clone())
+            .collect();
+        check_loaded(self.runtime, self.engine, &report, &ids)?;
+        let bytes_skipped = images
+            .iter()
+            .flat_map(|(_, put)| put)
+            .filter(|l| l.skipped)
+            .map(|l| l.size)
+            .sum();
+        Ok(Loaded {
+            images,
+            report,
+            bytes_skipped,
+        })
+    }
+}
 
 /// Pieces in flight between the producer and the request.
 const IN_FLIGHT: usize = 8;
 
+/// Size of the pieces a file is streamed in.
+const PIECE: usize = 1 << 20;
+
 /// The producer's end of the request body.
-pub(super) struct ChannelWriter {
+struct ChannelWriter {
     tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
 }
 
 impl ChannelWriter {
     /// Sends a piece the producer owns, without copying it.
-    pub(super) fn send_owned(&mut self, piece: Vec<u8>) -> std::io::Result<()> {
+    fn send_owned(&mut self, piece: Vec<u8>) -> std::io::Result<()> {
         self.tx
             .blocking_send(Ok(Bytes::from(piece)))
             .map_err(|_| closed())
@@ -55,7 +211,7 @@ impl Write for ChannelWriter {
 /// aborts the request too, rather than load half a tar. When both fail,
 /// the producer's error is the cause (a file that changed, a full disk),
 /// unless it only saw the engine close the request.
-pub(super) fn stream_into_engine<T: Send>(
+fn stream_into_engine<T: Send>(
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
     produce: impl FnOnce(&mut ChannelWriter) -> Result<T, Error> + Send,
@@ -85,28 +241,34 @@ pub(super) fn stream_into_engine<T: Send>(
     }
 }
 
-/// Streams what `produce` writes into a load. When `known` leaves layers
-/// out and the engine refuses the placeholders, everything is sent again
-/// with every layer (logged): the engine's refusal is the only sure test.
-pub(super) fn load_with_fallback<T: Send>(
+/// Streams the file at `path` into one load request, as it is.
+fn stream_file(
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
-    known: Option<Vec<KnownLayer>>,
-    produce: impl Fn(&mut ChannelWriter, Option<Vec<KnownLayer>>) -> Result<T, Error> + Sync,
-) -> Result<(T, LoadReport), Error> {
-    let omitting = known.as_ref().is_some_and(|k| k.iter().any(|l| l.omit));
-    let every_layer = known.clone().map(|k| {
-        k.into_iter()
-            .map(|l| KnownLayer { omit: false, ..l })
-            .collect()
-    });
-    match stream_into_engine(runtime, engine, |out| produce(out, known)) {
-        Err(Error::Docker(DockerError::LoadRefused { message })) if omitting => {
-            tracing::warn!(%message, "the engine refused the placeholder layers; loading every layer");
-            stream_into_engine(runtime, engine, |out| produce(out, every_layer))
+    path: &Path,
+    progress: &dyn Progress,
+) -> Result<LoadReport, Error> {
+    let what = format!("cannot read {}", path.display());
+    let mut file = std::fs::File::open(path).map_err(Error::output(&what))?;
+    let total = file.metadata().ok().map(|m| m.len());
+    progress.start("load", total);
+    let (_, report) = stream_into_engine(runtime, engine, move |out| {
+        loop {
+            let mut piece = vec![0u8; PIECE];
+            let n = match file.read(&mut piece) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::output(&what)(e)),
+            };
+            piece.truncate(n);
+            progress.advance(n as u64);
+            out.send_owned(piece)
+                .map_err(Error::output("cannot stream to the engine"))?;
         }
-        other => other,
-    }
+    })?;
+    progress.finish();
+    Ok(report)
 }
 
 /// The diff IDs of each `base` image, bottom layer first: the layer chains
@@ -114,7 +276,7 @@ pub(super) fn load_with_fallback<T: Send>(
 /// there is no base, or when the engine keeps containerd's image store,
 /// where placeholders do not work. Each name goes through the tagging
 /// component before the engine sees it.
-pub(super) fn base_chains(
+fn base_chains(
     tagging: &Tagging,
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
@@ -151,7 +313,7 @@ pub(super) fn base_chains(
 /// Checks that the engine loaded every image `expected` (config digests,
 /// the IDs the engine gives images): the IDs it reported, and the IDs of
 /// the names it reported, looked up.
-pub(super) fn check_loaded(
+fn check_loaded(
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
     report: &LoadReport,

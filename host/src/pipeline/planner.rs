@@ -1,12 +1,15 @@
-//! The tar-assembly component as the planner the store's outputs and
-//! unpacking ask: `store` never imports `runtime`, so the pipeline lends it
-//! the component through `store`'s traits.
+//! The components as the planners the store's outputs and unpacking ask:
+//! `store` never imports `runtime`, so the pipeline lends it the
+//! tar-assembly component (archives, layouts, changesets) and the
+//! manifest-generation component (a layout's `index.json`) through
+//! `store`'s traits.
 
 use crate::model::{
-    ArchiveFormat, ArchiveImage, BlobPlacement, Change, Digest, LayoutFile, Member, Segment,
-    WrittenBlob,
+    ArchiveFormat, ArchiveImage, BlobPlacement, Change, Descriptor, Digest, LayoutFile, Member,
+    Segment, WrittenBlob,
 };
-use crate::runtime::TarAssembly;
+use crate::runtime::{ManifestGeneration, TarAssembly};
+use crate::store::layout_writer::IndexPlanner;
 use crate::store::sink::{ArchivePlanner, PlannerError};
 use crate::store::unpack::ChangesetPlanner;
 
@@ -46,5 +49,19 @@ impl ArchivePlanner for Planner<'_> {
 impl ChangesetPlanner for Planner<'_> {
     fn plan_changeset(&self, members: &[Member]) -> Result<Vec<Change>, PlannerError> {
         Ok(self.0.plan_changeset(members)?)
+    }
+}
+
+/// The manifest-generation component, deciding a layout's `index.json`.
+pub(super) struct IndexPlanning<'a>(pub(super) &'a ManifestGeneration);
+
+impl IndexPlanner for IndexPlanning<'_> {
+    fn layout_index(
+        &self,
+        existing: Option<&[u8]>,
+        root: &Descriptor,
+        tag: Option<&str>,
+    ) -> Result<Vec<u8>, PlannerError> {
+        Ok(self.0.layout_index(existing, root, tag)?.bytes)
     }
 }

@@ -39,7 +39,7 @@ use crate::runtime::Privileges;
 use crate::store::atomic::Target;
 use crate::store::compress::LayerCompression;
 use crate::store::plan::{LayerSource, PlannedLayer};
-use crate::store::sink::archive_at;
+use crate::store::sink::{ImageLayers, archive_at, write_images};
 use crate::store::walk::walk;
 use std::path::{Path, PathBuf};
 
@@ -269,7 +269,7 @@ fn write_file(
     let what = format!("cannot write {}", path.display());
     let target = Target::resolve(path).map_err(Error::output(&what))?;
     let planner = Planner(ops.tar_assembly);
-    let mut sink = archive_at(target, path, ArchiveFormat::OciArchive, &planner)?;
+    let sink = archive_at(target, path, ArchiveFormat::OciArchive, &planner)?;
     let (staging, _registered) = crate::store::cleanup::create(
         || tempfile::Builder::new().prefix("ocipipe-plugin-").tempdir(),
         |dir| dir.path(),
@@ -294,12 +294,6 @@ fn write_file(
 
     // The gzip file goes in as it is: a `Tar` source is copied byte for
     // byte, and its hash must be the digest it was made with.
-    let put = sink.put_layers(&[LayerSource::Tar(blob_path)], ops.progress)?;
-    if put.first().map(|p| &p.digest) != Some(&layer.digest) {
-        return Err(Error::Contract(format!(
-            "{what}: the rootfs layer changed while it was written"
-        )));
-    }
     let image = ArchiveImage {
         config: config.clone(),
         manifest: manifest.clone(),
@@ -309,8 +303,19 @@ fn write_file(
         }],
         repo_tags: vec![name.full.clone()],
     };
-    sink.put_images(std::slice::from_ref(&image))?;
-    sink.finish()?;
+    let layers = [LayerSource::Tar(blob_path)];
+    let each = vec![ImageLayers {
+        layers: &layers,
+        known: None,
+    }];
+    write_images(sink, each, ops.progress, |_, put| {
+        if put.first().map(|p| &p.digest) != Some(&layer.digest) {
+            return Err(Error::Contract(format!(
+                "{what}: the rootfs layer changed while it was written"
+            )));
+        }
+        Ok(image.clone())
+    })?;
     Ok(Made {
         config,
         manifest,

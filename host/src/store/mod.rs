@@ -10,9 +10,11 @@
 //! archive file, stream, layout), [`source`] (image inputs), [`atomic`]
 //! (outputs that appear whole or not at all), [`compress`] (gzip and
 //! zstd for registries), [`cleanup`] (temporary
-//! outputs removed on an interrupt), [`layout_writer`] (a copy into an OCI
-//! layout), [`locked`] (a small file updated in place) and [`dir_lock`]
-//! (the lock both take, so that concurrent runs lose nothing).
+//! outputs removed on an interrupt), [`layout_writer`] (the one OCI layout
+//! writer, for copies and builds, and a layout as a
+//! [`crate::model::destination::Destination`]), [`locked`] (a small file
+//! updated in place) and [`dir_lock`] (the lock both take, so that
+//! concurrent runs lose nothing).
 
 pub mod archive;
 pub mod atomic;

@@ -316,3 +316,159 @@ pub(super) fn names(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// The archive planner the store's conformance tests write with: the
+/// tar-assembly component's own core, run natively, so what a sink writes
+/// can be read back by the sources.
+pub(crate) struct NativeArchivePlanner {
+    /// Refuse to plan documents: a failure after the layers are in.
+    pub(crate) refuse_documents: bool,
+}
+
+mod native {
+    use crate::model::{
+        ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, Descriptor, Digest, Document,
+        LayoutFile, Segment, WrittenBlob,
+    };
+    use tar_assembly_core as core;
+
+    pub(super) fn format(format: ArchiveFormat) -> core::ArchiveFormat {
+        match format {
+            ArchiveFormat::DockerAndOci => core::ArchiveFormat::DockerAndOci,
+            ArchiveFormat::OciArchive => core::ArchiveFormat::OciArchive,
+            ArchiveFormat::Docker => core::ArchiveFormat::Docker,
+            ArchiveFormat::OciLayout => core::ArchiveFormat::OciLayout,
+        }
+    }
+
+    fn descriptor(d: &Descriptor) -> core::Descriptor {
+        core::Descriptor::new(d.media_type.clone(), d.digest.to_string(), d.size)
+    }
+
+    fn document(d: &Document) -> core::Document {
+        core::Document {
+            descriptor: descriptor(&d.descriptor),
+            bytes: d.bytes.clone(),
+        }
+    }
+
+    pub(super) fn images(images: &[ArchiveImage]) -> Vec<core::ArchiveImage> {
+        images
+            .iter()
+            .map(|i| core::ArchiveImage {
+                config: document(&i.config),
+                manifest: document(&i.manifest),
+                layers: i
+                    .layers
+                    .iter()
+                    .map(|l| core::ArchiveLayer {
+                        descriptor: descriptor(&l.descriptor),
+                        omitted: l.omitted,
+                    })
+                    .collect(),
+                repo_tags: i.repo_tags.clone(),
+            })
+            .collect()
+    }
+
+    pub(super) fn written(written: &[WrittenBlob]) -> Vec<core::WrittenBlob> {
+        written
+            .iter()
+            .map(|w| core::WrittenBlob {
+                digest: w.digest.to_string(),
+                path: w.path.clone(),
+            })
+            .collect()
+    }
+
+    pub(super) fn placement(p: core::BlobPlacement) -> BlobPlacement {
+        match p {
+            core::BlobPlacement::Write(h) => BlobPlacement::Write(BlobHead {
+                path: h.path,
+                header: h.header,
+                padding: h.padding,
+            }),
+            core::BlobPlacement::Stored(path) => BlobPlacement::Stored(path),
+        }
+    }
+
+    pub(super) fn segments(plan: Vec<core::Segment>) -> Vec<Segment> {
+        plan.into_iter()
+            .map(|s| match s {
+                core::Segment::Bytes(b) => Segment::Bytes(b),
+                core::Segment::File(f) => Segment::File {
+                    path: f.path,
+                    size: f.size,
+                },
+                core::Segment::Blob(b) => Segment::Blob {
+                    digest: Digest::parse(&b.digest).expect("the core names digests"),
+                    size: b.size,
+                },
+            })
+            .collect()
+    }
+
+    pub(super) fn files(files: Vec<core::LayoutFile>) -> Vec<LayoutFile> {
+        files
+            .into_iter()
+            .map(|f| LayoutFile {
+                path: f.path,
+                contents: segments(f.contents),
+            })
+            .collect()
+    }
+}
+
+impl super::sink::ArchivePlanner for NativeArchivePlanner {
+    fn blob_entry(
+        &self,
+        format: crate::model::ArchiveFormat,
+        digest: Option<&crate::model::Digest>,
+        ordinal: u32,
+        size: u64,
+        written: &[crate::model::WrittenBlob],
+    ) -> Result<crate::model::BlobPlacement, super::sink::PlannerError> {
+        let digest = digest.map(|d| d.to_string());
+        let placed = tar_assembly_core::blob_entry(
+            native::format(format),
+            digest.as_deref(),
+            ordinal,
+            size,
+            &native::written(written),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(native::placement(placed))
+    }
+
+    fn plan_archive(
+        &self,
+        format: crate::model::ArchiveFormat,
+        images: &[crate::model::ArchiveImage],
+        written: &[crate::model::WrittenBlob],
+    ) -> Result<Vec<crate::model::Segment>, super::sink::PlannerError> {
+        if self.refuse_documents {
+            return Err("refused, as the test asked".into());
+        }
+        let plan = tar_assembly_core::plan_archive(
+            native::format(format),
+            &native::images(images),
+            &native::written(written),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(native::segments(plan))
+    }
+
+    fn plan_layout(
+        &self,
+        images: &[crate::model::ArchiveImage],
+        written: &[crate::model::WrittenBlob],
+    ) -> Result<Vec<crate::model::LayoutFile>, super::sink::PlannerError> {
+        if self.refuse_documents {
+            return Err("refused, as the test asked".into());
+        }
+        let files =
+            tar_assembly_core::plan_layout(&native::images(images), &native::written(written))
+                .map_err(|e| e.to_string())?;
+        Ok(native::files(files))
+    }
+}

@@ -190,7 +190,7 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
                 ctx,
                 &source,
                 &tree,
-                Destination::layout(path, tag.as_deref())?,
+                Destination::layout(ctx.ops, path, tag.as_deref())?,
             )?;
             Ok(stats.report(
                 Some(tree.root.descriptor.digest.clone()),
@@ -381,7 +381,12 @@ pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, E
             message: "it names an index; give --platform to build on one of its images".into(),
         });
     }
-    transfer::transfer(ctx, &source, &tree, Destination::layout(&layout, None)?)?;
+    transfer::transfer(
+        ctx,
+        &source,
+        &tree,
+        Destination::layout(ctx.ops, &layout, None)?,
+    )?;
     let image = LayoutSource::open(&layout)?
         .images()?
         .into_iter()

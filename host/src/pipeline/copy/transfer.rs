@@ -3,26 +3,19 @@
 
 use super::source::Source;
 use super::{Copied, CopyContext, Location, Tree};
-use crate::model::{AnyReference, ArchiveFormat, ArchiveImage, Descriptor, Digest, Document};
+use crate::model::destination::{Destination as _, Found, Moved, put_known};
+use crate::model::{AnyReference, ArchiveFormat, Descriptor, Digest, Document};
 use crate::pipeline::Error;
 use crate::pipeline::build::{Operations, with_manifest};
-use crate::pipeline::engine_stream::{check_loaded, stream_into_engine};
-use crate::pipeline::planner::Planner;
+use crate::pipeline::engine_stream::EngineLoad;
+use crate::pipeline::planner::{IndexPlanning, Planner};
 use crate::registry::{Repository, Uploaded};
 use crate::store::atomic::Target;
-use crate::store::layout_writer::{BlobFile, LayoutWriter};
-use crate::store::sink::{ArchiveStream, ImageSink, archive_at};
-use crate::store::source::{ImageSource, LayoutSource, SourceImage};
+use crate::store::layout_writer::{BlobFile, LayoutDestination, LayoutWriter};
+use crate::store::sink::{ImageLayers, archive_at, write_images};
+use crate::store::source::{ImageSource, LayoutSource};
 use futures_util::{StreamExt as _, TryStreamExt as _};
-use std::io::Read;
 use std::path::Path;
-
-/// What happened to one blob.
-enum Moved {
-    Sent(u64),
-    Skipped(u64),
-    Mounted,
-}
 
 /// Totals of a copy.
 #[derive(Debug, Default)]
@@ -65,7 +58,10 @@ impl Stats {
 
 /// Where a content-addressed copy writes: a registry repository or a
 /// layout. Both take blobs (each looked for first), then manifests,
-/// children before the root, then finish.
+/// children before the root, then finish. A layout is the one
+/// [`model::destination::Destination`](crate::model::destination) of
+/// `store`; the registry is written here until `registry` implements that
+/// interface too.
 pub(super) enum Destination<'a> {
     /// A repository; the root is tagged `tag` (or named by its digest),
     /// and blobs are mounted from `mount_from` of the same registry.
@@ -76,7 +72,7 @@ pub(super) enum Destination<'a> {
     },
     /// A layout being written; the root's entry is tagged `tag`.
     Layout {
-        writer: LayoutWriter,
+        layout: LayoutDestination<IndexPlanning<'a>>,
         tag: Option<String>,
     },
 }
@@ -95,10 +91,16 @@ impl<'a> Destination<'a> {
         }
     }
 
-    /// The layout at `path` (new, or existing), the root's entry tagged `tag`.
-    pub(super) fn layout(path: &Path, tag: Option<&str>) -> Result<Self, Error> {
+    /// The layout at `path` (new, or existing), the root's entry tagged
+    /// `tag` in the `index.json` the manifest-generation component writes
+    /// from the layout's current one, read under the layout's lock.
+    pub(super) fn layout(
+        ops: &Operations<'a>,
+        path: &Path,
+        tag: Option<&str>,
+    ) -> Result<Self, Error> {
         Ok(Destination::Layout {
-            writer: LayoutWriter::open(path)?,
+            layout: LayoutDestination::open(path, IndexPlanning(ops.manifest_generation))?,
             tag: tag.map(str::to_string),
         })
     }
@@ -125,17 +127,20 @@ impl<'a> Destination<'a> {
                     },
                 )
             }
-            Destination::Layout { writer, .. } => {
-                if writer.has_blob(&blob.digest, blob.size)? {
-                    return Ok(Moved::Skipped(blob.size));
+            Destination::Layout { layout, .. } => match source.repository() {
+                // A download starts over in a new file when its
+                // connection breaks: the transport's retry, not the reader's.
+                Some(repository) => {
+                    if layout.find_blob(blob)? == Found::Present {
+                        return Ok(Moved::Skipped(blob.size));
+                    }
+                    let writer = layout.writer();
+                    let file = download(repository, writer, blob).await?;
+                    writer.commit_blob(file, &blob.digest, blob.size)?;
+                    Ok(Moved::Sent(blob.size))
                 }
-                let file = match source.repository() {
-                    Some(repository) => download(repository, writer, blob).await?,
-                    None => copy_file(source, writer, blob)?,
-                };
-                writer.commit_blob(file, &blob.digest, blob.size)?;
-                Ok(Moved::Sent(blob.size))
-            }
+                None => Ok(put_known(layout, blob, &*source.opener(blob)?)?),
+            },
         }
     }
 
@@ -155,25 +160,15 @@ impl<'a> Destination<'a> {
                     .put_manifest(&reference, &descriptor.media_type, &manifest.bytes)
                     .await?;
             }
-            Destination::Layout { writer, .. } => {
-                writer.put_bytes(&descriptor.digest, &manifest.bytes)?
-            }
+            Destination::Layout { layout, .. } => layout.put_manifest(manifest)?,
         }
         Ok(())
     }
 
-    /// Makes the copy appear: a layout gets the `index.json` the
-    /// manifest-generation component writes from the layout's current one,
-    /// read under the layout's lock (a registry's tag is already its last
-    /// step).
-    fn finish(self, ops: &Operations<'_>, root: &Descriptor) -> Result<(), Error> {
-        if let Destination::Layout { writer, tag } = self {
-            writer.finish(|existing| {
-                let index = ops
-                    .manifest_generation
-                    .layout_index(existing, root, tag.as_deref())?;
-                Ok::<_, Error>(index.bytes)
-            })?;
+    /// Makes the copy appear (a registry's tag is already its last step).
+    fn finish(self, root: &Descriptor) -> Result<(), Error> {
+        if let Destination::Layout { layout, tag } = self {
+            layout.commit(root, tag.as_deref())?;
         }
         Ok(())
     }
@@ -210,7 +205,7 @@ pub(super) fn transfer(
         destination.put_manifest(root, true).await?;
         Ok::<_, Error>(moved)
     })?;
-    destination.finish(ctx.ops, &tree.root.descriptor)?;
+    destination.finish(&tree.root.descriptor)?;
     Ok(Stats::of(&moved))
 }
 
@@ -233,22 +228,6 @@ async fn download(
             },
         )
         .await?)
-}
-
-/// A file source's blob into a new temporary file of the layout.
-fn copy_file(source: &Source, writer: &LayoutWriter, blob: &Descriptor) -> Result<BlobFile, Error> {
-    let what = format!("blob {}", blob.digest);
-    let mut reader = source.opener(blob)?().map_err(Error::input(&what))?;
-    let mut file = writer.blob_file(&blob.digest)?;
-    let mut piece = vec![0u8; 1 << 20];
-    loop {
-        let n = reader.read(&mut piece).map_err(Error::input(&what))?;
-        if n == 0 {
-            return Ok(file);
-        }
-        file.write(&piece[..n])
-            .map_err(Error::output(format!("cannot store {what}")))?;
-    }
 }
 
 /// An archive or the engine: `tree` (one image) is copied whole into a
@@ -276,20 +255,40 @@ pub(super) fn to_images(
     )
     .map_err(Error::output("a temporary layout"))?;
     let layout = staging.path().join("layout");
-    transfer(ctx, source, tree, Destination::layout(&layout, None)?)?;
+    transfer(
+        ctx,
+        source,
+        tree,
+        Destination::layout(ctx.ops, &layout, None)?,
+    )?;
     let images = LayoutSource::open(&layout)?.images()?;
     let ops = ctx.ops;
     let planner = Planner(ops.tar_assembly);
+    let layers: Vec<Vec<_>> = images
+        .iter()
+        .map(|image| image.layers.iter().map(|l| l.blob.clone()).collect())
+        .collect();
+    let layers: Vec<&[_]> = layers.iter().map(Vec::as_slice).collect();
     let (written, loaded) = match to {
         Location::Archive { path, name } => {
-            let names = name.iter().map(|n| n.full.clone()).collect();
+            let names: Vec<String> = name.iter().map(|n| n.full.clone()).collect();
             let sink = archive_at(
                 target.expect("resolved above"),
                 path,
                 ArchiveFormat::DockerAndOci,
                 &planner,
             )?;
-            (write_images(ops, &images, names, sink)?, false)
+            let each = layers
+                .iter()
+                .map(|layers| ImageLayers {
+                    layers,
+                    known: None,
+                })
+                .collect();
+            let written = write_images(sink, each, ops.progress, |i, put| {
+                with_manifest(ops, images[i].config.clone(), put, names.clone())
+            })?;
+            (written, false)
         }
         Location::Daemon(reference) => {
             let engine = ctx.engine.expect("an engine for docker-daemon:");
@@ -304,25 +303,17 @@ pub(super) fn to_images(
                     });
                 }
             };
-            let (written, report) = stream_into_engine(ctx.runtime, engine, |out| {
-                let sink = ArchiveStream::new(
-                    out,
-                    ArchiveFormat::Docker,
-                    &planner,
-                    "cannot stream to the engine",
-                );
-                write_images(ops, &images, names, Box::new(sink))
-            })?;
-            let ids: Vec<Digest> = written
-                .iter()
-                .map(|i| i.config.descriptor.digest.clone())
-                .collect();
-            check_loaded(ctx.runtime, engine, &report, &ids)?;
-            (written, true)
+            let known = vec![None; layers.len()];
+            let loaded = EngineLoad::new(ops, ctx.runtime, engine, &[])?.load(
+                &layers,
+                known,
+                |i, put| with_manifest(ops, images[i].config.clone(), put, names.clone()),
+            )?;
+            (loaded.images, true)
         }
         _ => unreachable!("to_images is for archives and the engine"),
     };
-    let image = written.first().expect("one image");
+    let (image, _) = written.first().expect("one image");
     Ok(Copied {
         digest: (!loaded).then(|| image.manifest.descriptor.digest.clone()),
         image_id: Some(image.config.descriptor.digest.clone()),
@@ -332,28 +323,4 @@ pub(super) fn to_images(
         bytes_skipped: 0,
         blobs_mounted: 0,
     })
-}
-
-/// Puts `images` into `sink` with their layers stored uncompressed, as an
-/// archive holds them, and the manifests written for those; finishes it.
-fn write_images(
-    ops: &Operations<'_>,
-    images: &[SourceImage],
-    names: Vec<String>,
-    mut sink: Box<dyn ImageSink + '_>,
-) -> Result<Vec<ArchiveImage>, Error> {
-    let mut planned = Vec::with_capacity(images.len());
-    for image in images {
-        let layers: Vec<_> = image.layers.iter().map(|l| l.blob.clone()).collect();
-        let put = sink.put_layers(&layers, ops.progress)?;
-        planned.push(with_manifest(
-            ops,
-            image.config.clone(),
-            &put,
-            names.clone(),
-        )?);
-    }
-    sink.put_images(&planned)?;
-    sink.finish()?;
-    Ok(planned)
 }

@@ -56,11 +56,6 @@ impl<'p, W: Write> ArchiveStream<'p, W> {
         self
     }
 
-    /// [`Self::with_known`] for a sink already in use (one call per image).
-    pub fn expect(&mut self, known: Vec<KnownLayer>) {
-        self.known = Some(known);
-    }
-
     /// The writer, once finished.
     pub fn into_inner(self) -> W {
         self.out
@@ -147,5 +142,10 @@ impl<W: Write> ImageSink for ArchiveStream<'_, W> {
 
     fn finish(mut self: Box<Self>) -> Result<(), Error> {
         self.out.flush().map_err(Error::output(&self.what))
+    }
+
+    fn know(&mut self, known: Vec<KnownLayer>) -> Result<(), Error> {
+        self.known = Some(known);
+        Ok(())
     }
 }

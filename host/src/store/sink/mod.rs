@@ -1,8 +1,14 @@
-//! Image outputs ("sinks"): an archive file, an archive stream (a pipe, or
-//! the body of an engine load), an OCI layout directory — and, next, a
-//! registry. Every output is driven the same way: put the layers (each blob
-//! once), put the image (its documents and whatever else the format holds),
-//! finish (the output appears atomically, or not at all).
+//! Image outputs ("sinks") on disk and in streams: an archive file, an
+//! archive stream (a pipe, or the body of an engine load: the engine as a
+//! destination is `pipeline::engine_stream`'s `EngineLoad`), and an OCI
+//! layout directory made by a build (over [`super::layout_writer`], the
+//! one layout writer, which copies use directly as a
+//! [`crate::model::destination::Destination`]). A registry is written by
+//! `registry`, which `store` never imports. Every output is driven by one
+//! sequence, [`write_images`]: put the layers (each blob once; known ones
+//! left out where the receiver holds them), put the image (its documents
+//! and whatever else the format holds), finish (the output appears
+//! atomically, or not at all).
 //!
 //! Owns: writing a blob entry (head, bytes hashed on the way, padding),
 //! rewriting a placeholder head once the digest is known, measuring layers
@@ -81,6 +87,50 @@ pub trait ImageSink {
     /// Makes the output appear, atomically; dropping a sink without
     /// finishing it leaves nothing behind.
     fn finish(self: Box<Self>) -> Result<(), Error>;
+
+    /// The digests and sizes of the layers the next `put_layers` gets,
+    /// known beforehand, and which of them the receiver already holds
+    /// (left out). Only an output that can leave layers out takes them.
+    fn know(&mut self, known: Vec<KnownLayer>) -> Result<(), Error> {
+        let _ = known;
+        Err(Error::Contract(
+            "this output cannot leave out layers its receiver holds".into(),
+        ))
+    }
+}
+
+/// One image's layers, for [`write_images`].
+pub struct ImageLayers<'a> {
+    /// Where each layer's bytes come from, bottom first.
+    pub layers: &'a [LayerSource],
+    /// Their digests and sizes when known beforehand, and which of them
+    /// the receiver holds (see [`ImageSink::know`]).
+    pub known: Option<Vec<KnownLayer>>,
+}
+
+/// The one sequence every image output is written in: each image's layers
+/// (each blob once), then its documents, which `documents` makes (the
+/// `i`-th image's, from what the output took of its layers), then the
+/// commit. The output appears whole or not at all: dropped on an error,
+/// `sink` leaves nothing behind. Returns each image with its layers.
+pub fn write_images<E: From<Error>>(
+    mut sink: Box<dyn ImageSink + '_>,
+    images: Vec<ImageLayers<'_>>,
+    progress: &dyn Progress,
+    mut documents: impl FnMut(usize, &[PutLayer]) -> Result<ArchiveImage, E>,
+) -> Result<Vec<(ArchiveImage, Vec<PutLayer>)>, E> {
+    let mut written = Vec::with_capacity(images.len());
+    for (i, image) in images.into_iter().enumerate() {
+        if let Some(known) = image.known {
+            sink.know(known)?;
+        }
+        let put = sink.put_layers(image.layers, progress)?;
+        written.push((documents(i, &put)?, put));
+    }
+    let all: Vec<ArchiveImage> = written.iter().map(|(image, _)| image.clone()).collect();
+    sink.put_images(&all)?;
+    sink.finish()?;
+    Ok(written)
 }
 
 /// The archive output `target` resolved to (see
@@ -264,3 +314,6 @@ pub(crate) mod test_planner;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod conformance;

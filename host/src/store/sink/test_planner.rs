@@ -145,6 +145,12 @@ impl ArchivePlanner for TestPlanner {
                 }
             }
         }
+        files.push(LayoutFile {
+            path: "index.json".into(),
+            contents: vec![Segment::Bytes(
+                format!("{{\"images\":{}}}", images.len()).into_bytes(),
+            )],
+        });
         Ok(files)
     }
 }

@@ -1,5 +1,7 @@
-//! Image inputs ("sources"): a `docker load` archive, an OCI image layout
-//! directory, the engine (through a saved archive) — and, next, a registry.
+//! Image inputs ("sources") on disk: a `docker load` archive, an OCI image
+//! layout directory, and the engine through a saved archive
+//! (`pipeline::EngineSource`). A registry is read by `pipeline::copy`'s
+//! source over `registry` (which `store` never imports).
 //! Every source answers the same question: which images do you hold, with
 //! their config and manifest read and checked against their digests, and
 //! where are their layers' bytes. Layers are never read here: consumers
