@@ -2,24 +2,16 @@
 //! (get, put), blobs (exists, get, mount, upload). Requests are described
 //! here and sent through [`Transport`]; authorization comes from the
 //! registry's [`Authorizer`]: one fresh challenge after a 401, then the
-//! error stands.
-//!
-//! Uploads, in order: a mount from another repository of the same
-//! registry when one is named (a `202` answer declines it and hands over
-//! an upload session, which is used); else a monolithic `PUT` with
-//! `Content-Length`; a registry that refuses that gets the blob in
-//! chunked `PATCH`es. A failed upload starts over with a new session.
+//! error stands. Blob uploads are in [`uploads`].
 
 use super::auth::{Authorizer, Scope};
-use super::body::{self, BlobBody};
+use super::body;
 use super::credentials::CredentialStore;
 use super::transport::{self, Receiving, Transport, Transports};
 use super::{Error, MANIFEST_MEDIA_TYPES};
 use crate::model::Digest;
-use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LINK, LOCATION, RANGE,
-};
-use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, LINK, LOCATION};
+use reqwest::{RequestBuilder, Response, StatusCode, Url};
 use sha2::Digest as _;
 use std::io::Read;
 use std::sync::Arc;
@@ -648,11 +640,6 @@ impl Repository {
         })
     }
 
-    /// The transport, to retry whole operations with.
-    pub fn transport(&self) -> &Transport {
-        &self.registry.transport
-    }
-
     /// The absolute URL of an answer's `Location`.
     fn location(&self, what: &str, response: &Response) -> Result<Url, Error> {
         let protocol = |message: String| Error::Protocol {
@@ -672,244 +659,13 @@ impl Repository {
             .map_err(|e| protocol(format!("the Location {value:?} is not a URL: {e}")))
     }
 
-    /// Starts an upload session: with `mount_from`, asks to mount `digest`
-    /// from that repository first. `Ok(None)` means it was mounted.
-    async fn start_upload(
-        &self,
-        digest: Option<&Digest>,
-        mount_from: Option<&str>,
-    ) -> Result<Option<Url>, Error> {
-        let mut url = self.url("blobs/uploads/");
-        let what = match (mount_from, digest) {
-            (Some(from), Some(digest)) => {
-                url.query_pairs_mut()
-                    .append_pair("mount", digest.as_str())
-                    .append_pair("from", from);
-                format!("mount blob {digest} from {from}")
-            }
-            (_, Some(digest)) => format!("start an upload of blob {digest}"),
-            (_, None) => "start an upload".to_string(),
-        };
-        let build = || self.client().post(url.clone()).header(CONTENT_LENGTH, 0);
-        let response = self
-            .send_once(&what, &build, &[StatusCode::CREATED, StatusCode::ACCEPTED])
-            .await?;
-        if response.status() == StatusCode::CREATED && mount_from.is_some() {
-            return Ok(None);
-        }
-        if let (Some(from), Some(digest)) = (mount_from, digest) {
-            tracing::info!(%digest, from, "the registry declined the mount; uploading");
-        }
-        self.location(&what, &response).map(Some)
-    }
-
-    /// Puts blob `digest` of `size` bytes into the repository: mounted from
-    /// `mount_from` when the registry agrees, else streamed from what
-    /// `open` returns (called again for each new try).
-    pub async fn put_blob(
-        &self,
-        digest: &Digest,
-        size: u64,
-        mount_from: Option<&str>,
-        open: &OpenBlob,
-    ) -> Result<Uploaded, Error> {
-        let what = format!("upload blob {digest}");
-        self.registry
-            .transport
-            .retrying(&what, || async {
-                let Some(session) = self.start_upload(Some(digest), mount_from).await? else {
-                    return Ok(Uploaded::Mounted);
-                };
-                match self.put_monolithic(&what, session, digest, size, open).await {
-                    Err(e) if takes_chunks_instead(&e) => {
-                        tracing::info!(%digest, error = %e, "the registry refused a monolithic upload; uploading in chunks");
-                        let session = self.start_upload(Some(digest), None).await?.expect("not a mount");
-                        self.put_chunked(&what, session, digest, size, open).await?;
-                        Ok(Uploaded::Sent)
-                    }
-                    other => other.map(|()| Uploaded::Sent),
-                }
-            })
-            .await
-    }
-
-    /// Uploads a blob whose digest is known only once it is all made (a
-    /// layer compressed as it is sent, as `docker push` sends layers): one
-    /// `PATCH` streaming `body`, then `PUT ?digest=` with what `made`
-    /// reports. One try: the caller retries it with
-    /// [`Transport::retrying`], making the blob again into a new body.
-    pub async fn put_streamed(
-        &self,
-        body: BlobBody,
-        made: tokio::sync::oneshot::Receiver<Made>,
-    ) -> Result<(Digest, u64), Error> {
-        let what = "upload a blob as it is made";
-        let session = self.start_upload(None, None).await?.expect("not a mount");
-        let request = self
-            .client()
-            .request(Method::PATCH, session)
-            .header(CONTENT_TYPE, "application/octet-stream")
-            .body(body.0);
-        let patched = self.authorized(what, request).await;
-        // The maker ends once the body does; it drops `made` unsent when
-        // the upload stopped taking its bytes.
-        let (made, response) = match (made.await, patched) {
-            (Ok(Made::Failed), _) => {
-                return Err(Error::Io {
-                    what: what.to_string(),
-                    source: std::io::Error::other("the blob could not be made"),
-                });
-            }
-            (_, Err(e)) => return Err(e),
-            (made, Ok(response)) => (made, response),
-        };
-        let registry = &self.registry;
-        // The registry's answer first: one that stopped the upload early
-        // (a 413, an expired token) says why the blob was not made.
-        if response.status() != StatusCode::ACCEPTED {
-            return Err(self.upload_refused(what, response).await);
-        }
-        let Ok(Made::Whole { digest, size }) = made else {
-            return Err(Error::Protocol {
-                registry: registry.host.clone(),
-                what: what.to_string(),
-                message: "the registry took the upload before the blob was made whole".into(),
-            });
-        };
-        let what = format!("upload blob {digest}");
-        // The registry says how much it holds: all of it, or the blob is
-        // not committed.
-        let expected = format!("0-{}", size.saturating_sub(1));
-        if let Some(range) = response.headers().get(RANGE).and_then(|r| r.to_str().ok())
-            && size > 0
-            && range != expected
-        {
-            return Err(Error::Protocol {
-                registry: registry.host.clone(),
-                what,
-                message: format!("the registry holds bytes {range} of {size}"),
-            });
-        }
-        let mut url = self.location(&what, &response)?;
-        url.query_pairs_mut().append_pair("digest", digest.as_str());
-        let build = || self.client().put(url.clone()).header(CONTENT_LENGTH, 0);
-        self.send_once(&what, &build, &[StatusCode::CREATED])
-            .await?;
-        Ok((digest, size))
-    }
-
-    fn open_source(digest: &Digest, open: &OpenBlob) -> Result<BlobReader, Error> {
-        open().map_err(|source| Error::Io {
-            what: format!("cannot read blob {digest}"),
-            source,
-        })
-    }
-
-    /// `PUT <session>?digest=` with the whole blob.
-    async fn put_monolithic(
-        &self,
-        what: &str,
-        session: Url,
-        digest: &Digest,
-        size: u64,
-        open: &OpenBlob,
-    ) -> Result<(), Error> {
-        let mut url = session;
-        url.query_pairs_mut().append_pair("digest", digest.as_str());
-        let source = Self::open_source(digest, open)?;
-        let request = self
-            .client()
-            .put(url)
-            .header(CONTENT_TYPE, "application/octet-stream")
-            .header(CONTENT_LENGTH, size)
-            .body(body::from_reader(source));
-        let response = self.authorized(what, request).await?;
-        match response.status() {
-            StatusCode::CREATED => Ok(()),
-            _ => Err(self.upload_refused(what, response).await),
-        }
-    }
-
-    /// What an upload whose body cannot be sent again got instead of the
-    /// answer it wanted: a token that expired mid-upload is a retryable
-    /// failure (a new session, a new token), anything else the registry's
-    /// error.
-    async fn upload_refused(&self, what: &str, response: Response) -> Error {
-        let registry = &self.registry;
-        if response.status() == StatusCode::UNAUTHORIZED {
-            registry.auth.challenged(response.headers(), &self.scopes);
-            return Error::Connection {
-                registry: registry.host.clone(),
-                what: what.to_string(),
-                message: "the registry asked to authenticate again".to_string(),
-                retryable: true,
-            };
-        }
-        Error::from_response(
-            &registry.host,
-            Some(&self.name),
-            what,
-            response,
-            Some(registry.auth.describe().await),
-        )
-        .await
-    }
-
-    /// `PATCH`es of [`CHUNK`] bytes with `Content-Range`, then the closing
-    /// `PUT <session>?digest=`.
-    async fn put_chunked(
-        &self,
-        what: &str,
-        session: Url,
-        digest: &Digest,
-        size: u64,
-        open: &OpenBlob,
-    ) -> Result<(), Error> {
-        let mut source = Self::open_source(digest, open)?;
-        let mut url = session;
-        let mut offset = 0u64;
-        while offset < size {
-            let length = CHUNK.min(size - offset);
-            let mut chunk = vec![0u8; length as usize];
-            source.read_exact(&mut chunk).map_err(|source| Error::Io {
-                what: format!("cannot read blob {digest}"),
-                source,
-            })?;
-            let chunk = bytes::Bytes::from(chunk);
-            let range = format!("{}-{}", offset, offset + length - 1);
-            let build = || {
-                self.client()
-                    .request(Method::PATCH, url.clone())
-                    .header(CONTENT_TYPE, "application/octet-stream")
-                    .header(CONTENT_RANGE, &range)
-                    .header(CONTENT_LENGTH, length)
-                    .body(chunk.clone())
-            };
-            let response = self
-                .send_once(what, &build, &[StatusCode::ACCEPTED])
-                .await?;
-            url = self.location(what, &response)?;
-            offset += length;
-        }
-        url.query_pairs_mut().append_pair("digest", digest.as_str());
-        let build = || self.client().put(url.clone()).header(CONTENT_LENGTH, 0);
-        self.send_once(what, &build, &[StatusCode::CREATED]).await?;
-        Ok(())
+    /// The transport, to retry whole operations with.
+    pub fn transport(&self) -> &Transport {
+        &self.registry.transport
     }
 }
 
-/// Whether a monolithic upload's refusal calls for chunks: a non-auth,
-/// non-transient 4xx other than a digest the registry computed otherwise.
-fn takes_chunks_instead(e: &Error) -> bool {
-    match e {
-        Error::Status(s) => {
-            matches!(s.status, 400 | 405 | 411 | 413 | 415 | 416)
-                && s.code.as_deref() != Some("DIGEST_INVALID")
-                && s.code.as_deref() != Some("SIZE_INVALID")
-        }
-        _ => false,
-    }
-}
+mod uploads;
 
 #[cfg(test)]
 mod tests;
