@@ -13,11 +13,11 @@ use crate::model::Digest;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, LINK, LOCATION};
 use reqwest::{RequestBuilder, Response, StatusCode, Url};
 use sha2::Digest as _;
-use std::io::Read;
 use std::sync::Arc;
 
-/// A blob's bytes, read from the start.
-pub type BlobReader = Box<dyn Read + Send>;
+/// A blob's bytes, read from the start, and what opens them again for
+/// each try of an upload: the destination interface's own types.
+pub use crate::model::destination::{BlobBytes as BlobReader, OpenBlob};
 
 /// One page of a referrers listing, as the registry answered it.
 #[derive(Debug, Clone)]
@@ -50,9 +50,6 @@ pub enum Made {
     /// another try would fail too.
     Failed,
 }
-
-/// Opens a blob's bytes, again for each try of an upload.
-pub type OpenBlob = dyn Fn() -> std::io::Result<BlobReader> + Send + Sync;
 
 /// The largest manifest taken (containerd's limit).
 const MAX_MANIFEST: usize = 4 << 20;
