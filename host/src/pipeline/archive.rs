@@ -13,7 +13,7 @@ use super::build::{Operations, with_manifest};
 use super::engine_stream::EngineLoad;
 use crate::docker::{Engine, LoadReport};
 use crate::model::{Digest, Progress};
-use crate::store::atomic::{AtomicFile, Target};
+use crate::store::files::Output;
 use crate::store::source::{ArchiveSource, Compression, ImageSource};
 use crate::store::spool::Spooled;
 use futures_util::StreamExt;
@@ -133,16 +133,7 @@ pub fn save(
     progress: &dyn Progress,
 ) -> Result<u64, Error> {
     let what = format!("cannot write {}", target.display());
-    let resolved = Target::resolve(target).map_err(Error::output(&what))?;
-    let mut atomic = None;
-    let mut direct = None;
-    let out: &mut std::fs::File = match resolved {
-        Target::Replace(path) => {
-            let file = AtomicFile::create(&path).map_err(Error::output(&what))?;
-            atomic.insert((file, path)).0.file()
-        }
-        Target::Into(file) => direct.insert(file),
-    };
+    let mut out = Output::create(target).map_err(Error::output(&what))?;
     let mut total = 0u64;
     progress.start("save", None);
     runtime.block_on(async {
@@ -156,8 +147,6 @@ pub fn save(
         Ok::<_, Error>(())
     })?;
     progress.finish();
-    if let Some((file, path)) = atomic {
-        file.commit(&path).map_err(Error::output(&what))?;
-    }
+    out.commit().map_err(Error::output(&what))?;
     Ok(total)
 }

@@ -33,6 +33,8 @@ use crate::model::{
     Document, ManifestContents, Reference,
 };
 use crate::registry::{self, BlobReader, Repository};
+use crate::store;
+use crate::store::files::StagedDir;
 use crate::store::spool::{Spooled, copy_unless_rereadable};
 use std::path::{Path, PathBuf};
 
@@ -261,7 +263,7 @@ impl Input {
         if yaml {
             super::yaml_text::check(read, &shown)?;
         }
-        let (digest, size) = hash_file(read, &shown)?;
+        let (digest, size) = store::files::hash_file(read).map_err(Error::input(&shown))?;
         Ok(Self {
             path: path.to_path_buf(),
             spooled,
@@ -503,8 +505,7 @@ pub fn pull_artifact(
     dir: &Path,
 ) -> Result<PulledArtifact, Error> {
     let what = format!("cannot write {}", dir.display());
-    let dir = &pull_target(dir).map_err(Error::output(&what))?;
-    crate::store::atomic::check_new_dir(dir).map_err(Error::output(&what))?;
+    let staged = StagedDir::new(dir).map_err(Error::output(&what))?;
     let repository = Registries::new(ctx.access).source(source)?;
     let reference = identifier(source)?;
     let fetched = ctx.runtime.block_on(repository.manifest(&reference))?;
@@ -514,18 +515,9 @@ pub fn pull_artifact(
         names,
         artifact_type,
     } = artifact_files(mg, &fetched.media_type, &fetched.bytes, &source.full)?;
-    let (staging, _registered) = crate::store::cleanup::create(
-        || {
-            tempfile::Builder::new()
-                .prefix(".ocipipe-pull-")
-                .tempdir_in(crate::store::atomic::parent_dir(dir))
-        },
-        |d| d.path(),
-    )
-    .map_err(Error::output(&what))?;
     let mut files = Vec::with_capacity(layers.len());
     for (layer, name) in layers.iter().zip(names) {
-        let path = staging.path().join(&name);
+        let path = staged.path().join(&name);
         download(ctx, &repository, layer, &path)?;
         files.push(PulledFile {
             name,
@@ -534,14 +526,7 @@ pub fn pull_artifact(
             media_type: layer.media_type.clone(),
         });
     }
-    if dir.exists() {
-        std::fs::remove_dir(dir).map_err(Error::output(&what))?;
-    }
-    let staged = staging.keep();
-    std::fs::rename(&staged, dir).map_err(|e| {
-        let _ = std::fs::remove_dir_all(&staged);
-        Error::output(&what)(e)
-    })?;
+    staged.commit().map_err(Error::output(&what))?;
     Ok(PulledArtifact {
         digest: fetched.digest,
         artifact_type,
@@ -590,37 +575,6 @@ fn artifact_files(
     }
 }
 
-/// The directory a pull fills: `dir`, or the directory it names when it
-/// is a symbolic link to one (the link stays), as `-o` follows a link to a
-/// regular file and oras writes into the directory a link names. Refused:
-/// a link to nothing, and anything that is not a directory.
-fn pull_target(dir: &Path) -> std::io::Result<PathBuf> {
-    let refuse = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, why);
-    let Ok(link) = std::fs::symlink_metadata(dir) else {
-        return Ok(dir.to_path_buf());
-    };
-    if link.file_type().is_symlink() {
-        let to = std::fs::read_link(dir)?;
-        return match std::fs::metadata(dir) {
-            Ok(meta) if meta.is_dir() => std::fs::canonicalize(dir),
-            Ok(_) => Err(refuse(format!(
-                "it is a symbolic link to {}, which is not a directory",
-                to.display()
-            ))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(refuse(format!(
-                "it is a symbolic link to {}, which does not exist (create that directory, \
-                 or remove the link)",
-                to.display()
-            ))),
-            Err(e) => Err(e),
-        };
-    }
-    if !link.is_dir() {
-        return Err(refuse("it exists and is not a directory".to_string()));
-    }
-    Ok(dir.to_path_buf())
-}
-
 /// Blob `blob` into the new file `path`, checked against its digest and
 /// size as it arrives; fetched again after a cut.
 fn download(
@@ -633,18 +587,9 @@ fn download(
         &blob.digest,
         blob.size,
         &format!("cannot write {}", path.display()),
-        || std::fs::File::create(path),
+        || store::files::create(path),
     ))?;
     Ok(())
-}
-
-/// The digest and size of the file at `path` (named `shown` in errors).
-fn hash_file(path: &Path, shown: &str) -> Result<(Digest, u64), Error> {
-    let mut file = std::fs::File::open(path).map_err(Error::input(shown))?;
-    let mut hashed = crate::store::hashing::HashingWriter::new(std::io::sink());
-    std::io::copy(&mut file, &mut hashed).map_err(Error::input(shown))?;
-    let (digest, size, _) = hashed.finish().map_err(Error::input(shown))?;
-    Ok((digest, size))
 }
 
 /// The config media type of a wasm component artifact (the CNCF wasm OCI
@@ -733,7 +678,8 @@ pub fn fetch_component(
     };
     let path = dir.join(format!("{}.wasm", layer.digest.encoded()));
     if path.exists() {
-        let (digest, size) = hash_file(&path, &path.display().to_string())?;
+        let (digest, size) =
+            store::files::hash_file(&path).map_err(Error::input(path.display()))?;
         if digest != layer.digest || size != layer.size {
             return Err(Error::Output {
                 what: format!("the cached component {}", path.display()),
@@ -746,18 +692,18 @@ pub fn fetch_component(
         }
         return Ok(path);
     }
-    std::fs::create_dir_all(dir)
-        .map_err(Error::output(format!("cannot create {}", dir.display())))?;
-    let partial = tempfile::Builder::new()
-        .prefix(".fetch-")
-        .tempfile_in(dir)
-        .map_err(Error::output(format!(
-            "cannot write into {}",
-            dir.display()
-        )))?;
-    download(ctx, &repository, layer, partial.path())?;
+    let partial = store::files::CacheEntry::new(dir).map_err(Error::output(format!(
+        "cannot write into {}",
+        dir.display()
+    )))?;
+    ctx.runtime.block_on(repository.fetch_blob(
+        &layer.digest,
+        layer.size,
+        &format!("cannot write {}", path.display()),
+        || partial.rewrite(),
+    ))?;
     partial
         .persist(&path)
-        .map_err(|e| Error::output(format!("cannot write {}", path.display()))(e.error))?;
+        .map_err(Error::output(format!("cannot write {}", path.display())))?;
     Ok(path)
 }

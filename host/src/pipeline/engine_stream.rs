@@ -249,7 +249,8 @@ fn stream_file(
     progress: &dyn Progress,
 ) -> Result<LoadReport, Error> {
     let what = format!("cannot read {}", path.display());
-    let mut file = std::fs::File::open(path).map_err(Error::output(&what))?;
+    let mut file =
+        crate::store::files::open_input(path, "an image archive").map_err(Error::output(&what))?;
     let total = file.metadata().ok().map(|m| m.len());
     progress.start("load", total);
     let (_, report) = stream_into_engine(runtime, engine, move |out| {

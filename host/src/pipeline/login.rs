@@ -12,6 +12,7 @@
 use super::Error;
 use crate::registry::credentials;
 use crate::registry::{CredentialStore, DockerConfig};
+use crate::store::files;
 use crate::store::locked::LockedFile;
 
 /// The mode of a config that may hold secrets: its owner's alone.
@@ -55,7 +56,7 @@ pub fn store_login(
 /// them (under the server and each key of `auths` naming it), and those
 /// keys removed. Whether there were any.
 pub fn remove_login(credentials: &CredentialStore, server: &str) -> Result<bool, Error> {
-    if std::fs::symlink_metadata(credentials.path()).is_err() {
+    if files::kind(credentials.path(), false).is_ok_and(|k| k == files::Kind::Absent) {
         // No config: no helper is named, nothing is kept.
         return Ok(false);
     }

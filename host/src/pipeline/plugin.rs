@@ -56,13 +56,8 @@ pub fn config_privileges(
     let (what, reader): (String, Box<dyn Read>) = match input {
         ConfigInput::File(path) => {
             let what = path.display().to_string();
-            let file = std::fs::File::open(path).map_err(Error::input(&what))?;
-            if file.metadata().is_ok_and(|m| m.is_dir()) {
-                return Err(Error::Input {
-                    what,
-                    source: std::io::Error::other("it is a directory, not a plugin config"),
-                });
-            }
+            let file = crate::store::files::open_input(path, "a plugin config")
+                .map_err(Error::input(&what))?;
             (what, Box::new(file))
         }
         ConfigInput::Stdin => ("standard input".to_string(), Box::new(std::io::stdin())),

@@ -38,6 +38,7 @@ use crate::model::{
 use crate::runtime::Privileges;
 use crate::store::atomic::Target;
 use crate::store::compress::LayerCompression;
+use crate::store::files::{self, Kind};
 use crate::store::plan::{LayerSource, PlannedLayer};
 use crate::store::sink::{ImageLayers, archive_at, write_images};
 use crate::store::walk::walk;
@@ -152,21 +153,18 @@ fn read_context_config(context: &Path) -> Result<String, Error> {
         what: what.clone(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
     };
-    let meta = std::fs::metadata(&path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => refused(format!(
-            "a plugin context holds its config in {CONFIG_FILE} (and its files in {ROOTFS_DIR}/); \
-             {} has none",
-            context.display()
-        )),
-        _ => Error::Input {
-            what: what.clone(),
-            source: e,
-        },
-    })?;
-    if !meta.is_file() {
-        return Err(refused("it is not a regular file".to_string()));
+    match files::kind(&path, true).map_err(Error::input(&what))? {
+        Kind::File => {}
+        Kind::Absent => {
+            return Err(refused(format!(
+                "a plugin context holds its config in {CONFIG_FILE} (and its files in \
+                 {ROOTFS_DIR}/); {} has none",
+                context.display()
+            )));
+        }
+        Kind::Dir | Kind::Other => return Err(refused("it is not a regular file".to_string())),
     }
-    let file = std::fs::File::open(&path).map_err(Error::input(&what))?;
+    let file = files::open_input(&path, "a plugin config").map_err(Error::input(&what))?;
     super::plugin::read_config(file, &what)
 }
 
@@ -177,24 +175,24 @@ fn rootfs_layer(
     options: LayerOptions,
 ) -> Result<LayerSource, Error> {
     let dir = context.join(ROOTFS_DIR);
-    match std::fs::symlink_metadata(&dir) {
-        Ok(meta) if meta.is_dir() => {}
-        Ok(_) => {
+    let shown = dir.display().to_string();
+    match files::kind(&dir, false).map_err(Error::input(&shown))? {
+        Kind::Dir => {}
+        Kind::Absent => {
             return Err(Error::Input {
-                what: dir.display().to_string(),
-                source: std::io::Error::other("the plugin's rootfs must be a directory"),
-            });
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::Input {
-                what: dir.display().to_string(),
+                what: shown,
                 source: std::io::Error::other(format!(
                     "a plugin context holds the plugin's files in {ROOTFS_DIR}/; {} has none",
                     context.display()
                 )),
             });
         }
-        Err(e) => return Err(Error::input(dir.display().to_string())(e)),
+        Kind::File | Kind::Other => {
+            return Err(Error::Input {
+                what: shown,
+                source: std::io::Error::other("the plugin's rootfs must be a directory"),
+            });
+        }
     }
     let entries = walk(&dir)?;
     let plan = ops.tar_assembly.plan_layer(&entries, options)?;

@@ -18,7 +18,8 @@ const CHUNK: usize = 64 << 10;
 
 /// Checks that the file at `path` (named `shown` in errors) is YAML text.
 pub(super) fn check(path: &Path, shown: &str) -> Result<(), Error> {
-    let mut file = std::fs::File::open(path).map_err(Error::input(shown))?;
+    let mut file =
+        crate::store::files::open_input(path, "a compose file").map_err(Error::input(shown))?;
     let mut buf = vec![0u8; CHUNK];
     // Bytes of a character cut by the end of the last read, at the start.
     let mut carried = 0;

@@ -231,6 +231,14 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// The sha256 digest and size of everything `reader` gives.
+pub fn digest_of(reader: &mut impl Read) -> io::Result<(Digest, u64)> {
+    let mut hashed = HashingWriter::new(io::sink());
+    io::copy(reader, &mut hashed)?;
+    let (digest, size, _) = hashed.finish()?;
+    Ok((digest, size))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

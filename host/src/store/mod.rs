@@ -8,7 +8,9 @@
 //! archives), [`unpack`] (applying layers into a root), [`plan`] (writing
 //! plans), [`walk`] (reading a layer directory), [`sink`] (image outputs:
 //! archive file, stream, layout), [`source`] (image inputs), [`atomic`]
-//! (outputs that appear whole or not at all), [`compress`] (gzip and
+//! (outputs that appear whole or not at all), [`files`] (inputs,
+//! temporary and staged directories and hashed files, for `pipeline`),
+//! [`compress`] (gzip and
 //! zstd for registries), [`cleanup`] (temporary
 //! outputs removed on an interrupt), [`layout_writer`] (the one OCI layout
 //! writer, for copies and builds, and a layout as a
@@ -21,6 +23,7 @@ pub mod atomic;
 pub mod cleanup;
 pub mod compress;
 pub mod dir_lock;
+pub mod files;
 pub mod hashing;
 pub mod layout_writer;
 pub mod locked;

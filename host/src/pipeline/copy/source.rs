@@ -8,11 +8,12 @@ use crate::pipeline::build::Operations;
 use crate::pipeline::tag::identifier;
 use crate::pipeline::{EngineSource, Error};
 use crate::registry::{BlobReader, OpenBlob, Registry, Repository};
-use crate::store::compress::LayerCompression;
+use crate::store::compress::{LayerCompression, compress_to_file};
+use crate::store::files::{Scratch, open_input};
+use crate::store::hashing::digest_of;
 use crate::store::plan::LayerSource;
 use crate::store::source::{ArchiveSource, Compression, ImageSource, LayoutSource, SourceImage};
 use crate::store::spool::copy_unless_rereadable;
-use sha2::Digest as _;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::sync::Arc;
@@ -245,7 +246,7 @@ impl Source {
         Ok(match self {
             Source::Layout { layout, .. } => {
                 let path = layout.blob_path(&digest);
-                Box::new(move || Ok(Box::new(std::fs::File::open(&path)?) as BlobReader))
+                Box::new(move || Ok(Box::new(open_input(&path, "a blob")?) as BlobReader))
             }
             Source::Local(local) => {
                 if digest == local.config.descriptor.digest {
@@ -394,25 +395,19 @@ impl Local {
                 .iter()
                 .any(|l| l.compression == Compression::None)
         {
-            let (dir, registered) = crate::store::cleanup::create(
-                || {
-                    tempfile::Builder::new()
-                        .prefix("ocipipe-compress-")
-                        .tempdir()
-                },
-                |dir| dir.path(),
-            )
-            .map_err(Error::output("a temporary directory for compressed layers"))?;
+            let dir = Scratch::new("ocipipe-compress-")
+                .map_err(Error::output("a temporary directory for compressed layers"))?;
             ops.progress
                 .start("compress", Some(image.layers.iter().map(|l| l.size).sum()));
             let compressed = crate::store::sink::in_parallel(image.layers.len(), |i| {
                 let layer = &image.layers[i];
                 if layer.compression != Compression::None {
                     ops.progress.advance(layer.size);
-                    return Ok(None);
+                    return Ok::<_, Error>(None);
                 }
                 let path = dir.path().join(format!("{i}"));
-                compress_layer(&layer.blob, compression, &path, ops).map(|d| Some((d, path)))
+                let done = compress_to_file(&layer.blob, compression, &path, ops.progress)?;
+                Ok(Some((done, path)))
             })?;
             ops.progress.finish();
             for (layer, done) in image.layers.iter_mut().zip(compressed) {
@@ -425,7 +420,7 @@ impl Local {
             }
             // The manifest names the layers as they were stored.
             image.manifest = None;
-            kept.push(Box::new((dir, registered)));
+            kept.push(Box::new(dir));
         }
         let mut layers = HashMap::new();
         let mut descriptors = Vec::new();
@@ -457,47 +452,8 @@ impl Local {
     }
 }
 
-/// Compresses the uncompressed layer `blob` into the file `path`; the
-/// digest and size of what was written.
-fn compress_layer(
-    blob: &LayerSource,
-    compression: LayerCompression,
-    path: &std::path::Path,
-    ops: &Operations<'_>,
-) -> Result<(Digest, u64), Error> {
-    let what = format!("cannot write {}", path.display());
-    let file = std::fs::File::create(path).map_err(Error::output(&what))?;
-    let hashed = crate::store::hashing::HashingWriter::new(std::io::BufWriter::new(file));
-    let compressor = compression.writer(hashed).map_err(Error::output(&what))?;
-    let mut tar = crate::store::hashing::HashingWriter::new(crate::store::sink::Counted::new(
-        compressor,
-        ops.progress,
-    ));
-    blob.stream(&mut tar, None)?;
-    let (_, _, counted) = tar.finish().map_err(Error::output(&what))?;
-    let hashed = counted
-        .into_inner()
-        .finish()
-        .map_err(Error::output(&what))?;
-    let (digest, size, file) = hashed.finish().map_err(Error::output(&what))?;
-    file.into_inner()
-        .map_err(|e| Error::output(&what)(e.into_error()))?;
-    Ok((digest, size))
-}
-
 /// The digest and size of a layer's stored bytes.
 fn stored_digest(layer: &LayerSource) -> Result<(Digest, u64), Error> {
     let mut reader = layer.open_stored().map_err(Error::input("a layer"))?;
-    let mut hasher = sha2::Sha256::new();
-    let mut piece = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = reader.read(&mut piece).map_err(Error::input("a layer"))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&piece[..n]);
-        size += n as u64;
-    }
-    Ok((Digest::from_sha256(hasher.finalize().into()), size))
+    digest_of(&mut reader).map_err(Error::input("a layer"))
 }
