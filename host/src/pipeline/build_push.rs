@@ -90,7 +90,7 @@ pub(super) fn push_from(
         .filter(|origin| origin.domain == first.domain && origin.path != first.path)
         .map(|origin| origin.path.as_str());
     let repository = Registries::new(ctx.access).push_target(first, mount_from)?;
-    let destination = RepositoryAdapter::new(ctx, repository, mount_from);
+    let destination = RepositoryAdapter::new(ctx.runtime, repository, mount_from);
     let tag = identifier(first)?;
     let image = put_image(ops, spec, sources, compression, &destination)?;
     // Mounted blobs were reported put; none of their bytes went.
@@ -277,7 +277,7 @@ pub(super) fn make_and_put(
     source: &LayerSource,
     compression: LayerCompression,
 ) -> Result<Pushed, Error> {
-    let destination = RepositoryAdapter::new(ctx, repository.clone(), None);
+    let destination = RepositoryAdapter::new(ctx.runtime, repository.clone(), None);
     put_layer_made(ctx.ops, &destination, source, compression)
 }
 

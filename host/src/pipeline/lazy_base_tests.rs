@@ -204,3 +204,68 @@ fn local_outputs_read_each_base_layer_once() {
     assert_eq!(opens.load(Ordering::SeqCst), 3);
     assert_eq!(built[0].image_id, built[1].image_id);
 }
+
+#[test]
+fn a_push_to_a_registry_that_holds_or_mounts_the_base_reads_none_of_it() {
+    use super::repository_push::RepositoryAdapter;
+    use crate::registry::test_registry::{Auth, TestRegistry};
+    use std::io::Read;
+    let ops = Operations::new(components(), &Quiet).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let opens = Arc::new(AtomicUsize::new(0));
+    let base = base(2, &opens);
+    // The base's blobs in its own repository, as a registry holds them.
+    let registry = TestRegistry::start(Auth::None);
+    let mut base_bytes = 0;
+    for layer in &base.layers {
+        let mut stored = Vec::new();
+        layer
+            .blob
+            .open_stored()
+            .unwrap()
+            .read_to_end(&mut stored)
+            .unwrap();
+        registry.add_blob("base", &stored);
+        base_bytes += layer.size;
+    }
+    opens.store(0, Ordering::SeqCst);
+    let spec = spec(base, dir.path());
+    let mut spooled = Vec::new();
+    let sources = super::build::layer_sources(&ops, &spec, &mut spooled).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = registry.client(None);
+    let push = |repository, mount_from| {
+        let destination = RepositoryAdapter::new(&runtime, repository, mount_from);
+        let image = put_image(&ops, &spec, &sources, LayerCompression::Gzip, &destination).unwrap();
+        let mounted = destination.mounted();
+        destination.commit(&image.manifest, Some("1")).unwrap();
+        (image, mounted)
+    };
+
+    // Another repository of the same registry: mounted, none read.
+    let (image, mounted) = push(registry.pushing(&client, "app", &["base"]), Some("base"));
+    assert_eq!(mounted, base_bytes);
+    assert_eq!(opens.load(Ordering::SeqCst), 0);
+    let downloads: Vec<String> = registry
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("GET") && l.contains("/blobs/"))
+        .collect();
+    assert!(downloads.is_empty(), "{downloads:?}");
+    let (_, manifest) = registry.manifest("app", "1").unwrap();
+    assert_eq!(Digest::sha256(&manifest), image.manifest.digest);
+
+    // Again: found by HEAD, none read, nothing mounted.
+    let (again, mounted) = push(registry.pushing(&client, "app", &["base"]), Some("base"));
+    assert_eq!((mounted, opens.load(Ordering::SeqCst)), (0, 0));
+    assert_eq!(again.manifest.digest, image.manifest.digest);
+
+    // A repository with nothing to mount from: each base layer read once.
+    let (_, mounted) = push(registry.pushing(&client, "other", &[]), None);
+    assert_eq!((mounted, opens.load(Ordering::SeqCst)), (0, 2));
+    assert!(registry.manifest("other", "1").is_some());
+}

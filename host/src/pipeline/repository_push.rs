@@ -8,7 +8,6 @@
 //! length, closed by `PUT ?digest=` once the digest is known, as `docker
 //! push` sends layers; each try makes it again.
 
-use super::copy::CopyContext;
 use crate::model::destination::{Destination, Found, MakeBlob, OpenBlob};
 use crate::model::{Descriptor, Digest, Document};
 use crate::registry::{self, Made, Repository, Uploaded};
@@ -18,7 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A registry repository being pushed to.
 pub(super) struct RepositoryAdapter<'a> {
-    ctx: &'a CopyContext<'a>,
+    /// The runtime the registry client runs on.
+    runtime: &'a tokio::runtime::Runtime,
     repository: Repository,
     /// A repository of the same registry whose blobs may be mounted.
     mount_from: Option<String>,
@@ -31,12 +31,12 @@ pub(super) struct RepositoryAdapter<'a> {
 impl<'a> RepositoryAdapter<'a> {
     /// Pushing to `repository`, mounting from `mount_from` where it can.
     pub(super) fn new(
-        ctx: &'a CopyContext<'a>,
+        runtime: &'a tokio::runtime::Runtime,
         repository: Repository,
         mount_from: Option<&str>,
     ) -> Self {
         Self {
-            ctx,
+            runtime,
             repository,
             mount_from: mount_from.map(str::to_string),
             mounted: AtomicU64::new(0),
@@ -56,7 +56,6 @@ impl Destination for RepositoryAdapter<'_> {
     fn find_blob(&self, blob: &Descriptor) -> Result<Found, registry::Error> {
         Ok(
             match self
-                .ctx
                 .runtime
                 .block_on(self.repository.blob_size(&blob.digest))?
             {
@@ -67,7 +66,7 @@ impl Destination for RepositoryAdapter<'_> {
     }
 
     fn put_blob(&self, blob: &Descriptor, open: &OpenBlob) -> Result<(), registry::Error> {
-        let uploaded = self.ctx.runtime.block_on(self.repository.put_blob(
+        let uploaded = self.runtime.block_on(self.repository.put_blob(
             &blob.digest,
             blob.size,
             self.mount_from.as_deref(),
@@ -106,20 +105,17 @@ impl Destination for RepositoryAdapter<'_> {
                     }
                 }
             });
-            let uploaded = self
-                .ctx
-                .runtime
-                .block_on(self.repository.transport().retrying(
-                    "upload a blob as it is made",
-                    || {
-                        let (writer, body) = registry::blob_channel();
-                        let (made, made_rx) = tokio::sync::oneshot::channel();
-                        start
-                            .send((writer, made))
-                            .expect("the maker runs until told to stop");
-                        self.repository.put_streamed(body, made_rx)
-                    },
-                ));
+            let uploaded = self.runtime.block_on(self.repository.transport().retrying(
+                "upload a blob as it is made",
+                || {
+                    let (writer, body) = registry::blob_channel();
+                    let (made, made_rx) = tokio::sync::oneshot::channel();
+                    start
+                        .send((writer, made))
+                        .expect("the maker runs until told to stop");
+                    self.repository.put_streamed(body, made_rx)
+                },
+            ));
             drop(start);
             uploaded
         })
@@ -144,7 +140,7 @@ impl Destination for RepositoryAdapter<'_> {
                 Some(tag) if manifest.descriptor.digest == root.digest => tag.to_string(),
                 _ => manifest.descriptor.digest.as_str().to_string(),
             };
-            self.ctx.runtime.block_on(self.repository.put_manifest(
+            self.runtime.block_on(self.repository.put_manifest(
                 &reference,
                 &manifest.descriptor.media_type,
                 &manifest.bytes,
