@@ -13,7 +13,7 @@
 //! registry).
 
 use super::Error;
-use super::build::{BuildSpec, Operations, config_request};
+use super::build::{BuildSpec, Operations, check_base, config_request};
 use super::copy::{CopyContext, Location, Registries, copy};
 use super::repository_push::RepositoryAdapter;
 use super::tag::identifier;
@@ -143,10 +143,11 @@ where
     ops.progress.finish();
     let layers = layers?;
 
-    let diff_ids = layers
+    let diff_ids: Vec<Digest> = layers
         .iter()
         .map(|(diff_id, _, _)| diff_id.clone())
         .collect();
+    check_base(spec, &diff_ids)?;
     let config = ops
         .manifest_generation
         .image_config(&config_request(spec, diff_ids))?;

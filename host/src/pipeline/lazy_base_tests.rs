@@ -269,3 +269,18 @@ fn a_push_to_a_registry_that_holds_or_mounts_the_base_reads_none_of_it() {
     assert_eq!((mounted, opens.load(Ordering::SeqCst)), (0, 2));
     assert!(registry.manifest("other", "1").is_some());
 }
+
+#[test]
+fn a_base_layer_that_reads_as_another_diff_id_is_refused() {
+    let ops = Operations::new(components(), &Quiet).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let opens = Arc::new(AtomicUsize::new(0));
+    let mut base = base(1, &opens);
+    base.layers[0].diff_id = Digest::sha256(b"what the config says");
+    let spec = spec(base, dir.path());
+    let layout = dir.path().join("layout");
+    let outputs = vec![BuildOutput::OciLayout(layout.clone())];
+    let err = build_outputs(&ops, &spec, outputs, None).unwrap_err();
+    assert!(err.to_string().contains("reads as"), "{err}");
+    assert!(!layout.exists(), "a refused build left its output");
+}
