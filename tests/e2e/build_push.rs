@@ -301,3 +301,89 @@ fn one_build_pushes_loads_and_writes_the_same_image() {
         "the pushed image runs once pulled"
     );
 }
+
+/// The blob digests the proxy was asked to `GET` among `requests`.
+fn blob_gets(requests: &[serde_json::Value]) -> Vec<String> {
+    requests
+        .iter()
+        .filter(|r| r["method"] == "GET")
+        .filter_map(|r| {
+            let path = r["path"].as_str()?;
+            let (_, digest) = path.split_once("/blobs/")?;
+            Some(digest.split('?').next()?.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_base_in_the_same_registry_is_not_downloaded_and_one_elsewhere_streams_through() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every request of the build goes through the proxy, which logs it.
+    let proxy = FaultProxy::start(&registry(), json!([]));
+    let repo = unique_repo("build-push-lazy-base");
+    let base = format!("{}/{repo}:base", proxy.address());
+    push(&dir.path().join("base"), &base, &[]);
+    let base_manifest: serde_json::Value =
+        serde_json::from_str(&skopeo_raw(&format!("{}/{repo}:base", registry()))).unwrap();
+    let base_layer = base_manifest["layers"][0]["digest"].as_str().unwrap();
+    let base_config = base_manifest["config"]["digest"].as_str().unwrap();
+
+    let extra = dir.path().join("extra");
+    std::fs::create_dir_all(&extra).unwrap();
+    std::fs::write(extra.join("greeting"), "hello from the top layer\n").unwrap();
+    let build = |from: &str, to: &str| {
+        let run = ocipipe(&[
+            "image",
+            "build",
+            "--json",
+            "--from",
+            &format!("docker://{from}"),
+            "--layer",
+            extra.to_str().unwrap(),
+            "--cmd",
+            "cat /greeting",
+            "-t",
+            to,
+            "--push",
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.json_lines().remove(0)
+    };
+
+    // Another repository of the same registry: the base's config is read,
+    // its layer is not (it is mounted).
+    let seen = proxy.requests().len();
+    let child_repo = unique_repo("build-push-lazy-child");
+    build(&base, &format!("{}/{child_repo}:1", proxy.address()));
+    let requests = proxy.requests().split_off(seen);
+    assert_eq!(blob_gets(&requests), [base_config], "{requests:#?}");
+    let child = format!("{}/{child_repo}:1", registry());
+    let manifest = layers_check_out(&child_repo, &child);
+    assert_eq!(manifest["layers"][0]["digest"], base_layer);
+
+    // Another registry (the registry itself, not the proxy): the base's
+    // layer is downloaded once, through the proxy, and sent on.
+    let seen = proxy.requests().len();
+    let other_repo = unique_repo("build-push-lazy-other");
+    let other = format!("{}/{other_repo}:1", registry());
+    let report = build(&base, &other);
+    let requests = proxy.requests().split_off(seen);
+    let mut gets = blob_gets(&requests);
+    gets.sort();
+    let mut expected = vec![base_config.to_string(), base_layer.to_string()];
+    expected.sort();
+    assert_eq!(gets, expected, "{requests:#?}");
+    let manifest = layers_check_out(&other_repo, &other);
+    assert_eq!(manifest["layers"][0]["digest"], base_layer);
+    let layer_size = manifest["layers"][0]["size"].as_u64().unwrap();
+    assert!(
+        report["bytes_sent"].as_u64().unwrap() > layer_size,
+        "{report}"
+    );
+
+    docker_ok(&["pull", &other]);
+    assert_eq!(
+        docker_ok(&["run", "--rm", "--network", "none", &other]),
+        "hello from the top layer\n"
+    );
+}

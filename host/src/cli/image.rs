@@ -248,6 +248,9 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
     let progress = super::progress::for_run(config.json);
     let ops = Operations::new(&components, progress.as_ref())?;
     let mut base_images = args.base.clone();
+    // What the base's layers are read through (a registry's are downloaded
+    // as the build reads them): kept until the build is done.
+    let base_env;
     let base = match args.from.as_deref() {
         None | Some("scratch") => None,
         Some(from) => {
@@ -260,8 +263,8 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
                 .manifest_generation
                 .normalize_platform(args.platform.as_deref(), &HostMachine::current())?;
             let needs_engine = matches!(location, pipeline::Location::Daemon(_));
-            let env = super::copy::CopyEnv::new(config, needs_engine, 4)?;
-            let base = pipeline::base_image(&env.context(&ops, Some(platform)), &location)
+            base_env = super::copy::CopyEnv::new(config, needs_engine, 4)?;
+            let base = pipeline::base_image(&base_env.context(&ops, Some(platform)), &location)
                 .with_context(|| format!("cannot use {from} as the base image"))?;
             Some(std::sync::Arc::new(base))
         }

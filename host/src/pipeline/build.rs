@@ -240,11 +240,32 @@ fn image(
     layers: &[PutLayer],
     repo_tags: Vec<String>,
 ) -> Result<ArchiveImage, Error> {
-    let diff_ids = layers.iter().map(|l| l.digest.clone()).collect();
+    let diff_ids: Vec<Digest> = layers.iter().map(|l| l.digest.clone()).collect();
+    check_base(spec, &diff_ids)?;
     let config = ops
         .manifest_generation
         .image_config(&config_request(spec, diff_ids))?;
     with_manifest(ops, config, layers, repo_tags)
+}
+
+/// Refuses a base layer whose bytes, as read, hash to another diff_id than
+/// its config lists: the base's layers are read where they are (a layout,
+/// an archive), after its config was checked.
+pub(super) fn check_base(spec: &BuildSpec, diff_ids: &[Digest]) -> Result<(), Error> {
+    let base = spec.base.iter().flat_map(|b| b.layers.iter());
+    for (i, (layer, read)) in base.zip(diff_ids).enumerate() {
+        if &layer.diff_id != read {
+            return Err(Error::Source(crate::store::source::Error::Malformed {
+                source_name: "the base image".into(),
+                message: format!(
+                    "its layer {} reads as {read}, not the diff_id {} its config lists",
+                    i + 1,
+                    layer.diff_id
+                ),
+            }));
+        }
+    }
+    Ok(())
 }
 
 /// The config request of `spec` for layers of these `diff_ids`: from the

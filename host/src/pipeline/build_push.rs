@@ -1,29 +1,32 @@
 //! `image build --push`: the image goes to the registry names it is
 //! tagged with, with no archive, no engine and no file in between.
 //!
-//! Each new layer is made, hashed (its `diff_id`), compressed and hashed
-//! again (its digest) in one pass that streams straight into its upload,
-//! as `docker push` sends layers: a `PATCH` of unknown length, closed by
-//! `PUT ?digest=` once the digest is known. Several layers go at once (one
-//! per core). A base image's layers already stored compressed go as they
-//! are, looked for first and never recompressed; uncompressed ones are
-//! compressed like new layers. The config and manifest go last, so the tag
-//! never points at something missing. Every other name gets the image by
-//! `copy` from the first (mounted within a registry).
+//! The image is written by the one destination sequence
+//! ([`crate::model::destination`]) into any [`Destination`]: the base's
+//! layers stored compressed as known blobs (looked for first: a registry
+//! that holds them, or can mount them, is sent none of their bytes, and
+//! nothing reads them), every other layer made, hashed (its `diff_id`) and
+//! compressed in one pass as it is sent (its digest known at its end),
+//! several at once (one per core); then the config and the manifest, then
+//! the commit, so the tag never points at something missing. Every other
+//! name gets the image by `copy` from the first (mounted within a
+//! registry).
 
 use super::Error;
-use super::build::{BuildSpec, Operations, config_request};
-use super::copy::{CopyContext, Location, Registries, copy, put_bytes, put_known};
+use super::build::{BuildSpec, Operations, check_base, config_request};
+use super::copy::{CopyContext, Location, Registries, copy};
+use super::repository_push::RepositoryAdapter;
 use super::tag::identifier;
+use crate::model::destination::{Destination, Moved, put_known};
 use crate::model::{Descriptor, Digest, Reference};
-use crate::registry::{self, Made, Repository};
+use crate::registry::Repository;
 use crate::store::compress::LayerCompression;
 use crate::store::hashing::HashingWriter;
 use crate::store::plan::LayerSource;
 use crate::store::sink::Counted;
 use crate::store::source::SourceLayer;
+use std::io::{self, Write};
 use std::sync::Mutex;
-use std::sync::atomic::Ordering;
 
 /// One name pushed.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -38,7 +41,7 @@ pub struct PushedName {
     pub bytes_sent: u64,
 }
 
-/// How one layer reaches the registry.
+/// How one layer reaches the destination.
 enum Upload<'a> {
     /// A base layer stored compressed: its blob as it is.
     AsStored(&'a SourceLayer, LayerCompression),
@@ -46,8 +49,18 @@ enum Upload<'a> {
     Made(&'a LayerSource),
 }
 
-/// A layer in the registry: its diff_id, its descriptor, bytes sent.
+/// A layer put: its diff_id, its descriptor, bytes sent.
 pub(super) type Pushed = (Digest, Descriptor, u64);
+
+/// What [`push_image`] put.
+pub(super) struct PushedImage {
+    /// The manifest.
+    pub manifest: Descriptor,
+    /// The image ID (the config digest).
+    pub image_id: Digest,
+    /// Blob bytes sent (or reported put by the destination).
+    pub bytes_sent: u64,
+}
 
 /// Builds the image `spec` describes from the layers `sources` (those of
 /// `layer_sources`, or tars made from them already) and pushes it to every
@@ -69,8 +82,97 @@ pub(super) fn push_from(
             message: "there is no name to push to: give one with -t REGISTRY/REPO[:TAG]".into(),
         });
     };
+    // A base from another repository of the same registry lends its blobs.
+    let mount_from = spec
+        .base
+        .as_ref()
+        .and_then(|b| b.origin.as_ref())
+        .filter(|origin| origin.domain == first.domain && origin.path != first.path)
+        .map(|origin| origin.path.as_str());
+    let repository = Registries::new(ctx.access).push_target(first, mount_from)?;
+    let destination = RepositoryAdapter::new(ctx.runtime, repository, mount_from);
+    let tag = identifier(first)?;
+    let image = put_image(ops, spec, sources, compression, &destination)?;
+    // Mounted blobs were reported put; none of their bytes went.
+    let mut bytes_sent = image.bytes_sent - destination.mounted();
+    destination.commit(&image.manifest, Some(&tag))?;
+
+    let mut pushed = Vec::with_capacity(targets.len());
+    for target in &targets {
+        if !std::ptr::eq(target, first) {
+            let from = Location::Registry(first.clone());
+            bytes_sent = copy(ctx, &from, &Location::Registry(target.clone()))?.bytes_sent;
+        }
+        pushed.push(PushedName {
+            name: target.full.clone(),
+            digest: image.manifest.digest.clone(),
+            image_id: image.image_id.clone(),
+            bytes_sent,
+        });
+    }
+    Ok(pushed)
+}
+
+/// Puts the image `spec` describes, from the layers `sources`, into
+/// `destination`: its layers (the base's stored compressed as known blobs,
+/// the others made as they are sent), then its config and manifest. The
+/// caller commits it.
+pub(super) fn put_image<D: Destination>(
+    ops: &Operations<'_>,
+    spec: &BuildSpec,
+    sources: &[LayerSource],
+    compression: LayerCompression,
+    destination: &D,
+) -> Result<PushedImage, Error>
+where
+    Error: From<D::Error>,
+{
+    let uploads = uploads(spec, sources);
+    let total = uploads
+        .iter()
+        .map(|u| match u {
+            Upload::AsStored(layer, _) => Some(layer.size),
+            Upload::Made(source) => source.known_size().ok().flatten(),
+        })
+        .sum();
+    ops.progress.start("push", total);
+    let layers = crate::store::sink::in_parallel(uploads.len(), |i| match &uploads[i] {
+        Upload::AsStored(layer, stored) => put_as_stored(ops, destination, layer, *stored),
+        Upload::Made(source) => put_layer_made(ops, destination, source, compression),
+    });
+    ops.progress.finish();
+    let layers = layers?;
+
+    let diff_ids: Vec<Digest> = layers
+        .iter()
+        .map(|(diff_id, _, _)| diff_id.clone())
+        .collect();
+    check_base(spec, &diff_ids)?;
+    let config = ops
+        .manifest_generation
+        .image_config(&config_request(spec, diff_ids))?;
+    let bytes = bytes::Bytes::from(config.bytes.clone());
+    let config_moved = put_known(destination, &config.descriptor, &move || {
+        Ok(Box::new(io::Cursor::new(bytes.clone())) as _)
+    })?;
+    let bytes_sent = sent(config_moved) + layers.iter().map(|(_, _, sent)| sent).sum::<u64>();
+    let descriptors: Vec<Descriptor> = layers.into_iter().map(|(_, d, _)| d).collect();
+    let manifest = ops
+        .manifest_generation
+        .image_manifest(&config.descriptor, &descriptors, &[])?;
+    destination.put_manifest(&manifest)?;
+    Ok(PushedImage {
+        manifest: manifest.descriptor,
+        image_id: config.descriptor.digest,
+        bytes_sent,
+    })
+}
+
+/// How each layer goes: a base layer stored compressed as it is, every
+/// other one made from its source.
+fn uploads<'a>(spec: &'a BuildSpec, sources: &'a [LayerSource]) -> Vec<Upload<'a>> {
     let base = spec.base.as_ref().map_or(&[][..], |b| &b.layers[..]);
-    let uploads: Vec<Upload<'_>> = sources
+    sources
         .iter()
         .enumerate()
         .map(|(i, source)| {
@@ -87,141 +189,77 @@ pub(super) fn push_from(
                 None => Upload::Made(source),
             }
         })
-        .collect();
-
-    // A base from another repository of the same registry lends its blobs.
-    let mount_from = spec
-        .base
-        .as_ref()
-        .and_then(|b| b.origin.as_ref())
-        .filter(|origin| origin.domain == first.domain && origin.path != first.path)
-        .map(|origin| origin.path.as_str());
-    let repository = Registries::new(ctx.access).push_target(first, mount_from)?;
-    let total = uploads
-        .iter()
-        .map(|u| match u {
-            Upload::AsStored(layer, _) => Some(layer.size),
-            Upload::Made(source) => source.known_size().ok().flatten(),
-        })
-        .sum();
-    ops.progress.start("push", total);
-    let layers = crate::store::sink::in_parallel(uploads.len(), |i| match &uploads[i] {
-        Upload::AsStored(layer, stored) => {
-            put_as_stored(ctx, &repository, layer, *stored, mount_from)
-        }
-        Upload::Made(source) => make_and_put(ctx, &repository, source, compression),
-    })?;
-    ops.progress.finish();
-
-    let diff_ids = layers
-        .iter()
-        .map(|(diff_id, _, _)| diff_id.clone())
-        .collect();
-    let config = ops
-        .manifest_generation
-        .image_config(&config_request(spec, diff_ids))?;
-    let config_sent = put_bytes(ctx, &repository, &config.descriptor, &config.bytes)?;
-    let mut bytes_sent = config_sent + layers.iter().map(|(_, _, sent)| sent).sum::<u64>();
-    let descriptors: Vec<Descriptor> = layers.into_iter().map(|(_, d, _)| d).collect();
-    let manifest = ops
-        .manifest_generation
-        .image_manifest(&config.descriptor, &descriptors, &[])?;
-    let tag = identifier(first)?;
-    ctx.runtime.block_on(repository.put_manifest(
-        &tag,
-        &manifest.descriptor.media_type,
-        &manifest.bytes,
-    ))?;
-
-    let mut pushed = Vec::with_capacity(targets.len());
-    for target in &targets {
-        if !std::ptr::eq(target, first) {
-            let from = Location::Registry(first.clone());
-            bytes_sent = copy(ctx, &from, &Location::Registry(target.clone()))?.bytes_sent;
-        }
-        pushed.push(PushedName {
-            name: target.full.clone(),
-            digest: manifest.descriptor.digest.clone(),
-            image_id: config.descriptor.digest.clone(),
-            bytes_sent,
-        });
-    }
-    Ok(pushed)
+        .collect()
 }
 
-/// A base layer stored compressed, as it is (mounted from its origin when
-/// it can be).
-fn put_as_stored(
-    ctx: &CopyContext<'_>,
-    repository: &Repository,
+/// Bytes sent of a known blob.
+fn sent(moved: Moved) -> u64 {
+    match moved {
+        Moved::Sent(size) => size,
+        Moved::Skipped(_) | Moved::Mounted => 0,
+    }
+}
+
+/// A base layer stored compressed, as it is: its bytes are read only when
+/// the destination neither has it nor can mount it.
+fn put_as_stored<D: Destination>(
+    ops: &Operations<'_>,
+    destination: &D,
     layer: &SourceLayer,
     stored: LayerCompression,
-    mount_from: Option<&str>,
-) -> Result<Pushed, Error> {
+) -> Result<Pushed, Error>
+where
+    Error: From<D::Error>,
+{
     let digest = layer.digest.clone().expect("chosen for its known digest");
     let descriptor = Descriptor::new(stored.media_type(), digest, layer.size);
     let source = layer.blob.clone();
-    let sent = put_known(
-        ctx,
-        repository,
-        &descriptor,
-        mount_from,
-        Box::new(move || source.open_stored()),
-    )?;
-    ctx.ops.progress.advance(layer.size);
-    Ok((layer.diff_id.clone(), descriptor, sent))
+    let moved = put_known(destination, &descriptor, &move || source.open_stored())?;
+    ops.progress.advance(layer.size);
+    Ok((layer.diff_id.clone(), descriptor, sent(moved)))
 }
 
-/// A layer made, compressed and sent in one pass; made again for each
-/// try of the upload (sources are re-readable: inputs that are not were
-/// spooled). A failure to make it is reported as itself, not retried.
-pub(super) fn make_and_put(
-    ctx: &CopyContext<'_>,
-    repository: &Repository,
+/// A layer made, compressed and sent in one pass; made again for each try
+/// the destination makes. A failure to make it (its source) is reported as
+/// itself; a failure of the destination as the destination's.
+pub(super) fn put_layer_made<D: Destination>(
+    ops: &Operations<'_>,
+    destination: &D,
     source: &LayerSource,
     compression: LayerCompression,
-) -> Result<Pushed, Error> {
-    type Start = (registry::BlobWriter, tokio::sync::oneshot::Sender<Made>);
-    let (start, starts) = std::sync::mpsc::channel::<Start>();
-    let failure: Mutex<Option<Error>> = Mutex::new(None);
+) -> Result<Pushed, Error>
+where
+    Error: From<D::Error>,
+{
     let diff_id: Mutex<Option<Digest>> = Mutex::new(None);
-    let uploaded = std::thread::scope(|scope| {
-        // The maker: one thread, one try after another.
-        scope.spawn(|| {
-            for (writer, made) in starts {
-                let ended = writer.ended();
-                match make(source, compression, writer, ctx.ops) {
-                    Ok((made_diff_id, digest, size)) => {
-                        *diff_id.lock().expect("not poisoned") = Some(made_diff_id);
-                        let _ = made.send(Made::Whole { digest, size });
-                    }
-                    // The upload stopped: its error is the one to report.
-                    Err(_) if ended.load(Ordering::Relaxed) => drop(made),
-                    Err(e) => {
-                        *failure.lock().expect("not poisoned") = Some(e);
-                        let _ = made.send(Made::Failed);
-                    }
-                }
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    let make = |out: &mut dyn Write| -> io::Result<()> {
+        let mut watched = Watched {
+            inner: out,
+            failed: false,
+        };
+        match compress_into(source, compression, &mut watched, ops) {
+            Ok(made) => {
+                *diff_id.lock().expect("not poisoned") = Some(made);
+                Ok(())
             }
-        });
-        let uploaded = ctx.runtime.block_on(repository.transport().retrying(
-            "upload a layer as it is made",
-            || {
-                let (writer, body) = registry::blob_channel();
-                let (made, made_rx) = tokio::sync::oneshot::channel();
-                start
-                    .send((writer, made))
-                    .expect("the maker runs until told to stop");
-                repository.put_streamed(body, made_rx)
-            },
-        ));
-        drop(start);
-        uploaded
-    });
-    if let Some(e) = failure.into_inner().expect("not poisoned") {
-        return Err(e);
-    }
-    let (digest, size) = uploaded?;
+            Err(e) if watched.failed => Err(io::Error::other(e.to_string())),
+            Err(e) => {
+                let message = e.to_string();
+                *failure.lock().expect("not poisoned") = Some(e);
+                Err(io::Error::other(message))
+            }
+        }
+    };
+    let (digest, size) = match destination.put_made(&make) {
+        Ok(made) => made,
+        Err(e) => {
+            return Err(failure
+                .into_inner()
+                .expect("not poisoned")
+                .unwrap_or_else(|| e.into()));
+        }
+    };
     let diff_id = diff_id
         .into_inner()
         .expect("not poisoned")
@@ -233,20 +271,57 @@ pub(super) fn make_and_put(
     ))
 }
 
-/// Streams `source`'s tar through a hash (the diff_id) into the
-/// compressor, whose output is hashed (the digest) on its way into
-/// `writer`; ends the body once whole. Progress counts the tar's bytes.
-fn make(
+/// A layer made and pushed into `repository` (for `plugin build --push`).
+pub(super) fn make_and_put(
+    ctx: &CopyContext<'_>,
+    repository: &Repository,
     source: &LayerSource,
     compression: LayerCompression,
-    writer: registry::BlobWriter,
+) -> Result<Pushed, Error> {
+    let destination = RepositoryAdapter::new(ctx.runtime, repository.clone(), None);
+    put_layer_made(ctx.ops, &destination, source, compression)
+}
+
+/// A writer that remembers whether a write into it failed: the
+/// destination's failure, not the source's.
+struct Watched<'w> {
+    inner: &'w mut dyn Write,
+    failed: bool,
+}
+
+impl Write for Watched<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let written = self.inner.write(data);
+        self.failed |= written.is_err();
+        written
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let flushed = self.inner.flush();
+        self.failed |= flushed.is_err();
+        flushed
+    }
+}
+
+/// `source`'s tar, hashed (its diff_id) and compressed into `out`.
+/// Progress counts the tar's bytes.
+fn compress_into<W: Write>(
+    source: &LayerSource,
+    compression: LayerCompression,
+    out: W,
     ops: &Operations<'_>,
-) -> Result<(Digest, Digest, u64), Error> {
-    let (diff_id, digest, size, writer) = compress_layer(source, compression, writer, ops)?;
-    writer
+) -> Result<Digest, Error> {
+    let what = "cannot write a layer";
+    let compressor = compression.writer(out).map_err(Error::output(what))?;
+    let mut tar = HashingWriter::new(Counted::new(compressor, ops.progress));
+    source.stream(&mut tar, None)?;
+    let (diff_id, _, counted) = tar.finish().map_err(Error::output(what))?;
+    counted
+        .into_inner()
         .finish()
-        .map_err(Error::output("cannot send a layer"))?;
-    Ok((diff_id, digest, size))
+        .and_then(|mut out| out.flush())
+        .map_err(Error::output(what))?;
+    Ok(diff_id)
 }
 
 /// `source`'s tar, hashed (its diff_id), compressed and hashed again (its

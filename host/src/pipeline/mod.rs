@@ -9,6 +9,8 @@ mod build_push;
 mod copy;
 mod engine_source;
 mod engine_stream;
+#[cfg(test)]
+mod lazy_base_tests;
 mod login;
 mod operations;
 mod outputs;
@@ -17,6 +19,7 @@ mod plugin;
 mod plugin_build;
 mod plugin_install;
 mod push;
+mod repository_push;
 mod tag;
 mod unpack;
 mod yaml_text;

@@ -3,6 +3,9 @@
 //! one when given, else a private one), and every other output is written
 //! from those tars: no directory is walked, planned or read twice, and
 //! every output holds the same image (the same config, so the same ID).
+//! A base image's layers still in a registry are read once too: into that
+//! layout when a local output needs their bytes, and not at all by a push
+//! to a registry that holds them (see `build_push`).
 
 use super::Error;
 use super::build::{BuildOutput, BuildSpec, Built, Operations, build_from, layer_sources};
@@ -45,7 +48,9 @@ pub fn build_outputs(
     let mut built = Vec::new();
     let mut outputs: Vec<(usize, BuildOutput<'_>)> = outputs.into_iter().enumerate().collect();
     let staged;
-    let sources: &[LayerSource] = if outputs.len() + usize::from(push.is_some()) > 1 {
+    let sources: &[LayerSource] = if outputs.len() + usize::from(push.is_some()) > 1
+        || (reads_twice(&outputs) && sources.iter().any(is_opened))
+    {
         // A layout output holds the tars the others are made from.
         outputs.sort_by_key(|(_, o)| match o {
             BuildOutput::OciLayout(_) => 0,
@@ -86,6 +91,22 @@ pub fn build_outputs(
         built: built.into_iter().map(|(_, b)| b).collect(),
         pushed,
     })
+}
+
+/// Whether `outputs` may read a layer twice: an archive or the engine
+/// takes a layer's size before its bytes, which a compressed layer tells
+/// only once read. A layout takes each layer once.
+fn reads_twice(outputs: &[(usize, BuildOutput<'_>)]) -> bool {
+    outputs
+        .iter()
+        .any(|(_, o)| !matches!(o, BuildOutput::OciLayout(_)))
+}
+
+/// A layer opened when read (a base image's blob in a registry): read
+/// once, into the layout the other outputs read, when an output would
+/// read it twice.
+fn is_opened(layer: &LayerSource) -> bool {
+    matches!(layer, LayerSource::Opened(_))
 }
 
 /// The layer tars of the image `built` put into the layout `dir`.

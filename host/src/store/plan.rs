@@ -91,6 +91,8 @@ pub enum LayerSource {
         /// How many bytes it has.
         size: u64,
     },
+    /// A blob opened when read (a registry's, downloaded as it is read).
+    Opened(crate::store::source::OpenedBlob),
 }
 
 /// A layer tar planned by the tar-assembly component from a directory.
@@ -156,6 +158,7 @@ impl LayerSource {
             ),
             LayerSource::Gzip(_) | LayerSource::Zstd(_) => None,
             LayerSource::Slice { size, .. } => Some(*size),
+            LayerSource::Opened(blob) => blob.known_size(),
         })
     }
 
@@ -193,6 +196,14 @@ impl LayerSource {
                     .map_err(io_error(what()))?;
                 out.copy_exact(&mut file.take(*size), *size, true)
                     .map_err(io_error(what()))
+            }
+            LayerSource::Opened(blob) => {
+                let mut reader = blob.tar().map_err(io_error(blob.name()))?;
+                match expected {
+                    Some(size) => out.copy_exact(&mut reader, size, true),
+                    None => out.copy_all(&mut reader),
+                }
+                .map_err(io_error(blob.name()))
             }
             LayerSource::Tar(path) | LayerSource::Gzip(path) | LayerSource::Zstd(path) => {
                 let what = || format!("{}", path.display());
@@ -232,6 +243,7 @@ impl LayerSource {
                 file.seek(io::SeekFrom::Start(*offset))?;
                 Ok(Box::new(io::BufReader::new(file.take(*size))))
             }
+            LayerSource::Opened(blob) => blob.stored(),
         }
     }
 

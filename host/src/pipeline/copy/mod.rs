@@ -15,16 +15,18 @@
 //! refers to, which platform of an index, what a layout's `index.json`
 //! says, which of its entries a tag names.
 
+mod base;
 mod source;
 mod transfer;
 
+pub use base::base_image;
+
 use super::Error;
-use super::build::{BaseImage, Operations};
+use super::build::Operations;
 use super::tag::identifier;
 use crate::docker::Engine;
 use crate::model::{AnyReference, Descriptor, Digest, Document, ManifestContents, Reference};
 use crate::registry::{CredentialStore, Registry, Repository, Scope, Transports, Uploaded};
-use crate::store::source::{ImageSource, LayoutSource};
 use source::Source;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -357,48 +359,4 @@ pub(crate) fn contents(
         .read_manifest(&manifest.descriptor.media_type, &manifest.bytes)?;
     manifest.descriptor.media_type = contents.media_type().to_string();
     Ok(contents)
-}
-
-/// The image `from` names, ready to build on: copied (the platform
-/// `ctx.platform` of an index) into a private layout, checked there, and
-/// read back with its config and layers.
-pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, Error> {
-    let (staging, registered) = crate::store::cleanup::create(
-        || tempfile::Builder::new().prefix("ocipipe-base-").tempdir(),
-        |dir| dir.path(),
-    )
-    .map_err(Error::output("a temporary layout for the base image"))?;
-    let layout = staging.path().join("layout");
-    let mut registries = Registries::new(ctx.access);
-    let source = Source::open(ctx, &mut registries, from)?;
-    let tree = ctx
-        .runtime
-        .block_on(source.tree(ctx.ops, ctx.platform.as_ref()))?;
-    // The tree has an image ID only when its root is one image.
-    if tree.config.is_none() {
-        return Err(Error::NotFound {
-            source_name: from.to_string(),
-            message: "it names an index; give --platform to build on one of its images".into(),
-        });
-    }
-    transfer::transfer(
-        ctx,
-        &source,
-        &tree,
-        Destination::layout(ctx.ops, &layout, None)?,
-    )?;
-    let image = LayoutSource::open(&layout)?
-        .images()?
-        .into_iter()
-        .next()
-        .expect("a layout written with one image");
-    Ok(BaseImage {
-        config: image.config,
-        layers: image.layers,
-        origin: match from {
-            Location::Registry(reference) => Some(reference.clone()),
-            _ => None,
-        },
-        _kept: Some(Box::new((staging, registered))),
-    })
 }

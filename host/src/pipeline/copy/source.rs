@@ -12,7 +12,9 @@ use crate::store::compress::{LayerCompression, compress_to_file};
 use crate::store::files::{Scratch, open_input};
 use crate::store::hashing::digest_of;
 use crate::store::plan::LayerSource;
-use crate::store::source::{ArchiveSource, Compression, ImageSource, LayoutSource, SourceImage};
+use crate::store::source::{
+    ArchiveSource, Compression, ImageSource, LayoutSource, OpenedBlob, SourceImage,
+};
 use crate::store::spool::copy_unless_rereadable;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -20,6 +22,9 @@ use std::sync::Arc;
 
 /// Opens a blob's bytes, again for each try.
 pub(super) type Opener = Box<OpenBlob>;
+
+/// A temporary file or directory a source reads from, kept while it is.
+type Kept = Box<dyn std::any::Any + Send + Sync>;
 
 /// A copy's source.
 pub(super) enum Source {
@@ -44,7 +49,7 @@ pub(super) struct Local {
     layers: HashMap<Digest, LayerSource>,
     /// The temporary files the layers are read from (the engine's save, a
     /// spooled FIFO, compressed layers), removed when the copy is done.
-    _kept: Vec<Box<dyn std::any::Any>>,
+    _kept: Vec<Kept>,
 }
 
 impl Source {
@@ -90,7 +95,7 @@ impl Source {
                 let read = spooled.as_ref().map_or(path.as_path(), |s| s.path());
                 let archive = ArchiveSource::open_as(read, path)?;
                 let image = pick(archive.images()?, name.as_ref(), &from.to_string())?;
-                let kept = spooled.map(|s| Box::new(s) as Box<dyn std::any::Any>);
+                let kept = spooled.map(|s| Box::new(s) as Kept);
                 Source::Local(Box::new(Local::new(ctx, image, kept)?))
             }
             Location::Daemon(reference) => {
@@ -277,6 +282,30 @@ impl Source {
         })
     }
 
+    /// Where the stored bytes of layer `descriptor` are read from, reading
+    /// nothing yet: a file of the layout, the archive or the engine's save,
+    /// or a registry's blob, downloaded each time an output reads it. Call
+    /// within the runtime: a download runs on it.
+    pub(super) fn layer(&self, descriptor: &Descriptor) -> Result<LayerSource, Error> {
+        Ok(match self {
+            Source::Layout { layout, .. } => LayerSource::Tar(layout.blob_path(&descriptor.digest)),
+            Source::Local(local) => {
+                local
+                    .layers
+                    .get(&descriptor.digest)
+                    .cloned()
+                    .ok_or_else(|| {
+                        Error::Contract(format!("no layer {} in the image", descriptor.digest))
+                    })?
+            }
+            Source::Registry { repository, .. } => LayerSource::Opened(OpenedBlob::new(
+                format!("blob {} of {}", descriptor.digest, repository.name()),
+                descriptor.size,
+                Arc::from(self.opener(descriptor)?),
+            )),
+        })
+    }
+
     /// Whether the source is a registry (its blobs are fetched, retried
     /// as a whole, rather than opened).
     pub(super) fn repository(&self) -> Option<&Repository> {
@@ -384,10 +413,10 @@ impl Local {
     fn new(
         ctx: &CopyContext<'_>,
         mut image: SourceImage,
-        kept: Option<Box<dyn std::any::Any>>,
+        kept: Option<Kept>,
     ) -> Result<Self, Error> {
         let ops = ctx.ops;
-        let mut kept: Vec<Box<dyn std::any::Any>> = kept.into_iter().collect();
+        let mut kept: Vec<Kept> = kept.into_iter().collect();
         let compress = ctx.compression.filter(|c| *c != LayerCompression::None);
         if let Some(compression) = compress
             && image

@@ -210,7 +210,7 @@ impl LayoutSource {
 
 /// How a layer media type says its bytes are compressed; `None` when it is
 /// not a layer media type.
-fn compression_of(media_type: &str) -> Option<Compression> {
+pub fn compression_of(media_type: &str) -> Option<Compression> {
     match media_type {
         "application/vnd.oci.image.layer.v1.tar"
         | "application/vnd.oci.image.layer.nondistributable.v1.tar"

@@ -1,7 +1,8 @@
 //! Image inputs ("sources") on disk: a `docker load` archive, an OCI image
 //! layout directory, and the engine through a saved archive
 //! (`pipeline::EngineSource`). A registry is read by `pipeline::copy`'s
-//! source over `registry` (which `store` never imports).
+//! source over `registry` (which `store` never imports); its layers are
+//! [`OpenedBlob`]s, downloaded only when an output reads them.
 //! Every source answers the same question: which images do you hold, with
 //! their config and manifest read and checked against their digests, and
 //! where are their layers' bytes. Layers are never read here: consumers
@@ -12,9 +13,11 @@
 
 mod archive;
 mod layout;
+mod opened;
 
 pub use archive::ArchiveSource;
-pub use layout::LayoutSource;
+pub use layout::{LayoutSource, compression_of};
+pub use opened::OpenedBlob;
 
 use crate::model::{Digest, Document};
 use crate::store::plan::LayerSource;
@@ -64,6 +67,18 @@ impl SourceLayer {
     pub fn tar(&self) -> Result<LayerSource, Error> {
         let path = match &self.blob {
             LayerSource::Tar(path) if self.compression != Compression::None => path.clone(),
+            LayerSource::Opened(blob) if self.compression != Compression::None => {
+                return match self.compression {
+                    Compression::Unsupported(format) => Err(Error::Malformed {
+                        source_name: blob.name().to_string(),
+                        message: format!(
+                            "layer {} is {format}-compressed, which ocipipe cannot read",
+                            self.diff_id
+                        ),
+                    }),
+                    stored => Ok(LayerSource::Opened(blob.decompressed(stored))),
+                };
+            }
             other => return Ok(other.clone()),
         };
         match self.compression {

@@ -1,0 +1,165 @@
+//! The image a build starts from (`image build --from`), read lazily: its
+//! manifest and config, nothing more. Its layers stay where they are — a
+//! layout's or an archive's files, the engine's save, a registry's blobs —
+//! and are read only by an output that needs their bytes: a push to the
+//! registry that holds them reads none, a push elsewhere streams each one
+//! through, a local output reads each once.
+
+use super::source::Source;
+use super::{CopyContext, Location, Registries, contents};
+use crate::model::{Descriptor, Digest, Document, ManifestContents};
+use crate::pipeline::Error;
+use crate::pipeline::build::BaseImage;
+use crate::store::source::{SourceLayer, compression_of};
+use std::io::Read;
+
+/// The most an image config may hold.
+const MAX_CONFIG_BYTES: u64 = 16 << 20;
+
+/// The image `from` names, ready to build on (the platform `ctx.platform`
+/// of an index): its config read and checked, its layers where they are.
+/// A registry's layers are downloaded on `ctx.runtime`, which must outlive
+/// the build.
+pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, Error> {
+    let mut registries = Registries::new(ctx.access);
+    let source = Source::open(ctx, &mut registries, from)?;
+    let tree = ctx
+        .runtime
+        .block_on(source.tree(ctx.ops, ctx.platform.as_ref()))?;
+    let mut root = tree.root;
+    let (config, layers) = match contents(ctx.ops, &mut root)? {
+        ManifestContents::Image { config, layers, .. } if tree.config.is_some() => (config, layers),
+        _ => {
+            return Err(Error::NotFound {
+                source_name: from.to_string(),
+                message: "it names an index; give --platform to build on one of its images".into(),
+            });
+        }
+    };
+    let config = read_config(ctx, &source, &config, from)?;
+    let diff_ids = diff_ids(&config, layers.len(), from)?;
+    let layers = {
+        // Openers of a registry's blobs start their downloads on the runtime.
+        let _runtime = ctx.runtime.enter();
+        layers
+            .iter()
+            .zip(diff_ids)
+            .enumerate()
+            .map(|(i, (layer, diff_id))| base_layer(&source, layer, diff_id, i, from))
+            .collect::<Result<Vec<_>, Error>>()?
+    };
+    Ok(BaseImage {
+        config,
+        layers,
+        origin: match from {
+            Location::Registry(reference) => Some(reference.clone()),
+            _ => None,
+        },
+        _kept: Some(Box::new(source)),
+    })
+}
+
+/// The `i`-th layer, `layer` of the manifest, as the build takes it.
+fn base_layer(
+    source: &Source,
+    layer: &Descriptor,
+    diff_id: Digest,
+    i: usize,
+    from: &Location,
+) -> Result<SourceLayer, Error> {
+    let compression = compression_of(&layer.media_type).ok_or_else(|| {
+        malformed(
+            from,
+            format!(
+                "layer {} has media type {}, which is not a layer",
+                i + 1,
+                layer.media_type
+            ),
+        )
+    })?;
+    Ok(SourceLayer {
+        blob: source.layer(layer)?,
+        digest: Some(layer.digest.clone()),
+        size: layer.size,
+        diff_id,
+        compression,
+    })
+}
+
+/// The config `descriptor` names, read whole and checked against it.
+fn read_config(
+    ctx: &CopyContext<'_>,
+    source: &Source,
+    descriptor: &Descriptor,
+    from: &Location,
+) -> Result<Document, Error> {
+    if descriptor.size > MAX_CONFIG_BYTES {
+        return Err(malformed(
+            from,
+            format!(
+                "config {} claims {} bytes, more than the {MAX_CONFIG_BYTES} allowed",
+                descriptor.digest, descriptor.size
+            ),
+        ));
+    }
+    let open = {
+        let _runtime = ctx.runtime.enter();
+        source.opener(descriptor)?
+    };
+    let what = format!("{from}: config {}", descriptor.digest);
+    let mut bytes = Vec::new();
+    open()
+        .and_then(|reader| reader.take(descriptor.size + 1).read_to_end(&mut bytes))
+        .map_err(Error::input(&what))?;
+    let actual = Digest::sha256(&bytes);
+    if bytes.len() as u64 != descriptor.size || actual != descriptor.digest {
+        return Err(malformed(
+            from,
+            format!(
+                "config {} holds {} bytes hashing to {actual}, not the {} bytes its descriptor says",
+                descriptor.digest,
+                bytes.len(),
+                descriptor.size
+            ),
+        ));
+    }
+    Ok(Document {
+        descriptor: descriptor.clone(),
+        bytes,
+    })
+}
+
+/// The config's `rootfs.diff_ids`, one per layer of the manifest.
+fn diff_ids(config: &Document, layers: usize, from: &Location) -> Result<Vec<Digest>, Error> {
+    let digest = &config.descriptor.digest;
+    let value: serde_json::Value = serde_json::from_slice(&config.bytes)
+        .map_err(|e| malformed(from, format!("config {digest} is not JSON: {e}")))?;
+    let listed = value
+        .pointer("/rootfs/diff_ids")
+        .and_then(serde_json::Value::as_array)
+        .ok_or_else(|| malformed(from, format!("config {digest} has no rootfs.diff_ids")))?;
+    if listed.len() != layers {
+        return Err(malformed(
+            from,
+            format!(
+                "the manifest lists {layers} layers but its config {digest} {} diff_ids",
+                listed.len()
+            ),
+        ));
+    }
+    listed
+        .iter()
+        .map(|d| {
+            d.as_str()
+                .and_then(|d| Digest::parse(d).ok())
+                .ok_or_else(|| malformed(from, format!("config {digest} has a bad diff_id {d}")))
+        })
+        .collect()
+}
+
+fn malformed(from: &Location, message: String) -> Error {
+    Error::Source(crate::store::source::Error::Malformed {
+        source_name: from.to_string(),
+        message,
+    })
+}
