@@ -60,12 +60,9 @@ pub fn build_outputs(
         let (layout, private) = match outputs.first() {
             Some((_, BuildOutput::OciLayout(dir))) => (dir.clone(), None),
             _ => {
-                let (dir, registered) = crate::store::cleanup::create(
-                    || tempfile::Builder::new().prefix("ocipipe-build-").tempdir(),
-                    |dir| dir.path(),
-                )
-                .map_err(Error::output("a temporary layout for the build"))?;
-                (dir.path().join("layout"), Some((dir, registered)))
+                let dir = crate::store::files::Scratch::new("ocipipe-build-")
+                    .map_err(Error::output("a temporary layout for the build"))?;
+                (dir.path().join("layout"), Some(dir))
             }
         };
         let given = match private {
