@@ -42,7 +42,9 @@ pub type BlobBytes = Box<dyn Read + Send>;
 pub type OpenBlob = dyn Fn() -> io::Result<BlobBytes> + Send + Sync;
 
 /// Makes a blob into the writer it is given; called again for each try.
-pub type MakeBlob = dyn Fn(&mut dyn Write) -> io::Result<()> + Send + Sync;
+/// It may borrow what it makes the blob from (`'a`): a destination calls
+/// it only while its `put_made` runs.
+pub type MakeBlob<'a> = dyn Fn(&mut dyn Write) -> io::Result<()> + Send + Sync + 'a;
 
 /// What a destination found when looking for a known blob.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +72,7 @@ pub trait Destination: Sync {
     fn put_blob(&self, blob: &Descriptor, open: &OpenBlob) -> Result<(), Self::Error>;
 
     /// Puts a blob made while it is written; its digest and size.
-    fn put_made(&self, make: &MakeBlob) -> Result<(Digest, u64), Self::Error>;
+    fn put_made(&self, make: &MakeBlob<'_>) -> Result<(Digest, u64), Self::Error>;
 
     /// Puts a manifest or an index, once every blob and child it names is in.
     fn put_manifest(&self, manifest: &Document) -> Result<(), Self::Error>;

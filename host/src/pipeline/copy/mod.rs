@@ -15,6 +15,8 @@
 //! refers to, which platform of an index, what a layout's `index.json`
 //! says, which of its entries a tag names.
 
+#[cfg(test)]
+mod conformance;
 mod source;
 mod transfer;
 
@@ -22,14 +24,16 @@ use super::Error;
 use super::build::{BaseImage, Operations};
 use super::tag::identifier;
 use crate::docker::Engine;
+use crate::model::destination::{BlobBytes, Destination, Moved, put_known as put_known_blob};
 use crate::model::{AnyReference, Descriptor, Digest, Document, ManifestContents, Reference};
-use crate::registry::{CredentialStore, Registry, Repository, Scope, Transports, Uploaded};
+use crate::registry::{
+    CredentialStore, Registry, Repository, RepositoryDestination, Scope, Transports, Uploaded,
+};
 use crate::store::source::{ImageSource, LayoutSource};
 use source::Source;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use transfer::Destination;
 
 /// An image location, in skopeo's transport terms.
 #[derive(Debug, Clone)]
@@ -163,7 +167,6 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
     match to {
         Location::Registry(reference) => {
             let repository = registries.destination(reference, &source)?;
-            let tag = identifier(reference)?;
             if let Some(digest) = &reference.digest
                 && digest != &tree.root.descriptor.digest
             {
@@ -173,12 +176,15 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
                     actual: tree.root.descriptor.digest.clone(),
                 });
             }
-            let stats = transfer::transfer(
-                ctx,
-                &source,
-                &tree,
-                Destination::registry(&repository, &tag, &source),
-            )?;
+            // A reference with a digest names the root by it, as it is put:
+            // nothing to tag.
+            identifier(reference)?;
+            let tag = reference
+                .tag
+                .as_deref()
+                .filter(|_| reference.digest.is_none());
+            let into = transfer::registry(ctx, repository, &source);
+            let stats = transfer::transfer(ctx, &source, &tree, into, tag)?;
             Ok(stats.report(
                 Some(tree.root.descriptor.digest.clone()),
                 tree.config.clone(),
@@ -190,7 +196,8 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
                 ctx,
                 &source,
                 &tree,
-                Destination::layout(ctx.ops, path, tag.as_deref())?,
+                transfer::layout(ctx.ops, path)?,
+                tag.as_deref(),
             )?;
             Ok(stats.report(
                 Some(tree.root.descriptor.digest.clone()),
@@ -205,7 +212,8 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
 }
 
 /// A blob of known digest, unless the repository has it: mounted from
-/// `mount_from` when the registry agrees, else sent; bytes sent.
+/// `mount_from` when the registry agrees, else sent; bytes sent. (`image
+/// build --push`'s, until it writes through a [`Destination`].)
 pub(crate) fn put_known(
     ctx: &CopyContext<'_>,
     repository: &Repository,
@@ -247,6 +255,34 @@ pub(crate) fn put_bytes(
             Ok(Box::new(std::io::Cursor::new(bytes.clone())) as crate::registry::BlobReader)
         }),
     )
+}
+
+/// A document held in memory (a config, an artifact's empty config) put
+/// into `destination` as a blob, unless it has it; bytes sent.
+pub(crate) fn put_document<D: Destination>(
+    destination: &D,
+    document: &Document,
+) -> Result<u64, D::Error> {
+    let bytes = bytes::Bytes::copy_from_slice(&document.bytes);
+    let open = move || Ok(Box::new(std::io::Cursor::new(bytes.clone())) as BlobBytes);
+    put_known_blob(destination, &document.descriptor, &open).map(bytes_sent)
+}
+
+/// The bytes sent of a blob [`put_known_blob`] moved.
+pub(crate) fn bytes_sent(moved: Moved) -> u64 {
+    match moved {
+        Moved::Sent(n) => n,
+        Moved::Skipped(_) | Moved::Mounted => 0,
+    }
+}
+
+/// `repository` as a push's destination (no mounts), on the runtime of
+/// `ctx`.
+pub(crate) fn push_destination(
+    ctx: &CopyContext<'_>,
+    repository: Repository,
+) -> RepositoryDestination {
+    RepositoryDestination::new(repository, ctx.runtime.handle().clone(), None)
 }
 
 /// The registries of one copy, each made once so that they share their
@@ -385,7 +421,8 @@ pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, E
         ctx,
         &source,
         &tree,
-        Destination::layout(ctx.ops, &layout, None)?,
+        transfer::layout(ctx.ops, &layout)?,
+        None,
     )?;
     let image = LayoutSource::open(&layout)?
         .images()?
