@@ -291,9 +291,16 @@ async fn bytes_that_hash_otherwise_are_refused_before_they_end_and_not_chunked()
     let e = app.put_blob(&claimed, 100, None, &*open).await.unwrap_err();
     assert!(matches!(e, Error::Mismatch { .. }), "{e}");
     assert_eq!(opened.load(Ordering::SeqCst), 1, "not tried again");
+    // The PUT, cut before its body ended, may not even reach the log.
     let log = to_repository(&registry.log(), APP);
-    assert_eq!(kinds(&log), ["POST upload", "PUT upload"]);
-    assert_eq!(log[1].status, None, "the body ended in an error");
+    assert_eq!(kinds(&log[..1]), ["POST upload"]);
+    assert!(
+        log[1..]
+            .iter()
+            .all(|l| l.method == "PUT" && l.status.is_none()),
+        "the body ended in an error: {:?}",
+        kinds(&log)
+    );
     assert_eq!(registry.blob(APP, &claimed), None);
 }
 
