@@ -6,7 +6,9 @@
 //!   (`202`) hands over the session the blob is then sent into;
 //! - a blob made while it is sent goes in one `PATCH` of unknown length,
 //!   closed by `PUT ?digest=` once it is whole (`stream.Layer`);
-//! - manifests go by digest, children before their index;
+//! - manifests go by digest, children before their index; the last one
+//!   put is held back, as it may be the root, which goes once, under its
+//!   tag, at the commit;
 //! - the commit is the tag's `PUT`, last: until then no tag names what was
 //!   sent, and a push that fails leaves its tags as they were.
 //!
@@ -34,6 +36,9 @@ pub struct RepositoryDestination {
     declined: Mutex<HashMap<Digest, Session>>,
     /// The manifests put, by digest: the root is tagged with its bytes.
     manifests: Mutex<HashMap<Digest, Document>>,
+    /// The last manifest put, not sent yet: the commit sends it under the
+    /// tag when it is the root, the next manifest by its digest otherwise.
+    held: Mutex<Option<Document>>,
 }
 
 impl RepositoryDestination {
@@ -52,6 +57,7 @@ impl RepositoryDestination {
             mount_from,
             declined: Mutex::default(),
             manifests: Mutex::default(),
+            held: Mutex::default(),
         }
     }
 
@@ -60,9 +66,11 @@ impl RepositoryDestination {
         &self.repository
     }
 
-    /// Puts a manifest that has a `subject`, by digest; whether the
-    /// registry says it indexed the subject's referrers (`OCI-Subject`).
+    /// Puts a manifest that has a `subject`, by digest, at once; whether
+    /// the registry says it indexed the subject's referrers
+    /// (`OCI-Subject`).
     pub fn put_referrer(&self, manifest: &Document) -> Result<bool, Error> {
+        self.send_held()?;
         let descriptor = &manifest.descriptor;
         let (_, indexed) = self.runtime.block_on(self.repository.put_referrer(
             descriptor.digest.as_str(),
@@ -71,6 +79,26 @@ impl RepositoryDestination {
         ))?;
         self.remember(manifest);
         Ok(indexed)
+    }
+
+    /// Sends the manifest held back, by its digest.
+    fn send_held(&self) -> Result<(), Error> {
+        let held = self.held.lock().expect("not poisoned").take();
+        match held {
+            Some(manifest) => self.send(&manifest, manifest.descriptor.digest.as_str()),
+            None => Ok(()),
+        }
+    }
+
+    /// `PUT`s `manifest` under `reference`.
+    fn send(&self, manifest: &Document, reference: &str) -> Result<(), Error> {
+        let descriptor = &manifest.descriptor;
+        self.runtime.block_on(self.repository.put_manifest(
+            reference,
+            &descriptor.media_type,
+            &manifest.bytes,
+        ))?;
+        Ok(())
     }
 
     fn remember(&self, manifest: &Document) {
@@ -162,32 +190,30 @@ impl Destination for RepositoryDestination {
     }
 
     fn put_manifest(&self, manifest: &Document) -> Result<(), Error> {
-        let descriptor = &manifest.descriptor;
-        self.runtime.block_on(self.repository.put_manifest(
-            descriptor.digest.as_str(),
-            &descriptor.media_type,
-            &manifest.bytes,
-        ))?;
+        self.send_held()?;
         self.remember(manifest);
+        *self.held.lock().expect("not poisoned") = Some(manifest.clone());
         Ok(())
     }
 
     fn commit(self, root: &Descriptor, tag: Option<&str>) -> Result<(), Error> {
+        let held = self.held.lock().expect("not poisoned").take();
+        let root_held = held
+            .as_ref()
+            .is_some_and(|h| h.descriptor.digest == root.digest);
+        if let Some(held) = held.filter(|_| !root_held || tag.is_none()) {
+            self.send(&held, held.descriptor.digest.as_str())?;
+        }
         let Some(tag) = tag else {
             return Ok(());
         };
-        let manifests = self.manifests.into_inner().expect("not poisoned");
+        let manifests = self.manifests.lock().expect("not poisoned");
         let manifest = manifests.get(&root.digest).ok_or_else(|| Error::Protocol {
             registry: self.repository.registry().host().to_string(),
             what: format!("tag {tag}"),
             message: format!("the manifest {} to tag was not put first", root.digest),
         })?;
-        self.runtime.block_on(self.repository.put_manifest(
-            tag,
-            &manifest.descriptor.media_type,
-            &manifest.bytes,
-        ))?;
-        Ok(())
+        self.send(manifest, tag)
     }
 }
 

@@ -103,11 +103,22 @@ where
     let openers = (tree.blobs.iter())
         .map(|blob| source.opener(blob, handle))
         .collect::<Result<Vec<_>, _>>()?;
-    let moved = at_once(tree.blobs.len(), ctx.access.jobs, |i| {
+    let put = |i: usize| {
         let blob = &tree.blobs[i];
         let moved = put_known(&destination, blob, &*openers[i])?;
         progress.advance(blob.size);
         Ok::<_, Error>(moved)
+    };
+    // The smallest blob goes first, alone: a place that cannot be reached
+    // or refuses the push fails it once, not once per blob at once.
+    let first = (0..tree.blobs.len()).min_by_key(|&i| tree.blobs[i].size);
+    let rest: Vec<usize> = (0..tree.blobs.len())
+        .filter(|&i| Some(i) != first)
+        .collect();
+    let moved = first.map(put).transpose().and_then(|first| {
+        let mut moved = at_once(rest.len(), ctx.access.jobs, |k| put(rest[k]))?;
+        moved.extend(first);
+        Ok(moved)
     });
     progress.finish();
     let moved = moved?;

@@ -244,3 +244,46 @@ fn a_commit_of_a_root_never_put_is_refused_and_tags_nothing() {
     assert!(refused.to_string().contains("not put first"), "{refused}");
     assert!(registry.tags(APP).is_empty());
 }
+
+#[test]
+fn children_go_by_digest_before_their_index_and_the_root_once_under_its_tag() {
+    let registry = TestRegistry::start(Auth::None);
+    let (_runtime, app) = destination(&registry);
+    let config_bytes = br#"{"architecture":"amd64","os":"linux"}"#.to_vec();
+    let config = Descriptor::new(
+        "application/vnd.oci.image.config.v1+json",
+        Digest::sha256(&config_bytes),
+        config_bytes.len() as u64,
+    );
+    put_known(&app, &config, &opener(config_bytes).0).unwrap();
+    let image = manifest(&config, &[]);
+    let index_bytes = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{"mediaType": image.descriptor.media_type,
+                       "digest": image.descriptor.digest.as_str(),
+                       "size": image.descriptor.size}],
+    }))
+    .unwrap();
+    let index = Document {
+        descriptor: Descriptor::new(
+            "application/vnd.oci.image.index.v1+json",
+            Digest::sha256(&index_bytes),
+            index_bytes.len() as u64,
+        ),
+        bytes: index_bytes,
+    };
+    registry.clear_log();
+    app.put_manifest(&image).unwrap();
+    app.put_manifest(&index).unwrap();
+    app.commit(&index.descriptor, Some("v2")).unwrap();
+    let puts: Vec<String> = to_app(&registry)
+        .iter()
+        .map(|l| l.path.rsplit('/').next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        puts,
+        [image.descriptor.digest.to_string(), "v2".to_string()]
+    );
+    assert_eq!(registry.manifest(APP, "v2").unwrap().1, index.bytes);
+}
