@@ -5,9 +5,10 @@
 //! ([`RepositoryDestination`]): each file as a blob (looked for first),
 //! then the blobs the manifest refers to besides them (the empty config
 //! `{}`), then the manifest the manifest-generation component writes in
-//! the form asked for, by digest, and the tag last. The component decides every document and name of it: the files'
-//! media types and annotations in the conventions of the tool the push
-//! follows (`plan-artifact`: oras's or compose's), the other blobs
+//! the form asked for, last, under its tag (the commit). The component
+//! decides every document and name of it: the files' media types and
+//! annotations in the conventions of the tool the push follows
+//! (`plan-artifact`: oras's or compose's), the other blobs
 //! (`artifact-blobs`), the manifest, and the descriptor a referrers index
 //! lists it by (`artifact-referrer`). With
 //! `auto`, a registry that refuses the OCI 1.1 form gets the 1.0 form only
@@ -148,8 +149,9 @@ pub fn push_artifact(
     let mut put_before = Vec::new();
     let blobs = mg.artifact_blobs(&request, first)?;
     bytes_sent += put_blobs(&destination, blobs, &mut put_before)?;
+    let tag = identifier(target)?;
     let put = |manifest: Document| -> Result<(Document, bool), registry::Error> {
-        let indexed = destination.put_referrer(&manifest)?;
+        let indexed = destination.commit_referrer(&manifest, &tag)?;
         Ok((manifest, indexed))
     };
     let (landed, fallback_reason, (manifest, indexed)) = match spec.oci_version {
@@ -174,7 +176,6 @@ pub fn push_artifact(
             Err(e) => return Err(e.into()),
         },
     };
-    destination.commit(&manifest.descriptor, Some(&identifier(target)?))?;
     let referrers = match &subject {
         None => None,
         Some(_) if indexed => Some("api"),

@@ -66,18 +66,18 @@ impl RepositoryDestination {
         &self.repository
     }
 
-    /// Puts a manifest that has a `subject`, by digest, at once; whether
-    /// the registry says it indexed the subject's referrers
-    /// (`OCI-Subject`).
-    pub fn put_referrer(&self, manifest: &Document) -> Result<bool, Error> {
+    /// The commit of a referrer: its manifest (one with a `subject`, no
+    /// children, every blob in) put at once under `tag`; whether the
+    /// registry says it indexed the subject's referrers (`OCI-Subject`).
+    /// A refusal leaves the destination as it was, to commit another form.
+    pub fn commit_referrer(&self, manifest: &Document, tag: &str) -> Result<bool, Error> {
         self.send_held()?;
         let descriptor = &manifest.descriptor;
         let (_, indexed) = self.runtime.block_on(self.repository.put_referrer(
-            descriptor.digest.as_str(),
+            tag,
             &descriptor.media_type,
             &manifest.bytes,
         ))?;
-        self.remember(manifest);
         Ok(indexed)
     }
 

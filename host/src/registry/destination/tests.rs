@@ -287,3 +287,48 @@ fn children_go_by_digest_before_their_index_and_the_root_once_under_its_tag() {
     );
     assert_eq!(registry.manifest(APP, "v2").unwrap().1, index.bytes);
 }
+
+#[test]
+fn a_referrer_is_committed_under_its_tag_in_one_put_saying_whether_its_subject_was_indexed() {
+    let registry = TestRegistry::start(Auth::None);
+    let (_runtime, app) = destination(&registry);
+    let empty = b"{}".to_vec();
+    let config = Descriptor::new(
+        "application/vnd.oci.empty.v1+json",
+        Digest::sha256(&empty),
+        2,
+    );
+    put_known(&app, &config, &opener(empty).0).unwrap();
+    let subject = manifest(&config, &[]);
+    app.put_manifest(&subject).unwrap();
+    app.commit(&subject.descriptor, Some("v1")).unwrap();
+    let (_runtime, app) = destination(&registry);
+    let json = |d: &Descriptor| serde_json::json!({"mediaType": d.media_type, "digest": d.digest.as_str(), "size": d.size});
+    let bytes = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": "application/vnd.example.sbom",
+        "config": json(&config),
+        "layers": [],
+        "subject": json(&subject.descriptor),
+    }))
+    .unwrap();
+    let referrer = Document {
+        descriptor: Descriptor::new(
+            "application/vnd.oci.image.manifest.v1+json",
+            Digest::sha256(&bytes),
+            bytes.len() as u64,
+        ),
+        bytes,
+    };
+    registry.clear_log();
+    assert!(app.commit_referrer(&referrer, "sbom").unwrap(), "indexed");
+    assert_eq!(kinds(&to_app(&registry)), ["PUT manifest"]);
+    assert_eq!(registry.manifest(APP, "sbom").unwrap().1, referrer.bytes);
+    registry.behave(|b| b.no_referrers_api = true);
+    let (_runtime, app) = destination(&registry);
+    assert!(
+        !app.commit_referrer(&referrer, "sbom-again").unwrap(),
+        "not indexed"
+    );
+}
