@@ -42,7 +42,8 @@ pub type BlobBytes = Box<dyn Read + Send>;
 pub type OpenBlob = dyn Fn() -> io::Result<BlobBytes> + Send + Sync;
 
 /// Makes a blob into the writer it is given; called again for each try.
-/// It may borrow what it makes the blob from (a layer's source).
+/// It may borrow what it makes the blob from (`'a`): a destination calls
+/// it only while its `put_made` runs.
 pub type MakeBlob<'a> = dyn Fn(&mut dyn Write) -> io::Result<()> + Send + Sync + 'a;
 
 /// What a destination found when looking for a known blob.

@@ -1,12 +1,14 @@
 //! OCI artifacts: `artifact push`, `artifact pull`, `artifact ls` and
 //! `compose publish`.
 //!
-//! A push sends each file as a blob (looked for first), then the blobs
-//! the manifest refers to besides them (the empty config `{}`), then the
-//! manifest the manifest-generation component writes in the form asked
-//! for. The component decides every document and name of it: the files'
-//! media types and annotations in the conventions of the tool the push
-//! follows (`plan-artifact`: oras's or compose's), the other blobs
+//! A push writes into the repository as into any destination
+//! ([`RepositoryDestination`]): each file as a blob (looked for first),
+//! then the blobs the manifest refers to besides them (the empty config
+//! `{}`), then the manifest the manifest-generation component writes in
+//! the form asked for, last, under its tag (the commit). The component
+//! decides every document and name of it: the files' media types and
+//! annotations in the conventions of the tool the push follows
+//! (`plan-artifact`: oras's or compose's), the other blobs
 //! (`artifact-blobs`), the manifest, and the descriptor a referrers index
 //! lists it by (`artifact-referrer`). With
 //! `auto`, a registry that refuses the OCI 1.1 form gets the 1.0 form only
@@ -26,13 +28,14 @@
 //! directory that is renamed into place whole.
 
 use super::Error;
-use super::copy::{CopyContext, Registries, put_bytes, put_known};
+use super::copy::{CopyContext, Registries, bytes_sent as sent, push_destination, put_document};
 use super::tag::identifier;
+use crate::model::destination::{Destination as _, put_known};
 use crate::model::{
     ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, Descriptor, Digest,
     Document, ManifestContents, Reference,
 };
-use crate::registry::{self, BlobReader, Repository};
+use crate::registry::{self, BlobReader, Repository, RepositoryDestination};
 use crate::store;
 use crate::store::files::StagedDir;
 use crate::store::spool::{Spooled, copy_unless_rereadable};
@@ -140,28 +143,25 @@ pub fn push_artifact(
         OciVersion::Auto | OciVersion::V1_1 => ArtifactForm::OciV1_1,
     };
     let first_manifest = manifest_in(first)?;
+    let destination = push_destination(ctx, repository.clone());
     let mut bytes_sent = 0;
     for (input, layer) in inputs.iter().zip(&request.layers) {
-        bytes_sent += input.put(ctx, &repository, layer)?;
+        bytes_sent += input.put(&destination, layer)?;
     }
-    let mut sent = Vec::new();
+    let mut put_before = Vec::new();
     let blobs = mg.artifact_blobs(&request, first)?;
-    bytes_sent += put_blobs(ctx, &repository, blobs, &mut sent)?;
+    bytes_sent += put_blobs(&destination, blobs, &mut put_before)?;
     let tag = identifier(target)?;
-    let put = |manifest: Document| -> Result<(Descriptor, bool), Error> {
-        let (_, indexed) = ctx.runtime.block_on(repository.put_referrer(
-            &tag,
-            &manifest.descriptor.media_type,
-            &manifest.bytes,
-        ))?;
-        Ok((manifest.descriptor, indexed))
+    let put = |manifest: Document| -> Result<(Document, bool), registry::Error> {
+        let indexed = destination.commit_referrer(&manifest, &tag)?;
+        Ok((manifest, indexed))
     };
     let (landed, fallback_reason, (manifest, indexed)) = match spec.oci_version {
         OciVersion::V1_0 => ("1.0", None, put(first_manifest)?),
         OciVersion::V1_1 => ("1.1", None, put(first_manifest)?),
         OciVersion::Auto => match put(first_manifest) {
             Ok(put) => ("1.1", None, put),
-            Err(Error::Registry(registry::Error::Status(refusal))) => {
+            Err(registry::Error::Status(refusal)) => {
                 match mg.fallback_form(refusal.status, refusal.code.as_deref())? {
                     Some(form) => {
                         let reason =
@@ -169,27 +169,27 @@ pub fn push_artifact(
                         tracing::warn!("{reason}; pushing the OCI 1.0 form");
                         let manifest = manifest_in(form)?;
                         let blobs = mg.artifact_blobs(&request, form)?;
-                        bytes_sent += put_blobs(ctx, &repository, blobs, &mut sent)?;
+                        bytes_sent += put_blobs(&destination, blobs, &mut put_before)?;
                         ("1.0", Some(reason), put(manifest)?)
                     }
                     None => return Err(Error::Registry(registry::Error::Status(refusal))),
                 }
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         },
     };
     let referrers = match &subject {
         None => None,
         Some(_) if indexed => Some("api"),
         Some(subject) => {
-            let referrer = mg.artifact_referrer(&request, &manifest)?;
+            let referrer = mg.artifact_referrer(&request, &manifest.descriptor)?;
             add_to_tag_schema(ctx, &repository, &subject.digest, &referrer)?;
             Some("tag-schema")
         }
     };
     Ok(PushedArtifact {
         name: target.full.clone(),
-        digest: manifest.digest,
+        digest: manifest.descriptor.digest,
         oci_version: landed,
         fallback_reason,
         referrers,
@@ -272,41 +272,30 @@ impl Input {
         })
     }
 
-    /// Sends it, as `layer` describes it, unless the repository has it;
+    /// Puts it, as `layer` describes it, unless the repository has it;
     /// bytes sent.
-    fn put(
-        &self,
-        ctx: &CopyContext<'_>,
-        repository: &Repository,
-        layer: &Descriptor,
-    ) -> Result<u64, Error> {
+    fn put(&self, destination: &RepositoryDestination, layer: &Descriptor) -> Result<u64, Error> {
         let read = self
             .spooled
             .as_ref()
             .map_or(self.path.clone(), |s| s.path().to_path_buf());
-        put_known(
-            ctx,
-            repository,
-            layer,
-            None,
-            Box::new(move || Ok(Box::new(std::fs::File::open(&read)?) as BlobReader)),
-        )
+        let open = move || Ok(Box::new(std::fs::File::open(&read)?) as BlobReader);
+        Ok(sent(put_known(destination, layer, &open)?))
     }
 }
 
-/// Sends each of `blobs` not in `sent` (the digests sent before, which it
-/// joins) unless the repository has it; bytes sent.
+/// Puts each of `blobs` not in `put_before` (the digests put before,
+/// which it joins) unless the repository has it; bytes sent.
 fn put_blobs(
-    ctx: &CopyContext<'_>,
-    repository: &Repository,
+    destination: &RepositoryDestination,
     blobs: Vec<Document>,
-    sent: &mut Vec<Digest>,
+    put_before: &mut Vec<Digest>,
 ) -> Result<u64, Error> {
     let mut bytes_sent = 0;
     for blob in blobs {
-        if !sent.contains(&blob.descriptor.digest) {
-            bytes_sent += put_bytes(ctx, repository, &blob.descriptor, &blob.bytes)?;
-            sent.push(blob.descriptor.digest);
+        if !put_before.contains(&blob.descriptor.digest) {
+            bytes_sent += put_document(destination, &blob)?;
+            put_before.push(blob.descriptor.digest);
         }
     }
     Ok(bytes_sent)
@@ -609,28 +598,28 @@ pub fn push_component(
 ) -> Result<PushedArtifact, Error> {
     refuse_digest(target, "a component")?;
     let repository = Registries::new(ctx.access).push_target(target, None)?;
+    let destination = push_destination(ctx, repository);
     let input = Input::open(wasm, false)?;
     let layer = Descriptor::new(WASM_LAYER_MEDIA_TYPE, input.digest.clone(), input.size);
-    let mut bytes_sent = input.put(ctx, &repository, &layer)?;
-    let config_descriptor = Descriptor::new(
-        WASM_CONFIG_MEDIA_TYPE,
-        Digest::sha256(config),
-        config.len() as u64,
-    );
-    bytes_sent += put_bytes(ctx, &repository, &config_descriptor, config)?;
+    let mut bytes_sent = input.put(&destination, &layer)?;
+    let config = Document {
+        descriptor: Descriptor::new(
+            WASM_CONFIG_MEDIA_TYPE,
+            Digest::sha256(config),
+            config.len() as u64,
+        ),
+        bytes: config.to_vec(),
+    };
+    bytes_sent += put_document(&destination, &config)?;
     let manifest = ctx
         .ops
         .manifest_generation
-        .image_manifest(&config_descriptor, &[layer], &[])?;
-    let tag = identifier(target)?;
-    let digest = ctx.runtime.block_on(repository.put_manifest(
-        &tag,
-        &manifest.descriptor.media_type,
-        &manifest.bytes,
-    ))?;
+        .image_manifest(&config.descriptor, &[layer], &[])?;
+    destination.put_manifest(&manifest)?;
+    destination.commit(&manifest.descriptor, Some(&identifier(target)?))?;
     Ok(PushedArtifact {
         name: target.full.clone(),
-        digest,
+        digest: manifest.descriptor.digest,
         oci_version: "1.1",
         fallback_reason: None,
         referrers: None,

@@ -15,11 +15,10 @@
 use super::Error;
 use super::build::{BuildSpec, Operations, check_base, config_request};
 use super::copy::{CopyContext, Location, Registries, copy};
-use super::repository_push::RepositoryAdapter;
 use super::tag::identifier;
 use crate::model::destination::{Destination, Moved, put_known};
 use crate::model::{Descriptor, Digest, Reference};
-use crate::registry::Repository;
+use crate::registry::RepositoryDestination;
 use crate::store::compress::LayerCompression;
 use crate::store::hashing::HashingWriter;
 use crate::store::plan::LayerSource;
@@ -90,11 +89,14 @@ pub(super) fn push_from(
         .filter(|origin| origin.domain == first.domain && origin.path != first.path)
         .map(|origin| origin.path.as_str());
     let repository = Registries::new(ctx.access).push_target(first, mount_from)?;
-    let destination = RepositoryAdapter::new(ctx.runtime, repository, mount_from);
+    let destination = RepositoryDestination::new(
+        repository,
+        ctx.runtime.handle().clone(),
+        mount_from.map(Into::into),
+    );
     let tag = identifier(first)?;
     let image = put_image(ops, spec, sources, compression, &destination)?;
-    // Mounted blobs were reported put; none of their bytes went.
-    let mut bytes_sent = image.bytes_sent - destination.mounted();
+    let mut bytes_sent = image.bytes_sent;
     destination.commit(&image.manifest, Some(&tag))?;
 
     let mut pushed = Vec::with_capacity(targets.len());
@@ -269,17 +271,6 @@ where
         Descriptor::new(compression.media_type(), digest, size),
         size,
     ))
-}
-
-/// A layer made and pushed into `repository` (for `plugin build --push`).
-pub(super) fn make_and_put(
-    ctx: &CopyContext<'_>,
-    repository: &Repository,
-    source: &LayerSource,
-    compression: LayerCompression,
-) -> Result<Pushed, Error> {
-    let destination = RepositoryAdapter::new(ctx.runtime, repository.clone(), None);
-    put_layer_made(ctx.ops, &destination, source, compression)
 }
 
 /// A writer that remembers whether a write into it failed: the

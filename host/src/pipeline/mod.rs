@@ -19,7 +19,6 @@ mod plugin;
 mod plugin_build;
 mod plugin_install;
 mod push;
-mod repository_push;
 mod tag;
 mod unpack;
 mod yaml_text;

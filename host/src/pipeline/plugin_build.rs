@@ -8,9 +8,10 @@
 //! the same context always gives the same digest. The privileges
 //! component checks the config and writes it as the engine's `create`
 //! does, with the layer's diff_id; the manifest-generation component
-//! writes the schema2 plugin manifest. A push sends the layer as it is
-//! made (as `image build --push`), then the config, and the manifest
-//! last, under the plugin token scope.
+//! writes the schema2 plugin manifest. A push writes into the repository
+//! as into any destination, under the plugin token scope: the layer as it
+//! is made (its digest known at its end), then the config, the manifest,
+//! and the tag last.
 //!
 //! Two choices differ from moby's `CreateFromContext`, and Engine 20.10
 //! installs the plugin either way (`tests/e2e/plugin_build.rs` asks it):
@@ -26,15 +27,17 @@
 //! Must not: read or judge the config, plan the tar, or write a manifest
 //! or archive layout itself (the components do).
 
-use super::build_push::{Pushed, compress_layer, make_and_put};
-use super::copy::{CopyContext, Registries, put_bytes};
+use super::build_push::compress_layer;
+use super::copy::{CopyContext, Registries, push_destination, put_document};
 use super::planner::Planner;
 use super::tag::identifier;
 use super::{Error, Operations};
+use crate::model::destination::Destination as _;
 use crate::model::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Digest, Document, LayerOptions,
     Reference,
 };
+use crate::registry::{self, RepositoryDestination};
 use crate::runtime::Privileges;
 use crate::store::atomic::Target;
 use crate::store::compress::LayerCompression;
@@ -43,6 +46,7 @@ use crate::store::plan::{LayerSource, PlannedLayer};
 use crate::store::sink::{ImageLayers, archive_at, write_images};
 use crate::store::walk::walk;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// The media type of a plugin's layer: Docker's gzip layer, as the
 /// schema2 manifest it is listed in.
@@ -216,7 +220,7 @@ fn documents(
     Ok((config, manifest))
 }
 
-/// Layer (streamed as it is made), config, then the manifest.
+/// Layer (streamed as it is made), config, the manifest, then the tag.
 fn push(
     ctx: &CopyContext<'_>,
     privileges: &Privileges,
@@ -225,29 +229,61 @@ fn push(
     rootfs: &LayerSource,
 ) -> Result<Made, Error> {
     let repository = Registries::new(ctx.access).plugin_target(name)?;
+    let destination = push_destination(ctx, repository);
     ctx.ops
         .progress
         .start("push", rootfs.known_size().ok().flatten());
-    let pushed: Result<Pushed, Error> =
-        make_and_put(ctx, &repository, rootfs, LayerCompression::Gzip);
+    let made = put_layer(ctx.ops, &destination, rootfs);
     ctx.ops.progress.finish();
-    let (diff_id, layer, layer_sent) = pushed?;
-    let layer = Descriptor::new(PLUGIN_LAYER_MEDIA_TYPE, layer.digest, layer.size);
+    let (diff_id, digest, size) = made?;
+    let layer = Descriptor::new(PLUGIN_LAYER_MEDIA_TYPE, digest, size);
     let (config, manifest) = documents(ctx.ops, privileges, context_config, &diff_id, &layer)?;
-    let config_sent = put_bytes(ctx, &repository, &config.descriptor, &config.bytes)?;
-    let tag = identifier(name)?;
-    ctx.runtime.block_on(repository.put_manifest(
-        &tag,
-        &manifest.descriptor.media_type,
-        &manifest.bytes,
-    ))?;
+    let config_sent = put_document(&destination, &config)?;
+    destination.put_manifest(&manifest)?;
+    destination.commit(&manifest.descriptor, Some(&identifier(name)?))?;
     Ok(Made {
         config,
         manifest,
         layer,
         diff_id,
-        bytes_sent: layer_sent + config_sent,
+        bytes_sent: size + config_sent,
     })
+}
+
+/// The rootfs layer, gzip-compressed as it is sent (made again for each
+/// try); its diff ID, digest and size. A failure to make it is reported
+/// as itself.
+fn put_layer(
+    ops: &Operations<'_>,
+    destination: &RepositoryDestination,
+    rootfs: &LayerSource,
+) -> Result<(Digest, Digest, u64), Error> {
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    let diff_id: Mutex<Option<Digest>> = Mutex::new(None);
+    let make = |out: &mut dyn std::io::Write| -> std::io::Result<()> {
+        match compress_layer(rootfs, LayerCompression::Gzip, out, ops) {
+            Ok((made, ..)) => {
+                *diff_id.lock().expect("not poisoned") = Some(made);
+                Ok(())
+            }
+            Err(e) => {
+                let message = e.to_string();
+                *failure.lock().expect("not poisoned") = Some(e);
+                Err(std::io::Error::other(message))
+            }
+        }
+    };
+    let (digest, size) = match destination.put_made(&make) {
+        Ok(put) => put,
+        // The maker failed (not the upload): its own error.
+        Err(registry::Error::Io { source, .. }) => {
+            let failure = failure.into_inner().expect("not poisoned");
+            return Err(failure.unwrap_or_else(|| Error::output("cannot make a layer")(source)));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let diff_id = diff_id.into_inner().expect("not poisoned");
+    Ok((diff_id.expect("a whole blob has its diff ID"), digest, size))
 }
 
 /// The layer made into a temporary file first (its digest names its

@@ -11,6 +11,8 @@
 //! - [`protocol`]: the requests of the distribution API and what their
 //!   answers mean; each fallback (a declined mount, a chunked upload) is
 //!   explicit and logged.
+//! - [`destination`]: a repository as the one image destination (blobs
+//!   looked for, mounted or sent, documents, then the tag last).
 //!
 //! Owns: every byte to and from a registry, checked against its digest.
 //!
@@ -23,6 +25,7 @@ pub mod auth;
 mod body;
 pub mod credential_helper;
 pub mod credentials;
+pub mod destination;
 mod error;
 pub mod protocol;
 #[cfg(test)]
@@ -34,6 +37,7 @@ pub use auth::Scope;
 pub use body::{BlobBody, BlobWriter, blob_channel};
 pub use credential_helper::{HELPER_TIMEOUT, MAX_HELPER_OUTPUT};
 pub use credentials::{Credential, CredentialStore, DockerConfig};
+pub use destination::RepositoryDestination;
 pub use error::Error;
 pub use protocol::{
     BlobReader, BlobStream, Fetched, Made, OpenBlob, Registry, Repository, Uploaded,

@@ -664,5 +664,7 @@ impl Repository {
 
 mod uploads;
 
+pub use uploads::{Mount, Session};
+
 #[cfg(test)]
 mod tests;

@@ -471,7 +471,7 @@ impl<P: IndexPlanner> Destination for LayoutDestination<P> {
         self.writer.commit_blob(file, digest, blob.size)
     }
 
-    fn put_made(&self, make: &MakeBlob) -> Result<(Digest, u64), Error> {
+    fn put_made(&self, make: &MakeBlob<'_>) -> Result<(Digest, u64), Error> {
         let mut file = self.writer.made_blob()?;
         make(&mut file).map_err(io_error(&self.writer.root().join("blobs")))?;
         self.writer.commit_made(file)

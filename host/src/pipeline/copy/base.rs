@@ -102,10 +102,7 @@ fn read_config(
             ),
         ));
     }
-    let open = {
-        let _runtime = ctx.runtime.enter();
-        source.opener(descriptor)?
-    };
+    let open = source.opener(descriptor, ctx.runtime.handle())?;
     let what = format!("{from}: config {}", descriptor.digest);
     let mut bytes = Vec::new();
     open()

@@ -16,6 +16,8 @@
 //! says, which of its entries a tag names.
 
 mod base;
+#[cfg(test)]
+mod conformance;
 mod source;
 mod transfer;
 
@@ -25,13 +27,15 @@ use super::Error;
 use super::build::Operations;
 use super::tag::identifier;
 use crate::docker::Engine;
+use crate::model::destination::{BlobBytes, Destination, Moved, put_known as put_known_blob};
 use crate::model::{AnyReference, Descriptor, Digest, Document, ManifestContents, Reference};
-use crate::registry::{CredentialStore, Registry, Repository, Scope, Transports, Uploaded};
+use crate::registry::{
+    CredentialStore, Registry, Repository, RepositoryDestination, Scope, Transports,
+};
 use source::Source;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use transfer::Destination;
 
 /// An image location, in skopeo's transport terms.
 #[derive(Debug, Clone)]
@@ -165,7 +169,6 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
     match to {
         Location::Registry(reference) => {
             let repository = registries.destination(reference, &source)?;
-            let tag = identifier(reference)?;
             if let Some(digest) = &reference.digest
                 && digest != &tree.root.descriptor.digest
             {
@@ -175,12 +178,15 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
                     actual: tree.root.descriptor.digest.clone(),
                 });
             }
-            let stats = transfer::transfer(
-                ctx,
-                &source,
-                &tree,
-                Destination::registry(&repository, &tag, &source),
-            )?;
+            // A reference with a digest names the root by it, as it is put:
+            // nothing to tag.
+            identifier(reference)?;
+            let tag = reference
+                .tag
+                .as_deref()
+                .filter(|_| reference.digest.is_none());
+            let into = transfer::registry(ctx, repository, &source);
+            let stats = transfer::transfer(ctx, &source, &tree, into, tag)?;
             Ok(stats.report(
                 Some(tree.root.descriptor.digest.clone()),
                 tree.config.clone(),
@@ -192,7 +198,8 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
                 ctx,
                 &source,
                 &tree,
-                Destination::layout(ctx.ops, path, tag.as_deref())?,
+                transfer::layout(ctx.ops, path)?,
+                tag.as_deref(),
             )?;
             Ok(stats.report(
                 Some(tree.root.descriptor.digest.clone()),
@@ -206,49 +213,32 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
     }
 }
 
-/// A blob of known digest, unless the repository has it: mounted from
-/// `mount_from` when the registry agrees, else sent; bytes sent.
-pub(crate) fn put_known(
-    ctx: &CopyContext<'_>,
-    repository: &Repository,
-    blob: &Descriptor,
-    mount_from: Option<&str>,
-    open: Box<crate::registry::OpenBlob>,
-) -> Result<u64, Error> {
-    ctx.runtime.block_on(async {
-        if repository.blob_size(&blob.digest).await?.is_some() {
-            return Ok(0);
-        }
-        Ok(
-            match repository
-                .put_blob(&blob.digest, blob.size, mount_from, &*open)
-                .await?
-            {
-                Uploaded::Mounted => 0,
-                Uploaded::Sent => blob.size,
-            },
-        )
-    })
+/// A document held in memory (a config, an artifact's empty config) put
+/// into `destination` as a blob, unless it has it; bytes sent.
+pub(crate) fn put_document<D: Destination>(
+    destination: &D,
+    document: &Document,
+) -> Result<u64, D::Error> {
+    let bytes = bytes::Bytes::copy_from_slice(&document.bytes);
+    let open = move || Ok(Box::new(std::io::Cursor::new(bytes.clone())) as BlobBytes);
+    put_known_blob(destination, &document.descriptor, &open).map(bytes_sent)
 }
 
-/// Small bytes held in memory (a config) as the blob `descriptor`
-/// describes, unless the repository has it; bytes sent.
-pub(crate) fn put_bytes(
+/// The bytes sent of a blob [`put_known_blob`] moved.
+pub(crate) fn bytes_sent(moved: Moved) -> u64 {
+    match moved {
+        Moved::Sent(n) => n,
+        Moved::Skipped(_) | Moved::Mounted => 0,
+    }
+}
+
+/// `repository` as a push's destination (no mounts), on the runtime of
+/// `ctx`.
+pub(crate) fn push_destination(
     ctx: &CopyContext<'_>,
-    repository: &Repository,
-    descriptor: &Descriptor,
-    bytes: &[u8],
-) -> Result<u64, Error> {
-    let bytes = bytes::Bytes::copy_from_slice(bytes);
-    put_known(
-        ctx,
-        repository,
-        descriptor,
-        None,
-        Box::new(move || {
-            Ok(Box::new(std::io::Cursor::new(bytes.clone())) as crate::registry::BlobReader)
-        }),
-    )
+    repository: Repository,
+) -> RepositoryDestination {
+    RepositoryDestination::new(repository, ctx.runtime.handle().clone(), None)
 }
 
 /// The registries of one copy, each made once so that they share their

@@ -246,7 +246,11 @@ impl Source {
     }
 
     /// Opens blob `descriptor` for a file or registry destination.
-    pub(super) fn opener(&self, descriptor: &Descriptor) -> Result<Opener, Error> {
+    pub(super) fn opener(
+        &self,
+        descriptor: &Descriptor,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<Opener, Error> {
         let digest = descriptor.digest.clone();
         Ok(match self {
             Source::Layout { layout, .. } => {
@@ -269,7 +273,7 @@ impl Source {
             Source::Registry { repository, .. } => {
                 let repository = repository.clone();
                 let size = descriptor.size;
-                let handle = tokio::runtime::Handle::current();
+                let handle = runtime.clone();
                 Box::new(move || {
                     Ok(Box::new(pipe(
                         handle.clone(),
@@ -301,23 +305,16 @@ impl Source {
             Source::Registry { repository, .. } => LayerSource::Opened(OpenedBlob::new(
                 format!("blob {} of {}", descriptor.digest, repository.name()),
                 descriptor.size,
-                Arc::from(self.opener(descriptor)?),
+                Arc::from(self.opener(descriptor, &tokio::runtime::Handle::current())?),
             )),
         })
-    }
-
-    /// Whether the source is a registry (its blobs are fetched, retried
-    /// as a whole, rather than opened).
-    pub(super) fn repository(&self) -> Option<&Repository> {
-        match self {
-            Source::Registry { repository, .. } => Some(repository),
-            _ => None,
-        }
     }
 }
 
 /// A blob of another registry as a blocking reader: a task streams it
-/// into a small channel. A failed download reads as an error.
+/// into a small channel. A download cut short is fetched again and read
+/// on from where it was cut (the whole blob is checked against its digest
+/// again); a failed download reads as an error.
 fn pipe(
     handle: tokio::runtime::Handle,
     repository: Repository,
@@ -326,16 +323,29 @@ fn pipe(
 ) -> impl Read + Send {
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
     handle.spawn(async move {
-        let result = async {
-            let mut stream = repository.blob(&digest, size).await?;
-            while let Some(piece) = stream.next().await? {
-                if tx.send(Ok(piece)).await.is_err() {
-                    break;
+        let what = format!("GET blob {digest}");
+        let given = std::sync::atomic::AtomicU64::new(0);
+        let (tx, given, repository, digest) = (&tx, &given, &repository, &digest);
+        let result = repository
+            .transport()
+            .retrying(&what, || async move {
+                let mut stream = repository.blob(digest, size).await?;
+                let mut at = 0u64;
+                while let Some(piece) = stream.next().await? {
+                    let end = at + piece.len() as u64;
+                    let before = given.load(std::sync::atomic::Ordering::Relaxed);
+                    if end > before {
+                        let new = piece.slice(before.saturating_sub(at) as usize..);
+                        if tx.send(Ok(new)).await.is_err() {
+                            return Ok(());
+                        }
+                        given.store(end, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    at = end;
                 }
-            }
-            Ok::<_, crate::registry::Error>(())
-        }
-        .await;
+                Ok::<_, crate::registry::Error>(())
+            })
+            .await;
         if let Err(e) = result {
             let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
         }

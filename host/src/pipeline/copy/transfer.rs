@@ -1,20 +1,20 @@
-//! Moving a copy's [`Tree`] into its destination: a registry repository,
-//! a layout, or (through a private layout) an archive or the engine.
+//! Moving a copy's [`Tree`] into its destination: a registry repository
+//! or a layout, each a [`Destination`] written by one sequence
+//! ([`transfer`]); an archive or the engine through a private layout.
 
 use super::source::Source;
 use super::{Copied, CopyContext, Location, Tree};
-use crate::model::destination::{Destination as _, Found, Moved, put_known};
-use crate::model::{AnyReference, ArchiveFormat, Descriptor, Digest, Document};
+use crate::model::destination::{Destination, Moved, put_known};
+use crate::model::{AnyReference, ArchiveFormat, Digest};
 use crate::pipeline::Error;
 use crate::pipeline::build::{Operations, with_manifest};
 use crate::pipeline::engine_stream::EngineLoad;
 use crate::pipeline::planner::{IndexPlanning, Planner};
-use crate::registry::{Repository, Uploaded};
+use crate::registry::{Repository, RepositoryDestination};
 use crate::store::atomic::Target;
-use crate::store::layout_writer::{BlobFile, LayoutDestination, LayoutWriter};
+use crate::store::layout_writer::LayoutDestination;
 use crate::store::sink::{ImageLayers, archive_at, write_images};
 use crate::store::source::{ImageSource, LayoutSource};
-use futures_util::{StreamExt as _, TryStreamExt as _};
 use std::path::Path;
 
 /// Totals of a copy.
@@ -56,178 +56,121 @@ impl Stats {
     }
 }
 
-/// Where a content-addressed copy writes: a registry repository or a
-/// layout. Both take blobs (each looked for first), then manifests,
-/// children before the root, then finish. A layout is the one
-/// [`model::destination::Destination`](crate::model::destination) of
-/// `store`; the registry is written here until `registry` implements that
-/// interface too.
-pub(super) enum Destination<'a> {
-    /// A repository; the root is tagged `tag` (or named by its digest),
-    /// and blobs are mounted from `mount_from` of the same registry.
-    Registry {
-        repository: &'a Repository,
-        tag: String,
-        mount_from: Option<String>,
-    },
-    /// A layout being written; the root's entry is tagged `tag`.
-    Layout {
-        layout: LayoutDestination<IndexPlanning<'a>>,
-        tag: Option<String>,
-    },
+/// The registry repository `repository` as a copy's destination: blobs
+/// mounted from the source's repository when it is another of the same
+/// registry.
+pub(super) fn registry(
+    ctx: &CopyContext<'_>,
+    repository: Repository,
+    source: &Source,
+) -> RepositoryDestination {
+    let mount_from = source.mountable_into(repository.registry());
+    RepositoryDestination::new(repository, ctx.runtime.handle().clone(), mount_from)
 }
 
-impl<'a> Destination<'a> {
-    /// The repository `repository`, the root tagged `tag`; mounts from the
-    /// source's repository when it is another of the same registry.
-    pub(super) fn registry(repository: &'a Repository, tag: &str, source: &Source) -> Self {
-        let mount_from = source
-            .mountable_into(repository.registry())
-            .filter(|from| from != repository.name());
-        Destination::Registry {
-            repository,
-            tag: tag.to_string(),
-            mount_from,
-        }
-    }
-
-    /// The layout at `path` (new, or existing), the root's entry tagged
-    /// `tag` in the `index.json` the manifest-generation component writes
-    /// from the layout's current one, read under the layout's lock.
-    pub(super) fn layout(
-        ops: &Operations<'a>,
-        path: &Path,
-        tag: Option<&str>,
-    ) -> Result<Self, Error> {
-        Ok(Destination::Layout {
-            layout: LayoutDestination::open(path, IndexPlanning(ops.manifest_generation))?,
-            tag: tag.map(str::to_string),
-        })
-    }
-
-    /// Puts `blob` unless the destination has it.
-    async fn put_blob(&self, source: &Source, blob: &Descriptor) -> Result<Moved, Error> {
-        match self {
-            Destination::Registry {
-                repository,
-                mount_from,
-                ..
-            } => {
-                if repository.blob_size(&blob.digest).await?.is_some() {
-                    return Ok(Moved::Skipped(blob.size));
-                }
-                let open = source.opener(blob)?;
-                Ok(
-                    match repository
-                        .put_blob(&blob.digest, blob.size, mount_from.as_deref(), &*open)
-                        .await?
-                    {
-                        Uploaded::Mounted => Moved::Mounted,
-                        Uploaded::Sent => Moved::Sent(blob.size),
-                    },
-                )
-            }
-            Destination::Layout { layout, .. } => match source.repository() {
-                // A download starts over in a new file when its
-                // connection breaks: the transport's retry, not the reader's.
-                Some(repository) => {
-                    if layout.find_blob(blob)? == Found::Present {
-                        return Ok(Moved::Skipped(blob.size));
-                    }
-                    let writer = layout.writer();
-                    let file = download(repository, writer, blob).await?;
-                    writer.commit_blob(file, &blob.digest, blob.size)?;
-                    Ok(Moved::Sent(blob.size))
-                }
-                None => Ok(put_known(layout, blob, &*source.opener(blob)?)?),
-            },
-        }
-    }
-
-    /// Puts a manifest; the `root` one under the tag.
-    async fn put_manifest(&self, manifest: &Document, root: bool) -> Result<(), Error> {
-        let descriptor = &manifest.descriptor;
-        match self {
-            Destination::Registry {
-                repository, tag, ..
-            } => {
-                let reference = if root {
-                    tag.clone()
-                } else {
-                    descriptor.digest.to_string()
-                };
-                repository
-                    .put_manifest(&reference, &descriptor.media_type, &manifest.bytes)
-                    .await?;
-            }
-            Destination::Layout { layout, .. } => layout.put_manifest(manifest)?,
-        }
-        Ok(())
-    }
-
-    /// Makes the copy appear (a registry's tag is already its last step).
-    fn finish(self, root: &Descriptor) -> Result<(), Error> {
-        if let Destination::Layout { layout, tag } = self {
-            layout.commit(root, tag.as_deref())?;
-        }
-        Ok(())
-    }
+/// The layout at `path` (new, or existing) as a copy's destination, its
+/// root's entry written into the `index.json` the manifest-generation
+/// component makes of the layout's current one, read under its lock.
+pub(super) fn layout<'a>(
+    ops: &Operations<'a>,
+    path: &Path,
+) -> Result<LayoutDestination<IndexPlanning<'a>>, Error> {
+    Ok(LayoutDestination::open(
+        path,
+        IndexPlanning(ops.manifest_generation),
+    )?)
 }
 
-/// Copies `tree` into `destination`: the blobs first, several at once,
-/// then the manifests, children before the root, so that a tag never
-/// points at something missing; then finishes it.
-pub(super) fn transfer(
+/// Copies `tree` into `destination`, the one sequence of every place a
+/// copy writes: the blobs first, each looked for and put unless found,
+/// several at once; then the manifests, children before the root; then
+/// the commit, the root named `tag`, so that a tag never points at
+/// something missing.
+pub(super) fn transfer<D>(
     ctx: &CopyContext<'_>,
     source: &Source,
     tree: &Tree,
-    destination: Destination<'_>,
-) -> Result<Stats, Error> {
+    destination: D,
+    tag: Option<&str>,
+) -> Result<Stats, Error>
+where
+    D: Destination,
+    Error: From<D::Error>,
+{
     let progress = ctx.ops.progress;
     progress.start("copy", Some(tree.blobs.iter().map(|b| b.size).sum()));
-    let moved: Vec<Moved> = ctx.runtime.block_on(async {
-        let moved = futures_util::stream::iter(tree.blobs.iter().map(|blob| {
-            let destination = &destination;
-            async move {
-                let moved = destination.put_blob(source, blob).await?;
-                progress.advance(blob.size);
-                Ok::<_, Error>(moved)
-            }
-        }))
-        .buffer_unordered(ctx.access.jobs.max(1))
-        .try_collect()
-        .await?;
-        progress.finish();
-        let (root, children) = tree.manifests.split_last().expect("the root is listed");
-        for manifest in children {
-            destination.put_manifest(manifest, false).await?;
-        }
-        destination.put_manifest(root, true).await?;
+    let handle = ctx.runtime.handle();
+    let openers = (tree.blobs.iter())
+        .map(|blob| source.opener(blob, handle))
+        .collect::<Result<Vec<_>, _>>()?;
+    let put = |i: usize| {
+        let blob = &tree.blobs[i];
+        let moved = put_known(&destination, blob, &*openers[i])?;
+        progress.advance(blob.size);
         Ok::<_, Error>(moved)
-    })?;
-    destination.finish(&tree.root.descriptor)?;
+    };
+    // The smallest blob goes first, alone: a place that cannot be reached
+    // or refuses the push fails it once, not once per blob at once.
+    let first = (0..tree.blobs.len()).min_by_key(|&i| tree.blobs[i].size);
+    let rest: Vec<usize> = (0..tree.blobs.len())
+        .filter(|&i| Some(i) != first)
+        .collect();
+    let moved = first.map(put).transpose().and_then(|first| {
+        let mut moved = at_once(rest.len(), ctx.access.jobs, |k| put(rest[k]))?;
+        moved.extend(first);
+        Ok(moved)
+    });
+    progress.finish();
+    let moved = moved?;
+    for manifest in &tree.manifests {
+        destination.put_manifest(manifest)?;
+    }
+    destination.commit(&tree.root.descriptor, tag)?;
     Ok(Stats::of(&moved))
 }
 
-/// A registry blob into a new temporary file of the layout, started over
-/// when the connection breaks.
-async fn download(
-    repository: &Repository,
-    writer: &LayoutWriter,
-    blob: &Descriptor,
-) -> Result<BlobFile, Error> {
-    Ok(repository
-        .fetch_blob(
-            &blob.digest,
-            blob.size,
-            &format!("cannot store blob {}", blob.digest),
-            || {
-                writer
-                    .blob_file(&blob.digest)
-                    .map_err(|e| std::io::Error::other(e.to_string()))
-            },
-        )
-        .await?)
+/// `work(i)` for every `i < count`, on up to `jobs` threads; the results
+/// in order, or the first failure (the others stop taking work).
+fn at_once<T: Send, E: Send>(
+    count: usize,
+    jobs: usize,
+    work: impl Fn(usize) -> Result<T, E> + Sync,
+) -> Result<Vec<T>, E> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Vec<Mutex<Option<Result<T, E>>>> = (0..count).map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, count.max(1)) {
+            scope.spawn(|| {
+                while !failed.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        break;
+                    }
+                    let result = work(i);
+                    failed.fetch_or(result.is_err(), Ordering::Relaxed);
+                    *results[i].lock().expect("not poisoned") = Some(result);
+                }
+            });
+        }
+    });
+    let mut done = Vec::with_capacity(count);
+    let mut first_error = None;
+    for slot in results {
+        match slot.into_inner().expect("not poisoned") {
+            Some(Ok(value)) => done.push(value),
+            Some(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            None => {}
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(done),
+    }
 }
 
 /// An archive or the engine: `tree` (one image) is copied whole into a
@@ -255,12 +198,7 @@ pub(super) fn to_images(
     )
     .map_err(Error::output("a temporary layout"))?;
     let layout = staging.path().join("layout");
-    transfer(
-        ctx,
-        source,
-        tree,
-        Destination::layout(ctx.ops, &layout, None)?,
-    )?;
+    transfer(ctx, source, tree, self::layout(ctx.ops, &layout)?, None)?;
     let images = LayoutSource::open(&layout)?.images()?;
     let ops = ctx.ops;
     let planner = Planner(ops.tar_assembly);

@@ -3,12 +3,33 @@
 //! hands over an upload session, which is used); else a monolithic `PUT`
 //! with `Content-Length`; a registry that refuses that gets the blob in
 //! chunked `PATCH`es. A failed upload starts over with a new session.
+//! The bytes sent are hashed as they are read: bytes that do not hash to
+//! the digest named, or have another size, end the body with an error
+//! before it is whole, so the registry never commits them, and the upload
+//! is refused, not tried again.
 
 use super::body::{self, BlobBody};
 use super::{BlobReader, CHUNK, Error, Made, OpenBlob, Repository, Uploaded};
 use crate::model::Digest;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE};
 use reqwest::{Method, Response, StatusCode, Url};
+use sha2::Digest as _;
+use std::io::{self, Read};
+use std::sync::{Arc, Mutex};
+
+/// An upload session a registry handed over when it declined a mount:
+/// the blob is sent into it rather than into a new one.
+#[derive(Debug)]
+pub struct Session(Url);
+
+/// What a mount asked for got.
+#[derive(Debug)]
+pub enum Mount {
+    /// The blob is in the repository: no bytes sent.
+    Mounted,
+    /// The registry declined (`202`), handing over an upload session.
+    Declined(Session),
+}
 
 impl Repository {
     /// Starts an upload session: with `mount_from`, asks to mount `digest`
@@ -42,6 +63,18 @@ impl Repository {
         self.location(&what, &response).map(Some)
     }
 
+    /// Asks to mount blob `digest` from repository `from` of the same
+    /// registry, retried as any request.
+    pub async fn mount_blob(&self, digest: &Digest, from: &str) -> Result<Mount, Error> {
+        let what = format!("mount blob {digest} from {from}");
+        let started = self
+            .registry
+            .transport
+            .retrying(&what, || self.start_upload(Some(digest), Some(from)))
+            .await?;
+        Ok(started.map_or(Mount::Mounted, |url| Mount::Declined(Session(url))))
+    }
+
     /// Puts blob `digest` of `size` bytes into the repository: mounted from
     /// `mount_from` when the registry agrees, else streamed from what
     /// `open` returns (called again for each new try).
@@ -52,21 +85,70 @@ impl Repository {
         mount_from: Option<&str>,
         open: &OpenBlob,
     ) -> Result<Uploaded, Error> {
+        self.upload(digest, size, mount_from, None, open).await
+    }
+
+    /// Sends blob `digest` of `size` bytes from what `open` returns: into
+    /// `session` (one a declined mount handed over) first, into new ones
+    /// for further tries.
+    pub async fn put_blob_into(
+        &self,
+        digest: &Digest,
+        size: u64,
+        session: Option<Session>,
+        open: &OpenBlob,
+    ) -> Result<(), Error> {
+        self.upload(digest, size, None, session, open)
+            .await
+            .map(drop)
+    }
+
+    async fn upload(
+        &self,
+        digest: &Digest,
+        size: u64,
+        mount_from: Option<&str>,
+        session: Option<Session>,
+        open: &OpenBlob,
+    ) -> Result<Uploaded, Error> {
         let what = format!("upload blob {digest}");
+        let handed = Mutex::new(session.map(|s| s.0));
+        let refused: Arc<Mutex<Option<Error>>> = Arc::default();
+        let checked = |verdict: &Arc<Mutex<Option<Error>>>| {
+            let verdict = verdict.clone();
+            move || -> io::Result<BlobReader> {
+                Ok(Box::new(Checked::new(
+                    open()?,
+                    digest,
+                    size,
+                    verdict.clone(),
+                )))
+            }
+        };
+        let open = checked(&refused);
         self.registry
             .transport
             .retrying(&what, || async {
-                let Some(session) = self.start_upload(Some(digest), mount_from).await? else {
-                    return Ok(Uploaded::Mounted);
+                let handed = handed.lock().expect("not poisoned").take();
+                let session = match handed {
+                    Some(session) => session,
+                    None => match self.start_upload(Some(digest), mount_from).await? {
+                        Some(session) => session,
+                        None => return Ok(Uploaded::Mounted),
+                    },
                 };
-                match self.put_monolithic(&what, session, digest, size, open).await {
+                let sent = match self.put_monolithic(&what, session, digest, size, &open).await {
                     Err(e) if takes_chunks_instead(&e) => {
                         tracing::info!(%digest, error = %e, "the registry refused a monolithic upload; uploading in chunks");
                         let session = self.start_upload(Some(digest), None).await?.expect("not a mount");
-                        self.put_chunked(&what, session, digest, size, open).await?;
-                        Ok(Uploaded::Sent)
+                        self.put_chunked(&what, session, digest, size, &open).await
                     }
-                    other => other.map(|()| Uploaded::Sent),
+                    other => other,
+                };
+                // Bytes that are not the blob are refused for good.
+                match (sent, refused.lock().expect("not poisoned").take()) {
+                    (_, Some(refusal)) => Err(refusal),
+                    (sent, None) => sent.map(|()| Uploaded::Sent),
                 }
             })
             .await
@@ -137,7 +219,10 @@ impl Repository {
         Ok((digest, size))
     }
 
-    fn open_source(digest: &Digest, open: &OpenBlob) -> Result<BlobReader, Error> {
+    fn open_source(
+        digest: &Digest,
+        open: &(dyn Fn() -> io::Result<BlobReader> + Sync),
+    ) -> Result<BlobReader, Error> {
         open().map_err(|source| Error::Io {
             what: format!("cannot read blob {digest}"),
             source,
@@ -151,7 +236,7 @@ impl Repository {
         session: Url,
         digest: &Digest,
         size: u64,
-        open: &OpenBlob,
+        open: &(dyn Fn() -> io::Result<BlobReader> + Sync),
     ) -> Result<(), Error> {
         let mut url = session;
         url.query_pairs_mut().append_pair("digest", digest.as_str());
@@ -202,7 +287,7 @@ impl Repository {
         session: Url,
         digest: &Digest,
         size: u64,
-        open: &OpenBlob,
+        open: &(dyn Fn() -> io::Result<BlobReader> + Sync),
     ) -> Result<(), Error> {
         let mut source = Self::open_source(digest, open)?;
         let mut url = session;
@@ -230,6 +315,11 @@ impl Repository {
             url = self.location(what, &response)?;
             offset += length;
         }
+        // An empty blob is checked at its end, before the closing PUT.
+        source.read(&mut [0u8; 1]).map_err(|source| Error::Io {
+            what: format!("cannot read blob {digest}"),
+            source,
+        })?;
         url.query_pairs_mut().append_pair("digest", digest.as_str());
         let build = || self.client().put(url.clone()).header(CONTENT_LENGTH, 0);
         self.send_once(what, &build, &[StatusCode::CREATED]).await?;
@@ -247,5 +337,101 @@ fn takes_chunks_instead(e: &Error) -> bool {
                 && s.code.as_deref() != Some("SIZE_INVALID")
         }
         _ => false,
+    }
+}
+
+/// A blob's bytes, hashed as they are read. The last of them are handed
+/// on only once the whole is checked (its digest, and nothing after it):
+/// a blob that is not the one described fails the read before a body with
+/// a `Content-Length` could end whole, and the refusal is kept for the
+/// upload to report.
+struct Checked {
+    inner: BlobReader,
+    hasher: sha2::Sha256,
+    read: u64,
+    digest: Digest,
+    size: u64,
+    verified: bool,
+    refused: Arc<Mutex<Option<Error>>>,
+}
+
+impl Checked {
+    fn new(
+        inner: BlobReader,
+        digest: &Digest,
+        size: u64,
+        refused: Arc<Mutex<Option<Error>>>,
+    ) -> Self {
+        Self {
+            inner,
+            hasher: sha2::Sha256::new(),
+            read: 0,
+            digest: digest.clone(),
+            size,
+            verified: false,
+            refused,
+        }
+    }
+
+    fn refuse(&mut self, error: Error) -> io::Error {
+        let message = error.to_string();
+        *self.refused.lock().expect("not poisoned") = Some(error);
+        io::Error::new(io::ErrorKind::InvalidData, message)
+    }
+
+    fn sizes(&mut self, actual: String) -> io::Error {
+        let error = Error::Mismatch {
+            what: format!("blob {}", self.digest),
+            expected: format!("{} bytes", self.size),
+            actual,
+        };
+        self.refuse(error)
+    }
+
+    /// At `size` bytes: nothing more to read, and the digest matches.
+    fn verify(&mut self) -> io::Result<()> {
+        let mut probe = [0u8; 1];
+        let more = loop {
+            match self.inner.read(&mut probe) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        if more > 0 {
+            return Err(self.sizes(format!("more than {} bytes", self.size)));
+        }
+        let actual = Digest::from_sha256(std::mem::take(&mut self.hasher).finalize().into());
+        if self.digest.algorithm() == "sha256" && actual != self.digest {
+            let error =
+                Error::digest_mismatch(format!("blob {}", self.digest), &self.digest, &actual);
+            return Err(self.refuse(error));
+        }
+        self.verified = true;
+        Ok(())
+    }
+}
+
+impl Read for Checked {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.read == self.size {
+            if !self.verified {
+                self.verify()?;
+            }
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            return Err(self.sizes(format!("{} bytes", self.read)));
+        }
+        let read = self.read + n as u64;
+        if read > self.size {
+            return Err(self.sizes(format!("at least {read} bytes")));
+        }
+        self.hasher.update(&buf[..n]);
+        self.read = read;
+        if read == self.size {
+            self.verify()?;
+        }
+        Ok(n)
     }
 }

@@ -3,7 +3,10 @@
 //! sequence ([`write_images`]) with the tar-assembly component's own core
 //! as planner, and is read back by the matching source: the same config,
 //! every layer's bytes hashing to its diff ID, a repeated layer kept; and a
-//! failure after the layers are in leaves nothing behind.
+//! failure after the layers are in leaves nothing behind. The places that
+//! implement the one destination interface (a layout, a registry
+//! repository) are run through its own suite, in `pipeline::copy`, which
+//! sees both.
 
 use super::*;
 use crate::model::{ArchiveLayer, Descriptor, Document, Quiet};
