@@ -647,15 +647,10 @@ fn hash_file(path: &Path, shown: &str) -> Result<(Digest, u64), Error> {
     Ok((digest, size))
 }
 
-/// The config media type of a wasm component artifact (the CNCF wasm OCI
-/// artifact layout).
-pub const WASM_CONFIG_MEDIA_TYPE: &str = "application/vnd.wasm.config.v0+json";
-/// The media type of its one layer, the component's bytes.
-pub const WASM_LAYER_MEDIA_TYPE: &str = "application/wasm";
-
-/// Pushes the component `wasm` to `target` as a wasm OCI artifact: its
-/// bytes as the one `application/wasm` layer, and `config` (the wasm
-/// config document, naming its world's imports and exports).
+/// Pushes the component `wasm` to `target` as a wasm OCI artifact (the
+/// CNCF wasm layout, whose descriptors the manifest-generation component
+/// decides): its bytes as the one layer, and `config` (the wasm config
+/// document, naming its world's imports and exports).
 pub fn push_component(
     ctx: &CopyContext<'_>,
     target: &Reference,
@@ -665,13 +660,11 @@ pub fn push_component(
     refuse_digest(target, "a component")?;
     let repository = Registries::new(ctx.access).push_target(target, None)?;
     let input = Input::open(wasm, false)?;
-    let layer = Descriptor::new(WASM_LAYER_MEDIA_TYPE, input.digest.clone(), input.size);
+    let (config_descriptor, layer) =
+        ctx.ops
+            .manifest_generation
+            .component_descriptors(&input.digest, input.size, config)?;
     let mut bytes_sent = input.put(ctx, &repository, &layer)?;
-    let config_descriptor = Descriptor::new(
-        WASM_CONFIG_MEDIA_TYPE,
-        Digest::sha256(config),
-        config.len() as u64,
-    );
     bytes_sent += put_bytes(ctx, &repository, &config_descriptor, config)?;
     let manifest = ctx
         .ops
@@ -719,17 +712,17 @@ pub fn fetch_component(
             return Err(not_a_component("it names an index, not a component".into()));
         }
     };
-    let wasm: Vec<&Descriptor> = layers
-        .iter()
-        .filter(|l| l.media_type == WASM_LAYER_MEDIA_TYPE)
-        .collect();
-    let [layer] = wasm[..] else {
-        return Err(not_a_component(format!(
-            "a wasm component artifact has a {WASM_CONFIG_MEDIA_TYPE} config and one \
-             {WASM_LAYER_MEDIA_TYPE} layer; this one has a {} config and {} such layers",
-            config.media_type,
-            wasm.len()
-        )));
+    let layer = match ctx
+        .ops
+        .manifest_generation
+        .component_layer(&config, &layers)
+    {
+        Ok(layer) => layer,
+        // The component's reason is why the artifact is not a component.
+        Err(crate::runtime::Error::Refused { message, .. }) => {
+            return Err(not_a_component(message));
+        }
+        Err(e) => return Err(e.into()),
     };
     let path = dir.join(format!("{}.wasm", layer.digest.encoded()));
     if path.exists() {
@@ -755,7 +748,7 @@ pub fn fetch_component(
             "cannot write into {}",
             dir.display()
         )))?;
-    download(ctx, &repository, layer, partial.path())?;
+    download(ctx, &repository, &layer, partial.path())?;
     partial
         .persist(&path)
         .map_err(|e| Error::output(format!("cannot write {}", path.display()))(e.error))?;

@@ -15,7 +15,7 @@ use super::Error;
 use super::build::{BuildSpec, Operations, config_request};
 use super::copy::{CopyContext, Location, Registries, copy, put_bytes, put_known};
 use super::tag::identifier;
-use crate::model::{Descriptor, Digest, Reference};
+use crate::model::{Descriptor, Digest, ManifestFormat, Reference};
 use crate::registry::{self, Made, Repository};
 use crate::store::compress::LayerCompression;
 use crate::store::hashing::HashingWriter;
@@ -159,7 +159,11 @@ fn put_as_stored(
     mount_from: Option<&str>,
 ) -> Result<Pushed, Error> {
     let digest = layer.digest.clone().expect("chosen for its known digest");
-    let descriptor = Descriptor::new(stored.media_type(), digest, layer.size);
+    let media_type = ctx
+        .ops
+        .manifest_generation
+        .layer_media_type(stored, ManifestFormat::Oci)?;
+    let descriptor = Descriptor::new(media_type, digest, layer.size);
     let source = layer.blob.clone();
     let sent = put_known(
         ctx,
@@ -226,11 +230,11 @@ pub(super) fn make_and_put(
         .into_inner()
         .expect("not poisoned")
         .expect("a whole blob has its diff_id");
-    Ok((
-        diff_id,
-        Descriptor::new(compression.media_type(), digest, size),
-        size,
-    ))
+    let media_type = ctx
+        .ops
+        .manifest_generation
+        .layer_media_type(compression, ManifestFormat::Oci)?;
+    Ok((diff_id, Descriptor::new(media_type, digest, size), size))
 }
 
 /// Streams `source`'s tar through a hash (the diff_id) into the

@@ -33,7 +33,7 @@ use super::tag::identifier;
 use super::{Error, Operations};
 use crate::model::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Digest, Document, LayerOptions,
-    Reference,
+    ManifestFormat, Reference,
 };
 use crate::runtime::Privileges;
 use crate::store::atomic::Target;
@@ -42,10 +42,6 @@ use crate::store::plan::{LayerSource, PlannedLayer};
 use crate::store::sink::{ImageLayers, archive_at, write_images};
 use crate::store::walk::walk;
 use std::path::{Path, PathBuf};
-
-/// The media type of a plugin's layer: Docker's gzip layer, as the
-/// schema2 manifest it is listed in.
-pub const PLUGIN_LAYER_MEDIA_TYPE: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
 /// The file of a context holding the plugin config.
 const CONFIG_FILE: &str = "config.json";
@@ -203,6 +199,14 @@ fn rootfs_layer(
     )?))
 }
 
+/// The media type of a plugin's layer: gzip, in the Docker schema 2
+/// manifest it is listed in.
+fn layer_media_type(ops: &Operations<'_>) -> Result<String, Error> {
+    Ok(ops
+        .manifest_generation
+        .layer_media_type(LayerCompression::Gzip, ManifestFormat::Docker)?)
+}
+
 /// The config and manifest of a plugin whose layer is `layer`.
 fn documents(
     ops: &Operations<'_>,
@@ -234,7 +238,7 @@ fn push(
         make_and_put(ctx, &repository, rootfs, LayerCompression::Gzip);
     ctx.ops.progress.finish();
     let (diff_id, layer, layer_sent) = pushed?;
-    let layer = Descriptor::new(PLUGIN_LAYER_MEDIA_TYPE, layer.digest, layer.size);
+    let layer = Descriptor::new(layer_media_type(ctx.ops)?, layer.digest, layer.size);
     let (config, manifest) = documents(ctx.ops, privileges, context_config, &diff_id, &layer)?;
     let config_sent = put_bytes(ctx, &repository, &config.descriptor, &config.bytes)?;
     let tag = identifier(name)?;
@@ -289,7 +293,7 @@ fn write_file(
     let (diff_id, digest, size, blob) = made?;
     blob.into_inner()
         .map_err(|e| Error::output(&what)(e.into_error()))?;
-    let layer = Descriptor::new(PLUGIN_LAYER_MEDIA_TYPE, digest, size);
+    let layer = Descriptor::new(layer_media_type(ops)?, digest, size);
     let (config, manifest) = documents(ops, privileges, context_config, &diff_id, &layer)?;
 
     // The gzip file goes in as it is: a `Tar` source is copied byte for

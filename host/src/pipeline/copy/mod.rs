@@ -20,11 +20,12 @@ mod transfer;
 
 use super::Error;
 use super::build::{BaseImage, Operations};
+use super::planner::IndexPlanning;
 use super::tag::identifier;
 use crate::docker::Engine;
 use crate::model::{AnyReference, Descriptor, Digest, Document, ManifestContents, Reference};
 use crate::registry::{CredentialStore, Registry, Repository, Scope, Transports, Uploaded};
-use crate::store::source::{ImageSource, LayoutSource};
+use crate::store::source::LayoutSource;
 use source::Source;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -388,7 +389,7 @@ pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, E
         Destination::layout(ctx.ops, &layout, None)?,
     )?;
     let image = LayoutSource::open(&layout)?
-        .images()?
+        .images(&IndexPlanning(ctx.ops.manifest_generation))?
         .into_iter()
         .next()
         .expect("a layout written with one image");

@@ -13,7 +13,7 @@ use crate::registry::{Repository, Uploaded};
 use crate::store::atomic::Target;
 use crate::store::layout_writer::{BlobFile, LayoutDestination, LayoutWriter};
 use crate::store::sink::{ImageLayers, archive_at, write_images};
-use crate::store::source::{ImageSource, LayoutSource};
+use crate::store::source::LayoutSource;
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use std::path::Path;
 
@@ -261,7 +261,8 @@ pub(super) fn to_images(
         tree,
         Destination::layout(ctx.ops, &layout, None)?,
     )?;
-    let images = LayoutSource::open(&layout)?.images()?;
+    let images =
+        LayoutSource::open(&layout)?.images(&IndexPlanning(ctx.ops.manifest_generation))?;
     let ops = ctx.ops;
     let planner = Planner(ops.tar_assembly);
     let layers: Vec<Vec<_>> = images

@@ -14,7 +14,7 @@ mod archive;
 mod layout;
 
 pub use archive::ArchiveSource;
-pub use layout::LayoutSource;
+pub use layout::{LayoutReader, LayoutSource, ReadLayout};
 
 use crate::model::{Digest, Document};
 use crate::store::plan::LayerSource;
