@@ -98,25 +98,13 @@ pub struct PushedArtifact {
     pub bytes_sent: u64,
 }
 
-/// Refuses a push `target` that names a digest: `what` is made here, so
-/// its digest is not known before, and it goes to a tag.
-fn refuse_digest(target: &Reference, what: &str) -> Result<(), Error> {
-    match target.digest {
-        Some(_) => Err(Error::NotFound {
-            source_name: target.full.clone(),
-            message: format!("{what} is pushed to a tag, not a digest"),
-        }),
-        None => Ok(()),
-    }
-}
-
-/// Pushes the artifact `spec` describes to `target`.
+/// Pushes the artifact `spec` describes to `target` (a tag, as the
+/// tagging component's `push-target` gives it).
 pub fn push_artifact(
     ctx: &CopyContext<'_>,
     target: &Reference,
     spec: &ArtifactPush,
 ) -> Result<PushedArtifact, Error> {
-    refuse_digest(target, "an artifact")?;
     let mg = ctx.ops.manifest_generation;
     // Every file read whole before anything is sent: its digest, and a
     // copy of it when it can be read only once.
@@ -657,7 +645,6 @@ pub fn push_component(
     wasm: &Path,
     config: &[u8],
 ) -> Result<PushedArtifact, Error> {
-    refuse_digest(target, "a component")?;
     let repository = Registries::new(ctx.access).push_target(target, None)?;
     let input = Input::open(wasm, false)?;
     let (config_descriptor, layer) =
