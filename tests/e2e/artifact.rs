@@ -841,8 +841,7 @@ fn component_push_prints_the_digest_alone_and_names_what_is_not_a_component() {
     let run = ocipipe(&env).run(&["component", "push", &by_digest, tagging.to_str().unwrap()]);
     assert_ne!(run.code, 0);
     assert!(
-        run.stderr
-            .contains("a component is pushed to a tag, not a digest"),
+        run.stderr.contains("a push goes to a tag, not a digest"),
         "{}",
         run.stderr
     );

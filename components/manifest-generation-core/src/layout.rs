@@ -14,10 +14,80 @@ use std::collections::BTreeMap;
 
 use crate::index::{Entry, OciIndex, read_oci_index};
 use crate::read::{Kind, accepted_types};
-use crate::{Descriptor, Document, Error};
+use crate::{Descriptor, Document, Error, ManifestContents, read_manifest};
 
 /// The annotation that holds an entry's tag (OCI `AnnotationRefName`).
 pub const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
+/// The annotation containerd and ocipipe give an entry for the image's
+/// full name, which wins over [`ANNOTATION_REF_NAME`].
+pub const ANNOTATION_IMAGE_NAME: &str = "io.containerd.image.name";
+
+/// What an entry of an index is (WIT `entry-kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// An image manifest.
+    Image,
+    /// An index, whose images take the entry's name.
+    Index,
+    /// Anything else: skipped.
+    Other,
+}
+
+/// An entry of an index, with the name it is known by (WIT
+/// `index-entry`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// The entry, as the index lists it.
+    pub manifest: Descriptor,
+    /// What it is.
+    pub kind: EntryKind,
+    /// Its name, if it has one.
+    pub name: Option<String>,
+}
+
+/// The entries of the index `bytes`, for reading every image of a layout;
+/// see the WIT `index-entries`.
+pub fn index_entries(
+    media_type: Option<&str>,
+    bytes: &[u8],
+    name: Option<&str>,
+) -> Result<Vec<IndexEntry>, Error> {
+    let entries: Vec<Descriptor> = match media_type {
+        None => read_index(bytes)?
+            .manifests
+            .into_iter()
+            .map(|e| e.descriptor)
+            .collect(),
+        Some(media_type) => match read_manifest(media_type, bytes)? {
+            ManifestContents::Index(index) => index.manifests,
+            ManifestContents::Image(image) => {
+                return Err(Error::invalid(format!(
+                    "the document is an image manifest ({}), not an index",
+                    image.media_type
+                )));
+            }
+        },
+    };
+    Ok(entries
+        .into_iter()
+        .map(|manifest| {
+            let name = annotation(&manifest, ANNOTATION_IMAGE_NAME)
+                .or_else(|| ref_name(&manifest))
+                .or(name)
+                .map(str::to_owned);
+            let kind = match Kind::of(&manifest.media_type) {
+                Some(kind) if kind.is_index() => EntryKind::Index,
+                Some(_) => EntryKind::Image,
+                None => EntryKind::Other,
+            };
+            IndexEntry {
+                manifest,
+                kind,
+                name,
+            }
+        })
+        .collect())
+}
 
 /// The `index.json` of a layout after adding `manifest`; see the WIT
 /// `layout-index`.
@@ -129,9 +199,14 @@ fn tag_list(tags: &[&str]) -> String {
 
 /// The tag of an entry: its non-empty `ref.name` annotation.
 fn ref_name(d: &Descriptor) -> Option<&str> {
+    annotation(d, ANNOTATION_REF_NAME)
+}
+
+/// The non-empty annotation `key` of an entry.
+fn annotation<'a>(d: &'a Descriptor, key: &str) -> Option<&'a str> {
     d.annotations
         .iter()
-        .find(|(k, _)| k == ANNOTATION_REF_NAME)
+        .find(|(k, _)| k == key)
         .map(|(_, v)| v.as_str())
         .filter(|v| !v.is_empty())
 }

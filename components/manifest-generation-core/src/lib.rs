@@ -6,7 +6,12 @@
 //! a manifest or index refers to ([`read_manifest`]), which child of an
 //! index a platform means ([`select_platform`], containerd's matcher), and
 //! an OCI image layout's `index.json` ([`layout_index`], [`layout_entry`],
-//! skopeo's `oci:` transport); and the decisions around OCI artifacts: the
+//! skopeo's `oci:` transport), the images a layout holds
+//! ([`index_entries`]) and each image's layers ([`image_layers`]), and the
+//! media type of a layer stored with a compression ([`layer_media_type`]);
+//! a WebAssembly component as an OCI artifact ([`component_descriptors`],
+//! [`component_layer`]);
+//! and the decisions around OCI artifacts: the
 //! request and the extra blobs of a push of files ([`plan_artifact`],
 //! [`artifact_blobs`], [`artifact_referrer`]), the
 //! form to retry a refused push in ([`fallback_form`]), the file names of
@@ -25,8 +30,10 @@
 
 mod artifact;
 mod command;
+mod component;
 mod config;
 mod index;
+mod layers;
 mod layout;
 mod manifest;
 mod platform;
@@ -38,10 +45,22 @@ mod time;
 pub use artifact::{
     ANNOTATION_COMPOSE_FILE, ANNOTATION_TITLE, MAX_FILE_NAME_BYTES, artifact_file_names,
 };
+pub use component::{
+    ComponentArtifact, MEDIA_TYPE_WASM, MEDIA_TYPE_WASM_CONFIG, component_descriptors,
+    component_layer,
+};
 pub use config::{
     DEFAULT_PATH_ENV_UNIX, HISTORY_ADDED_COMMENT, HISTORY_ADDED_CREATED_BY, image_config,
 };
-pub use layout::{ANNOTATION_REF_NAME, layout_entry, layout_index};
+pub use layers::{
+    Compression, ImageLayer, MEDIA_TYPE_DOCKER_LAYER, MEDIA_TYPE_DOCKER_LAYER_ZSTD,
+    MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_LAYER_ZSTD, ManifestFormat,
+    image_layers, layer_compression, layer_media_type,
+};
+pub use layout::{
+    ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, EntryKind, IndexEntry, index_entries, layout_entry,
+    layout_index,
+};
 pub use manifest::{
     COMPOSE_EMPTY_CONFIG_MEDIA_TYPE, COMPOSE_PROJECT_ARTIFACT_TYPE, EMPTY_JSON_DATA_BASE64,
     EMPTY_JSON_DIGEST, EMPTY_JSON_SIZE, FALLBACK_ERROR_CODES, artifact_manifest, docker_manifest,

@@ -41,9 +41,9 @@ pub const COMPOSE_EMPTY_CONFIG_MEDIA_TYPE: &str =
 
 /// Docker schema2 layer media types accepted in a Docker manifest.
 const DOCKER_LAYER_TYPES: &[&str] = &[
-    "application/vnd.docker.image.rootfs.diff.tar",
+    crate::MEDIA_TYPE_DOCKER_LAYER,
     MEDIA_TYPE_DOCKER_LAYER_GZIP,
-    "application/vnd.docker.image.rootfs.diff.tar.zstd",
+    crate::MEDIA_TYPE_DOCKER_LAYER_ZSTD,
     "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
 ];
 
@@ -83,6 +83,16 @@ struct PluginManifestJson<'a> {
     media_type: &'static str,
 }
 
+/// `config`, of `media_type` when it has none: an image that came without
+/// a manifest (a `docker load` archive's) says nothing of its config's type.
+fn typed_config(config: &Descriptor, media_type: &str) -> Descriptor {
+    let mut config = config.clone();
+    if config.media_type.is_empty() {
+        config.media_type = media_type.to_owned();
+    }
+    config
+}
+
 /// A descriptor checked ([`Descriptor::check`]; `what` names it) and
 /// borrowed for writing.
 fn descriptor_json<'a>(what: &str, d: &'a Descriptor) -> Result<DescriptorJson<'a>, Error> {
@@ -106,13 +116,15 @@ fn subject_json(subject: Option<&Descriptor>) -> Result<Option<DescriptorJson<'_
 /// `schemaVersion` 2, `mediaType`, `config`, `layers` (`[]` when none),
 /// then `subject` and `annotations` when given. A config of the empty media
 /// type needs an `artifactType` (image-spec), so it is refused here: use
-/// [`artifact_manifest`].
+/// [`artifact_manifest`]. A config without a media type is an OCI image
+/// config.
 pub fn image_manifest(
     config: &Descriptor,
     layers: &[Descriptor],
     annotations: &[Annotation],
     subject: Option<&Descriptor>,
 ) -> Result<Document, Error> {
+    let config = &typed_config(config, crate::MEDIA_TYPE_OCI_CONFIG);
     if config.media_type == MEDIA_TYPE_EMPTY_JSON {
         return Err(Error::invalid(format!(
             "config: media type {MEDIA_TYPE_EMPTY_JSON:?} requires an artifactType; make an artifact manifest instead"
@@ -254,9 +266,11 @@ fn artifact_annotations(request: &ArtifactRequest) -> Result<Vec<Annotation>, Er
 ///   layers must be `application/vnd.docker.image.rootfs.diff.tar.gzip`,
 ///   the only layer type moby writes for a plugin.
 ///
-/// Any other config media type is `unsupported`; descriptors with an
+/// A config without a media type is a Docker image config. Any other
+/// config media type is `unsupported`; descriptors with an
 /// `artifactType` (not a schema2 field) are `invalid-input`.
 pub fn docker_manifest(config: &Descriptor, layers: &[Descriptor]) -> Result<Document, Error> {
+    let config = &typed_config(config, MEDIA_TYPE_DOCKER_CONFIG);
     let plugin = match config.media_type.as_str() {
         MEDIA_TYPE_DOCKER_CONFIG => false,
         MEDIA_TYPE_DOCKER_PLUGIN_CONFIG => true,

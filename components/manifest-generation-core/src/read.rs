@@ -61,7 +61,7 @@ impl Kind {
         }
     }
 
-    fn is_index(self) -> bool {
+    pub(crate) fn is_index(self) -> bool {
         matches!(self, Kind::OciIndex | Kind::DockerList)
     }
 

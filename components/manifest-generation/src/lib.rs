@@ -4,8 +4,10 @@
 //!
 //! The shared WIT types are `ocipipe_sdk`'s and this world's records are the
 //! core's own (`with` below), so values cross the boundary without
-//! conversion; only the WIT enum `artifact-form`, which `wit-bindgen`
-//! generates itself, is matched to the core's here. No logic lives here.
+//! conversion; only the WIT enums (`artifact-form`, `compression`,
+//! `manifest-format`, `entry-kind`), which `wit-bindgen` generates itself,
+//! and the records holding one (`image-layer`, `index-entry`) are matched
+//! to the core's here. No logic lives here.
 
 mod bindings {
     wit_bindgen::generate!({
@@ -24,15 +26,18 @@ mod bindings {
             "ocipipe:image/manifests@0.1.0/artifact-tool": manifest_generation_core::ArtifactTool,
             "ocipipe:image/manifests@0.1.0/artifact-file": manifest_generation_core::ArtifactFile,
             "ocipipe:image/manifests@0.1.0/artifact-plan": manifest_generation_core::ArtifactPlan,
+            "ocipipe:image/manifests@0.1.0/component-artifact": manifest_generation_core::ComponentArtifact,
         },
     });
 }
 
 use bindings::exports::ocipipe::image::configs;
-use bindings::exports::ocipipe::image::manifests::{self, ArtifactForm};
+use bindings::exports::ocipipe::image::manifests::{
+    self, ArtifactForm, Compression, EntryKind, ImageLayer, IndexEntry, ManifestFormat,
+};
 use manifest_generation_core::{
-    self as core, ArtifactPlan, ArtifactRequest, ConfigRequest, HostMachine, ManifestContents,
-    ReferrersPage,
+    self as core, ArtifactPlan, ArtifactRequest, ComponentArtifact, ConfigRequest, HostMachine,
+    ManifestContents, ReferrersPage,
 };
 use ocipipe_sdk::{Annotation, Descriptor, Document, Error, Platform};
 
@@ -129,6 +134,67 @@ impl manifests::Guest for ManifestGeneration {
 
     fn layout_entry(index: Vec<u8>, tag: Option<String>) -> Result<Descriptor, Error> {
         core::layout_entry(&index, tag.as_deref())
+    }
+
+    fn component_descriptors(
+        wasm_digest: String,
+        wasm_size: u64,
+        config: Vec<u8>,
+    ) -> Result<ComponentArtifact, Error> {
+        core::component_descriptors(&wasm_digest, wasm_size, &config)
+    }
+
+    fn component_layer(config: Descriptor, layers: Vec<Descriptor>) -> Result<Descriptor, Error> {
+        core::component_layer(&config, &layers)
+    }
+
+    fn layer_media_type(compression: Compression, format: ManifestFormat) -> String {
+        let format = match format {
+            ManifestFormat::Oci => core::ManifestFormat::Oci,
+            ManifestFormat::Docker => core::ManifestFormat::Docker,
+        };
+        let compression = match compression {
+            Compression::None => core::Compression::None,
+            Compression::Gzip => core::Compression::Gzip,
+            Compression::Zstd => core::Compression::Zstd,
+        };
+        core::layer_media_type(compression, format)
+    }
+
+    fn image_layers(layers: Vec<Descriptor>, config: Vec<u8>) -> Result<Vec<ImageLayer>, Error> {
+        let layers = core::image_layers(&layers, &config)?;
+        Ok(layers
+            .into_iter()
+            .map(|l| ImageLayer {
+                descriptor: l.descriptor,
+                compression: match l.compression {
+                    core::Compression::None => Compression::None,
+                    core::Compression::Gzip => Compression::Gzip,
+                    core::Compression::Zstd => Compression::Zstd,
+                },
+                diff_id: l.diff_id,
+            })
+            .collect())
+    }
+
+    fn index_entries(
+        media_type: Option<String>,
+        index: Vec<u8>,
+        name: Option<String>,
+    ) -> Result<Vec<IndexEntry>, Error> {
+        let entries = core::index_entries(media_type.as_deref(), &index, name.as_deref())?;
+        Ok(entries
+            .into_iter()
+            .map(|e| IndexEntry {
+                manifest: e.manifest,
+                kind: match e.kind {
+                    core::EntryKind::Image => EntryKind::Image,
+                    core::EntryKind::Index => EntryKind::Index,
+                    core::EntryKind::Other => EntryKind::Other,
+                },
+                name: e.name,
+            })
+            .collect())
     }
 }
 

@@ -19,6 +19,18 @@ use ocipipe_sdk::{Document, Error};
 /// The media type of a managed plugin's config.
 pub const PLUGIN_CONFIG_MEDIA_TYPE: &str = "application/vnd.docker.plugin.v1+json";
 
+/// Why a manifest whose config is `config` is not a managed plugin's,
+/// as the engine's privileges endpoint judges it (it looks for a config
+/// of [`PLUGIN_CONFIG_MEDIA_TYPE`]); none when it is one.
+pub fn why_not_a_plugin(config: &ocipipe_sdk::Descriptor) -> Option<String> {
+    (config.media_type != PLUGIN_CONFIG_MEDIA_TYPE).then(|| {
+        format!(
+            "its config is {}, not {PLUGIN_CONFIG_MEDIA_TYPE}",
+            config.media_type
+        )
+    })
+}
+
 /// The config blob of a plugin whose context's `config.json` is
 /// `context_config` and whose rootfs is the one layer `rootfs_diff_id`.
 pub fn plugin_config(context_config: &str, rootfs_diff_id: &str) -> Result<Document, Error> {

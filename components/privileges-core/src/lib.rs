@@ -29,7 +29,8 @@
 //!
 //! [`plugin_config`] writes the config of a plugin made from a plugin
 //! context, as `docker plugin create` writes it (see `create`), after
-//! the checks the engine leaves to install time.
+//! the checks the engine leaves to install time; [`why_not_a_plugin`]
+//! says whether a manifest is a plugin's, by its config.
 //!
 //! No I/O, no clock, no randomness; the shared error type is the SDK's.
 
@@ -39,7 +40,7 @@ mod decode;
 mod encode;
 mod go_json;
 
-pub use create::{PLUGIN_CONFIG_MEDIA_TYPE, plugin_config};
+pub use create::{PLUGIN_CONFIG_MEDIA_TYPE, plugin_config, why_not_a_plugin};
 pub use go_json::MAX_DEPTH;
 pub use ocipipe_sdk::Error;
 

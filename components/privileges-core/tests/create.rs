@@ -197,3 +197,19 @@ fn the_diff_id_is_a_sha256_digest() {
         assert!(e.contains("not a sha256 digest"), "{bad}: {e}");
     }
 }
+
+#[test]
+fn a_manifest_is_a_plugins_by_its_config_media_type() {
+    use privileges_core::why_not_a_plugin;
+    let digest = "sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f";
+    let plugin = ocipipe_sdk::Descriptor::new(PLUGIN_CONFIG_MEDIA_TYPE, digest, 2);
+    assert_eq!(why_not_a_plugin(&plugin), None);
+    let image = ocipipe_sdk::Descriptor::new("application/vnd.oci.image.config.v1+json", digest, 2);
+    assert_eq!(
+        why_not_a_plugin(&image).as_deref(),
+        Some(
+            "its config is application/vnd.oci.image.config.v1+json, \
+             not application/vnd.docker.plugin.v1+json"
+        )
+    );
+}

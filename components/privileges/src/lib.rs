@@ -17,7 +17,7 @@ mod bindings {
 }
 
 use bindings::exports::ocipipe::image::plugins::Guest;
-use ocipipe_sdk::{Document, Error};
+use ocipipe_sdk::{Descriptor, Document, Error};
 use privileges_core::Privilege;
 
 struct Privileges;
@@ -29,6 +29,10 @@ impl Guest for Privileges {
 
     fn plugin_config(context_config: String, rootfs_diff_id: String) -> Result<Document, Error> {
         privileges_core::plugin_config(&context_config, &rootfs_diff_id)
+    }
+
+    fn why_not_a_plugin(config: Descriptor) -> Option<String> {
+        privileges_core::why_not_a_plugin(&config)
     }
 }
 

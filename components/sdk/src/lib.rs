@@ -38,7 +38,7 @@
 //! }
 //!
 //! use bindings::exports::ocipipe::image::plugins::{Guest, Privilege};
-//! use ocipipe_sdk::{Document, Error};
+//! use ocipipe_sdk::{Descriptor, Document, Error};
 //!
 //! struct AsksForNothing;
 //!
@@ -53,6 +53,10 @@
 //!     // and `plugin build` reports that refusal.
 //!     fn plugin_config(_context_config: String, _rootfs_diff_id: String) -> Result<Document, Error> {
 //!         Err(Error::Unsupported("this component does not write plugin configs".into()))
+//!     }
+//!
+//!     fn why_not_a_plugin(_config: Descriptor) -> Option<String> {
+//!         None
 //!     }
 //! }
 //!

@@ -453,6 +453,20 @@ pub fn tag_name_only(r: Reference) -> Reference {
     r
 }
 
+/// The name a push writes: [`parse_normalized_named`] then
+/// [`tag_name_only`]. A reference with a digest is refused, as `docker
+/// push` refuses one: a push writes a tag, and a digest names content
+/// that is already there.
+pub fn push_target(s: &str) -> Result<Reference, ocipipe_sdk::Error> {
+    let named = tag_name_only(parse_normalized_named(s)?);
+    if named.digest.is_some() {
+        return Err(ocipipe_sdk::Error::invalid(format!(
+            "{s:?} names a digest: a push goes to a tag, not a digest"
+        )));
+    }
+    Ok(named)
+}
+
 /// BuildKit image exporter `name=a,b`: splits on `,`, trims whitespace around
 /// each entry, and parses each with [`parse_normalized_named`] followed by
 /// [`tag_name_only`].

@@ -492,3 +492,22 @@ fn digest_errors_keep_go_digests_messages() {
         assert_eq!(err.to_string(), message, "{digest}");
     }
 }
+
+#[test]
+fn a_push_target_gets_the_default_tag_and_may_not_name_a_digest() {
+    let target = tagging_core::push_target("ubuntu").unwrap();
+    assert_eq!(target.to_string(), "docker.io/library/ubuntu:latest");
+    let digest = format!("sha256:{}", "a".repeat(64));
+    for pinned in [format!("ubuntu@{digest}"), format!("ubuntu:1@{digest}")] {
+        let err = tagging_core::push_target(&pinned).unwrap_err();
+        assert!(
+            matches!(err, ocipipe_sdk::Error::InvalidInput(_)),
+            "{err:?}"
+        );
+        assert!(err.message().contains("a push goes to a tag, not a digest"));
+    }
+    assert!(matches!(
+        tagging_core::push_target("UPPER").unwrap_err(),
+        ocipipe_sdk::Error::InvalidReference(_)
+    ));
+}

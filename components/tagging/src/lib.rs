@@ -30,6 +30,10 @@ impl Guest for Tagging {
         Ok((&core::tag_name_only(named)).into())
     }
 
+    fn push_target(input: String) -> Result<Reference, Error> {
+        Ok((&core::push_target(&input)?).into())
+    }
+
     fn parse_targets(names: String) -> Result<Vec<Reference>, Error> {
         Ok(core::parse_targets(&names)?
             .iter()

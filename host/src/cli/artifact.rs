@@ -26,7 +26,10 @@ pub(super) fn run(config: &Config, cmd: ArtifactCommand) -> anyhow::Result<Outco
     let mut printer = Printer::new(config.json);
     match cmd {
         ArtifactCommand::Push(args) => {
-            let target = named(&args.reference)?;
+            let target = ops
+                .tagging
+                .push_target(&args.reference)
+                .with_context(|| format!("{:?} is not an artifact reference", args.reference))?;
             let subject = args.subject.as_deref().map(named).transpose()?;
             let spec = push_spec(config, &args, subject)?;
             let pushed = pipeline::push_artifact(&ctx, &target, &spec)?;
@@ -84,7 +87,7 @@ pub(super) fn compose(config: &Config, cmd: ComposeCommand) -> anyhow::Result<Ou
     let env = CopyEnv::new(config, false, 4)?;
     let target = ops
         .tagging
-        .normalize_with_default_tag(&reference)
+        .push_target(&reference)
         .with_context(|| format!("{reference:?} is not a reference"))?;
     let files = files
         .iter()

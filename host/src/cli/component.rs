@@ -29,7 +29,7 @@ pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outc
     let ops = Operations::new(&components, progress.as_ref())?;
     let target = ops
         .tagging
-        .normalize_with_default_tag(&reference)
+        .push_target(&reference)
         .with_context(|| format!("{reference:?} is not a reference"))?;
     // A FIFO or stdin is read once, into a temporary copy: its world, its
     // config and its upload all read the same bytes.

@@ -402,6 +402,7 @@ fn unpack(
     let unpack_with = pipeline::UnpackComponents {
         tar_assembly: components.get::<TarAssembly>()?,
         tagging: components.get::<Tagging>()?,
+        manifest_generation: components.get::<ManifestGeneration>()?,
     };
     let report = pipeline::unpack(unpack_with, from, image, dir, &UnpackOptions::default())
         .with_context(|| format!("cannot unpack {} into {}", input.display(), dir.display()))?;

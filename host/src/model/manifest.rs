@@ -2,7 +2,9 @@
 //! component reads it (`read-manifest`): the children a copy must carry;
 //! and what an artifact push is made of: the files as the host read them,
 //! the tool whose conventions they follow, the request the component
-//! plans from them, and the forms an artifact manifest is pushed in.
+//! plans from them, and the forms an artifact manifest is pushed in; and
+//! what a layout's indexes list and an image's layers are made of
+//! (`index-entries`, `image-layers`), and how a layer is stored.
 //!
 //! Must not: parse or judge a document itself; the component decides
 //! which media types are manifests and what they refer to.
@@ -136,4 +138,59 @@ pub struct ArtifactPlan {
     pub created: Option<i64>,
     /// The manifest it refers to.
     pub subject: Option<Descriptor>,
+}
+
+/// How a layer's bytes are stored (WIT `compression`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerCompression {
+    /// gzip, as `docker push` sends layers.
+    Gzip,
+    /// zstd (level 3, zstd's default).
+    Zstd,
+    /// None: the layer tars as they are.
+    None,
+}
+
+/// The kind of manifest a layer is listed in (WIT `manifest-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestFormat {
+    /// An OCI image manifest.
+    Oci,
+    /// A Docker image manifest, schema 2.
+    Docker,
+}
+
+/// One layer of an image as a reader of its bytes needs it (WIT
+/// `image-layer`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageLayer {
+    /// The layer as the manifest lists it.
+    pub descriptor: Descriptor,
+    /// How its bytes are compressed.
+    pub compression: LayerCompression,
+    /// The digest of its uncompressed tar (the config's `diff_id`).
+    pub diff_id: Digest,
+}
+
+/// What an entry of an index is (WIT `entry-kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexEntryKind {
+    /// An image manifest.
+    Image,
+    /// An index, whose images take the entry's name.
+    Index,
+    /// Anything else: skipped.
+    Other,
+}
+
+/// An entry of an index, with the name it is known by (WIT
+/// `index-entry`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// The entry, as the index lists it.
+    pub manifest: Descriptor,
+    /// What it is.
+    pub kind: IndexEntryKind,
+    /// Its name, if it has one.
+    pub name: Option<String>,
 }

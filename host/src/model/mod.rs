@@ -25,8 +25,8 @@ pub use descriptor::{ConfigRequest, Descriptor, Document, History, HostMachine, 
 pub use digest::{Digest, DigestError};
 pub use layer::{Entry, EntryKind, LayerOptions, Segment};
 pub use manifest::{
-    ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, ManifestContents,
-    ReferrersPage,
+    ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, ImageLayer,
+    IndexEntry, IndexEntryKind, LayerCompression, ManifestContents, ManifestFormat, ReferrersPage,
 };
 pub use plugin::{PRIVILEGE_NAMES, Privilege};
 pub use progress::{Progress, Quiet};

@@ -103,25 +103,13 @@ pub struct PushedArtifact {
     pub bytes_sent: u64,
 }
 
-/// Refuses a push `target` that names a digest: `what` is made here, so
-/// its digest is not known before, and it goes to a tag.
-fn refuse_digest(target: &Reference, what: &str) -> Result<(), Error> {
-    match target.digest {
-        Some(_) => Err(Error::NotFound {
-            source_name: target.full.clone(),
-            message: format!("{what} is pushed to a tag, not a digest"),
-        }),
-        None => Ok(()),
-    }
-}
-
-/// Pushes the artifact `spec` describes to `target`.
+/// Pushes the artifact `spec` describes to `target` (a tag, as the
+/// tagging component's `push-target` gives it).
 pub fn push_artifact(
     ctx: &CopyContext<'_>,
     target: &Reference,
     spec: &ArtifactPush,
 ) -> Result<PushedArtifact, Error> {
-    refuse_digest(target, "an artifact")?;
     let mg = ctx.ops.manifest_generation;
     // Every file read whole before anything is sent: its digest, and a
     // copy of it when it can be read only once.
@@ -581,33 +569,26 @@ fn download(
     Ok(())
 }
 
-/// The config media type of a wasm component artifact (the CNCF wasm OCI
-/// artifact layout).
-pub const WASM_CONFIG_MEDIA_TYPE: &str = "application/vnd.wasm.config.v0+json";
-/// The media type of its one layer, the component's bytes.
-pub const WASM_LAYER_MEDIA_TYPE: &str = "application/wasm";
-
-/// Pushes the component `wasm` to `target` as a wasm OCI artifact: its
-/// bytes as the one `application/wasm` layer, and `config` (the wasm
-/// config document, naming its world's imports and exports).
+/// Pushes the component `wasm` to `target` as a wasm OCI artifact (the
+/// CNCF wasm layout, whose descriptors the manifest-generation component
+/// decides): its bytes as the one layer, and `config` (the wasm config
+/// document, naming its world's imports and exports).
 pub fn push_component(
     ctx: &CopyContext<'_>,
     target: &Reference,
     wasm: &Path,
     config: &[u8],
 ) -> Result<PushedArtifact, Error> {
-    refuse_digest(target, "a component")?;
     let repository = Registries::new(ctx.access).push_target(target, None)?;
     let destination = push_destination(ctx, repository);
     let input = Input::open(wasm, false)?;
-    let layer = Descriptor::new(WASM_LAYER_MEDIA_TYPE, input.digest.clone(), input.size);
+    let (config_descriptor, layer) =
+        ctx.ops
+            .manifest_generation
+            .component_descriptors(&input.digest, input.size, config)?;
     let mut bytes_sent = input.put(&destination, &layer)?;
     let config = Document {
-        descriptor: Descriptor::new(
-            WASM_CONFIG_MEDIA_TYPE,
-            Digest::sha256(config),
-            config.len() as u64,
-        ),
+        descriptor: config_descriptor,
         bytes: config.to_vec(),
     };
     bytes_sent += put_document(&destination, &config)?;
@@ -653,17 +634,17 @@ pub fn fetch_component(
             return Err(not_a_component("it names an index, not a component".into()));
         }
     };
-    let wasm: Vec<&Descriptor> = layers
-        .iter()
-        .filter(|l| l.media_type == WASM_LAYER_MEDIA_TYPE)
-        .collect();
-    let [layer] = wasm[..] else {
-        return Err(not_a_component(format!(
-            "a wasm component artifact has a {WASM_CONFIG_MEDIA_TYPE} config and one \
-             {WASM_LAYER_MEDIA_TYPE} layer; this one has a {} config and {} such layers",
-            config.media_type,
-            wasm.len()
-        )));
+    let layer = match ctx
+        .ops
+        .manifest_generation
+        .component_layer(&config, &layers)
+    {
+        Ok(layer) => layer,
+        // The component's reason is why the artifact is not a component.
+        Err(crate::runtime::Error::Refused { message, .. }) => {
+            return Err(not_a_component(message));
+        }
+        Err(e) => return Err(e.into()),
     };
     let path = dir.join(format!("{}.wasm", layer.digest.encoded()));
     if path.exists() {

@@ -12,7 +12,7 @@ use super::planner::Planner;
 use crate::docker::{Engine, LoadReport};
 use crate::model::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, ConfigRequest, Descriptor, Digest, Document,
-    LayerOptions, Progress,
+    LayerCompression, LayerOptions, ManifestFormat, Progress,
 };
 use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
 use crate::store::plan::{LayerSource, PlannedLayer};
@@ -28,10 +28,6 @@ use crate::store::walk::walk;
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
-
-/// Media type of the (uncompressed) layer tars ocipipe writes.
-pub(super) const LAYER_MEDIA_TYPE: &str =
-    crate::store::compress::LayerCompression::None.media_type();
 
 /// The components a build uses, and where it reports progress.
 pub struct Operations<'a> {
@@ -305,10 +301,14 @@ pub(super) fn with_manifest(
     layers: &[PutLayer],
     repo_tags: Vec<String>,
 ) -> Result<ArchiveImage, Error> {
+    // The layer tars are written as they are: uncompressed.
+    let media_type = ops
+        .manifest_generation
+        .layer_media_type(LayerCompression::None, ManifestFormat::Oci)?;
     let layers: Vec<ArchiveLayer> = layers
         .iter()
         .map(|l| ArchiveLayer {
-            descriptor: Descriptor::new(LAYER_MEDIA_TYPE, l.digest.clone(), l.size),
+            descriptor: Descriptor::new(media_type.clone(), l.digest.clone(), l.size),
             omitted: l.skipped,
         })
         .collect();

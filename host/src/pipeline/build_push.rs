@@ -17,7 +17,7 @@ use super::build::{BuildSpec, Operations, check_base, config_request};
 use super::copy::{CopyContext, Location, Registries, copy};
 use super::tag::identifier;
 use crate::model::destination::{Destination, Moved, put_known};
-use crate::model::{Descriptor, Digest, Reference};
+use crate::model::{Descriptor, Digest, ManifestFormat, Reference};
 use crate::registry::RepositoryDestination;
 use crate::store::compress::LayerCompression;
 use crate::store::hashing::HashingWriter;
@@ -214,7 +214,10 @@ where
     Error: From<D::Error>,
 {
     let digest = layer.digest.clone().expect("chosen for its known digest");
-    let descriptor = Descriptor::new(stored.media_type(), digest, layer.size);
+    let media_type = ops
+        .manifest_generation
+        .layer_media_type(stored, ManifestFormat::Oci)?;
+    let descriptor = Descriptor::new(media_type, digest, layer.size);
     let source = layer.blob.clone();
     let moved = put_known(destination, &descriptor, &move || source.open_stored())?;
     ops.progress.advance(layer.size);
@@ -266,11 +269,10 @@ where
         .into_inner()
         .expect("not poisoned")
         .expect("a whole blob has its diff_id");
-    Ok((
-        diff_id,
-        Descriptor::new(compression.media_type(), digest, size),
-        size,
-    ))
+    let media_type = ops
+        .manifest_generation
+        .layer_media_type(compression, ManifestFormat::Oci)?;
+    Ok((diff_id, Descriptor::new(media_type, digest, size), size))
 }
 
 /// A writer that remembers whether a write into it failed: the

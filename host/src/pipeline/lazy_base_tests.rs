@@ -12,7 +12,7 @@ use crate::runtime::{Components, Limits, Runtime};
 use crate::store::compress::LayerCompression;
 use crate::store::layout_writer::LayoutDestination;
 use crate::store::plan::LayerSource;
-use crate::store::source::{Compression, ImageSource, LayoutSource, OpenedBlob, SourceLayer};
+use crate::store::source::{Compression, LayoutSource, OpenedBlob, SourceLayer};
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -150,7 +150,7 @@ fn a_push_reads_a_base_layer_only_where_the_destination_lacks_it() {
     assert_eq!(opens.load(Ordering::SeqCst), 2);
     let image = LayoutSource::open(&layout)
         .unwrap()
-        .images()
+        .images(&super::planner::IndexPlanning(ops.manifest_generation))
         .unwrap()
         .remove(0);
     assert_eq!(image.manifest.unwrap().descriptor.digest, first.digest);

@@ -35,10 +35,7 @@ pub use copy::{Copied, CopyContext, Location, RegistryAccess, base_image, copy};
 pub use engine_source::EngineSource;
 pub use login::{StoredLogin, remove_login, store_login};
 pub use outputs::{BuiltOutputs, PushOutput, build_outputs};
-pub use plugin::{
-    ConfigInput, MAX_PLUGIN_CONFIG_BYTES, PLUGIN_CONFIG_MEDIA_TYPE, config_privileges,
-    remote_privileges,
-};
+pub use plugin::{ConfigInput, MAX_PLUGIN_CONFIG_BYTES, config_privileges, remote_privileges};
 pub use plugin_build::{BuiltPlugin, PluginBuild, PluginOutput, build_plugin};
 pub use plugin_install::{
     AskedPrivilege, Grants, InstalledPlugin, PluginInstall, install_plugin, judge,

@@ -11,9 +11,10 @@ use super::Error;
 use super::build::{BuildOutput, BuildSpec, Built, Operations, build_from, layer_sources};
 use super::build_push::{PushedName, push_from};
 use super::copy::CopyContext;
+use super::planner::IndexPlanning;
 use crate::store::compress::LayerCompression;
 use crate::store::plan::LayerSource;
-use crate::store::source::{ImageSource, LayoutSource};
+use crate::store::source::LayoutSource;
 
 /// A push among the outputs: where registries are reached, and how
 /// layers are compressed.
@@ -70,7 +71,7 @@ pub fn build_outputs(
             Some(_) => None,
         };
         let stage = build_from(ops, spec, &sources, BuildOutput::OciLayout(layout.clone()))?;
-        staged = (tars_of(&layout, &stage)?, private);
+        staged = (tars_of(ops, &layout, &stage)?, private);
         built.extend(given.map(|i| (i, stage)));
         &staged.0
     } else {
@@ -107,9 +108,13 @@ fn is_opened(layer: &LayerSource) -> bool {
 }
 
 /// The layer tars of the image `built` put into the layout `dir`.
-fn tars_of(dir: &std::path::Path, built: &Built) -> Result<Vec<LayerSource>, Error> {
+fn tars_of(
+    ops: &Operations<'_>,
+    dir: &std::path::Path,
+    built: &Built,
+) -> Result<Vec<LayerSource>, Error> {
     let image = LayoutSource::open(dir)?
-        .images()?
+        .images(&IndexPlanning(ops.manifest_generation))?
         .into_iter()
         .find(|image| {
             image

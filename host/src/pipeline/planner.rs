@@ -1,16 +1,17 @@
 //! The components as the planners the store's outputs and unpacking ask:
 //! `store` never imports `runtime`, so the pipeline lends it the
 //! tar-assembly component (archives, layouts, changesets) and the
-//! manifest-generation component (a layout's `index.json`) through
-//! `store`'s traits.
+//! manifest-generation component (a layout's `index.json`, and what a
+//! layout's documents say when it is read) through `store`'s traits.
 
 use crate::model::{
-    ArchiveFormat, ArchiveImage, BlobPlacement, Change, Descriptor, Digest, LayoutFile, Member,
-    Segment, WrittenBlob,
+    ArchiveFormat, ArchiveImage, BlobPlacement, Change, Descriptor, Digest, ImageLayer, IndexEntry,
+    LayoutFile, ManifestContents, Member, Segment, WrittenBlob,
 };
 use crate::runtime::{ManifestGeneration, TarAssembly};
 use crate::store::layout_writer::IndexPlanner;
 use crate::store::sink::{ArchivePlanner, PlannerError};
+use crate::store::source::LayoutReader;
 use crate::store::unpack::ChangesetPlanner;
 
 /// The tar-assembly component, planning outputs and changesets.
@@ -52,8 +53,9 @@ impl ChangesetPlanner for Planner<'_> {
     }
 }
 
-/// The manifest-generation component, deciding a layout's `index.json`.
-pub(super) struct IndexPlanning<'a>(pub(super) &'a ManifestGeneration);
+/// The manifest-generation component, deciding a layout's `index.json`
+/// and reading a layout's documents.
+pub(crate) struct IndexPlanning<'a>(pub(super) &'a ManifestGeneration);
 
 impl IndexPlanner for IndexPlanning<'_> {
     fn layout_index(
@@ -63,5 +65,32 @@ impl IndexPlanner for IndexPlanning<'_> {
         tag: Option<&str>,
     ) -> Result<Vec<u8>, PlannerError> {
         Ok(self.0.layout_index(existing, root, tag)?.bytes)
+    }
+}
+
+impl LayoutReader for IndexPlanning<'_> {
+    fn index_entries(
+        &self,
+        media_type: Option<&str>,
+        index: &[u8],
+        name: Option<&str>,
+    ) -> Result<Vec<IndexEntry>, PlannerError> {
+        Ok(self.0.index_entries(media_type, index, name)?)
+    }
+
+    fn read_manifest(
+        &self,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<ManifestContents, PlannerError> {
+        Ok(self.0.read_manifest(media_type, bytes)?)
+    }
+
+    fn image_layers(
+        &self,
+        layers: &[Descriptor],
+        config: &[u8],
+    ) -> Result<Vec<ImageLayer>, PlannerError> {
+        Ok(self.0.image_layers(layers, config)?)
     }
 }

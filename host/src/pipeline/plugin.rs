@@ -3,8 +3,8 @@
 //! A plugin in a registry is read as the engine's privileges endpoint
 //! reads it: the manifest (what it refers to is the manifest-generation
 //! component's `read-manifest`), then its config blob, checked against
-//! its digest; a manifest whose config is not a plugin config
-//! (`application/vnd.docker.plugin.v1+json`) is not a plugin. Tokens are
+//! its digest; a manifest the privileges component does not judge a
+//! plugin's (by its config's media type) is not a plugin. Tokens are
 //! asked for the plugin scope (`repository(plugin):NAME:pull`) besides
 //! the repository's, as moby asks. A config may also come from a file or
 //! stdin. The privileges component computes what the config asks for and
@@ -19,9 +19,6 @@ use crate::model::{ManifestContents, Privilege, Reference};
 use crate::runtime::Privileges;
 use std::io::Read;
 use std::path::Path;
-
-/// The media type of a managed plugin's config.
-pub const PLUGIN_CONFIG_MEDIA_TYPE: &str = "application/vnd.docker.plugin.v1+json";
 
 /// The largest plugin config read, in bytes (4 MiB, as for manifests; a
 /// real one is a few KiB). The engine sets none; this keeps a hostile
@@ -44,7 +41,7 @@ pub fn remote_privileges(
     reference: &Reference,
 ) -> Result<Vec<Privilege>, Error> {
     let what = format!("the plugin config of {}", reference.full);
-    let config = text(remote_config(ctx, reference)?, &what)?;
+    let config = text(remote_config(ctx, privileges, reference)?, &what)?;
     Ok(privileges.compute_privileges(&config)?)
 }
 
@@ -88,7 +85,11 @@ pub(super) fn read_config(reader: impl Read, what: &str) -> Result<String, Error
 
 /// The config blob of the plugin `reference` names, checked against its
 /// digest.
-fn remote_config(ctx: &CopyContext<'_>, reference: &Reference) -> Result<Vec<u8>, Error> {
+fn remote_config(
+    ctx: &CopyContext<'_>,
+    privileges: &Privileges,
+    reference: &Reference,
+) -> Result<Vec<u8>, Error> {
     let repository = Registries::new(ctx.access).plugin_source(reference)?;
     let fetched = ctx
         .runtime
@@ -109,11 +110,8 @@ fn remote_config(ctx: &CopyContext<'_>, reference: &Reference) -> Result<Vec<u8>
             )));
         }
     };
-    if config.media_type != PLUGIN_CONFIG_MEDIA_TYPE {
-        return Err(not_a_plugin(format!(
-            "its config is {}, not {PLUGIN_CONFIG_MEDIA_TYPE}",
-            config.media_type
-        )));
+    if let Some(why) = privileges.why_not_a_plugin(&config)? {
+        return Err(not_a_plugin(why));
     }
     if config.size > MAX_PLUGIN_CONFIG_BYTES {
         return Err(Error::NotFound {

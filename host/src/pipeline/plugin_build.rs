@@ -35,7 +35,7 @@ use super::{Error, Operations};
 use crate::model::destination::Destination as _;
 use crate::model::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Digest, Document, LayerOptions,
-    Reference,
+    ManifestFormat, Reference,
 };
 use crate::registry::{self, RepositoryDestination};
 use crate::runtime::Privileges;
@@ -47,10 +47,6 @@ use crate::store::sink::{ImageLayers, archive_at, write_images};
 use crate::store::walk::walk;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-
-/// The media type of a plugin's layer: Docker's gzip layer, as the
-/// schema2 manifest it is listed in.
-pub const PLUGIN_LAYER_MEDIA_TYPE: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
 /// The file of a context holding the plugin config.
 const CONFIG_FILE: &str = "config.json";
@@ -205,6 +201,14 @@ fn rootfs_layer(
     )?))
 }
 
+/// The media type of a plugin's layer: gzip, in the Docker schema 2
+/// manifest it is listed in.
+fn layer_media_type(ops: &Operations<'_>) -> Result<String, Error> {
+    Ok(ops
+        .manifest_generation
+        .layer_media_type(LayerCompression::Gzip, ManifestFormat::Docker)?)
+}
+
 /// The config and manifest of a plugin whose layer is `layer`.
 fn documents(
     ops: &Operations<'_>,
@@ -236,7 +240,7 @@ fn push(
     let made = put_layer(ctx.ops, &destination, rootfs);
     ctx.ops.progress.finish();
     let (diff_id, digest, size) = made?;
-    let layer = Descriptor::new(PLUGIN_LAYER_MEDIA_TYPE, digest, size);
+    let layer = Descriptor::new(layer_media_type(ctx.ops)?, digest, size);
     let (config, manifest) = documents(ctx.ops, privileges, context_config, &diff_id, &layer)?;
     let config_sent = put_document(&destination, &config)?;
     destination.put_manifest(&manifest)?;
@@ -323,7 +327,7 @@ fn write_file(
     let (diff_id, digest, size, blob) = made?;
     blob.into_inner()
         .map_err(|e| Error::output(&what)(e.into_error()))?;
-    let layer = Descriptor::new(PLUGIN_LAYER_MEDIA_TYPE, digest, size);
+    let layer = Descriptor::new(layer_media_type(ops)?, digest, size);
     let (config, manifest) = documents(ops, privileges, context_config, &diff_id, &layer)?;
 
     // The gzip file goes in as it is: a `Tar` source is copied byte for

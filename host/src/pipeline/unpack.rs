@@ -6,9 +6,9 @@
 
 use super::Error;
 use super::engine_source::EngineSource;
-use super::planner::Planner;
+use super::planner::{IndexPlanning, Planner};
 use super::tag::find_name;
-use crate::runtime::{Tagging, TarAssembly};
+use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
 use crate::store::source::{ArchiveSource, ImageSource, LayoutSource};
 use crate::store::spool::copy_unless_rereadable;
 use crate::store::unpack::{UnpackOptions, UnpackReport, unpack_image};
@@ -28,6 +28,8 @@ pub struct UnpackComponents<'a> {
     pub tar_assembly: &'a TarAssembly,
     /// Decides which name is the image asked for.
     pub tagging: &'a Tagging,
+    /// Reads a layout's documents.
+    pub manifest_generation: &'a ManifestGeneration,
 }
 
 /// Unpacks the image of `from` named `image` (any spelling of one of its
@@ -46,7 +48,9 @@ pub fn unpack(
         }
     };
     if input.is_dir() {
-        let source = LayoutSource::open(input)?;
+        let layout = LayoutSource::open(input)?;
+        let reader = IndexPlanning(components.manifest_generation);
+        let source = layout.read_by(&reader);
         return unpack_from(&components, &source, input, image, dest, opts);
     }
     let spooled = copy_unless_rereadable(input).map_err(Error::input(input.display()))?;

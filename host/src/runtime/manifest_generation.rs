@@ -12,18 +12,23 @@
 
 use super::bindings::manifest_generation::{ManifestGeneration as World, ManifestGenerationPre};
 use super::bound::{Bound, bind};
+use super::convert::layers::{
+    component_descriptors_from_wit, component_layer_from_wit, compression_to_wit,
+    image_layers_from_wit, index_entry_from_wit, manifest_format_to_wit,
+};
 use super::convert::manifest_generation::{
     artifact_form_from_wit, artifact_form_to_wit, artifact_plan_to_wit, artifact_request_from_wit,
     artifact_request_to_wit, blobs_from_wit, chosen_from_wit, config_request_to_wit,
     file_names_from_wit, host_machine_to_wit, manifest_contents_from_wit, referrer_from_wit,
     referrers_page_from_wit, tag_from_wit,
 };
-use super::convert::{descriptor_from_wit, descriptor_to_wit, document_from_wit};
+use super::convert::{descriptor_from_wit, descriptor_to_wit, document_from_wit, list_from_wit};
 use super::operations::MANIFEST_GENERATION;
 use super::{Error, Sandbox};
 use crate::model::{
     ArtifactForm, ArtifactPlan, ArtifactRequest, ConfigRequest, Descriptor, Digest, Document,
-    HostMachine, ManifestContents, Platform, ReferrersPage,
+    HostMachine, ImageLayer, IndexEntry, LayerCompression, ManifestContents, ManifestFormat,
+    Platform, ReferrersPage,
 };
 
 /// A loaded manifest-generation component.
@@ -318,5 +323,180 @@ impl ManifestGeneration {
             },
             document_from_wit,
         )
+    }
+}
+
+/// Layers and listings: which media type a layer gets, what an image's
+/// layers are, which entries of an index are images; a component as an
+/// artifact.
+impl ManifestGeneration {
+    /// The config and layer descriptors of the WebAssembly component of
+    /// digest `wasm` and `size` bytes pushed as an OCI artifact with the
+    /// wasm config document `config` (the CNCF wasm layout).
+    pub fn component_descriptors(
+        &self,
+        wasm: &Digest,
+        size: u64,
+        config: &[u8],
+    ) -> Result<(Descriptor, Descriptor), Error> {
+        let digest = wasm.to_string();
+        self.0.invoke(
+            "component-descriptors",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_component_descriptors(s, &digest, size, config)
+            },
+            |at, artifact| component_descriptors_from_wit(at, wasm, size, config, artifact),
+        )
+    }
+
+    /// The layer holding the component of a wasm component artifact whose
+    /// manifest lists `config` and `layers`; refused when it has not
+    /// exactly one.
+    pub fn component_layer(
+        &self,
+        config: &Descriptor,
+        layers: &[Descriptor],
+    ) -> Result<Descriptor, Error> {
+        let (wit_config, given) = (
+            descriptor_to_wit(config),
+            layers.iter().map(descriptor_to_wit).collect::<Vec<_>>(),
+        );
+        self.0.invoke(
+            "component-layer",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_component_layer(s, &wit_config, &given)
+            },
+            |at, layer| component_layer_from_wit(at, layers, layer),
+        )
+    }
+
+    /// The media type of a layer stored with `compression` in a manifest
+    /// of `format`.
+    pub fn layer_media_type(
+        &self,
+        compression: LayerCompression,
+        format: ManifestFormat,
+    ) -> Result<String, Error> {
+        let (compression, format) = (
+            compression_to_wit(compression),
+            manifest_format_to_wit(format),
+        );
+        self.0.call(
+            "layer-media-type",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_layer_media_type(s, compression, format)
+            },
+            |_, media_type| Ok(media_type),
+        )
+    }
+
+    /// The layers of an image whose manifest lists `layers` and whose
+    /// config is `config`: how each is compressed and its `diff_id`.
+    pub fn image_layers(
+        &self,
+        layers: &[Descriptor],
+        config: &[u8],
+    ) -> Result<Vec<ImageLayer>, Error> {
+        let given: Vec<_> = layers.iter().map(descriptor_to_wit).collect();
+        self.0.invoke(
+            "image-layers",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_image_layers(s, &given, config)
+            },
+            |at, read| image_layers_from_wit(at, layers, read),
+        )
+    }
+
+    /// The entries of the index `index`, in order, for reading every image
+    /// of a layout: what each is (an image, an index, anything else) and
+    /// its name. Without `media_type`, `index` is a layout's `index.json`;
+    /// entries without a name of their own are called `name`.
+    pub fn index_entries(
+        &self,
+        media_type: Option<&str>,
+        index: &[u8],
+        name: Option<&str>,
+    ) -> Result<Vec<IndexEntry>, Error> {
+        self.0.invoke(
+            "index-entries",
+            |w, s| {
+                w.ocipipe_image_manifests()
+                    .call_index_entries(s, media_type, index, name)
+            },
+            |at, entries| list_from_wit(at, entries, index_entry_from_wit),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Components, Limits, Runtime, Source};
+    use super::*;
+    use std::sync::Arc;
+
+    fn with_built_in(test: impl FnOnce(&ManifestGeneration)) {
+        let runtime = Arc::new(Runtime::new(Limits::default(), None).unwrap());
+        let components = Components::new(runtime, |_| Source::Builtin);
+        test(components.get::<ManifestGeneration>().unwrap());
+    }
+
+    #[test]
+    fn a_layout_is_read_through_the_built_in_component() {
+        with_built_in(|mg| {
+            let layer_type = mg
+                .layer_media_type(LayerCompression::Gzip, ManifestFormat::Oci)
+                .unwrap();
+            let layer = Descriptor::new(layer_type, Digest::sha256(b"gz"), 2);
+            let diff_id = Digest::sha256(b"tar");
+            let config = format!(r#"{{"rootfs":{{"type":"layers","diff_ids":["{diff_id}"]}}}}"#);
+            let read = mg
+                .image_layers(std::slice::from_ref(&layer), config.as_bytes())
+                .unwrap();
+            assert_eq!(read[0].descriptor, layer);
+            assert_eq!(read[0].compression, LayerCompression::Gzip);
+            assert_eq!(read[0].diff_id, diff_id);
+
+            let manifest = mg
+                .image_manifest(
+                    &Descriptor::new("", Digest::sha256(b"{}"), 2),
+                    &[layer],
+                    &[],
+                )
+                .unwrap();
+            let mut entry = manifest.descriptor.clone();
+            entry.annotations = vec![("io.containerd.image.name".into(), "app:1".into())];
+            let index = mg.layout_index(None, &entry, None).unwrap();
+            let entries = mg.index_entries(None, &index.bytes, None).unwrap();
+            assert_eq!(entries.len(), 1);
+            assert_eq!(entries[0].kind, crate::model::IndexEntryKind::Image);
+            assert_eq!(entries[0].name.as_deref(), Some("app:1"));
+            assert_eq!(entries[0].manifest.digest, manifest.descriptor.digest);
+        });
+    }
+
+    #[test]
+    fn a_component_artifact_round_trips_through_the_built_in_component() {
+        with_built_in(|mg| {
+            let wasm = Digest::sha256(b"\0asm");
+            let (config, layer) = mg.component_descriptors(&wasm, 4, b"{}").unwrap();
+            assert_eq!(config.digest, Digest::sha256(b"{}"));
+            assert_eq!((&layer.digest, layer.size), (&wasm, 4));
+            let chosen = mg
+                .component_layer(&config, std::slice::from_ref(&layer))
+                .unwrap();
+            assert_eq!(chosen, layer);
+            let refused = mg.component_layer(&config, &[]).unwrap_err();
+            assert!(matches!(
+                refused,
+                Error::Refused {
+                    kind: "unsupported",
+                    ..
+                }
+            ));
+        });
     }
 }

@@ -8,11 +8,11 @@
 
 use super::bindings::privileges::{Privileges as World, PrivilegesPre};
 use super::bound::{Bound, bind};
-use super::convert::document_from_wit;
 use super::convert::privileges::privileges_from_wit;
+use super::convert::{descriptor_to_wit, document_from_wit};
 use super::operations::PRIVILEGES;
 use super::{Error, Sandbox};
-use crate::model::{Digest, Document, Privilege};
+use crate::model::{Descriptor, Digest, Document, Privilege};
 
 /// A loaded privileges component (built-in or third-party).
 pub struct Privileges(Bound<PrivilegesPre<Sandbox>, World>);
@@ -53,6 +53,17 @@ impl Privileges {
                     .call_plugin_config(s, context_config, &rootfs_diff_id)
             },
             document_from_wit,
+        )
+    }
+
+    /// Why a manifest whose config is `config` is not a managed plugin's;
+    /// none when it is one.
+    pub fn why_not_a_plugin(&self, config: &Descriptor) -> Result<Option<String>, Error> {
+        let config = descriptor_to_wit(config);
+        self.0.call(
+            "why-not-a-plugin",
+            |w, s| w.ocipipe_image_plugins().call_why_not_a_plugin(s, &config),
+            |_, why| Ok(why.map(|m| crate::model::printable(&m))),
         )
     }
 }

@@ -39,6 +39,16 @@ impl Tagging {
         )
     }
 
+    /// The name a push writes: normalised with the default tag; one with a
+    /// digest is refused (a push writes a tag).
+    pub fn push_target(&self, input: &str) -> Result<Reference, Error> {
+        self.0.invoke(
+            "push-target",
+            |w, s| w.ocipipe_image_naming().call_push_target(s, input),
+            reference_from_wit,
+        )
+    }
+
     /// `ParseNormalizedNamed` + `TagNameOnly`: the name to give an engine.
     pub fn normalize_with_default_tag(&self, input: &str) -> Result<Reference, Error> {
         self.0.invoke(

@@ -23,27 +23,9 @@ use crate::model::{Digest, Progress};
 use std::io::{self, Write};
 use std::path::Path;
 
-/// How layers are compressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LayerCompression {
-    /// gzip, as `docker push` sends layers.
-    Gzip,
-    /// zstd (level 3, zstd's default).
-    Zstd,
-    /// None: the layer tars as they are.
-    None,
-}
+pub use crate::model::LayerCompression;
 
 impl LayerCompression {
-    /// The OCI media type of a layer compressed this way.
-    pub const fn media_type(self) -> &'static str {
-        match self {
-            LayerCompression::Gzip => "application/vnd.oci.image.layer.v1.tar+gzip",
-            LayerCompression::Zstd => "application/vnd.oci.image.layer.v1.tar+zstd",
-            LayerCompression::None => "application/vnd.oci.image.layer.v1.tar",
-        }
-    }
-
     /// How a layer stored as `stored` is compressed: none for a format
     /// ocipipe does not write.
     pub fn of(stored: Compression) -> Option<Self> {

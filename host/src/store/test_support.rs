@@ -472,3 +472,126 @@ impl super::sink::ArchivePlanner for NativeArchivePlanner {
         Ok(native::files(files))
     }
 }
+
+/// The layout reader the store's tests read layouts with: the
+/// manifest-generation component's own core, run natively.
+pub(crate) struct NativeLayoutReader;
+
+mod native_layout {
+    use crate::model::{
+        Descriptor, Digest, ImageLayer, IndexEntry, IndexEntryKind, LayerCompression,
+        ManifestContents, Platform,
+    };
+    use manifest_generation_core as core;
+
+    pub(super) fn descriptor_in(d: &Descriptor) -> core::Descriptor {
+        core::Descriptor {
+            media_type: d.media_type.clone(),
+            digest: d.digest.to_string(),
+            size: d.size,
+            artifact_type: d.artifact_type.clone(),
+            annotations: d.annotations.clone(),
+            platform: d.platform.as_ref().map(|p| core::Platform {
+                architecture: p.architecture.clone(),
+                os: p.os.clone(),
+                os_version: p.os_version.clone(),
+                os_features: p.os_features.clone(),
+                cpu_variant: p.cpu_variant.clone(),
+            }),
+            urls: d.urls.clone(),
+        }
+    }
+
+    pub(super) fn descriptor_out(d: core::Descriptor) -> Descriptor {
+        Descriptor {
+            media_type: d.media_type,
+            digest: Digest::parse(&d.digest).expect("the core checks digests"),
+            size: d.size,
+            artifact_type: d.artifact_type,
+            annotations: d.annotations,
+            platform: d.platform.map(|p| Platform {
+                architecture: p.architecture,
+                os: p.os,
+                os_version: p.os_version,
+                os_features: p.os_features,
+                cpu_variant: p.cpu_variant,
+            }),
+            urls: d.urls,
+        }
+    }
+
+    pub(super) fn entry(e: core::IndexEntry) -> IndexEntry {
+        IndexEntry {
+            manifest: descriptor_out(e.manifest),
+            kind: match e.kind {
+                core::EntryKind::Image => IndexEntryKind::Image,
+                core::EntryKind::Index => IndexEntryKind::Index,
+                core::EntryKind::Other => IndexEntryKind::Other,
+            },
+            name: e.name,
+        }
+    }
+
+    pub(super) fn contents(c: core::ManifestContents) -> ManifestContents {
+        match c {
+            core::ManifestContents::Image(i) => ManifestContents::Image {
+                media_type: i.media_type,
+                config: descriptor_out(i.config),
+                layers: i.layers.into_iter().map(descriptor_out).collect(),
+                subject: i.subject.map(descriptor_out),
+                artifact_type: i.artifact_type,
+            },
+            core::ManifestContents::Index(i) => ManifestContents::Index {
+                media_type: i.media_type,
+                manifests: i.manifests.into_iter().map(descriptor_out).collect(),
+                subject: i.subject.map(descriptor_out),
+            },
+        }
+    }
+
+    pub(super) fn layer(l: core::ImageLayer) -> ImageLayer {
+        ImageLayer {
+            descriptor: descriptor_out(l.descriptor),
+            compression: match l.compression {
+                core::Compression::None => LayerCompression::None,
+                core::Compression::Gzip => LayerCompression::Gzip,
+                core::Compression::Zstd => LayerCompression::Zstd,
+            },
+            diff_id: Digest::parse(&l.diff_id).expect("the core checks diff_ids"),
+        }
+    }
+}
+
+impl super::source::LayoutReader for NativeLayoutReader {
+    fn index_entries(
+        &self,
+        media_type: Option<&str>,
+        index: &[u8],
+        name: Option<&str>,
+    ) -> Result<Vec<crate::model::IndexEntry>, super::sink::PlannerError> {
+        let entries = manifest_generation_core::index_entries(media_type, index, name)
+            .map_err(|e| e.to_string())?;
+        Ok(entries.into_iter().map(native_layout::entry).collect())
+    }
+
+    fn read_manifest(
+        &self,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<crate::model::ManifestContents, super::sink::PlannerError> {
+        let contents = manifest_generation_core::read_manifest(media_type, bytes)
+            .map_err(|e| e.to_string())?;
+        Ok(native_layout::contents(contents))
+    }
+
+    fn image_layers(
+        &self,
+        layers: &[crate::model::Descriptor],
+        config: &[u8],
+    ) -> Result<Vec<crate::model::ImageLayer>, super::sink::PlannerError> {
+        let layers: Vec<_> = layers.iter().map(native_layout::descriptor_in).collect();
+        let read =
+            manifest_generation_core::image_layers(&layers, config).map_err(|e| e.to_string())?;
+        Ok(read.into_iter().map(native_layout::layer).collect())
+    }
+}

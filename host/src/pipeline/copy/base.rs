@@ -7,10 +7,10 @@
 
 use super::source::Source;
 use super::{CopyContext, Location, Registries, contents};
-use crate::model::{Descriptor, Digest, Document, ManifestContents};
+use crate::model::{Descriptor, Digest, Document, ImageLayer, ManifestContents};
 use crate::pipeline::Error;
 use crate::pipeline::build::BaseImage;
-use crate::store::source::{SourceLayer, compression_of};
+use crate::store::source::SourceLayer;
 use std::io::Read;
 
 /// The most an image config may hold.
@@ -37,15 +37,24 @@ pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, E
         }
     };
     let config = read_config(ctx, &source, &config, from)?;
-    let diff_ids = diff_ids(&config, layers.len(), from)?;
+    // How each layer is compressed and its diff_id, as the component reads
+    // the manifest's layers against the config.
+    let read = match ctx
+        .ops
+        .manifest_generation
+        .image_layers(&layers, &config.bytes)
+    {
+        Ok(read) => read,
+        Err(crate::runtime::Error::Refused { message, .. }) => {
+            return Err(malformed(from, message));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let layers = {
         // Openers of a registry's blobs start their downloads on the runtime.
         let _runtime = ctx.runtime.enter();
-        layers
-            .iter()
-            .zip(diff_ids)
-            .enumerate()
-            .map(|(i, (layer, diff_id))| base_layer(&source, layer, diff_id, i, from))
+        read.iter()
+            .map(|layer| base_layer(&source, layer))
             .collect::<Result<Vec<_>, Error>>()?
     };
     Ok(BaseImage {
@@ -59,30 +68,15 @@ pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, E
     })
 }
 
-/// The `i`-th layer, `layer` of the manifest, as the build takes it.
-fn base_layer(
-    source: &Source,
-    layer: &Descriptor,
-    diff_id: Digest,
-    i: usize,
-    from: &Location,
-) -> Result<SourceLayer, Error> {
-    let compression = compression_of(&layer.media_type).ok_or_else(|| {
-        malformed(
-            from,
-            format!(
-                "layer {} has media type {}, which is not a layer",
-                i + 1,
-                layer.media_type
-            ),
-        )
-    })?;
+/// A layer of the manifest, as the build takes it.
+fn base_layer(source: &Source, layer: &ImageLayer) -> Result<SourceLayer, Error> {
+    let descriptor = &layer.descriptor;
     Ok(SourceLayer {
-        blob: source.layer(layer)?,
-        digest: Some(layer.digest.clone()),
-        size: layer.size,
-        diff_id,
-        compression,
+        blob: source.layer(descriptor)?,
+        digest: Some(descriptor.digest.clone()),
+        size: descriptor.size,
+        diff_id: layer.diff_id.clone(),
+        compression: layer.compression.stored(),
     })
 }
 
@@ -124,34 +118,6 @@ fn read_config(
         descriptor: descriptor.clone(),
         bytes,
     })
-}
-
-/// The config's `rootfs.diff_ids`, one per layer of the manifest.
-fn diff_ids(config: &Document, layers: usize, from: &Location) -> Result<Vec<Digest>, Error> {
-    let digest = &config.descriptor.digest;
-    let value: serde_json::Value = serde_json::from_slice(&config.bytes)
-        .map_err(|e| malformed(from, format!("config {digest} is not JSON: {e}")))?;
-    let listed = value
-        .pointer("/rootfs/diff_ids")
-        .and_then(serde_json::Value::as_array)
-        .ok_or_else(|| malformed(from, format!("config {digest} has no rootfs.diff_ids")))?;
-    if listed.len() != layers {
-        return Err(malformed(
-            from,
-            format!(
-                "the manifest lists {layers} layers but its config {digest} {} diff_ids",
-                listed.len()
-            ),
-        ));
-    }
-    listed
-        .iter()
-        .map(|d| {
-            d.as_str()
-                .and_then(|d| Digest::parse(d).ok())
-                .ok_or_else(|| malformed(from, format!("config {digest} has a bad diff_id {d}")))
-        })
-        .collect()
 }
 
 fn malformed(from: &Location, message: String) -> Error {

@@ -3,8 +3,9 @@
 //! manifest-generation component writes one for their stored layers).
 
 use super::{CopyContext, Location, Registries, Tree, contents};
-use crate::model::{Descriptor, Digest, Document, ManifestContents, Platform};
+use crate::model::{Descriptor, Digest, Document, ManifestContents, ManifestFormat, Platform};
 use crate::pipeline::build::Operations;
+use crate::pipeline::planner::IndexPlanning;
 use crate::pipeline::tag::identifier;
 use crate::pipeline::{EngineSource, Error};
 use crate::registry::{BlobReader, OpenBlob, Registry, Repository};
@@ -73,7 +74,7 @@ impl Source {
                     .manifest_generation
                     .layout_entry(&layout.index()?, tag.as_deref())?;
                 let image = layout
-                    .images()?
+                    .images(&IndexPlanning(ctx.ops.manifest_generation))?
                     .into_iter()
                     .find(|i| {
                         i.manifest.as_ref().map(|m| &m.descriptor.digest) == Some(&entry.digest)
@@ -468,9 +469,10 @@ impl Local {
                 Some(digest) => (digest.clone(), layer.size),
                 None => stored_digest(&layer.blob)?,
             };
-            let media_type = LayerCompression::of(layer.compression)
-                .unwrap_or(LayerCompression::None)
-                .media_type();
+            let media_type = ops.manifest_generation.layer_media_type(
+                LayerCompression::of(layer.compression).unwrap_or(LayerCompression::None),
+                ManifestFormat::Oci,
+            )?;
             descriptors.push(Descriptor::new(media_type, digest.clone(), size));
             layers.insert(digest, layer.blob.clone());
         }

@@ -14,7 +14,7 @@ use crate::registry::{Repository, RepositoryDestination};
 use crate::store::atomic::Target;
 use crate::store::layout_writer::LayoutDestination;
 use crate::store::sink::{ImageLayers, archive_at, write_images};
-use crate::store::source::{ImageSource, LayoutSource};
+use crate::store::source::LayoutSource;
 use std::path::Path;
 
 /// Totals of a copy.
@@ -199,7 +199,8 @@ pub(super) fn to_images(
     .map_err(Error::output("a temporary layout"))?;
     let layout = staging.path().join("layout");
     transfer(ctx, source, tree, self::layout(ctx.ops, &layout)?, None)?;
-    let images = LayoutSource::open(&layout)?.images()?;
+    let images =
+        LayoutSource::open(&layout)?.images(&IndexPlanning(ctx.ops.manifest_generation))?;
     let ops = ctx.ops;
     let planner = Planner(ops.tar_assembly);
     let layers: Vec<Vec<_>> = images

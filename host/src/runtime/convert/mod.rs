@@ -12,6 +12,7 @@
 //! Must not: call components, or decide anything a component decides; a
 //! check here only refuses what the WIT contract rules out.
 
+pub(super) mod layers;
 pub(super) mod manifest_generation;
 pub(super) mod privileges;
 pub(super) mod tagging;

@@ -11,8 +11,10 @@ use crate::store::plan::LayerSource;
 use crate::store::tar::{read_prefix, sniff};
 use std::path::Path;
 
-/// The media type given to a docker archive's config, which has none.
-const CONFIG_MEDIA_TYPE: &str = "application/vnd.oci.image.config.v1+json";
+/// A docker archive says nothing of its config's media type: the
+/// descriptor has none, and the component that writes a manifest for the
+/// image decides it (`image-manifest` in `wit/manifest-generation.wit`).
+const CONFIG_MEDIA_TYPE: &str = "";
 
 /// An indexed archive file.
 pub struct ArchiveSource {

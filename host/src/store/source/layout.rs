@@ -5,22 +5,52 @@
 //! checked against their descriptors' digest and size; a blob path is only
 //! ever built from a validated digest, so a hostile `index.json` cannot
 //! name a file outside the layout.
+//!
+//! What the documents say (which entries are images and what they are
+//! called, each image's config and layers, how each layer is compressed)
+//! is the manifest-generation component's to read: the pipeline lends it
+//! through [`LayoutReader`].
 
-use super::{Compression, Error, ImageSource, SourceImage, SourceLayer};
-use crate::model::{Descriptor, Digest, Document};
+use super::{Error, ImageSource, SourceImage, SourceLayer};
+use crate::model::{
+    Descriptor, Digest, Document, ImageLayer, IndexEntry, IndexEntryKind, ManifestContents,
+};
 use crate::store::plan::LayerSource;
+use crate::store::sink::PlannerError;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The most a manifest, index or config may hold.
 const MAX_DOCUMENT_BYTES: u64 = 16 << 20;
 
-const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
-const IMAGE_NAME: &str = "io.containerd.image.name";
-const REF_NAME: &str = "org.opencontainers.image.ref.name";
+/// What reading a layout needs decided, by the manifest-generation
+/// component (see `index-entries`, `read-manifest` and `image-layers` in
+/// `wit/manifest-generation.wit`). The pipeline implements this over the
+/// runtime; `store` never imports it.
+pub trait LayoutReader: Sync {
+    /// The entries of an index: a layout's `index.json` without
+    /// `media_type`; entries without a name of their own are called `name`.
+    fn index_entries(
+        &self,
+        media_type: Option<&str>,
+        index: &[u8],
+        name: Option<&str>,
+    ) -> Result<Vec<IndexEntry>, PlannerError>;
+
+    /// What a manifest refers to.
+    fn read_manifest(
+        &self,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<ManifestContents, PlannerError>;
+
+    /// The layers of an image, with their compression and `diff_id`.
+    fn image_layers(
+        &self,
+        layers: &[Descriptor],
+        config: &[u8],
+    ) -> Result<Vec<ImageLayer>, PlannerError>;
+}
 
 /// A layout directory.
 pub struct LayoutSource {
@@ -102,181 +132,81 @@ impl LayoutSource {
         })
     }
 
-    /// A descriptor from JSON, its digest validated.
-    fn descriptor(&self, value: &Value, what: &str) -> Result<Descriptor, Error> {
-        let field = |name: &str| value.get(name);
-        let media_type = field("mediaType")
-            .and_then(Value::as_str)
-            .ok_or_else(|| self.malformed(format!("{what} has no mediaType")))?;
-        let digest = field("digest")
-            .and_then(Value::as_str)
-            .ok_or_else(|| self.malformed(format!("{what} has no digest")))?;
-        let digest = Digest::parse(digest).map_err(|e| self.malformed(format!("{what}: {e}")))?;
-        let size = field("size")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| self.malformed(format!("{what} has no size")))?;
-        let mut descriptor = Descriptor::new(media_type, digest, size);
-        if let Some(annotations) = field("annotations").and_then(Value::as_object) {
-            descriptor.annotations = annotations
-                .iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect();
-        }
-        Ok(descriptor)
+    /// A component's refusal, about `what` of this layout.
+    fn refused(&self, what: &str, e: PlannerError) -> Error {
+        self.malformed(format!("{what}: {e}"))
     }
 
-    fn json(&self, doc: &Document) -> Result<Value, Error> {
-        serde_json::from_slice(&doc.bytes).map_err(|e| {
-            self.malformed(format!(
-                "document {} is not JSON: {e}",
-                doc.descriptor.digest
-            ))
-        })
-    }
-
-    /// The image a manifest descriptor names.
-    fn image(&self, entry: &Descriptor, names: Vec<String>) -> Result<SourceImage, Error> {
+    /// The image the manifest `entry` names, known by `name`.
+    fn image(
+        &self,
+        reader: &dyn LayoutReader,
+        entry: &Descriptor,
+        name: Option<&str>,
+    ) -> Result<SourceImage, Error> {
         let manifest = self.document(entry)?;
-        let value = self.json(&manifest)?;
-        let config = value
-            .get("config")
-            .ok_or_else(|| self.malformed(format!("manifest {} has no config", entry.digest)))?;
-        let config = self.document(&self.descriptor(config, "the config descriptor")?)?;
-        let config_value = self.json(&config)?;
-        let diff_ids: Vec<Digest> = config_value
-            .pointer("/rootfs/diff_ids")
-            .and_then(Value::as_array)
-            .ok_or_else(|| {
-                self.malformed(format!(
-                    "config {} has no rootfs.diff_ids",
-                    config.descriptor.digest
-                ))
-            })?
-            .iter()
-            .map(|d| {
-                d.as_str()
-                    .ok_or("not a string".to_string())
-                    .and_then(|d| Digest::parse(d).map_err(|e| e.to_string()))
-                    .map_err(|e| {
-                        self.malformed(format!(
-                            "a diff_id of config {}: {e}",
-                            config.descriptor.digest
-                        ))
-                    })
-            })
-            .collect::<Result<_, _>>()?;
-        let layers = value
-            .get("layers")
-            .and_then(Value::as_array)
-            .ok_or_else(|| self.malformed(format!("manifest {} has no layers", entry.digest)))?;
-        if layers.len() != diff_ids.len() {
-            return Err(self.malformed(format!(
-                "manifest {} lists {} layers but its config {} diff_ids",
-                entry.digest,
-                layers.len(),
-                diff_ids.len()
-            )));
-        }
-        let layers = layers
-            .iter()
-            .zip(diff_ids)
-            .enumerate()
-            .map(|(i, (layer, diff_id))| {
-                let descriptor = self.descriptor(layer, &format!("layer {}", i + 1))?;
-                let compression = compression_of(&descriptor.media_type).ok_or_else(|| {
-                    self.malformed(format!(
-                        "layer {} has media type {}, which is not a layer",
-                        i + 1,
-                        descriptor.media_type
-                    ))
-                })?;
-                Ok(SourceLayer {
-                    blob: LayerSource::Tar(self.blob_path(&descriptor.digest)),
-                    digest: Some(descriptor.digest),
-                    size: descriptor.size,
-                    diff_id,
-                    compression,
-                })
-            })
-            .collect::<Result<_, Error>>()?;
+        let what = format!("manifest {}", entry.digest);
+        let contents = reader
+            .read_manifest(&entry.media_type, &manifest.bytes)
+            .map_err(|e| self.refused(&what, e))?;
+        let ManifestContents::Image { config, layers, .. } = contents else {
+            return Err(self.malformed(format!("{what} is an index, listed as an image")));
+        };
+        let config = self.document(&config)?;
+        let layers = reader
+            .image_layers(&layers, &config.bytes)
+            .map_err(|e| self.refused(&what, e))?;
         Ok(SourceImage {
             config,
             manifest: Some(manifest),
-            layers,
-            repo_tags: names,
+            layers: layers
+                .into_iter()
+                .map(|layer| SourceLayer {
+                    blob: LayerSource::Tar(self.blob_path(&layer.descriptor.digest)),
+                    size: layer.descriptor.size,
+                    digest: Some(layer.descriptor.digest),
+                    diff_id: layer.diff_id,
+                    compression: layer.compression.stored(),
+                })
+                .collect(),
+            repo_tags: name.into_iter().map(str::to_owned).collect(),
         })
     }
-}
 
-/// How a layer media type says its bytes are compressed; `None` when it is
-/// not a layer media type.
-pub fn compression_of(media_type: &str) -> Option<Compression> {
-    match media_type {
-        "application/vnd.oci.image.layer.v1.tar"
-        | "application/vnd.oci.image.layer.nondistributable.v1.tar"
-        | "application/vnd.docker.image.rootfs.diff.tar" => Some(Compression::None),
-        "application/vnd.oci.image.layer.v1.tar+gzip"
-        | "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
-        | "application/vnd.docker.image.rootfs.diff.tar.gzip"
-        | "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip" => Some(Compression::Gzip),
-        "application/vnd.oci.image.layer.v1.tar+zstd" => Some(Compression::Zstd),
-        _ => None,
-    }
-}
-
-/// The name an `index.json` entry gives its image, if any.
-fn name_of(entry: &Descriptor) -> Option<String> {
-    let get = |key: &str| {
-        entry
-            .annotations
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    };
-    get(IMAGE_NAME).or_else(|| get(REF_NAME))
-}
-
-impl LayoutSource {
     /// The bytes of `index.json`.
     pub fn index(&self) -> Result<Vec<u8>, Error> {
         self.read_file(&self.root.join("index.json"), MAX_DOCUMENT_BYTES)
     }
-}
 
-impl ImageSource for LayoutSource {
-    fn images(&self) -> Result<Vec<SourceImage>, Error> {
-        let index = self.index()?;
-        let index: Value = serde_json::from_slice(&index)
-            .map_err(|e| self.malformed(format!("index.json is not JSON: {e}")))?;
-        let entries = index
-            .get("manifests")
-            .and_then(Value::as_array)
-            .ok_or_else(|| self.malformed("index.json has no manifests".into()))?;
+    /// The images the layout holds, in the order `index.json` lists them,
+    /// an index's images in its place; what is neither is skipped.
+    pub fn images(&self, reader: &dyn LayoutReader) -> Result<Vec<SourceImage>, Error> {
+        let entries = reader
+            .index_entries(None, &self.index()?, None)
+            .map_err(|e| self.refused("index.json", e))?;
         let mut images = Vec::new();
-        for (i, entry) in entries.iter().enumerate() {
-            let entry = self.descriptor(entry, &format!("index.json entry {}", i + 1))?;
-            let names: Vec<String> = name_of(&entry).into_iter().collect();
-            match entry.media_type.as_str() {
-                OCI_MANIFEST | DOCKER_MANIFEST => images.push(self.image(&entry, names)?),
-                OCI_INDEX | DOCKER_LIST => {
-                    let nested = self.document(&entry)?;
-                    let nested = self.json(&nested)?;
-                    for (j, platform) in nested
-                        .get("manifests")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .enumerate()
-                    {
-                        let what = format!("index {} entry {}", entry.digest, j + 1);
-                        let platform = self.descriptor(platform, &what)?;
-                        if matches!(platform.media_type.as_str(), OCI_MANIFEST | DOCKER_MANIFEST) {
-                            images.push(self.image(&platform, names.clone())?);
-                        }
+        for entry in entries {
+            match entry.kind {
+                IndexEntryKind::Image => {
+                    images.push(self.image(reader, &entry.manifest, entry.name.as_deref())?)
+                }
+                IndexEntryKind::Index => {
+                    let nested = self.document(&entry.manifest)?;
+                    let what = format!("index {}", entry.manifest.digest);
+                    let children = reader
+                        .index_entries(
+                            Some(&entry.manifest.media_type),
+                            &nested.bytes,
+                            entry.name.as_deref(),
+                        )
+                        .map_err(|e| self.refused(&what, e))?;
+                    // One level: an index in an index is skipped.
+                    for child in children.iter().filter(|c| c.kind == IndexEntryKind::Image) {
+                        images.push(self.image(reader, &child.manifest, child.name.as_deref())?);
                     }
                 }
-                other => tracing::info!(
-                    media_type = other,
+                IndexEntryKind::Other => tracing::info!(
+                    media_type = entry.manifest.media_type,
                     "skipping an index.json entry that is not an image"
                 ),
             }
@@ -286,12 +216,39 @@ impl ImageSource for LayoutSource {
         }
         Ok(images)
     }
+
+    /// The layout as an [`ImageSource`], its documents read by `reader`.
+    pub fn read_by<'a>(&'a self, reader: &'a dyn LayoutReader) -> ReadLayout<'a> {
+        ReadLayout {
+            layout: self,
+            reader,
+        }
+    }
+}
+
+/// A layout and what reads its documents: an [`ImageSource`].
+pub struct ReadLayout<'a> {
+    layout: &'a LayoutSource,
+    reader: &'a dyn LayoutReader,
+}
+
+impl ImageSource for ReadLayout<'_> {
+    fn images(&self) -> Result<Vec<SourceImage>, Error> {
+        self.layout.images(self.reader)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::source::Compression;
+    use crate::store::test_support::NativeLayoutReader;
     use serde_json::json;
+
+    const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+    const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+    const IMAGE_NAME: &str = "io.containerd.image.name";
+    const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
     /// Writes a blob into the layout at `root`; its descriptor as JSON.
     fn blob(root: &Path, media_type: &str, bytes: &[u8]) -> Value {
@@ -329,7 +286,10 @@ mod tests {
         let nested = json!({"schemaVersion": 2, "manifests": [layout(dir.path(), b"other")]});
         let nested = blob(dir.path(), OCI_INDEX, nested.to_string().as_bytes());
         index(dir.path(), vec![entry, nested]);
-        let images = LayoutSource::open(dir.path()).unwrap().images().unwrap();
+        let images = LayoutSource::open(dir.path())
+            .unwrap()
+            .images(&NativeLayoutReader)
+            .unwrap();
         assert_eq!(images.len(), 2);
         assert_eq!(images[0].repo_tags, ["docker.io/library/app:1"]);
         assert!(images[1].repo_tags.is_empty());
@@ -359,7 +319,7 @@ mod tests {
         std::fs::write(&manifest, &bytes).unwrap();
         let err = LayoutSource::open(dir.path())
             .unwrap()
-            .images()
+            .images(&NativeLayoutReader)
             .unwrap_err();
         assert!(err.to_string().contains("hashing to"), "{err}");
 
@@ -368,9 +328,9 @@ mod tests {
         index(dir.path(), vec![unsafe_entry]);
         let err = LayoutSource::open(dir.path())
             .unwrap()
-            .images()
+            .images(&NativeLayoutReader)
             .unwrap_err();
-        assert!(err.to_string().contains("not a digest"), "{err}");
+        assert!(err.to_string().contains("invalid digest"), "{err}");
 
         std::fs::remove_file(dir.path().join("oci-layout")).unwrap();
         assert!(LayoutSource::open(dir.path()).is_err());

@@ -16,7 +16,7 @@ mod layout;
 mod opened;
 
 pub use archive::ArchiveSource;
-pub use layout::{LayoutSource, compression_of};
+pub use layout::{LayoutReader, LayoutSource, ReadLayout};
 pub use opened::OpenedBlob;
 
 use crate::model::{Digest, Document};
