@@ -7,6 +7,8 @@
 //! Must not: parse or judge a document itself; the component decides
 //! which media types are manifests and what they refer to.
 
+use wasmtime::component::{ComponentType, Lift, Lower};
+
 use super::{Descriptor, Digest};
 
 /// What a manifest or an index refers to.
@@ -62,7 +64,8 @@ impl ManifestContents {
 
 /// What one page of a referrers listing lists, as the component reads it
 /// (WIT `referrers-page`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct ReferrersPage {
     /// The entries that are valid descriptors, in order.
     pub referrers: Vec<Descriptor>,
@@ -72,19 +75,25 @@ pub struct ReferrersPage {
 }
 
 /// The form of an OCI artifact manifest (WIT `artifact-form`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(enum)]
+#[repr(u8)]
 pub enum ArtifactForm {
     /// OCI 1.1: `artifactType` set, the empty config.
+    #[component(name = "oci-v1-1")]
     OciV1_1,
     /// OCI 1.0: no `artifactType`, a config media type specific to the
     /// artifact; for registries that refuse 1.1.
+    #[component(name = "oci-v1-0")]
     OciV1_0,
 }
 
 /// What an artifact manifest must say (WIT `artifact-request`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct ArtifactRequest {
     /// The artifact's type.
+    #[component(name = "artifact-type")]
     pub artifact_type: String,
     /// Its blobs.
     pub layers: Vec<Descriptor>,
@@ -99,20 +108,25 @@ pub struct ArtifactRequest {
 /// The tool whose conventions the files of an artifact follow (WIT
 /// `artifact-tool`): the component decides what that means for media
 /// types, annotations and the artifact type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(variant)]
 pub enum ArtifactTool {
     /// `oras push`: `artifact push`.
+    #[component(name = "oras")]
     Oras,
     /// `docker compose publish`, by a tool of this version.
+    #[component(name = "compose")]
     Compose(String),
 }
 
 /// One file of an artifact, as the host read it (WIT `artifact-file`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct ArtifactFile {
     /// The last component of its path.
     pub name: String,
     /// The media type given for it.
+    #[component(name = "media-type")]
     pub media_type: Option<String>,
     /// The digest of its bytes.
     pub digest: Digest,
@@ -122,11 +136,13 @@ pub struct ArtifactFile {
 
 /// What is to be pushed as an artifact, as the host read it (WIT
 /// `artifact-plan`); the component makes the [`ArtifactRequest`] of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct ArtifactPlan {
     /// Whose conventions its files follow.
     pub tool: ArtifactTool,
     /// The artifact type given (`--artifact-type`).
+    #[component(name = "artifact-type")]
     pub artifact_type: Option<String>,
     /// Its files, in order.
     pub files: Vec<ArtifactFile>,

@@ -5,8 +5,9 @@
 //! `types` interface from [`types`], written by hand so that its records
 //! can be `model` types, so one Rust type stands for one WIT type.
 //!
-//! Must not: be named outside `runtime`; `convert` turns these types into
-//! `model` types.
+//! Must not: be named outside `runtime`; `convert` turns the records a
+//! world's own interfaces declare into `model` types (the shared ones
+//! already are).
 
 pub mod types;
 
