@@ -5,10 +5,7 @@ const AT: Origin<'static> = Origin {
     function: "plan-layer",
 };
 
-fn contract_broken<T: std::fmt::Debug>(answer: &T, says: &str) -> bool
-where
-    T: Checked,
-{
+fn contract_broken<T: Checked + std::fmt::Debug>(answer: &T, says: &str) -> bool {
     match answer.check(AT) {
         Err(Error::Contract {
             function: "plan-layer",
