@@ -130,12 +130,20 @@ impl Bound {
             let index =
                 index.ok_or_else(|| wasmtime::format_err!("no export {name}#{function}"))?;
             let instance = self.loaded.pre.instantiate(&mut *store)?;
-            instance
-                .get_typed_func::<Params, Results>(&mut *store, &index)?
-                .call(store, params)
+            let typed = instance
+                .get_typed_func::<Params, Results>(&mut *store, &index)
+                .map_err(|e| wasmtime::Error::new(OutOfStep(format!("{function}: {e:#}"))))?;
+            typed.call(store, params)
         })
     }
 }
+
+/// The host's `model` types for a function's parameters or answer do not
+/// match the WIT the component was bound with: a host defect, reported
+/// as the component not fitting its world rather than as a crash.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(super) struct OutOfStep(String);
 
 /// Makes the wrapper `$wrapper(Bound)`, checked by `$pre::new`, the
 /// [`super::Operation`] declared by `$declaration` in the table.
