@@ -62,6 +62,22 @@ fn a_panicking_component_is_reported_with_its_message() {
 }
 
 #[test]
+fn an_answer_with_a_malformed_digest_breaks_the_contract() {
+    assert_stopped(
+        "digest",
+        "broke its contract in parse: \"sha256:not-a-digest\" is not a digest",
+    );
+}
+
+#[test]
+fn an_answer_with_an_overlong_tag_breaks_the_contract() {
+    assert_stopped(
+        "long-tag",
+        "broke its contract in parse: answered a tag of 129 characters",
+    );
+}
+
+#[test]
 fn output_beyond_the_cap_is_dropped_not_fatal() {
     let run = run_hostile("chatter");
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -109,6 +125,13 @@ fn the_host_survives_and_the_component_serves_the_next_call() {
         matches!(tagging.parse("memory"), Err(Error::Memory { limit, .. }) if limit == 32 << 20)
     );
     assert!(matches!(tagging.parse("trap"), Err(Error::Trap { .. })));
+    assert!(matches!(
+        tagging.parse("digest"),
+        Err(Error::Contract {
+            function: "parse",
+            ..
+        })
+    ));
     assert!(matches!(
         tagging.unique_tag("x", &[0; 16]),
         Err(Error::Refused {

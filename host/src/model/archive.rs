@@ -1,23 +1,32 @@
 //! Image archives and OCI layouts, as the tar-assembly component plans them.
 
+use wasmtime::component::{ComponentType, Lift, Lower};
+
 use super::{Descriptor, Digest, Document, Segment};
 
 /// What an archive holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(enum)]
+#[repr(u8)]
 pub enum ArchiveFormat {
     /// `docker load` layout and OCI image layout in one tar.
+    #[component(name = "docker-and-oci")]
     DockerAndOci,
     /// An OCI image layout in one tar, no `docker load` layout (what the
     /// engine cannot load, e.g. a managed plugin).
+    #[component(name = "oci-archive")]
     OciArchive,
     /// `docker load` layout only; blob names do not depend on digests.
+    #[component(name = "docker")]
     Docker,
     /// An OCI image layout directory: blobs are files named by digest.
+    #[component(name = "oci-layout")]
     OciLayout,
 }
 
 /// A layer of an image in an archive.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct ArchiveLayer {
     /// The layer tar's descriptor.
     pub descriptor: Descriptor,
@@ -26,7 +35,8 @@ pub struct ArchiveLayer {
 }
 
 /// One image of an archive or layout.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct ArchiveImage {
     /// The image config.
     pub config: Document,
@@ -35,11 +45,13 @@ pub struct ArchiveImage {
     /// The layers, in order.
     pub layers: Vec<ArchiveLayer>,
     /// Names to tag the image with on load.
+    #[component(name = "repo-tags")]
     pub repo_tags: Vec<String>,
 }
 
 /// The head of a blob entry the host writes itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct BlobHead {
     /// Path in the archive.
     pub path: String,
@@ -50,17 +62,21 @@ pub struct BlobHead {
 }
 
 /// Where a blob goes, as the tar-assembly component placed it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(variant)]
 pub enum BlobPlacement {
     /// Write it under this head.
+    #[component(name = "write")]
     Write(BlobHead),
     /// A blob with this digest is already written, at this path: write
     /// nothing (drop what was written when the digest was found by writing).
+    #[component(name = "stored")]
     Stored(String),
 }
 
 /// A blob the host already wrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct WrittenBlob {
     /// Its digest.
     pub digest: Digest,

@@ -5,16 +5,20 @@ use super::Digest;
 use serde::Serialize;
 use wasmtime::component::{ComponentType, Lift, Lower};
 
-/// An OCI content descriptor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An OCI content descriptor; also the WIT record `descriptor`, which
+/// crosses the sandbox as this type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct Descriptor {
     /// Media type of the content.
+    #[component(name = "media-type")]
     pub media_type: String,
     /// Digest, `sha256:<64 hex>`.
     pub digest: Digest,
     /// Size in bytes.
     pub size: u64,
     /// Artifact type (OCI 1.1).
+    #[component(name = "artifact-type")]
     pub artifact_type: Option<String>,
     /// Annotations, sorted by key.
     pub annotations: Vec<(String, String)>,
@@ -39,8 +43,10 @@ impl Descriptor {
     }
 }
 
-/// A small document a component produced, with its descriptor.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A small document a component produced, with its descriptor; also the
+/// WIT record `document`.
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct Document {
     /// Media type, digest and size of `bytes`.
     pub descriptor: Descriptor,
@@ -71,26 +77,31 @@ pub struct Platform {
 }
 
 /// One history entry of an image config.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct History {
     /// Seconds since the Unix epoch (written as RFC 3339 UTC).
     pub created: Option<i64>,
     /// The step that made the layer.
+    #[component(name = "created-by")]
     pub created_by: Option<String>,
     /// A comment.
     pub comment: Option<String>,
     /// True when the step made no layer.
+    #[component(name = "empty-layer")]
     pub empty_layer: bool,
 }
 
 /// What an image config must say (see `wit/manifest-generation.wit`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct ConfigRequest {
     /// A config to start from (JSON); none gives the platform default.
     pub base: Option<String>,
     /// The platform, as the component's `normalize-platform` returned it.
     pub platform: Platform,
     /// Layer diff IDs, in order.
+    #[component(name = "diff-ids")]
     pub diff_ids: Vec<Digest>,
     /// History entries given by the caller.
     pub history: Vec<History>,
@@ -106,24 +117,28 @@ pub struct ConfigRequest {
     /// Command, replacing the base's, written as `entrypoint` is.
     pub cmd: Option<String>,
     /// Working directory.
+    #[component(name = "working-dir")]
     pub working_dir: Option<String>,
     /// User.
     pub user: Option<String>,
     /// Labels.
     pub labels: Vec<(String, String)>,
     /// Exposed ports, e.g. `8080/tcp`.
+    #[component(name = "exposed-ports")]
     pub exposed_ports: Vec<String>,
 }
 
 /// The machine the host runs on, in Rust's terms: the default platform,
 /// which the manifest-generation component names in OCI's terms.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct HostMachine {
     /// `std::env::consts::OS`.
     pub os: String,
     /// `std::env::consts::ARCH`.
     pub arch: String,
     /// Whether the CPU is little-endian.
+    #[component(name = "little-endian")]
     pub little_endian: bool,
 }
 

@@ -1,5 +1,8 @@
 //! Content digests (`<algorithm>:<encoded>`), validated once where they
-//! enter the host so that every later use can trust them.
+//! enter the host so that every later use can trust them. A digest also
+//! crosses the sandbox as itself, the WIT `digest` (a string): one a
+//! component answers is validated as it is lifted out of the component's
+//! memory, so a malformed one never becomes a `Digest`.
 
 use serde::{Serialize, Serializer};
 use sha2::Digest as _;
@@ -116,6 +119,8 @@ impl Serialize for Digest {
         s.serialize_str(&self.0)
     }
 }
+
+mod component;
 
 #[cfg(test)]
 mod tests {

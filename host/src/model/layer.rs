@@ -1,24 +1,35 @@
 //! Layer entries and the plans components return for byte streams.
 
+use wasmtime::component::{ComponentType, Lift, Lower};
+
 /// The type of a file-system entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(enum)]
+#[repr(u8)]
 pub enum EntryKind {
     /// Regular file.
+    #[component(name = "regular")]
     Regular,
     /// Directory.
+    #[component(name = "directory")]
     Directory,
     /// Symbolic link.
+    #[component(name = "symlink")]
     Symlink,
     /// Character device.
+    #[component(name = "char-device")]
     CharDevice,
     /// Block device.
+    #[component(name = "block-device")]
     BlockDevice,
     /// Named pipe.
+    #[component(name = "fifo")]
     Fifo,
 }
 
 /// One entry of a directory tree as found on disk.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct Entry {
     /// Path relative to the layer root, `/`-separated.
     pub path: String,
@@ -33,23 +44,29 @@ pub struct Entry {
     /// Size of a regular file.
     pub size: u64,
     /// Symlink target.
+    #[component(name = "link-target")]
     pub link_target: Option<String>,
     /// Hard-link group (same device and inode).
+    #[component(name = "link-group")]
     pub link_group: Option<u64>,
     /// Device major number.
+    #[component(name = "device-major")]
     pub device_major: u32,
     /// Device minor number.
+    #[component(name = "device-minor")]
     pub device_minor: u32,
     /// Extended attributes, sorted by name.
     pub xattrs: Vec<(String, Vec<u8>)>,
 }
 
 /// How layer headers are normalised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct LayerOptions {
     /// Modification time of every entry, seconds since the epoch.
     pub mtime: i64,
     /// Keep uid/gid from disk.
+    #[component(name = "keep-owner")]
     pub keep_owner: bool,
 }
 

@@ -9,6 +9,8 @@
 //! Must not: parse or judge a document itself; the component decides
 //! which media types are manifests and what they refer to.
 
+use wasmtime::component::{ComponentType, Lift, Lower};
+
 use super::{Descriptor, Digest};
 
 /// What a manifest or an index refers to.
@@ -64,7 +66,8 @@ impl ManifestContents {
 
 /// What one page of a referrers listing lists, as the component reads it
 /// (WIT `referrers-page`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct ReferrersPage {
     /// The entries that are valid descriptors, in order.
     pub referrers: Vec<Descriptor>,
@@ -74,19 +77,25 @@ pub struct ReferrersPage {
 }
 
 /// The form of an OCI artifact manifest (WIT `artifact-form`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(enum)]
+#[repr(u8)]
 pub enum ArtifactForm {
     /// OCI 1.1: `artifactType` set, the empty config.
+    #[component(name = "oci-v1-1")]
     OciV1_1,
     /// OCI 1.0: no `artifactType`, a config media type specific to the
     /// artifact; for registries that refuse 1.1.
+    #[component(name = "oci-v1-0")]
     OciV1_0,
 }
 
 /// What an artifact manifest must say (WIT `artifact-request`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct ArtifactRequest {
     /// The artifact's type.
+    #[component(name = "artifact-type")]
     pub artifact_type: String,
     /// Its blobs.
     pub layers: Vec<Descriptor>,
@@ -101,20 +110,25 @@ pub struct ArtifactRequest {
 /// The tool whose conventions the files of an artifact follow (WIT
 /// `artifact-tool`): the component decides what that means for media
 /// types, annotations and the artifact type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(variant)]
 pub enum ArtifactTool {
     /// `oras push`: `artifact push`.
+    #[component(name = "oras")]
     Oras,
     /// `docker compose publish`, by a tool of this version.
+    #[component(name = "compose")]
     Compose(String),
 }
 
 /// One file of an artifact, as the host read it (WIT `artifact-file`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct ArtifactFile {
     /// The last component of its path.
     pub name: String,
     /// The media type given for it.
+    #[component(name = "media-type")]
     pub media_type: Option<String>,
     /// The digest of its bytes.
     pub digest: Digest,
@@ -124,11 +138,13 @@ pub struct ArtifactFile {
 
 /// What is to be pushed as an artifact, as the host read it (WIT
 /// `artifact-plan`); the component makes the [`ArtifactRequest`] of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct ArtifactPlan {
     /// Whose conventions its files follow.
     pub tool: ArtifactTool,
     /// The artifact type given (`--artifact-type`).
+    #[component(name = "artifact-type")]
     pub artifact_type: Option<String>,
     /// Its files, in order.
     pub files: Vec<ArtifactFile>,
@@ -140,52 +156,70 @@ pub struct ArtifactPlan {
     pub subject: Option<Descriptor>,
 }
 
-/// How a layer's bytes are stored (WIT `compression`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a layer's bytes are stored (WIT `compression`; its cases in the
+/// WIT's order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(enum)]
+#[repr(u8)]
 pub enum LayerCompression {
+    /// None: the layer tars as they are.
+    #[component(name = "none")]
+    None,
     /// gzip, as `docker push` sends layers.
+    #[component(name = "gzip")]
     Gzip,
     /// zstd (level 3, zstd's default).
+    #[component(name = "zstd")]
     Zstd,
-    /// None: the layer tars as they are.
-    None,
 }
 
 /// The kind of manifest a layer is listed in (WIT `manifest-format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(enum)]
+#[repr(u8)]
 pub enum ManifestFormat {
     /// An OCI image manifest.
+    #[component(name = "oci")]
     Oci,
     /// A Docker image manifest, schema 2.
+    #[component(name = "docker")]
     Docker,
 }
 
 /// One layer of an image as a reader of its bytes needs it (WIT
 /// `image-layer`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct ImageLayer {
     /// The layer as the manifest lists it.
     pub descriptor: Descriptor,
     /// How its bytes are compressed.
     pub compression: LayerCompression,
     /// The digest of its uncompressed tar (the config's `diff_id`).
+    #[component(name = "diff-id")]
     pub diff_id: Digest,
 }
 
 /// What an entry of an index is (WIT `entry-kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(enum)]
+#[repr(u8)]
 pub enum IndexEntryKind {
     /// An image manifest.
+    #[component(name = "image")]
     Image,
     /// An index, whose images take the entry's name.
+    #[component(name = "index")]
     Index,
     /// Anything else: skipped.
+    #[component(name = "other")]
     Other,
 }
 
 /// An entry of an index, with the name it is known by (WIT
 /// `index-entry`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct IndexEntry {
     /// The entry, as the index lists it.
     pub manifest: Descriptor,
@@ -193,4 +227,15 @@ pub struct IndexEntry {
     pub kind: IndexEntryKind,
     /// Its name, if it has one.
     pub name: Option<String>,
+}
+
+/// The blobs of a WebAssembly component pushed as an OCI artifact (WIT
+/// `component-artifact`).
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
+pub struct ComponentArtifact {
+    /// The wasm config document's descriptor.
+    pub config: Descriptor,
+    /// The component's bytes' descriptor.
+    pub layer: Descriptor,
 }

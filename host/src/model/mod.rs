@@ -1,9 +1,11 @@
 //! Domain types shared by the host's modules: what a reference, digest or
 //! descriptor is, independent of any backend. A type with the shape of a
-//! WIT record crosses the sandbox as itself (it derives wasmtime's
-//! component traits, field names as the WIT spells them, and `runtime`'s
-//! bindings take it with bindgen `with`); the runtime converts the others
-//! to and from the generated binding types.
+//! WIT record, variant or enum crosses the sandbox as itself: it derives
+//! wasmtime's component traits, with the names the WIT spells (a
+//! [`Digest`] implements them by hand, to be validated as it is lifted),
+//! and `runtime` calls components with it and takes their answers as it.
+//! The runtime converts only the two whose shape differs from the WIT's
+//! ([`Segment`], [`ManifestContents`]).
 
 mod archive;
 mod changeset;
@@ -25,8 +27,9 @@ pub use descriptor::{ConfigRequest, Descriptor, Document, History, HostMachine, 
 pub use digest::{Digest, DigestError};
 pub use layer::{Entry, EntryKind, LayerOptions, Segment};
 pub use manifest::{
-    ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, ImageLayer,
-    IndexEntry, IndexEntryKind, LayerCompression, ManifestContents, ManifestFormat, ReferrersPage,
+    ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, ComponentArtifact,
+    ImageLayer, IndexEntry, IndexEntryKind, LayerCompression, ManifestContents, ManifestFormat,
+    ReferrersPage,
 };
 pub use plugin::{PRIVILEGE_NAMES, Privilege};
 pub use progress::{Progress, Quiet};

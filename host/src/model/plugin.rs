@@ -3,9 +3,12 @@
 //!
 //! Must not: compute or judge privileges; the component decides.
 
+use wasmtime::component::{ComponentType, Lift, Lower};
+
 /// One privilege a plugin asks for (moby's `types.PluginPrivilege`). With
 /// `--json` it prints as `name`, `description`, `value`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct Privilege {
     /// What kind, e.g. `network`, `mount`, `capabilities`.
     pub name: String,

@@ -1,10 +1,13 @@
 //! An image reference as the tagging component decided it.
 
 use serde::Serialize;
+use wasmtime::component::{ComponentType, Lift, Lower};
 
 /// A parsed and validated image reference. Only the tagging component makes
-/// these; the host never parses a reference itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// these; the host never parses a reference itself. Also the WIT record
+/// `reference`, which crosses the sandbox as this type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct Reference {
     /// Repository name, `Name()`: e.g. `docker.io/library/ubuntu`.
     pub name: String,
@@ -44,11 +47,14 @@ impl std::fmt::Display for Reference {
 
 /// What a name-or-ID argument for the Docker Engine denotes, as the tagging
 /// component decided (Go `ParseAnyReference`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(variant)]
 pub enum AnyReference {
     /// An image ID.
+    #[component(name = "id")]
     Id(super::Digest),
     /// An image name, normalised, without a default tag.
+    #[component(name = "named")]
     Named(Reference),
 }
 

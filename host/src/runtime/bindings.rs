@@ -3,10 +3,14 @@
 //! generated from the table by `host/build.rs`), named as
 //! [`super::Declaration::module`] says. Every world takes the shared WIT
 //! `types` interface from [`types`], written by hand so that its records
-//! can be `model` types, so one Rust type stands for one WIT type.
+//! are `model` types. What the runtime uses of a world's bindings is its
+//! `*Pre::new`, which checks that a component exports every function of the
+//! world with the WIT's types, and the generated types of the two records
+//! whose `model` type has another shape (`convert`); calls go through typed
+//! functions with `model` types (`bound`), so one Rust type stands for one
+//! WIT type.
 //!
-//! Must not: be named outside `runtime`; `convert` turns these types into
-//! `model` types.
+//! Must not: be named outside `runtime`.
 
 pub mod types;
 

@@ -7,24 +7,16 @@
 //! are manifests, which child of an index a platform means, how a layout's
 //! `index.json` or a referrers index changes, which entries of a page of
 //! referrers are listed, which answer calls for the 1.0 form, what a
-//! pulled blob's file is called: the component decides);
-//! conversions live in `convert::manifest_generation`.
+//! pulled blob's file is called: the component decides); answers are
+//! checked in `checked`, the one conversion is in
+//! `convert::manifest_generation`.
 
-use super::bindings::manifest_generation::{ManifestGeneration as World, ManifestGenerationPre};
+use super::Error;
+use super::bindings::manifest_generation::ManifestGenerationPre;
 use super::bound::{Bound, bind};
-use super::convert::layers::{
-    component_descriptors_from_wit, component_layer_from_wit, compression_to_wit,
-    image_layers_from_wit, index_entry_from_wit, manifest_format_to_wit,
-};
-use super::convert::manifest_generation::{
-    artifact_form_from_wit, artifact_form_to_wit, artifact_plan_to_wit, artifact_request_from_wit,
-    artifact_request_to_wit, blobs_from_wit, chosen_from_wit, config_request_to_wit,
-    file_names_from_wit, host_machine_to_wit, manifest_contents_from_wit, referrer_from_wit,
-    referrers_page_from_wit, tag_from_wit,
-};
-use super::convert::{descriptor_from_wit, descriptor_to_wit, document_from_wit, list_from_wit};
+use super::checked::{as_is, manifest_generation as check};
+use super::convert::manifest_generation::manifest_contents_from_wit;
 use super::operations::MANIFEST_GENERATION;
-use super::{Error, Sandbox};
 use crate::model::{
     ArtifactForm, ArtifactPlan, ArtifactRequest, ConfigRequest, Descriptor, Digest, Document,
     HostMachine, ImageLayer, IndexEntry, LayerCompression, ManifestContents, ManifestFormat,
@@ -32,13 +24,18 @@ use crate::model::{
 };
 
 /// A loaded manifest-generation component.
-pub struct ManifestGeneration(Bound<ManifestGenerationPre<Sandbox>, World>);
+pub struct ManifestGeneration(Bound);
 
 bind!(
     ManifestGeneration,
     MANIFEST_GENERATION,
     ManifestGenerationPre
 );
+
+/// The exported interface of image configs and platforms.
+const CONFIGS: &str = "configs";
+/// The exported interface of manifests, indexes and artifacts.
+const MANIFESTS: &str = "manifests";
 
 impl ManifestGeneration {
     /// A platform as a person writes it (`os/arch[/variant]`), normalised
@@ -48,25 +45,13 @@ impl ManifestGeneration {
         spec: Option<&str>,
         host: &HostMachine,
     ) -> Result<Platform, Error> {
-        let host = host_machine_to_wit(host);
-        self.0.invoke(
-            "normalize-platform",
-            |w, s| {
-                w.ocipipe_image_configs()
-                    .call_normalize_platform(s, spec, &host)
-            },
-            |_, platform| Ok(platform),
-        )
+        self.0
+            .answer((CONFIGS, "normalize-platform"), (spec, host), as_is)
     }
 
     /// The image config; its digest is the image ID.
     pub fn image_config(&self, request: &ConfigRequest) -> Result<Document, Error> {
-        let request = config_request_to_wit(request);
-        self.0.invoke(
-            "image-config",
-            |w, s| w.ocipipe_image_configs().call_image_config(s, &request),
-            document_from_wit,
-        )
+        self.0.answer((CONFIGS, "image-config"), (request,), as_is)
     }
 
     /// A Docker schema2 manifest for a config and its layers; a config of
@@ -77,16 +62,8 @@ impl ManifestGeneration {
         config: &Descriptor,
         layers: &[Descriptor],
     ) -> Result<Document, Error> {
-        let config = descriptor_to_wit(config);
-        let layers: Vec<_> = layers.iter().map(descriptor_to_wit).collect();
-        self.0.invoke(
-            "docker-manifest",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_docker_manifest(s, &config, &layers)
-            },
-            document_from_wit,
-        )
+        self.0
+            .answer((MANIFESTS, "docker-manifest"), (config, layers), as_is)
     }
 
     /// An OCI image manifest for a config and its layers.
@@ -96,20 +73,11 @@ impl ManifestGeneration {
         layers: &[Descriptor],
         annotations: &[(String, String)],
     ) -> Result<Document, Error> {
-        let config = descriptor_to_wit(config);
-        let layers: Vec<_> = layers.iter().map(descriptor_to_wit).collect();
-        self.0.invoke(
-            "image-manifest",
-            |w, s| {
-                w.ocipipe_image_manifests().call_image_manifest(
-                    s,
-                    &config,
-                    &layers,
-                    annotations,
-                    None,
-                )
-            },
-            document_from_wit,
+        let subject: Option<&Descriptor> = None;
+        self.0.answer(
+            (MANIFESTS, "image-manifest"),
+            (config, layers, annotations, subject),
+            as_is,
         )
     }
 
@@ -120,28 +88,18 @@ impl ManifestGeneration {
         request: &ArtifactRequest,
         form: ArtifactForm,
     ) -> Result<Document, Error> {
-        let request = artifact_request_to_wit(request);
-        let form = artifact_form_to_wit(form);
-        self.0.invoke(
-            "artifact-manifest",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_artifact_manifest(s, &request, form)
-            },
-            document_from_wit,
-        )
+        self.0
+            .answer((MANIFESTS, "artifact-manifest"), (request, form), as_is)
     }
 
     /// What the artifact manifest of `plan` must say: the artifact type
     /// and each file's descriptor as `plan.tool` writes them (oras's or
     /// compose's media types and annotations), annotations in order.
     pub fn plan_artifact(&self, plan: &ArtifactPlan) -> Result<ArtifactRequest, Error> {
-        let given = artifact_plan_to_wit(plan);
-        self.0.invoke(
-            "plan-artifact",
-            |w, s| w.ocipipe_image_manifests().call_plan_artifact(s, &given),
-            |at, request| artifact_request_from_wit(at, plan, request),
-        )
+        self.0
+            .answer((MANIFESTS, "plan-artifact"), (plan,), |at, request| {
+                check::artifact_request(at, plan, request)
+            })
     }
 
     /// The blobs the artifact manifest of `request` in `form` refers to
@@ -152,16 +110,8 @@ impl ManifestGeneration {
         request: &ArtifactRequest,
         form: ArtifactForm,
     ) -> Result<Vec<Document>, Error> {
-        let request = artifact_request_to_wit(request);
-        let form = artifact_form_to_wit(form);
-        self.0.invoke(
-            "artifact-blobs",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_artifact_blobs(s, &request, form)
-            },
-            blobs_from_wit,
-        )
+        self.0
+            .answer((MANIFESTS, "artifact-blobs"), (request, form), as_is)
     }
 
     /// The descriptor the referrers tag schema's index lists the pushed
@@ -172,15 +122,10 @@ impl ManifestGeneration {
         request: &ArtifactRequest,
         manifest: &Descriptor,
     ) -> Result<Descriptor, Error> {
-        let given = artifact_request_to_wit(request);
-        let pushed = descriptor_to_wit(manifest);
-        self.0.call(
-            "artifact-referrer",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_artifact_referrer(s, &given, &pushed)
-            },
-            |at, referrer| referrer_from_wit(at, manifest, referrer),
+        self.0.answer_plain(
+            (MANIFESTS, "artifact-referrer"),
+            (request, manifest),
+            |at, referrer| check::referrer(at, manifest, referrer),
         )
     }
 
@@ -189,13 +134,10 @@ impl ManifestGeneration {
     /// nothing did); the component refuses Docker schema 1, other media
     /// types and malformed documents.
     pub fn read_manifest(&self, media_type: &str, bytes: &[u8]) -> Result<ManifestContents, Error> {
-        self.0.invoke(
-            "read-manifest",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_read_manifest(s, media_type, bytes)
-            },
-            manifest_contents_from_wit,
+        self.0.answer(
+            (MANIFESTS, "read-manifest"),
+            (media_type, bytes),
+            |_, contents| Ok(manifest_contents_from_wit(contents)),
         )
     }
 
@@ -203,11 +145,7 @@ impl ManifestGeneration {
     /// or the index at the referrers tag): the valid entries, and what is
     /// wrong with each other one, so that one bad entry hides no other.
     pub fn read_referrers(&self, page: &[u8]) -> Result<ReferrersPage, Error> {
-        self.0.invoke(
-            "read-referrers",
-            |w, s| w.ocipipe_image_manifests().call_read_referrers(s, page),
-            referrers_page_from_wit,
-        )
+        self.0.answer((MANIFESTS, "read-referrers"), (page,), as_is)
     }
 
     /// Which of an index's `manifests` to copy for `wanted` (containerd's
@@ -218,14 +156,10 @@ impl ManifestGeneration {
         manifests: &[Descriptor],
         wanted: &Platform,
     ) -> Result<Descriptor, Error> {
-        let given: Vec<_> = manifests.iter().map(descriptor_to_wit).collect();
-        self.0.invoke(
-            "select-platform",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_select_platform(s, &given, wanted)
-            },
-            |at, chosen| chosen_from_wit(at, manifests, chosen),
+        self.0.answer(
+            (MANIFESTS, "select-platform"),
+            (manifests, wanted),
+            |at, chosen| check::chosen(at, manifests, chosen),
         )
     }
 
@@ -239,25 +173,18 @@ impl ManifestGeneration {
         manifest: &Descriptor,
         tag: Option<&str>,
     ) -> Result<Document, Error> {
-        let manifest = descriptor_to_wit(manifest);
-        self.0.invoke(
-            "layout-index",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_layout_index(s, existing, &manifest, tag)
-            },
-            document_from_wit,
+        self.0.answer(
+            (MANIFESTS, "layout-index"),
+            (existing, manifest, tag),
+            as_is,
         )
     }
 
     /// The entry of a layout's `index.json` that `oci:PATH[:TAG]` means:
     /// the one tagged `tag`, or without a tag the only one.
     pub fn layout_entry(&self, index: &[u8], tag: Option<&str>) -> Result<Descriptor, Error> {
-        self.0.invoke(
-            "layout-entry",
-            |w, s| w.ocipipe_image_manifests().call_layout_entry(s, index, tag),
-            descriptor_from_wit,
-        )
+        self.0
+            .answer((MANIFESTS, "layout-entry"), (index, tag), as_is)
     }
 
     /// Whether a registry's answer to an OCI 1.1 manifest push calls for a
@@ -268,28 +195,18 @@ impl ManifestGeneration {
         status: u16,
         code: Option<&str>,
     ) -> Result<Option<ArtifactForm>, Error> {
-        self.0.call(
-            "fallback-form",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_fallback_form(s, status, code)
-            },
-            |_, form| Ok(form.map(artifact_form_from_wit)),
-        )
+        self.0
+            .answer_plain((MANIFESTS, "fallback-form"), (status, code), as_is)
     }
 
     /// The file name each of an artifact's blobs is pulled to, in order of
     /// `layers`: one plain file name per blob, no two alike. Blobs without
     /// a name, or with an unsafe one, are a refusal naming the blob.
     pub fn artifact_file_names(&self, layers: &[Descriptor]) -> Result<Vec<String>, Error> {
-        let given: Vec<_> = layers.iter().map(descriptor_to_wit).collect();
-        self.0.invoke(
-            "artifact-file-names",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_artifact_file_names(s, &given)
-            },
-            |at, names| file_names_from_wit(at, layers.len(), names),
+        self.0.answer(
+            (MANIFESTS, "artifact-file-names"),
+            (layers,),
+            |at, names| check::file_names(at, layers.len(), names),
         )
     }
 
@@ -297,12 +214,8 @@ impl ManifestGeneration {
     /// referrers of `subject` (`sha256-<hex>`), for registries without the
     /// referrers API.
     pub fn referrers_tag(&self, subject: &Digest) -> Result<String, Error> {
-        let subject = subject.to_string();
-        self.0.call(
-            "referrers-tag",
-            |w, s| w.ocipipe_image_manifests().call_referrers_tag(s, &subject),
-            tag_from_wit,
-        )
+        self.0
+            .answer_plain((MANIFESTS, "referrers-tag"), (subject,), check::tag)
     }
 
     /// The image index to push to the referrers tag after pushing
@@ -314,15 +227,8 @@ impl ManifestGeneration {
         existing: Option<&[u8]>,
         referrer: &Descriptor,
     ) -> Result<Document, Error> {
-        let referrer = descriptor_to_wit(referrer);
-        self.0.invoke(
-            "referrers-index",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_referrers_index(s, existing, &referrer)
-            },
-            document_from_wit,
-        )
+        self.0
+            .answer((MANIFESTS, "referrers-index"), (existing, referrer), as_is)
     }
 }
 
@@ -339,14 +245,10 @@ impl ManifestGeneration {
         size: u64,
         config: &[u8],
     ) -> Result<(Descriptor, Descriptor), Error> {
-        let digest = wasm.to_string();
-        self.0.invoke(
-            "component-descriptors",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_component_descriptors(s, &digest, size, config)
-            },
-            |at, artifact| component_descriptors_from_wit(at, wasm, size, config, artifact),
+        self.0.answer(
+            (MANIFESTS, "component-descriptors"),
+            (wasm, size, config),
+            |at, artifact| check::component_artifact(at, (wasm, size, config), artifact),
         )
     }
 
@@ -358,17 +260,10 @@ impl ManifestGeneration {
         config: &Descriptor,
         layers: &[Descriptor],
     ) -> Result<Descriptor, Error> {
-        let (wit_config, given) = (
-            descriptor_to_wit(config),
-            layers.iter().map(descriptor_to_wit).collect::<Vec<_>>(),
-        );
-        self.0.invoke(
-            "component-layer",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_component_layer(s, &wit_config, &given)
-            },
-            |at, layer| component_layer_from_wit(at, layers, layer),
+        self.0.answer(
+            (MANIFESTS, "component-layer"),
+            (config, layers),
+            |at, layer| check::component_layer(at, layers, layer),
         )
     }
 
@@ -379,17 +274,10 @@ impl ManifestGeneration {
         compression: LayerCompression,
         format: ManifestFormat,
     ) -> Result<String, Error> {
-        let (compression, format) = (
-            compression_to_wit(compression),
-            manifest_format_to_wit(format),
-        );
-        self.0.call(
-            "layer-media-type",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_layer_media_type(s, compression, format)
-            },
-            |_, media_type| Ok(media_type),
+        self.0.answer_plain(
+            (MANIFESTS, "layer-media-type"),
+            (compression, format),
+            as_is,
         )
     }
 
@@ -400,15 +288,10 @@ impl ManifestGeneration {
         layers: &[Descriptor],
         config: &[u8],
     ) -> Result<Vec<ImageLayer>, Error> {
-        let given: Vec<_> = layers.iter().map(descriptor_to_wit).collect();
-        self.0.invoke(
-            "image-layers",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_image_layers(s, &given, config)
-            },
-            |at, read| image_layers_from_wit(at, layers, read),
-        )
+        self.0
+            .answer((MANIFESTS, "image-layers"), (layers, config), |at, read| {
+                check::image_layers(at, layers, read)
+            })
     }
 
     /// The entries of the index `index`, in order, for reading every image
@@ -421,13 +304,10 @@ impl ManifestGeneration {
         index: &[u8],
         name: Option<&str>,
     ) -> Result<Vec<IndexEntry>, Error> {
-        self.0.invoke(
-            "index-entries",
-            |w, s| {
-                w.ocipipe_image_manifests()
-                    .call_index_entries(s, media_type, index, name)
-            },
-            |at, entries| list_from_wit(at, entries, index_entry_from_wit),
+        self.0.answer(
+            (MANIFESTS, "index-entries"),
+            (media_type, index, name),
+            as_is,
         )
     }
 }

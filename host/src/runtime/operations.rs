@@ -20,10 +20,12 @@
 //! 4. one entry here (a `const` and its place in [`ALL`]);
 //! 5. its wrapper `host/src/runtime/NAME_WITH_UNDERSCORES.rs`, the type
 //!    [`Declaration::wrapper`] names with `bind!`, declared with its
-//!    `mod`/`pub use` lines in `runtime/mod.rs`; its conversions in
-//!    `runtime/convert/NAME_WITH_UNDERSCORES.rs` (and its `mod` line in
-//!    `convert/mod.rs`); and, only if its WIT declares records `model`
-//!    lacks, their Rust types in `model`.
+//!    `mod`/`pub use` lines in `runtime/mod.rs`, one `answer` call per
+//!    function; what an answer must be given its question in
+//!    `runtime/checked/NAME_WITH_UNDERSCORES.rs` (with its `mod` line); and,
+//!    only if its WIT declares records `model` lacks, their Rust types in
+//!    `model`, deriving wasmtime's component traits with the WIT's names
+//!    (each answer type `impl Checked`).
 //!
 //! A missing world, crate or wrapper fails the build or a test of this
 //! module, naming what is missing.

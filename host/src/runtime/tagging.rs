@@ -2,91 +2,64 @@
 //! `distribution/reference`, target lists and unique tags, called through
 //! the `tagging` world.
 //!
-//! Must not: parse or check a reference itself; conversions live in
-//! `convert::tagging`.
+//! Must not: parse or check a reference itself; answers are checked in
+//! `checked`.
 
-use super::bindings::tagging::{Tagging as World, TaggingPre};
+use super::Error;
+use super::bindings::tagging::TaggingPre;
 use super::bound::{Bound, bind};
-use super::convert::tagging::{any_reference_from_wit, reference_from_wit, references_from_wit};
+use super::checked::as_is;
 use super::operations::TAGGING;
-use super::{Error, Sandbox};
 use crate::model::{AnyReference, Reference};
 
 /// A loaded tagging component (built-in or third-party).
-pub struct Tagging(Bound<TaggingPre<Sandbox>, World>);
+pub struct Tagging(Bound);
 
 bind!(Tagging, TAGGING, TaggingPre);
+
+/// The exported interface every function is in.
+const NAMING: &str = "naming";
 
 impl Tagging {
     /// Go `Parse`: validated, not normalised.
     pub fn parse(&self, input: &str) -> Result<Reference, Error> {
-        self.0.invoke(
-            "parse",
-            |w, s| w.ocipipe_image_naming().call_parse(s, input),
-            reference_from_wit,
-        )
+        self.0.answer((NAMING, "parse"), (input,), as_is)
     }
 
     /// Go `ParseNormalizedNamed`.
     pub fn parse_normalized_named(&self, input: &str) -> Result<Reference, Error> {
-        self.0.invoke(
-            "parse-normalized-named",
-            |w, s| {
-                w.ocipipe_image_naming()
-                    .call_parse_normalized_named(s, input)
-            },
-            reference_from_wit,
-        )
+        self.0
+            .answer((NAMING, "parse-normalized-named"), (input,), as_is)
     }
 
     /// The name a push writes: normalised with the default tag; one with a
     /// digest is refused (a push writes a tag).
     pub fn push_target(&self, input: &str) -> Result<Reference, Error> {
-        self.0.invoke(
-            "push-target",
-            |w, s| w.ocipipe_image_naming().call_push_target(s, input),
-            reference_from_wit,
-        )
+        self.0.answer((NAMING, "push-target"), (input,), as_is)
     }
 
     /// `ParseNormalizedNamed` + `TagNameOnly`: the name to give an engine.
     pub fn normalize_with_default_tag(&self, input: &str) -> Result<Reference, Error> {
-        self.0.invoke(
-            "normalize-with-default-tag",
-            |w, s| {
-                w.ocipipe_image_naming()
-                    .call_normalize_with_default_tag(s, input)
-            },
-            reference_from_wit,
-        )
+        self.0
+            .answer((NAMING, "normalize-with-default-tag"), (input,), as_is)
     }
 
     /// A comma-separated list of target names, each normalised with the
     /// default tag.
     pub fn parse_targets(&self, names: &str) -> Result<Vec<Reference>, Error> {
-        self.0.invoke(
-            "parse-targets",
-            |w, s| w.ocipipe_image_naming().call_parse_targets(s, names),
-            references_from_wit,
-        )
+        self.0.answer((NAMING, "parse-targets"), (names,), as_is)
     }
 
     /// Go `ParseAnyReference`: an image ID or a name, as `docker image
     /// inspect`, `rm`, `save` and `tag` take them.
     pub fn parse_any_reference(&self, input: &str) -> Result<AnyReference, Error> {
-        self.0.invoke(
-            "parse-any-reference",
-            |w, s| w.ocipipe_image_naming().call_parse_any_reference(s, input),
-            any_reference_from_wit,
-        )
+        self.0
+            .answer((NAMING, "parse-any-reference"), (input,), as_is)
     }
 
     /// A unique build tag for `name` from host-drawn `entropy`.
     pub fn unique_tag(&self, name: &str, entropy: &[u8]) -> Result<Reference, Error> {
-        self.0.invoke(
-            "unique-tag",
-            |w, s| w.ocipipe_image_naming().call_unique_tag(s, name, entropy),
-            reference_from_wit,
-        )
+        self.0
+            .answer((NAMING, "unique-tag"), (name, entropy), as_is)
     }
 }

@@ -2,28 +2,31 @@
 //! blob placement, incremental-load omissions and unpacking changesets,
 //! called through the `tar-assembly` world.
 //!
-//! Must not: decide where a byte goes; conversions and contract checks
-//! live in `convert::tar_assembly`.
+//! Must not: decide where a byte goes; answers are checked in `checked`,
+//! the one conversion (a plan's segments) is in `convert::tar_assembly`.
 
-use super::bindings::tar_assembly::{TarAssembly as World, TarAssemblyPre};
+use super::Error;
+use super::bindings::tar_assembly::TarAssemblyPre;
 use super::bound::{Bound, bind};
-use super::convert::digests_to_wit;
-use super::convert::tar_assembly::{
-    BlobRequest, chains_to_wit, changes_from_wit, entries_to_wit, format_to_wit, images_to_wit,
-    layer_options_to_wit, layout_files_from_wit, members_to_wit, omissions_from_wit,
-    placement_from_wit, segments_from_wit, written_to_wit,
-};
+use super::checked::tar_assembly::{self as check, BlobRequest};
+use super::convert::tar_assembly::{layout_files_from_wit, segments_from_wit};
 use super::operations::TAR_ASSEMBLY;
-use super::{Error, Sandbox};
 use crate::model::{
     ArchiveFormat, ArchiveImage, BlobPlacement, Change, Digest, Entry, LayerOptions, LayoutFile,
     Member, Segment, WrittenBlob,
 };
 
 /// A loaded tar-assembly component.
-pub struct TarAssembly(Bound<TarAssemblyPre<Sandbox>, World>);
+pub struct TarAssembly(Bound);
 
 bind!(TarAssembly, TAR_ASSEMBLY, TarAssemblyPre);
+
+/// The exported interface of layer tars.
+const LAYERS: &str = "layers";
+/// The exported interface of archives, layouts and blob placement.
+const ARCHIVES: &str = "archives";
+/// The exported interface of unpacking changesets.
+const CHANGESETS: &str = "changesets";
 
 impl TarAssembly {
     /// The tar stream of one layer from the entries of a directory.
@@ -32,15 +35,10 @@ impl TarAssembly {
         entries: &[Entry],
         options: LayerOptions,
     ) -> Result<Vec<Segment>, Error> {
-        let entries = entries_to_wit(entries);
-        self.0.invoke(
-            "plan-layer",
-            |w, s| {
-                w.ocipipe_image_layers()
-                    .call_plan_layer(s, &entries, layer_options_to_wit(options))
-            },
-            segments_from_wit,
-        )
+        self.0
+            .answer((LAYERS, "plan-layer"), (entries, options), |_, plan| {
+                Ok(segments_from_wit(plan))
+            })
     }
 
     /// Where the `ordinal`-th blob the host writes, of `size` bytes, goes,
@@ -56,26 +54,15 @@ impl TarAssembly {
         size: u64,
         written: &[WrittenBlob],
     ) -> Result<BlobPlacement, Error> {
-        let wit_digest = digest.map(Digest::to_string);
-        let wit_written = written_to_wit(written);
         let request = BlobRequest {
             format,
             digest,
             written,
         };
-        self.0.invoke(
-            "blob-entry",
-            |w, s| {
-                w.ocipipe_image_archives().call_blob_entry(
-                    s,
-                    format_to_wit(format),
-                    wit_digest.as_ref(),
-                    ordinal,
-                    size,
-                    &wit_written,
-                )
-            },
-            |at, placement| placement_from_wit(at, &request, placement),
+        self.0.answer(
+            (ARCHIVES, "blob-entry"),
+            (format, digest, ordinal, size, written),
+            |at, placement| check::placement(at, &request, placement),
         )
     }
 
@@ -87,18 +74,10 @@ impl TarAssembly {
         images: &[ArchiveImage],
         written: &[WrittenBlob],
     ) -> Result<Vec<Segment>, Error> {
-        let (images, written) = (images_to_wit(images), written_to_wit(written));
-        self.0.invoke(
-            "plan-archive",
-            |w, s| {
-                w.ocipipe_image_archives().call_plan_archive(
-                    s,
-                    format_to_wit(format),
-                    &images,
-                    &written,
-                )
-            },
-            segments_from_wit,
+        self.0.answer(
+            (ARCHIVES, "plan-archive"),
+            (format, images, written),
+            |_, plan| Ok(segments_from_wit(plan)),
         )
     }
 
@@ -110,15 +89,10 @@ impl TarAssembly {
         images: &[ArchiveImage],
         written: &[WrittenBlob],
     ) -> Result<Vec<LayoutFile>, Error> {
-        let (images, written) = (images_to_wit(images), written_to_wit(written));
-        self.0.invoke(
-            "plan-layout",
-            |w, s| {
-                w.ocipipe_image_archives()
-                    .call_plan_layout(s, &images, &written)
-            },
-            layout_files_from_wit,
-        )
+        self.0
+            .answer((ARCHIVES, "plan-layout"), (images, written), |_, files| {
+                Ok(layout_files_from_wit(files))
+            })
     }
 
     /// Which layers of an image (its `diff_ids`, bottom first) an
@@ -130,14 +104,10 @@ impl TarAssembly {
         diff_ids: &[Digest],
         bases: &[Vec<Digest>],
     ) -> Result<Vec<bool>, Error> {
-        let (wit_diff_ids, wit_bases) = (digests_to_wit(diff_ids), chains_to_wit(bases));
-        self.0.call(
-            "layers-to-omit",
-            |w, s| {
-                w.ocipipe_image_archives()
-                    .call_layers_to_omit(s, &wit_diff_ids, &wit_bases)
-            },
-            |at, flags| omissions_from_wit(at, diff_ids.len(), flags),
+        self.0.answer_plain(
+            (ARCHIVES, "layers-to-omit"),
+            (diff_ids, bases),
+            |at, flags| check::omissions(at, diff_ids.len(), flags),
         )
     }
 
@@ -146,14 +116,9 @@ impl TarAssembly {
     /// answer out of that order, or applying a member twice or one that
     /// does not exist, is a broken contract.
     pub fn plan_changeset(&self, members: &[Member]) -> Result<Vec<Change>, Error> {
-        let wit_members = members_to_wit(members);
-        self.0.invoke(
-            "plan-changeset",
-            |w, s| {
-                w.ocipipe_image_changesets()
-                    .call_plan_changeset(s, &wit_members)
-            },
-            |at, changes| changes_from_wit(at, members.len(), changes),
-        )
+        self.0
+            .answer((CHANGESETS, "plan-changeset"), (members,), |at, changes| {
+                check::changeset(at, members.len(), changes)
+            })
     }
 }

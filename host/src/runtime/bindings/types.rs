@@ -3,10 +3,10 @@
 //! as that type: every world's bindings take these (bindgen `with`), and
 //! wasmtime checks them against the WIT when a component is bound.
 //!
-//! Mapped onto `model` so far: `platform` ([`Platform`]). The others are the
-//! WIT's shapes until their `model` type can cross as it is (a `digest`
-//! field is a checked `model::Digest` on the host, a plain string in WIT);
-//! `convert` turns those into `model` types.
+//! Mapped onto `model`: `digest` ([`Digest`], validated as it is lifted
+//! out of a component), `reference`, `platform`, `descriptor` and
+//! `document`. Only `error` is written here: it is how a component refuses,
+//! which the runtime turns into its own [`crate::runtime::Error`].
 //!
 //! Must not: differ from `wit/types.wit`; a field or case out of step is
 //! refused when a component is bound, naming the type.
@@ -32,65 +32,10 @@ mod host {
 
 pub use host::ocipipe::image::types::{Host, HostWithStore, add_to_linker};
 
-pub use crate::model::Platform;
-
-/// WIT `digest`: `<algorithm>:<encoded>`, checked by `convert`.
-pub type Digest = String;
+pub use crate::model::{Descriptor, Digest, Document, Platform, Reference};
 
 /// WIT `annotation`: a key and its value.
 pub type Annotation = (String, String);
-
-/// WIT `reference`: an image reference, parsed and validated.
-#[derive(Debug, Clone, ComponentType, Lift, Lower)]
-#[component(record)]
-pub struct Reference {
-    /// The repository name, domain and path joined with `/`.
-    pub name: String,
-    /// The registry host; empty when a non-normalised reference has none.
-    pub domain: String,
-    /// The repository path within the domain.
-    pub path: String,
-    /// The tag.
-    pub tag: Option<String>,
-    /// The digest that pins the content.
-    pub digest: Option<Digest>,
-    /// Name, then `:tag`, then `@digest` when present.
-    pub full: String,
-    /// The shortest form that normalises back to this reference.
-    pub familiar: String,
-}
-
-/// WIT `descriptor`: what a manifest says about a blob.
-#[derive(Debug, Clone, ComponentType, Lift, Lower)]
-#[component(record)]
-pub struct Descriptor {
-    /// Media type of the referenced content.
-    #[component(name = "media-type")]
-    pub media_type: String,
-    /// Digest of the referenced content.
-    pub digest: Digest,
-    /// Size of the referenced content in bytes.
-    pub size: u64,
-    /// Type of an artifact (OCI 1.1).
-    #[component(name = "artifact-type")]
-    pub artifact_type: Option<String>,
-    /// Annotations, sorted by key.
-    pub annotations: Vec<Annotation>,
-    /// Platform, for a manifest listed in an index.
-    pub platform: Option<Platform>,
-    /// Alternate locations of the content.
-    pub urls: Vec<String>,
-}
-
-/// WIT `document`: a small document and its descriptor.
-#[derive(Debug, Clone, ComponentType, Lift, Lower)]
-#[component(record)]
-pub struct Document {
-    /// The descriptor of `bytes`.
-    pub descriptor: Descriptor,
-    /// The document itself.
-    pub bytes: Vec<u8>,
-}
 
 /// WIT `error`: why an operation refused its input.
 #[derive(Debug, Clone, ComponentType, Lift, Lower)]

@@ -1,0 +1,283 @@
+//! Every function of every built-in component, called once: each one's
+//! parameters and answer cross the sandbox as `model` types, and wasmtime
+//! checks those against the WIT only when a function is looked up, so a
+//! `model` type out of step with the WIT fails here, naming the function.
+
+use super::{Error, Limits, ManifestGeneration, Privileges, Runtime, Source, Tagging, TarAssembly};
+use crate::model::{
+    ArchiveFormat, ArchiveImage, ArchiveLayer, ArtifactFile, ArtifactForm, ArtifactPlan,
+    ArtifactTool, ConfigRequest, Descriptor, Digest, Document, Entry, EntryKind, HostMachine,
+    IndexEntryKind, LayerCompression, LayerOptions, ManifestFormat, Member, MemberKind,
+};
+use std::sync::Arc;
+
+/// The call crossed: an answer, or a refusal of the input (which crossed
+/// too); never a type mismatch or a broken contract.
+fn crossed<T>(function: &str, result: Result<T, Error>) -> Option<T> {
+    match result {
+        Ok(answer) => Some(answer),
+        Err(Error::Refused { .. }) => None,
+        Err(e) => panic!("{function}: {e}"),
+    }
+}
+
+fn runtime() -> Arc<Runtime> {
+    Arc::new(Runtime::new(Limits::default(), None).unwrap())
+}
+
+#[test]
+fn every_tagging_and_privileges_function_crosses() {
+    let runtime = runtime();
+    let tagging = runtime.load::<Tagging>(&Source::Builtin).unwrap();
+    let named = crossed("parse", tagging.parse("ubuntu")).unwrap();
+    assert_eq!(named.full, "ubuntu");
+    crossed(
+        "parse-normalized-named",
+        tagging.parse_normalized_named("ubuntu"),
+    )
+    .unwrap();
+    let tagged = tagging.normalize_with_default_tag("ubuntu").unwrap();
+    assert_eq!(tagged.tag.as_deref(), Some("latest"));
+    assert_eq!(
+        crossed("parse-targets", tagging.parse_targets("a,b"))
+            .unwrap()
+            .len(),
+        2
+    );
+    let id = format!("sha256:{}", "a".repeat(64));
+    let any = crossed("parse-any-reference", tagging.parse_any_reference(&id)).unwrap();
+    assert_eq!(any.for_engine(), id);
+    crossed("unique-tag", tagging.unique_tag("ubuntu", &[7; 16])).unwrap();
+
+    let privileges = runtime.load::<Privileges>(&Source::Builtin).unwrap();
+    crossed("compute-privileges", privileges.compute_privileges("{}"));
+    let config = r#"{"interface":{"types":["docker.volumedriver/1.0"],"socket":"p.sock"},"entrypoint":["/p"]}"#;
+    crossed(
+        "plugin-config",
+        privileges.plugin_config(config, &Digest::sha256(b"")),
+    );
+    let not_a_plugin = Descriptor::new("application/octet-stream", Digest::sha256(b""), 0);
+    let why = crossed(
+        "why-not-a-plugin",
+        privileges.why_not_a_plugin(&not_a_plugin),
+    );
+    assert!(
+        why.flatten().is_some(),
+        "an octet stream is no plugin config"
+    );
+    let target = crossed("push-target", tagging.push_target("ubuntu")).unwrap();
+    assert_eq!(target.tag.as_deref(), Some("latest"));
+}
+
+fn config_request(host: &HostMachine, generation: &ManifestGeneration) -> ConfigRequest {
+    let platform = generation
+        .normalize_platform(Some("linux/arm/v7"), host)
+        .unwrap();
+    assert_eq!(platform.cpu_variant.as_deref(), Some("v7"));
+    ConfigRequest {
+        base: None,
+        platform,
+        diff_ids: vec![Digest::sha256(b"layer")],
+        history: Vec::new(),
+        created: Some(0),
+        env: vec!["A=b".into()],
+        entrypoint: None,
+        cmd: None,
+        working_dir: None,
+        user: None,
+        labels: vec![("a".into(), "b".into())],
+        exposed_ports: Vec::new(),
+    }
+}
+
+#[test]
+fn every_manifest_generation_function_crosses() {
+    let generation = runtime()
+        .load::<ManifestGeneration>(&Source::Builtin)
+        .unwrap();
+    let request = config_request(&HostMachine::current(), &generation);
+    let config = generation.image_config(&request).unwrap();
+    let layer = Descriptor::new(
+        "application/vnd.oci.image.layer.v1.tar",
+        Digest::sha256(b"layer"),
+        5,
+    );
+    let layers = [layer.clone()];
+    crossed(
+        "docker-manifest",
+        generation.docker_manifest(&config.descriptor, &layers),
+    );
+    let annotations = [("org.example".to_string(), "x".to_string())];
+    let manifest = generation
+        .image_manifest(&config.descriptor, &layers, &annotations)
+        .unwrap();
+    let contents = generation
+        .read_manifest(&manifest.descriptor.media_type, &manifest.bytes)
+        .unwrap();
+    assert_eq!(contents.media_type(), manifest.descriptor.media_type);
+    let entry = Descriptor {
+        platform: Some(request.platform.clone()),
+        ..manifest.descriptor.clone()
+    };
+    let chosen = generation
+        .select_platform(std::slice::from_ref(&entry), &request.platform)
+        .unwrap();
+    assert_eq!(chosen, entry);
+    let index = generation
+        .layout_index(None, &manifest.descriptor, Some("t"))
+        .unwrap();
+    assert_eq!(
+        generation
+            .layout_entry(&index.bytes, Some("t"))
+            .unwrap()
+            .digest,
+        manifest.descriptor.digest
+    );
+    artifact_functions_cross(&generation, &manifest);
+}
+
+fn artifact_functions_cross(generation: &ManifestGeneration, subject: &Document) {
+    let plan = ArtifactPlan {
+        tool: ArtifactTool::Oras,
+        artifact_type: Some("application/vnd.example".into()),
+        files: vec![ArtifactFile {
+            name: "a.txt".into(),
+            media_type: None,
+            digest: Digest::sha256(b"a"),
+            size: 1,
+        }],
+        annotations: Vec::new(),
+        created: Some(0),
+        subject: Some(subject.descriptor.clone()),
+    };
+    let request = generation.plan_artifact(&plan).unwrap();
+    let form = ArtifactForm::OciV1_1;
+    let manifest = generation.artifact_manifest(&request, form).unwrap();
+    crossed("artifact-blobs", generation.artifact_blobs(&request, form)).unwrap();
+    let referrer = generation
+        .artifact_referrer(&request, &manifest.descriptor)
+        .unwrap();
+    crossed(
+        "fallback-form",
+        generation.fallback_form(400, Some("MANIFEST_INVALID")),
+    );
+    let names = generation.artifact_file_names(&request.layers).unwrap();
+    assert_eq!(names, ["a.txt"]);
+    let tag = generation
+        .referrers_tag(&subject.descriptor.digest)
+        .unwrap();
+    assert!(tag.starts_with("sha256-"), "{tag}");
+    crossed(
+        "referrers-index",
+        generation.referrers_index(None, &referrer),
+    )
+    .unwrap();
+    layers_and_components_cross(generation);
+}
+
+/// The functions that read an image's layers and a layout's index, and
+/// those of a component artifact.
+fn layers_and_components_cross(generation: &ManifestGeneration) {
+    let layer = &Descriptor::new(
+        "application/vnd.oci.image.layer.v1.tar",
+        Digest::sha256(b"layer"),
+        5,
+    );
+    let config = &Digest::sha256(b"{}");
+    let media_type = generation
+        .layer_media_type(LayerCompression::Gzip, ManifestFormat::Docker)
+        .unwrap();
+    assert!(media_type.ends_with("gzip"), "{media_type}");
+    let diff_id = Digest::sha256(b"tar");
+    let image_config = format!(r#"{{"rootfs":{{"type":"layers","diff_ids":["{diff_id}"]}}}}"#);
+    let read = crossed(
+        "image-layers",
+        generation.image_layers(std::slice::from_ref(layer), image_config.as_bytes()),
+    )
+    .unwrap();
+    assert_eq!(read[0].diff_id, diff_id);
+    let index = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{}","size":{}}}]}}"#,
+        config, 2
+    );
+    let entries = crossed(
+        "index-entries",
+        generation.index_entries(None, index.as_bytes(), Some("app:1")),
+    )
+    .unwrap();
+    assert_eq!(entries[0].kind, IndexEntryKind::Image);
+    let wasm = Digest::sha256(b"wasm");
+    let (wasm_config, wasm_layer) = crossed(
+        "component-descriptors",
+        generation.component_descriptors(&wasm, 4, b"{}"),
+    )
+    .unwrap();
+    assert_eq!(wasm_layer.digest, wasm);
+    let chosen = crossed(
+        "component-layer",
+        generation.component_layer(&wasm_config, std::slice::from_ref(&wasm_layer)),
+    )
+    .unwrap();
+    assert_eq!(chosen, wasm_layer);
+}
+
+#[test]
+fn every_tar_assembly_function_crosses() {
+    let runtime = runtime();
+    let generation = runtime
+        .load::<ManifestGeneration>(&Source::Builtin)
+        .unwrap();
+    let assembly = runtime.load::<TarAssembly>(&Source::Builtin).unwrap();
+    let entry = Entry {
+        path: "a".into(),
+        kind: EntryKind::Regular,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        size: 1,
+        link_target: None,
+        link_group: None,
+        device_major: 0,
+        device_minor: 0,
+        xattrs: Vec::new(),
+    };
+    let options = LayerOptions {
+        mtime: 0,
+        keep_owner: false,
+    };
+    assert!(!assembly.plan_layer(&[entry], options).unwrap().is_empty());
+    let digest = Digest::sha256(b"layer");
+    let format = ArchiveFormat::DockerAndOci;
+    crossed(
+        "blob-entry",
+        assembly.blob_entry(format, Some(&digest), 0, 5, &[]),
+    )
+    .unwrap();
+    let request = config_request(&HostMachine::current(), &generation);
+    let config = generation.image_config(&request).unwrap();
+    let layer = Descriptor::new("application/vnd.oci.image.layer.v1.tar", digest.clone(), 5);
+    let manifest = generation
+        .image_manifest(&config.descriptor, std::slice::from_ref(&layer), &[])
+        .unwrap();
+    let image = ArchiveImage {
+        config,
+        manifest,
+        layers: vec![ArchiveLayer {
+            descriptor: layer,
+            omitted: false,
+        }],
+        repo_tags: vec!["example.com/a:1".into()],
+    };
+    let images = [image];
+    crossed("plan-archive", assembly.plan_archive(format, &images, &[])).unwrap();
+    crossed("plan-layout", assembly.plan_layout(&images, &[])).unwrap();
+    let omitted = assembly
+        .layers_to_omit(std::slice::from_ref(&digest), &[vec![digest.clone()]])
+        .unwrap();
+    assert_eq!(omitted.len(), 1);
+    let member = Member {
+        path: b"a".to_vec(),
+        kind: MemberKind::Regular,
+    };
+    crossed("plan-changeset", assembly.plan_changeset(&[member])).unwrap();
+}
