@@ -267,7 +267,7 @@ impl Input {
             .spooled
             .as_ref()
             .map_or(self.path.clone(), |s| s.path().to_path_buf());
-        let open = move || Ok(Box::new(std::fs::File::open(&read)?) as BlobReader);
+        let open = move || Ok(Box::new(store::files::open_input(&read, "a file")?) as BlobReader);
         Ok(sent(put_known(destination, layer, &open)?))
     }
 }

@@ -27,7 +27,7 @@
 //! Must not: read or judge the config, plan the tar, or write a manifest
 //! or archive layout itself (the components do).
 
-use super::build_push::compress_layer;
+use super::build_push::{compress_layer, put_layer_made};
 use super::copy::{CopyContext, Registries, push_destination, put_document};
 use super::planner::Planner;
 use super::tag::identifier;
@@ -37,7 +37,6 @@ use crate::model::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Digest, Document, LayerOptions,
     ManifestFormat, Reference,
 };
-use crate::registry::{self, RepositoryDestination};
 use crate::runtime::Privileges;
 use crate::store::atomic::Target;
 use crate::store::compress::LayerCompression;
@@ -46,7 +45,6 @@ use crate::store::plan::{LayerSource, PlannedLayer};
 use crate::store::sink::{ImageLayers, archive_at, write_images};
 use crate::store::walk::walk;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 /// The file of a context holding the plugin config.
 const CONFIG_FILE: &str = "config.json";
@@ -237,10 +235,11 @@ fn push(
     ctx.ops
         .progress
         .start("push", rootfs.known_size().ok().flatten());
-    let made = put_layer(ctx.ops, &destination, rootfs);
+    let made = put_layer_made(ctx.ops, &destination, rootfs, LayerCompression::Gzip);
     ctx.ops.progress.finish();
-    let (diff_id, digest, size) = made?;
-    let layer = Descriptor::new(layer_media_type(ctx.ops)?, digest, size);
+    let (diff_id, put, size) = made?;
+    // A plugin's manifest is Docker's: its layer is named so.
+    let layer = Descriptor::new(layer_media_type(ctx.ops)?, put.digest, put.size);
     let (config, manifest) = documents(ctx.ops, privileges, context_config, &diff_id, &layer)?;
     let config_sent = put_document(&destination, &config)?;
     destination.put_manifest(&manifest)?;
@@ -252,42 +251,6 @@ fn push(
         diff_id,
         bytes_sent: size + config_sent,
     })
-}
-
-/// The rootfs layer, gzip-compressed as it is sent (made again for each
-/// try); its diff ID, digest and size. A failure to make it is reported
-/// as itself.
-fn put_layer(
-    ops: &Operations<'_>,
-    destination: &RepositoryDestination,
-    rootfs: &LayerSource,
-) -> Result<(Digest, Digest, u64), Error> {
-    let failure: Mutex<Option<Error>> = Mutex::new(None);
-    let diff_id: Mutex<Option<Digest>> = Mutex::new(None);
-    let make = |out: &mut dyn std::io::Write| -> std::io::Result<()> {
-        match compress_layer(rootfs, LayerCompression::Gzip, out, ops) {
-            Ok((made, ..)) => {
-                *diff_id.lock().expect("not poisoned") = Some(made);
-                Ok(())
-            }
-            Err(e) => {
-                let message = e.to_string();
-                *failure.lock().expect("not poisoned") = Some(e);
-                Err(std::io::Error::other(message))
-            }
-        }
-    };
-    let (digest, size) = match destination.put_made(&make) {
-        Ok(put) => put,
-        // The maker failed (not the upload): its own error.
-        Err(registry::Error::Io { source, .. }) => {
-            let failure = failure.into_inner().expect("not poisoned");
-            return Err(failure.unwrap_or_else(|| Error::output("cannot make a layer")(source)));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let diff_id = diff_id.into_inner().expect("not poisoned");
-    Ok((diff_id.expect("a whole blob has its diff ID"), digest, size))
 }
 
 /// The layer made into a temporary file first (its digest names its
@@ -308,13 +271,9 @@ fn write_file(
     let target = Target::resolve(path).map_err(Error::output(&what))?;
     let planner = Planner(ops.tar_assembly);
     let sink = archive_at(target, path, ArchiveFormat::OciArchive, &planner)?;
-    let (staging, _registered) = crate::store::cleanup::create(
-        || tempfile::Builder::new().prefix("ocipipe-plugin-").tempdir(),
-        |dir| dir.path(),
-    )
-    .map_err(Error::output(&what))?;
+    let staging = files::Scratch::new("ocipipe-plugin-").map_err(Error::output(&what))?;
     let blob_path = staging.path().join("rootfs.tar.gz");
-    let blob = std::fs::File::create(&blob_path).map_err(Error::output(&what))?;
+    let blob = files::create(&blob_path).map_err(Error::output(&what))?;
     ops.progress
         .start("rootfs", rootfs.known_size().ok().flatten());
     let made = compress_layer(

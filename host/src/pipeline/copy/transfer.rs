@@ -192,11 +192,8 @@ pub(super) fn to_images(
         ),
         _ => None,
     };
-    let (staging, _registered) = crate::store::cleanup::create(
-        || tempfile::Builder::new().prefix("ocipipe-copy-").tempdir(),
-        |dir| dir.path(),
-    )
-    .map_err(Error::output("a temporary layout"))?;
+    let staging = crate::store::files::Scratch::new("ocipipe-copy-")
+        .map_err(Error::output("a temporary layout"))?;
     let layout = staging.path().join("layout");
     transfer(ctx, source, tree, self::layout(ctx.ops, &layout)?, None)?;
     let images =
