@@ -54,6 +54,26 @@ pub struct Document {
     pub bytes: Vec<u8>,
 }
 
+impl Document {
+    /// `bytes` as the document `descriptor` describes, if they are its
+    /// size and hash to its digest; else what they are instead.
+    pub fn described(descriptor: &Descriptor, bytes: Vec<u8>) -> Result<Self, String> {
+        let actual = Digest::sha256(&bytes);
+        if bytes.len() as u64 != descriptor.size || actual != descriptor.digest {
+            return Err(format!(
+                "{} holds {} bytes hashing to {actual}, not the {} bytes its descriptor says",
+                descriptor.digest,
+                bytes.len(),
+                descriptor.size
+            ));
+        }
+        Ok(Self {
+            descriptor: descriptor.clone(),
+            bytes,
+        })
+    }
+}
+
 /// An image platform; also the WIT record `platform`, which crosses the
 /// sandbox as this type (see `runtime`'s bindings).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ComponentType, Lift, Lower)]

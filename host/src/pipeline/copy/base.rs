@@ -7,7 +7,7 @@
 
 use super::source::Source;
 use super::{CopyContext, Location, Registries, contents};
-use crate::model::{Descriptor, Digest, Document, ImageLayer, ManifestContents};
+use crate::model::{Descriptor, Document, ImageLayer, ManifestContents};
 use crate::pipeline::Error;
 use crate::pipeline::build::BaseImage;
 use crate::store::source::SourceLayer;
@@ -102,22 +102,7 @@ fn read_config(
     open()
         .and_then(|reader| reader.take(descriptor.size + 1).read_to_end(&mut bytes))
         .map_err(Error::input(&what))?;
-    let actual = Digest::sha256(&bytes);
-    if bytes.len() as u64 != descriptor.size || actual != descriptor.digest {
-        return Err(malformed(
-            from,
-            format!(
-                "config {} holds {} bytes hashing to {actual}, not the {} bytes its descriptor says",
-                descriptor.digest,
-                bytes.len(),
-                descriptor.size
-            ),
-        ));
-    }
-    Ok(Document {
-        descriptor: descriptor.clone(),
-        bytes,
-    })
+    Document::described(descriptor, bytes).map_err(|e| malformed(from, format!("config {e}")))
 }
 
 fn malformed(from: &Location, message: String) -> Error {

@@ -17,11 +17,21 @@ pub(in crate::runtime) fn chosen(
     given: &[Descriptor],
     chosen: Descriptor,
 ) -> Result<Descriptor, Error> {
+    one_of(at, given, chosen, "manifests")
+}
+
+/// `chosen`, one of `given` (`what` they are), unchanged.
+fn one_of(
+    at: Origin<'_>,
+    given: &[Descriptor],
+    chosen: Descriptor,
+    what: &str,
+) -> Result<Descriptor, Error> {
     if given.contains(&chosen) {
         Ok(chosen)
     } else {
         Err(at.contract(format!(
-            "it chose {} ({}), which is not one of the {} manifests it was given",
+            "it chose {} ({}), which is not one of the {} {what} it was given",
             chosen.digest,
             chosen.media_type,
             given.len()
@@ -176,15 +186,7 @@ pub(in crate::runtime) fn component_layer(
     given: &[Descriptor],
     layer: Descriptor,
 ) -> Result<Descriptor, Error> {
-    if given.contains(&layer) {
-        Ok(layer)
-    } else {
-        Err(at.contract(format!(
-            "it chose {}, which is not one of the {} layers it was given",
-            layer.digest,
-            given.len()
-        )))
-    }
+    one_of(at, given, layer, "layers")
 }
 
 #[cfg(test)]

@@ -117,19 +117,7 @@ impl LayoutSource {
             )));
         }
         let bytes = self.read_file(&self.blob_path(&descriptor.digest), MAX_DOCUMENT_BYTES)?;
-        let actual = Digest::sha256(&bytes);
-        if bytes.len() as u64 != descriptor.size || actual != descriptor.digest {
-            return Err(self.malformed(format!(
-                "blob {} holds {} bytes hashing to {actual}, not the {} bytes its descriptor says",
-                descriptor.digest,
-                bytes.len(),
-                descriptor.size
-            )));
-        }
-        Ok(Document {
-            descriptor: descriptor.clone(),
-            bytes,
-        })
+        Document::described(descriptor, bytes).map_err(|e| self.malformed(format!("blob {e}")))
     }
 
     /// A component's refusal, about `what` of this layout.
