@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::model::destination::{BlobBytes, Moved, put_known};
-use crate::registry::test_registry::{Auth, Logged, TestRegistry};
+use crate::registry::test_registry::{Auth, Logged, TestRegistry, kinds, to_repository};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
@@ -48,28 +48,7 @@ fn destination(registry: &TestRegistry) -> (tokio::runtime::Runtime, RepositoryD
 
 /// The requests to `APP`'s API.
 fn to_app(registry: &TestRegistry) -> Vec<Logged> {
-    let prefix = format!("/v2/{APP}/");
-    registry
-        .log()
-        .into_iter()
-        .filter(|l| l.path.starts_with(&prefix))
-        .collect()
-}
-
-/// `METHOD KIND` of each request, the ids and digests left out.
-fn kinds(log: &[Logged]) -> Vec<String> {
-    log.iter()
-        .map(|l| {
-            let kind = if l.path.contains("/blobs/uploads/") {
-                "upload"
-            } else if l.path.contains("/blobs/") {
-                "blob"
-            } else {
-                "manifest"
-            };
-            format!("{} {kind}", l.method)
-        })
-        .collect()
+    to_repository(&registry.log(), APP)
 }
 
 #[test]

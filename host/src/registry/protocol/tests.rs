@@ -7,7 +7,7 @@
 
 use super::*;
 use crate::registry::Credential;
-use crate::registry::test_registry::{Auth, Logged, TestRegistry};
+use crate::registry::test_registry::{Auth, Logged, TestRegistry, kinds, to_repository};
 use manifest_generation_core as mg;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -42,36 +42,6 @@ async fn put(repository: &Repository, data: &[u8], from: Option<&str>) -> Result
     repository
         .put_blob(&digest, data.len() as u64, from, &*open)
         .await
-}
-
-/// The requests to repository `name`'s API (not the ping, not tokens).
-fn to_repository(log: &[Logged], name: &str) -> Vec<Logged> {
-    let prefix = format!("/v2/{name}/");
-    log.iter()
-        .filter(|l| l.path.starts_with(&prefix))
-        .cloned()
-        .collect()
-}
-
-/// `METHOD PATH-KIND` of each request: the session ids and digests left
-/// out, so a sequence can be compared.
-fn kinds(log: &[Logged]) -> Vec<String> {
-    log.iter()
-        .map(|l| {
-            let kind = if l.path.contains("/blobs/uploads/") {
-                "upload"
-            } else if l.path.contains("/blobs/") {
-                "blob"
-            } else if l.path.contains("/manifests/") {
-                "manifest"
-            } else if l.path.contains("/referrers/") {
-                "referrers"
-            } else {
-                l.path.as_str()
-            };
-            format!("{} {kind}", l.method)
-        })
-        .collect()
 }
 
 /// The session id of an upload request's path.

@@ -185,6 +185,36 @@ fn params<'a>(pairs: &'a [(String, String)], name: &str) -> impl Iterator<Item =
         .map(|(_, v)| v.as_str())
 }
 
+/// The requests to repository `name`'s API (not the ping, not tokens).
+pub fn to_repository(log: &[Logged], name: &str) -> Vec<Logged> {
+    let prefix = format!("/v2/{name}/");
+    log.iter()
+        .filter(|l| l.path.starts_with(&prefix))
+        .cloned()
+        .collect()
+}
+
+/// `METHOD PATH-KIND` of each request: the session ids and digests left
+/// out, so a sequence can be compared.
+pub fn kinds(log: &[Logged]) -> Vec<String> {
+    log.iter()
+        .map(|l| {
+            let kind = if l.path.contains("/blobs/uploads/") {
+                "upload"
+            } else if l.path.contains("/blobs/") {
+                "blob"
+            } else if l.path.contains("/manifests/") {
+                "manifest"
+            } else if l.path.contains("/referrers/") {
+                "referrers"
+            } else {
+                l.path.as_str()
+            };
+            format!("{} {kind}", l.method)
+        })
+        .collect()
+}
+
 /// What the server's threads share.
 pub(crate) struct Shared {
     /// Where it listens.
