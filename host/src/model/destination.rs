@@ -95,6 +95,16 @@ pub enum Moved {
     Mounted,
 }
 
+impl Moved {
+    /// The bytes it sent: none when skipped or mounted.
+    pub fn sent(self) -> u64 {
+        match self {
+            Moved::Sent(size) => size,
+            Moved::Skipped(_) | Moved::Mounted => 0,
+        }
+    }
+}
+
 /// Step 1 for one known blob: looked for, then put unless found.
 pub fn put_known<D: Destination>(
     destination: &D,

@@ -28,7 +28,7 @@
 //! directory that is renamed into place whole.
 
 use super::Error;
-use super::copy::{CopyContext, Registries, bytes_sent as sent, push_destination, put_document};
+use super::copy::{CopyContext, Registries, push_destination, put_document};
 use super::tag::identifier;
 use crate::model::destination::{Destination as _, put_known};
 use crate::model::{
@@ -268,7 +268,7 @@ impl Input {
             .as_ref()
             .map_or(self.path.clone(), |s| s.path().to_path_buf());
         let open = move || Ok(Box::new(store::files::open_input(&read, "a file")?) as BlobReader);
-        Ok(sent(put_known(destination, layer, &open)?))
+        Ok(put_known(destination, layer, &open)?.sent())
     }
 }
 

@@ -14,9 +14,9 @@
 
 use super::Error;
 use super::build::{BuildSpec, Operations, check_base, config_request};
-use super::copy::{CopyContext, Location, Registries, copy};
+use super::copy::{CopyContext, Location, Registries, copy, put_document};
 use super::tag::identifier;
-use crate::model::destination::{Destination, Moved, put_known};
+use crate::model::destination::{Destination, put_known};
 use crate::model::{Descriptor, Digest, ManifestFormat, Reference};
 use crate::registry::RepositoryDestination;
 use crate::store::compress::LayerCompression;
@@ -153,11 +153,8 @@ where
     let config = ops
         .manifest_generation
         .image_config(&config_request(spec, diff_ids))?;
-    let bytes = bytes::Bytes::from(config.bytes.clone());
-    let config_moved = put_known(destination, &config.descriptor, &move || {
-        Ok(Box::new(io::Cursor::new(bytes.clone())) as _)
-    })?;
-    let bytes_sent = sent(config_moved) + layers.iter().map(|(_, _, sent)| sent).sum::<u64>();
+    let config_sent = put_document(destination, &config)?;
+    let bytes_sent = config_sent + layers.iter().map(|(_, _, sent)| sent).sum::<u64>();
     let descriptors: Vec<Descriptor> = layers.into_iter().map(|(_, d, _)| d).collect();
     let manifest = ops
         .manifest_generation
@@ -194,14 +191,6 @@ fn uploads<'a>(spec: &'a BuildSpec, sources: &'a [LayerSource]) -> Vec<Upload<'a
         .collect()
 }
 
-/// Bytes sent of a known blob.
-fn sent(moved: Moved) -> u64 {
-    match moved {
-        Moved::Sent(size) => size,
-        Moved::Skipped(_) | Moved::Mounted => 0,
-    }
-}
-
 /// A base layer stored compressed, as it is: its bytes are read only when
 /// the destination neither has it nor can mount it.
 fn put_as_stored<D: Destination>(
@@ -221,7 +210,7 @@ where
     let source = layer.blob.clone();
     let moved = put_known(destination, &descriptor, &move || source.open_stored())?;
     ops.progress.advance(layer.size);
-    Ok((layer.diff_id.clone(), descriptor, sent(moved)))
+    Ok((layer.diff_id.clone(), descriptor, moved.sent()))
 }
 
 /// A layer made, compressed and sent in one pass; made again for each try

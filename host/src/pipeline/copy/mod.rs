@@ -221,15 +221,7 @@ pub(crate) fn put_document<D: Destination>(
 ) -> Result<u64, D::Error> {
     let bytes = bytes::Bytes::copy_from_slice(&document.bytes);
     let open = move || Ok(Box::new(std::io::Cursor::new(bytes.clone())) as BlobBytes);
-    put_known_blob(destination, &document.descriptor, &open).map(bytes_sent)
-}
-
-/// The bytes sent of a blob [`put_known_blob`] moved.
-pub(crate) fn bytes_sent(moved: Moved) -> u64 {
-    match moved {
-        Moved::Sent(n) => n,
-        Moved::Skipped(_) | Moved::Mounted => 0,
-    }
+    put_known_blob(destination, &document.descriptor, &open).map(Moved::sent)
 }
 
 /// `repository` as a push's destination (no mounts), on the runtime of
