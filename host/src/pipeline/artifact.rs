@@ -662,7 +662,7 @@ pub fn fetch_component(
         }
         return Ok(path);
     }
-    let partial = store::files::CacheEntry::new(dir).map_err(Error::output(format!(
+    let partial = store::files::cache_entry(&path).map_err(Error::output(format!(
         "cannot write into {}",
         dir.display()
     )))?;
@@ -673,7 +673,7 @@ pub fn fetch_component(
         || partial.rewrite(),
     ))?;
     partial
-        .persist(&path)
+        .commit(&path)
         .map_err(Error::output(format!("cannot write {}", path.display())))?;
     Ok(path)
 }

@@ -190,6 +190,14 @@ impl AtomicFile {
         self.tmp.as_file_mut()
     }
 
+    /// The file emptied, to be written from its start (again, after a
+    /// failed try).
+    pub fn rewrite(&self) -> io::Result<File> {
+        let file = self.tmp.reopen()?;
+        file.set_len(0)?;
+        Ok(file)
+    }
+
     /// Gives the complete file its mode and renames it to `target`.
     pub fn commit(self, target: &Path) -> io::Result<()> {
         self.tmp

@@ -230,38 +230,12 @@ impl Write for Output {
     }
 }
 
-/// A file of a cache directory, written under a temporary name in it and
-/// renamed to its final name once whole.
-pub struct CacheEntry {
-    tmp: tempfile::NamedTempFile,
-    _registered: Registered,
-}
-
-impl CacheEntry {
-    /// Starts one in `dir` (created if missing).
-    pub fn new(dir: &Path) -> io::Result<Self> {
-        std::fs::create_dir_all(dir)?;
-        let (tmp, registered) = cleanup::create(
-            || tempfile::Builder::new().prefix(".fetch-").tempfile_in(dir),
-            |t| t.path(),
-        )?;
-        Ok(Self {
-            tmp,
-            _registered: registered,
-        })
-    }
-
-    /// The file, emptied, to write (again, after a failed try).
-    pub fn rewrite(&self) -> io::Result<File> {
-        let file = self.tmp.reopen()?;
-        file.set_len(0)?;
-        Ok(file)
-    }
-
-    /// Renames it to `path`.
-    pub fn persist(self, path: &Path) -> io::Result<()> {
-        self.tmp.persist(path).map(drop).map_err(|e| e.error)
-    }
+/// A new entry `path` of a cache directory (the directory created if
+/// missing), only its owner's: written under a temporary name beside it,
+/// renamed once whole.
+pub fn cache_entry(path: &Path) -> io::Result<AtomicFile> {
+    std::fs::create_dir_all(atomic::parent_dir(path))?;
+    AtomicFile::with_mode(path, 0o600)
 }
 
 #[cfg(test)]

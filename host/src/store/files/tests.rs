@@ -114,18 +114,22 @@ fn an_output_is_renamed_into_place_only_when_committed() {
 }
 
 #[test]
-fn a_cache_entry_is_rewritten_from_empty_and_persisted() {
+fn a_cache_entry_is_rewritten_from_empty_and_renamed_into_place_as_its_owners() {
+    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
-    let entry = CacheEntry::new(&cache).unwrap();
+    let path = cache.join("blob");
+    let entry = cache_entry(&path).unwrap();
     entry
         .rewrite()
         .unwrap()
         .write_all(b"partial and long")
         .unwrap();
     entry.rewrite().unwrap().write_all(b"whole").unwrap();
-    let path = cache.join("blob");
-    entry.persist(&path).unwrap();
+    assert!(!path.exists());
+    entry.commit(&path).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), b"whole");
     assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 1);
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
 }
