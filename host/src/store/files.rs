@@ -102,6 +102,12 @@ impl Scratch {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
+
+    /// Leaves it in place (it was renamed to an output): its path, no
+    /// longer removed.
+    pub fn keep(self) -> PathBuf {
+        self.dir.keep()
+    }
 }
 
 /// A new directory output (`artifact pull -o DIR`) filled in a hidden
@@ -134,11 +140,8 @@ impl StagedDir {
         if self.target.exists() {
             std::fs::remove_dir(&self.target)?;
         }
-        let Self {
-            target,
-            staging: Scratch { dir, _registered },
-        } = self;
-        let staged = dir.keep();
+        let Self { target, staging } = self;
+        let staged = staging.keep();
         std::fs::rename(&staged, &target).inspect_err(|_| {
             let _ = std::fs::remove_dir_all(&staged);
         })

@@ -28,6 +28,7 @@
 use super::atomic::{AtomicFile, parent_dir};
 use super::cleanup::{self, Registered, create};
 use super::dir_lock::{self, DirLock, Mode};
+use super::files::Scratch;
 use super::hashing::HashingWriter;
 use crate::model::destination::{Destination, Found, MakeBlob, OpenBlob};
 use crate::model::{Descriptor, Digest, Document};
@@ -118,10 +119,7 @@ pub struct LayoutWriter {
 enum Kind {
     /// A new layout, built in a private directory beside the target with
     /// every blob under its final name.
-    New {
-        staging: tempfile::TempDir,
-        _registered: Registered,
-    },
+    New { staging: Scratch },
     /// An existing layout: blobs wait in [`LayoutWriter::pending`].
     Existing,
 }
@@ -199,21 +197,10 @@ impl LayoutWriter {
             Err(e) => return Err(io_error(target)(e)),
         };
         let kind = if empty {
-            let (staging, registered) = create(
-                || {
-                    tempfile::Builder::new()
-                        .prefix(".ocipipe-layout-")
-                        .tempdir_in(parent_dir(target))
-                },
-                |dir| dir.path(),
-            )
-            .map_err(io_error(target))?;
+            let staging = Scratch::beside(target, ".ocipipe-layout-").map_err(io_error(target))?;
             std::fs::write(staging.path().join("oci-layout"), OCI_LAYOUT)
                 .map_err(io_error(target))?;
-            Kind::New {
-                staging,
-                _registered: registered,
-            }
+            Kind::New { staging }
         } else if target.join("oci-layout").is_file() {
             Kind::Existing
         } else {
@@ -377,7 +364,7 @@ impl LayoutWriter {
             kind,
             pending,
         } = self;
-        let (staging, _registered) = match kind {
+        let staging = match kind {
             Kind::Existing => {
                 let pending = pending.into_inner().unwrap_or_else(|e| e.into_inner());
                 let blobs = pending
@@ -390,10 +377,7 @@ impl LayoutWriter {
                     .collect();
                 return publish(&target, blobs, decide);
             }
-            Kind::New {
-                staging,
-                _registered,
-            } => (staging, _registered),
+            Kind::New { staging } => staging,
         };
         let index_path = staging.path().join("index.json");
         let index = decide(None)?;
