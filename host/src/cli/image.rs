@@ -285,7 +285,7 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
     let mut outputs = Vec::new();
     if let Some(path) = &args.output {
         if path == "-" {
-            let out = Box::new(std::io::stdout().lock());
+            let out = Box::new(std::io::stdout());
             outputs.push((
                 BuildOutput::Stream(out, "standard output".into()),
                 "-".into(),

@@ -10,8 +10,10 @@
 
 use super::Error;
 use super::build::{Operations, with_manifest};
+use super::build_image::{Failure, tar_layer};
 use super::engine_stream::EngineLoad;
 use crate::docker::{Engine, LoadReport};
+use crate::model::destination::write_images;
 use crate::model::{Digest, Progress};
 use crate::store::files::Output;
 use crate::store::source::{ArchiveSource, Compression, ImageSource};
@@ -40,10 +42,10 @@ pub struct IncrementalLoad {
 
 /// Loads the archive `input` into the engine after checking it. With
 /// `base` images on a graph-driver engine, the archive goes in through
-/// [`EngineLoad`], layers whose chain a base holds as zero-length
-/// placeholders (imgutil's incremental load; refused placeholders are sent
-/// again in full there); when nothing can be left out or a layer is
-/// compressed, the archive is sent as it is.
+/// [`EngineLoad`] by the one sequence, layers whose chain a base holds as
+/// zero-length placeholders (imgutil's incremental load; refused
+/// placeholders are sent again in full there); when no base is given or a
+/// layer is compressed, the archive is sent as it is.
 pub fn load(
     ops: &Operations<'_>,
     runtime: &tokio::runtime::Runtime,
@@ -77,43 +79,34 @@ pub fn load(
     if !into.incremental() {
         return whole();
     }
-    let mut known = Vec::with_capacity(images.len());
-    for image in &images {
-        if let Some(layer) = image
-            .layers
-            .iter()
-            .find(|l| l.size == 0 || l.compression != Compression::None)
-        {
-            tracing::info!(layer = %layer.diff_id, "a compressed or placeholder layer: sending the archive as it is");
-            return whole();
-        }
-        known.push(into.known(image.layers.iter().map(|l| (l.diff_id.clone(), l.size)))?);
-    }
-    let skipped: u64 = known
-        .iter()
-        .flatten()
-        .flatten()
-        .filter(|l| l.omit)
-        .map(|l| l.size)
-        .sum();
-    if skipped == 0 {
+    if let Some(layer) = (images.iter().flat_map(|i| &i.layers))
+        .find(|l| l.size == 0 || l.compression != Compression::None)
+    {
+        tracing::info!(layer = %layer.diff_id, "a compressed or placeholder layer: sending the archive as it is");
         return whole();
     }
     let total = images
         .iter()
         .flat_map(|i| &i.layers)
         .map(|l| l.size)
-        .sum::<u64>()
-        - skipped;
-    let layers: Vec<Vec<_>> = images
-        .iter()
-        .map(|image| image.layers.iter().map(|l| l.blob.clone()).collect())
-        .collect();
-    let layers: Vec<&[_]> = layers.iter().map(Vec::as_slice).collect();
+        .sum::<u64>();
     ops.progress.start("load", Some(total));
-    let loaded = into.load(&layers, known, |i, put| {
-        let image = &images[i];
-        with_manifest(ops, image.config.clone(), put, image.repo_tags.clone())
+    let loaded = into.load(|into| {
+        let failure = Failure::default();
+        let layers = (images.iter())
+            .map(|image| {
+                (image.layers.iter())
+                    .map(|l| tar_layer(ops.progress, &l.blob, &l.diff_id, &failure))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let written = write_images(into, &layers, None, |i, put| {
+            let image = &images[i];
+            with_manifest(ops, image.config.clone(), put, image.repo_tags.clone())
+        });
+        drop(layers);
+        written.map_err(|e| failure.or(e))?;
+        Ok(((), expected.clone()))
     });
     ops.progress.finish();
     let loaded = loaded?;

@@ -1,25 +1,25 @@
 //! `ocipipe image build`: layers from directories or tars, an image config
-//! and manifest, written into any image output (`store::sink`): an archive
-//! file, a stream, an OCI layout, or straight into the engine.
+//! and manifest, written into any destination by the one sequence
+//! ([`super::build_image::put_image`]): an archive file, a stream, an OCI
+//! layout, or straight into the engine.
 //!
 //! The components decide (tar-assembly: each layer's tar and where every
-//! blob goes; manifest-generation: the config and manifest); the sinks
-//! write, hashing every byte once on the way.
+//! blob goes; manifest-generation: the config and manifest); the
+//! destinations write, every byte hashed once on the way.
 
 use super::Error;
+use super::build_image::{PutImage, put_image};
 use super::engine_stream::EngineLoad;
 use super::planner::Planner;
 use crate::docker::{Engine, LoadReport};
+use crate::model::destination::{Destination, PutLayer};
 use crate::model::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, ConfigRequest, Descriptor, Digest, Document,
     LayerCompression, LayerOptions, ManifestFormat, Progress,
 };
 use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
 use crate::store::plan::{LayerSource, PlannedLayer};
-use crate::store::sink::{
-    ArchiveFile, ArchiveStream, ImageLayers, ImageSink, LayoutDir, PutLayer, measure_all,
-    write_images,
-};
+use crate::store::sink::{ArchiveFile, ArchiveStream, LayoutDir};
 use crate::store::source::SourceLayer;
 use crate::store::spool::{Spooled, copy_unless_rereadable};
 use crate::store::tar::Compression;
@@ -94,7 +94,7 @@ pub enum BuildOutput<'a> {
     File(PathBuf),
     /// An archive streamed to a writer (stdout, a device, a FIFO), and how
     /// errors name it.
-    Stream(Box<dyn Write + 'a>, String),
+    Stream(Box<dyn Write + Send + 'a>, String),
     /// An OCI image layout directory, created atomically.
     OciLayout(PathBuf),
     /// Straight into the engine; layers of `base` images go in as
@@ -153,25 +153,35 @@ pub(super) fn build_from(
         None => Vec::new(),
     };
     let planner = Planner(ops.tar_assembly);
-    let into = |sink: Box<dyn ImageSink + '_>| write_image(ops, spec, sources, &repo_tags, sink);
+    let format = ArchiveFormat::DockerAndOci;
+    let tags = &repo_tags;
     match output {
-        BuildOutput::File(path) => into(Box::new(ArchiveFile::create(
-            &path,
-            ArchiveFormat::DockerAndOci,
-            &planner,
-        )?)),
-        BuildOutput::Stream(out, name) => into(Box::new(ArchiveStream::new(
-            out,
-            ArchiveFormat::DockerAndOci,
-            &planner,
-            format!("cannot write {name}"),
-        ))),
-        BuildOutput::OciLayout(dir) => into(Box::new(LayoutDir::create(&dir, &planner)?)),
+        BuildOutput::File(path) => {
+            let into = ArchiveFile::create(&path, format, &planner)?;
+            write_image(ops, spec, sources, tags, into)
+        }
+        BuildOutput::Stream(out, name) => {
+            let into = ArchiveStream::new(out, format, &planner, format!("cannot write {name}"));
+            write_image(ops, spec, sources, tags, into)
+        }
+        BuildOutput::OciLayout(dir) => {
+            let into = LayoutDir::create(&dir, &planner)?;
+            write_image(ops, spec, sources, tags, into)
+        }
         BuildOutput::Load {
             runtime,
             engine,
             base,
-        } => to_engine(ops, spec, sources, &repo_tags, runtime, engine, &base),
+        } => {
+            let loaded = EngineLoad::new(ops, runtime, engine, &base)?.load(|into| {
+                let put = put(ops, spec, sources, &repo_tags, &into)?;
+                into.commit(&put.image.manifest.descriptor, None)?;
+                let id = put.image.config.descriptor.digest.clone();
+                Ok((put, vec![id]))
+            })?;
+            let put = &loaded.written;
+            Ok(built(&put.image, &put.layers, Some(loaded.report)))
+        }
     }
 }
 
@@ -209,39 +219,37 @@ fn layer_source(
     })
 }
 
-/// The image into `sink` by the one sequence: the layers, then the config
-/// and manifest the components write for them, then the commit.
-fn write_image(
+/// The image into `destination` by the one sequence: the layers, then the
+/// config and manifest the components write for them, then the commit.
+fn write_image<D: Destination>(
     ops: &Operations<'_>,
     spec: &BuildSpec,
     sources: &[LayerSource],
     repo_tags: &[String],
-    sink: Box<dyn ImageSink + '_>,
-) -> Result<Built, Error> {
-    let layers = ImageLayers {
-        layers: sources,
-        known: None,
-    };
-    let written = write_images(sink, vec![layers], ops.progress, |_, put| {
-        image(ops, spec, put, repo_tags.to_vec())
-    })?;
-    let (image, put) = written.first().expect("one image was written");
-    Ok(built(image, put, None))
+    destination: D,
+) -> Result<Built, Error>
+where
+    Error: From<D::Error>,
+{
+    let put = put(ops, spec, sources, repo_tags, &destination)?;
+    destination.commit(&put.image.manifest.descriptor, None)?;
+    Ok(built(&put.image, &put.layers, None))
 }
 
-/// Config and manifest for layers of known digests.
-fn image(
+/// The image's layers and documents into `destination`, uncompressed
+/// (where the place takes compressed layers, it is a layout a build made).
+fn put<D: Destination>(
     ops: &Operations<'_>,
     spec: &BuildSpec,
-    layers: &[PutLayer],
-    repo_tags: Vec<String>,
-) -> Result<ArchiveImage, Error> {
-    let diff_ids: Vec<Digest> = layers.iter().map(|l| l.digest.clone()).collect();
-    check_base(spec, &diff_ids)?;
-    let config = ops
-        .manifest_generation
-        .image_config(&config_request(spec, diff_ids))?;
-    with_manifest(ops, config, layers, repo_tags)
+    sources: &[LayerSource],
+    repo_tags: &[String],
+    destination: &D,
+) -> Result<PutImage, Error>
+where
+    Error: From<D::Error>,
+{
+    let none = LayerCompression::None;
+    put_image(ops, spec, sources, none, repo_tags.to_vec(), destination)
 }
 
 /// Refuses a base layer whose bytes, as read, hash to another diff_id than
@@ -309,7 +317,7 @@ pub(super) fn with_manifest(
         .iter()
         .map(|l| ArchiveLayer {
             descriptor: Descriptor::new(media_type.clone(), l.digest.clone(), l.size),
-            omitted: l.skipped,
+            omitted: l.omitted(),
         })
         .collect();
     let descriptors: Vec<Descriptor> = layers.iter().map(|l| l.descriptor.clone()).collect();
@@ -336,33 +344,7 @@ fn built(image: &ArchiveImage, put: &[PutLayer], loaded: Option<LoadReport>) -> 
             })
             .collect(),
         repo_tags: image.repo_tags.clone(),
-        bytes_skipped: put.iter().filter(|l| l.skipped).map(|l| l.size).sum(),
+        bytes_skipped: put.iter().filter(|l| l.omitted()).map(|l| l.size).sum(),
         loaded,
     }
-}
-
-/// Straight into the engine ([`EngineLoad`]). With base images, the
-/// layers the tar-assembly component says the engine holds (by chain) go
-/// in as placeholders, which needs their digests first.
-fn to_engine(
-    ops: &Operations<'_>,
-    spec: &BuildSpec,
-    sources: &[LayerSource],
-    repo_tags: &[String],
-    runtime: &tokio::runtime::Runtime,
-    engine: &Engine,
-    base: &[String],
-) -> Result<Built, Error> {
-    let into = EngineLoad::new(ops, runtime, engine, base)?;
-    let known = if into.incremental() {
-        let measured = measure_all(sources, ops.progress)?;
-        into.known(measured.into_iter().map(|l| (l.digest, l.size)))?
-    } else {
-        None
-    };
-    let loaded = into.load(&[sources], vec![known], |_, put| {
-        image(ops, spec, put, repo_tags.to_vec())
-    })?;
-    let (image, put) = loaded.images.first().expect("one image was loaded");
-    Ok(built(image, put, Some(loaded.report)))
 }

@@ -1,16 +1,18 @@
 //! The Docker Engine as one image destination: every route into it
 //! (`image build --load`, `image load`, `copy … docker-daemon:`) is
 //! [`EngineLoad`]: a checked archive as it is ([`EngineLoad::load_file`]),
-//! or images written by this side ([`EngineLoad::load`]), as a
-//! `docker`-format archive by the one sequence
-//! ([`crate::store::sink::write_images`]). Either is streamed into one
-//! load request: a scoped thread produces the bytes into a bounded channel
-//! while this thread drives the request, so nothing is buffered whole and
-//! no temporary file is made. With base images on a graph-driver engine,
-//! the layers whose chain a base holds go in as placeholders (imgutil's
-//! incremental load); when the engine refuses them, everything is sent
-//! again with every layer: written once, here. The engine must then show
-//! every image sent, by its ID.
+//! or images written by the one sequence into an [`EngineStream`], a
+//! [`crate::model::destination::Destination`] writing a `docker`-format
+//! archive ([`EngineLoad::load`]). Either is streamed into one load
+//! request: a scoped thread produces the bytes into a bounded channel while
+//! this thread drives the request, so nothing is buffered whole and no
+//! temporary file is made. With base images on a graph-driver engine, the
+//! layers whose chain a base holds go in as placeholders (imgutil's
+//! incremental load: the destination learns each layer's digest, the
+//! tar-assembly component says which to leave out, and they are put as
+//! [`crate::model::destination::Moved::Omitted`]); when the engine refuses
+//! them, the sequence runs again with every layer: written once, here. The
+//! engine must then show every image sent, by its ID.
 //!
 //! Must not: decide which layers to leave out (the tar-assembly component
 //! does, from the chains read here) or how the archive is laid out.
@@ -20,13 +22,13 @@ use super::build::Operations;
 use super::planner::Planner;
 use crate::docker::Error as DockerError;
 use crate::docker::{Engine, LoadReport};
-use crate::model::{ArchiveFormat, ArchiveImage, Digest, Progress};
+use crate::model::{ArchiveFormat, Digest, Progress};
 use crate::runtime::Tagging;
-use crate::store::plan::LayerSource;
-use crate::store::sink::{ArchiveStream, ImageLayers, KnownLayer, PutLayer, write_images};
+use crate::store::sink::{ArchiveStream, Omitting};
 use bytes::Bytes;
 use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The engine as a destination of images.
 pub(super) struct EngineLoad<'a> {
@@ -37,10 +39,14 @@ pub(super) struct EngineLoad<'a> {
     chains: Vec<Vec<Digest>>,
 }
 
+/// The engine as the one sequence writes into it: a `docker`-format
+/// archive streamed into a load request.
+pub(super) type EngineStream<'s> = ArchiveStream<'s, 's, &'s mut ChannelWriter>;
+
 /// What a load did.
-pub(super) struct Loaded {
-    /// Each image as sent, with the layers the output took.
-    pub(super) images: Vec<(ArchiveImage, Vec<PutLayer>)>,
+pub(super) struct Loaded<T> {
+    /// What the sequence gave.
+    pub(super) written: T,
     /// What the engine reported.
     pub(super) report: LoadReport,
     /// Layer bytes not sent because the engine had them.
@@ -70,31 +76,6 @@ impl<'a> EngineLoad<'a> {
         !self.chains.is_empty()
     }
 
-    /// Layers of these digests and sizes, each marked to leave out when
-    /// the engine holds it (the tar-assembly component decides); `None`
-    /// when the load cannot leave any out.
-    pub(super) fn known(
-        &self,
-        layers: impl IntoIterator<Item = (Digest, u64)>,
-    ) -> Result<Option<Vec<KnownLayer>>, Error> {
-        if !self.incremental() {
-            return Ok(None);
-        }
-        let (digests, sizes): (Vec<Digest>, Vec<u64>) = layers.into_iter().unzip();
-        let omit = self
-            .ops
-            .tar_assembly
-            .layers_to_omit(&digests, &self.chains)?;
-        Ok(Some(
-            digests
-                .into_iter()
-                .zip(sizes)
-                .zip(omit)
-                .map(|((digest, size), omit)| KnownLayer { digest, size, omit })
-                .collect(),
-        ))
-    }
-
     /// Loads the archive file at `path` as it is (checked already), which
     /// must hold the images `expected` (their config digests).
     pub(super) fn load_file(&self, path: &Path, expected: &[Digest]) -> Result<LoadReport, Error> {
@@ -103,65 +84,43 @@ impl<'a> EngineLoad<'a> {
         Ok(report)
     }
 
-    /// Loads images: the `i`-th of `layers` (with `known[i]` when given)
-    /// and the documents `documents` makes for what the output took of
-    /// them. Refused placeholders are sent again in full (logged).
-    pub(super) fn load(
+    /// Loads what `sequence` writes into the engine and commits, which
+    /// gives the IDs (config digests) of the images it sent. Placeholders
+    /// the engine refuses are sent again in full (logged): `sequence` runs
+    /// again with every layer.
+    pub(super) fn load<T: Send>(
         &self,
-        layers: &[&[LayerSource]],
-        known: Vec<Option<Vec<KnownLayer>>>,
-        documents: impl Fn(usize, &[PutLayer]) -> Result<ArchiveImage, Error> + Sync,
-    ) -> Result<Loaded, Error> {
-        let omitting = known.iter().flatten().flatten().any(|l| l.omit);
+        sequence: impl Fn(EngineStream<'_>) -> Result<(T, Vec<Digest>), Error> + Sync,
+    ) -> Result<Loaded<T>, Error> {
         let planner = Planner(self.ops.tar_assembly);
-        let send = |known: Vec<Option<Vec<KnownLayer>>>| {
+        let send = |chains: &[Vec<Digest>], omitted: &AtomicU64| {
             stream_into_engine(self.runtime, self.engine, |out| {
-                let sink = ArchiveStream::new(
+                let into = ArchiveStream::new(
                     out,
                     ArchiveFormat::Docker,
                     &planner,
                     "cannot stream to the engine",
-                );
-                let images = layers
-                    .iter()
-                    .zip(known)
-                    .map(|(layers, known)| ImageLayers { layers, known })
-                    .collect();
-                write_images(Box::new(sink), images, self.ops.progress, &documents)
+                )
+                .omitting(Omitting { chains, omitted });
+                sequence(into)
             })
         };
-        let every_layer = known
-            .iter()
-            .map(|k| {
-                k.clone().map(|k| {
-                    k.into_iter()
-                        .map(|l| KnownLayer { omit: false, ..l })
-                        .collect()
-                })
-            })
-            .collect();
-        let (images, report) = match send(known) {
-            Err(Error::Docker(DockerError::LoadRefused { message })) if omitting => {
+        let omitted = AtomicU64::new(0);
+        let ((written, ids), report) = match send(&self.chains, &omitted) {
+            Err(Error::Docker(DockerError::LoadRefused { message }))
+                if omitted.load(Ordering::Relaxed) > 0 =>
+            {
                 tracing::warn!(%message, "the engine refused the placeholder layers; loading every layer");
-                send(every_layer)?
+                omitted.store(0, Ordering::Relaxed);
+                send(&[], &omitted)?
             }
             other => other?,
         };
-        let ids: Vec<Digest> = images
-            .iter()
-            .map(|(image, _)| image.config.descriptor.digest.clone())
-            .collect();
         check_loaded(self.runtime, self.engine, &report, &ids)?;
-        let bytes_skipped = images
-            .iter()
-            .flat_map(|(_, put)| put)
-            .filter(|l| l.skipped)
-            .map(|l| l.size)
-            .sum();
         Ok(Loaded {
-            images,
+            written,
             report,
-            bytes_skipped,
+            bytes_skipped: omitted.into_inner(),
         })
     }
 }
@@ -173,7 +132,7 @@ const IN_FLIGHT: usize = 8;
 const PIECE: usize = 1 << 20;
 
 /// The producer's end of the request body.
-struct ChannelWriter {
+pub(super) struct ChannelWriter {
     tx: tokio::sync::mpsc::Sender<std::io::Result<Bytes>>,
 }
 

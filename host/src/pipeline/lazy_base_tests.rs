@@ -3,7 +3,7 @@
 //! function that counts how often it is called, as a registry's downloads.
 
 use super::build::{BaseImage, BuildOutput, BuildSpec, LayerInput, Operations};
-use super::build_push::put_image;
+use super::build_image::put_image;
 use super::outputs::build_outputs;
 use super::planner::IndexPlanning;
 use crate::model::destination::{BlobBytes, Destination, OpenBlob};
@@ -131,9 +131,11 @@ fn push_into_layout(ops: &Operations<'_>, spec: &BuildSpec, target: &Path) -> De
     let sources = super::build::layer_sources(ops, spec, &mut spooled).unwrap();
     let destination =
         LayoutDestination::open(target, IndexPlanning(ops.manifest_generation)).unwrap();
-    let image = put_image(ops, spec, &sources, LayerCompression::Gzip, &destination).unwrap();
-    destination.commit(&image.manifest, Some("1")).unwrap();
-    image.manifest
+    let gzip = LayerCompression::Gzip;
+    let put = put_image(ops, spec, &sources, gzip, Vec::new(), &destination).unwrap();
+    let manifest = put.image.manifest.descriptor;
+    destination.commit(&manifest, Some("1")).unwrap();
+    manifest
 }
 
 #[test]
@@ -250,8 +252,10 @@ fn a_push_to_a_registry_that_holds_or_mounts_the_base_reads_none_of_it() {
             runtime.handle().clone(),
             mount_from.map(Into::into),
         );
-        let image = put_image(&ops, &spec, &sources, LayerCompression::Gzip, &destination).unwrap();
-        destination.commit(&image.manifest, Some("1")).unwrap();
+        let gzip = LayerCompression::Gzip;
+        let put = put_image(&ops, &spec, &sources, gzip, Vec::new(), &destination).unwrap();
+        let image = put.image.manifest.descriptor;
+        destination.commit(&image, Some("1")).unwrap();
         (image, mounted())
     };
 
@@ -266,12 +270,12 @@ fn a_push_to_a_registry_that_holds_or_mounts_the_base_reads_none_of_it() {
         .collect();
     assert!(downloads.is_empty(), "{downloads:?}");
     let (_, manifest) = registry.manifest("app", "1").unwrap();
-    assert_eq!(Digest::sha256(&manifest), image.manifest.digest);
+    assert_eq!(Digest::sha256(&manifest), image.digest);
 
     // Again: found by HEAD, none read, nothing mounted.
     let (again, mounted) = push(registry.pushing(&client, "app", &["base"]), Some("base"));
     assert_eq!((mounted, opens.load(Ordering::SeqCst)), (0, 0));
-    assert_eq!(again.manifest.digest, image.manifest.digest);
+    assert_eq!(again.digest, image.digest);
 
     // A repository with nothing to mount from: each base layer read once.
     let (_, mounted) = push(registry.pushing(&client, "other", &[]), None);

@@ -5,6 +5,7 @@
 mod archive;
 mod artifact;
 mod build;
+mod build_image;
 mod build_push;
 mod copy;
 mod engine_source;

@@ -45,6 +45,14 @@ impl ArchivePlanner for Planner<'_> {
     ) -> Result<Vec<LayoutFile>, PlannerError> {
         Ok(self.0.plan_layout(images, written)?)
     }
+
+    fn layers_to_omit(
+        &self,
+        diff_ids: &[Digest],
+        bases: &[Vec<Digest>],
+    ) -> Result<Vec<bool>, PlannerError> {
+        Ok(self.0.layers_to_omit(diff_ids, bases)?)
+    }
 }
 
 impl ChangesetPlanner for Planner<'_> {

@@ -27,12 +27,13 @@
 //! Must not: read or judge the config, plan the tar, or write a manifest
 //! or archive layout itself (the components do).
 
-use super::build_push::{compress_layer, put_layer_made};
-use super::copy::{CopyContext, Registries, push_destination, put_document};
+use super::build_image::{Failure, made};
+use super::build_push::compress_layer;
+use super::copy::{CopyContext, Registries, push_destination};
 use super::planner::Planner;
 use super::tag::identifier;
 use super::{Error, Operations};
-use crate::model::destination::Destination as _;
+use crate::model::destination::{Destination as _, Expected, Layer, write_images};
 use crate::model::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, Descriptor, Digest, Document, LayerOptions,
     ManifestFormat, Reference,
@@ -42,7 +43,7 @@ use crate::store::atomic::Target;
 use crate::store::compress::LayerCompression;
 use crate::store::files::{self, Kind};
 use crate::store::plan::{LayerSource, PlannedLayer};
-use crate::store::sink::{ImageLayers, archive_at, write_images};
+use crate::store::sink::Archive;
 use crate::store::walk::walk;
 use std::path::{Path, PathBuf};
 
@@ -232,24 +233,37 @@ fn push(
 ) -> Result<Made, Error> {
     let repository = Registries::new(ctx.access).plugin_target(name)?;
     let destination = push_destination(ctx, repository);
-    ctx.ops
-        .progress
-        .start("push", rootfs.known_size().ok().flatten());
-    let made = put_layer_made(ctx.ops, &destination, rootfs, LayerCompression::Gzip);
+    let size = rootfs.known_size()?;
+    let failure = Failure::default();
+    let expected = Expected { size, digest: None };
+    let gzip = LayerCompression::Gzip;
+    let layer = made(ctx.ops.progress, rootfs, gzip, expected, &failure);
+    ctx.ops.progress.start("push", size);
+    let put = destination.put_layers(std::slice::from_ref(&layer));
     ctx.ops.progress.finish();
-    let (diff_id, put, size) = made?;
+    drop(layer);
+    let put = put.map_err(|e| failure.or(e))?.remove(0);
+    let diff_id = put.diff_id.expect("a made layer has its diff_id");
     // A plugin's manifest is Docker's: its layer is named so.
     let layer = Descriptor::new(layer_media_type(ctx.ops)?, put.digest, put.size);
     let (config, manifest) = documents(ctx.ops, privileges, context_config, &diff_id, &layer)?;
-    let config_sent = put_document(&destination, &config)?;
-    destination.put_manifest(&manifest)?;
-    destination.commit(&manifest.descriptor, Some(&identifier(name)?))?;
-    Ok(Made {
+    let image = ArchiveImage {
         config,
         manifest,
+        layers: vec![ArchiveLayer {
+            descriptor: layer.clone(),
+            omitted: false,
+        }],
+        repo_tags: vec![name.full.clone()],
+    };
+    let config_sent = destination.put_image(&image)?;
+    destination.commit(&image.manifest.descriptor, Some(&identifier(name)?))?;
+    Ok(Made {
+        config: image.config,
+        manifest: image.manifest,
         layer,
         diff_id,
-        bytes_sent: size + config_sent,
+        bytes_sent: put.moved.sent() + config_sent,
     })
 }
 
@@ -270,7 +284,7 @@ fn write_file(
     let what = format!("cannot write {}", path.display());
     let target = Target::resolve(path).map_err(Error::output(&what))?;
     let planner = Planner(ops.tar_assembly);
-    let sink = archive_at(target, path, ArchiveFormat::OciArchive, &planner)?;
+    let into = Archive::at(target, path, ArchiveFormat::OciArchive, &planner)?;
     let staging = files::Scratch::new("ocipipe-plugin-").map_err(Error::output(&what))?;
     let blob_path = staging.path().join("rootfs.tar.gz");
     let blob = files::create(&blob_path).map_err(Error::output(&what))?;
@@ -289,8 +303,8 @@ fn write_file(
     let layer = Descriptor::new(layer_media_type(ops)?, digest, size);
     let (config, manifest) = documents(ops, privileges, context_config, &diff_id, &layer)?;
 
-    // The gzip file goes in as it is: a `Tar` source is copied byte for
-    // byte, and its hash must be the digest it was made with.
+    // The gzip file goes in as it is, a known blob: its bytes must hash to
+    // the digest it was made with.
     let image = ArchiveImage {
         config: config.clone(),
         manifest: manifest.clone(),
@@ -300,19 +314,12 @@ fn write_file(
         }],
         repo_tags: vec![name.full.clone()],
     };
-    let layers = [LayerSource::Tar(blob_path)];
-    let each = vec![ImageLayers {
-        layers: &layers,
-        known: None,
+    let stored = LayerSource::Tar(blob_path);
+    let layers = vec![Layer::Known {
+        blob: Box::new(layer.clone()),
+        open: Box::new(move || stored.open_stored()),
     }];
-    write_images(sink, each, ops.progress, |_, put| {
-        if put.first().map(|p| &p.digest) != Some(&layer.digest) {
-            return Err(Error::Contract(format!(
-                "{what}: the rootfs layer changed while it was written"
-            )));
-        }
-        Ok(image.clone())
-    })?;
+    write_images(into, &[layers], None, |_, _| Ok::<_, Error>(image.clone()))?;
     Ok(Made {
         config,
         manifest,

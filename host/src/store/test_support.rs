@@ -471,6 +471,19 @@ impl super::sink::ArchivePlanner for NativeArchivePlanner {
                 .map_err(|e| e.to_string())?;
         Ok(native::files(files))
     }
+
+    fn layers_to_omit(
+        &self,
+        diff_ids: &[crate::model::Digest],
+        bases: &[Vec<crate::model::Digest>],
+    ) -> Result<Vec<bool>, super::sink::PlannerError> {
+        let strings = |d: &[crate::model::Digest]| d.iter().map(|d| d.to_string()).collect();
+        let bases: Vec<Vec<String>> = bases.iter().map(|b| strings(b)).collect();
+        Ok(tar_assembly_core::layers_to_omit(
+            &strings(diff_ids),
+            &bases,
+        ))
+    }
 }
 
 /// The layout reader the store's tests read layouts with: the

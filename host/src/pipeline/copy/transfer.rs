@@ -1,19 +1,22 @@
 //! Moving a copy's [`Tree`] into its destination: a registry repository
 //! or a layout, each a [`Destination`] written by one sequence
-//! ([`transfer`]); an archive or the engine through a private layout.
+//! ([`transfer`]); an archive or the engine, destinations that name images
+//! and store layers uncompressed, through a private layout, by the same
+//! steps ([`write_images`]).
 
 use super::source::Source;
 use super::{Copied, CopyContext, Location, Tree};
-use crate::model::destination::{Destination, Moved, put_known};
+use crate::model::destination::{Destination, Moved, PutLayer, put_known, write_images};
 use crate::model::{AnyReference, ArchiveFormat, Digest};
 use crate::pipeline::Error;
 use crate::pipeline::build::{Operations, with_manifest};
+use crate::pipeline::build_image::{Failure, tar_layer};
 use crate::pipeline::engine_stream::EngineLoad;
 use crate::pipeline::planner::{IndexPlanning, Planner};
 use crate::registry::{Repository, RepositoryDestination};
 use crate::store::atomic::Target;
 use crate::store::layout_writer::LayoutDestination;
-use crate::store::sink::{ImageLayers, archive_at, write_images};
+use crate::store::sink::Archive;
 use crate::store::source::LayoutSource;
 use std::path::Path;
 
@@ -33,6 +36,7 @@ impl Stats {
                 Moved::Sent(n) => stats.sent += n,
                 Moved::Skipped(n) => stats.skipped += n,
                 Moved::Mounted => stats.mounted += 1,
+                Moved::Omitted(n) => stats.skipped += n,
             }
         }
         stats
@@ -200,31 +204,27 @@ pub(super) fn to_images(
         LayoutSource::open(&layout)?.images(&IndexPlanning(ctx.ops.manifest_generation))?;
     let ops = ctx.ops;
     let planner = Planner(ops.tar_assembly);
-    let layers: Vec<Vec<_>> = images
-        .iter()
-        .map(|image| image.layers.iter().map(|l| l.blob.clone()).collect())
-        .collect();
-    let layers: Vec<&[_]> = layers.iter().map(Vec::as_slice).collect();
-    let (written, loaded) = match to {
+    let failure = Failure::default();
+    let layers = (images.iter())
+        .map(|image| {
+            (image.layers.iter())
+                .map(|l| tar_layer(ops.progress, &l.blob, &l.diff_id, &failure))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let images = &images;
+    let documents = |names: &[String]| {
+        let names = names.to_vec();
+        move |i: usize, put: &[PutLayer]| {
+            with_manifest(ops, images[i].config.clone(), put, names.clone())
+        }
+    };
+    let written = match to {
         Location::Archive { path, name } => {
             let names: Vec<String> = name.iter().map(|n| n.full.clone()).collect();
-            let sink = archive_at(
-                target.expect("resolved above"),
-                path,
-                ArchiveFormat::DockerAndOci,
-                &planner,
-            )?;
-            let each = layers
-                .iter()
-                .map(|layers| ImageLayers {
-                    layers,
-                    known: None,
-                })
-                .collect();
-            let written = write_images(sink, each, ops.progress, |i, put| {
-                with_manifest(ops, images[i].config.clone(), put, names.clone())
-            })?;
-            (written, false)
+            let target = target.expect("resolved above");
+            let into = Archive::at(target, path, ArchiveFormat::DockerAndOci, &planner)?;
+            write_images(into, &layers, None, documents(&names)).map(|w| (w, false))
         }
         Location::Daemon(reference) => {
             let engine = ctx.engine.expect("an engine for docker-daemon:");
@@ -239,16 +239,19 @@ pub(super) fn to_images(
                     });
                 }
             };
-            let known = vec![None; layers.len()];
-            let loaded = EngineLoad::new(ops, ctx.runtime, engine, &[])?.load(
-                &layers,
-                known,
-                |i, put| with_manifest(ops, images[i].config.clone(), put, names.clone()),
-            )?;
-            (loaded.images, true)
+            let loaded = EngineLoad::new(ops, ctx.runtime, engine, &[])?.load(|into| {
+                let written = write_images(into, &layers, None, documents(&names))?;
+                let ids = (written.iter())
+                    .map(|(image, _)| image.config.descriptor.digest.clone())
+                    .collect();
+                Ok((written, ids))
+            });
+            loaded.map(|l| (l.written, true))
         }
         _ => unreachable!("to_images is for archives and the engine"),
     };
+    drop(layers);
+    let (written, loaded) = written.map_err(|e| failure.or(e))?;
     let (image, _) = written.first().expect("one image");
     Ok(Copied {
         digest: (!loaded).then(|| image.manifest.descriptor.digest.clone()),

@@ -1,29 +1,40 @@
 //! An archive written into a file (`image build -o FILE`, `plugin build
-//! -o FILE`): the `docker-and-oci` or `oci-archive` format, each blob
-//! once, committed by renaming.
+//! -o FILE`, `copy … docker-archive:FILE`): the `docker-and-oci` or
+//! `oci-archive` format, each blob once, committed by renaming; a
+//! [`Destination`].
 //!
 //! Blob entries are named by digest, known only after the bytes: each
 //! layer goes under a placeholder head (as long as the real one) that is
 //! rewritten in place once hashed, so every byte is read once. Several
 //! layers are written at once, each at an offset computed from the sizes.
 
-use super::blobs::{Blobs, check_same_length, same_digest, size_of, write_blob};
-use super::{ArchivePlanner, Counted, Error, ImageSink, PutLayer, in_parallel, ordinal, task};
-use crate::model::{ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, Digest, Progress};
+use super::blobs::{self, Blobs, check_same_length, learn, made_error, same_layer, write_blob};
+use super::{ArchivePlanner, Error, ordinal};
+use crate::model::destination::{
+    Destination, Expected, Found, Layer, MakeBlob, Moved, OpenBlob, PutLayer,
+};
+use crate::model::{
+    ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, Descriptor, Digest, Document,
+    LayerCompression,
+};
 use crate::store::atomic::AtomicFile;
-use crate::store::hashing::HashingWriter;
-use crate::store::plan::LayerSource;
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 /// An archive file being written.
 pub struct ArchiveFile<'p> {
     target: PathBuf,
+    state: Mutex<State<'p>>,
+    what: String,
+}
+
+/// The file and what is in it.
+struct State<'p> {
     out: AtomicFile,
     blobs: Blobs<'p>,
-    what: String,
 }
 
 impl<'p> ArchiveFile<'p> {
@@ -38,18 +49,26 @@ impl<'p> ArchiveFile<'p> {
         let out = AtomicFile::create(target).map_err(Error::output(&what))?;
         Ok(Self {
             target: target.to_path_buf(),
-            out,
-            blobs: Blobs::new(format, planner),
+            state: Mutex::new(State {
+                out,
+                blobs: Blobs::new(format, planner),
+            }),
             what,
         })
     }
 
+    fn state(&self) -> MutexGuard<'_, State<'p>> {
+        self.state.lock().expect("not poisoned")
+    }
+}
+
+impl State<'_> {
     /// Drops everything written from `offset` on, and writes there next.
-    fn cut_back_to(&mut self, offset: u64) -> Result<(), Error> {
+    fn cut_back_to(&mut self, offset: u64, what: &str) -> Result<(), Error> {
         let file = self.out.file();
-        file.set_len(offset).map_err(Error::output(&self.what))?;
+        file.set_len(offset).map_err(Error::output(what))?;
         file.seek(SeekFrom::Start(offset))
-            .map_err(Error::output(&self.what))?;
+            .map_err(Error::output(what))?;
         Ok(())
     }
 
@@ -57,57 +76,44 @@ impl<'p> ArchiveFile<'p> {
     /// the real head; dropped again when the planner calls it a duplicate.
     fn put_one(
         &mut self,
-        first: usize,
+        ordinal: usize,
         i: usize,
-        layer: &LayerSource,
-        of: usize,
-        progress: &dyn Progress,
+        layer: &Layer<'_>,
+        what: &str,
     ) -> Result<PutLayer, Error> {
-        let (known, size) = size_of(layer)?;
-        let placeholder = match self.blobs.place(known.as_ref(), ordinal(first + i), size)? {
+        let known = learn(layer, false, what)?;
+        let size = known.size.expect("learnt");
+        let at = self::ordinal(ordinal);
+        let placeholder = match self.blobs.place(known.digest.as_ref(), at, size)? {
             BlobPlacement::Write(head) => head,
             BlobPlacement::Stored(_) => {
-                let digest = known.expect("the planner can only call a known digest stored");
-                self.blobs.remember(&digest, layer, size);
-                return Ok(PutLayer {
-                    digest,
-                    size,
-                    skipped: false,
-                });
+                let digest = known.digest.expect("only a known digest is a duplicate");
+                return Ok(blobs::put(digest, size, Moved::Skipped(size)));
             }
         };
-        let what = self.what.clone();
         let file = self.out.file();
-        let start = file.stream_position().map_err(Error::output(&what))?;
-        progress.start(&task("layer", i, of), Some(size));
-        let digest = write_blob(file, &placeholder, layer, size, progress, &what);
-        progress.finish();
-        let digest = digest?;
-        if let Some(known) = &known {
-            same_digest(i, known, digest.clone())?;
-        }
-        match self.blobs.place(Some(&digest), ordinal(first + i), size)? {
+        let start = file.stream_position().map_err(Error::output(what))?;
+        let made = write_blob(file, &placeholder, layer, what)?;
+        same_layer(i, &known, &made)?;
+        let (digest, size) = made;
+        match self.blobs.place(Some(&digest), at, size)? {
             BlobPlacement::Stored(_) => {
                 // The same layer twice, found by hashing: drop the copy.
-                self.cut_back_to(start)?;
-                self.blobs.remember(&digest, layer, size);
+                self.cut_back_to(start, what)?;
+                return Ok(blobs::put(digest, size, Moved::Skipped(size)));
             }
             BlobPlacement::Write(real) => {
-                if known.is_none() {
+                if known.digest.is_none() {
                     check_same_length(&placeholder, &real)?;
                     self.out
                         .file()
                         .write_all_at(&real.header, start)
-                        .map_err(Error::output(&what))?;
+                        .map_err(Error::output(what))?;
                 }
-                self.blobs.wrote(digest.clone(), real.path, layer, size);
+                self.blobs.wrote(digest.clone(), real.path);
             }
         }
-        Ok(PutLayer {
-            digest,
-            size,
-            skipped: false,
-        })
+        Ok(blobs::put(digest, size, Moved::Sent(size)))
     }
 
     /// Every layer at once, each at its own offset under a placeholder
@@ -116,19 +122,19 @@ impl<'p> ArchiveFile<'p> {
     fn put_in_parallel(
         &mut self,
         first: usize,
-        layers: &[LayerSource],
-        progress: &dyn Progress,
+        layers: &[Layer<'_>],
+        what: &str,
     ) -> Result<Option<Vec<PutLayer>>, Error> {
-        let what = self.what.clone();
         let start = self
             .out
             .file()
             .stream_position()
-            .map_err(Error::output(&what))?;
+            .map_err(Error::output(what))?;
         let mut slots: Vec<Slot> = Vec::with_capacity(layers.len());
         let mut end = start;
         for (i, layer) in layers.iter().enumerate() {
-            let (known, size) = size_of(layer)?;
+            let known = learn(layer, false, what)?;
+            let size = known.size.expect("learnt");
             // Placeholders only: whether a digest repeats is asked once all are known.
             let head = self.blobs.head(None, ordinal(first + i), size)?;
             let data = end + head.header.len() as u64;
@@ -136,7 +142,6 @@ impl<'p> ArchiveFile<'p> {
             slots.push(Slot {
                 at: end,
                 head,
-                size,
                 known,
             });
             end = next;
@@ -144,56 +149,38 @@ impl<'p> ArchiveFile<'p> {
         let file = self.out.file();
         for slot in &slots {
             file.write_all_at(&slot.head.header, slot.at)
-                .map_err(Error::output(&what))?;
-            let pad_at = slot.at + slot.head.header.len() as u64 + slot.size;
+                .map_err(Error::output(what))?;
+            let pad_at = slot.data() + slot.size();
             file.write_all_at(&vec![0; slot.head.padding as usize], pad_at)
-                .map_err(Error::output(&what))?;
+                .map_err(Error::output(what))?;
         }
-        let total = slots.iter().map(|s| s.size).sum();
-        progress.start(&format!("{} layers", layers.len()), Some(total));
-        let digests = write_at_offsets(&*file, layers, &slots, progress, &what);
-        progress.finish();
-        let mut put = Vec::with_capacity(layers.len());
-        for (i, (slot, digest)) in slots.iter().zip(digests?).enumerate() {
-            if let Some(known) = &slot.known {
-                same_digest(i, known, digest.clone())?;
-            }
-            put.push(PutLayer {
-                digest,
-                size: slot.size,
-                skipped: false,
-            });
-        }
+        let made = write_at_offsets(&*file, layers, &slots, what)?;
         let mut placed = Vec::with_capacity(slots.len());
-        for (i, (slot, layer)) in slots.iter().zip(&put).enumerate() {
-            let real = match self
-                .blobs
-                .place(Some(&layer.digest), ordinal(first + i), slot.size)?
-            {
+        let mut put = Vec::with_capacity(slots.len());
+        for (i, (slot, made)) in slots.iter().zip(made).enumerate() {
+            same_layer(i, &slot.known, &made)?;
+            let (digest, size) = made;
+            let real = match self.blobs.place(Some(&digest), ordinal(first + i), size)? {
                 BlobPlacement::Write(real) => real,
                 BlobPlacement::Stored(_) => {
-                    self.cut_back_to(start)?;
+                    self.cut_back_to(start, what)?;
                     let keep = self.blobs.written.len() - i;
                     self.blobs.written.truncate(keep);
                     return Ok(None);
                 }
             };
             check_same_length(&slot.head, &real)?;
-            self.blobs.wrote(
-                layer.digest.clone(),
-                real.path.clone(),
-                &layers[i],
-                slot.size,
-            );
+            self.blobs.wrote(digest.clone(), real.path.clone());
             placed.push(real);
+            put.push(blobs::put(digest, size, Moved::Sent(size)));
         }
         let file = self.out.file();
         for (slot, real) in slots.iter().zip(&placed) {
             file.write_all_at(&real.header, slot.at)
-                .map_err(Error::output(&what))?;
+                .map_err(Error::output(what))?;
         }
         file.seek(SeekFrom::Start(end))
-            .map_err(Error::output(&what))?;
+            .map_err(Error::output(what))?;
         Ok(Some(put))
     }
 }
@@ -203,32 +190,35 @@ struct Slot {
     /// Offset of its head.
     at: u64,
     head: BlobHead,
-    size: u64,
-    /// Its digest when finding its size meant hashing it (gzip).
-    known: Option<Digest>,
+    /// Its size, and its digest when finding its size meant hashing it
+    /// (gzip) or it was known.
+    known: Expected,
 }
 
-/// Streams each layer to its slot's data offset, several at once, hashing
-/// as it goes; the digests in layer order.
+impl Slot {
+    fn data(&self) -> u64 {
+        self.at + self.head.header.len() as u64
+    }
+
+    fn size(&self) -> u64 {
+        self.known.size.expect("learnt")
+    }
+}
+
+/// Streams each layer to its slot's data offset, several at once, hashed
+/// as it is made; the digests and sizes in layer order.
 fn write_at_offsets(
     file: &File,
-    layers: &[LayerSource],
+    layers: &[Layer<'_>],
     slots: &[Slot],
-    progress: &dyn Progress,
     what: &str,
-) -> Result<Vec<Digest>, Error> {
-    in_parallel(layers.len(), |i| {
-        let slot = &slots[i];
-        let out = PositionedWriter {
+) -> Result<Vec<(Digest, u64)>, Error> {
+    super::in_parallel(layers.len(), |i| {
+        let mut out = PositionedWriter {
             file,
-            pos: slot.at + slot.head.header.len() as u64,
+            pos: slots[i].data(),
         };
-        let mut hashing = HashingWriter::new(Counted::new(out, progress));
-        layers[i]
-            .stream(&mut hashing, Some(slot.size))
-            .map_err(Error::naming_output(what))?;
-        let (digest, _, _) = hashing.finish().map_err(Error::output(what))?;
-        Ok(digest)
+        blobs::make(&layers[i], &mut out).map_err(made_error(what))
     })
 }
 
@@ -250,32 +240,59 @@ impl Write for PositionedWriter<'_> {
     }
 }
 
-impl ImageSink for ArchiveFile<'_> {
-    fn put_layers(
-        &mut self,
-        layers: &[LayerSource],
-        progress: &dyn Progress,
-    ) -> Result<Vec<PutLayer>, Error> {
-        let first = self.blobs.take_ordinals(layers.len());
+impl Destination for ArchiveFile<'_> {
+    type Error = Error;
+
+    /// Nothing is in a new archive but what was put.
+    fn find_blob(&self, _: &Descriptor) -> Result<Found, Error> {
+        Ok(Found::Absent)
+    }
+
+    fn put_blob(&self, blob: &Descriptor, open: &OpenBlob) -> Result<(), Error> {
+        super::put_loose_blob(self, blob, open)
+    }
+
+    fn put_made(&self, make: &MakeBlob<'_>) -> Result<(Digest, u64), Error> {
+        super::put_loose_made(self, make)
+    }
+
+    fn put_manifest(&self, _: &Document) -> Result<(), Error> {
+        Err(super::names_images())
+    }
+
+    fn commit(self, _: &Descriptor, _: Option<&str>) -> Result<(), Error> {
+        let Self {
+            target,
+            state,
+            what,
+        } = self;
+        let mut state = state.into_inner().expect("not poisoned");
+        let mut out = std::io::BufWriter::new(state.out.file());
+        state.blobs.write_rest(&mut out, &what)?;
+        out.flush().map_err(Error::output(&what))?;
+        drop(out);
+        state.out.commit(&target).map_err(Error::output(&what))
+    }
+
+    fn layer_compression(&self, _: LayerCompression) -> LayerCompression {
+        LayerCompression::None
+    }
+
+    fn put_layers(&self, layers: &[Layer<'_>]) -> Result<Vec<PutLayer>, Error> {
+        let mut state = self.state();
+        let first = state.blobs.take_ordinals(layers.len());
         if layers.len() > 1
-            && let Some(put) = self.put_in_parallel(first, layers, progress)?
+            && let Some(put) = state.put_in_parallel(first, layers, &self.what)?
         {
             return Ok(put);
         }
         (0..layers.len())
-            .map(|i| self.put_one(first, i, &layers[i], layers.len(), progress))
+            .map(|i| state.put_one(first + i, i, &layers[i], &self.what))
             .collect()
     }
 
-    fn put_images(&mut self, images: &[ArchiveImage]) -> Result<(), Error> {
-        let mut out = std::io::BufWriter::new(self.out.file());
-        self.blobs.write_rest(images, &mut out, &self.what)?;
-        out.flush().map_err(Error::output(&self.what))
-    }
-
-    fn finish(self: Box<Self>) -> Result<(), Error> {
-        self.out
-            .commit(&self.target)
-            .map_err(Error::output(&self.what))
+    fn put_image(&self, image: &ArchiveImage) -> Result<u64, Error> {
+        self.state().blobs.images.push(image.clone());
+        Ok(0)
     }
 }

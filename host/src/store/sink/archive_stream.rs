@@ -1,38 +1,43 @@
-//! An archive streamed into a writer that cannot seek: a pipe
-//! (`image build -o -`, `docker-and-oci`) or the body of an engine load
-//! (`docker`, whose blob names do not depend on digests).
+//! An archive streamed into a writer that cannot seek, a [`Destination`]:
+//! a pipe (`image build -o -`, `docker-and-oci`) or the body of an engine
+//! load (`docker`, whose blob names do not depend on digests).
 //!
-//! In a pipe a blob's head must carry its digest before its bytes, so the
-//! layers are hashed in a first pass (the one output that reads them twice)
-//! and checked again as they are written. The `docker` format needs no
-//! digests, except to leave out layers the engine already has.
+//! In a pipe a blob's head must carry its digest before its bytes, so a
+//! layer whose digest is not known beforehand is made twice: hashed first
+//! (the one output that reads layers twice), checked again as it is
+//! written. The `docker` format needs no digests, except to leave out the
+//! layers the engine already has ([`Omitting`]): those go in as
+//! placeholders, [`Moved::Omitted`].
 
-use super::blobs::{Blobs, measure_all, same_digest, size_of, write_blob};
-use super::{ArchivePlanner, Error, ImageSink, PutLayer, ordinal, task};
-use crate::model::{ArchiveFormat, ArchiveImage, BlobPlacement, Digest, Progress};
-use crate::store::plan::LayerSource;
+use super::blobs::{self, Blobs, learn, same_layer, write_blob};
+use super::{ArchivePlanner, Error, ordinal};
+use crate::model::destination::{
+    Destination, Expected, Found, Layer, MakeBlob, Moved, OpenBlob, PutLayer,
+};
+use crate::model::{
+    ArchiveFormat, ArchiveImage, BlobPlacement, Descriptor, Digest, Document, LayerCompression,
+};
 use std::io::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// A layer whose digest and size are known before it is streamed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KnownLayer {
-    /// Its digest.
-    pub digest: Digest,
-    /// Its size.
-    pub size: u64,
-    /// Leave its bytes out: the receiver has it (`docker` format only).
-    pub omit: bool,
+/// The layers a load may leave out: the layer chains of the images the
+/// engine holds, and where the bytes left out are counted.
+pub struct Omitting<'o> {
+    /// Each held image's diff_ids, bottom first.
+    pub chains: &'o [Vec<Digest>],
+    /// Layer bytes left out so far.
+    pub omitted: &'o AtomicU64,
 }
 
 /// An archive being streamed into `W`.
-pub struct ArchiveStream<'p, W: Write> {
-    out: W,
-    blobs: Blobs<'p>,
-    known: Option<Vec<KnownLayer>>,
+pub struct ArchiveStream<'p, 'o, W: Write> {
+    state: Mutex<(W, Blobs<'p>)>,
+    omitting: Option<Omitting<'o>>,
     what: String,
 }
 
-impl<'p, W: Write> ArchiveStream<'p, W> {
+impl<'p, 'o, W: Write> ArchiveStream<'p, 'o, W> {
     /// An archive of `format` into `out`; `what` says in errors what was
     /// being written, e.g. `cannot write /dev/full`.
     pub fn new(
@@ -42,110 +47,125 @@ impl<'p, W: Write> ArchiveStream<'p, W> {
         what: impl Into<String>,
     ) -> Self {
         Self {
-            out,
-            blobs: Blobs::new(format, planner),
-            known: None,
+            state: Mutex::new((out, Blobs::new(format, planner))),
+            omitting: None,
             what: what.into(),
         }
     }
 
-    /// The digests and sizes of the layers the next `put_layers` gets,
-    /// measured beforehand, and which to leave out.
-    pub fn with_known(mut self, known: Vec<KnownLayer>) -> Self {
-        self.known = Some(known);
+    /// Leaves out the layers `omitting` says the receiver holds, as the
+    /// planner decides (`docker` format only).
+    pub fn omitting(mut self, omitting: Omitting<'o>) -> Self {
+        self.omitting = Some(omitting);
         self
     }
 
-    /// The writer, once finished.
-    pub fn into_inner(self) -> W {
-        self.out
+    /// Which of `known` layers to leave out.
+    fn omit(&self, planner: &dyn ArchivePlanner, known: &[Expected]) -> Result<Vec<bool>, Error> {
+        let Some(omitting) = self.omitting.as_ref().filter(|o| !o.chains.is_empty()) else {
+            return Ok(vec![false; known.len()]);
+        };
+        let digests: Vec<Digest> = known
+            .iter()
+            .map(|k| k.digest.clone().expect("learnt"))
+            .collect();
+        let omit = planner
+            .layers_to_omit(&digests, omitting.chains)
+            .map_err(Error::Planner)?;
+        if omit.len() != known.len() {
+            return Err(Error::Contract(
+                "layers-to-omit gave another number of flags than layers".into(),
+            ));
+        }
+        let bytes = known
+            .iter()
+            .zip(&omit)
+            .filter(|(_, omit)| **omit)
+            .map(|(k, _)| k.size.expect("learnt"))
+            .sum();
+        omitting.omitted.fetch_add(bytes, Ordering::Relaxed);
+        Ok(omit)
     }
 }
 
-impl<W: Write> ImageSink for ArchiveStream<'_, W> {
-    fn put_layers(
-        &mut self,
-        layers: &[LayerSource],
-        progress: &dyn Progress,
-    ) -> Result<Vec<PutLayer>, Error> {
-        let needs_digests = self.blobs.format != ArchiveFormat::Docker;
-        let known: Option<Vec<KnownLayer>> = match self.known.take() {
-            Some(known) => Some(known),
-            None if needs_digests => Some(
-                measure_all(layers, progress)?
-                    .into_iter()
-                    .map(|l| KnownLayer {
-                        digest: l.digest,
-                        size: l.size,
-                        omit: false,
-                    })
-                    .collect(),
-            ),
-            None => None,
-        };
-        if known.as_ref().is_some_and(|k| k.len() != layers.len()) {
-            return Err(Error::Contract(
-                "the known layers do not match the layers to write".into(),
-            ));
-        }
-        let first = self.blobs.take_ordinals(layers.len());
+impl<W: Write + Send> Destination for ArchiveStream<'_, '_, W> {
+    type Error = Error;
+
+    /// Nothing is in a new archive but what was put.
+    fn find_blob(&self, _: &Descriptor) -> Result<Found, Error> {
+        Ok(Found::Absent)
+    }
+
+    fn put_blob(&self, blob: &Descriptor, open: &OpenBlob) -> Result<(), Error> {
+        super::put_loose_blob(self, blob, open)
+    }
+
+    fn put_made(&self, make: &MakeBlob<'_>) -> Result<(Digest, u64), Error> {
+        super::put_loose_made(self, make)
+    }
+
+    fn put_manifest(&self, _: &Document) -> Result<(), Error> {
+        Err(super::names_images())
+    }
+
+    fn commit(self, _: &Descriptor, _: Option<&str>) -> Result<(), Error> {
+        let (mut out, blobs) = self.state.into_inner().expect("not poisoned");
+        blobs.write_rest(&mut out, &self.what)?;
+        out.flush().map_err(Error::output(&self.what))
+    }
+
+    fn layer_compression(&self, _: LayerCompression) -> LayerCompression {
+        LayerCompression::None
+    }
+
+    fn put_layers(&self, layers: &[Layer<'_>]) -> Result<Vec<PutLayer>, Error> {
+        let mut state = self.state.lock().expect("not poisoned");
+        let (out, blobs) = &mut *state;
+        let needs_digests = blobs.format != ArchiveFormat::Docker;
+        let learning = needs_digests || self.omitting.is_some();
+        let known = layers
+            .iter()
+            .map(|layer| match learning {
+                true => learn(layer, true, &self.what),
+                false => Ok(blobs::expected(layer)),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let omit = self.omit(blobs.planner, &known)?;
+        let first = blobs.take_ordinals(layers.len());
         let mut put = Vec::with_capacity(layers.len());
         for (i, layer) in layers.iter().enumerate() {
-            let known = known.as_ref().map(|k| &k[i]);
-            if let Some(k) = known.filter(|k| k.omit) {
-                self.blobs.remember(&k.digest, layer, k.size);
-                put.push(PutLayer {
-                    digest: k.digest.clone(),
-                    size: k.size,
-                    skipped: true,
-                });
+            let known = &known[i];
+            if omit[i] {
+                let (digest, size) = (known.digest.clone(), known.size);
+                let (digest, size) = (digest.expect("learnt"), size.expect("learnt"));
+                put.push(blobs::put(digest, size, Moved::Omitted(size)));
                 continue;
             }
-            let size = match known {
-                Some(k) => k.size,
-                None => size_of(layer)?.1,
+            let size = match known.size {
+                Some(size) => size,
+                None => learn(layer, false, &self.what)?.size.expect("learnt"),
             };
-            let digest = known.map(|k| &k.digest).filter(|_| needs_digests);
-            let head = match self.blobs.place(digest, ordinal(first + i), size)? {
+            let digest = known.digest.as_ref().filter(|_| needs_digests);
+            let head = match blobs.place(digest, ordinal(first + i), size)? {
                 BlobPlacement::Write(head) => head,
                 BlobPlacement::Stored(_) => {
                     let digest = digest.expect("only a known digest is a duplicate").clone();
-                    self.blobs.remember(&digest, layer, size);
-                    put.push(PutLayer {
-                        digest,
-                        size,
-                        skipped: false,
-                    });
+                    put.push(blobs::put(digest, size, Moved::Skipped(size)));
                     continue;
                 }
             };
-            progress.start(&task("layer", i, layers.len()), Some(size));
-            let written = write_blob(&mut self.out, &head, layer, size, progress, &self.what);
-            progress.finish();
-            let written = written?;
-            if let Some(k) = known {
-                same_digest(i, &k.digest, written.clone())?;
-            }
-            self.blobs.wrote(written.clone(), head.path, layer, size);
-            put.push(PutLayer {
-                digest: written,
-                size,
-                skipped: false,
-            });
+            let made = write_blob(out, &head, layer, &self.what)?;
+            same_layer(i, known, &made)?;
+            let (digest, size) = made;
+            blobs.wrote(digest.clone(), head.path);
+            put.push(blobs::put(digest, size, Moved::Sent(size)));
         }
         Ok(put)
     }
 
-    fn put_images(&mut self, images: &[ArchiveImage]) -> Result<(), Error> {
-        self.blobs.write_rest(images, &mut self.out, &self.what)
-    }
-
-    fn finish(mut self: Box<Self>) -> Result<(), Error> {
-        self.out.flush().map_err(Error::output(&self.what))
-    }
-
-    fn know(&mut self, known: Vec<KnownLayer>) -> Result<(), Error> {
-        self.known = Some(known);
-        Ok(())
+    fn put_image(&self, image: &ArchiveImage) -> Result<u64, Error> {
+        let mut state = self.state.lock().expect("not poisoned");
+        state.1.images.push(image.clone());
+        Ok(0)
     }
 }

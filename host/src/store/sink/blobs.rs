@@ -1,26 +1,26 @@
-//! What every tar output does with blobs, written once: ask the planner
-//! where a blob goes, write a blob entry (head, bytes hashed on the way,
-//! padding), rewrite a placeholder head, measure a layer, and keep the
-//! blobs the rest of the plan may name.
+//! What every tar place does with blobs, written once: ask the planner
+//! where a blob goes, make a layer (head, bytes hashed on the way,
+//! padding), rewrite a placeholder head, learn a layer's size or digest
+//! beforehand, and keep the images whose documents the rest of the plan
+//! holds.
 
-use super::{ArchivePlanner, Counted, Error, PutLayer, task};
-use crate::model::{
-    ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, Digest, Progress, WrittenBlob,
-};
-use crate::store::hashing::HashingWriter;
-use crate::store::plan::{Blob, LayerSource, write_plan};
+use super::{ArchivePlanner, Error, plan};
+use crate::model::destination::{Expected, Layer, Moved, PutLayer};
+use crate::model::{ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, Digest, WrittenBlob};
+use crate::store::hashing::{HashingWriter, OutputError};
+use crate::store::plan::{Blob, write_plan};
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{self, Write};
 
-/// The blobs of one output: where the planner put them and how to stream
-/// the ones the plan names.
+/// The blobs of one output: where the planner put them, and the images
+/// put so far.
 pub(super) struct Blobs<'p> {
     pub(super) format: ArchiveFormat,
     pub(super) planner: &'p dyn ArchivePlanner,
     /// Blobs written so far, in order, each once.
     pub(super) written: Vec<WrittenBlob>,
-    /// Every blob a plan may name, by digest, with its size.
-    sources: HashMap<Digest, (Blob, u64)>,
+    /// The images put so far, in order.
+    pub(super) images: Vec<ArchiveImage>,
     /// Layers put so far: the next layer's ordinal.
     layers_put: usize,
 }
@@ -31,13 +31,13 @@ impl<'p> Blobs<'p> {
             format,
             planner,
             written: Vec::new(),
-            sources: HashMap::new(),
+            images: Vec::new(),
             layers_put: 0,
         }
     }
 
     /// Takes the ordinals of `count` more layers; returns the first. Layers
-    /// are numbered across every `put_layers` call of one output.
+    /// are numbered across every image of one output.
     pub(super) fn take_ordinals(&mut self, count: usize) -> usize {
         let first = self.layers_put;
         self.layers_put += count;
@@ -76,68 +76,102 @@ impl<'p> Blobs<'p> {
         }
     }
 
-    /// Records a layer as written at `path`, and as a blob the plan may name.
-    pub(super) fn wrote(&mut self, digest: Digest, path: String, source: &LayerSource, size: u64) {
-        self.remember(&digest, source, size);
+    /// Records a layer as written at `path`.
+    pub(super) fn wrote(&mut self, digest: Digest, path: String) {
         self.written.push(WrittenBlob { digest, path });
     }
 
-    /// Records a layer the plan may name without it being written here.
-    pub(super) fn remember(&mut self, digest: &Digest, source: &LayerSource, size: u64) {
-        self.sources
-            .insert(digest.clone(), (Blob::Layer(source.clone()), size));
-    }
-
     /// Plans the rest of a tar archive and streams it into `out`.
-    pub(super) fn write_rest(
-        &mut self,
-        images: &[ArchiveImage],
-        out: &mut impl Write,
-        what: &str,
-    ) -> Result<(), Error> {
+    pub(super) fn write_rest(&self, out: &mut impl Write, what: &str) -> Result<(), Error> {
         let plan = self
             .planner
-            .plan_archive(self.format, images, &self.written)
+            .plan_archive(self.format, &self.images, &self.written)
             .map_err(Error::Planner)?;
-        self.remember_documents(images);
-        write_plan(&plan, &self.sources, out).map_err(Error::naming_output(what))
+        write_plan(&plan, &self.documents(), out).map_err(Error::naming_output(what))
     }
 
-    /// The configs and manifests as blobs a plan may name.
-    pub(super) fn remember_documents(&mut self, images: &[ArchiveImage]) {
-        for doc in images.iter().flat_map(|i| [&i.config, &i.manifest]) {
-            self.sources.insert(
-                doc.descriptor.digest.clone(),
-                (Blob::Bytes(doc.bytes.clone()), doc.descriptor.size),
-            );
-        }
-    }
-
-    /// The blobs the plan may name.
-    pub(super) fn sources(&self) -> &HashMap<Digest, (Blob, u64)> {
-        &self.sources
+    /// The configs and manifests, the blobs a plan may name: every layer
+    /// is written when it is put.
+    pub(super) fn documents(&self) -> HashMap<Digest, (Blob, u64)> {
+        let docs = self.images.iter().flat_map(|i| [&i.config, &i.manifest]);
+        docs.map(|doc| {
+            let blob = Blob::Bytes(doc.bytes.clone());
+            (doc.descriptor.digest.clone(), (blob, doc.descriptor.size))
+        })
+        .collect()
     }
 }
 
-/// Writes one blob entry: `head`'s header, the layer's `size` bytes hashed
-/// on the way, `head`'s padding. Returns the digest of the bytes.
+/// What is known of `layer` before its bytes.
+pub(super) fn expected(layer: &Layer<'_>) -> Expected {
+    match layer {
+        Layer::Known { blob, .. } => Expected {
+            size: Some(blob.size),
+            digest: Some(blob.digest.clone()),
+        },
+        Layer::Made { expected, .. } => expected.clone(),
+    }
+}
+
+/// Makes `layer`'s tar into `out`: its digest and size. A known layer (a
+/// tar place is given only uncompressed ones) is hashed here.
+pub(super) fn make(layer: &Layer<'_>, out: &mut dyn Write) -> io::Result<(Digest, u64)> {
+    match layer {
+        Layer::Known { blob, open } => {
+            let mut reader = open()?;
+            let mut hashing = HashingWriter::new(out);
+            hashing.copy_exact(&mut reader, blob.size, true)?;
+            let (digest, size, _) = hashing.finish()?;
+            Ok((digest, size))
+        }
+        Layer::Made { make, .. } => make(out),
+    }
+}
+
+/// A layer maker's failure as this output's: a plan's error as itself, a
+/// failure to write named as `what`.
+pub(super) fn made_error(what: &str) -> impl FnOnce(io::Error) -> Error + '_ {
+    move |e| {
+        if OutputError::of(&e).is_some() {
+            let inner = OutputError::of(&e).expect("checked");
+            return Error::output(what)(io::Error::new(inner.kind(), inner.to_string()));
+        }
+        let kind = e.kind();
+        match e.into_inner().map(|inner| inner.downcast::<plan::Error>()) {
+            Some(Ok(plan)) => Error::naming_output(what)(*plan),
+            Some(Err(other)) => Error::output(what)(io::Error::new(kind, other)),
+            None => Error::output(what)(io::Error::from(kind)),
+        }
+    }
+}
+
+/// A layer's size and digest, made into nothing when not known beforehand
+/// (`digest` too when `need_digest`).
+pub(super) fn learn(layer: &Layer<'_>, need_digest: bool, what: &str) -> Result<Expected, Error> {
+    let known = expected(layer);
+    if known.size.is_some() && (known.digest.is_some() || !need_digest) {
+        return Ok(known);
+    }
+    let (digest, size) = make(layer, &mut io::sink()).map_err(made_error(what))?;
+    Ok(Expected {
+        size: Some(size),
+        digest: Some(digest),
+    })
+}
+
+/// Writes one blob entry: `head`'s header, the layer's bytes, `head`'s
+/// padding. Returns the digest and size of the bytes.
 pub(super) fn write_blob(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     head: &BlobHead,
-    source: &LayerSource,
-    size: u64,
-    progress: &dyn Progress,
+    layer: &Layer<'_>,
     what: &str,
-) -> Result<Digest, Error> {
+) -> Result<(Digest, u64), Error> {
     out.write_all(&head.header).map_err(Error::output(what))?;
-    let mut hashing = HashingWriter::new(Counted::new(&mut *out, progress));
-    source
-        .stream(&mut hashing, Some(size))
-        .map_err(Error::naming_output(what))?;
-    let (digest, _, _) = hashing.finish().map_err(Error::output(what))?;
+    let made = make(layer, out).map_err(made_error(what))?;
     out.write_all(&vec![0; head.padding as usize])
         .map_err(Error::output(what))?;
-    Ok(digest)
+    Ok(made)
 }
 
 /// Checks that the head for the real digest can replace the placeholder
@@ -151,46 +185,41 @@ pub(super) fn check_same_length(placeholder: &BlobHead, real: &BlobHead) -> Resu
     Ok(())
 }
 
-/// Every layer's digest and size, by hashing it (nothing is written):
-/// for outputs that need digests before bytes.
-pub fn measure_all(
-    layers: &[LayerSource],
-    progress: &dyn Progress,
-) -> Result<Vec<PutLayer>, Error> {
-    let mut measured = Vec::with_capacity(layers.len());
-    for (i, layer) in layers.iter().enumerate() {
-        progress.start(&task("hashing layer", i, layers.len()), layer.known_size()?);
-        let (digest, size) = layer.measure(Counted::new(std::io::sink(), progress))?;
-        progress.finish();
-        measured.push(PutLayer {
-            digest,
-            size,
-            skipped: false,
-        });
-    }
-    Ok(measured)
-}
-
-/// The layer's size: known from its plan or file, else by reading it.
-pub(super) fn size_of(layer: &LayerSource) -> Result<(Option<Digest>, u64), Error> {
-    Ok(match layer.known_size()? {
-        Some(size) => (None, size),
-        None => {
-            let (digest, size) = layer.measure(std::io::sink())?;
-            (Some(digest), size)
-        }
-    })
-}
-
-/// Refuses a layer whose bytes hashed differently on a second read.
-pub(super) fn same_digest(ordinal: usize, first: &Digest, second: Digest) -> Result<(), Error> {
-    if *first == second {
-        Ok(())
-    } else {
-        Err(Error::Changed {
+/// Refuses a layer whose bytes were not what was known of them: another
+/// digest, or another size.
+pub(super) fn same_layer(
+    ordinal: usize,
+    known: &Expected,
+    made: &(Digest, u64),
+) -> Result<(), Error> {
+    if let Some(first) = &known.digest
+        && *first != made.0
+    {
+        return Err(Error::Changed {
             ordinal: ordinal + 1,
             first: first.clone(),
-            second,
-        })
+            second: made.0.clone(),
+        });
+    }
+    if let Some(size) = known.size
+        && size != made.1
+    {
+        return Err(Error::Contract(format!(
+            "layer {} was to have {size} bytes and has {}",
+            ordinal + 1,
+            made.1
+        )));
+    }
+    Ok(())
+}
+
+/// A layer as a tar place took it: stored uncompressed, so its digest is
+/// its diff_id.
+pub(super) fn put(digest: Digest, size: u64, moved: Moved) -> PutLayer {
+    PutLayer {
+        diff_id: Some(digest.clone()),
+        digest,
+        size,
+        moved,
     }
 }

@@ -1,43 +1,64 @@
-//! One suite run against every local image output (go-containerregistry's
+//! One suite run against every tar place (go-containerregistry's
 //! `validate`, for writers): each writes one image through the one
 //! sequence ([`write_images`]) with the tar-assembly component's own core
 //! as planner, and is read back by the matching source: the same config,
 //! every layer's bytes hashing to its diff ID, a repeated layer kept; and a
 //! failure after the layers are in leaves nothing behind. The places that
-//! implement the one destination interface (a layout, a registry
-//! repository) are run through its own suite, in `pipeline::copy`, which
-//! sees both.
+//! keep blobs loose (a layout, a registry repository) are run through
+//! their own suite, in `pipeline::copy`, which sees both.
 
+use super::test_planner::made;
 use super::*;
-use crate::model::{ArchiveLayer, Descriptor, Document, Quiet};
+use crate::model::destination::write_images;
+use crate::model::{ArchiveLayer, Descriptor, Document};
+use crate::store::plan::LayerSource;
 use crate::store::source::{ArchiveSource, ImageSource, LayoutSource, SourceImage};
 use crate::store::test_support::{NativeArchivePlanner, NativeLayoutReader, names};
 use std::path::Path;
 
-/// A local output, by name: how to open it at `target`.
-type Open = for<'p> fn(&Path, &'p NativeArchivePlanner) -> Box<dyn ImageSink + 'p>;
-
-fn outputs() -> [(&'static str, Open, &'static str); 3] {
-    fn file<'p>(target: &Path, planner: &'p NativeArchivePlanner) -> Box<dyn ImageSink + 'p> {
-        Box::new(ArchiveFile::create(target, ArchiveFormat::DockerAndOci, planner).unwrap())
-    }
-    fn stream<'p>(target: &Path, planner: &'p NativeArchivePlanner) -> Box<dyn ImageSink + 'p> {
+/// Every tar place, by name: `check` is run against each, opened at a
+/// target it names, with what it is read back as.
+fn each_output<'p>(
+    planner: &'p NativeArchivePlanner,
+    mut check: impl FnMut(&str, &str, &dyn Fn(&Path) -> Place<'p>),
+) {
+    check("an archive file", "archive", &|target| {
+        Place::File(ArchiveFile::create(target, ArchiveFormat::DockerAndOci, planner).unwrap())
+    });
+    check("an archive stream", "archive", &|target| {
         let out = std::fs::File::create(target).unwrap();
-        Box::new(ArchiveStream::new(
-            out,
-            ArchiveFormat::DockerAndOci,
-            planner,
-            "the stream",
-        ))
-    }
-    fn layout<'p>(target: &Path, planner: &'p NativeArchivePlanner) -> Box<dyn ImageSink + 'p> {
-        Box::new(LayoutDir::create(target, planner).unwrap())
-    }
-    [
-        ("an archive file", file, "archive"),
-        ("an archive stream", stream, "archive"),
-        ("a layout", layout, "layout"),
-    ]
+        let stream = ArchiveStream::new(out, ArchiveFormat::DockerAndOci, planner, "the stream");
+        Place::Stream(stream)
+    });
+    check("a layout", "layout", &|target| {
+        Place::Layout(LayoutDir::create(target, planner).unwrap())
+    });
+}
+
+/// One of the tar places.
+enum Place<'p> {
+    File(ArchiveFile<'p>),
+    Stream(ArchiveStream<'p, 'p, std::fs::File>),
+    Layout(LayoutDir<'p>),
+}
+
+/// The one sequence into `place`, documents from [`image_of`].
+fn write_into(place: Place<'_>, layers: &[LayerSource]) -> Result<Vec<PutLayer>, Error> {
+    let layers = vec![layers.iter().map(made).collect::<Vec<_>>()];
+    let written = match place {
+        Place::File(into) => {
+            write_images(into, &layers, None, |_, put| Ok::<_, Error>(image_of(put)))
+        }
+        Place::Stream(into) => {
+            write_images(into, &layers, None, |_, put| Ok::<_, Error>(image_of(put)))
+        }
+        Place::Layout(into) => {
+            write_images(into, &layers, None, |_, put| Ok::<_, Error>(image_of(put)))
+        }
+    };
+    let (image, put) = written?.remove(0);
+    assert_eq!(image, image_of(&put));
+    Ok(put)
 }
 
 fn document(media_type: &str, value: serde_json::Value) -> Document {
@@ -124,17 +145,10 @@ fn every_local_output_reads_back_as_the_image_written() {
     let planner = NativeArchivePlanner {
         refuse_documents: false,
     };
-    for (what, open, kind) in outputs() {
+    each_output(&planner, |what, kind, open| {
         let target = dir.path().join(what.replace(' ', "-"));
-        let each = vec![ImageLayers {
-            layers: &layers,
-            known: None,
-        }];
-        let written = write_images::<Error>(open(&target, &planner), each, &Quiet, |_, put| {
-            Ok(image_of(put))
-        })
-        .unwrap();
-        let (image, put) = &written[0];
+        let put = write_into(open(&target), &layers).unwrap();
+        let image = image_of(&put);
         assert_eq!(put[0].digest, put[2].digest, "{what}");
         let read = read_back(kind, &target);
         assert_eq!(read.len(), 1, "{what}: one image");
@@ -162,7 +176,7 @@ fn every_local_output_reads_back_as_the_image_written() {
             let (digest, _) = layer.blob.measure(std::io::sink()).unwrap();
             assert_eq!(digest, layer.diff_id, "{what}: a layer's bytes");
         }
-    }
+    });
 }
 
 #[test]
@@ -177,20 +191,14 @@ fn every_local_output_leaves_nothing_when_it_fails_after_its_layers() {
     let planner = NativeArchivePlanner {
         refuse_documents: true,
     };
-    for (what, open, _) in outputs() {
+    each_output(&planner, |what, _, open| {
         if what == "an archive stream" {
-            continue; // A stream cannot take back what it sent.
+            return; // A stream cannot take back what it sent.
         }
         let target = dir.path().join("out");
-        let each = vec![ImageLayers {
-            layers: &layers,
-            known: None,
-        }];
-        let failed = write_images::<Error>(open(&target, &planner), each, &Quiet, |_, put| {
-            Ok(image_of(put))
-        });
+        let failed = write_into(open(&target), &layers);
         let message = failed.expect_err("refused").to_string();
         assert!(message.contains("as the test asked"), "{what}: {message}");
         assert_eq!(names(dir.path()), ["inputs"], "{what}: nothing left");
-    }
+    });
 }

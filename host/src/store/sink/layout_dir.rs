@@ -8,22 +8,26 @@
 //!
 //! A build makes a new layout: the target must not exist or be an empty
 //! directory, and a layout that something else made there meanwhile is
-//! left as it is.
+//! left as it is. A [`Destination`] that lays images out as the
+//! tar-assembly component plans (`plan-layout`), layers uncompressed.
 
-use super::blobs::Blobs;
-use super::{ArchivePlanner, Counted, Error, ImageSink, PutLayer, in_parallel, ordinal, task};
-use crate::model::{ArchiveFormat, ArchiveImage, BlobPlacement, Digest, Progress, Segment};
-use crate::store::hashing::HashingWriter;
+use super::blobs::{self, Blobs, made_error, same_layer};
+use super::{ArchivePlanner, Error, in_parallel, ordinal};
+use crate::model::destination::{Destination, Found, Layer, MakeBlob, Moved, OpenBlob, PutLayer};
+use crate::model::{
+    ArchiveFormat, ArchiveImage, BlobPlacement, Descriptor, Digest, Document, LayerCompression,
+    Segment,
+};
 use crate::store::layout_writer::{self, LayoutWriter, OCI_LAYOUT, StagedFile};
-use crate::store::plan::{LayerSource, write_plan};
+use crate::store::plan::{Blob, write_plan};
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Mutex;
 
 /// A layout directory being written.
 pub struct LayoutDir<'p> {
     writer: LayoutWriter,
-    blobs: Blobs<'p>,
-    /// The planned `index.json`, once the images are in.
-    index: Option<Vec<u8>>,
+    blobs: Mutex<Blobs<'p>>,
     what: String,
 }
 
@@ -36,21 +40,24 @@ impl<'p> LayoutDir<'p> {
         let writer = LayoutWriter::open(target).map_err(naming(&what))?;
         Ok(Self {
             writer,
-            blobs: Blobs::new(ArchiveFormat::OciLayout, planner),
-            index: None,
+            blobs: Mutex::new(Blobs::new(ArchiveFormat::OciLayout, planner)),
             what,
         })
     }
 
     /// Writes the planned file at `path` (a blob, named by its digest, or
-    /// the `oci-layout` marker) from `contents`; keeps `index.json` for
-    /// [`ImageSink::finish`].
-    fn put_file(&mut self, path: &str, contents: &[Segment]) -> Result<(), Error> {
+    /// the `oci-layout` marker) from `contents`; `index.json` is given
+    /// back, for the commit.
+    fn put_file(
+        &self,
+        path: &str,
+        contents: &[Segment],
+        documents: &HashMap<Digest, (Blob, u64)>,
+    ) -> Result<Option<Vec<u8>>, Error> {
         let mut bytes = Vec::new();
-        write_plan(contents, self.blobs.sources(), &mut bytes)
-            .map_err(Error::naming_output(&self.what))?;
+        write_plan(contents, documents, &mut bytes).map_err(Error::naming_output(&self.what))?;
         match path {
-            "index.json" => self.index = Some(bytes),
+            "index.json" => return Ok(Some(bytes)),
             "oci-layout" if bytes == OCI_LAYOUT => {}
             _ => {
                 let digest = planned_blob(path)?;
@@ -59,7 +66,41 @@ impl<'p> LayoutDir<'p> {
                     .map_err(naming(&self.what))?;
             }
         }
-        Ok(())
+        Ok(None)
+    }
+
+    /// The layer `digest`, hashed into `staged`, kept where the planner
+    /// puts it; dropped when it is a duplicate.
+    fn keep(
+        &self,
+        blobs: &mut Blobs<'_>,
+        at: usize,
+        staged: StagedFile,
+        digest: &Digest,
+        size: u64,
+    ) -> Result<Moved, Error> {
+        match blobs.place(Some(digest), ordinal(at), size)? {
+            // The same layer twice: the staged copy goes.
+            BlobPlacement::Stored(_) => Ok(Moved::Skipped(size)),
+            BlobPlacement::Write(head) => {
+                if !head.header.is_empty() || head.padding != 0 {
+                    return Err(Error::Contract(
+                        "blob-entry gave a layout blob a tar header or padding".into(),
+                    ));
+                }
+                if planned_blob(&head.path)? != *digest {
+                    return Err(Error::Contract(format!(
+                        "blob-entry placed layer {digest} at {:?}, another blob's path",
+                        head.path
+                    )));
+                }
+                self.writer
+                    .keep_hashed(staged, digest)
+                    .map_err(naming(&self.what))?;
+                blobs.wrote(digest.clone(), head.path);
+                Ok(Moved::Sent(size))
+            }
+        }
     }
 }
 
@@ -94,96 +135,59 @@ fn naming(what: &str) -> impl Fn(layout_writer::Error) -> Error + '_ {
     }
 }
 
-/// Hashes every layer into its own staged blob file of `writer`, several
+/// Makes every layer into its own staged blob file of `writer`, several
 /// at once; the files, digests and sizes in layer order.
 fn hash_into_files(
     writer: &LayoutWriter,
-    layers: &[LayerSource],
-    progress: &dyn Progress,
+    layers: &[Layer<'_>],
     what: &str,
 ) -> Result<Vec<(StagedFile, Digest, u64)>, Error> {
     in_parallel(layers.len(), |i| {
         let mut staged = writer.staged_file().map_err(naming(what))?;
-        let known = layers[i].known_size()?;
-        let mut hashing = HashingWriter::new(Counted::new(staged.file(), progress));
-        layers[i]
-            .stream(&mut hashing, known)
-            .map_err(Error::naming_output(what))?;
-        let (digest, size, _) = hashing.finish().map_err(Error::output(what))?;
-        Ok((staged, digest, size))
+        let made = blobs::make(&layers[i], staged.file()).map_err(made_error(what))?;
+        same_layer(i, &blobs::expected(&layers[i]), &made)?;
+        Ok((staged, made.0, made.1))
     })
 }
 
-impl ImageSink for LayoutDir<'_> {
-    fn put_layers(
-        &mut self,
-        layers: &[LayerSource],
-        progress: &dyn Progress,
-    ) -> Result<Vec<PutLayer>, Error> {
-        let total = layers
-            .iter()
-            .map(|l| l.known_size().map(|s| s.unwrap_or(0)))
-            .sum::<Result<u64, _>>()?;
-        progress.start(&task("layer", layers.len() - 1, layers.len()), Some(total));
-        let hashed = hash_into_files(&self.writer, layers, progress, &self.what);
-        progress.finish();
-        let first = self.blobs.take_ordinals(layers.len());
-        let mut put = Vec::with_capacity(layers.len());
-        for (i, (staged, digest, size)) in hashed?.into_iter().enumerate() {
-            match self.blobs.place(Some(&digest), ordinal(first + i), size)? {
-                // The same layer twice: the staged copy goes.
-                BlobPlacement::Stored(_) => self.blobs.remember(&digest, &layers[i], size),
-                BlobPlacement::Write(head) => {
-                    if !head.header.is_empty() || head.padding != 0 {
-                        return Err(Error::Contract(
-                            "blob-entry gave a layout blob a tar header or padding".into(),
-                        ));
-                    }
-                    if planned_blob(&head.path)? != digest {
-                        return Err(Error::Contract(format!(
-                            "blob-entry placed layer {digest} at {:?}, another blob's path",
-                            head.path
-                        )));
-                    }
-                    self.writer
-                        .keep_hashed(staged, &digest)
-                        .map_err(naming(&self.what))?;
-                    self.blobs
-                        .wrote(digest.clone(), head.path, &layers[i], size);
-                }
-            }
-            put.push(PutLayer {
-                digest,
-                size,
-                skipped: false,
-            });
-        }
-        Ok(put)
+impl Destination for LayoutDir<'_> {
+    type Error = Error;
+
+    /// Nothing is in a new layout but what was put.
+    fn find_blob(&self, _: &Descriptor) -> Result<Found, Error> {
+        Ok(Found::Absent)
     }
 
-    fn put_images(&mut self, images: &[ArchiveImage]) -> Result<(), Error> {
-        let files = self
-            .blobs
+    fn put_blob(&self, blob: &Descriptor, open: &OpenBlob) -> Result<(), Error> {
+        super::put_loose_blob(self, blob, open)
+    }
+
+    fn put_made(&self, make: &MakeBlob<'_>) -> Result<(Digest, u64), Error> {
+        super::put_loose_made(self, make)
+    }
+
+    fn put_manifest(&self, _: &Document) -> Result<(), Error> {
+        Err(super::names_images())
+    }
+
+    fn commit(self, _: &Descriptor, _: Option<&str>) -> Result<(), Error> {
+        let blobs = self.blobs.lock().expect("not poisoned");
+        let files = blobs
             .planner
-            .plan_layout(images, &self.blobs.written)
+            .plan_layout(&blobs.images, &blobs.written)
             .map_err(Error::Planner)?;
-        self.blobs.remember_documents(images);
+        let documents = blobs.documents();
+        let mut index = None;
         for file in files {
-            self.put_file(&file.path, &file.contents)?;
+            index = self
+                .put_file(&file.path, &file.contents, &documents)?
+                .or(index);
         }
-        Ok(())
-    }
-
-    fn finish(self: Box<Self>) -> Result<(), Error> {
-        let Self {
-            writer,
-            index,
-            what,
-            ..
-        } = *self;
+        drop(blobs);
         let index = index
             .ok_or_else(|| Error::Contract("plan-layout gave the layout no index.json".into()))?;
-        writer.finish(|existing| match existing {
+        let what = self.what;
+        self.writer.finish(|existing| match existing {
             None => Ok(index.clone()),
             // Another run made a layout there meanwhile: the blobs this
             // build moved in are taken back and its index is left as it is.
@@ -196,6 +200,28 @@ impl ImageSink for LayoutDir<'_> {
                 ),
             }),
         })
+    }
+
+    fn layer_compression(&self, _: LayerCompression) -> LayerCompression {
+        LayerCompression::None
+    }
+
+    fn put_layers(&self, layers: &[Layer<'_>]) -> Result<Vec<PutLayer>, Error> {
+        let hashed = hash_into_files(&self.writer, layers, &self.what)?;
+        let mut blobs = self.blobs.lock().expect("not poisoned");
+        let first = blobs.take_ordinals(layers.len());
+        let mut put = Vec::with_capacity(layers.len());
+        for (i, (staged, digest, size)) in hashed.into_iter().enumerate() {
+            let moved = self.keep(&mut blobs, first + i, staged, &digest, size)?;
+            put.push(blobs::put(digest, size, moved));
+        }
+        Ok(put)
+    }
+
+    fn put_image(&self, image: &ArchiveImage) -> Result<u64, Error> {
+        let mut blobs = self.blobs.lock().expect("not poisoned");
+        blobs.images.push(image.clone());
+        Ok(0)
     }
 }
 

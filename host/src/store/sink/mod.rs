@@ -1,23 +1,24 @@
-//! Image outputs ("sinks") on disk and in streams: an archive file, an
+//! The tar places an image can go, each a
+//! [`crate::model::destination::Destination`]: an archive file, an
 //! archive stream (a pipe, or the body of an engine load: the engine as a
-//! destination is `pipeline::engine_stream`'s `EngineLoad`), and an OCI
-//! layout directory made by a build (over [`super::layout_writer`], the
-//! one layout writer, which copies use directly as a
-//! [`crate::model::destination::Destination`]). A registry is written by
-//! `registry`, which `store` never imports. Every output is driven by one
-//! sequence, [`write_images`]: put the layers (each blob once; known ones
-//! left out where the receiver holds them), put the image (its documents
-//! and whatever else the format holds), finish (the output appears
-//! atomically, or not at all).
+//! destination is `pipeline::engine_stream`), and an OCI layout directory
+//! made by a build (over [`super::layout_writer`], the one layout writer,
+//! which copies use directly). A registry is written by `registry`, which
+//! `store` never imports. They store layers uncompressed, take each
+//! image's layers together ([`Destination::put_layers`]: in order, several
+//! at once where the output allows it) and its documents whole
+//! ([`Destination::put_image`]), and write the rest of the plan at the
+//! commit (the output appears atomically, or not at all).
 //!
 //! Owns: writing a blob entry (head, bytes hashed on the way, padding),
-//! rewriting a placeholder head once the digest is known, measuring layers
-//! when an output needs digests first, writing layers in parallel where the
-//! output allows it, and committing atomically.
+//! rewriting a placeholder head once the digest is known, learning a
+//! layer's size or digest when an output needs it first, writing layers in
+//! parallel where the output allows it, and committing atomically.
 //!
-//! Must not: decide a name, a head, a layout or whether a blob is a
-//! duplicate — the tar-assembly component decides through
-//! [`ArchivePlanner`] — or import `runtime`, `docker` or `registry` code.
+//! Must not: decide a name, a head, a layout, whether a blob is a
+//! duplicate or which layers the engine holds — the tar-assembly
+//! component decides through [`ArchivePlanner`] — or import `runtime`,
+//! `docker` or `registry` code.
 
 mod archive_file;
 mod archive_stream;
@@ -25,14 +26,18 @@ mod blobs;
 mod layout_dir;
 
 pub use archive_file::ArchiveFile;
-pub use archive_stream::{ArchiveStream, KnownLayer};
-pub use blobs::measure_all;
+pub use archive_stream::{ArchiveStream, Omitting};
 pub use layout_dir::LayoutDir;
 
-use super::plan::{self, LayerSource};
+pub(crate) use crate::model::destination::in_parallel;
+
+use super::plan;
+use crate::model::destination::{Destination, Expected, Layer, MakeBlob, OpenBlob, PutLayer};
 use crate::model::{
-    ArchiveFormat, ArchiveImage, BlobPlacement, Digest, LayoutFile, Progress, Segment, WrittenBlob,
+    ArchiveFormat, ArchiveImage, BlobPlacement, Descriptor, Digest, LayerCompression, LayoutFile,
+    Progress, Segment, WrittenBlob,
 };
+use crate::store::hashing::HashingWriter;
 use std::io::{self, Write};
 
 /// An error of a planner (a component), passed through with its message.
@@ -66,104 +71,146 @@ pub trait ArchivePlanner: Sync {
         images: &[ArchiveImage],
         written: &[WrittenBlob],
     ) -> Result<Vec<LayoutFile>, PlannerError>;
+
+    /// Which of an image's layers (their `diff_ids`, bottom first) a load
+    /// leaves out as placeholders, given the layer chains of the images
+    /// the engine holds (`bases`): one flag per layer (see
+    /// `layers-to-omit` in `wit/tar-assembly.wit`).
+    fn layers_to_omit(
+        &self,
+        diff_ids: &[Digest],
+        bases: &[Vec<Digest>],
+    ) -> Result<Vec<bool>, PlannerError>;
 }
 
-/// An image output.
-pub trait ImageSink {
-    /// Streams layers in, each blob once; returns each layer's digest and
-    /// size, in order. Outputs that can write several layers at once do.
-    /// Called once per image; layers are numbered across the calls.
-    fn put_layers(
-        &mut self,
-        layers: &[LayerSource],
-        progress: &dyn Progress,
-    ) -> Result<Vec<PutLayer>, Error>;
-
-    /// Writes the images' documents (configs, manifests) and whatever else
-    /// the output holds (`manifest.json`, `index.json`, `oci-layout`), once
-    /// every layer is in.
-    fn put_images(&mut self, images: &[ArchiveImage]) -> Result<(), Error>;
-
-    /// Makes the output appear, atomically; dropping a sink without
-    /// finishing it leaves nothing behind.
-    fn finish(self: Box<Self>) -> Result<(), Error>;
-
-    /// The digests and sizes of the layers the next `put_layers` gets,
-    /// known beforehand, and which of them the receiver already holds
-    /// (left out). Only an output that can leave layers out takes them.
-    fn know(&mut self, known: Vec<KnownLayer>) -> Result<(), Error> {
-        let _ = known;
-        Err(Error::Contract(
-            "this output cannot leave out layers its receiver holds".into(),
-        ))
-    }
-}
-
-/// One image's layers, for [`write_images`].
-pub struct ImageLayers<'a> {
-    /// Where each layer's bytes come from, bottom first.
-    pub layers: &'a [LayerSource],
-    /// Their digests and sizes when known beforehand, and which of them
-    /// the receiver holds (see [`ImageSink::know`]).
-    pub known: Option<Vec<KnownLayer>>,
-}
-
-/// The one sequence every image output is written in: each image's layers
-/// (each blob once), then its documents, which `documents` makes (the
-/// `i`-th image's, from what the output took of its layers), then the
-/// commit. The output appears whole or not at all: dropped on an error,
-/// `sink` leaves nothing behind. Returns each image with its layers.
-pub fn write_images<E: From<Error>>(
-    mut sink: Box<dyn ImageSink + '_>,
-    images: Vec<ImageLayers<'_>>,
-    progress: &dyn Progress,
-    mut documents: impl FnMut(usize, &[PutLayer]) -> Result<ArchiveImage, E>,
-) -> Result<Vec<(ArchiveImage, Vec<PutLayer>)>, E> {
-    let mut written = Vec::with_capacity(images.len());
-    for (i, image) in images.into_iter().enumerate() {
-        if let Some(known) = image.known {
-            sink.know(known)?;
-        }
-        let put = sink.put_layers(image.layers, progress)?;
-        written.push((documents(i, &put)?, put));
-    }
-    let all: Vec<ArchiveImage> = written.iter().map(|(image, _)| image.clone()).collect();
-    sink.put_images(&all)?;
-    sink.finish()?;
-    Ok(written)
-}
-
-/// The archive output `target` resolved to (see
+/// The archive place `target` resolved to (see
 /// [`crate::store::atomic::Target`]): a regular file written beside and
 /// renamed ([`ArchiveFile`]), anything else streamed into
-/// ([`ArchiveStream`]). `named` is the target as given, for errors.
-pub fn archive_at<'p>(
-    target: crate::store::atomic::Target,
-    named: &std::path::Path,
-    format: ArchiveFormat,
-    planner: &'p dyn ArchivePlanner,
-) -> Result<Box<dyn ImageSink + 'p>, Error> {
-    use crate::store::atomic::Target;
-    Ok(match target {
-        Target::Replace(file) => Box::new(ArchiveFile::create(&file, format, planner)?),
-        Target::Into(file) => Box::new(ArchiveStream::new(
-            file,
-            format,
-            planner,
-            format!("cannot write {}", named.display()),
-        )),
-    })
+/// ([`ArchiveStream`]).
+pub enum Archive<'p> {
+    /// A regular file, renamed over at the commit.
+    File(ArchiveFile<'p>),
+    /// Anything else, written into.
+    Stream(ArchiveStream<'p, 'p, std::fs::File>),
 }
 
-/// A layer as an output took it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PutLayer {
-    /// Its digest (the diff ID: layers are stored uncompressed).
-    pub digest: Digest,
-    /// Its size in bytes.
-    pub size: u64,
-    /// Not sent: the receiver already had it (an incremental load).
-    pub skipped: bool,
+impl<'p> Archive<'p> {
+    /// The archive at `target` in `format`; `named` is the target as
+    /// given, for errors.
+    pub fn at(
+        target: crate::store::atomic::Target,
+        named: &std::path::Path,
+        format: ArchiveFormat,
+        planner: &'p dyn ArchivePlanner,
+    ) -> Result<Self, Error> {
+        use crate::store::atomic::Target;
+        Ok(match target {
+            Target::Replace(file) => Archive::File(ArchiveFile::create(&file, format, planner)?),
+            Target::Into(file) => Archive::Stream(ArchiveStream::new(
+                file,
+                format,
+                planner,
+                format!("cannot write {}", named.display()),
+            )),
+        })
+    }
+}
+
+/// `$call` on whichever archive `$archive` is.
+macro_rules! either {
+    ($archive:expr, $a:ident => $call:expr) => {
+        match $archive {
+            Archive::File($a) => $call,
+            Archive::Stream($a) => $call,
+        }
+    };
+}
+
+impl Destination for Archive<'_> {
+    type Error = Error;
+
+    fn find_blob(&self, blob: &Descriptor) -> Result<crate::model::destination::Found, Error> {
+        either!(self, a => a.find_blob(blob))
+    }
+
+    fn put_blob(&self, blob: &Descriptor, open: &OpenBlob) -> Result<(), Error> {
+        either!(self, a => a.put_blob(blob, open))
+    }
+
+    fn put_made(&self, make: &MakeBlob<'_>) -> Result<(Digest, u64), Error> {
+        either!(self, a => a.put_made(make))
+    }
+
+    fn put_manifest(&self, manifest: &crate::model::Document) -> Result<(), Error> {
+        either!(self, a => a.put_manifest(manifest))
+    }
+
+    fn commit(self, root: &Descriptor, tag: Option<&str>) -> Result<(), Error> {
+        either!(self, a => a.commit(root, tag))
+    }
+
+    fn layer_compression(&self, wanted: LayerCompression) -> LayerCompression {
+        either!(self, a => a.layer_compression(wanted))
+    }
+
+    fn put_layers(&self, layers: &[Layer<'_>]) -> Result<Vec<PutLayer>, Error> {
+        either!(self, a => a.put_layers(layers))
+    }
+
+    fn put_image(&self, image: &ArchiveImage) -> Result<u64, Error> {
+        either!(self, a => a.put_image(image))
+    }
+}
+
+/// A loose known blob in a tar place: a layer of its own.
+fn put_loose_blob<D: Destination<Error = Error>>(
+    destination: &D,
+    blob: &Descriptor,
+    open: &OpenBlob,
+) -> Result<(), Error> {
+    let size = blob.size;
+    let layer = Layer::Made {
+        expected: Expected {
+            size: Some(size),
+            digest: Some(blob.digest.clone()),
+        },
+        make: Box::new(move |out: &mut dyn Write| {
+            let mut hashing = HashingWriter::new(out);
+            hashing.copy_exact(&mut open()?, size, true)?;
+            let (digest, size, _) = hashing.finish()?;
+            Ok((digest, size))
+        }),
+    };
+    destination
+        .put_layers(std::slice::from_ref(&layer))
+        .map(drop)
+}
+
+/// A loose made blob in a tar place: a layer of its own, hashed here.
+fn put_loose_made<D: Destination<Error = Error>>(
+    destination: &D,
+    make: &MakeBlob<'_>,
+) -> Result<(Digest, u64), Error> {
+    let layer = Layer::Made {
+        expected: Expected::default(),
+        make: Box::new(|out: &mut dyn Write| {
+            let mut hashing = HashingWriter::new(out);
+            make(&mut hashing)?;
+            let (digest, size, _) = hashing.finish()?;
+            Ok((digest, size))
+        }),
+    };
+    let put = destination.put_layers(std::slice::from_ref(&layer))?;
+    let put = put.first().expect("one layer put");
+    Ok((put.digest.clone(), put.size))
+}
+
+/// A tar place names images: a manifest comes with its config, layers and
+/// names ([`Destination::put_image`]).
+fn names_images() -> Error {
+    Error::Contract(
+        "an archive names images: a manifest goes in with its config and layers (put-image)".into(),
+    )
 }
 
 /// Failures writing an output.
@@ -253,55 +300,6 @@ impl<W: Write> Write for Counted<'_, W> {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
-}
-
-/// Layers worked on at once at most: hashing runs at ≈1.8 GB/s per core,
-/// so one stream cannot keep up with the page cache, but layers are
-/// independent.
-const MAX_WORKERS: usize = 4;
-
-/// `work(i)` for every `i < count` on up to [`MAX_WORKERS`] threads (no more
-/// than the machine has cores); the results in order.
-pub(crate) fn in_parallel<T: Send, E: Send>(
-    count: usize,
-    work: impl Fn(usize) -> Result<T, E> + Sync,
-) -> Result<Vec<T>, E> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    type Slot<T, E> = Mutex<Option<Result<T, E>>>;
-    let next = AtomicUsize::new(0);
-    let results: Vec<Slot<T, E>> = (0..count).map(|_| Mutex::new(None)).collect();
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, MAX_WORKERS)
-        .min(count);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= count {
-                        break;
-                    }
-                    let result = work(i);
-                    *results[i].lock().expect("not poisoned") = Some(result);
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| {
-            r.into_inner()
-                .expect("not poisoned")
-                .expect("every item ran")
-        })
-        .collect()
-}
-
-/// `layer 2/4`, for progress.
-fn task(verb: &str, ordinal: usize, of: usize) -> String {
-    format!("{verb} {}/{of}", ordinal + 1)
 }
 
 /// A layer index as the WIT's `u32` ordinal.

@@ -3,9 +3,12 @@
 //! enough to check what the sinks do with a planner's answers.
 
 use super::{ArchivePlanner, PlannerError};
+use crate::model::destination::{Expected, Layer};
 use crate::model::{
     ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, Digest, LayoutFile, Segment, WrittenBlob,
 };
+use crate::store::hashing::HashingWriter;
+use crate::store::plan::LayerSource;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The test planner; `lying` makes placeholder and real heads differ.
@@ -152,5 +155,42 @@ impl ArchivePlanner for TestPlanner {
             )],
         });
         Ok(files)
+    }
+
+    /// A layer is left out when some base holds it at the same place.
+    fn layers_to_omit(
+        &self,
+        diff_ids: &[Digest],
+        bases: &[Vec<Digest>],
+    ) -> Result<Vec<bool>, PlannerError> {
+        Ok((diff_ids.iter().enumerate())
+            .map(|(i, d)| bases.iter().any(|b| b.get(i) == Some(d)))
+            .collect())
+    }
+}
+
+/// `source` as a layer made as it is written, its size known beforehand
+/// where its file tells it.
+pub(crate) fn made(source: &LayerSource) -> Layer<'_> {
+    made_as(source, Expected::default())
+}
+
+/// `source` as a made layer of which `expected` is known beforehand (the
+/// size is learnt from the file when not given).
+pub(crate) fn made_as(source: &LayerSource, mut expected: Expected) -> Layer<'_> {
+    if expected.size.is_none() {
+        expected.size = source.known_size().unwrap();
+    }
+    let size = expected.size;
+    Layer::Made {
+        expected,
+        make: Box::new(move |out: &mut dyn std::io::Write| {
+            let mut hashing = HashingWriter::new(out);
+            source
+                .stream(&mut hashing, size)
+                .map_err(std::io::Error::other)?;
+            let (digest, size, _) = hashing.finish()?;
+            Ok((digest, size))
+        }),
     }
 }

@@ -1,10 +1,12 @@
-//! The sinks against the test planner: each blob once, the same bytes from
+//! The tar places against the test planner: each blob once, the same bytes from
 //! a file and a pipe, placeholders rewritten, omitted layers, layouts, and
 //! no output after a failure.
 
-use super::test_planner::TestPlanner;
+use super::test_planner::{TestPlanner, made, made_as};
 use super::*;
-use crate::model::{ArchiveLayer, Descriptor, Document, Quiet};
+use crate::model::destination::{Destination, Expected, PutLayer, write_images};
+use crate::model::{ArchiveLayer, Descriptor, Document};
+use crate::store::plan::LayerSource;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -33,22 +35,28 @@ fn image(put: &[PutLayer]) -> ArchiveImage {
             .iter()
             .map(|p| ArchiveLayer {
                 descriptor: Descriptor::new(LAYER, p.digest.clone(), p.size),
-                omitted: p.skipped,
+                omitted: p.omitted(),
             })
             .collect(),
         repo_tags: Vec::new(),
     }
 }
 
-/// Writes `layers` into `sink` and finishes it.
-fn write(
-    mut sink: Box<dyn ImageSink + '_>,
+/// Writes `layers` into `place` by the one sequence and commits it.
+fn write<D: Destination<Error = Error>>(
+    place: D,
     layers: &[LayerSource],
 ) -> Result<Vec<PutLayer>, Error> {
-    let put = sink.put_layers(layers, &Quiet)?;
-    sink.put_images(&[image(&put)])?;
-    sink.finish()?;
-    Ok(put)
+    write_made(place, layers.iter().map(made).collect())
+}
+
+/// Writes `layers` (one image's) into `place` and commits it.
+fn write_made<D: Destination<Error = Error>>(
+    place: D,
+    layers: Vec<crate::model::destination::Layer<'_>>,
+) -> Result<Vec<PutLayer>, Error> {
+    let written = write_images(place, &[layers], None, |_, put| Ok::<_, Error>(image(put)))?;
+    Ok(written.into_iter().next().expect("one image").1)
 }
 
 /// The entries of a tar: name → bytes.
@@ -77,7 +85,7 @@ fn a_file_and_a_pipe_get_the_same_bytes_with_every_blob_named_by_its_digest() {
     let planner = TestPlanner::default();
     let file = dir.path().join("out.tar");
     let put = write(
-        Box::new(ArchiveFile::create(&file, ArchiveFormat::DockerAndOci, &planner).unwrap()),
+        ArchiveFile::create(&file, ArchiveFormat::DockerAndOci, &planner).unwrap(),
         &layers,
     )
     .unwrap();
@@ -85,7 +93,7 @@ fn a_file_and_a_pipe_get_the_same_bytes_with_every_blob_named_by_its_digest() {
     assert_eq!(put[1].size, b.len() as u64);
     let mut piped = Vec::new();
     let stream = ArchiveStream::new(&mut piped, ArchiveFormat::DockerAndOci, &planner, "pipe");
-    write(Box::new(stream), &layers).unwrap();
+    write(stream, &layers).unwrap();
     let from_file = std::fs::read(&file).unwrap();
     assert_eq!(from_file, piped);
     let found = entries(&from_file);
@@ -106,7 +114,7 @@ fn a_repeated_layer_is_stored_once_in_a_file_a_pipe_and_a_layout() {
     let planner = TestPlanner::default();
     let file = dir.path().join("out.tar");
     let put = write(
-        Box::new(ArchiveFile::create(&file, ArchiveFormat::DockerAndOci, &planner).unwrap()),
+        ArchiveFile::create(&file, ArchiveFormat::DockerAndOci, &planner).unwrap(),
         &layers,
     )
     .unwrap();
@@ -114,17 +122,13 @@ fn a_repeated_layer_is_stored_once_in_a_file_a_pipe_and_a_layout() {
     assert_eq!(put[0].digest, put[2].digest);
     let mut piped = Vec::new();
     let stream = ArchiveStream::new(&mut piped, ArchiveFormat::DockerAndOci, &planner, "pipe");
-    write(Box::new(stream), &layers).unwrap();
+    write(stream, &layers).unwrap();
     let from_file = std::fs::read(&file).unwrap();
     assert_eq!(from_file, piped);
     // `entries` refuses a name seen twice.
     assert_eq!(entries(&from_file)[&blob_name(&a)], a);
     let layout = dir.path().join("layout");
-    write(
-        Box::new(LayoutDir::create(&layout, &planner).unwrap()),
-        &layers,
-    )
-    .unwrap();
+    write(LayoutDir::create(&layout, &planner).unwrap(), &layers).unwrap();
     assert_eq!(std::fs::read(layout.join(blob_name(&a))).unwrap(), a);
     assert_eq!(std::fs::read(layout.join(blob_name(&b))).unwrap(), b);
 }
@@ -137,7 +141,7 @@ fn a_single_layer_file_rewrites_its_placeholder_head() {
     let file = dir.path().join("one.tar");
     let layers = [layer(dir.path(), "a", &a)];
     write(
-        Box::new(ArchiveFile::create(&file, ArchiveFormat::DockerAndOci, &planner).unwrap()),
+        ArchiveFile::create(&file, ArchiveFormat::DockerAndOci, &planner).unwrap(),
         &layers,
     )
     .unwrap();
@@ -159,7 +163,7 @@ fn heads_of_different_lengths_break_the_contract_and_leave_no_file() {
         vec![layer(dir.path(), "a", b"x"), layer(dir.path(), "b", b"y")],
     ] {
         let sink = ArchiveFile::create(&file, ArchiveFormat::DockerAndOci, &planner).unwrap();
-        let err = write(Box::new(sink), &layers).unwrap_err();
+        let err = write(sink, &layers).unwrap_err();
         assert!(matches!(err, Error::Contract(_)), "{err}");
         let mut left: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
@@ -177,22 +181,18 @@ fn the_docker_format_leaves_out_omitted_layers_and_names_blobs_by_position() {
     let layers = [layer(dir.path(), "a", &a), layer(dir.path(), "b", &b)];
     let planner = TestPlanner::default();
     let mut out = Vec::new();
-    let known = vec![
-        KnownLayer {
-            digest: Digest::sha256(&a),
-            size: a.len() as u64,
-            omit: true,
+    // The receiver holds an image whose only layer is `a`.
+    let chains = [vec![Digest::sha256(&a)]];
+    let omitted = std::sync::atomic::AtomicU64::new(0);
+    let stream = ArchiveStream::new(&mut out, ArchiveFormat::Docker, &planner, "engine").omitting(
+        Omitting {
+            chains: &chains,
+            omitted: &omitted,
         },
-        KnownLayer {
-            digest: Digest::sha256(&b),
-            size: b.len() as u64,
-            omit: false,
-        },
-    ];
-    let stream =
-        ArchiveStream::new(&mut out, ArchiveFormat::Docker, &planner, "engine").with_known(known);
-    let put = write(Box::new(stream), &layers).unwrap();
-    assert!(put[0].skipped && !put[1].skipped);
+    );
+    let put = write(stream, &layers).unwrap();
+    assert_eq!(omitted.into_inner(), a.len() as u64);
+    assert!(put[0].omitted() && !put[1].omitted());
     let found = entries(&out);
     assert_eq!(found["0/layer.tar"], b"", "a placeholder");
     assert_eq!(found["1/layer.tar"], b);
@@ -204,14 +204,12 @@ fn a_layer_that_changes_between_hashing_and_writing_is_refused() {
     let a = b"what was measured".to_vec();
     let layers = [layer(dir.path(), "a", b"what is written!!")];
     let planner = TestPlanner::default();
-    let known = vec![KnownLayer {
-        digest: Digest::sha256(&a),
-        size: a.len() as u64,
-        omit: false,
-    }];
-    let stream = ArchiveStream::new(Vec::new(), ArchiveFormat::DockerAndOci, &planner, "pipe")
-        .with_known(known);
-    let err = write(Box::new(stream), &layers).unwrap_err();
+    let known = Expected {
+        size: Some(a.len() as u64),
+        digest: Some(Digest::sha256(&a)),
+    };
+    let stream = ArchiveStream::new(Vec::new(), ArchiveFormat::DockerAndOci, &planner, "pipe");
+    let err = write_made(stream, vec![made_as(&layers[0], known)]).unwrap_err();
     assert!(matches!(err, Error::Changed { ordinal: 1, .. }), "{err}");
     assert!(
         err.to_string().contains("changed while it was read"),
@@ -225,19 +223,15 @@ fn a_layout_is_renamed_into_place_only_when_complete() {
     let planner = TestPlanner::default();
     let target = dir.path().join("layout");
     let layers = [layer(dir.path(), "a", b"abc")];
-    let mut sink = Box::new(LayoutDir::create(&target, &planner).unwrap());
-    sink.put_layers(&layers, &Quiet).unwrap();
-    drop(sink); // a failure before finish
+    let place = LayoutDir::create(&target, &planner).unwrap();
+    place.put_layers(&[made(&layers[0])]).unwrap();
+    drop(place); // a failure before the commit
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(left, vec![std::ffi::OsString::from("a")]);
-    write(
-        Box::new(LayoutDir::create(&target, &planner).unwrap()),
-        &layers,
-    )
-    .unwrap();
+    write(LayoutDir::create(&target, &planner).unwrap(), &layers).unwrap();
     assert!(target.join("oci-layout").is_file());
     assert_eq!(
         std::fs::read(target.join(blob_name(b"abc"))).unwrap(),
@@ -252,8 +246,8 @@ fn a_layout_made_meanwhile_by_another_run_is_left_as_it_is() {
     let dir = tempfile::tempdir().unwrap();
     let planner = TestPlanner::default();
     let target = dir.path().join("layout");
-    let first = Box::new(LayoutDir::create(&target, &planner).unwrap());
-    let second = Box::new(LayoutDir::create(&target, &planner).unwrap());
+    let first = LayoutDir::create(&target, &planner).unwrap();
+    let second = LayoutDir::create(&target, &planner).unwrap();
     write(first, &[layer(dir.path(), "a", b"abc")]).unwrap();
     let err = write(second, &[layer(dir.path(), "b", b"def")]).unwrap_err();
     let message = err.to_string();

@@ -1,0 +1,315 @@
+//! A build's image into any [`Destination`], by the one sequence
+//! ([`crate::model::destination`]): its layers (the base's stored
+//! compressed as known blobs where the place keeps compressed layers:
+//! looked for first, so a registry that holds them, or can mount them, is
+//! sent none of their bytes, and nothing reads them; every other layer
+//! made, hashed (its `diff_id`) and compressed as the place stores it in
+//! one pass as it is written), then the config and manifest the components
+//! write for them; the caller commits. A registry, a layout, an archive
+//! file or stream and the engine all take it so.
+//!
+//! Also the layer tars of images already made (a load, a copy into an
+//! archive) as made layers: [`tar_layer`].
+
+use super::Error;
+use super::build::{BuildSpec, Operations, check_base, config_request};
+use crate::model::destination::{Destination, Expected, Layer, PutLayer};
+use crate::model::{ArchiveImage, ArchiveLayer, Descriptor, Digest, ManifestFormat, Progress};
+use crate::store::compress::LayerCompression;
+use crate::store::hashing::HashingWriter;
+use crate::store::plan::LayerSource;
+use crate::store::sink::Counted;
+use crate::store::source::SourceLayer;
+use std::io::{self, Write};
+use std::sync::Mutex;
+
+/// What [`put_image`] put.
+pub(super) struct PutImage {
+    /// The image: its documents and layers.
+    pub image: ArchiveImage,
+    /// What the destination did with each layer.
+    pub layers: Vec<PutLayer>,
+    /// Blob bytes sent (or reported put by the destination).
+    pub bytes_sent: u64,
+}
+
+/// How one layer reaches the destination.
+enum Upload<'a> {
+    /// A base layer stored compressed: its blob as it is.
+    AsStored(&'a SourceLayer, LayerCompression),
+    /// Made (and compressed as the place stores it) as it is written.
+    Made(&'a LayerSource),
+}
+
+/// The first failure of a layer's maker (its source, not the
+/// destination), reported as itself rather than as the destination's.
+#[derive(Default)]
+pub(super) struct Failure(Mutex<Option<Error>>);
+
+impl Failure {
+    /// `e`, the destination's failure, or the maker's that caused it.
+    pub(super) fn or(self, e: impl Into<Error>) -> Error {
+        let first = self.0.into_inner().expect("not poisoned");
+        first.unwrap_or_else(|| e.into())
+    }
+
+    fn keep(&self, e: Error) {
+        self.0.lock().expect("not poisoned").get_or_insert(e);
+    }
+}
+
+/// Puts the image `spec` describes, from the layers `sources` (those of
+/// `layer_sources`, or tars made from them already), named `repo_tags`
+/// where the place names images, into `destination`: its layers, then its
+/// config and manifest. New layers are `compression` where the place keeps
+/// compressed layers. The caller commits.
+pub(super) fn put_image<D: Destination>(
+    ops: &Operations<'_>,
+    spec: &BuildSpec,
+    sources: &[LayerSource],
+    compression: LayerCompression,
+    repo_tags: Vec<String>,
+    destination: &D,
+) -> Result<PutImage, Error>
+where
+    Error: From<D::Error>,
+{
+    let compression = destination.layer_compression(compression);
+    let keeps_compressed =
+        destination.layer_compression(LayerCompression::Gzip) != LayerCompression::None;
+    let uploads = uploads(spec, sources, keeps_compressed);
+    let failure = Failure::default();
+    let layers = (uploads.iter())
+        .map(|upload| layer(ops, upload, compression, &failure))
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = uploads
+        .iter()
+        .map(|u| match u {
+            Upload::AsStored(layer, _) => Some(layer.size),
+            Upload::Made(source) => source.known_size().ok().flatten(),
+        })
+        .sum();
+    ops.progress.start("layers", total);
+    let put = destination.put_layers(&layers);
+    ops.progress.finish();
+    drop(layers);
+    let put = put.map_err(|e| failure.or(e))?;
+    let image = documents(ops, spec, &uploads, &put, compression, repo_tags)?;
+    let config_sent = destination.put_image(&image)?;
+    Ok(PutImage {
+        bytes_sent: config_sent + put.iter().map(|p| p.moved.sent()).sum::<u64>(),
+        image,
+        layers: put,
+    })
+}
+
+/// How each layer goes: a base layer stored compressed as it is where the
+/// place keeps compressed layers, every other one made from its source.
+fn uploads<'a>(
+    spec: &'a BuildSpec,
+    sources: &'a [LayerSource],
+    keeps_compressed: bool,
+) -> Vec<Upload<'a>> {
+    let base = spec.base.as_ref().map_or(&[][..], |b| &b.layers[..]);
+    sources
+        .iter()
+        .enumerate()
+        .map(|(i, source)| {
+            let stored = base
+                .get(i)
+                .filter(|layer| keeps_compressed && layer.digest.is_some())
+                .and_then(|layer| {
+                    LayerCompression::of(layer.compression)
+                        .filter(|c| *c != LayerCompression::None)
+                        .map(|c| (layer, c))
+                });
+            match stored {
+                Some((layer, compression)) => Upload::AsStored(layer, compression),
+                None => Upload::Made(source),
+            }
+        })
+        .collect()
+}
+
+/// One layer for the destination: a base layer as stored, its bytes read
+/// only when the destination neither has it nor can mount it; or made.
+fn layer<'a>(
+    ops: &'a Operations<'a>,
+    upload: &Upload<'a>,
+    compression: LayerCompression,
+    failure: &'a Failure,
+) -> Result<Layer<'a>, Error> {
+    Ok(match upload {
+        Upload::AsStored(layer, stored) => {
+            let digest = layer.digest.clone().expect("chosen for its known digest");
+            let media_type = ops
+                .manifest_generation
+                .layer_media_type(*stored, ManifestFormat::Oci)?;
+            let source = layer.blob.clone();
+            Layer::Known {
+                blob: Box::new(Descriptor::new(media_type, digest, layer.size)),
+                open: Box::new(move || source.open_stored()),
+            }
+        }
+        Upload::Made(source) => {
+            let expected = Expected {
+                size: source.known_size()?,
+                digest: None,
+            };
+            made(ops.progress, source, compression, expected, failure)
+        }
+    })
+}
+
+/// The layer tar `source`, whose size and digest (diff_id) are known
+/// beforehand, as a made layer (stored uncompressed).
+pub(super) fn tar_layer<'a>(
+    progress: &'a dyn Progress,
+    source: &'a LayerSource,
+    diff_id: &Digest,
+    failure: &'a Failure,
+) -> Result<Layer<'a>, Error> {
+    let expected = Expected {
+        size: source.known_size()?,
+        digest: Some(diff_id.clone()),
+    };
+    Ok(made(
+        progress,
+        source,
+        LayerCompression::None,
+        expected,
+        failure,
+    ))
+}
+
+/// `source` made, compressed and written in one pass; made again for each
+/// try. A failure to make it (its source) is kept in `failure`; a failure
+/// of the destination is given back to it as it was.
+pub(super) fn made<'a>(
+    progress: &'a dyn Progress,
+    source: &'a LayerSource,
+    compression: LayerCompression,
+    expected: Expected,
+    failure: &'a Failure,
+) -> Layer<'a> {
+    let size = expected.size;
+    let make = move |out: &mut dyn Write| -> io::Result<(Digest, u64)> {
+        let mut watched = Watched {
+            inner: out,
+            failed: None,
+        };
+        match compress_into(source, size, compression, &mut watched, progress) {
+            Ok(made) => Ok(made),
+            Err(e) => match watched.failed.take() {
+                Some(write) => Err(write),
+                None => {
+                    let message = e.to_string();
+                    failure.keep(e);
+                    Err(io::Error::other(message))
+                }
+            },
+        }
+    };
+    Layer::Made {
+        expected,
+        make: Box::new(make),
+    }
+}
+
+/// The config and manifest the components write for the layers as put.
+fn documents(
+    ops: &Operations<'_>,
+    spec: &BuildSpec,
+    uploads: &[Upload<'_>],
+    put: &[PutLayer],
+    compression: LayerCompression,
+    repo_tags: Vec<String>,
+) -> Result<ArchiveImage, Error> {
+    let diff_ids: Vec<Digest> = (uploads.iter().zip(put))
+        .map(|(upload, put)| match upload {
+            Upload::AsStored(layer, _) => layer.diff_id.clone(),
+            Upload::Made(_) => put.diff_id.clone().expect("a made layer has its diff_id"),
+        })
+        .collect();
+    check_base(spec, &diff_ids)?;
+    let config = ops
+        .manifest_generation
+        .image_config(&config_request(spec, diff_ids))?;
+    let made_type = ops
+        .manifest_generation
+        .layer_media_type(compression, ManifestFormat::Oci)?;
+    let layers = (uploads.iter().zip(put))
+        .map(|(upload, put)| {
+            let media_type = match upload {
+                Upload::AsStored(_, stored) => ops
+                    .manifest_generation
+                    .layer_media_type(*stored, ManifestFormat::Oci)?,
+                Upload::Made(_) => made_type.clone(),
+            };
+            Ok(ArchiveLayer {
+                descriptor: Descriptor::new(media_type, put.digest.clone(), put.size),
+                omitted: put.omitted(),
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let descriptors: Vec<Descriptor> = layers.iter().map(|l| l.descriptor.clone()).collect();
+    let manifest = ops
+        .manifest_generation
+        .image_manifest(&config.descriptor, &descriptors, &[])?;
+    Ok(ArchiveImage {
+        config,
+        manifest,
+        layers,
+        repo_tags,
+    })
+}
+
+/// A writer that keeps the first error writing into it: the
+/// destination's failure, not the source's.
+struct Watched<'w> {
+    inner: &'w mut dyn Write,
+    failed: Option<io::Error>,
+}
+
+impl Watched<'_> {
+    fn watch<T>(&mut self, result: io::Result<T>) -> io::Result<T> {
+        result.inspect_err(|e| {
+            self.failed
+                .get_or_insert_with(|| io::Error::new(e.kind(), e.to_string()));
+        })
+    }
+}
+
+impl Write for Watched<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let written = self.inner.write(data);
+        self.watch(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let flushed = self.inner.flush();
+        self.watch(flushed)
+    }
+}
+
+/// `source`'s tar (of `size` bytes when known), hashed (its diff_id and
+/// size) and compressed into `out`. Progress counts the tar's bytes.
+fn compress_into<W: Write>(
+    source: &LayerSource,
+    size: Option<u64>,
+    compression: LayerCompression,
+    out: W,
+    progress: &dyn Progress,
+) -> Result<(Digest, u64), Error> {
+    let what = "cannot write a layer";
+    let compressor = compression.writer(out).map_err(Error::output(what))?;
+    let mut tar = HashingWriter::new(Counted::new(compressor, progress));
+    source.stream(&mut tar, size)?;
+    let (diff_id, size, counted) = tar.finish().map_err(Error::output(what))?;
+    counted
+        .into_inner()
+        .finish()
+        .and_then(|mut out| out.flush())
+        .map_err(Error::output(what))?;
+    Ok((diff_id, size))
+}
