@@ -89,7 +89,11 @@ where
             Upload::Made(source) => source.known_size().ok().flatten(),
         })
         .sum();
-    ops.progress.start("layers", total);
+    let task = match uploads.len() {
+        1 => "layer 1/1".to_string(),
+        n => format!("{n} layers"),
+    };
+    ops.progress.start(&task, total);
     let put = destination.put_layers(&layers);
     ops.progress.finish();
     drop(layers);
