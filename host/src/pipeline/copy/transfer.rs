@@ -17,7 +17,7 @@ use crate::registry::{Repository, RepositoryDestination};
 use crate::store::atomic::Target;
 use crate::store::layout_writer::LayoutDestination;
 use crate::store::sink::Archive;
-use crate::store::source::LayoutSource;
+use crate::store::source::{LayoutSource, SourceLayer};
 use std::path::Path;
 
 /// Totals of a copy.
@@ -205,10 +205,15 @@ pub(super) fn to_images(
     let ops = ctx.ops;
     let planner = Planner(ops.tar_assembly);
     let failure = Failure::default();
-    let layers = (images.iter())
-        .map(|image| {
-            (image.layers.iter())
-                .map(|l| tar_layer(ops.progress, &l.blob, &l.diff_id, &failure))
+    // Stored uncompressed, as their media type in the manifest says: each
+    // layer decompressed from the layout on the way.
+    let tars = (images.iter())
+        .map(|image| image.layers.iter().map(SourceLayer::tar).collect())
+        .collect::<Result<Vec<Vec<_>>, _>>()?;
+    let layers = (images.iter().zip(&tars))
+        .map(|(image, tars)| {
+            (image.layers.iter().zip(tars))
+                .map(|(l, tar)| tar_layer(ops.progress, tar, &l.diff_id, &failure))
                 .collect::<Result<Vec<_>, _>>()
         })
         .collect::<Result<Vec<_>, _>>()?;
