@@ -85,6 +85,14 @@ pub fn load(
         tracing::info!(layer = %layer.diff_id, "a compressed or placeholder layer: sending the archive as it is");
         return whole();
     }
+    let mut omitting = false;
+    for image in &images {
+        let diff_ids: Vec<Digest> = image.layers.iter().map(|l| l.diff_id.clone()).collect();
+        omitting |= into.omits_any(&diff_ids)?;
+    }
+    if !omitting {
+        return whole();
+    }
     let total = images
         .iter()
         .flat_map(|i| &i.layers)

@@ -76,6 +76,20 @@ impl<'a> EngineLoad<'a> {
         !self.chains.is_empty()
     }
 
+    /// Whether a load would leave out any layer of an image of these
+    /// `diff_ids` (the tar-assembly component decides, as the destination
+    /// asks it again when it writes).
+    pub(super) fn omits_any(&self, diff_ids: &[Digest]) -> Result<bool, Error> {
+        if !self.incremental() {
+            return Ok(false);
+        }
+        let omit = self
+            .ops
+            .tar_assembly
+            .layers_to_omit(diff_ids, &self.chains)?;
+        Ok(omit.contains(&true))
+    }
+
     /// Loads the archive file at `path` as it is (checked already), which
     /// must hold the images `expected` (their config digests).
     pub(super) fn load_file(&self, path: &Path, expected: &[Digest]) -> Result<LoadReport, Error> {
