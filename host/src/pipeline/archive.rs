@@ -10,7 +10,7 @@
 
 use super::Error;
 use super::build::{Operations, with_manifest};
-use super::build_image::{Failure, tar_layer};
+use super::build_image::{Failure, tar_layers};
 use super::engine_stream::EngineLoad;
 use crate::docker::{Engine, LoadReport};
 use crate::model::destination::write_images;
@@ -98,16 +98,17 @@ pub fn load(
         .flat_map(|i| &i.layers)
         .map(|l| l.size)
         .sum::<u64>();
+    let tars: Vec<Vec<_>> = (images.iter())
+        .map(|image| {
+            (image.layers.iter())
+                .map(|l| (l.blob.clone(), l.diff_id.clone()))
+                .collect()
+        })
+        .collect();
     ops.progress.start("load", Some(total));
     let loaded = into.load(|into| {
         let failure = Failure::default();
-        let layers = (images.iter())
-            .map(|image| {
-                (image.layers.iter())
-                    .map(|l| tar_layer(ops.progress, &l.blob, &l.diff_id, &failure))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let layers = tar_layers(ops.progress, &tars, &failure)?;
         let written = write_images(into, &layers, None, |i, put| {
             let image = &images[i];
             with_manifest(ops, image.config.clone(), put, image.repo_tags.clone())

@@ -95,6 +95,12 @@ where
     };
     ops.progress.start(&task, total);
     let put = destination.put_layers(&layers);
+    // A base layer as stored is done once put, read or not.
+    for upload in &uploads {
+        if let Upload::AsStored(layer, _) = upload {
+            ops.progress.advance(layer.size);
+        }
+    }
     ops.progress.finish();
     drop(layers);
     let put = put.map_err(|e| failure.or(e))?;
@@ -165,9 +171,25 @@ fn layer<'a>(
     })
 }
 
+/// Each image's layer tars, with the digests (diff_ids) they must hash
+/// to, as made layers (stored uncompressed).
+pub(super) fn tar_layers<'a>(
+    progress: &'a dyn Progress,
+    tars: &'a [Vec<(LayerSource, Digest)>],
+    failure: &'a Failure,
+) -> Result<Vec<Vec<Layer<'a>>>, Error> {
+    (tars.iter())
+        .map(|image| {
+            (image.iter())
+                .map(|(tar, diff_id)| tar_layer(progress, tar, diff_id, failure))
+                .collect()
+        })
+        .collect()
+}
+
 /// The layer tar `source`, whose size and digest (diff_id) are known
 /// beforehand, as a made layer (stored uncompressed).
-pub(super) fn tar_layer<'a>(
+fn tar_layer<'a>(
     progress: &'a dyn Progress,
     source: &'a LayerSource,
     diff_id: &Digest,

@@ -10,14 +10,14 @@ use crate::model::destination::{Destination, Moved, PutLayer, put_known, write_i
 use crate::model::{AnyReference, ArchiveFormat, Digest};
 use crate::pipeline::Error;
 use crate::pipeline::build::{Operations, with_manifest};
-use crate::pipeline::build_image::{Failure, tar_layer};
+use crate::pipeline::build_image::{Failure, tar_layers};
 use crate::pipeline::engine_stream::EngineLoad;
 use crate::pipeline::planner::{IndexPlanning, Planner};
 use crate::registry::{Repository, RepositoryDestination};
 use crate::store::atomic::Target;
 use crate::store::layout_writer::LayoutDestination;
 use crate::store::sink::Archive;
-use crate::store::source::{LayoutSource, SourceLayer};
+use crate::store::source::LayoutSource;
 use std::path::Path;
 
 /// Totals of a copy.
@@ -196,6 +196,10 @@ pub(super) fn to_images(
         ),
         _ => None,
     };
+    let engine_names = match to {
+        Location::Daemon(reference) => engine_names(reference, &destination)?,
+        _ => Vec::new(),
+    };
     let staging = crate::store::files::Scratch::new("ocipipe-copy-")
         .map_err(Error::output("a temporary layout"))?;
     let layout = staging.path().join("layout");
@@ -208,15 +212,13 @@ pub(super) fn to_images(
     // Stored uncompressed, as their media type in the manifest says: each
     // layer decompressed from the layout on the way.
     let tars = (images.iter())
-        .map(|image| image.layers.iter().map(SourceLayer::tar).collect())
-        .collect::<Result<Vec<Vec<_>>, _>>()?;
-    let layers = (images.iter().zip(&tars))
-        .map(|(image, tars)| {
-            (image.layers.iter().zip(tars))
-                .map(|(l, tar)| tar_layer(ops.progress, tar, &l.diff_id, &failure))
-                .collect::<Result<Vec<_>, _>>()
+        .map(|image| {
+            (image.layers.iter())
+                .map(|l| Ok((l.tar()?, l.diff_id.clone())))
+                .collect()
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<Vec<_>>, Error>>()?;
+    let layers = tar_layers(ops.progress, &tars, &failure)?;
     let images = &images;
     let documents = |names: &[String]| {
         let names = names.to_vec();
@@ -231,19 +233,9 @@ pub(super) fn to_images(
             let into = Archive::at(target, path, ArchiveFormat::DockerAndOci, &planner)?;
             write_images(into, &layers, None, documents(&names)).map(|w| (w, false))
         }
-        Location::Daemon(reference) => {
+        Location::Daemon(_) => {
             let engine = ctx.engine.expect("an engine for docker-daemon:");
-            let names = match reference {
-                AnyReference::Named(name) => vec![name.full.clone()],
-                AnyReference::Id(id) => {
-                    return Err(Error::NotFound {
-                        source_name: destination,
-                        message: format!(
-                            "{id} is an image ID; an image goes into the engine under a name (docker-daemon:NAME[:TAG])"
-                        ),
-                    });
-                }
-            };
+            let names = engine_names;
             let loaded = EngineLoad::new(ops, ctx.runtime, engine, &[])?.load(|into| {
                 let written = write_images(into, &layers, None, documents(&names))?;
                 let ids = (written.iter())
@@ -267,4 +259,18 @@ pub(super) fn to_images(
         bytes_skipped: 0,
         blobs_mounted: 0,
     })
+}
+
+/// The names an image goes into the engine under: the one given, not an
+/// image ID (refused before any work).
+fn engine_names(reference: &AnyReference, destination: &str) -> Result<Vec<String>, Error> {
+    match reference {
+        AnyReference::Named(name) => Ok(vec![name.full.clone()]),
+        AnyReference::Id(id) => Err(Error::NotFound {
+            source_name: destination.to_string(),
+            message: format!(
+                "{id} is an image ID; an image goes into the engine under a name (docker-daemon:NAME[:TAG])"
+            ),
+        }),
+    }
 }
