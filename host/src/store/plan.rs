@@ -4,7 +4,7 @@
 //! it was not given, or a size that differs, is refused: a third-party
 //! component cannot make the host read anything else.
 
-use super::hashing::{HashingWriter, OutputError};
+use crate::hashing::{HashingWriter, OutputError};
 use crate::model::{Digest, Entry, EntryKind, Segment};
 use std::collections::HashMap;
 use std::io::{self, Read, Write};

@@ -3,6 +3,7 @@
 //! manifest-generation component writes one for their stored layers).
 
 use super::{CopyContext, Location, Registries, Tree, contents};
+use crate::hashing::digest_of;
 use crate::model::{Descriptor, Digest, Document, ManifestContents, ManifestFormat, Platform};
 use crate::pipeline::build::Operations;
 use crate::pipeline::planner::IndexPlanning;
@@ -11,7 +12,6 @@ use crate::pipeline::{EngineSource, Error};
 use crate::registry::{BlobReader, OpenBlob, Registry, Repository};
 use crate::store::compress::{LayerCompression, compress_to_file};
 use crate::store::files::{Scratch, open_input};
-use crate::store::hashing::digest_of;
 use crate::store::plan::LayerSource;
 use crate::store::source::{
     ArchiveSource, Compression, ImageSource, LayoutSource, OpenedBlob, SourceImage,

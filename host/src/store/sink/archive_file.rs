@@ -9,9 +9,9 @@
 
 use super::blobs::{Blobs, check_same_length, same_digest, size_of, write_blob};
 use super::{ArchivePlanner, Counted, Error, ImageSink, PutLayer, in_parallel, ordinal, task};
+use crate::hashing::HashingWriter;
 use crate::model::{ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, Digest, Progress};
 use crate::store::atomic::AtomicFile;
-use crate::store::hashing::HashingWriter;
 use crate::store::plan::LayerSource;
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};

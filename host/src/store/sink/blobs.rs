@@ -4,10 +4,10 @@
 //! blobs the rest of the plan may name.
 
 use super::{ArchivePlanner, Counted, Error, PutLayer, task};
+use crate::hashing::HashingWriter;
 use crate::model::{
     ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, Digest, Progress, WrittenBlob,
 };
-use crate::store::hashing::HashingWriter;
 use crate::store::plan::{Blob, LayerSource, write_plan};
 use std::collections::HashMap;
 use std::io::Write;

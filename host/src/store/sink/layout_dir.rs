@@ -12,8 +12,8 @@
 
 use super::blobs::Blobs;
 use super::{ArchivePlanner, Counted, Error, ImageSink, PutLayer, in_parallel, ordinal, task};
+use crate::hashing::HashingWriter;
 use crate::model::{ArchiveFormat, ArchiveImage, BlobPlacement, Digest, Progress, Segment};
-use crate::store::hashing::HashingWriter;
 use crate::store::layout_writer::{self, LayoutWriter, OCI_LAYOUT, StagedFile};
 use crate::store::plan::{LayerSource, write_plan};
 use std::path::Path;
