@@ -3,7 +3,8 @@
 //!
 //! The shared WIT types are `ocipipe_sdk`'s and the world's `privilege`
 //! record is the core's own (`with` below), so values cross the boundary
-//! without conversion. No logic lives here.
+//! without conversion; the `grants` variant, which `wit-bindgen` generates
+//! itself, is matched to the core's here. No logic lives here.
 
 mod bindings {
     wit_bindgen::generate!({
@@ -16,7 +17,7 @@ mod bindings {
     });
 }
 
-use bindings::exports::ocipipe::image::plugins::Guest;
+use bindings::exports::ocipipe::image::plugins::{Grants, Guest};
 use ocipipe_sdk::{Descriptor, Document, Error};
 use privileges_core::Privilege;
 
@@ -33,6 +34,14 @@ impl Guest for Privileges {
 
     fn why_not_a_plugin(config: Descriptor) -> Option<String> {
         privileges_core::why_not_a_plugin(&config)
+    }
+
+    fn judge_privileges(asked: Vec<Privilege>, grants: Grants) -> Vec<bool> {
+        let grants = match grants {
+            Grants::All => privileges_core::Grants::All,
+            Grants::Names(names) => privileges_core::Grants::Names(names),
+        };
+        privileges_core::judge_privileges(&asked, &grants)
     }
 }
 

@@ -251,8 +251,13 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
     // What the base's layers are read through (a registry's are downloaded
     // as the build reads them): kept until the build is done.
     let base_env;
-    let base = match args.from.as_deref() {
-        None | Some("scratch") => None,
+    // `scratch` names no image: the tagging component says which base does.
+    let from = match args.from.as_deref() {
+        Some(from) if !ops.tagging.names_no_image(from)? => Some(from),
+        _ => None,
+    };
+    let base = match from {
+        None => None,
         Some(from) => {
             let location = super::copy::location(ops.tagging, from)?;
             if let pipeline::Location::Daemon(crate::model::AnyReference::Named(name)) = &location {

@@ -11,7 +11,7 @@
 
 use wasmtime::component::{ComponentType, Lift, Lower};
 
-use super::{Descriptor, Digest};
+use super::{Descriptor, Digest, Document};
 
 /// What a manifest or an index refers to.
 // One value per manifest read, matched right away: plain fields read
@@ -229,13 +229,26 @@ pub struct IndexEntry {
     pub name: Option<String>,
 }
 
+/// What the host read of a WebAssembly component, for pushing it as an
+/// OCI artifact (WIT `component-world`).
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
+pub struct ComponentWorld {
+    /// The world it implements, in full (`ocipipe:image/tagging@0.1.0`).
+    pub target: String,
+    /// The interfaces it imports.
+    pub imports: Vec<String>,
+    /// The interfaces it exports.
+    pub exports: Vec<String>,
+}
+
 /// The blobs of a WebAssembly component pushed as an OCI artifact (WIT
 /// `component-artifact`).
 #[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
 #[component(record)]
 pub struct ComponentArtifact {
-    /// The wasm config document's descriptor.
-    pub config: Descriptor,
+    /// The wasm config document, with its bytes.
+    pub config: Document,
     /// The component's bytes' descriptor.
     pub layer: Descriptor,
 }

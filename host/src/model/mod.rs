@@ -20,7 +20,8 @@ mod reference;
 mod text;
 
 pub use archive::{
-    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, LayoutFile, WrittenBlob,
+    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, ImageStore, LayoutFile,
+    WrittenBlob,
 };
 pub use changeset::{Change, Member, MemberKind};
 pub use descriptor::{ConfigRequest, Descriptor, Document, History, HostMachine, Platform};
@@ -28,10 +29,10 @@ pub use digest::{Digest, DigestError};
 pub use layer::{Entry, EntryKind, LayerOptions, Segment};
 pub use manifest::{
     ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, ComponentArtifact,
-    ImageLayer, IndexEntry, IndexEntryKind, LayerCompression, ManifestContents, ManifestFormat,
-    ReferrersPage,
+    ComponentWorld, ImageLayer, IndexEntry, IndexEntryKind, LayerCompression, ManifestContents,
+    ManifestFormat, ReferrersPage,
 };
-pub use plugin::{PRIVILEGE_NAMES, Privilege};
+pub use plugin::{Grants, PRIVILEGE_NAMES, Privilege};
 pub use progress::{Progress, Quiet};
 pub use reference::{AnyReference, Reference};
 pub use text::{json_line, one_line, printable};

@@ -32,8 +32,8 @@ use super::copy::{CopyContext, Registries, push_destination, put_document};
 use super::tag::identifier;
 use crate::model::destination::{Destination as _, put_known};
 use crate::model::{
-    ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, Descriptor, Digest,
-    Document, ManifestContents, Reference,
+    ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, ComponentWorld,
+    Descriptor, Digest, Document, ManifestContents, Reference,
 };
 use crate::registry::{self, BlobReader, Repository, RepositoryDestination};
 use crate::store;
@@ -570,27 +570,23 @@ fn download(
 }
 
 /// Pushes the component `wasm` to `target` as a wasm OCI artifact (the
-/// CNCF wasm layout, whose descriptors the manifest-generation component
-/// decides): its bytes as the one layer, and `config` (the wasm config
-/// document, naming its world's imports and exports).
+/// CNCF wasm layout, whose blobs the manifest-generation component
+/// decides): its bytes as the one layer, and the wasm config document the
+/// component writes from `world` (its world, imports and exports).
 pub fn push_component(
     ctx: &CopyContext<'_>,
     target: &Reference,
     wasm: &Path,
-    config: &[u8],
+    world: &ComponentWorld,
 ) -> Result<PushedArtifact, Error> {
     let repository = Registries::new(ctx.access).push_target(target, None)?;
     let destination = push_destination(ctx, repository);
     let input = Input::open(wasm, false)?;
-    let (config_descriptor, layer) =
+    let (config, layer) =
         ctx.ops
             .manifest_generation
-            .component_descriptors(&input.digest, input.size, config)?;
+            .component_blobs(&input.digest, input.size, world)?;
     let mut bytes_sent = input.put(&destination, &layer)?;
-    let config = Document {
-        descriptor: config_descriptor,
-        bytes: config.to_vec(),
-    };
     bytes_sent += put_document(&destination, &config)?;
     let manifest = ctx
         .ops

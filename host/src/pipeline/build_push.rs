@@ -129,7 +129,7 @@ pub(super) fn put_image<D: Destination>(
 where
     Error: From<D::Error>,
 {
-    let uploads = uploads(spec, sources);
+    let uploads = uploads(ops, spec, sources)?;
     let total = uploads
         .iter()
         .map(|u| match u {
@@ -167,28 +167,31 @@ where
     })
 }
 
-/// How each layer goes: a base layer stored compressed as it is, every
+/// How each layer goes: a base layer of known digest as it is stored when
+/// the manifest-generation component says so (a compressed one), every
 /// other one made from its source.
-fn uploads<'a>(spec: &'a BuildSpec, sources: &'a [LayerSource]) -> Vec<Upload<'a>> {
+fn uploads<'a>(
+    ops: &Operations<'_>,
+    spec: &'a BuildSpec,
+    sources: &'a [LayerSource],
+) -> Result<Vec<Upload<'a>>, Error> {
     let base = spec.base.as_ref().map_or(&[][..], |b| &b.layers[..]);
-    sources
-        .iter()
-        .enumerate()
-        .map(|(i, source)| {
-            let stored = base
-                .get(i)
-                .filter(|layer| layer.digest.is_some())
-                .and_then(|layer| {
-                    LayerCompression::of(layer.compression)
-                        .filter(|c| *c != LayerCompression::None)
-                        .map(|c| (layer, c))
-                });
-            match stored {
-                Some((layer, compression)) => Upload::AsStored(layer, compression),
-                None => Upload::Made(source),
+    let mut uploads = Vec::with_capacity(sources.len());
+    for (i, source) in sources.iter().enumerate() {
+        let stored = base
+            .get(i)
+            .filter(|layer| layer.digest.is_some())
+            .and_then(|layer| LayerCompression::of(layer.compression).map(|c| (layer, c)));
+        uploads.push(match stored {
+            Some((layer, compression))
+                if ops.manifest_generation.base_layer_as_stored(compression)? =>
+            {
+                Upload::AsStored(layer, compression)
             }
-        })
-        .collect()
+            _ => Upload::Made(source),
+        });
+    }
+    Ok(uploads)
 }
 
 /// A base layer stored compressed, as it is: its bytes are read only when

@@ -1,5 +1,6 @@
 //! The tar-assembly operation's wrapper: layer tars, archives, layouts,
-//! blob placement, incremental-load omissions and unpacking changesets,
+//! blob placement, incremental-load omissions (and whether an engine takes
+//! them) and unpacking changesets,
 //! called through the `tar-assembly` world.
 //!
 //! Must not: decide where a byte goes; answers are checked in `checked`,
@@ -8,12 +9,13 @@
 use super::Error;
 use super::bindings::tar_assembly::TarAssemblyPre;
 use super::bound::{Bound, bind};
+use super::checked::as_is;
 use super::checked::tar_assembly::{self as check, BlobRequest};
 use super::convert::tar_assembly::{layout_files_from_wit, segments_from_wit};
 use super::operations::TAR_ASSEMBLY;
 use crate::model::{
-    ArchiveFormat, ArchiveImage, BlobPlacement, Change, Digest, Entry, LayerOptions, LayoutFile,
-    Member, Segment, WrittenBlob,
+    ArchiveFormat, ArchiveImage, BlobPlacement, Change, Digest, Entry, ImageStore, LayerOptions,
+    LayoutFile, Member, Segment, WrittenBlob,
 };
 
 /// A loaded tar-assembly component.
@@ -109,6 +111,13 @@ impl TarAssembly {
             (diff_ids, bases),
             |at, flags| check::omissions(at, diff_ids.len(), flags),
         )
+    }
+
+    /// Whether an incremental load into an engine keeping its images in
+    /// `store` may leave any layer out.
+    pub fn omits_layers(&self, store: ImageStore) -> Result<bool, Error> {
+        self.0
+            .answer_plain((ARCHIVES, "omits-layers"), (store,), as_is)
     }
 
     /// How one layer, given its `members` in tar order, changes the file

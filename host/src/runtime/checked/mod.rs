@@ -162,7 +162,7 @@ macro_rules! unchecked {
         })*
     };
 }
-unchecked!(bool, Digest, ArtifactForm, Change, LayerCompression);
+unchecked!(bool, u32, Digest, ArtifactForm, Change, LayerCompression);
 
 impl Checked for ImageLayer {
     fn check(&self, at: Origin<'_>) -> Result<(), Error> {
