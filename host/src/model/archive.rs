@@ -100,7 +100,8 @@ pub struct WrittenBlob {
 }
 
 /// A file of an OCI image layout directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct LayoutFile {
     /// Path relative to the layout root.
     pub path: String,

@@ -33,7 +33,7 @@ use super::tag::identifier;
 use crate::model::destination::{Destination as _, put_known};
 use crate::model::{
     ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, ComponentWorld,
-    Descriptor, Digest, Document, ManifestContents, Reference,
+    Descriptor, Digest, Document, ImageContents, IndexContents, ManifestContents, Reference,
 };
 use crate::registry::{self, BlobReader, Repository, RepositoryDestination};
 use crate::store;
@@ -313,9 +313,8 @@ fn subject_descriptor(
         .manifest_generation
         .read_manifest(&fetched.media_type, &fetched.bytes)?;
     let media_type = match contents {
-        ManifestContents::Image { media_type, .. } | ManifestContents::Index { media_type, .. } => {
-            media_type
-        }
+        ManifestContents::Image(ImageContents { media_type, .. })
+        | ManifestContents::Index(IndexContents { media_type, .. }) => media_type,
     };
     Ok(Descriptor::new(
         media_type,
@@ -533,11 +532,11 @@ fn artifact_files(
     name: &str,
 ) -> Result<ArtifactFiles, Error> {
     match mg.read_manifest(media_type, bytes)? {
-        ManifestContents::Image {
+        ManifestContents::Image(ImageContents {
             layers,
             artifact_type,
             ..
-        } => {
+        }) => {
             let names = mg.artifact_file_names(&layers)?;
             Ok(ArtifactFiles {
                 layers,
@@ -545,7 +544,7 @@ fn artifact_files(
                 artifact_type,
             })
         }
-        ManifestContents::Index { .. } => Err(Error::NotFound {
+        ManifestContents::Index(IndexContents { .. }) => Err(Error::NotFound {
             source_name: name.to_string(),
             message: "it names an index, not an artifact manifest".into(),
         }),
@@ -625,8 +624,8 @@ pub fn fetch_component(
         .manifest_generation
         .read_manifest(&fetched.media_type, &fetched.bytes)?
     {
-        ManifestContents::Image { config, layers, .. } => (config, layers),
-        ManifestContents::Index { .. } => {
+        ManifestContents::Image(ImageContents { config, layers, .. }) => (config, layers),
+        ManifestContents::Index(IndexContents { .. }) => {
             return Err(not_a_component("it names an index, not a component".into()));
         }
     };

@@ -6,9 +6,9 @@
 use super::{Error, Limits, ManifestGeneration, Privileges, Runtime, Source, Tagging, TarAssembly};
 use crate::model::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, ArtifactFile, ArtifactForm, ArtifactPlan,
-    ArtifactTool, ComponentWorld, ConfigRequest, Descriptor, Digest, Document, Entry, EntryKind,
-    Grants, HostMachine, ImageStore, IndexEntryKind, LayerCompression, LayerOptions,
-    ManifestFormat, Member, MemberKind,
+    ArtifactTool, BlobRef, ComponentWorld, ConfigRequest, Descriptor, Digest, Document, Entry,
+    EntryKind, FileRef, Grants, HostMachine, ImageStore, IndexEntryKind, LayerCompression,
+    LayerOptions, ManifestFormat, Member, MemberKind, Segment,
 };
 use std::sync::Arc;
 
@@ -290,7 +290,14 @@ fn every_tar_assembly_function_crosses() {
         mtime: 0,
         keep_owner: false,
     };
-    assert!(!assembly.plan_layer(&[entry], options).unwrap().is_empty());
+    // Each case of `segment` crosses as its `model` case.
+    let file = Segment::File(FileRef {
+        path: "a".into(),
+        size: 1,
+    });
+    let plan = assembly.plan_layer(&[entry], options).unwrap();
+    assert!(plan.contains(&file), "{plan:?}");
+    assert!(plan.iter().any(|s| matches!(s, Segment::Bytes(_))));
     let digest = Digest::sha256(b"layer");
     let format = ArchiveFormat::DockerAndOci;
     crossed(
@@ -314,8 +321,17 @@ fn every_tar_assembly_function_crosses() {
         repo_tags: vec!["example.com/a:1".into()],
     };
     let images = [image];
-    crossed("plan-archive", assembly.plan_archive(format, &images, &[])).unwrap();
-    crossed("plan-layout", assembly.plan_layout(&images, &[])).unwrap();
+    let blob = Segment::Blob(BlobRef {
+        digest: digest.clone(),
+        size: 5,
+    });
+    let plan = crossed("plan-archive", assembly.plan_archive(format, &images, &[])).unwrap();
+    assert!(plan.contains(&blob), "{plan:?}");
+    let files = crossed("plan-layout", assembly.plan_layout(&images, &[])).unwrap();
+    assert!(
+        files.iter().any(|f| f.contents.contains(&blob)),
+        "{files:?}"
+    );
     let omitted = assembly
         .layers_to_omit(std::slice::from_ref(&digest), &[vec![digest.clone()]])
         .unwrap();

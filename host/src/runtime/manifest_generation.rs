@@ -8,14 +8,12 @@
 //! `index.json` or a referrers index changes, which entries of a page of
 //! referrers are listed, which answer calls for the 1.0 form, what a
 //! pulled blob's file is called: the component decides); answers are
-//! checked in `checked`, the one conversion is in
-//! `convert::manifest_generation`.
+//! checked in `checked`.
 
 use super::Error;
 use super::bindings::manifest_generation::ManifestGenerationPre;
 use super::bound::{Bound, bind};
 use super::checked::{as_is, manifest_generation as check};
-use super::convert::manifest_generation::manifest_contents_from_wit;
 use super::operations::MANIFEST_GENERATION;
 use crate::model::{
     ArtifactForm, ArtifactPlan, ArtifactRequest, ComponentWorld, ConfigRequest, Descriptor, Digest,
@@ -134,11 +132,8 @@ impl ManifestGeneration {
     /// nothing did); the component refuses Docker schema 1, other media
     /// types and malformed documents.
     pub fn read_manifest(&self, media_type: &str, bytes: &[u8]) -> Result<ManifestContents, Error> {
-        self.0.answer(
-            (MANIFESTS, "read-manifest"),
-            (media_type, bytes),
-            |_, contents| Ok(manifest_contents_from_wit(contents)),
-        )
+        self.0
+            .answer((MANIFESTS, "read-manifest"), (media_type, bytes), as_is)
     }
 
     /// The referrers one page of a listing holds (a referrers API answer,

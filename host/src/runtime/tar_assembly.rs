@@ -3,15 +3,13 @@
 //! them) and unpacking changesets,
 //! called through the `tar-assembly` world.
 //!
-//! Must not: decide where a byte goes; answers are checked in `checked`,
-//! the one conversion (a plan's segments) is in `convert::tar_assembly`.
+//! Must not: decide where a byte goes; answers are checked in `checked`.
 
 use super::Error;
 use super::bindings::tar_assembly::TarAssemblyPre;
 use super::bound::{Bound, bind};
 use super::checked::as_is;
 use super::checked::tar_assembly::{self as check, BlobRequest};
-use super::convert::tar_assembly::{layout_files_from_wit, segments_from_wit};
 use super::operations::TAR_ASSEMBLY;
 use crate::model::{
     ArchiveFormat, ArchiveImage, BlobPlacement, Change, Digest, Entry, ImageStore, LayerOptions,
@@ -38,9 +36,7 @@ impl TarAssembly {
         options: LayerOptions,
     ) -> Result<Vec<Segment>, Error> {
         self.0
-            .answer((LAYERS, "plan-layer"), (entries, options), |_, plan| {
-                Ok(segments_from_wit(plan))
-            })
+            .answer((LAYERS, "plan-layer"), (entries, options), as_is)
     }
 
     /// Where the `ordinal`-th blob the host writes, of `size` bytes, goes,
@@ -76,11 +72,8 @@ impl TarAssembly {
         images: &[ArchiveImage],
         written: &[WrittenBlob],
     ) -> Result<Vec<Segment>, Error> {
-        self.0.answer(
-            (ARCHIVES, "plan-archive"),
-            (format, images, written),
-            |_, plan| Ok(segments_from_wit(plan)),
-        )
+        self.0
+            .answer((ARCHIVES, "plan-archive"), (format, images, written), as_is)
     }
 
     /// The files of an OCI image layout directory except the `written`
@@ -92,9 +85,7 @@ impl TarAssembly {
         written: &[WrittenBlob],
     ) -> Result<Vec<LayoutFile>, Error> {
         self.0
-            .answer((ARCHIVES, "plan-layout"), (images, written), |_, files| {
-                Ok(layout_files_from_wit(files))
-            })
+            .answer((ARCHIVES, "plan-layout"), (images, written), as_is)
     }
 
     /// Which layers of an image (its `diff_ids`, bottom first) an

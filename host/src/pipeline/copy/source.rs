@@ -4,7 +4,10 @@
 
 use super::{CopyContext, Location, Registries, Tree, contents};
 use crate::hashing::digest_of;
-use crate::model::{Descriptor, Digest, Document, ManifestContents, ManifestFormat, Platform};
+use crate::model::{
+    Descriptor, Digest, Document, ImageContents, IndexContents, ManifestContents, ManifestFormat,
+    Platform,
+};
 use crate::pipeline::build::Operations;
 use crate::pipeline::planner::IndexPlanning;
 use crate::pipeline::tag::identifier;
@@ -179,7 +182,7 @@ impl Source {
     ) -> Result<Tree, Error> {
         let mut root = self.root(ops).await?;
         let mut root_contents = contents(ops, &mut root)?;
-        if let (Some(platform), ManifestContents::Index { manifests, .. }) =
+        if let (Some(platform), ManifestContents::Index(IndexContents { manifests, .. })) =
             (platform, &root_contents)
         {
             let chosen = ops
@@ -194,7 +197,7 @@ impl Source {
             blobs: Vec::new(),
             config: None,
         };
-        if let ManifestContents::Image { config, .. } = &root_contents {
+        if let ManifestContents::Image(ImageContents { config, .. }) = &root_contents {
             tree.config = Some(config.digest.clone());
         }
         let mut seen = HashSet::new();
@@ -214,7 +217,7 @@ impl Source {
             }
             let (manifest, contents_of) = read.get(&digest).expect("read before it is pending");
             match contents_of {
-                ManifestContents::Index { manifests, .. } if !expanded => {
+                ManifestContents::Index(IndexContents { manifests, .. }) if !expanded => {
                     let children = manifests.clone();
                     pending.push((digest, true));
                     let mut listed = HashSet::new();
@@ -230,7 +233,7 @@ impl Source {
                         pending.push((child.digest.clone(), false));
                     }
                 }
-                ManifestContents::Image { config, layers, .. } => {
+                ManifestContents::Image(ImageContents { config, layers, .. }) => {
                     // Which blobs go with it (not the foreign layers) is
                     // the component's to say.
                     let blobs = ops.manifest_generation.copied_blobs(config, layers)?;
@@ -244,7 +247,7 @@ impl Source {
                     tree.manifests.push(manifest.clone());
                     copied.insert(digest);
                 }
-                ManifestContents::Index { .. } => {
+                ManifestContents::Index(IndexContents { .. }) => {
                     tree.manifests.push(manifest.clone());
                     copied.insert(digest);
                 }

@@ -4,7 +4,8 @@
 
 use super::{ArchivePlanner, PlannerError};
 use crate::model::{
-    ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, Digest, LayoutFile, Segment, WrittenBlob,
+    ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, BlobRef, Digest, LayoutFile, Segment,
+    WrittenBlob,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -97,10 +98,10 @@ impl ArchivePlanner for TestPlanner {
                     entry(&mut plan, &format!("{i}/layer.tar"), b"");
                 } else if !written.iter().any(|w| w.digest == d.digest) {
                     plan.push(Segment::Bytes(head(&blob_path(Some(&d.digest)), d.size)));
-                    plan.push(Segment::Blob {
+                    plan.push(Segment::Blob(BlobRef {
                         digest: d.digest.clone(),
                         size: d.size,
-                    });
+                    }));
                     plan.push(Segment::Bytes(vec![0; padding(d.size) as usize]));
                 }
             }
@@ -126,10 +127,10 @@ impl ArchivePlanner for TestPlanner {
             for doc in [&image.config, &image.manifest] {
                 files.push(LayoutFile {
                     path: blob_path(Some(&doc.descriptor.digest)),
-                    contents: vec![Segment::Blob {
+                    contents: vec![Segment::Blob(BlobRef {
                         digest: doc.descriptor.digest.clone(),
                         size: doc.descriptor.size,
-                    }],
+                    })],
                 });
             }
             for layer in &image.layers {
@@ -137,10 +138,10 @@ impl ArchivePlanner for TestPlanner {
                 if !written.iter().any(|w| w.digest == d.digest) {
                     files.push(LayoutFile {
                         path: blob_path(Some(&d.digest)),
-                        contents: vec![Segment::Blob {
+                        contents: vec![Segment::Blob(BlobRef {
                             digest: d.digest.clone(),
                             size: d.size,
-                        }],
+                        })],
                     });
                 }
             }
