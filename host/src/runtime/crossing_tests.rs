@@ -266,13 +266,9 @@ fn layers_and_components_cross(generation: &ManifestGeneration) {
     assert_eq!(chosen, wasm_layer);
 }
 
-#[test]
-fn every_tar_assembly_function_crosses() {
-    let runtime = runtime();
-    let generation = runtime
-        .load::<ManifestGeneration>(&Source::Builtin)
-        .unwrap();
-    let assembly = runtime.load::<TarAssembly>(&Source::Builtin).unwrap();
+/// `plan-layer` of one regular file: its `file` and `bytes` segments
+/// cross as their `model` cases.
+fn plan_layer_crosses(assembly: &TarAssembly) {
     let entry = Entry {
         path: "a".into(),
         kind: EntryKind::Regular,
@@ -290,7 +286,6 @@ fn every_tar_assembly_function_crosses() {
         mtime: 0,
         keep_owner: false,
     };
-    // Each case of `segment` crosses as its `model` case.
     let file = Segment::File(FileRef {
         path: "a".into(),
         size: 1,
@@ -298,6 +293,16 @@ fn every_tar_assembly_function_crosses() {
     let plan = assembly.plan_layer(&[entry], options).unwrap();
     assert!(plan.contains(&file), "{plan:?}");
     assert!(plan.iter().any(|s| matches!(s, Segment::Bytes(_))));
+}
+
+#[test]
+fn every_tar_assembly_function_crosses() {
+    let runtime = runtime();
+    let generation = runtime
+        .load::<ManifestGeneration>(&Source::Builtin)
+        .unwrap();
+    let assembly = runtime.load::<TarAssembly>(&Source::Builtin).unwrap();
+    plan_layer_crosses(&assembly);
     let digest = Digest::sha256(b"layer");
     let format = ArchiveFormat::DockerAndOci;
     crossed(
