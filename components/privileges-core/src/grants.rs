@@ -7,7 +7,8 @@
 
 use crate::Privilege;
 
-/// What a person grants a plugin before it is installed (WIT `grants`).
+/// What a person grants a plugin before it is installed. It stands for the
+/// WIT variant `ocipipe:image/plugins/grants`: its cases are the WIT's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Grants {
     /// Every privilege it asks for (`--grant-all`).
