@@ -4,11 +4,14 @@
 //! operation runs as a sandboxed WebAssembly component behind a WIT world
 //! (see `wit/`). Modules: [`cli`] → [`pipeline`] → {[`runtime`], [`docker`],
 //! [`registry`], [`store`]};
-//! domain types in [`model`].
+//! domain types in [`model`]; what several of those share beside it:
+//! [`hashing`] (sha256 over streams: store's outputs, registry's uploads)
+//! and [`tls`].
 #![warn(missing_docs)]
 
 pub mod cli;
 pub mod docker;
+pub mod hashing;
 pub mod model;
 pub mod pipeline;
 pub mod registry;

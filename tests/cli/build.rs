@@ -311,3 +311,35 @@ fn json_progress_events_go_to_stderr() {
     assert_eq!(done["bytes"], done["total"], "every byte counted: {done}");
     assert!(done["bytes"].as_u64().unwrap() > 100_000);
 }
+
+#[test]
+fn from_scratch_is_a_build_without_a_base_and_only_scratch_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = a_layer(dir.path(), "app", "x\n");
+    let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let plain = build(&["--layer", app.to_str().unwrap(), "-o", &out("a.tar")]);
+    let scratch = build(&[
+        "--from",
+        "scratch",
+        "--layer",
+        app.to_str().unwrap(),
+        "-o",
+        &out("b.tar"),
+    ]);
+    assert_eq!(scratch["image_id"], plain["image_id"]);
+    assert_eq!(scratch["layers"].as_array().unwrap().len(), 1);
+    // Another spelling names an image, here with no transport: refused.
+    let run = ocipipe(&[
+        "image",
+        "build",
+        "--from",
+        "Scratch",
+        "--layer",
+        app.to_str().unwrap(),
+        "-o",
+        &out("c.tar"),
+    ]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("names no transport"), "{}", run.stderr);
+    assert!(!dir.path().join("c.tar").exists());
+}

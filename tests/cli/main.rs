@@ -2,8 +2,8 @@
 //! that need no Docker Engine: references, the sandbox, the compile
 //! cache, `image build -o|--oci-layout`, `image unpack`, reading
 //! manifests and layout indexes back, plugin configs, hostile inputs and
-//! outputs, copies into one layout at once. They run
-//! outside `scripts/services`. One module per area.
+//! outputs, copies into one layout at once, foreign layers left behind by
+//! a copy. They run outside `scripts/services`. One module per area.
 
 #[path = "../harness.rs"]
 mod harness;
@@ -14,6 +14,7 @@ mod bad_archives;
 mod build;
 mod cache;
 mod config;
+mod foreign_layers;
 mod golden;
 mod hostile_io;
 mod layers;

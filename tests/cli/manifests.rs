@@ -5,7 +5,9 @@
 //! artifact pipelines will send it. The decisions themselves are
 //! unit-tested in `components/manifest-generation-core`.
 
-use ocipipe::model::{ArtifactForm, Descriptor, Digest, ManifestContents, Platform};
+use ocipipe::model::{
+    ArtifactForm, Descriptor, Digest, ImageContents, IndexContents, ManifestContents, Platform,
+};
 use ocipipe::runtime::{Error, Limits, ManifestGeneration, Runtime, Source};
 use std::sync::Arc;
 
@@ -42,11 +44,11 @@ fn an_index_is_read_and_a_platform_chosen() {
         digest(1),
         digest(2)
     );
-    let ManifestContents::Index {
+    let ManifestContents::Index(IndexContents {
         media_type,
         manifests,
         subject,
-    } = mg
+    }) = mg
         .read_manifest("application/json", index.as_bytes())
         .unwrap()
     else {
@@ -89,12 +91,12 @@ fn an_artifact_manifest_is_read_with_its_subject() {
         contents.subject(),
         Some(&Descriptor::new(OCI_MANIFEST, digest(4), 7))
     );
-    let ManifestContents::Image {
+    let ManifestContents::Image(ImageContents {
         config,
         layers,
         artifact_type,
         ..
-    } = contents
+    }) = contents
     else {
         panic!("not an image")
     };
@@ -226,7 +228,7 @@ fn a_referrers_index_is_kept_at_the_referrers_tag() {
     let second = mg
         .referrers_index(Some(&first.bytes), &referrer(9))
         .unwrap();
-    let ManifestContents::Index { manifests, .. } =
+    let ManifestContents::Index(IndexContents { manifests, .. }) =
         mg.read_manifest(OCI_INDEX, &second.bytes).unwrap()
     else {
         panic!("not an index")

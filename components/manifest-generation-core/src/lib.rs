@@ -9,8 +9,10 @@
 //! skopeo's `oci:` transport), the images a layout holds
 //! ([`index_entries`]) and each image's layers ([`image_layers`]), and the
 //! media type of a layer stored with a compression ([`layer_media_type`]);
-//! a WebAssembly component as an OCI artifact ([`component_descriptors`],
-//! [`component_layer`]);
+//! the blobs a copy of an image transfers ([`copied_blobs`]: not the
+//! foreign layers) and the base layers a build's push sends as stored
+//! ([`base_layer_as_stored`]); a WebAssembly component as an OCI artifact, its wasm
+//! config included ([`component_blobs`], [`component_layer`]);
 //! and the decisions around OCI artifacts: the
 //! request and the extra blobs of a push of files ([`plan_artifact`],
 //! [`artifact_blobs`], [`artifact_referrer`]), the
@@ -32,6 +34,7 @@ mod artifact;
 mod command;
 mod component;
 mod config;
+mod copy;
 mod index;
 mod layers;
 mod layout;
@@ -46,12 +49,13 @@ pub use artifact::{
     ANNOTATION_COMPOSE_FILE, ANNOTATION_TITLE, MAX_FILE_NAME_BYTES, artifact_file_names,
 };
 pub use component::{
-    ComponentArtifact, MEDIA_TYPE_WASM, MEDIA_TYPE_WASM_CONFIG, component_descriptors,
-    component_layer,
+    ComponentArtifact, ComponentWorld, MEDIA_TYPE_WASM, MEDIA_TYPE_WASM_CONFIG, WASM_ARCHITECTURE,
+    WASM_OS, component_blobs, component_layer,
 };
 pub use config::{
     DEFAULT_PATH_ENV_UNIX, HISTORY_ADDED_COMMENT, HISTORY_ADDED_CREATED_BY, image_config,
 };
+pub use copy::{base_layer_as_stored, copied_blobs};
 pub use layers::{
     Compression, ImageLayer, MEDIA_TYPE_DOCKER_LAYER, MEDIA_TYPE_DOCKER_LAYER_ZSTD,
     MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_LAYER_ZSTD, ManifestFormat,

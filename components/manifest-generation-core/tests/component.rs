@@ -1,20 +1,35 @@
-//! `component_descriptors` and `component_layer`: a WebAssembly component as
-//! an OCI artifact in the CNCF wasm layout, pushed and pulled back.
+//! `component_blobs` and `component_layer`: a WebAssembly component as an
+//! OCI artifact in the CNCF wasm layout, pushed and pulled back.
 
 use manifest_generation_core::*;
 
 const WASM: &str = "sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f";
 
+fn world() -> ComponentWorld {
+    ComponentWorld {
+        target: "ocipipe:image/tagging@0.1.0".into(),
+        imports: vec!["wasi:io/streams@0.2.0".into()],
+        exports: vec!["ocipipe:image/naming@0.1.0".into()],
+    }
+}
+
 #[test]
 fn a_component_artifact_has_the_wasm_config_and_one_wasm_layer() {
-    let config = br#"{"component":{}}"#;
-    let artifact = component_descriptors(WASM, 1234, config).unwrap();
+    let artifact = component_blobs(WASM, 1234, &world()).unwrap();
+    let config = &artifact.config;
     assert_eq!(
-        artifact.config,
+        String::from_utf8(config.bytes.clone()).unwrap(),
+        format!(
+            r#"{{"architecture":"wasm","component":{{"exports":["ocipipe:image/naming@0.1.0"],"imports":["wasi:io/streams@0.2.0"],"target":"ocipipe:image/tagging@0.1.0"}},"layerDigests":["{WASM}"],"os":"wasip2"}}"#
+        ),
+        "the keys sorted, as ocipipe always wrote them"
+    );
+    assert_eq!(
+        config.descriptor,
         Descriptor::new(
             "application/vnd.wasm.config.v0+json",
-            ocipipe_sdk::digest::sha256(config),
-            config.len() as u64
+            ocipipe_sdk::digest::sha256(&config.bytes),
+            config.bytes.len() as u64
         )
     );
     assert_eq!(
@@ -23,7 +38,7 @@ fn a_component_artifact_has_the_wasm_config_and_one_wasm_layer() {
     );
     // Pulled back, its layer is found again.
     let manifest = image_manifest(
-        &artifact.config,
+        &config.descriptor,
         std::slice::from_ref(&artifact.layer),
         &[],
         None,
@@ -39,9 +54,26 @@ fn a_component_artifact_has_the_wasm_config_and_one_wasm_layer() {
 }
 
 #[test]
-fn a_bad_digest_and_a_manifest_without_one_wasm_layer_are_refused() {
-    let err = component_descriptors("sha256:short", 1, b"{}").unwrap_err();
+fn the_same_component_always_gives_the_same_config() {
+    let a = component_blobs(WASM, 1, &world()).unwrap();
+    let b = component_blobs(WASM, 1, &world()).unwrap();
+    assert_eq!(a, b);
+    let mut other = world();
+    other.exports.push("ocipipe:image/more@0.1.0".into());
+    let c = component_blobs(WASM, 1, &other).unwrap();
+    assert_ne!(a.config.descriptor.digest, c.config.descriptor.digest);
+}
+
+#[test]
+fn a_bad_digest_no_world_and_a_manifest_without_one_wasm_layer_are_refused() {
+    let err = component_blobs("sha256:short", 1, &world()).unwrap_err();
     assert!(matches!(&err, Error::InvalidInput(m) if m.starts_with("wasm-digest")));
+    let nameless = ComponentWorld {
+        target: String::new(),
+        ..world()
+    };
+    let err = component_blobs(WASM, 1, &nameless).unwrap_err();
+    assert!(matches!(&err, Error::InvalidInput(m) if m.starts_with("component.target")));
     let config = Descriptor::new(MEDIA_TYPE_OCI_CONFIG, WASM, 2);
     let tar = Descriptor::new(MEDIA_TYPE_OCI_LAYER, WASM, 2);
     let err = component_layer(&config, &[tar]).unwrap_err();

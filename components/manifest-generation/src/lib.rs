@@ -27,6 +27,7 @@ mod bindings {
             "ocipipe:image/manifests@0.1.0/artifact-file": manifest_generation_core::ArtifactFile,
             "ocipipe:image/manifests@0.1.0/artifact-plan": manifest_generation_core::ArtifactPlan,
             "ocipipe:image/manifests@0.1.0/component-artifact": manifest_generation_core::ComponentArtifact,
+            "ocipipe:image/manifests@0.1.0/component-world": manifest_generation_core::ComponentWorld,
         },
     });
 }
@@ -36,8 +37,8 @@ use bindings::exports::ocipipe::image::manifests::{
     self, ArtifactForm, Compression, EntryKind, ImageLayer, IndexEntry, ManifestFormat,
 };
 use manifest_generation_core::{
-    self as core, ArtifactPlan, ArtifactRequest, ComponentArtifact, ConfigRequest, HostMachine,
-    ManifestContents, ReferrersPage,
+    self as core, ArtifactPlan, ArtifactRequest, ComponentArtifact, ComponentWorld, ConfigRequest,
+    HostMachine, ManifestContents, ReferrersPage,
 };
 use ocipipe_sdk::{Annotation, Descriptor, Document, Error, Platform};
 
@@ -136,12 +137,20 @@ impl manifests::Guest for ManifestGeneration {
         core::layout_entry(&index, tag.as_deref())
     }
 
-    fn component_descriptors(
+    fn component_blobs(
         wasm_digest: String,
         wasm_size: u64,
-        config: Vec<u8>,
+        component: ComponentWorld,
     ) -> Result<ComponentArtifact, Error> {
-        core::component_descriptors(&wasm_digest, wasm_size, &config)
+        core::component_blobs(&wasm_digest, wasm_size, &component)
+    }
+
+    fn copied_blobs(config: Descriptor, layers: Vec<Descriptor>) -> Vec<Descriptor> {
+        core::copied_blobs(&config, &layers)
+    }
+
+    fn base_layer_as_stored(stored: Compression) -> bool {
+        core::base_layer_as_stored(compression_to_core(stored))
     }
 
     fn component_layer(config: Descriptor, layers: Vec<Descriptor>) -> Result<Descriptor, Error> {
@@ -153,12 +162,7 @@ impl manifests::Guest for ManifestGeneration {
             ManifestFormat::Oci => core::ManifestFormat::Oci,
             ManifestFormat::Docker => core::ManifestFormat::Docker,
         };
-        let compression = match compression {
-            Compression::None => core::Compression::None,
-            Compression::Gzip => core::Compression::Gzip,
-            Compression::Zstd => core::Compression::Zstd,
-        };
-        core::layer_media_type(compression, format)
+        core::layer_media_type(compression_to_core(compression), format)
     }
 
     fn image_layers(layers: Vec<Descriptor>, config: Vec<u8>) -> Result<Vec<ImageLayer>, Error> {
@@ -195,6 +199,16 @@ impl manifests::Guest for ManifestGeneration {
                 name: e.name,
             })
             .collect())
+    }
+}
+
+/// The core's compression for the WIT enum, which `wit-bindgen` generates
+/// itself.
+fn compression_to_core(compression: Compression) -> core::Compression {
+    match compression {
+        Compression::None => core::Compression::None,
+        Compression::Gzip => core::Compression::Gzip,
+        Compression::Zstd => core::Compression::Zstd,
     }
 }
 

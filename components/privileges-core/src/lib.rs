@@ -30,7 +30,9 @@
 //! [`plugin_config`] writes the config of a plugin made from a plugin
 //! context, as `docker plugin create` writes it (see `create`), after
 //! the checks the engine leaves to install time; [`why_not_a_plugin`]
-//! says whether a manifest is a plugin's, by its config.
+//! says whether a manifest is a plugin's, by its config;
+//! [`judge_privileges`] says which privileges asked for a person's grants
+//! cover (see `grants`).
 //!
 //! No I/O, no clock, no randomness; the shared error type is the SDK's.
 
@@ -39,9 +41,11 @@ mod create;
 mod decode;
 mod encode;
 mod go_json;
+mod grants;
 
 pub use create::{PLUGIN_CONFIG_MEDIA_TYPE, plugin_config, why_not_a_plugin};
 pub use go_json::MAX_DEPTH;
+pub use grants::{Grants, judge_privileges};
 pub use ocipipe_sdk::Error;
 
 use decode::DecodeError;

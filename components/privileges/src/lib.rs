@@ -2,8 +2,8 @@
 //! to the pure function in `privileges-core`.
 //!
 //! The shared WIT types are `ocipipe_sdk`'s and the world's `privilege`
-//! record is the core's own (`with` below), so values cross the boundary
-//! without conversion. No logic lives here.
+//! record and `grants` variant are the core's own (`with` below), so values
+//! cross the boundary without conversion. No logic lives here.
 
 mod bindings {
     wit_bindgen::generate!({
@@ -12,13 +12,14 @@ mod bindings {
         with: {
             "ocipipe:image/types@0.1.0": ocipipe_sdk::types,
             "ocipipe:image/plugins@0.1.0/privilege": privileges_core::Privilege,
+            "ocipipe:image/plugins@0.1.0/grants": privileges_core::Grants,
         },
     });
 }
 
 use bindings::exports::ocipipe::image::plugins::Guest;
 use ocipipe_sdk::{Descriptor, Document, Error};
-use privileges_core::Privilege;
+use privileges_core::{Grants, Privilege};
 
 struct Privileges;
 
@@ -33,6 +34,10 @@ impl Guest for Privileges {
 
     fn why_not_a_plugin(config: Descriptor) -> Option<String> {
         privileges_core::why_not_a_plugin(&config)
+    }
+
+    fn judge_privileges(asked: Vec<Privilege>, grants: Grants) -> Vec<bool> {
+        privileges_core::judge_privileges(&asked, &grants)
     }
 }
 

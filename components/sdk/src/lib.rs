@@ -37,7 +37,7 @@
 //!     });
 //! }
 //!
-//! use bindings::exports::ocipipe::image::plugins::{Guest, Privilege};
+//! use bindings::exports::ocipipe::image::plugins::{Grants, Guest, Privilege};
 //! use ocipipe_sdk::{Descriptor, Document, Error};
 //!
 //! struct AsksForNothing;
@@ -57,6 +57,17 @@
 //!
 //!     fn why_not_a_plugin(_config: Descriptor) -> Option<String> {
 //!         None
+//!     }
+//!
+//!     // A name grants every privilege of that name.
+//!     fn judge_privileges(asked: Vec<Privilege>, grants: Grants) -> Vec<bool> {
+//!         asked
+//!             .iter()
+//!             .map(|p| match &grants {
+//!                 Grants::All => true,
+//!                 Grants::Names(names) => names.contains(&p.name),
+//!             })
+//!             .collect()
 //!     }
 //! }
 //!

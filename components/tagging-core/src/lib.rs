@@ -41,6 +41,9 @@ pub const LEGACY_DEFAULT_DOMAIN: &str = "index.docker.io";
 pub const OFFICIAL_REPO_PREFIX: &str = "library/";
 /// The tag [`tag_name_only`] adds.
 pub const DEFAULT_TAG: &str = "latest";
+/// The name Dockerfiles reserve for the empty base (`FROM scratch`):
+/// [`names_no_image`].
+pub const SCRATCH: &str = "scratch";
 /// Number of entropy bytes [`unique_tag`] turns into a tag.
 pub const UNIQUE_TAG_ENTROPY_LEN: usize = 16;
 
@@ -465,6 +468,29 @@ pub fn push_target(s: &str) -> Result<Reference, ocipipe_sdk::Error> {
         )));
     }
     Ok(named)
+}
+
+/// Whether `base`, the image a build is asked to start from, names no
+/// image: [`SCRATCH`], exactly. See the WIT `names-no-image`.
+pub fn names_no_image(base: &str) -> bool {
+    base == SCRATCH
+}
+
+/// The index of the first of `names` (as an archive or a layout spells
+/// its images' names) that means `wanted`: `wanted` exactly, or the same
+/// reference once both are normalised with the default tag, so `ubuntu:1`
+/// finds `docker.io/library/ubuntu:1` and the other way round. A name of
+/// `names` that does not parse matches only itself; a `wanted` that does
+/// not parse is refused. See the WIT `find-name`.
+pub fn find_name(wanted: &str, names: &[String]) -> Result<Option<u32>, RefError> {
+    let normalised = tag_name_only(parse_normalized_named(wanted)?);
+    let means = |name: &str| {
+        name == wanted || parse_normalized_named(name).is_ok_and(|n| tag_name_only(n) == normalised)
+    };
+    Ok(names
+        .iter()
+        .position(|name| means(name))
+        .map(|i| u32::try_from(i).unwrap_or(u32::MAX)))
 }
 
 /// BuildKit image exporter `name=a,b`: splits on `,`, trims whitespace around

@@ -50,6 +50,14 @@ impl Guest for Tagging {
         })
     }
 
+    fn names_no_image(base: String) -> bool {
+        core::names_no_image(&base)
+    }
+
+    fn find_name(wanted: String, names: Vec<String>) -> Result<Option<u32>, Error> {
+        Ok(core::find_name(&wanted, &names)?)
+    }
+
     fn unique_tag(name: String, entropy: Vec<u8>) -> Result<Reference, Error> {
         Ok((&core::unique_tag(&name, &entropy)?).into())
     }

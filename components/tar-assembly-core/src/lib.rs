@@ -30,8 +30,8 @@ pub mod layer;
 mod plan;
 
 pub use archive::{
-    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, LayoutFile, WrittenBlob,
-    blob_entry, layers_to_omit, plan_archive, plan_layout,
+    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, ImageStore, LayoutFile,
+    WrittenBlob, blob_entry, layers_to_omit, omits_layers, plan_archive, plan_layout,
 };
 pub use changeset::{Change, Member, MemberKind, plan_changeset};
 pub use layer::{Entry, EntryKind, LayerOptions, plan_layer};

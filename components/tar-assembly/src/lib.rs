@@ -26,7 +26,7 @@ mod bindings {
     });
 }
 
-use bindings::exports::ocipipe::image::archives::{self, ArchiveFormat};
+use bindings::exports::ocipipe::image::archives::{self, ArchiveFormat, ImageStore};
 use bindings::exports::ocipipe::image::changesets::{self, Member, MemberKind};
 use bindings::exports::ocipipe::image::layers::{self, Entry, EntryKind};
 use ocipipe_sdk::{Digest, Error, Segment};
@@ -77,6 +77,13 @@ impl archives::Guest for TarAssembly {
 
     fn layers_to_omit(diff_ids: Vec<Digest>, bases: Vec<Vec<Digest>>) -> Vec<bool> {
         core::layers_to_omit(&diff_ids, &bases)
+    }
+
+    fn omits_layers(store: ImageStore) -> bool {
+        core::omits_layers(match store {
+            ImageStore::GraphDriver => core::ImageStore::GraphDriver,
+            ImageStore::Containerd => core::ImageStore::Containerd,
+        })
     }
 }
 

@@ -13,6 +13,7 @@ use super::args::ComponentCommand;
 use super::copy::CopyEnv;
 use super::output::Printer;
 use super::{Config, Outcome, progress};
+use crate::model::ComponentWorld;
 use crate::pipeline::{self, Operations};
 use crate::runtime::{Components, Declaration, Runtime};
 use anyhow::Context as _;
@@ -45,9 +46,14 @@ pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outc
     let (imports, exports) = wasm
         .interfaces(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e:#}", file.display()))?;
-    let config_json = wasm_config(world, &imports, &exports, &bytes);
+    // The facts the wasm config document states; the component writes it.
+    let facts = ComponentWorld {
+        target: crate::runtime::world_name(world),
+        imports,
+        exports,
+    };
     let env = CopyEnv::new(config, false, 4)?;
-    let pushed = pipeline::push_component(&env.context(&ops, None), &target, read, &config_json)?;
+    let pushed = pipeline::push_component(&env.context(&ops, None), &target, read, &facts)?;
     // The digest alone on stdout, so that `D=$(ocipipe component push …)`
     // holds it; what was pushed where goes to stderr (or into `--json`).
     if !config.json {
@@ -87,28 +93,6 @@ fn world_of(
             super::args::operation_names()
         ),
     }
-}
-
-/// The wasm OCI artifact config (CNCF TAG Runtime's layout): the layer's
-/// digest and the component's world, imports and exports. No `created`:
-/// the same file always gives the same config.
-fn wasm_config(
-    world: &Declaration,
-    imports: &[String],
-    exports: &[String],
-    bytes: &[u8],
-) -> Vec<u8> {
-    let config = serde_json::json!({
-        "architecture": "wasm",
-        "os": "wasip2",
-        "layerDigests": [crate::model::Digest::sha256(bytes).to_string()],
-        "component": {
-            "target": crate::runtime::world_name(world),
-            "imports": imports,
-            "exports": exports,
-        },
-    });
-    serde_json::to_vec(&config).expect("JSON values serialise")
 }
 
 /// Fetches every `--component OPERATION=docker://REF` into a local file,

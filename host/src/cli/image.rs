@@ -45,175 +45,212 @@ fn cut_short(e: pipeline::Error, output: &str) -> anyhow::Error {
 }
 
 pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
-    let connect = || config.connect();
-    let mut printer = Printer::new(config.json);
     match cmd {
-        ImageCommand::Build(args) => return build(config, *args),
+        ImageCommand::Build(args) => build(config, *args),
         ImageCommand::Unpack {
             archive,
             dir,
             image,
-        } => return unpack(config, &archive, &dir, image.as_deref()),
-        ImageCommand::Inspect { refs } => {
-            let names = engine_names(config, &refs)?;
-            let (runtime, engine) = connect()?;
-            for (reference, name) in refs.iter().zip(&names) {
-                let info = runtime.block_on(engine.inspect(name))?;
-                printer.result(
-                    &Inspected {
-                        reference,
-                        info: &info,
-                    },
-                    || human_inspect(reference, &info),
-                )?;
-            }
-        }
-        ImageCommand::Push { refs } => {
-            let components = config.components()?;
-            let tagging = components.get::<Tagging>()?;
-            let references = refs
-                .iter()
-                .map(|r| {
-                    tagging
-                        .normalize_with_default_tag(r)
-                        .with_context(|| format!("{r:?} is not an image name"))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let (runtime, engine) = connect()?;
-            let credentials = crate::registry::CredentialStore::new(config.docker_config.clone());
-            let progress = super::progress::for_run(config.json);
-            for reference in &references {
-                let pushed = pipeline::push_through_engine(
-                    &runtime,
-                    &engine,
-                    &credentials,
-                    reference,
-                    pipeline::EnginePush::Image,
-                    progress.as_ref(),
-                )?;
-                print_pushed(&mut printer, reference, &pushed)?;
-            }
-        }
-        ImageCommand::Exists { refs } => {
-            let names = engine_names(config, &refs)?;
-            let (runtime, engine) = connect()?;
-            let mut outcome = Outcome::Success;
-            for (reference, name) in refs.iter().zip(&names) {
-                let exists = runtime.block_on(engine.exists(name))?;
-                if !exists {
-                    outcome = Outcome::SomeFailed;
-                }
-                let record = serde_json::json!({ "reference": reference, "exists": exists });
-                printer.result(&record, || {
-                    format!("{reference}: {}", if exists { "present" } else { "absent" })
-                })?;
-            }
-            return Ok(outcome);
-        }
+        } => unpack(config, &archive, &dir, image.as_deref()),
+        ImageCommand::Inspect { refs } => inspect(config, &refs),
+        ImageCommand::Push { refs } => push(config, &refs),
+        ImageCommand::Exists { refs } => exists(config, &refs),
         ImageCommand::Rm {
             refs,
             force,
             ignore_missing,
-        } => {
-            let names = engine_names(config, &refs)?;
-            let (runtime, engine) = connect()?;
-            for (reference, name) in refs.iter().zip(&names) {
-                let removal = match runtime.block_on(engine.remove(name, force)) {
-                    Err(crate::docker::Error::NotFound { .. }) if ignore_missing => {
-                        Removal::default()
-                    }
-                    other => other?,
-                };
-                printer.result(
-                    &Removed {
-                        reference,
-                        removal: &removal,
-                    },
-                    || {
-                        removal
-                            .untagged
-                            .iter()
-                            .map(|n| format!("Untagged: {n}"))
-                            .chain(removal.deleted.iter().map(|d| format!("Deleted: {d}")))
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    },
-                )?;
-            }
-        }
-        ImageCommand::Ls => {
-            let (runtime, engine) = connect()?;
-            for image in runtime.block_on(engine.list())? {
-                printer.result(&image, || {
-                    let names = if image.repo_tags.is_empty() {
-                        "<none>".to_string()
-                    } else {
-                        image.repo_tags.join(", ")
-                    };
-                    format!("{}  {:>12}  {names}", &image.id, image.size)
-                })?;
-            }
-        }
-        ImageCommand::Load { input, base } => {
-            let components = config.components()?;
-            let progress = super::progress::for_run(config.json);
-            let ops = Operations::new(&components, progress.as_ref())?;
-            let (runtime, engine) = connect()?;
-            let from = if input == "-" {
-                pipeline::LoadInput::Stdin
-            } else {
-                pipeline::LoadInput::File(Path::new(&input))
-            };
-            let loaded = pipeline::load(&ops, &runtime, &engine, from, &base)?;
-            #[derive(Serialize)]
-            struct Loaded<'a> {
-                input: &'a str,
-                #[serde(flatten)]
-                loaded: &'a pipeline::IncrementalLoad,
-            }
-            printer.result(
-                &Loaded {
-                    input: &input,
-                    loaded: &loaded,
-                },
-                || {
-                    let report = &loaded.report;
-                    report
-                        .names
-                        .iter()
-                        .map(|n| format!("Loaded image: {n}"))
-                        .chain(report.ids.iter().map(|i| format!("Loaded image ID: {i}")))
-                        .chain((loaded.bytes_skipped > 0).then(|| {
-                            format!("Skipped {} bytes the engine had", loaded.bytes_skipped)
-                        }))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                },
-            )?;
-        }
-        ImageCommand::Save { refs, output } => {
-            let names = engine_names(config, &refs)?;
-            let (runtime, engine) = connect()?;
-            let progress = super::progress::for_run(config.json);
-            let shown = output.display().to_string();
-            let bytes = pipeline::save(&runtime, &engine, &names, &output, progress.as_ref())
-                .map_err(|e| cut_short(e, &shown))?;
-            #[derive(Serialize)]
-            struct Saved<'a> {
-                output: &'a Path,
-                references: &'a [String],
-                size: u64,
-            }
-            Printer::beside_output(config.json, &output).result(
-                &Saved {
-                    output: &output,
-                    references: &refs,
-                    size: bytes,
-                },
-                || format!("Saved {} ({bytes} bytes)", output.display()),
-            )?;
-        }
+        } => rm(config, &refs, force, ignore_missing),
+        ImageCommand::Ls => ls(config),
+        ImageCommand::Load { input, base } => load(config, &input, &base),
+        ImageCommand::Save { refs, output } => save(config, &refs, &output),
     }
+}
+
+/// `image inspect`: what the engine knows of each image.
+fn inspect(config: &Config, refs: &[String]) -> anyhow::Result<Outcome> {
+    let mut printer = Printer::new(config.json);
+    let names = engine_names(config, refs)?;
+    let (runtime, engine) = config.connect()?;
+    for (reference, name) in refs.iter().zip(&names) {
+        let info = runtime.block_on(engine.inspect(name))?;
+        printer.result(
+            &Inspected {
+                reference,
+                info: &info,
+            },
+            || human_inspect(reference, &info),
+        )?;
+    }
+    Ok(Outcome::Success)
+}
+
+/// `image push`: the engine pushes each image, named with the default
+/// tag the tagging component gives.
+fn push(config: &Config, refs: &[String]) -> anyhow::Result<Outcome> {
+    let mut printer = Printer::new(config.json);
+    let components = config.components()?;
+    let tagging = components.get::<Tagging>()?;
+    let references = refs
+        .iter()
+        .map(|r| {
+            tagging
+                .normalize_with_default_tag(r)
+                .with_context(|| format!("{r:?} is not an image name"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (runtime, engine) = config.connect()?;
+    let credentials = crate::registry::CredentialStore::new(config.docker_config.clone());
+    let progress = super::progress::for_run(config.json);
+    for reference in &references {
+        let pushed = pipeline::push_through_engine(
+            &runtime,
+            &engine,
+            &credentials,
+            reference,
+            pipeline::EnginePush::Image,
+            progress.as_ref(),
+        )?;
+        print_pushed(&mut printer, reference, &pushed)?;
+    }
+    Ok(Outcome::Success)
+}
+
+/// `image exists`: whether the engine has each image; some failed when
+/// one is absent.
+fn exists(config: &Config, refs: &[String]) -> anyhow::Result<Outcome> {
+    let mut printer = Printer::new(config.json);
+    let names = engine_names(config, refs)?;
+    let (runtime, engine) = config.connect()?;
+    let mut outcome = Outcome::Success;
+    for (reference, name) in refs.iter().zip(&names) {
+        let exists = runtime.block_on(engine.exists(name))?;
+        if !exists {
+            outcome = Outcome::SomeFailed;
+        }
+        let record = serde_json::json!({ "reference": reference, "exists": exists });
+        printer.result(&record, || {
+            format!("{reference}: {}", if exists { "present" } else { "absent" })
+        })?;
+    }
+    Ok(outcome)
+}
+
+/// `image rm`: untags and deletes each image in the engine.
+fn rm(
+    config: &Config,
+    refs: &[String],
+    force: bool,
+    ignore_missing: bool,
+) -> anyhow::Result<Outcome> {
+    let mut printer = Printer::new(config.json);
+    let names = engine_names(config, refs)?;
+    let (runtime, engine) = config.connect()?;
+    for (reference, name) in refs.iter().zip(&names) {
+        let removal = match runtime.block_on(engine.remove(name, force)) {
+            Err(crate::docker::Error::NotFound { .. }) if ignore_missing => Removal::default(),
+            other => other?,
+        };
+        printer.result(
+            &Removed {
+                reference,
+                removal: &removal,
+            },
+            || {
+                removal
+                    .untagged
+                    .iter()
+                    .map(|n| format!("Untagged: {n}"))
+                    .chain(removal.deleted.iter().map(|d| format!("Deleted: {d}")))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            },
+        )?;
+    }
+    Ok(Outcome::Success)
+}
+
+/// `image ls`: the engine's images.
+fn ls(config: &Config) -> anyhow::Result<Outcome> {
+    let mut printer = Printer::new(config.json);
+    let (runtime, engine) = config.connect()?;
+    for image in runtime.block_on(engine.list())? {
+        printer.result(&image, || {
+            let names = if image.repo_tags.is_empty() {
+                "<none>".to_string()
+            } else {
+                image.repo_tags.join(", ")
+            };
+            format!("{}  {:>12}  {names}", &image.id, image.size)
+        })?;
+    }
+    Ok(Outcome::Success)
+}
+
+/// `image load`: an archive (a file, or `-` for stdin) into the engine,
+/// sending as placeholders the layers of `base` images it has.
+fn load(config: &Config, input: &str, base: &[String]) -> anyhow::Result<Outcome> {
+    let mut printer = Printer::new(config.json);
+    let components = config.components()?;
+    let progress = super::progress::for_run(config.json);
+    let ops = Operations::new(&components, progress.as_ref())?;
+    let (runtime, engine) = config.connect()?;
+    let from = if input == "-" {
+        pipeline::LoadInput::Stdin
+    } else {
+        pipeline::LoadInput::File(Path::new(input))
+    };
+    let loaded = pipeline::load(&ops, &runtime, &engine, from, base)?;
+    #[derive(Serialize)]
+    struct Loaded<'a> {
+        input: &'a str,
+        #[serde(flatten)]
+        loaded: &'a pipeline::IncrementalLoad,
+    }
+    printer.result(
+        &Loaded {
+            input,
+            loaded: &loaded,
+        },
+        || {
+            let report = &loaded.report;
+            report
+                .names
+                .iter()
+                .map(|n| format!("Loaded image: {n}"))
+                .chain(report.ids.iter().map(|i| format!("Loaded image ID: {i}")))
+                .chain(
+                    (loaded.bytes_skipped > 0)
+                        .then(|| format!("Skipped {} bytes the engine had", loaded.bytes_skipped)),
+                )
+                .collect::<Vec<_>>()
+                .join("\n")
+        },
+    )?;
+    Ok(Outcome::Success)
+}
+
+/// `image save`: images from the engine into one archive file.
+fn save(config: &Config, refs: &[String], output: &Path) -> anyhow::Result<Outcome> {
+    let names = engine_names(config, refs)?;
+    let (runtime, engine) = config.connect()?;
+    let progress = super::progress::for_run(config.json);
+    let shown = output.display().to_string();
+    let bytes = pipeline::save(&runtime, &engine, &names, output, progress.as_ref())
+        .map_err(|e| cut_short(e, &shown))?;
+    #[derive(Serialize)]
+    struct Saved<'a> {
+        output: &'a Path,
+        references: &'a [String],
+        size: u64,
+    }
+    Printer::beside_output(config.json, output).result(
+        &Saved {
+            output,
+            references: refs,
+            size: bytes,
+        },
+        || format!("Saved {} ({bytes} bytes)", output.display()),
+    )?;
     Ok(Outcome::Success)
 }
 
@@ -243,6 +280,8 @@ fn engine_names(config: &Config, refs: &[String]) -> anyhow::Result<Vec<String>>
         .collect::<Result<_, _>>()?)
 }
 
+/// `image build`: one image from layers over a base, made once for every
+/// output asked for (`-o`, `--oci-layout`, `--load`, `--push`).
 fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
     let components = config.components()?;
     let progress = super::progress::for_run(config.json);
@@ -251,8 +290,13 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
     // What the base's layers are read through (a registry's are downloaded
     // as the build reads them): kept until the build is done.
     let base_env;
-    let base = match args.from.as_deref() {
-        None | Some("scratch") => None,
+    // `scratch` names no image: the tagging component says which base does.
+    let from = match args.from.as_deref() {
+        Some(from) if !ops.tagging.names_no_image(from)? => Some(from),
+        _ => None,
+    };
+    let base = match from {
+        None => None,
         Some(from) => {
             let location = super::copy::location(ops.tagging, from)?;
             if let pipeline::Location::Daemon(crate::model::AnyReference::Named(name)) = &location {
@@ -282,28 +326,7 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
     let async_rt;
     let engine;
     // Every output asked for; the layers are made once for all of them.
-    let mut outputs = Vec::new();
-    if let Some(path) = &args.output {
-        if path == "-" {
-            let out = Box::new(std::io::stdout());
-            outputs.push((
-                BuildOutput::Stream(out, "standard output".into()),
-                "-".into(),
-            ));
-        } else {
-            let target =
-                Target::resolve(Path::new(path)).with_context(|| format!("cannot write {path}"))?;
-            let output = match target {
-                Target::Replace(file) => BuildOutput::File(file),
-                Target::Into(file) => BuildOutput::Stream(Box::new(file), path.clone()),
-            };
-            outputs.push((output, path.clone()));
-        }
-    }
-    if let Some(dir) = &args.oci_layout {
-        let shown = dir.display().to_string();
-        outputs.push((BuildOutput::OciLayout(dir.clone()), shown));
-    }
+    let mut outputs = file_outputs(&args)?;
     if args.load {
         async_rt = async_runtime()?;
         engine = async_rt.block_on(config.engine())?;
@@ -329,14 +352,58 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
         ([(_, only)], false) => only.clone(),
         _ => "the outputs".to_string(),
     };
-    // `-o -`, or a path to stdout itself (`-o /dev/stdout`).
-    let to_stdout = args
-        .output
-        .as_deref()
-        .is_some_and(|path| path == "-" || is_standard_output(Path::new(path)));
+    // Asked before the build, which may replace the file at that path.
+    let to_stdout = writes_to_stdout(args.output.as_deref());
     let (outputs, destinations): (Vec<_>, Vec<String>) = outputs.into_iter().unzip();
     let made =
         pipeline::build_outputs(&ops, &spec, outputs, push).map_err(|e| cut_short(e, &shown))?;
+    print_built(config, to_stdout, &destinations, &made)?;
+    Ok(Outcome::Success)
+}
+
+/// The archive and layout outputs of a build (`-o`, `--oci-layout`), each
+/// with how a report names it.
+fn file_outputs(args: &BuildArgs) -> anyhow::Result<Vec<(BuildOutput<'static>, String)>> {
+    let mut outputs = Vec::new();
+    if let Some(path) = &args.output {
+        if path == "-" {
+            let out = Box::new(std::io::stdout());
+            outputs.push((
+                BuildOutput::Stream(out, "standard output".into()),
+                "-".into(),
+            ));
+        } else {
+            let target =
+                Target::resolve(Path::new(path)).with_context(|| format!("cannot write {path}"))?;
+            let output = match target {
+                Target::Replace(file) => BuildOutput::File(file),
+                Target::Into(file) => BuildOutput::Stream(Box::new(file), path.clone()),
+            };
+            outputs.push((output, path.clone()));
+        }
+    }
+    if let Some(dir) = &args.oci_layout {
+        let shown = dir.display().to_string();
+        outputs.push((BuildOutput::OciLayout(dir.clone()), shown));
+    }
+    Ok(outputs)
+}
+
+/// Whether the archive of `-o` goes to stdout: `-o -`, or a path to stdout
+/// itself (`-o /dev/stdout`).
+fn writes_to_stdout(output: Option<&str>) -> bool {
+    output.is_some_and(|path| path == "-" || is_standard_output(Path::new(path)))
+}
+
+/// One report per output a build wrote (`destinations`, in the order of
+/// `made.built`), then one per name it pushed; on stderr when the archive
+/// went `to_stdout`.
+fn print_built(
+    config: &Config,
+    to_stdout: bool,
+    destinations: &[String],
+    made: &pipeline::BuiltOutputs,
+) -> anyhow::Result<()> {
     #[derive(Serialize)]
     struct Record<'a> {
         output: &'a str,
@@ -373,7 +440,7 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
             printer.result(name, || format!("Pushed {} {}", name.name, name.digest))?;
         }
     }
-    Ok(Outcome::Success)
+    Ok(())
 }
 
 fn unpack(

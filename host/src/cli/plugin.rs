@@ -9,8 +9,8 @@ use super::image::print_pushed;
 use super::output::Printer;
 use super::{Config, Outcome, progress};
 use crate::docker::PluginInfo;
-use crate::model::{Reference, one_line};
-use crate::pipeline::{self, AskedPrivilege, ConfigInput, Grants, InstalledPlugin, Operations};
+use crate::model::{Grants, Reference, one_line};
+use crate::pipeline::{self, AskedPrivilege, ConfigInput, InstalledPlugin, Operations};
 use crate::runtime::{Privileges, Tagging};
 use anyhow::Context as _;
 use serde::Serialize;
@@ -144,7 +144,7 @@ fn install(config: &Config, args: PluginInstallArgs) -> anyhow::Result<Outcome> 
     let ctx = env.context(&ops, None);
     let asked = pipeline::remote_privileges(&ctx, privileges, &plugin)
         .with_context(|| format!("cannot compute the privileges of plugin {}", plugin.full))?;
-    let asked = pipeline::judge(asked, &grants);
+    let asked = pipeline::judge(privileges, asked, &grants)?;
     let mut printer = Printer::new(config.json);
     if !asked.is_empty() {
         // On stdout, as `docker plugin install` lists them before its

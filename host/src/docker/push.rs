@@ -76,6 +76,37 @@ struct ErrorDetail {
     message: Option<String>,
 }
 
+impl Message {
+    /// The error the engine reports in this message, if any: its
+    /// `errorDetail.message`, else its `error`.
+    fn failure(&self) -> Option<String> {
+        self.error_detail
+            .as_ref()
+            .and_then(|d| d.message.clone())
+            .or(self.error.clone())
+    }
+}
+
+/// Why the engine answered a stream request with a status other than 2xx:
+/// `missing` for a 404 when given, else the engine's message (the JSON
+/// body's `message`, or the body itself), `refused`.
+async fn refusal(
+    response: reqwest::Response,
+    missing: Option<Error>,
+    refused: impl Fn(String) -> Error,
+) -> Error {
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_string))
+        .unwrap_or(body);
+    match missing {
+        Some(missing) if status == reqwest::StatusCode::NOT_FOUND => missing,
+        _ => refused(message.trim().to_string()),
+    }
+}
+
 /// Bytes a stream reports done so far: per layer, the last
 /// `progressDetail.current` the engine reported.
 #[derive(Default)]
@@ -143,10 +174,52 @@ impl super::Engine {
             host: self.host.clone(),
             message: e.without_url().to_string(),
         };
+        let post = self.post(&path, &query, auth, body, refused)?;
+        let response = tokio::time::timeout(answer_within, post.send())
+            .await
+            .map_err(|_| Error::Unreachable {
+                host: self.host.clone(),
+                message: format!("it did not answer within {} s", answer_within.as_secs()),
+            })?
+            .map_err(unreachable)?;
+        if !response.status().is_success() {
+            return Err(refusal(response, missing, refused).await);
+        }
+        let headers = response.headers().clone();
+        let mut stream = response.bytes_stream();
+        let mut pending = Vec::new();
+        while let Some(piece) = stream.next().await {
+            pending.extend_from_slice(&piece.map_err(unreachable)?);
+            while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=end).collect();
+                let Ok(message) = serde_json::from_slice::<Message>(&line) else {
+                    continue;
+                };
+                if let Some(error) = message.failure() {
+                    return Err(refused(error));
+                }
+                tracing::debug!(status = message.status.as_deref().unwrap_or(""), "{action}");
+                each(&message)?;
+            }
+        }
+        Ok(headers)
+    }
+
+    /// The POST of `path` with `query`, the credentials `auth` and a JSON
+    /// `body`, if any; a URL the engine's address cannot make is
+    /// `refused`.
+    fn post(
+        &self,
+        path: &str,
+        query: &[(&'static str, String)],
+        auth: &RegistryAuth,
+        body: Option<Vec<u8>>,
+        refused: impl Fn(String) -> Error,
+    ) -> Result<reqwest::RequestBuilder, Error> {
         let (client, base) = self.raw_client()?;
         let mut url = reqwest::Url::parse(&base).map_err(|e| refused(e.to_string()))?;
         url.set_path(&format!("{}{path}", self.version_prefix()));
-        for (key, value) in &query {
+        for (key, value) in query {
             url.query_pairs_mut().append_pair(key, value);
         }
         let encoded = base64::engine::general_purpose::URL_SAFE
@@ -160,48 +233,7 @@ impl super::Engine {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body);
         }
-        let response = tokio::time::timeout(answer_within, post.send())
-            .await
-            .map_err(|_| Error::Unreachable {
-                host: self.host.clone(),
-                message: format!("it did not answer within {} s", answer_within.as_secs()),
-            })?
-            .map_err(unreachable)?;
-        if !response.status().is_success() {
-            let status = response.status();
-            let body = response.text().await.unwrap_or_default();
-            let message = serde_json::from_str::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v["message"].as_str().map(str::to_string))
-                .unwrap_or(body);
-            return Err(match missing {
-                Some(missing) if status == reqwest::StatusCode::NOT_FOUND => missing,
-                _ => refused(message.trim().to_string()),
-            });
-        }
-        let headers = response.headers().clone();
-        let mut stream = response.bytes_stream();
-        let mut pending = Vec::new();
-        while let Some(piece) = stream.next().await {
-            pending.extend_from_slice(&piece.map_err(unreachable)?);
-            while let Some(end) = pending.iter().position(|&b| b == b'\n') {
-                let line: Vec<u8> = pending.drain(..=end).collect();
-                let Ok(message) = serde_json::from_slice::<Message>(&line) else {
-                    continue;
-                };
-                if let Some(error) = message
-                    .error_detail
-                    .as_ref()
-                    .and_then(|d| d.message.clone())
-                    .or(message.error.clone())
-                {
-                    return Err(refused(error));
-                }
-                tracing::debug!(status = message.status.as_deref().unwrap_or(""), "{action}");
-                each(&message)?;
-            }
-        }
-        Ok(headers)
+        Ok(post)
     }
 
     /// A push's `request`: the digest the engine reports (`aux.Digest`)

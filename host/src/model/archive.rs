@@ -24,6 +24,21 @@ pub enum ArchiveFormat {
     OciLayout,
 }
 
+/// How an engine keeps its images (WIT `image-store`; its cases in the
+/// WIT's order): whether an incremental load may leave layers out, the
+/// tar-assembly component decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(enum)]
+#[repr(u8)]
+pub enum ImageStore {
+    /// The classic graph-driver store.
+    #[component(name = "graph-driver")]
+    GraphDriver,
+    /// containerd's image store (Engine 24+ with the snapshotter).
+    #[component(name = "containerd")]
+    Containerd,
+}
+
 /// A layer of an image in an archive.
 #[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
 #[component(record)]
@@ -85,7 +100,8 @@ pub struct WrittenBlob {
 }
 
 /// A file of an OCI image layout directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
 pub struct LayoutFile {
     /// Path relative to the layout root.
     pub path: String,

@@ -2,6 +2,8 @@
 
 use wasmtime::component::{ComponentType, Lift, Lower};
 
+use super::Digest;
+
 /// The type of a file-system entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ComponentType, Lift, Lower)]
 #[component(enum)]
@@ -70,25 +72,40 @@ pub struct LayerOptions {
     pub keep_owner: bool,
 }
 
-/// One piece of an output stream in a plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A file's contents, by the path the host gave in an [`Entry`] (WIT
+/// `file-ref`).
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
+pub struct FileRef {
+    /// The entry's path, exactly as given.
+    pub path: String,
+    /// Exactly this many bytes are streamed.
+    pub size: u64,
+}
+
+/// A blob the host holds, by digest and size (WIT `blob-ref`).
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
+pub struct BlobRef {
+    /// The blob's digest.
+    pub digest: Digest,
+    /// Exactly this many bytes are streamed.
+    pub size: u64,
+}
+
+/// One piece of an output stream in a plan (WIT `segment`).
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(variant)]
 pub enum Segment {
     /// Bytes the component produced.
+    #[component(name = "bytes")]
     Bytes(Vec<u8>),
     /// The contents of an input file, by the path given in an entry.
-    File {
-        /// The entry's path.
-        path: String,
-        /// Exactly this many bytes.
-        size: u64,
-    },
+    #[component(name = "file")]
+    File(FileRef),
     /// A blob the host holds, by digest.
-    Blob {
-        /// The blob's digest.
-        digest: super::Digest,
-        /// Exactly this many bytes.
-        size: u64,
-    },
+    #[component(name = "blob")]
+    Blob(BlobRef),
 }
 
 impl Segment {
@@ -96,7 +113,7 @@ impl Segment {
     pub fn len(&self) -> u64 {
         match self {
             Segment::Bytes(b) => b.len() as u64,
-            Segment::File { size, .. } | Segment::Blob { size, .. } => *size,
+            Segment::File(FileRef { size, .. }) | Segment::Blob(BlobRef { size, .. }) => *size,
         }
     }
 

@@ -11,37 +11,55 @@
 
 use wasmtime::component::{ComponentType, Lift, Lower};
 
-use super::{Descriptor, Digest};
+use super::{Descriptor, Digest, Document};
 
-/// What a manifest or an index refers to.
+/// What an image manifest (OCI, or Docker schema 2) refers to (WIT
+/// `image-contents`).
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
+pub struct ImageContents {
+    /// The manifest's media type: the one it was read as, or the
+    /// document's own when that was empty or generic.
+    #[component(name = "media-type")]
+    pub media_type: String,
+    /// The config (an artifact's may be the empty descriptor).
+    pub config: Descriptor,
+    /// The layers (an artifact's blobs), in order.
+    pub layers: Vec<Descriptor>,
+    /// The manifest this one refers to (OCI 1.1 `subject`).
+    pub subject: Option<Descriptor>,
+    /// The artifact's type (OCI 1.1 `artifactType`).
+    #[component(name = "artifact-type")]
+    pub artifact_type: Option<String>,
+}
+
+/// What an index (OCI image index, or Docker manifest list) refers to
+/// (WIT `index-contents`).
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
+pub struct IndexContents {
+    /// The index's media type, chosen as the image's is.
+    #[component(name = "media-type")]
+    pub media_type: String,
+    /// The manifests it lists, in order, with their platforms.
+    pub manifests: Vec<Descriptor>,
+    /// The manifest this index refers to (OCI 1.1 `subject`).
+    pub subject: Option<Descriptor>,
+}
+
+/// What a manifest or an index refers to (WIT `manifest-contents`).
 // One value per manifest read, matched right away: plain fields read
 // better than a boxed config.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(variant)]
 pub enum ManifestContents {
     /// An image manifest (OCI or Docker schema 2), or an artifact manifest.
-    Image {
-        /// The manifest's media type: the one it was read as, or the
-        /// document's own when that was empty or generic.
-        media_type: String,
-        /// The config (an artifact's may be the empty descriptor).
-        config: Descriptor,
-        /// The layers (an artifact's blobs), in order.
-        layers: Vec<Descriptor>,
-        /// The manifest this one refers to (OCI 1.1 `subject`).
-        subject: Option<Descriptor>,
-        /// The artifact's type (OCI 1.1 `artifactType`).
-        artifact_type: Option<String>,
-    },
+    #[component(name = "image")]
+    Image(ImageContents),
     /// An index (OCI image index or Docker manifest list).
-    Index {
-        /// The index's media type, chosen as the image's is.
-        media_type: String,
-        /// The manifests it lists, in order, with their platforms.
-        manifests: Vec<Descriptor>,
-        /// The manifest this index refers to (OCI 1.1 `subject`).
-        subject: Option<Descriptor>,
-    },
+    #[component(name = "index")]
+    Index(IndexContents),
 }
 
 impl ManifestContents {
@@ -49,17 +67,16 @@ impl ManifestContents {
     /// as.
     pub fn media_type(&self) -> &str {
         match self {
-            ManifestContents::Image { media_type, .. }
-            | ManifestContents::Index { media_type, .. } => media_type,
+            ManifestContents::Image(image) => &image.media_type,
+            ManifestContents::Index(index) => &index.media_type,
         }
     }
 
     /// The manifest it refers to (OCI 1.1 `subject`), if any.
     pub fn subject(&self) -> Option<&Descriptor> {
         match self {
-            ManifestContents::Image { subject, .. } | ManifestContents::Index { subject, .. } => {
-                subject.as_ref()
-            }
+            ManifestContents::Image(image) => image.subject.as_ref(),
+            ManifestContents::Index(index) => index.subject.as_ref(),
         }
     }
 }
@@ -229,13 +246,26 @@ pub struct IndexEntry {
     pub name: Option<String>,
 }
 
+/// What the host read of a WebAssembly component, for pushing it as an
+/// OCI artifact (WIT `component-world`).
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(record)]
+pub struct ComponentWorld {
+    /// The world it implements, in full (`ocipipe:image/tagging@0.1.0`).
+    pub target: String,
+    /// The interfaces it imports.
+    pub imports: Vec<String>,
+    /// The interfaces it exports.
+    pub exports: Vec<String>,
+}
+
 /// The blobs of a WebAssembly component pushed as an OCI artifact (WIT
 /// `component-artifact`).
 #[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
 #[component(record)]
 pub struct ComponentArtifact {
-    /// The wasm config document's descriptor.
-    pub config: Descriptor,
+    /// The wasm config document, with its bytes.
+    pub config: Document,
     /// The component's bytes' descriptor.
     pub layer: Descriptor,
 }

@@ -3,9 +3,8 @@
 //! WIT record, variant or enum crosses the sandbox as itself: it derives
 //! wasmtime's component traits, with the names the WIT spells (a
 //! [`Digest`] implements them by hand, to be validated as it is lifted),
-//! and `runtime` calls components with it and takes their answers as it.
-//! The runtime converts only the two whose shape differs from the WIT's
-//! ([`Segment`], [`ManifestContents`]).
+//! and `runtime` calls components with it and takes their answers as it,
+//! converting none.
 
 mod archive;
 mod changeset;
@@ -20,18 +19,19 @@ mod reference;
 mod text;
 
 pub use archive::{
-    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, LayoutFile, WrittenBlob,
+    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, ImageStore, LayoutFile,
+    WrittenBlob,
 };
 pub use changeset::{Change, Member, MemberKind};
 pub use descriptor::{ConfigRequest, Descriptor, Document, History, HostMachine, Platform};
 pub use digest::{Digest, DigestError};
-pub use layer::{Entry, EntryKind, LayerOptions, Segment};
+pub use layer::{BlobRef, Entry, EntryKind, FileRef, LayerOptions, Segment};
 pub use manifest::{
     ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, ComponentArtifact,
-    ImageLayer, IndexEntry, IndexEntryKind, LayerCompression, ManifestContents, ManifestFormat,
-    ReferrersPage,
+    ComponentWorld, ImageContents, ImageLayer, IndexContents, IndexEntry, IndexEntryKind,
+    LayerCompression, ManifestContents, ManifestFormat, ReferrersPage,
 };
-pub use plugin::{PRIVILEGE_NAMES, Privilege};
+pub use plugin::{Grants, PRIVILEGE_NAMES, Privilege};
 pub use progress::{Progress, Quiet};
 pub use reference::{AnyReference, Reference};
 pub use text::{json_line, one_line, printable};

@@ -28,6 +28,19 @@ impl std::fmt::Display for Privilege {
     }
 }
 
+/// What a person grants a plugin before it is installed (WIT `grants`):
+/// which privileges the grants cover, the privileges component judges.
+#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
+#[component(variant)]
+pub enum Grants {
+    /// Every privilege it asks for (`--grant-all`).
+    #[component(name = "all")]
+    All,
+    /// Every privilege of these names (`--grant NAME`), whatever its value.
+    #[component(name = "names")]
+    Names(Vec<String>),
+}
+
 /// The names of the privileges moby computes, in its order: the names a
 /// privileges component answers (`wit/privileges.wit` documents them),
 /// and the ones `plugin install --grant` takes. A third-party component

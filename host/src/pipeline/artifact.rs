@@ -32,8 +32,8 @@ use super::copy::{CopyContext, Registries, push_destination, put_document};
 use super::tag::identifier;
 use crate::model::destination::{Destination as _, put_known};
 use crate::model::{
-    ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, Descriptor, Digest,
-    Document, ManifestContents, Reference,
+    ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, ComponentWorld,
+    Descriptor, Digest, Document, ImageContents, IndexContents, ManifestContents, Reference,
 };
 use crate::registry::{self, BlobReader, Repository, RepositoryDestination};
 use crate::store;
@@ -313,9 +313,8 @@ fn subject_descriptor(
         .manifest_generation
         .read_manifest(&fetched.media_type, &fetched.bytes)?;
     let media_type = match contents {
-        ManifestContents::Image { media_type, .. } | ManifestContents::Index { media_type, .. } => {
-            media_type
-        }
+        ManifestContents::Image(ImageContents { media_type, .. })
+        | ManifestContents::Index(IndexContents { media_type, .. }) => media_type,
     };
     Ok(Descriptor::new(
         media_type,
@@ -533,11 +532,11 @@ fn artifact_files(
     name: &str,
 ) -> Result<ArtifactFiles, Error> {
     match mg.read_manifest(media_type, bytes)? {
-        ManifestContents::Image {
+        ManifestContents::Image(ImageContents {
             layers,
             artifact_type,
             ..
-        } => {
+        }) => {
             let names = mg.artifact_file_names(&layers)?;
             Ok(ArtifactFiles {
                 layers,
@@ -545,7 +544,7 @@ fn artifact_files(
                 artifact_type,
             })
         }
-        ManifestContents::Index { .. } => Err(Error::NotFound {
+        ManifestContents::Index(IndexContents { .. }) => Err(Error::NotFound {
             source_name: name.to_string(),
             message: "it names an index, not an artifact manifest".into(),
         }),
@@ -570,27 +569,23 @@ fn download(
 }
 
 /// Pushes the component `wasm` to `target` as a wasm OCI artifact (the
-/// CNCF wasm layout, whose descriptors the manifest-generation component
-/// decides): its bytes as the one layer, and `config` (the wasm config
-/// document, naming its world's imports and exports).
+/// CNCF wasm layout, whose blobs the manifest-generation component
+/// decides): its bytes as the one layer, and the wasm config document the
+/// component writes from `world` (its world, imports and exports).
 pub fn push_component(
     ctx: &CopyContext<'_>,
     target: &Reference,
     wasm: &Path,
-    config: &[u8],
+    world: &ComponentWorld,
 ) -> Result<PushedArtifact, Error> {
     let repository = Registries::new(ctx.access).push_target(target, None)?;
     let destination = push_destination(ctx, repository);
     let input = Input::open(wasm, false)?;
-    let (config_descriptor, layer) =
+    let (config, layer) =
         ctx.ops
             .manifest_generation
-            .component_descriptors(&input.digest, input.size, config)?;
+            .component_blobs(&input.digest, input.size, world)?;
     let mut bytes_sent = input.put(&destination, &layer)?;
-    let config = Document {
-        descriptor: config_descriptor,
-        bytes: config.to_vec(),
-    };
     bytes_sent += put_document(&destination, &config)?;
     let manifest = ctx
         .ops
@@ -629,8 +624,8 @@ pub fn fetch_component(
         .manifest_generation
         .read_manifest(&fetched.media_type, &fetched.bytes)?
     {
-        ManifestContents::Image { config, layers, .. } => (config, layers),
-        ManifestContents::Index { .. } => {
+        ManifestContents::Image(ImageContents { config, layers, .. }) => (config, layers),
+        ManifestContents::Index(IndexContents { .. }) => {
             return Err(not_a_component("it names an index, not a component".into()));
         }
     };

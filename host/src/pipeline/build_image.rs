@@ -1,6 +1,7 @@
 //! A build's image into any [`Destination`], by the one sequence
 //! ([`crate::model::destination`]): its layers (the base's stored
-//! compressed as known blobs where the place keeps compressed layers:
+//! compressed as known blobs where the component says so and the place
+//! keeps them so:
 //! looked for first, so a registry that holds them, or can mount them, is
 //! sent none of their bytes, and nothing reads them; every other layer
 //! made, hashed (its `diff_id`) and compressed as the place stores it in
@@ -13,10 +14,10 @@
 
 use super::Error;
 use super::build::{BuildSpec, Operations, check_base, config_request};
+use crate::hashing::HashingWriter;
 use crate::model::destination::{Destination, Expected, Layer, PutLayer};
 use crate::model::{ArchiveImage, ArchiveLayer, Descriptor, Digest, ManifestFormat, Progress};
 use crate::store::compress::LayerCompression;
-use crate::store::hashing::HashingWriter;
 use crate::store::plan::LayerSource;
 use crate::store::sink::Counted;
 use crate::store::source::SourceLayer;
@@ -75,9 +76,7 @@ where
     Error: From<D::Error>,
 {
     let compression = destination.layer_compression(compression);
-    let keeps_compressed =
-        destination.layer_compression(LayerCompression::Gzip) != LayerCompression::None;
-    let uploads = uploads(spec, sources, keeps_compressed);
+    let uploads = uploads(ops, spec, sources, destination)?;
     let failure = Failure::default();
     let layers = (uploads.iter())
         .map(|upload| layer(ops, upload, compression, &failure))
@@ -113,32 +112,34 @@ where
     })
 }
 
-/// How each layer goes: a base layer stored compressed as it is where the
-/// place keeps compressed layers, every other one made from its source.
-fn uploads<'a>(
+/// How each layer goes: a base layer of known digest as it is stored when
+/// the manifest-generation component says so (a compressed one) and the
+/// place keeps that compression as it is; every other one made from its
+/// source, as the place stores it.
+fn uploads<'a, D: Destination>(
+    ops: &Operations<'_>,
     spec: &'a BuildSpec,
     sources: &'a [LayerSource],
-    keeps_compressed: bool,
-) -> Vec<Upload<'a>> {
+    destination: &D,
+) -> Result<Vec<Upload<'a>>, Error> {
     let base = spec.base.as_ref().map_or(&[][..], |b| &b.layers[..]);
-    sources
-        .iter()
-        .enumerate()
-        .map(|(i, source)| {
-            let stored = base
-                .get(i)
-                .filter(|layer| keeps_compressed && layer.digest.is_some())
-                .and_then(|layer| {
-                    LayerCompression::of(layer.compression)
-                        .filter(|c| *c != LayerCompression::None)
-                        .map(|c| (layer, c))
-                });
-            match stored {
-                Some((layer, compression)) => Upload::AsStored(layer, compression),
-                None => Upload::Made(source),
+    let mut uploads = Vec::with_capacity(sources.len());
+    for (i, source) in sources.iter().enumerate() {
+        let stored = base
+            .get(i)
+            .filter(|layer| layer.digest.is_some())
+            .and_then(|layer| LayerCompression::of(layer.compression).map(|c| (layer, c)))
+            .filter(|(_, c)| destination.layer_compression(*c) == *c);
+        uploads.push(match stored {
+            Some((layer, compression))
+                if ops.manifest_generation.base_layer_as_stored(compression)? =>
+            {
+                Upload::AsStored(layer, compression)
             }
-        })
-        .collect()
+            _ => Upload::Made(source),
+        });
+    }
+    Ok(uploads)
 }
 
 /// One layer for the destination: a base layer as stored, its bytes read

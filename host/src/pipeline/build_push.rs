@@ -14,11 +14,11 @@ use super::build::{BuildSpec, Operations};
 use super::build_image::put_image;
 use super::copy::{CopyContext, Location, Registries, copy};
 use super::tag::identifier;
+use crate::hashing::HashingWriter;
 use crate::model::destination::Destination as _;
 use crate::model::{Digest, Reference};
 use crate::registry::RepositoryDestination;
 use crate::store::compress::LayerCompression;
-use crate::store::hashing::HashingWriter;
 use crate::store::plan::LayerSource;
 use crate::store::sink::Counted;
 

@@ -14,16 +14,16 @@
 //! them, the sequence runs again with every layer: written once, here. The
 //! engine must then show every image sent, by its ID.
 //!
-//! Must not: decide which layers to leave out (the tar-assembly component
-//! does, from the chains read here) or how the archive is laid out.
+//! Must not: decide which layers to leave out, or whether the engine takes
+//! placeholders at all (the tar-assembly component does, from the chains
+//! and the image store read here), or how the archive is laid out.
 
 use super::Error;
 use super::build::Operations;
 use super::planner::Planner;
 use crate::docker::Error as DockerError;
 use crate::docker::{Engine, LoadReport};
-use crate::model::{ArchiveFormat, Digest, Progress};
-use crate::runtime::Tagging;
+use crate::model::{ArchiveFormat, Digest, ImageStore, Progress};
 use crate::store::sink::{ArchiveStream, Omitting};
 use bytes::Bytes;
 use std::io::{Read, Write};
@@ -62,7 +62,7 @@ impl<'a> EngineLoad<'a> {
         engine: &'a Engine,
         base: &[String],
     ) -> Result<Self, Error> {
-        let chains = base_chains(ops.tagging, runtime, engine, base)?;
+        let chains = base_chains(ops, runtime, engine, base)?;
         Ok(Self {
             ops,
             runtime,
@@ -247,11 +247,11 @@ fn stream_file(
 
 /// The diff IDs of each `base` image, bottom layer first: the layer chains
 /// the engine holds, which an incremental load may leave out. Empty when
-/// there is no base, or when the engine keeps containerd's image store,
-/// where placeholders do not work. Each name goes through the tagging
+/// there is no base, or when the tar-assembly component says the engine's
+/// image store takes no placeholders. Each name goes through the tagging
 /// component before the engine sees it.
 fn base_chains(
-    tagging: &Tagging,
+    ops: &Operations<'_>,
     runtime: &tokio::runtime::Runtime,
     engine: &Engine,
     base: &[String],
@@ -259,13 +259,20 @@ fn base_chains(
     if base.is_empty() {
         return Ok(Vec::new());
     }
-    if runtime.block_on(engine.uses_containerd_store())? {
-        tracing::info!("the engine uses the containerd image store: sending every layer");
+    let store = match runtime.block_on(engine.uses_containerd_store())? {
+        true => ImageStore::Containerd,
+        false => ImageStore::GraphDriver,
+    };
+    if !ops.tar_assembly.omits_layers(store)? {
+        tracing::info!(
+            ?store,
+            "the engine's image store takes no placeholders: sending every layer"
+        );
         return Ok(Vec::new());
     }
     let mut chains = Vec::with_capacity(base.len());
     for image in base {
-        let reference = tagging.parse_any_reference(image)?;
+        let reference = ops.tagging.parse_any_reference(image)?;
         let info = runtime.block_on(engine.inspect(reference.for_engine()))?;
         let chain = info
             .layers

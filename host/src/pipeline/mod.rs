@@ -39,8 +39,8 @@ pub use outputs::{BuiltOutputs, PushOutput, build_outputs};
 pub use plugin::{ConfigInput, MAX_PLUGIN_CONFIG_BYTES, config_privileges, remote_privileges};
 pub use plugin_build::{BuiltPlugin, PluginBuild, PluginOutput, build_plugin};
 pub use plugin_install::{
-    AskedPrivilege, Grants, InstalledPlugin, PluginInstall, install_plugin, judge,
-    plugin_engine_name, plugin_name,
+    AskedPrivilege, InstalledPlugin, PluginInstall, install_plugin, judge, plugin_engine_name,
+    plugin_name,
 };
 pub use push::{EnginePush, push_through_engine};
 pub use tag::{TagPlan, apply_tags, engine_reference, plan_tags, plan_unique_tag};

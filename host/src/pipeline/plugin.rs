@@ -15,7 +15,7 @@
 use super::Error;
 use super::copy::{CopyContext, Registries};
 use super::tag::identifier;
-use crate::model::{ManifestContents, Privilege, Reference};
+use crate::model::{ImageContents, IndexContents, ManifestContents, Privilege, Reference};
 use crate::runtime::Privileges;
 use std::io::Read;
 use std::path::Path;
@@ -103,8 +103,8 @@ fn remote_config(
         .manifest_generation
         .read_manifest(&fetched.media_type, &fetched.bytes)?
     {
-        ManifestContents::Image { config, .. } => config,
-        ManifestContents::Index { media_type, .. } => {
+        ManifestContents::Image(ImageContents { config, .. }) => config,
+        ManifestContents::Index(IndexContents { media_type, .. }) => {
             return Err(not_a_plugin(format!(
                 "it names an index ({media_type}), not a plugin manifest"
             )));

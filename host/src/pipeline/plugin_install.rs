@@ -4,8 +4,9 @@
 //!
 //! The privileges are ocipipe's: the privileges component computes them
 //! from the plugin's config in the registry ([`super::remote_privileges`]).
-//! Each is judged against the grants; when any is not granted the engine
-//! is never asked anything. Otherwise the engine pulls the plugin, sent
+//! Each is judged against the grants by the privileges component
+//! ([`judge`]); when any is not granted the engine is never asked
+//! anything. Otherwise the engine pulls the plugin, sent
 //! exactly those privileges: it computes them again itself and refuses a
 //! pull whose privileges differ (moby's `validatePrivileges`), so what it
 //! installs is what was granted. Then it is enabled, unless asked not to;
@@ -14,13 +15,12 @@
 //! an engine that does not crash pulling it (dockerd before 24.0.9 and
 //! 25.0.3 panics: moby#47299).
 //!
-//! A grant names a kind of privilege (`mount`) and grants every privilege
-//! of that kind the plugin asks for, whatever its value (every mount
-//! source): the values are shown before anything is installed, and a
-//! plugin installed by digest has a fixed config, so granting kinds for a
-//! pinned plugin grants exactly what was shown.
+//! A grant names a kind of privilege (`mount`) and, as the component
+//! judges it, grants every privilege of that kind the plugin asks for,
+//! whatever its value: the values are shown before anything is installed.
 //!
-//! Must not: compute what a config asks for (the component decides),
+//! Must not: compute what a config asks for or judge what a grant covers
+//! (the component decides),
 //! change, drop or reorder the privileges sent to the engine, or name a
 //! plugin (the tagging component normalises names; the engine picks the
 //! default alias).
@@ -29,30 +29,11 @@ use super::Error;
 use super::copy::CopyContext;
 use super::push::{engine_auth, reported};
 use crate::docker::Engine;
-use crate::model::{AnyReference, Privilege, Reference};
-use crate::runtime::Tagging;
+use crate::model::{AnyReference, Grants, Privilege, Reference};
+use crate::runtime::{Privileges, Tagging};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::time::Duration;
-
-/// What a person grants a plugin before it is installed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Grants {
-    /// Every privilege it asks for (`--grant-all`).
-    All,
-    /// Every privilege of these names (`--grant NAME`), whatever its value.
-    Names(BTreeSet<String>),
-}
-
-impl Grants {
-    /// Whether `privilege` is granted.
-    pub fn grants(&self, privilege: &Privilege) -> bool {
-        match self {
-            Grants::All => true,
-            Grants::Names(names) => names.contains(&privilege.name),
-        }
-    }
-}
 
 /// One privilege a plugin asks for, and whether it was granted. With
 /// `--json` it prints as the privilege's `name`, `description`, `value`,
@@ -66,15 +47,19 @@ pub struct AskedPrivilege {
     pub granted: bool,
 }
 
-/// The privileges `asked`, in their order, each judged against `grants`.
-pub fn judge(asked: Vec<Privilege>, grants: &Grants) -> Vec<AskedPrivilege> {
-    asked
+/// The privileges `asked`, in their order, each judged against `grants`
+/// by the privileges component.
+pub fn judge(
+    privileges: &Privileges,
+    asked: Vec<Privilege>,
+    grants: &Grants,
+) -> Result<Vec<AskedPrivilege>, Error> {
+    let granted = privileges.judge_privileges(&asked, grants)?;
+    Ok(asked
         .into_iter()
-        .map(|privilege| AskedPrivilege {
-            granted: grants.grants(&privilege),
-            privilege,
-        })
-        .collect()
+        .zip(granted)
+        .map(|(privilege, granted)| AskedPrivilege { privilege, granted })
+        .collect())
 }
 
 /// What to install, and how.
@@ -248,31 +233,37 @@ mod tests {
         Grants::Names(names.iter().map(|n| n.to_string()).collect())
     }
 
-    #[test]
-    fn a_name_grants_every_privilege_of_that_name_whatever_its_value() {
-        let asked = vec![
-            privilege("network", &["host"]),
-            privilege("mount", &["/var/lib/x"]),
-            privilege("mount", &["/"]),
-            privilege("capabilities", &["CAP_SYS_ADMIN"]),
-        ];
-        let judged = judge(asked.clone(), &names(&["mount", "network"]));
-        let granted: Vec<bool> = judged.iter().map(|a| a.granted).collect();
-        assert_eq!(granted, [true, true, true, false]);
-        let order: Vec<_> = judged.into_iter().map(|a| a.privilege).collect();
-        assert_eq!(order, asked, "judging keeps every privilege, in order");
+    fn with_privileges(test: impl FnOnce(&Privileges)) {
+        use crate::runtime::{Components, Limits, Runtime, Source};
+        let runtime = std::sync::Arc::new(Runtime::new(Limits::default(), None).unwrap());
+        let components = Components::new(runtime, |_| Source::Builtin);
+        test(components.get::<Privileges>().unwrap());
     }
 
     #[test]
-    fn grant_all_grants_names_no_list_knows() {
-        let asked = vec![privilege("a-third-party-kind", &["x"])];
-        assert!(judge(asked.clone(), &Grants::All)[0].granted);
-        assert!(!judge(asked, &names(&crate::model::PRIVILEGE_NAMES))[0].granted);
-    }
-
-    #[test]
-    fn nothing_asked_needs_no_grant() {
-        assert!(judge(Vec::new(), &names(&[])).is_empty());
+    fn the_component_judges_each_privilege_and_every_one_is_kept_in_order() {
+        with_privileges(|privileges| {
+            let asked = vec![
+                privilege("network", &["host"]),
+                privilege("mount", &["/var/lib/x"]),
+                privilege("mount", &["/"]),
+                privilege("capabilities", &["CAP_SYS_ADMIN"]),
+            ];
+            let judged = judge(privileges, asked.clone(), &names(&["mount", "network"])).unwrap();
+            let granted: Vec<bool> = judged.iter().map(|a| a.granted).collect();
+            assert_eq!(granted, [true, true, true, false]);
+            let order: Vec<_> = judged.into_iter().map(|a| a.privilege).collect();
+            assert_eq!(order, asked, "judging keeps every privilege, in order");
+            let third_party = vec![privilege("a-third-party-kind", &["x"])];
+            assert!(judge(privileges, third_party.clone(), &Grants::All).unwrap()[0].granted);
+            let known = names(&crate::model::PRIVILEGE_NAMES);
+            assert!(!judge(privileges, third_party, &known).unwrap()[0].granted);
+            assert!(
+                judge(privileges, Vec::new(), &names(&[]))
+                    .unwrap()
+                    .is_empty()
+            );
+        });
     }
 
     #[test]

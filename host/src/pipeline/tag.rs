@@ -80,24 +80,15 @@ pub(super) fn tag_of(target: &Reference) -> Result<&str, Error> {
 }
 
 /// The first of `names` (as an archive or a layout spells them) that names
-/// the same image as `requested`: both normalised with the default tag by
-/// the tagging component, so `ubuntu:1` finds `docker.io/library/ubuntu:1`
-/// and the other way round. A name of `names` the component refuses
-/// matches only itself, exactly; a `requested` it refuses is an error.
+/// the same image as `requested`, as the tagging component finds it
+/// (`find-name`: `ubuntu:1` finds `docker.io/library/ubuntu:1` and the
+/// other way round); a `requested` it refuses is an error.
 pub fn find_name<'a>(
     tagging: &Tagging,
     requested: &str,
     names: impl IntoIterator<Item = &'a str>,
 ) -> Result<Option<&'a str>, Error> {
-    let wanted = tagging.normalize_with_default_tag(requested)?;
-    for name in names {
-        let same = name == requested
-            || tagging
-                .normalize_with_default_tag(name)
-                .is_ok_and(|n| n.full == wanted.full);
-        if same {
-            return Ok(Some(name));
-        }
-    }
-    Ok(None)
+    let names: Vec<&str> = names.into_iter().collect();
+    let owned: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    Ok(tagging.find_name(requested, &owned)?.map(|i| names[i]))
 }

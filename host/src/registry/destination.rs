@@ -18,11 +18,11 @@
 use super::body::{BlobWriter, blob_channel};
 use super::protocol::{Made, Mount, Session};
 use super::{Error, Repository};
+use crate::hashing::HashingWriter;
 use crate::model::destination::{Destination, Found, MakeBlob, OpenBlob};
 use crate::model::{Descriptor, Digest, Document};
-use sha2::Digest as _;
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io;
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
@@ -217,42 +217,15 @@ impl Destination for RepositoryDestination {
     }
 }
 
-/// Makes a blob into `writer`, hashed on its way; ends the body once
-/// whole. Its digest and size.
+/// Makes a blob into `writer`, hashed on its way (on a second thread,
+/// beside the maker's compression); ends the body once whole. Its digest
+/// and size.
 fn make_into(make: &MakeBlob<'_>, writer: BlobWriter) -> io::Result<(Digest, u64)> {
-    let mut hashed = Hashed {
-        inner: writer,
-        hasher: sha2::Sha256::new(),
-        size: 0,
-    };
+    let mut hashed = HashingWriter::new(writer);
     make(&mut hashed)?;
-    let Hashed {
-        inner,
-        hasher,
-        size,
-    } = hashed;
-    inner.finish()?;
-    Ok((Digest::from_sha256(hasher.finalize().into()), size))
-}
-
-/// A writer that hashes and counts what goes through it.
-struct Hashed {
-    inner: BlobWriter,
-    hasher: sha2::Sha256,
-    size: u64,
-}
-
-impl Write for Hashed {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(data)?;
-        self.hasher.update(&data[..n]);
-        self.size += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
+    let (digest, size, writer) = hashed.finish()?;
+    writer.finish()?;
+    Ok((digest, size))
 }
 
 #[cfg(test)]

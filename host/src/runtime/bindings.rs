@@ -5,10 +5,9 @@
 //! `types` interface from [`types`], written by hand so that its records
 //! are `model` types. What the runtime uses of a world's bindings is its
 //! `*Pre::new`, which checks that a component exports every function of the
-//! world with the WIT's types, and the generated types of the two records
-//! whose `model` type has another shape (`convert`); calls go through typed
-//! functions with `model` types (`bound`), so one Rust type stands for one
-//! WIT type.
+//! world with the WIT's types; calls go through typed functions with
+//! `model` types (`bound`), so one Rust type stands for one WIT type and
+//! no generated record is used.
 //!
 //! Must not: be named outside `runtime`.
 

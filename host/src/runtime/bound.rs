@@ -66,13 +66,11 @@ impl Bound {
 
     /// Calls `function`, which answers `result<T, error>`, on a fresh
     /// instance with `params`. `Params` and `T` are the `model` types of the
-    /// WIT's records (or, for the few of another shape, their generated
-    /// bindings): wasmtime checks them against the WIT when the function
+    /// WIT's records: wasmtime checks them against the WIT when the function
     /// is looked up, so a type out of step fails the call, naming it. A
     /// WIT `error` becomes [`Error::Refused`]; a value goes through
-    /// `convert` (a conversion, or a check against the question from
-    /// `checked`; [`super::checked::as_is`] for neither), then through
-    /// [`Checked::check`].
+    /// `convert` (a check against the question from `checked`, or
+    /// [`super::checked::as_is`]), then through [`Checked::check`].
     pub(super) fn answer<Params, T, U>(
         &self,
         function: Function,

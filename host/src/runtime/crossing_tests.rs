@@ -6,8 +6,9 @@
 use super::{Error, Limits, ManifestGeneration, Privileges, Runtime, Source, Tagging, TarAssembly};
 use crate::model::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, ArtifactFile, ArtifactForm, ArtifactPlan,
-    ArtifactTool, ConfigRequest, Descriptor, Digest, Document, Entry, EntryKind, HostMachine,
-    IndexEntryKind, LayerCompression, LayerOptions, ManifestFormat, Member, MemberKind,
+    ArtifactTool, BlobRef, ComponentWorld, ConfigRequest, Descriptor, Digest, Document, Entry,
+    EntryKind, FileRef, Grants, HostMachine, ImageStore, IndexEntryKind, LayerCompression,
+    LayerOptions, ManifestFormat, Member, MemberKind, Segment,
 };
 use std::sync::Arc;
 
@@ -48,6 +49,13 @@ fn every_tagging_and_privileges_function_crosses() {
     let any = crossed("parse-any-reference", tagging.parse_any_reference(&id)).unwrap();
     assert_eq!(any.for_engine(), id);
     crossed("unique-tag", tagging.unique_tag("ubuntu", &[7; 16])).unwrap();
+    assert!(crossed("names-no-image", tagging.names_no_image("scratch")).unwrap());
+    let held = [
+        "other:1".to_string(),
+        "docker.io/library/ubuntu:1".to_string(),
+    ];
+    let found = crossed("find-name", tagging.find_name("ubuntu:1", &held)).unwrap();
+    assert_eq!(found, Some(1));
 
     let privileges = runtime.load::<Privileges>(&Source::Builtin).unwrap();
     crossed("compute-privileges", privileges.compute_privileges("{}"));
@@ -65,6 +73,18 @@ fn every_tagging_and_privileges_function_crosses() {
         why.flatten().is_some(),
         "an octet stream is no plugin config"
     );
+    let asked = crossed(
+        "compute-privileges",
+        privileges.compute_privileges(r#"{"IpcHost":true}"#),
+    )
+    .unwrap();
+    let grants = Grants::Names(vec![asked[0].name.clone()]);
+    let judged = crossed(
+        "judge-privileges",
+        privileges.judge_privileges(&asked, &grants),
+    )
+    .unwrap();
+    assert_eq!(judged, [true]);
     let target = crossed("push-target", tagging.push_target("ubuntu")).unwrap();
     assert_eq!(target.tag.as_deref(), Some("latest"));
 }
@@ -188,6 +208,11 @@ fn layers_and_components_cross(generation: &ManifestGeneration) {
         .layer_media_type(LayerCompression::Gzip, ManifestFormat::Docker)
         .unwrap();
     assert!(media_type.ends_with("gzip"), "{media_type}");
+    let as_stored = crossed(
+        "base-layer-as-stored",
+        generation.base_layer_as_stored(LayerCompression::Zstd),
+    );
+    assert_eq!(as_stored, Some(true));
     let diff_id = Digest::sha256(b"tar");
     let image_config = format!(r#"{{"rootfs":{{"type":"layers","diff_ids":["{diff_id}"]}}}}"#);
     let read = crossed(
@@ -206,13 +231,33 @@ fn layers_and_components_cross(generation: &ManifestGeneration) {
     )
     .unwrap();
     assert_eq!(entries[0].kind, IndexEntryKind::Image);
+    let mut foreign = layer.clone();
+    foreign.digest = Digest::sha256(b"foreign");
+    foreign.urls = vec!["https://example.com/foreign".into()];
+    let config_descriptor = Descriptor::new(
+        "application/vnd.oci.image.config.v1+json",
+        config.clone(),
+        2,
+    );
+    let copied = crossed(
+        "copied-blobs",
+        generation.copied_blobs(&config_descriptor, &[foreign, layer.clone()]),
+    )
+    .unwrap();
+    assert_eq!(copied, [config_descriptor, layer.clone()]);
     let wasm = Digest::sha256(b"wasm");
+    let world = ComponentWorld {
+        target: "ocipipe:image/tagging@0.1.0".into(),
+        imports: vec!["wasi:io/streams@0.2.0".into()],
+        exports: vec!["ocipipe:image/naming@0.1.0".into()],
+    };
     let (wasm_config, wasm_layer) = crossed(
-        "component-descriptors",
-        generation.component_descriptors(&wasm, 4, b"{}"),
+        "component-blobs",
+        generation.component_blobs(&wasm, 4, &world),
     )
     .unwrap();
     assert_eq!(wasm_layer.digest, wasm);
+    let wasm_config = wasm_config.descriptor;
     let chosen = crossed(
         "component-layer",
         generation.component_layer(&wasm_config, std::slice::from_ref(&wasm_layer)),
@@ -221,13 +266,9 @@ fn layers_and_components_cross(generation: &ManifestGeneration) {
     assert_eq!(chosen, wasm_layer);
 }
 
-#[test]
-fn every_tar_assembly_function_crosses() {
-    let runtime = runtime();
-    let generation = runtime
-        .load::<ManifestGeneration>(&Source::Builtin)
-        .unwrap();
-    let assembly = runtime.load::<TarAssembly>(&Source::Builtin).unwrap();
+/// `plan-layer` of one regular file: its `file` and `bytes` segments
+/// cross as their `model` cases.
+fn plan_layer_crosses(assembly: &TarAssembly) {
     let entry = Entry {
         path: "a".into(),
         kind: EntryKind::Regular,
@@ -245,7 +286,23 @@ fn every_tar_assembly_function_crosses() {
         mtime: 0,
         keep_owner: false,
     };
-    assert!(!assembly.plan_layer(&[entry], options).unwrap().is_empty());
+    let file = Segment::File(FileRef {
+        path: "a".into(),
+        size: 1,
+    });
+    let plan = assembly.plan_layer(&[entry], options).unwrap();
+    assert!(plan.contains(&file), "{plan:?}");
+    assert!(plan.iter().any(|s| matches!(s, Segment::Bytes(_))));
+}
+
+#[test]
+fn every_tar_assembly_function_crosses() {
+    let runtime = runtime();
+    let generation = runtime
+        .load::<ManifestGeneration>(&Source::Builtin)
+        .unwrap();
+    let assembly = runtime.load::<TarAssembly>(&Source::Builtin).unwrap();
+    plan_layer_crosses(&assembly);
     let digest = Digest::sha256(b"layer");
     let format = ArchiveFormat::DockerAndOci;
     crossed(
@@ -269,12 +326,28 @@ fn every_tar_assembly_function_crosses() {
         repo_tags: vec!["example.com/a:1".into()],
     };
     let images = [image];
-    crossed("plan-archive", assembly.plan_archive(format, &images, &[])).unwrap();
-    crossed("plan-layout", assembly.plan_layout(&images, &[])).unwrap();
+    let blob = Segment::Blob(BlobRef {
+        digest: digest.clone(),
+        size: 5,
+    });
+    let plan = crossed("plan-archive", assembly.plan_archive(format, &images, &[])).unwrap();
+    assert!(plan.contains(&blob), "{plan:?}");
+    let files = crossed("plan-layout", assembly.plan_layout(&images, &[])).unwrap();
+    assert!(
+        files.iter().any(|f| f.contents.contains(&blob)),
+        "{files:?}"
+    );
     let omitted = assembly
         .layers_to_omit(std::slice::from_ref(&digest), &[vec![digest.clone()]])
         .unwrap();
     assert_eq!(omitted.len(), 1);
+    assert!(
+        !crossed(
+            "omits-layers",
+            assembly.omits_layers(ImageStore::Containerd)
+        )
+        .unwrap()
+    );
     let member = Member {
         path: b"a".to_vec(),
         kind: MemberKind::Regular,

@@ -8,19 +8,17 @@
 //! `index.json` or a referrers index changes, which entries of a page of
 //! referrers are listed, which answer calls for the 1.0 form, what a
 //! pulled blob's file is called: the component decides); answers are
-//! checked in `checked`, the one conversion is in
-//! `convert::manifest_generation`.
+//! checked in `checked`.
 
 use super::Error;
 use super::bindings::manifest_generation::ManifestGenerationPre;
 use super::bound::{Bound, bind};
 use super::checked::{as_is, manifest_generation as check};
-use super::convert::manifest_generation::manifest_contents_from_wit;
 use super::operations::MANIFEST_GENERATION;
 use crate::model::{
-    ArtifactForm, ArtifactPlan, ArtifactRequest, ConfigRequest, Descriptor, Digest, Document,
-    HostMachine, ImageLayer, IndexEntry, LayerCompression, ManifestContents, ManifestFormat,
-    Platform, ReferrersPage,
+    ArtifactForm, ArtifactPlan, ArtifactRequest, ComponentWorld, ConfigRequest, Descriptor, Digest,
+    Document, HostMachine, ImageLayer, IndexEntry, LayerCompression, ManifestContents,
+    ManifestFormat, Platform, ReferrersPage,
 };
 
 /// A loaded manifest-generation component.
@@ -134,11 +132,8 @@ impl ManifestGeneration {
     /// nothing did); the component refuses Docker schema 1, other media
     /// types and malformed documents.
     pub fn read_manifest(&self, media_type: &str, bytes: &[u8]) -> Result<ManifestContents, Error> {
-        self.0.answer(
-            (MANIFESTS, "read-manifest"),
-            (media_type, bytes),
-            |_, contents| Ok(manifest_contents_from_wit(contents)),
-        )
+        self.0
+            .answer((MANIFESTS, "read-manifest"), (media_type, bytes), as_is)
     }
 
     /// The referrers one page of a listing holds (a referrers API answer,
@@ -233,22 +228,37 @@ impl ManifestGeneration {
 }
 
 /// Layers and listings: which media type a layer gets, what an image's
-/// layers are, which entries of an index are images; a component as an
-/// artifact.
+/// layers are, which of its blobs a copy transfers, which entries of an
+/// index are images; a component as an artifact.
 impl ManifestGeneration {
-    /// The config and layer descriptors of the WebAssembly component of
-    /// digest `wasm` and `size` bytes pushed as an OCI artifact with the
-    /// wasm config document `config` (the CNCF wasm layout).
-    pub fn component_descriptors(
+    /// The blobs of the WebAssembly component of digest `wasm` and `size`
+    /// bytes that implements `world`, pushed as an OCI artifact (the CNCF
+    /// wasm layout): the wasm config document, and the layer.
+    pub fn component_blobs(
         &self,
         wasm: &Digest,
         size: u64,
-        config: &[u8],
-    ) -> Result<(Descriptor, Descriptor), Error> {
+        world: &ComponentWorld,
+    ) -> Result<(Document, Descriptor), Error> {
         self.0.answer(
-            (MANIFESTS, "component-descriptors"),
-            (wasm, size, config),
-            |at, artifact| check::component_artifact(at, (wasm, size, config), artifact),
+            (MANIFESTS, "component-blobs"),
+            (wasm, size, world),
+            |at, artifact| check::component_artifact(at, (wasm, size), artifact),
+        )
+    }
+
+    /// The blobs a copy of the image manifest listing `config` and
+    /// `layers` transfers with it, in order, each once: the config and
+    /// every layer but the foreign ones (the component decides which).
+    pub fn copied_blobs(
+        &self,
+        config: &Descriptor,
+        layers: &[Descriptor],
+    ) -> Result<Vec<Descriptor>, Error> {
+        self.0.answer_plain(
+            (MANIFESTS, "copied-blobs"),
+            (config, layers),
+            |at, blobs| check::copied_blobs(at, config, layers, blobs),
         )
     }
 
@@ -265,6 +275,14 @@ impl ManifestGeneration {
             (config, layers),
             |at, layer| check::component_layer(at, layers, layer),
         )
+    }
+
+    /// Whether a base layer stored with `stored` compression (its digest
+    /// known) is pushed as it is stored, rather than made again as the
+    /// build's own layers are.
+    pub fn base_layer_as_stored(&self, stored: LayerCompression) -> Result<bool, Error> {
+        self.0
+            .answer_plain((MANIFESTS, "base-layer-as-stored"), (stored,), as_is)
     }
 
     /// The media type of a layer stored with `compression` in a manifest
@@ -362,9 +380,17 @@ mod tests {
     fn a_component_artifact_round_trips_through_the_built_in_component() {
         with_built_in(|mg| {
             let wasm = Digest::sha256(b"\0asm");
-            let (config, layer) = mg.component_descriptors(&wasm, 4, b"{}").unwrap();
-            assert_eq!(config.digest, Digest::sha256(b"{}"));
+            let world = ComponentWorld {
+                target: "ocipipe:image/tagging@0.1.0".into(),
+                imports: Vec::new(),
+                exports: vec!["ocipipe:image/naming@0.1.0".into()],
+            };
+            let (config, layer) = mg.component_blobs(&wasm, 4, &world).unwrap();
+            let read: serde_json::Value = serde_json::from_slice(&config.bytes).unwrap();
+            assert_eq!(read["component"]["target"], world.target);
+            assert_eq!(read["layerDigests"][0], wasm.as_str());
             assert_eq!((&layer.digest, layer.size), (&wasm, 4));
+            let config = config.descriptor;
             let chosen = mg
                 .component_layer(&config, std::slice::from_ref(&layer))
                 .unwrap();

@@ -14,8 +14,7 @@
 //! the same macro; `bound` loads a component into its world (the
 //! generated `*Pre::new` checks it exports the world) and calls its
 //! functions with `model` types, every WIT record crossing as its `model`
-//! type; `convert` holds the two conversions of records whose `model` type
-//! has another shape; `checked` is the one place that checks that answers
+//! type, none converted; `checked` is the one place that checks that answers
 //! keep their world's contract; the wrapper modules (`tagging`,
 //! `tar_assembly`, `manifest_generation`, `privileges`) only name each
 //! function, its parameters and its question-specific check.
@@ -32,7 +31,6 @@ mod builtin;
 mod cache;
 mod checked;
 mod components;
-mod convert;
 #[cfg(test)]
 mod crossing_tests;
 mod limits;

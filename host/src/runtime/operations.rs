@@ -23,9 +23,10 @@
 //!    `mod`/`pub use` lines in `runtime/mod.rs`, one `answer` call per
 //!    function; what an answer must be given its question in
 //!    `runtime/checked/NAME_WITH_UNDERSCORES.rs` (with its `mod` line); and,
-//!    only if its WIT declares records `model` lacks, their Rust types in
-//!    `model`, deriving wasmtime's component traits with the WIT's names
-//!    (each answer type `impl Checked`).
+//!    only if its WIT declares records, variants or enums `model` lacks,
+//!    their Rust types in `model`, of the WIT's shape, deriving wasmtime's
+//!    component traits with the WIT's names (each answer type
+//!    `impl Checked`).
 //!
 //! A missing world, crate or wrapper fails the build or a test of this
 //! module, naming what is missing.

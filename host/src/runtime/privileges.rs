@@ -3,15 +3,16 @@
 //! `privileges` world.
 //!
 //! Must not: read or judge a plugin config itself (which fields ask for
-//! what, how the JSON is read, what is malformed: the component decides);
-//! answers are checked in `checked`.
+//! what, how the JSON is read, what is malformed: the component decides),
+//! or judge which privileges grants cover; answers are checked in
+//! `checked`.
 
 use super::Error;
 use super::bindings::privileges::PrivilegesPre;
 use super::bound::{Bound, bind};
 use super::checked::as_is;
 use super::operations::PRIVILEGES;
-use crate::model::{Descriptor, Digest, Document, Privilege};
+use crate::model::{Descriptor, Digest, Document, Grants, Privilege};
 
 /// A loaded privileges component (built-in or third-party).
 pub struct Privileges(Bound);
@@ -55,6 +56,31 @@ impl Privileges {
             (PLUGINS, "why-not-a-plugin"),
             (config,),
             |_, why: Option<String>| Ok(why.map(|m| crate::model::printable(&m))),
+        )
+    }
+
+    /// Whether `grants` grant each of the privileges `asked`, one flag per
+    /// privilege in order (an answer of another length is a broken
+    /// contract).
+    pub fn judge_privileges(
+        &self,
+        asked: &[Privilege],
+        grants: &Grants,
+    ) -> Result<Vec<bool>, Error> {
+        self.0.answer_plain(
+            (PLUGINS, "judge-privileges"),
+            (asked, grants),
+            |at, flags: Vec<bool>| {
+                if flags.len() == asked.len() {
+                    Ok(flags)
+                } else {
+                    Err(at.contract(format!(
+                        "answered {} flags for {} privileges",
+                        flags.len(),
+                        asked.len()
+                    )))
+                }
+            },
         )
     }
 }

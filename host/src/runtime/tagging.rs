@@ -57,6 +57,31 @@ impl Tagging {
             .answer((NAMING, "parse-any-reference"), (input,), as_is)
     }
 
+    /// Whether `base`, the image a build is asked to start from (`--from`),
+    /// names no image (`scratch`): the build then starts from nothing.
+    pub fn names_no_image(&self, base: &str) -> Result<bool, Error> {
+        self.0
+            .answer_plain((NAMING, "names-no-image"), (base,), as_is)
+    }
+
+    /// Which of `names` (as an archive or a layout spells its images'
+    /// names) `wanted` means: the index of the first that is it exactly
+    /// or once both are normalised with the default tag; none when none
+    /// is. An index past `names` is a broken contract.
+    pub fn find_name(&self, wanted: &str, names: &[String]) -> Result<Option<usize>, Error> {
+        let found = self.0.answer(
+            (NAMING, "find-name"),
+            (wanted, names),
+            |at, found: Option<u32>| match found {
+                Some(i) if i as usize >= names.len() => {
+                    Err(at.contract(format!("answered name {i} of {}", names.len())))
+                }
+                found => Ok(found),
+            },
+        )?;
+        Ok(found.map(|i| i as usize))
+    }
+
     /// A unique build tag for `name` from host-drawn `entropy`.
     pub fn unique_tag(&self, name: &str, entropy: &[u8]) -> Result<Reference, Error> {
         self.0

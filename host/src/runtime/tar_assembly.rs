@@ -1,19 +1,19 @@
 //! The tar-assembly operation's wrapper: layer tars, archives, layouts,
-//! blob placement, incremental-load omissions and unpacking changesets,
+//! blob placement, incremental-load omissions (and whether an engine takes
+//! them) and unpacking changesets,
 //! called through the `tar-assembly` world.
 //!
-//! Must not: decide where a byte goes; answers are checked in `checked`,
-//! the one conversion (a plan's segments) is in `convert::tar_assembly`.
+//! Must not: decide where a byte goes; answers are checked in `checked`.
 
 use super::Error;
 use super::bindings::tar_assembly::TarAssemblyPre;
 use super::bound::{Bound, bind};
+use super::checked::as_is;
 use super::checked::tar_assembly::{self as check, BlobRequest};
-use super::convert::tar_assembly::{layout_files_from_wit, segments_from_wit};
 use super::operations::TAR_ASSEMBLY;
 use crate::model::{
-    ArchiveFormat, ArchiveImage, BlobPlacement, Change, Digest, Entry, LayerOptions, LayoutFile,
-    Member, Segment, WrittenBlob,
+    ArchiveFormat, ArchiveImage, BlobPlacement, Change, Digest, Entry, ImageStore, LayerOptions,
+    LayoutFile, Member, Segment, WrittenBlob,
 };
 
 /// A loaded tar-assembly component.
@@ -36,9 +36,7 @@ impl TarAssembly {
         options: LayerOptions,
     ) -> Result<Vec<Segment>, Error> {
         self.0
-            .answer((LAYERS, "plan-layer"), (entries, options), |_, plan| {
-                Ok(segments_from_wit(plan))
-            })
+            .answer((LAYERS, "plan-layer"), (entries, options), as_is)
     }
 
     /// Where the `ordinal`-th blob the host writes, of `size` bytes, goes,
@@ -74,11 +72,8 @@ impl TarAssembly {
         images: &[ArchiveImage],
         written: &[WrittenBlob],
     ) -> Result<Vec<Segment>, Error> {
-        self.0.answer(
-            (ARCHIVES, "plan-archive"),
-            (format, images, written),
-            |_, plan| Ok(segments_from_wit(plan)),
-        )
+        self.0
+            .answer((ARCHIVES, "plan-archive"), (format, images, written), as_is)
     }
 
     /// The files of an OCI image layout directory except the `written`
@@ -90,9 +85,7 @@ impl TarAssembly {
         written: &[WrittenBlob],
     ) -> Result<Vec<LayoutFile>, Error> {
         self.0
-            .answer((ARCHIVES, "plan-layout"), (images, written), |_, files| {
-                Ok(layout_files_from_wit(files))
-            })
+            .answer((ARCHIVES, "plan-layout"), (images, written), as_is)
     }
 
     /// Which layers of an image (its `diff_ids`, bottom first) an
@@ -109,6 +102,13 @@ impl TarAssembly {
             (diff_ids, bases),
             |at, flags| check::omissions(at, diff_ids.len(), flags),
         )
+    }
+
+    /// Whether an incremental load into an engine keeping its images in
+    /// `store` may leave any layer out.
+    pub fn omits_layers(&self, store: ImageStore) -> Result<bool, Error> {
+        self.0
+            .answer_plain((ARCHIVES, "omits-layers"), (store,), as_is)
     }
 
     /// How one layer, given its `members` in tar order, changes the file

@@ -15,10 +15,10 @@
 //! level 6 (about what `docker push` sends) at 41 MB/s to 37.4%. Level 1
 //! uses fixed Huffman codes only; level 2 is the first with a real ratio.
 
-use super::hashing::HashingWriter;
 use super::plan::{self, LayerSource};
 use super::sink::Counted;
 use super::tar::Compression;
+use crate::hashing::HashingWriter;
 use crate::model::{Digest, Progress};
 use std::io::{self, Write};
 use std::path::Path;

@@ -63,7 +63,7 @@ pub fn create(path: &Path) -> io::Result<File> {
 
 /// The sha256 digest and size of the file at `path`.
 pub fn hash_file(path: &Path) -> io::Result<(Digest, u64)> {
-    super::hashing::digest_of(&mut File::open(path)?)
+    crate::hashing::digest_of(&mut File::open(path)?)
 }
 
 /// A private temporary directory, removed when dropped or when the

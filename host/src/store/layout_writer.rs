@@ -29,7 +29,7 @@ use super::atomic::{AtomicFile, parent_dir};
 use super::cleanup::{self, Registered, create};
 use super::dir_lock::{self, DirLock, Mode};
 use super::files::Scratch;
-use super::hashing::HashingWriter;
+use crate::hashing::HashingWriter;
 use crate::model::destination::{Destination, Found, MakeBlob, OpenBlob};
 use crate::model::{Descriptor, Digest, Document};
 use std::io::{self, Read, Write};

@@ -4,14 +4,13 @@
 //! (components do). Never imports runtime, docker or registry code.
 //!
 //! Modules: [`tar`] (what reading any tar needs, and the one safe-name
-//! rule), [`hashing`] (sha256 over streams), [`archive`] (reading image
+//! rule), [`archive`] (reading image
 //! archives), [`unpack`] (applying layers into a root), [`plan`] (writing
 //! plans), [`walk`] (reading a layer directory), [`sink`] (image outputs:
 //! archive file, stream, layout), [`source`] (image inputs), [`atomic`]
 //! (outputs that appear whole or not at all), [`files`] (inputs,
 //! temporary and staged directories and hashed files, for `pipeline`),
-//! [`compress`] (gzip and
-//! zstd for registries), [`cleanup`] (temporary
+//! [`compress`] (gzip and zstd for registries), [`cleanup`] (temporary
 //! outputs removed on an interrupt), [`layout_writer`] (the one OCI layout
 //! writer, for copies and builds, and a layout as a
 //! [`crate::model::destination::Destination`]), [`locked`] (a small file
@@ -24,7 +23,6 @@ pub mod cleanup;
 pub mod compress;
 pub mod dir_lock;
 pub mod files;
-pub mod hashing;
 pub mod layout_writer;
 pub mod locked;
 pub mod plan;

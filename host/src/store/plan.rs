@@ -4,8 +4,8 @@
 //! it was not given, or a size that differs, is refused: a third-party
 //! component cannot make the host read anything else.
 
-use super::hashing::{HashingWriter, OutputError};
-use crate::model::{Digest, Entry, EntryKind, Segment};
+use crate::hashing::{HashingWriter, OutputError};
+use crate::model::{BlobRef, Digest, Entry, EntryKind, FileRef, Segment};
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -116,14 +116,14 @@ impl PlannedLayer {
         for segment in &plan {
             match segment {
                 Segment::Bytes(_) => {}
-                Segment::File { path, size } if files.get(path) == Some(size) => {}
-                Segment::File { path, size } => {
+                Segment::File(FileRef { path, size }) if files.get(path) == Some(size) => {}
+                Segment::File(FileRef { path, size }) => {
                     return Err(Error::UnknownFile {
                         path: path.clone(),
                         size: *size,
                     });
                 }
-                Segment::Blob { digest, size } => {
+                Segment::Blob(BlobRef { digest, size }) => {
                     return Err(Error::UnknownBlob {
                         digest: digest.clone(),
                         size: *size,
@@ -175,7 +175,7 @@ impl LayerSource {
                         Segment::Bytes(b) => out
                             .write_all(b)
                             .map_err(io_error("cannot write the layer"))?,
-                        Segment::File { path, size } => {
+                        Segment::File(FileRef { path, size }) => {
                             debug_assert_eq!(layer.files.get(path), Some(size));
                             let full = layer.root.join(path);
                             let what = || format!("{}", full.display());
@@ -183,7 +183,7 @@ impl LayerSource {
                             out.copy_exact(&mut file, *size, true)
                                 .map_err(io_error(what()))?;
                         }
-                        Segment::Blob { .. } => unreachable!("refused in PlannedLayer::new"),
+                        Segment::Blob(_) => unreachable!("refused in PlannedLayer::new"),
                     }
                 }
                 Ok(())
@@ -276,7 +276,7 @@ pub fn write_plan(
     for segment in plan {
         match segment {
             Segment::Bytes(b) => out.write_all(b).map_err(|source| Error::Write { source })?,
-            Segment::Blob { digest, size } => match blobs.get(digest) {
+            Segment::Blob(BlobRef { digest, size }) => match blobs.get(digest) {
                 Some((Blob::Bytes(bytes), n)) if n == size => out
                     .write_all(bytes)
                     .map_err(|source| Error::Write { source })?,
@@ -299,7 +299,7 @@ pub fn write_plan(
                     });
                 }
             },
-            Segment::File { path, size } => {
+            Segment::File(FileRef { path, size }) => {
                 return Err(Error::UnknownFile {
                     path: path.clone(),
                     size: *size,

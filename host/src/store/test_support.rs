@@ -327,8 +327,8 @@ pub(crate) struct NativeArchivePlanner {
 
 mod native {
     use crate::model::{
-        ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, Descriptor, Digest, Document,
-        LayoutFile, Segment, WrittenBlob,
+        ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, BlobRef, Descriptor, Digest,
+        Document, FileRef, LayoutFile, Segment, WrittenBlob,
     };
     use tar_assembly_core as core;
 
@@ -396,14 +396,14 @@ mod native {
         plan.into_iter()
             .map(|s| match s {
                 core::Segment::Bytes(b) => Segment::Bytes(b),
-                core::Segment::File(f) => Segment::File {
+                core::Segment::File(f) => Segment::File(FileRef {
                     path: f.path,
                     size: f.size,
-                },
-                core::Segment::Blob(b) => Segment::Blob {
+                }),
+                core::Segment::Blob(b) => Segment::Blob(BlobRef {
                     digest: Digest::parse(&b.digest).expect("the core names digests"),
                     size: b.size,
-                },
+                }),
             })
             .collect()
     }
@@ -492,8 +492,8 @@ pub(crate) struct NativeLayoutReader;
 
 mod native_layout {
     use crate::model::{
-        Descriptor, Digest, ImageLayer, IndexEntry, IndexEntryKind, LayerCompression,
-        ManifestContents, Platform,
+        Descriptor, Digest, ImageContents, ImageLayer, IndexContents, IndexEntry, IndexEntryKind,
+        LayerCompression, ManifestContents, Platform,
     };
     use manifest_generation_core as core;
 
@@ -547,18 +547,18 @@ mod native_layout {
 
     pub(super) fn contents(c: core::ManifestContents) -> ManifestContents {
         match c {
-            core::ManifestContents::Image(i) => ManifestContents::Image {
+            core::ManifestContents::Image(i) => ManifestContents::Image(ImageContents {
                 media_type: i.media_type,
                 config: descriptor_out(i.config),
                 layers: i.layers.into_iter().map(descriptor_out).collect(),
                 subject: i.subject.map(descriptor_out),
                 artifact_type: i.artifact_type,
-            },
-            core::ManifestContents::Index(i) => ManifestContents::Index {
+            }),
+            core::ManifestContents::Index(i) => ManifestContents::Index(IndexContents {
                 media_type: i.media_type,
                 manifests: i.manifests.into_iter().map(descriptor_out).collect(),
                 subject: i.subject.map(descriptor_out),
-            },
+            }),
         }
     }
 

@@ -157,6 +157,48 @@ fn a_refused_manifest_put_is_reported_whole_and_tags_nothing() {
 }
 
 #[test]
+fn a_layout_blob_changed_on_disk_is_refused_by_the_registry_and_tags_nothing() {
+    let env = Env::new();
+    let image = env.image("changed", &[]);
+    // The layer (the largest blob), one byte flipped: the same size, so
+    // only its digest tells it apart.
+    let blobs = env.path("changed").join("blobs/sha256");
+    let layer = std::fs::read_dir(&blobs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max_by_key(|p| p.metadata().unwrap().len())
+        .unwrap();
+    let mut bytes = std::fs::read(&layer).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&layer, &bytes).unwrap();
+    let digest = format!("sha256:{}", layer.file_name().unwrap().to_str().unwrap());
+    let repo = unique_repo("changed");
+    let run = env.copy(&[], &image, &format!("docker://{}/{repo}:1", registry()));
+    refused(&run, &digest);
+    for words in ["does not match", "DIGEST_INVALID"] {
+        assert!(run.stderr.contains(words), "{words:?} in {}", run.stderr);
+    }
+    assert!(
+        !super::manifest_exists(&repo, "1"),
+        "a tag after the refusal"
+    );
+    let stored = std::process::Command::new("curl")
+        .args([
+            "-sfI",
+            "-o",
+            "/dev/null",
+            &format!("http://{}/v2/{repo}/blobs/{digest}", registry()),
+        ])
+        .status()
+        .unwrap();
+    assert!(
+        !stored.success(),
+        "the changed bytes were stored as {digest}"
+    );
+}
+
+#[test]
 fn a_monolithic_put_answered_415_falls_back_to_chunks() {
     let env = Env::new();
     let big = env.random_layer("big", 1 << 20);

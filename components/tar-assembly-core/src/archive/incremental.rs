@@ -5,6 +5,27 @@
 //! layer and every layer below it. So a layer the engine has in another
 //! image at another position, or over other layers, is not the same layer
 //! to the engine, and sending it as a placeholder would make the load fail.
+//! And only an engine on the classic graph-driver store takes placeholders
+//! at all ([`omits_layers`]).
+
+/// How an engine keeps its images (WIT `image-store`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageStore {
+    /// The classic graph-driver store (`overlay2`, …): layers by ChainID.
+    GraphDriver,
+    /// containerd's image store (Engine 24+ with the snapshotter).
+    Containerd,
+}
+
+/// Whether an incremental load into an engine keeping its images in
+/// `store` may leave any layer out; see the WIT `omits-layers`.
+pub fn omits_layers(store: ImageStore) -> bool {
+    match store {
+        ImageStore::GraphDriver => true,
+        // containerd's store does not take zero-length placeholders.
+        ImageStore::Containerd => false,
+    }
+}
 
 /// One flag per layer of `diff_ids`: layer `i` may be omitted when
 /// `diff_ids[0..=i]` is a prefix of the diff IDs of one of the `bases`
@@ -69,6 +90,12 @@ mod tests {
         let image = ids(&["a", "b", "c"]);
         let bases = [ids(&["a"]), ids(&["a", "b"]), ids(&["b", "c"])];
         assert_eq!(layers_to_omit(&image, &bases), [true, true, false]);
+    }
+
+    #[test]
+    fn only_a_graph_driver_engine_takes_placeholders() {
+        assert!(omits_layers(ImageStore::GraphDriver));
+        assert!(!omits_layers(ImageStore::Containerd));
     }
 
     #[test]

@@ -84,7 +84,7 @@ mod layout;
 use crate::{Document, Error, Segment};
 
 pub use blob::blob_entry;
-pub use incremental::layers_to_omit;
+pub use incremental::{ImageStore, layers_to_omit, omits_layers};
 pub use layout::plan_layout;
 
 /// Where images go.

@@ -7,7 +7,7 @@
 
 use super::source::Source;
 use super::{CopyContext, Location, Registries, contents};
-use crate::model::{Descriptor, Document, ImageLayer, ManifestContents};
+use crate::model::{Descriptor, Document, ImageContents, ImageLayer, ManifestContents};
 use crate::pipeline::Error;
 use crate::pipeline::build::BaseImage;
 use crate::store::source::SourceLayer;
@@ -28,7 +28,9 @@ pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, E
         .block_on(source.tree(ctx.ops, ctx.platform.as_ref()))?;
     let mut root = tree.root;
     let (config, layers) = match contents(ctx.ops, &mut root)? {
-        ManifestContents::Image { config, layers, .. } if tree.config.is_some() => (config, layers),
+        ManifestContents::Image(ImageContents { config, layers, .. }) if tree.config.is_some() => {
+            (config, layers)
+        }
         _ => {
             return Err(Error::NotFound {
                 source_name: from.to_string(),

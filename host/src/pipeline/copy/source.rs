@@ -3,15 +3,19 @@
 //! manifest-generation component writes one for their stored layers).
 
 use super::{CopyContext, Location, Registries, Tree, contents};
-use crate::model::{Descriptor, Digest, Document, ManifestContents, ManifestFormat, Platform};
+use crate::hashing::digest_of;
+use crate::model::{
+    Descriptor, Digest, Document, ImageContents, IndexContents, ManifestContents, ManifestFormat,
+    Platform,
+};
 use crate::pipeline::build::Operations;
 use crate::pipeline::planner::IndexPlanning;
 use crate::pipeline::tag::identifier;
 use crate::pipeline::{EngineSource, Error};
 use crate::registry::{BlobReader, OpenBlob, Registry, Repository};
+use crate::runtime::Tagging;
 use crate::store::compress::{LayerCompression, compress_to_file};
 use crate::store::files::{Scratch, open_input};
-use crate::store::hashing::digest_of;
 use crate::store::plan::LayerSource;
 use crate::store::source::{
     ArchiveSource, Compression, ImageSource, LayoutSource, OpenedBlob, SourceImage,
@@ -95,7 +99,12 @@ impl Source {
                     .map_err(Error::input(format!("{}", path.display())))?;
                 let read = spooled.as_ref().map_or(path.as_path(), |s| s.path());
                 let archive = ArchiveSource::open_as(read, path)?;
-                let image = pick(archive.images()?, name.as_ref(), &from.to_string())?;
+                let image = pick(
+                    ctx.ops.tagging,
+                    archive.images()?,
+                    name.as_ref(),
+                    &from.to_string(),
+                )?;
                 let kept = spooled.map(|s| Box::new(s) as Kept);
                 Source::Local(Box::new(Local::new(ctx, image, kept)?))
             }
@@ -103,7 +112,7 @@ impl Source {
                 let engine = ctx.engine.expect("an engine for docker-daemon:");
                 let saved =
                     EngineSource::save(ctx.runtime, engine, &[reference.for_engine().to_string()])?;
-                let image = pick(saved.images()?, None, &from.to_string())?;
+                let image = pick(ctx.ops.tagging, saved.images()?, None, &from.to_string())?;
                 Source::Local(Box::new(Local::new(ctx, image, Some(Box::new(saved)))?))
             }
         })
@@ -173,7 +182,7 @@ impl Source {
     ) -> Result<Tree, Error> {
         let mut root = self.root(ops).await?;
         let mut root_contents = contents(ops, &mut root)?;
-        if let (Some(platform), ManifestContents::Index { manifests, .. }) =
+        if let (Some(platform), ManifestContents::Index(IndexContents { manifests, .. })) =
             (platform, &root_contents)
         {
             let chosen = ops
@@ -188,7 +197,7 @@ impl Source {
             blobs: Vec::new(),
             config: None,
         };
-        if let ManifestContents::Image { config, .. } = &root_contents {
+        if let ManifestContents::Image(ImageContents { config, .. }) = &root_contents {
             tree.config = Some(config.digest.clone());
         }
         let mut seen = HashSet::new();
@@ -208,7 +217,7 @@ impl Source {
             }
             let (manifest, contents_of) = read.get(&digest).expect("read before it is pending");
             match contents_of {
-                ManifestContents::Index { manifests, .. } if !expanded => {
+                ManifestContents::Index(IndexContents { manifests, .. }) if !expanded => {
                     let children = manifests.clone();
                     pending.push((digest, true));
                     let mut listed = HashSet::new();
@@ -224,20 +233,21 @@ impl Source {
                         pending.push((child.digest.clone(), false));
                     }
                 }
-                ManifestContents::Image { config, layers, .. } => {
-                    for blob in std::iter::once(config).chain(layers) {
-                        if !blob.urls.is_empty() {
-                            tracing::info!(digest = %blob.digest, "not copying a foreign layer (it names URLs)");
-                            continue;
-                        }
+                ManifestContents::Image(ImageContents { config, layers, .. }) => {
+                    // Which blobs go with it (not the foreign layers) is
+                    // the component's to say.
+                    let blobs = ops.manifest_generation.copied_blobs(config, layers)?;
+                    let left = layers.len() + 1 - blobs.len();
+                    tracing::debug!(left, "listed blobs not copied (foreign layers, repeats)");
+                    for blob in blobs {
                         if seen.insert(blob.digest.clone()) {
-                            tree.blobs.push(blob.clone());
+                            tree.blobs.push(blob);
                         }
                     }
                     tree.manifests.push(manifest.clone());
                     copied.insert(digest);
                 }
-                ManifestContents::Index { .. } => {
+                ManifestContents::Index(IndexContents { .. }) => {
                     tree.manifests.push(manifest.clone());
                     copied.insert(digest);
                 }
@@ -377,8 +387,10 @@ impl Read for ChannelReader {
     }
 }
 
-/// The image of `images` named `name`, or the only one.
+/// The image of `images` named `name` (as the tagging component finds it
+/// among their names), or the only one.
 fn pick(
+    tagging: &Tagging,
     images: Vec<SourceImage>,
     name: Option<&crate::model::Reference>,
     shown: &str,
@@ -387,13 +399,17 @@ fn pick(
     match name {
         Some(name) => {
             let listed: Vec<String> = images.iter().map(names).filter(|n| !n.is_empty()).collect();
-            images
-                .into_iter()
-                .find(|i| {
-                    i.repo_tags
-                        .iter()
-                        .any(|t| t == &name.familiar || t == &name.full)
-                })
+            // Every name of every image, and whose it is: the tagging
+            // component finds which one `name` means.
+            let (owners, tags): (Vec<usize>, Vec<String>) = images
+                .iter()
+                .enumerate()
+                .flat_map(|(i, image)| image.repo_tags.iter().map(move |t| (i, t.clone())))
+                .unzip();
+            let found = tagging.find_name(&name.full, &tags)?;
+            found
+                .map(|t| owners[t])
+                .map(|i| images.into_iter().nth(i).expect("an image of the archive"))
                 .ok_or_else(|| Error::NotFound {
                     source_name: shown.to_string(),
                     message: format!(

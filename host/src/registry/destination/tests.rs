@@ -4,6 +4,7 @@
 use super::*;
 use crate::model::destination::{BlobBytes, Moved, put_known};
 use crate::registry::test_registry::{Auth, Logged, TestRegistry, kinds, to_repository};
+use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 

@@ -252,7 +252,7 @@ async fn a_registry_refusing_a_monolithic_upload_gets_contiguous_chunks() {
 }
 
 #[tokio::test]
-async fn bytes_that_hash_otherwise_are_refused_before_they_end_and_not_chunked() {
+async fn bytes_that_hash_otherwise_are_refused_by_the_registry_and_not_chunked() {
     let registry = TestRegistry::start(Auth::None);
     let client = registry.client(None);
     let app = registry.pushing(&client, APP, &[]);
@@ -260,15 +260,34 @@ async fn bytes_that_hash_otherwise_are_refused_before_they_end_and_not_chunked()
     let (open, opened) = opener(bytes(100, 9));
     let e = app.put_blob(&claimed, 100, None, &*open).await.unwrap_err();
     assert!(matches!(e, Error::Mismatch { .. }), "{e}");
+    assert!(e.to_string().contains("DIGEST_INVALID"), "{e}");
     assert_eq!(opened.load(Ordering::SeqCst), 1, "not tried again");
-    // The PUT, cut before its body ended, may not even reach the log.
+    // The digest is the registry's to check: it refuses the closing PUT,
+    // and no chunked upload follows.
     let log = to_repository(&registry.log(), APP);
-    assert_eq!(kinds(&log[..1]), ["POST upload"]);
+    assert_eq!(kinds(&log), ["POST upload", "PUT upload"]);
+    assert_eq!(log[1].status, Some(400));
+    assert_eq!(registry.blob(APP, &claimed), None);
+}
+
+#[tokio::test]
+async fn bytes_of_another_size_end_the_body_before_it_is_whole() {
+    let registry = TestRegistry::start(Auth::None);
+    let client = registry.client(None);
+    let app = registry.pushing(&client, APP, &[]);
+    let claimed = Digest::sha256(&bytes(100, 6));
+    for data in [bytes(99, 6), bytes(101, 6)] {
+        let (open, opened) = opener(data);
+        let e = app.put_blob(&claimed, 100, None, &*open).await.unwrap_err();
+        assert!(matches!(e, Error::Mismatch { .. }), "{e}");
+        assert_eq!(opened.load(Ordering::SeqCst), 1, "not tried again");
+    }
+    // Each PUT, cut before its body ended, may not even reach the log.
+    let log = to_repository(&registry.log(), APP);
     assert!(
-        log[1..]
-            .iter()
-            .all(|l| l.method == "PUT" && l.status.is_none()),
-        "the body ended in an error: {:?}",
+        log.iter()
+            .all(|l| l.method == "POST" || (l.method == "PUT" && l.status.is_none())),
+        "every body ended in an error: {:?}",
         kinds(&log)
     );
     assert_eq!(registry.blob(APP, &claimed), None);

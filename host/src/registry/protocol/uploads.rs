@@ -3,17 +3,23 @@
 //! hands over an upload session, which is used); else a monolithic `PUT`
 //! with `Content-Length`; a registry that refuses that gets the blob in
 //! chunked `PATCH`es. A failed upload starts over with a new session.
-//! The bytes sent are hashed as they are read: bytes that do not hash to
-//! the digest named, or have another size, end the body with an error
-//! before it is whole, so the registry never commits them, and the upload
-//! is refused, not tried again.
+//!
+//! The bytes sent are counted as they are read: fewer or more than the
+//! size named end the body with an error before it is whole, so the
+//! registry never commits them. Their digest is the registry's to check,
+//! as go-containerregistry leaves it: `PUT ?digest=` commits only bytes
+//! that hash to the digest named (distribution answers `400
+//! DIGEST_INVALID` and keeps nothing), reported here as a mismatch and
+//! not tried again. Hashing them here too would cost a second SHA-256 of
+//! every byte on a machine whose registry is computing the first
+//! (measured: a 256 MiB push at 1.22× the curl floor with it, 1.03×
+//! without).
 
 use super::body::{self, BlobBody};
 use super::{BlobReader, CHUNK, Error, Made, OpenBlob, Repository, Uploaded};
 use crate::model::Digest;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE};
 use reqwest::{Method, Response, StatusCode, Url};
-use sha2::Digest as _;
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
 
@@ -148,6 +154,11 @@ impl Repository {
                 // Bytes that are not the blob are refused for good.
                 match (sent, refused.lock().expect("not poisoned").take()) {
                     (_, Some(refusal)) => Err(refusal),
+                    (Err(e), None) if digest_refused(&e) => Err(Error::Mismatch {
+                        what: format!("blob {digest}"),
+                        expected: digest.to_string(),
+                        actual: format!("bytes the registry hashed otherwise ({e})"),
+                    }),
                     (sent, None) => sent.map(|()| Uploaded::Sent),
                 }
             })
@@ -327,31 +338,34 @@ impl Repository {
     }
 }
 
+/// Whether the registry refused an upload's bytes for their digest.
+fn digest_refused(e: &Error) -> bool {
+    matches!(e, Error::Status(s) if s.code.as_deref() == Some("DIGEST_INVALID"))
+}
+
 /// Whether a monolithic upload's refusal calls for chunks: a non-auth,
 /// non-transient 4xx other than a digest the registry computed otherwise.
 fn takes_chunks_instead(e: &Error) -> bool {
     match e {
         Error::Status(s) => {
             matches!(s.status, 400 | 405 | 411 | 413 | 415 | 416)
-                && s.code.as_deref() != Some("DIGEST_INVALID")
+                && !digest_refused(e)
                 && s.code.as_deref() != Some("SIZE_INVALID")
         }
         _ => false,
     }
 }
 
-/// A blob's bytes, hashed as they are read. The last of them are handed
-/// on only once the whole is checked (its digest, and nothing after it):
-/// a blob that is not the one described fails the read before a body with
-/// a `Content-Length` could end whole, and the refusal is kept for the
-/// upload to report.
+/// A blob's bytes, counted as they are read. The last of them are handed
+/// on only once nothing follows them: bytes of another size fail the read
+/// before a body with a `Content-Length` could end whole, and the refusal
+/// is kept for the upload to report.
 struct Checked {
     inner: BlobReader,
-    hasher: sha2::Sha256,
     read: u64,
     digest: Digest,
     size: u64,
-    verified: bool,
+    ended: bool,
     refused: Arc<Mutex<Option<Error>>>,
 }
 
@@ -364,19 +378,12 @@ impl Checked {
     ) -> Self {
         Self {
             inner,
-            hasher: sha2::Sha256::new(),
             read: 0,
             digest: digest.clone(),
             size,
-            verified: false,
+            ended: false,
             refused,
         }
-    }
-
-    fn refuse(&mut self, error: Error) -> io::Error {
-        let message = error.to_string();
-        *self.refused.lock().expect("not poisoned") = Some(error);
-        io::Error::new(io::ErrorKind::InvalidData, message)
     }
 
     fn sizes(&mut self, actual: String) -> io::Error {
@@ -385,11 +392,13 @@ impl Checked {
             expected: format!("{} bytes", self.size),
             actual,
         };
-        self.refuse(error)
+        let message = error.to_string();
+        *self.refused.lock().expect("not poisoned") = Some(error);
+        io::Error::new(io::ErrorKind::InvalidData, message)
     }
 
-    /// At `size` bytes: nothing more to read, and the digest matches.
-    fn verify(&mut self) -> io::Result<()> {
+    /// At `size` bytes: nothing more to read.
+    fn check_end(&mut self) -> io::Result<()> {
         let mut probe = [0u8; 1];
         let more = loop {
             match self.inner.read(&mut probe) {
@@ -400,13 +409,7 @@ impl Checked {
         if more > 0 {
             return Err(self.sizes(format!("more than {} bytes", self.size)));
         }
-        let actual = Digest::from_sha256(std::mem::take(&mut self.hasher).finalize().into());
-        if self.digest.algorithm() == "sha256" && actual != self.digest {
-            let error =
-                Error::digest_mismatch(format!("blob {}", self.digest), &self.digest, &actual);
-            return Err(self.refuse(error));
-        }
-        self.verified = true;
+        self.ended = true;
         Ok(())
     }
 }
@@ -414,8 +417,8 @@ impl Checked {
 impl Read for Checked {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.read == self.size {
-            if !self.verified {
-                self.verify()?;
+            if !self.ended {
+                self.check_end()?;
             }
             return Ok(0);
         }
@@ -427,10 +430,9 @@ impl Read for Checked {
         if read > self.size {
             return Err(self.sizes(format!("at least {read} bytes")));
         }
-        self.hasher.update(&buf[..n]);
         self.read = read;
         if read == self.size {
-            self.verify()?;
+            self.check_end()?;
         }
         Ok(n)
     }

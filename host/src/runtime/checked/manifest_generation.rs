@@ -2,11 +2,12 @@
 //! question: a platform's choice is one of the manifests given, an
 //! artifact's layers are the files planned, a referrer names the pushed
 //! manifest, an artifact's file names stay in the directory they are
-//! written to, and a referrers tag is a tag.
+//! written to, a referrers tag is a tag, and the blobs a copy transfers
+//! are ones the manifest lists.
 
 use super::{MAX_TAG, Origin};
 use crate::model::{
-    ArtifactPlan, ArtifactRequest, ComponentArtifact, Descriptor, Digest, ImageLayer,
+    ArtifactPlan, ArtifactRequest, ComponentArtifact, Descriptor, Digest, Document, ImageLayer,
 };
 use crate::runtime::Error;
 
@@ -155,28 +156,50 @@ pub(in crate::runtime) fn image_layers(
     Ok(layers)
 }
 
-/// The descriptors of a component artifact: the config describes
-/// `config` exactly, the layer is the component of `wasm` and `size` the
-/// host read.
+/// The blobs of a component artifact: the layer is the component of
+/// `wasm` and `size` the host read (the config document's bytes are
+/// checked against its descriptor as every document is).
 pub(in crate::runtime) fn component_artifact(
     at: Origin<'_>,
-    (wasm, size, config): (&Digest, u64, &[u8]),
+    (wasm, size): (&Digest, u64),
     artifact: ComponentArtifact,
-) -> Result<(Descriptor, Descriptor), Error> {
-    let ComponentArtifact {
-        config: described,
-        layer,
-    } = artifact;
-    if described.digest != Digest::sha256(config) || described.size != config.len() as u64 {
-        return Err(at.contract("the config's descriptor does not describe the config given"));
-    }
+) -> Result<(Document, Descriptor), Error> {
+    let ComponentArtifact { config, layer } = artifact;
     if &layer.digest != wasm || layer.size != size {
         return Err(at.contract(format!(
             "the layer is {} of {} bytes, not the component {wasm} of {size}",
             layer.digest, layer.size
         )));
     }
-    Ok((described, layer))
+    Ok((config, layer))
+}
+
+/// The blobs a copy transfers: the config first, then layers among those
+/// given, unchanged, in their order, each once (a blob the host is told to
+/// send must be one the manifest lists, or the copy would send what no
+/// manifest names).
+pub(in crate::runtime) fn copied_blobs(
+    at: Origin<'_>,
+    config: &Descriptor,
+    layers: &[Descriptor],
+    blobs: Vec<Descriptor>,
+) -> Result<Vec<Descriptor>, Error> {
+    if blobs.first() != Some(config) {
+        return Err(at.contract(format!(
+            "left the config {} out of the blobs to copy, or not first",
+            config.digest
+        )));
+    }
+    let mut rest = layers.iter();
+    for blob in &blobs[1..] {
+        if !rest.any(|layer| layer == blob) {
+            return Err(at.contract(format!(
+                "answered {} ({}), which is not one of the layers given, in their order",
+                blob.digest, blob.media_type
+            )));
+        }
+    }
+    Ok(blobs)
 }
 
 /// The layer a component chose as a component's: one of `given`,
@@ -333,14 +356,51 @@ mod tests {
     #[test]
     fn a_component_artifact_must_describe_what_the_host_read() {
         let wasm = Digest::sha256(b"wasm");
-        let answer = |config: &[u8], size| ComponentArtifact {
-            config: Descriptor::new("a/c", Digest::sha256(config), config.len() as u64),
+        let answer = |size| ComponentArtifact {
+            config: Document {
+                descriptor: Descriptor::new("a/c", Digest::sha256(b"{}"), 2),
+                bytes: b"{}".to_vec(),
+            },
             layer: Descriptor::new("a/w", wasm.clone(), size),
         };
-        let read = (&wasm, 4, &b"{}"[..]);
-        assert!(component_artifact(AT, read, answer(b"{}", 4)).is_ok());
-        assert!(component_artifact(AT, read, answer(b"[]", 4)).is_err());
-        assert!(component_artifact(AT, read, answer(b"{}", 5)).is_err());
+        assert!(component_artifact(AT, (&wasm, 4), answer(4)).is_ok());
+        assert!(component_artifact(AT, (&wasm, 4), answer(5)).is_err());
+        let other = Digest::sha256(b"other");
+        assert!(component_artifact(AT, (&other, 4), answer(4)).is_err());
+    }
+
+    #[test]
+    fn copied_blobs_are_the_config_then_layers_given_in_order() {
+        let config = Descriptor::new("a/c", Digest::sha256(b"c"), 1);
+        let layers: Vec<Descriptor> = [b"1", b"2", b"3"]
+            .iter()
+            .map(|b| Descriptor::new("a/l", Digest::sha256(*b), 1))
+            .collect();
+        let ok = vec![config.clone(), layers[0].clone(), layers[2].clone()];
+        assert_eq!(copied_blobs(AT, &config, &layers, ok.clone()).unwrap(), ok);
+        let refused = |blobs: Vec<Descriptor>| {
+            matches!(
+                copied_blobs(AT, &config, &layers, blobs),
+                Err(Error::Contract { .. })
+            )
+        };
+        assert!(refused(vec![layers[0].clone()]), "no config");
+        assert!(
+            refused(vec![layers[0].clone(), config.clone()]),
+            "config not first"
+        );
+        assert!(refused(vec![
+            config.clone(),
+            layers[2].clone(),
+            layers[0].clone()
+        ]));
+        assert!(refused(vec![
+            config.clone(),
+            layers[1].clone(),
+            layers[1].clone()
+        ]));
+        let stranger = Descriptor::new("a/l", Digest::sha256(b"4"), 1);
+        assert!(refused(vec![config.clone(), stranger]));
     }
 
     #[test]

@@ -162,7 +162,7 @@ macro_rules! unchecked {
         })*
     };
 }
-unchecked!(bool, Digest, ArtifactForm, Change, LayerCompression);
+unchecked!(bool, u32, Digest, ArtifactForm, Change, LayerCompression);
 
 impl Checked for ImageLayer {
     fn check(&self, at: Origin<'_>) -> Result<(), Error> {
@@ -273,27 +273,17 @@ impl Checked for Document {
 impl Checked for ManifestContents {
     fn check(&self, at: Origin<'_>) -> Result<(), Error> {
         match self {
-            ManifestContents::Image {
-                media_type: mt,
-                config,
-                layers,
-                subject,
-                artifact_type,
-            } => {
-                media_type(at, mt)?;
-                config.check(at)?;
-                layers.check(at)?;
-                subject.check(at)?;
-                at.texts("artifact type", artifact_type)
+            ManifestContents::Image(image) => {
+                media_type(at, &image.media_type)?;
+                image.config.check(at)?;
+                image.layers.check(at)?;
+                image.subject.check(at)?;
+                at.texts("artifact type", &image.artifact_type)
             }
-            ManifestContents::Index {
-                media_type: mt,
-                manifests,
-                subject,
-            } => {
-                media_type(at, mt)?;
-                manifests.check(at)?;
-                subject.check(at)
+            ManifestContents::Index(index) => {
+                media_type(at, &index.media_type)?;
+                index.manifests.check(at)?;
+                index.subject.check(at)
             }
         }
     }
@@ -325,8 +315,8 @@ impl Checked for Privilege {
 impl Checked for Segment {
     fn check(&self, at: Origin<'_>) -> Result<(), Error> {
         match self {
-            Segment::Bytes(_) | Segment::Blob { .. } => Ok(()),
-            Segment::File { path, .. } => at.text("path", path),
+            Segment::Bytes(_) | Segment::Blob(_) => Ok(()),
+            Segment::File(file) => at.text("path", &file.path),
         }
     }
 }

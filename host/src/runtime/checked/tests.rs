@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::FileRef;
 
 const AT: Origin<'static> = Origin {
     component: "tar-assembly (built-in)",
@@ -128,10 +129,10 @@ fn a_string_beyond_the_limit_breaks_the_contract_wherever_it_is() {
         &AnyReference::Named(r),
         "reference of 65537 bytes"
     ));
-    let file = Segment::File {
+    let file = Segment::File(FileRef {
         path: long.clone(),
         size: 1,
-    };
+    });
     assert!(contract_broken(&vec![file], "path of 65537 bytes"));
     assert!(contract_broken(&vec![long], "string of 65537 bytes"));
     assert!("a".repeat(MAX_TEXT).check(AT).is_ok());

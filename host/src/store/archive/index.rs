@@ -122,6 +122,50 @@ impl Read for EntryReader {
     }
 }
 
+/// Where the data of entry `shown` (`size` bytes from `offset`) ends;
+/// refuses an entry whose data runs past the end of the file.
+fn data_end(
+    archive_name: &Path,
+    shown: &str,
+    offset: u64,
+    size: u64,
+    file_len: u64,
+) -> Result<u64, Error> {
+    let data_end = offset.saturating_add(size);
+    if data_end > file_len {
+        return Err(Error::Truncated {
+            archive: archive_name.to_owned(),
+            entry: Some(shown.to_owned()),
+            detail: format!(
+                "entry {shown:?} has {size} bytes of data but the file ends {} bytes into it",
+                file_len.saturating_sub(offset)
+            ),
+        });
+    }
+    Ok(data_end)
+}
+
+/// The normalised name of entry `shown` (its `raw` name), or `None` for a
+/// directory naming the archive's root, which is skipped; refuses an empty
+/// name otherwise and a name that is not UTF-8, absolute or climbs out.
+fn entry_name(
+    archive_name: &Path,
+    raw: &[u8],
+    shown: &str,
+    kind: EntryKind,
+) -> Result<Option<String>, Error> {
+    match normalize(raw) {
+        Ok(Some(name)) => Ok(Some(name)),
+        Ok(None) if kind == EntryKind::Directory => Ok(None),
+        Ok(None) => Err(Error::EmptyName {
+            archive: archive_name.to_owned(),
+            entry: shown.to_owned(),
+            kind,
+        }),
+        Err(problem) => Err(name_error(archive_name, shown.to_owned(), problem)),
+    }
+}
+
 impl ArchiveIndex {
     /// One pass over the headers of the archive at `path` (seeking over
     /// data), validating every entry name: refuses non-UTF-8, absolute, `..`
@@ -156,35 +200,14 @@ impl ArchiveIndex {
             let kind = EntryKind::of(entry.header());
             let offset = entry.raw_file_position();
             let size = entry.size();
-            let data_end = offset.saturating_add(size);
-            if data_end > file_len {
-                return Err(Error::Truncated {
-                    archive: archive_name.to_owned(),
-                    entry: Some(shown.clone()),
-                    detail: format!(
-                        "entry {shown:?} has {size} bytes of data but the file ends {} bytes into it",
-                        file_len.saturating_sub(offset)
-                    ),
-                });
-            }
+            let data_end = data_end(archive_name, &shown, offset, size, file_len)?;
             end = data_end.div_ceil(BLOCK) * BLOCK;
             if entry.header().entry_type().is_pax_global_extensions() {
                 continue;
             }
-            let name = match normalize(&raw) {
-                Ok(Some(name)) => name,
-                Ok(None) if kind == EntryKind::Directory => {
-                    last = Some(shown);
-                    continue;
-                }
-                Ok(None) => {
-                    return Err(Error::EmptyName {
-                        archive: archive_name.to_owned(),
-                        entry: shown,
-                        kind,
-                    });
-                }
-                Err(problem) => return Err(name_error(archive_name, shown, problem)),
+            let Some(name) = entry_name(archive_name, &raw, &shown, kind)? else {
+                last = Some(shown);
+                continue;
             };
             if entries.contains_key(&name) {
                 return Err(Error::DuplicateEntry {
@@ -324,30 +347,8 @@ impl ArchiveIndex {
             };
             current = match entry.kind {
                 EntryKind::Regular => return Ok((key.as_str(), entry)),
-                EntryKind::Symlink => {
-                    let link = entry
-                        .link
-                        .as_deref()
-                        .filter(|l| !l.is_empty())
-                        .ok_or_else(|| bad_link("has no UTF-8 target"))?;
-                    if link.starts_with('/') {
-                        return Err(bad_link(
-                            "is absolute; only links within the archive are followed",
-                        ));
-                    }
-                    let base = key.rsplit_once('/').map_or("", |(dir, _)| dir);
-                    join_lexically(base, link)
-                        .ok_or_else(|| bad_link("points outside the archive"))?
-                }
-                EntryKind::HardLink => {
-                    let link = entry
-                        .link
-                        .as_deref()
-                        .ok_or_else(|| bad_link("has no UTF-8 target"))?;
-                    match normalize(link.as_bytes()) {
-                        Ok(Some(target)) => target,
-                        _ => return Err(bad_link("is not a safe name within the archive")),
-                    }
+                EntryKind::Symlink | EntryKind::HardLink => {
+                    link_target(key, entry).map_err(bad_link)?
                 }
                 kind => {
                     return Err(Error::NotRegular {
@@ -368,4 +369,25 @@ impl ArchiveIndex {
             reason: "is part of a chain of too many links",
         })
     }
+}
+
+/// The name the link `entry` (named `key`) points to, normalised: a
+/// symbolic link relative to its directory, a hard link from the root; or
+/// why it is not followed.
+fn link_target(key: &str, entry: &Entry) -> Result<String, &'static str> {
+    let link = entry.link.as_deref().ok_or("has no UTF-8 target")?;
+    if entry.kind == EntryKind::HardLink {
+        return match normalize(link.as_bytes()) {
+            Ok(Some(target)) => Ok(target),
+            _ => Err("is not a safe name within the archive"),
+        };
+    }
+    if link.is_empty() {
+        return Err("has no UTF-8 target");
+    }
+    if link.starts_with('/') {
+        return Err("is absolute; only links within the archive are followed");
+    }
+    let base = key.rsplit_once('/').map_or("", |(dir, _)| dir);
+    join_lexically(base, link).ok_or("points outside the archive")
 }

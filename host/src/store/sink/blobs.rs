@@ -5,9 +5,9 @@
 //! holds.
 
 use super::{ArchivePlanner, Error, plan};
+use crate::hashing::{HashingWriter, OutputError};
 use crate::model::destination::{Expected, Layer, Moved, PutLayer};
 use crate::model::{ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, Digest, WrittenBlob};
-use crate::store::hashing::{HashingWriter, OutputError};
 use crate::store::plan::{Blob, write_plan};
 use std::collections::HashMap;
 use std::io::{self, Write};

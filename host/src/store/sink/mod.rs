@@ -32,12 +32,12 @@ pub use layout_dir::LayoutDir;
 pub(crate) use crate::model::destination::in_parallel;
 
 use super::plan;
+use crate::hashing::HashingWriter;
 use crate::model::destination::{Destination, Expected, Layer, MakeBlob, OpenBlob, PutLayer};
 use crate::model::{
     ArchiveFormat, ArchiveImage, BlobPlacement, Descriptor, Digest, LayerCompression, LayoutFile,
     Progress, Segment, WrittenBlob,
 };
-use crate::store::hashing::HashingWriter;
 use std::io::{self, Write};
 
 /// An error of a planner (a component), passed through with its message.

@@ -3,11 +3,12 @@
 //! enough to check what the sinks do with a planner's answers.
 
 use super::{ArchivePlanner, PlannerError};
+use crate::hashing::HashingWriter;
 use crate::model::destination::{Expected, Layer};
 use crate::model::{
-    ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, Digest, LayoutFile, Segment, WrittenBlob,
+    ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, BlobRef, Digest, LayoutFile, Segment,
+    WrittenBlob,
 };
-use crate::store::hashing::HashingWriter;
 use crate::store::plan::LayerSource;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -100,10 +101,10 @@ impl ArchivePlanner for TestPlanner {
                     entry(&mut plan, &format!("{i}/layer.tar"), b"");
                 } else if !written.iter().any(|w| w.digest == d.digest) {
                     plan.push(Segment::Bytes(head(&blob_path(Some(&d.digest)), d.size)));
-                    plan.push(Segment::Blob {
+                    plan.push(Segment::Blob(BlobRef {
                         digest: d.digest.clone(),
                         size: d.size,
-                    });
+                    }));
                     plan.push(Segment::Bytes(vec![0; padding(d.size) as usize]));
                 }
             }
@@ -129,10 +130,10 @@ impl ArchivePlanner for TestPlanner {
             for doc in [&image.config, &image.manifest] {
                 files.push(LayoutFile {
                     path: blob_path(Some(&doc.descriptor.digest)),
-                    contents: vec![Segment::Blob {
+                    contents: vec![Segment::Blob(BlobRef {
                         digest: doc.descriptor.digest.clone(),
                         size: doc.descriptor.size,
-                    }],
+                    })],
                 });
             }
             for layer in &image.layers {
@@ -140,10 +141,10 @@ impl ArchivePlanner for TestPlanner {
                 if !written.iter().any(|w| w.digest == d.digest) {
                     files.push(LayoutFile {
                         path: blob_path(Some(&d.digest)),
-                        contents: vec![Segment::Blob {
+                        contents: vec![Segment::Blob(BlobRef {
                             digest: d.digest.clone(),
                             size: d.size,
-                        }],
+                        })],
                     });
                 }
             }

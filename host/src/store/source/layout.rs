@@ -13,7 +13,8 @@
 
 use super::{Error, ImageSource, SourceImage, SourceLayer};
 use crate::model::{
-    Descriptor, Digest, Document, ImageLayer, IndexEntry, IndexEntryKind, ManifestContents,
+    Descriptor, Digest, Document, ImageContents, ImageLayer, IndexEntry, IndexEntryKind,
+    ManifestContents,
 };
 use crate::store::plan::LayerSource;
 use crate::store::sink::PlannerError;
@@ -137,7 +138,7 @@ impl LayoutSource {
         let contents = reader
             .read_manifest(&entry.media_type, &manifest.bytes)
             .map_err(|e| self.refused(&what, e))?;
-        let ManifestContents::Image { config, layers, .. } = contents else {
+        let ManifestContents::Image(ImageContents { config, layers, .. }) = contents else {
             return Err(self.malformed(format!("{what} is an index, listed as an image")));
         };
         let config = self.document(&config)?;

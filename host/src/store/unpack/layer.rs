@@ -13,8 +13,8 @@ use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 use super::error::{At, Error, after, not_a_tar, stream_error};
+use crate::hashing::HashingReader;
 use crate::model::{Digest, Member, MemberKind};
-use crate::store::hashing::HashingReader;
 use crate::store::tar::name::components;
 use crate::store::tar::{BLOCK, Compression, member_kind, read_prefix, sniff};
 
