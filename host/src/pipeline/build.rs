@@ -313,13 +313,24 @@ pub(super) fn with_manifest(
     let media_type = ops
         .manifest_generation
         .layer_media_type(LayerCompression::None, ManifestFormat::Oci)?;
-    let layers: Vec<ArchiveLayer> = layers
+    let layers = layers
         .iter()
         .map(|l| ArchiveLayer {
             descriptor: Descriptor::new(media_type.clone(), l.digest.clone(), l.size),
             omitted: l.omitted(),
         })
         .collect();
+    image_of(ops, config, layers, repo_tags)
+}
+
+/// The image of `config` and `layers`, with the OCI manifest the
+/// manifest-generation component writes for them.
+pub(super) fn image_of(
+    ops: &Operations<'_>,
+    config: Document,
+    layers: Vec<ArchiveLayer>,
+    repo_tags: Vec<String>,
+) -> Result<ArchiveImage, Error> {
     let descriptors: Vec<Descriptor> = layers.iter().map(|l| l.descriptor.clone()).collect();
     let manifest = ops
         .manifest_generation

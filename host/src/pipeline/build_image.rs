@@ -13,7 +13,7 @@
 //! archive) as made layers: [`tar_layer`].
 
 use super::Error;
-use super::build::{BuildSpec, Operations, check_base, config_request};
+use super::build::{BuildSpec, Operations, check_base, config_request, image_of};
 use crate::hashing::HashingWriter;
 use crate::model::destination::{Destination, Expected, Layer, PutLayer};
 use crate::model::{ArchiveImage, ArchiveLayer, Descriptor, Digest, ManifestFormat, Progress};
@@ -279,16 +279,7 @@ fn documents(
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    let descriptors: Vec<Descriptor> = layers.iter().map(|l| l.descriptor.clone()).collect();
-    let manifest = ops
-        .manifest_generation
-        .image_manifest(&config.descriptor, &descriptors, &[])?;
-    Ok(ArchiveImage {
-        config,
-        manifest,
-        layers,
-        repo_tags,
-    })
+    image_of(ops, config, layers, repo_tags)
 }
 
 /// A writer that keeps the first error writing into it: the
