@@ -320,40 +320,51 @@ where
 const MAX_WORKERS: usize = 4;
 
 /// `work(i)` for every `i < count` on up to [`MAX_WORKERS`] threads (no more
-/// than the machine has cores); the results in order.
+/// than the machine has cores); the results in order, or the first failure.
 pub fn in_parallel<T: Send, E: Send>(
     count: usize,
     work: impl Fn(usize) -> Result<T, E> + Sync,
 ) -> Result<Vec<T>, E> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    at_once(count, cores.min(MAX_WORKERS), work)
+}
+
+/// `work(i)` for every `i < count`, on up to `jobs` threads; the results
+/// in order, or the first failure (once one fails, the others take no
+/// more work).
+pub fn at_once<T: Send, E: Send>(
+    count: usize,
+    jobs: usize,
+    work: impl Fn(usize) -> Result<T, E> + Sync,
+) -> Result<Vec<T>, E> {
     use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     type Slot<T, E> = Mutex<Option<Result<T, E>>>;
     let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
     let results: Vec<Slot<T, E>> = (0..count).map(|_| Mutex::new(None)).collect();
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, MAX_WORKERS)
-        .min(count);
     std::thread::scope(|scope| {
-        for _ in 0..workers {
+        for _ in 0..jobs.clamp(1, count.max(1)) {
             scope.spawn(|| {
-                loop {
+                while !failed.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= count {
                         break;
                     }
                     let result = work(i);
+                    failed.fetch_or(result.is_err(), Ordering::Relaxed);
                     *results[i].lock().expect("not poisoned") = Some(result);
                 }
             });
         }
     });
-    results
-        .into_iter()
-        .map(|r| {
-            r.into_inner()
-                .expect("not poisoned")
-                .expect("every item ran")
-        })
-        .collect()
+    let mut done = Vec::with_capacity(count);
+    for slot in results {
+        match slot.into_inner().expect("not poisoned") {
+            Some(Ok(value)) => done.push(value),
+            Some(Err(e)) => return Err(e),
+            None => {}
+        }
+    }
+    Ok(done)
 }

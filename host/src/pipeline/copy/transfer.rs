@@ -6,7 +6,7 @@
 
 use super::source::Source;
 use super::{Copied, CopyContext, Location, Tree};
-use crate::model::destination::{Destination, Moved, PutLayer, put_known, write_images};
+use crate::model::destination::{Destination, Moved, PutLayer, at_once, put_known, write_images};
 use crate::model::{AnyReference, ArchiveFormat, Digest};
 use crate::pipeline::Error;
 use crate::pipeline::build::{Operations, with_manifest};
@@ -131,50 +131,6 @@ where
     }
     destination.commit(&tree.root.descriptor, tag)?;
     Ok(Stats::of(&moved))
-}
-
-/// `work(i)` for every `i < count`, on up to `jobs` threads; the results
-/// in order, or the first failure (the others stop taking work).
-fn at_once<T: Send, E: Send>(
-    count: usize,
-    jobs: usize,
-    work: impl Fn(usize) -> Result<T, E> + Sync,
-) -> Result<Vec<T>, E> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let results: Vec<Mutex<Option<Result<T, E>>>> = (0..count).map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, count.max(1)) {
-            scope.spawn(|| {
-                while !failed.load(Ordering::Relaxed) {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= count {
-                        break;
-                    }
-                    let result = work(i);
-                    failed.fetch_or(result.is_err(), Ordering::Relaxed);
-                    *results[i].lock().expect("not poisoned") = Some(result);
-                }
-            });
-        }
-    });
-    let mut done = Vec::with_capacity(count);
-    let mut first_error = None;
-    for slot in results {
-        match slot.into_inner().expect("not poisoned") {
-            Some(Ok(value)) => done.push(value),
-            Some(Err(e)) => {
-                first_error.get_or_insert(e);
-            }
-            None => {}
-        }
-    }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(done),
-    }
 }
 
 /// An archive or the engine: `tree` (one image) is copied whole into a
