@@ -18,7 +18,7 @@
 use super::body::{BlobWriter, blob_channel};
 use super::protocol::{Made, Mount, Session};
 use super::{Error, Repository};
-use crate::hashing::HashingWriter;
+use crate::hashing::InlineHashing;
 use crate::model::destination::{Destination, Found, MakeBlob, OpenBlob};
 use crate::model::{Descriptor, Digest, Document};
 use std::collections::HashMap;
@@ -217,13 +217,13 @@ impl Destination for RepositoryDestination {
     }
 }
 
-/// Makes a blob into `writer`, hashed on its way (on a second thread,
-/// beside the maker's compression); ends the body once whole. Its digest
-/// and size.
+/// Makes a blob into `writer`, hashed on its way (inline: the body's
+/// channel already bounds what is in flight); ends the body once whole.
+/// Its digest and size.
 fn make_into(make: &MakeBlob<'_>, writer: BlobWriter) -> io::Result<(Digest, u64)> {
-    let mut hashed = HashingWriter::new(writer);
+    let mut hashed = InlineHashing::new(writer);
     make(&mut hashed)?;
-    let (digest, size, writer) = hashed.finish()?;
+    let (digest, size, writer) = hashed.finish();
     writer.finish()?;
     Ok((digest, size))
 }

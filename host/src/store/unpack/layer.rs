@@ -13,7 +13,7 @@ use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 use super::error::{At, Error, after, not_a_tar, stream_error};
-use crate::hashing::HashingReader;
+use crate::hashing::InlineHashing;
 use crate::model::{Digest, Member, MemberKind};
 use crate::store::tar::name::components;
 use crate::store::tar::{BLOCK, Compression, member_kind, read_prefix, sniff};
@@ -45,7 +45,7 @@ pub(super) struct Layer<L> {
 }
 
 /// The reader a layer's members are read from.
-pub(super) type Stream = HashingReader<Box<dyn Read>>;
+pub(super) type Stream = InlineHashing<Box<dyn Read>>;
 
 /// Pass 1: the layer's members in tar order, every name checked, the whole
 /// stream read and checked. Writes nothing.
@@ -136,7 +136,7 @@ pub(super) fn read_layer<L: LayerTar>(
             });
         }
     };
-    let mut archive = tar::Archive::new(HashingReader::new(plain));
+    let mut archive = tar::Archive::new(InlineHashing::new(plain));
     archive.set_preserve_ownerships(preserve_ownership);
     archive.set_preserve_mtime(true);
     archive.set_unpack_xattrs(false);
