@@ -12,7 +12,7 @@
 use super::blobs::{self, Blobs, learn, same_layer, write_blob};
 use super::{ArchivePlanner, Error, ordinal};
 use crate::model::destination::{
-    Destination, Expected, Found, Layer, MakeBlob, Moved, OpenBlob, PutLayer,
+    Destination, Expected, Found, Layer, MakeBlob, Moved, OpenBlob, PutLayer, in_parallel,
 };
 use crate::model::{
     ArchiveFormat, ArchiveImage, BlobPlacement, Descriptor, Digest, Document, LayerCompression,
@@ -122,14 +122,13 @@ impl<W: Write + Send> Destination for ArchiveStream<'_, '_, W> {
         let mut state = self.state.lock().expect("not poisoned");
         let (out, blobs) = &mut *state;
         let needs_digests = blobs.format != ArchiveFormat::Docker;
-        let learning = needs_digests || self.omitting.is_some();
-        let known = layers
-            .iter()
-            .map(|layer| match learning {
-                true => learn(layer, true, &self.what),
-                false => Ok(blobs::expected(layer)),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        // Digests are learnt first only where a head names them or a layer
+        // may be left out (a load with chains to match), several at once.
+        let omitting = (self.omitting.as_ref()).is_some_and(|o| !o.chains.is_empty());
+        let known = match needs_digests || omitting {
+            true => in_parallel(layers.len(), |i| learn(&layers[i], true, &self.what))?,
+            false => layers.iter().map(blobs::expected).collect(),
+        };
         let omit = self.omit(blobs.planner, &known)?;
         let first = blobs.take_ordinals(layers.len());
         let mut put = Vec::with_capacity(layers.len());
