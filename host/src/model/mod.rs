@@ -32,6 +32,6 @@ pub use manifest::{
     LayerCompression, ManifestContents, ManifestFormat, ReferrersPage,
 };
 pub use plugin::{Grants, PRIVILEGE_NAMES, Privilege};
-pub use progress::{Progress, Quiet};
+pub use progress::{Progress, Quiet, Together};
 pub use reference::{AnyReference, Reference};
 pub use text::{json_line, one_line, printable};
