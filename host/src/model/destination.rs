@@ -319,14 +319,31 @@ where
 /// independent.
 const MAX_WORKERS: usize = 4;
 
+/// Writers at work at once in this process (a build's outputs written
+/// together): they share the layer workers, as they share the cores and
+/// the memory each worker's buffers take.
+static WRITERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
+/// `write` run while `writers` writers work at once, each given its share
+/// of the layer workers ([`in_parallel`]), at least one.
+pub fn sharing_workers<T>(writers: usize, write: impl FnOnce() -> T) -> T {
+    use std::sync::atomic::Ordering;
+    let before = WRITERS.swap(writers.max(1), Ordering::Relaxed);
+    let written = write();
+    WRITERS.store(before, Ordering::Relaxed);
+    written
+}
+
 /// `work(i)` for every `i < count` on up to [`MAX_WORKERS`] threads (no more
-/// than the machine has cores); the results in order, or the first failure.
+/// than the machine has cores, shared among the writers at work:
+/// [`sharing_workers`]); the results in order, or the first failure.
 pub fn in_parallel<T: Send, E: Send>(
     count: usize,
     work: impl Fn(usize) -> Result<T, E> + Sync,
 ) -> Result<Vec<T>, E> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    at_once(count, cores.min(MAX_WORKERS), work)
+    let writers = WRITERS.load(std::sync::atomic::Ordering::Relaxed);
+    at_once(count, cores.min(MAX_WORKERS) / writers, work)
 }
 
 /// `work(i)` for every `i < count`, on up to `jobs` threads; the results

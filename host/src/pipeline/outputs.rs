@@ -13,6 +13,7 @@ use super::build::{BuildOutput, BuildSpec, Built, Operations, build_from, layer_
 use super::build_push::{PushedName, push_from};
 use super::copy::CopyContext;
 use super::planner::IndexPlanning;
+use crate::model::destination::sharing_workers;
 use crate::model::{Progress, Together};
 use crate::store::compress::LayerCompression;
 use crate::store::plan::LayerSource;
@@ -90,7 +91,8 @@ pub fn build_outputs(
 type Numbered = (usize, Built);
 
 /// Writes `outputs` and the push from the layers `sources`, each on its
-/// own thread when there are several, shown as one task. The first local
+/// own thread when there are several, shown as one task, sharing the
+/// layer workers (so memory stays that of one output's). The first local
 /// output to fail (in the order given) is the error; the others are left
 /// whole. The push waits for them before its tag.
 fn write_together(
@@ -108,29 +110,31 @@ fn write_together(
             .map_or(ops.progress, |t| t as &dyn Progress),
         ..*ops
     };
-    let written = std::thread::scope(|scope| {
-        let writers: Vec<_> = (outputs.into_iter())
-            .map(|(i, output)| scope.spawn(move || (i, build_from(ops, spec, sources, output))))
-            .collect();
-        let locals = move || -> Result<Vec<Numbered>, Error> {
-            (writers.into_iter())
-                .map(|w| {
-                    let (i, built) = w.join().expect("an output's writer does not panic");
-                    built.map(|b| (i, b))
-                })
-                .collect::<Vec<_>>()
-                .into_iter()
-                .collect()
-        };
-        let Some(push) = push else {
-            return Ok((locals()?, Vec::new()));
-        };
-        let mut built = None;
-        let pushed = push_from(ops, push.ctx, spec, sources, push.compression, || {
-            built = Some(locals()?);
-            Ok(())
-        })?;
-        Ok((built.expect("the push tags after the outputs"), pushed))
+    let written = sharing_workers(count, || {
+        std::thread::scope(|scope| {
+            let writers: Vec<_> = (outputs.into_iter())
+                .map(|(i, output)| scope.spawn(move || (i, build_from(ops, spec, sources, output))))
+                .collect();
+            let locals = move || -> Result<Vec<Numbered>, Error> {
+                (writers.into_iter())
+                    .map(|w| {
+                        let (i, built) = w.join().expect("an output's writer does not panic");
+                        built.map(|b| (i, b))
+                    })
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .collect()
+            };
+            let Some(push) = push else {
+                return Ok((locals()?, Vec::new()));
+            };
+            let mut built = None;
+            let pushed = push_from(ops, push.ctx, spec, sources, push.compression, || {
+                built = Some(locals()?);
+                Ok(())
+            })?;
+            Ok((built.expect("the push tags after the outputs"), pushed))
+        })
     });
     if let Some(together) = together {
         together.done();
