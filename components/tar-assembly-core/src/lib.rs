@@ -28,6 +28,7 @@ pub mod changeset;
 pub mod header;
 pub mod layer;
 mod plan;
+pub mod wit;
 
 pub use archive::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, ImageStore, LayoutFile,
