@@ -42,6 +42,7 @@ mod decode;
 mod encode;
 mod go_json;
 mod grants;
+pub mod wit;
 
 pub use create::{PLUGIN_CONFIG_MEDIA_TYPE, plugin_config, why_not_a_plugin};
 pub use go_json::MAX_DEPTH;

@@ -26,6 +26,7 @@ use std::fmt;
 use ocipipe_sdk::digest::{self, DigestError, SHA256};
 
 pub mod grammar;
+pub mod wit;
 
 /// Maximum length of the repository path (Go `RepositoryNameTotalLengthMax`).
 ///
