@@ -28,7 +28,8 @@
 //! U+2028 and U+2029 escaped), so the same input always gives the same
 //! bytes, and the digest in the returned descriptor is the sha256 of exactly
 //! those bytes. The shared types (descriptor, platform, document, error)
-//! are the SDK's.
+//! are the SDK's; the world's own are this crate's records or, for the
+//! enums and the records holding one, its generated bindings ([`wit`]).
 
 mod artifact;
 mod command;

@@ -35,6 +35,7 @@
 //! cover (see `grants`).
 //!
 //! No I/O, no clock, no randomness; the shared error type is the SDK's.
+//! The world's bindings are generated here ([`wit`]) over these types.
 
 mod config;
 mod create;

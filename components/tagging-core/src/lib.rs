@@ -20,6 +20,8 @@
 //! can have.
 //!
 //! Error messages ([`RefError`]'s `Display`) are the Go messages verbatim.
+//!
+//! The `tagging` world's bindings are generated here ([`wit`]).
 
 use std::fmt;
 
