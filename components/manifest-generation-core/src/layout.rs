@@ -22,28 +22,7 @@ pub const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// full name, which wins over [`ANNOTATION_REF_NAME`].
 pub const ANNOTATION_IMAGE_NAME: &str = "io.containerd.image.name";
 
-/// What an entry of an index is (WIT `entry-kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
-    /// An image manifest.
-    Image,
-    /// An index, whose images take the entry's name.
-    Index,
-    /// Anything else: skipped.
-    Other,
-}
-
-/// An entry of an index, with the name it is known by (WIT
-/// `index-entry`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexEntry {
-    /// The entry, as the index lists it.
-    pub manifest: Descriptor,
-    /// What it is.
-    pub kind: EntryKind,
-    /// Its name, if it has one.
-    pub name: Option<String>,
-}
+pub use crate::wit::exports::ocipipe::image::manifests::{EntryKind, IndexEntry};
 
 /// The entries of the index `bytes`, for reading every image of a layout;
 /// see the WIT `index-entries`.

@@ -18,6 +18,10 @@
 //! - [`plan_changeset`]: how one layer tar changes the file system below it
 //!   when unpacked (see [`changeset`]).
 //!
+//! The world's bindings are generated here ([`wit`]): the WIT enums and the
+//! records holding one ([`Entry`], [`Member`]) are the generated types, the
+//! other records and variants this crate's own.
+//!
 //! Tar headers are written the way Go's `archive/tar` writes them (the
 //! library the Docker Engine, containerd and most registry tools read and
 //! write archives with): ustar when every field fits, otherwise a PAX
@@ -28,6 +32,7 @@ pub mod changeset;
 pub mod header;
 pub mod layer;
 mod plan;
+pub mod wit;
 
 pub use archive::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, ImageStore, LayoutFile,

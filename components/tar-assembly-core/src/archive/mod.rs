@@ -87,20 +87,7 @@ pub use blob::blob_entry;
 pub use incremental::{ImageStore, layers_to_omit, omits_layers};
 pub use layout::plan_layout;
 
-/// Where images go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArchiveFormat {
-    /// `manifest.json` and an OCI image layout in one tar, blobs at
-    /// `blobs/sha256/`.
-    DockerAndOci,
-    /// An OCI image layout in one tar, blobs at `blobs/sha256/`; no
-    /// `manifest.json`.
-    OciArchive,
-    /// `manifest.json` alone; blob names from ordinals.
-    Docker,
-    /// An OCI image layout directory; a blob is a file named by its digest.
-    OciLayout,
-}
+pub use crate::wit::exports::ocipipe::image::archives::ArchiveFormat;
 
 /// A layer of an image in an archive.
 #[derive(Debug, Clone, PartialEq, Eq)]

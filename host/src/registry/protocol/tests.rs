@@ -810,7 +810,7 @@ async fn a_referrer_put_says_its_subject_was_indexed_and_the_api_lists_it() {
     let client = registry.client(None);
     let app = registry.pushing(&client, APP, &[]);
     let subject = push_image(&app, "v1").await;
-    let (referrer, indexed) = put_artifact(&app, &subject, mg::ArtifactForm::OciV1_1).await;
+    let (referrer, indexed) = put_artifact(&app, &subject, mg::ArtifactForm::OciV11).await;
     assert!(indexed, "OCI-Subject answered");
     let subject_digest = Digest::parse(&subject.digest).unwrap();
     let page = app.referrers(&subject_digest).await.unwrap().unwrap();
@@ -838,7 +838,7 @@ async fn referrers_pages_are_followed_by_their_link() {
     let client = registry.client(None);
     let app = registry.pushing(&client, APP, &[]);
     let subject = push_image(&app, "v1").await;
-    let forms = [mg::ArtifactForm::OciV1_1, mg::ArtifactForm::OciV1_0];
+    let forms = [mg::ArtifactForm::OciV11, mg::ArtifactForm::OciV10];
     let mut pushed = Vec::new();
     for form in forms {
         pushed.push(put_artifact(&app, &subject, form).await.0.descriptor.digest);
@@ -867,7 +867,7 @@ async fn a_next_page_of_referrers_on_another_host_is_not_followed() {
     let client = registry.client(None);
     let app = registry.pushing(&client, APP, &[]);
     let subject = push_image(&app, "v1").await;
-    for form in [mg::ArtifactForm::OciV1_1, mg::ArtifactForm::OciV1_0] {
+    for form in [mg::ArtifactForm::OciV11, mg::ArtifactForm::OciV10] {
         put_artifact(&app, &subject, form).await;
     }
     let subject_digest = Digest::parse(&subject.digest).unwrap();
@@ -893,7 +893,7 @@ async fn without_the_referrers_api_the_tag_schema_index_is_kept_under_its_tag() 
     let subject_digest = Digest::parse(&subject.digest).unwrap();
     let tag = mg::referrers_tag(&subject.digest);
     let mut pushed = Vec::new();
-    for form in [mg::ArtifactForm::OciV1_1, mg::ArtifactForm::OciV1_0] {
+    for form in [mg::ArtifactForm::OciV11, mg::ArtifactForm::OciV10] {
         let (referrer, indexed) = put_artifact(&app, &subject, form).await;
         assert!(!indexed, "no OCI-Subject");
         assert!(app.referrers(&subject_digest).await.unwrap().is_none());
@@ -939,7 +939,7 @@ async fn a_registry_of_oci_1_0_gets_the_1_0_form_after_refusing_1_1_once() {
         }
     };
     registry.clear_log();
-    let newer = artifact(&app, &subject, mg::ArtifactForm::OciV1_1).await;
+    let newer = artifact(&app, &subject, mg::ArtifactForm::OciV11).await;
     let e = put(newer).await.unwrap_err();
     let (code, name) = status(&e);
     assert_eq!((code, name), (400, Some("MANIFEST_INVALID")));
@@ -951,7 +951,7 @@ async fn a_registry_of_oci_1_0_gets_the_1_0_form_after_refusing_1_1_once() {
     assert_eq!(puts(&registry.log()), 1, "a refusal is not retried");
     // The component's decision about that answer.
     let form = mg::fallback_form(code, name).expect("a 1.0 form");
-    assert_eq!(form, mg::ArtifactForm::OciV1_0);
+    assert_eq!(form, mg::ArtifactForm::OciV10);
     let older = artifact(&app, &subject, form).await;
     let (digest, _) = put(older.clone()).await.unwrap();
     assert_eq!(digest.as_str(), older.descriptor.digest);
