@@ -20,7 +20,6 @@ mod bindings {
             "ocipipe:image/archives@0.1.0/blob-head": tar_assembly_core::BlobHead,
             "ocipipe:image/archives@0.1.0/written-blob": tar_assembly_core::WrittenBlob,
             "ocipipe:image/archives@0.1.0/blob-placement": tar_assembly_core::BlobPlacement,
-            "ocipipe:image/archives@0.1.0/layout-file": tar_assembly_core::LayoutFile,
             "ocipipe:image/changesets@0.1.0/change": tar_assembly_core::Change,
         },
     });
@@ -31,7 +30,7 @@ use bindings::exports::ocipipe::image::changesets::{self, Member, MemberKind};
 use bindings::exports::ocipipe::image::layers::{self, Entry, EntryKind};
 use ocipipe_sdk::{Digest, Error, Segment};
 use tar_assembly_core::{
-    self as core, ArchiveImage, BlobPlacement, Change, LayerOptions, LayoutFile, WrittenBlob,
+    self as core, ArchiveImage, BlobPlacement, Change, LayerOptions, WrittenBlob,
 };
 
 struct TarAssembly;
@@ -68,13 +67,6 @@ impl archives::Guest for TarAssembly {
         core::plan_archive(archive_format(format), &images, &written)
     }
 
-    fn plan_layout(
-        images: Vec<ArchiveImage>,
-        written: Vec<WrittenBlob>,
-    ) -> Result<Vec<LayoutFile>, Error> {
-        core::plan_layout(&images, &written)
-    }
-
     fn layers_to_omit(diff_ids: Vec<Digest>, bases: Vec<Vec<Digest>>) -> Vec<bool> {
         core::layers_to_omit(&diff_ids, &bases)
     }
@@ -99,7 +91,6 @@ fn archive_format(format: ArchiveFormat) -> core::ArchiveFormat {
         ArchiveFormat::DockerAndOci => core::ArchiveFormat::DockerAndOci,
         ArchiveFormat::OciArchive => core::ArchiveFormat::OciArchive,
         ArchiveFormat::Docker => core::ArchiveFormat::Docker,
-        ArchiveFormat::OciLayout => core::ArchiveFormat::OciLayout,
     }
 }
 
