@@ -257,7 +257,12 @@ fn refuses_an_existing_index_that_is_not_an_oci_index() {
         let msg = invalid(Some(existing), &m, None);
         assert!(msg.starts_with(expected), "{existing}: {msg}");
     }
-    match layout_index(Some(br#"{"schemaVersion":1,"manifests":[]}"#), &m, None, None) {
+    match layout_index(
+        Some(br#"{"schemaVersion":1,"manifests":[]}"#),
+        &m,
+        None,
+        None,
+    ) {
         Err(Error::Unsupported(msg)) => {
             assert!(msg.starts_with("index.json: schemaVersion: 1"), "{msg}")
         }
@@ -272,7 +277,12 @@ fn refuses_a_manifest_that_is_not_one_and_a_bad_tag() {
         m.starts_with("manifest: invalid digest \"sha256:abc\""),
         "{m}"
     );
-    match layout_index(None, &Descriptor::new(MEDIA_TYPE_OCI_CONFIG, M1, 1), None, None) {
+    match layout_index(
+        None,
+        &Descriptor::new(MEDIA_TYPE_OCI_CONFIG, M1, 1),
+        None,
+        None,
+    ) {
         Err(Error::Unsupported(msg)) => {
             assert!(msg.starts_with("manifest: media type \"application/vnd.oci.image.config.v1+json\" is not a manifest or index type"), "{msg}")
         }
@@ -350,9 +360,8 @@ fn an_image_name_gives_both_names_in_the_bytes_a_build_always_wrote() {
 fn image_names_tell_entries_apart_even_when_they_share_a_tag() {
     let a = named(None, &manifest(M1, 1), "docker.io/a/app:1.0");
     let b = named(Some(text(&a)), &manifest(M2, 2), "docker.io/b/app:1.0");
-    let digests = |doc: &Document| -> Vec<String> {
-        entries_of(doc).into_iter().map(|e| e.digest).collect()
-    };
+    let digests =
+        |doc: &Document| -> Vec<String> { entries_of(doc).into_iter().map(|e| e.digest).collect() };
     assert_eq!(digests(&b), [M1, M2], "the same tag, two names: both kept");
     // The same name again replaces its entry, in place.
     let again = named(Some(text(&b)), &manifest(M3, 3), "docker.io/a/app:1.0");
