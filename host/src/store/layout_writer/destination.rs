@@ -475,8 +475,8 @@ mod tests {
             made_layer(b"second", Expected::default()),
             made_layer(b"first", Expected::default()),
         ];
-        let names = ["docker.io/library/app:1.0", "example.com/app:latest"];
-        let (image, put) = build(&target, layers, &names).unwrap();
+        let tags = ["docker.io/library/app:1.0", "example.com/app:latest"];
+        let (image, put) = build(&target, layers, &tags).unwrap();
         let moved: Vec<Moved> = put.iter().map(|p| p.moved).collect();
         assert_eq!(
             moved,
@@ -487,10 +487,10 @@ mod tests {
         // The manifest-generation core's own answer, one call per name.
         let root = &image.manifest.descriptor;
         let first = NativeLayoutReader
-            .layout_index(None, root, None, Some(names[0]))
+            .layout_index(None, root, None, Some(tags[0]))
             .unwrap();
         let expected = NativeLayoutReader
-            .layout_index(Some(&first), root, None, Some(names[1]))
+            .layout_index(Some(&first), root, None, Some(tags[1]))
             .unwrap();
         let index = std::fs::read(target.join("index.json")).unwrap();
         assert_eq!(index, expected);
@@ -505,7 +505,7 @@ mod tests {
             std::fs::read(target.join("oci-layout")).unwrap(),
             super::super::OCI_LAYOUT
         );
-        let mut blobs = names_of(&target.join("blobs/sha256"));
+        let mut blobs = names(&target.join("blobs/sha256"));
         blobs.sort();
         let mut expected: Vec<String> = [
             &b"first"[..],
@@ -518,10 +518,6 @@ mod tests {
         .collect();
         expected.sort();
         assert_eq!(blobs, expected, "every blob once, no temporary file");
-    }
-
-    fn names_of(dir: &Path) -> Vec<String> {
-        names(dir)
     }
 
     #[test]
