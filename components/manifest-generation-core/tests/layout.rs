@@ -357,6 +357,41 @@ fn an_image_name_gives_both_names_in_the_bytes_a_build_always_wrote() {
 }
 
 #[test]
+fn every_descriptor_field_comes_out_as_plan_layout_wrote_it() {
+    // tar-assembly's former `layout_golden`: a manifest with every optional
+    // field and two names, then an unnamed image.
+    let rich = Descriptor {
+        annotations: vec![("z".into(), "y".into())],
+        urls: vec!["https://example.com/m".into()],
+        platform: Some(Platform {
+            architecture: "arm".into(),
+            os: "linux".into(),
+            os_version: None,
+            os_features: vec!["f".into()],
+            cpu_variant: Some("v7".into()),
+        }),
+        artifact_type: Some("application/x.t".into()),
+        ..manifest(M1, 10)
+    };
+    let one = named(None, &rich, "docker.io/library/app:1");
+    let two = named(Some(text(&one)), &rich, "example.com/app:v2");
+    let all = add(Some(text(&two)), &manifest(M2, 20), None);
+    let entry = |name: &str, tag: &str| {
+        format!(
+            r#"{{"mediaType":"{MEDIA_TYPE_OCI_MANIFEST}","digest":"{M1}","size":10,"urls":["https://example.com/m"],"annotations":{{"io.containerd.image.name":"{name}","org.opencontainers.image.ref.name":"{tag}","z":"y"}},"platform":{{"architecture":"arm","os":"linux","os.features":["f"],"variant":"v7"}},"artifactType":"application/x.t"}}"#
+        )
+    };
+    assert_eq!(
+        text(&all),
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"{MEDIA_TYPE_OCI_INDEX}","manifests":[{},{},{{"mediaType":"{MEDIA_TYPE_OCI_MANIFEST}","digest":"{M2}","size":20}}]}}"#,
+            entry("docker.io/library/app:1", "1"),
+            entry("example.com/app:v2", "v2"),
+        )
+    );
+}
+
+#[test]
 fn image_names_tell_entries_apart_even_when_they_share_a_tag() {
     let a = named(None, &manifest(M1, 1), "docker.io/a/app:1.0");
     let b = named(Some(text(&a)), &manifest(M2, 2), "docker.io/b/app:1.0");

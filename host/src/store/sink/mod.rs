@@ -14,7 +14,7 @@
 //! layer's size or digest when an output needs it first, writing layers in
 //! parallel where the output allows it, and committing atomically.
 //!
-//! Must not: decide a name, a head, a layout, whether a blob is a
+//! Must not: decide a name, a head, an archive's layout, whether a blob is a
 //! duplicate or which layers the engine holds — the tar-assembly
 //! component decides through [`ArchivePlanner`] — or import `runtime`,
 //! `docker` or `registry` code.
