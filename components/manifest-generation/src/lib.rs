@@ -100,8 +100,14 @@ impl manifests::Guest for ManifestGeneration {
         existing: Option<Vec<u8>>,
         manifest: Descriptor,
         tag: Option<String>,
+        image_name: Option<String>,
     ) -> Result<Document, Error> {
-        core::layout_index(existing.as_deref(), &manifest, tag.as_deref())
+        core::layout_index(
+            existing.as_deref(),
+            &manifest,
+            tag.as_deref(),
+            image_name.as_deref(),
+        )
     }
 
     fn layout_entry(index: Vec<u8>, tag: Option<String>) -> Result<Descriptor, Error> {

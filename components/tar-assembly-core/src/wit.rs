@@ -25,7 +25,6 @@ wit_bindgen::generate!({
         "ocipipe:image/archives@0.1.0/blob-head": crate::BlobHead,
         "ocipipe:image/archives@0.1.0/written-blob": crate::WrittenBlob,
         "ocipipe:image/archives@0.1.0/blob-placement": crate::BlobPlacement,
-        "ocipipe:image/archives@0.1.0/layout-file": crate::LayoutFile,
         "ocipipe:image/changesets@0.1.0/change": crate::Change,
     },
     additional_derives: [PartialEq, Eq],

@@ -12,7 +12,7 @@ use ocipipe_sdk::{Digest, Error, Segment};
 use tar_assembly_core::wit::exports::ocipipe::image::{archives, changesets, layers};
 use tar_assembly_core::{
     self as core, ArchiveFormat, ArchiveImage, BlobPlacement, Change, Entry, ImageStore,
-    LayerOptions, LayoutFile, Member, WrittenBlob,
+    LayerOptions, Member, WrittenBlob,
 };
 
 struct TarAssembly;
@@ -40,13 +40,6 @@ impl archives::Guest for TarAssembly {
         written: Vec<WrittenBlob>,
     ) -> Result<Vec<Segment>, Error> {
         core::plan_archive(format, &images, &written)
-    }
-
-    fn plan_layout(
-        images: Vec<ArchiveImage>,
-        written: Vec<WrittenBlob>,
-    ) -> Result<Vec<LayoutFile>, Error> {
-        core::plan_layout(&images, &written)
     }
 
     fn layers_to_omit(diff_ids: Vec<Digest>, bases: Vec<Vec<Digest>>) -> Vec<bool> {

@@ -19,8 +19,7 @@ mod reference;
 mod text;
 
 pub use archive::{
-    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, ImageStore, LayoutFile,
-    WrittenBlob,
+    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, ImageStore, WrittenBlob,
 };
 pub use changeset::{Change, Member, MemberKind};
 pub use descriptor::{ConfigRequest, Descriptor, Document, History, HostMachine, Platform};
