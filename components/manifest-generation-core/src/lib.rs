@@ -6,7 +6,8 @@
 //! a manifest or index refers to ([`read_manifest`]), which child of an
 //! index a platform means ([`select_platform`], containerd's matcher), and
 //! an OCI image layout's `index.json` ([`layout_index`], [`layout_entry`],
-//! skopeo's `oci:` transport), the images a layout holds
+//! skopeo's `oci:` transport) and its `oci-layout` ([`layout_marker`]),
+//! the images a layout holds
 //! ([`index_entries`]) and each image's layers ([`image_layers`]), and the
 //! media type of a layer stored with a compression ([`layer_media_type`]);
 //! the blobs a copy of an image transfers ([`copied_blobs`]: not the
@@ -40,6 +41,7 @@ mod index;
 mod layers;
 mod layout;
 mod manifest;
+mod marker;
 mod platform;
 mod push;
 mod read;
@@ -72,6 +74,7 @@ pub use manifest::{
     EMPTY_JSON_DIGEST, EMPTY_JSON_SIZE, FALLBACK_ERROR_CODES, artifact_manifest, docker_manifest,
     fallback_form, image_index, image_manifest, v1_0_config_media_type,
 };
+pub use marker::{IMAGE_LAYOUT_VERSION, layout_marker};
 pub use ocipipe_sdk::{Annotation, Descriptor, Document, Error, Platform};
 pub use platform::{
     KNOWN_ARCHITECTURES, KNOWN_OPERATING_SYSTEMS, normalize_platform, select_platform,

@@ -1,16 +1,16 @@
 //! The components as the planners the store's outputs and unpacking ask:
 //! `store` never imports `runtime`, so the pipeline lends it the
 //! tar-assembly component (archives, changesets) and the
-//! manifest-generation component (a layout's `index.json`, for builds and
-//! copies, and what a layout's documents say when it is read) through
-//! `store`'s traits.
+//! manifest-generation component (a layout's `oci-layout` and
+//! `index.json`, for builds and copies, and what a layout's documents say
+//! when it is read) through `store`'s traits.
 
 use crate::model::{
     ArchiveFormat, ArchiveImage, BlobPlacement, Change, Descriptor, Digest, ImageLayer, IndexEntry,
     ManifestContents, Member, Segment, WrittenBlob,
 };
 use crate::runtime::{ManifestGeneration, TarAssembly};
-use crate::store::layout_writer::IndexPlanner;
+use crate::store::layout_writer::{IndexPlanner, LayoutMarker};
 use crate::store::sink::{ArchivePlanner, PlannerError};
 use crate::store::source::LayoutReader;
 use crate::store::unpack::ChangesetPlanner;
@@ -54,9 +54,15 @@ impl ChangesetPlanner for Planner<'_> {
     }
 }
 
-/// The manifest-generation component, deciding a layout's `index.json`
-/// and reading a layout's documents.
+/// The manifest-generation component, deciding a layout's `oci-layout`
+/// and `index.json` and reading a layout's documents.
 pub(crate) struct IndexPlanning<'a>(pub(super) &'a ManifestGeneration);
+
+impl LayoutMarker for IndexPlanning<'_> {
+    fn layout_marker(&self, existing: Option<&[u8]>) -> Result<Vec<u8>, PlannerError> {
+        Ok(self.0.layout_marker(existing)?)
+    }
+}
 
 impl IndexPlanner for IndexPlanning<'_> {
     fn layout_index(

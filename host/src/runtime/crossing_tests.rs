@@ -153,6 +153,12 @@ fn every_manifest_generation_function_crosses() {
             .digest,
         manifest.descriptor.digest
     );
+    let marker = crossed("layout-marker", generation.layout_marker(None)).unwrap();
+    assert_eq!(generation.layout_marker(Some(&marker)).unwrap(), marker);
+    assert!(matches!(
+        generation.layout_marker(Some(b"[]")),
+        Err(Error::Refused { .. })
+    ));
     artifact_functions_cross(&generation, &manifest);
 }
 

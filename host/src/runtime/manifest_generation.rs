@@ -5,10 +5,10 @@
 //!
 //! Must not: build, read or check a document itself (which media types
 //! are manifests, which child of an index a platform means, how a layout's
-//! `index.json` or a referrers index changes, which entries of a page of
-//! referrers are listed, which answer calls for the 1.0 form, what a
-//! pulled blob's file is called: the component decides); answers are
-//! checked in `checked`.
+//! `index.json` or a referrers index changes, what a layout's `oci-layout`
+//! says, which entries of a page of referrers are listed, which answer
+//! calls for the 1.0 form, what a pulled blob's file is called: the
+//! component decides); answers are checked in `checked`.
 
 use super::Error;
 use super::bindings::manifest_generation::ManifestGenerationPre;
@@ -181,6 +181,17 @@ impl ManifestGeneration {
     pub fn layout_entry(&self, index: &[u8], tag: Option<&str>) -> Result<Descriptor, Error> {
         self.0
             .answer((MANIFESTS, "layout-entry"), (index, tag), as_is)
+    }
+
+    /// The `oci-layout` of an OCI image layout: without `existing`, the
+    /// bytes a new layout's holds; with an existing layout's, those bytes
+    /// back once the component has accepted them (it refuses a version it
+    /// does not read, naming what it found).
+    pub fn layout_marker(&self, existing: Option<&[u8]>) -> Result<Vec<u8>, Error> {
+        self.0
+            .answer((MANIFESTS, "layout-marker"), (existing,), |at, marker| {
+                check::layout_marker(at, existing, marker)
+            })
     }
 
     /// Whether a registry's answer to an OCI 1.1 manifest push calls for a

@@ -551,6 +551,14 @@ mod native_layout {
 }
 
 /// The manifest-generation component's core, run natively, deciding a
+/// layout's `oci-layout` as the component does.
+impl super::layout_writer::LayoutMarker for NativeLayoutReader {
+    fn layout_marker(&self, existing: Option<&[u8]>) -> Result<Vec<u8>, super::sink::PlannerError> {
+        Ok(manifest_generation_core::layout_marker(existing).map_err(|e| e.to_string())?)
+    }
+}
+
+/// The manifest-generation component's core, run natively, deciding a
 /// layout's `index.json` as the component does.
 impl super::layout_writer::IndexPlanner for NativeLayoutReader {
     fn layout_index(

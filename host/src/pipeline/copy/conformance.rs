@@ -14,7 +14,7 @@ use crate::model::destination::{BlobBytes, Destination, Moved, put_known};
 use crate::model::{Descriptor, Digest, Document};
 use crate::registry::RepositoryDestination;
 use crate::registry::test_registry::{Auth, TestRegistry};
-use crate::store::layout_writer::{IndexPlanner, LayoutDestination, PlannerError};
+use crate::store::layout_writer::{IndexPlanner, LayoutDestination, LayoutMarker, PlannerError};
 use std::path::{Path, PathBuf};
 
 /// A place under test: opens its destination and reads back what a
@@ -38,8 +38,15 @@ struct Layout {
 }
 
 /// The index a layout's commit writes: the root alone, under its tag (a
-/// stand-in for the component's `layout-index`).
+/// stand-in for the component's `layout-index`); its `oci-layout` is the
+/// component core's.
 struct RootIndex;
+
+impl LayoutMarker for RootIndex {
+    fn layout_marker(&self, existing: Option<&[u8]>) -> Result<Vec<u8>, PlannerError> {
+        Ok(manifest_generation_core::layout_marker(existing).map_err(|e| e.to_string())?)
+    }
+}
 
 impl IndexPlanner for RootIndex {
     fn layout_index(

@@ -73,12 +73,13 @@ impl Source {
                 // Layers to compress: the image is rewritten as an
                 // archive's would be.
                 let layout = LayoutSource::open(path)?;
+                let reader = IndexPlanning(ctx.ops.manifest_generation);
                 let entry = ctx
                     .ops
                     .manifest_generation
-                    .layout_entry(&layout.index()?, tag.as_deref())?;
+                    .layout_entry(&layout.index(&reader)?, tag.as_deref())?;
                 let image = layout
-                    .images(&IndexPlanning(ctx.ops.manifest_generation))?
+                    .images(&reader)?
                     .into_iter()
                     .find(|i| {
                         i.manifest.as_ref().map(|m| &m.descriptor.digest) == Some(&entry.digest)
@@ -146,9 +147,10 @@ impl Source {
                 })
             }
             Source::Layout { layout, tag } => {
+                let reader = IndexPlanning(ops.manifest_generation);
                 let entry = ops
                     .manifest_generation
-                    .layout_entry(&layout.index()?, tag.as_deref())?;
+                    .layout_entry(&layout.index(&reader)?, tag.as_deref())?;
                 Ok(layout.document(&entry)?)
             }
             Source::Local(local) => Ok(local.manifest.clone()),

@@ -2,8 +2,9 @@
 //! question: a platform's choice is one of the manifests given, an
 //! artifact's layers are the files planned, a referrer names the pushed
 //! manifest, an artifact's file names stay in the directory they are
-//! written to, a referrers tag is a tag, and the blobs a copy transfers
-//! are ones the manifest lists.
+//! written to, a referrers tag is a tag, the blobs a copy transfers are
+//! ones the manifest lists, and a layout's `oci-layout` is the one given
+//! or one a layout reader takes.
 
 use super::{MAX_TAG, Origin};
 use crate::model::{
@@ -212,6 +213,33 @@ pub(in crate::runtime) fn component_layer(
     one_of(at, given, layer, "layers")
 }
 
+/// The most bytes a new layout's `oci-layout` may hold: what the host
+/// reads of one (`store::source::layout`).
+const MAX_MARKER: usize = 4096;
+
+/// A layout's `oci-layout` as a component answered it: the `existing`
+/// bytes unchanged (the host keeps the file it read, whatever the answer),
+/// or for a new layout, bytes that a reader of a layout would read, from 1
+/// to [`MAX_MARKER`].
+pub(in crate::runtime) fn layout_marker(
+    at: Origin<'_>,
+    existing: Option<&[u8]>,
+    marker: Vec<u8>,
+) -> Result<Vec<u8>, Error> {
+    match existing {
+        Some(existing) if marker != existing => Err(at.contract(format!(
+            "answered {} bytes for the {} of the oci-layout it was given, not those bytes",
+            marker.len(),
+            existing.len()
+        ))),
+        None if marker.is_empty() || marker.len() > MAX_MARKER => Err(at.contract(format!(
+            "answered an oci-layout of {} bytes (from 1 to {MAX_MARKER})",
+            marker.len()
+        ))),
+        _ => Ok(marker),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,5 +440,22 @@ mod tests {
             component_layer(AT, &given, other),
             Err(Error::Contract { .. })
         ));
+    }
+
+    #[test]
+    fn a_layout_marker_is_the_one_given_or_a_small_new_one() {
+        let given = br#"{"imageLayoutVersion":"1.0.0"}"#;
+        assert_eq!(
+            layout_marker(AT, Some(given), given.to_vec()).unwrap(),
+            given
+        );
+        assert_eq!(layout_marker(AT, None, given.to_vec()).unwrap(), given);
+        let other = br#"{"imageLayoutVersion":"1.0.0" }"#.to_vec();
+        let e = layout_marker(AT, Some(given), other).unwrap_err();
+        assert!(contract_broken(&e, "not those bytes"), "{e}");
+        for marker in [Vec::new(), vec![b' '; MAX_MARKER + 1]] {
+            let e = layout_marker(AT, None, marker).unwrap_err();
+            assert!(contract_broken(&e, "from 1 to 4096"), "{e}");
+        }
     }
 }

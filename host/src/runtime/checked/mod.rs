@@ -161,7 +161,15 @@ macro_rules! unchecked {
         })*
     };
 }
-unchecked!(bool, u32, Digest, ArtifactForm, Change, LayerCompression);
+unchecked!(
+    bool,
+    u8,
+    u32,
+    Digest,
+    ArtifactForm,
+    Change,
+    LayerCompression
+);
 
 impl Checked for ImageLayer {
     fn check(&self, at: Origin<'_>) -> Result<(), Error> {

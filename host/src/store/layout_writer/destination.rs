@@ -1,10 +1,11 @@
 //! An OCI image layout as a [`Destination`]: the one layout writer
-//! ([`LayoutWriter`]) with the one decision of its `index.json`, the
-//! manifest-generation component's `layout-index` ([`IndexPlanner`]), for
-//! builds and copies alike:
+//! ([`LayoutWriter`]) with the one decision of its `index.json` and its
+//! `oci-layout`, the manifest-generation component's `layout-index` and
+//! `layout-marker` ([`IndexPlanner`]), for builds and copies alike:
 //! - a copy (`ocipipe copy … oci:DIR[:TAG]`, [`LayoutDestination::open`])
-//!   writes into a new or an existing layout and adds its root under its
-//!   tag, every other entry kept;
+//!   writes into a new or an existing layout (one whose `oci-layout` the
+//!   component accepts) and adds its root under its tag, every other
+//!   entry kept;
 //! - a build (`image build --oci-layout DIR`, [`LayoutDestination::create`])
 //!   makes a new layout: the target must not exist or be an empty
 //!   directory, and a layout that something else made there meanwhile is
@@ -13,8 +14,8 @@
 //!   once per name it was built with (`put_image`'s repo tags), as
 //!   `docker save` names it.
 //!
-//! Must not: decide what `index.json` says, or where a blob goes other than
-//! at its validated digest.
+//! Must not: decide what `index.json` or `oci-layout` says, or where a
+//! blob goes other than at its validated digest.
 
 use super::{Error, IndexPlanner, LayoutWriter, StagedFile, blob_path, io_error};
 use crate::hashing::{HashingWriter, OutputError};
@@ -49,7 +50,7 @@ impl<P: IndexPlanner> LayoutDestination<P> {
     /// `planner`: a copy's destination.
     pub fn open(target: &Path, planner: P) -> Result<Self, Error> {
         Ok(Self {
-            writer: LayoutWriter::open(target)?,
+            writer: LayoutWriter::open(target, &planner)?,
             index: Index {
                 planner,
                 build: false,
@@ -285,7 +286,7 @@ impl<P: IndexPlanner> Destination for LayoutDestination<P> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::PlannerError;
+    use super::super::{LayoutMarker, PlannerError};
     use super::*;
     use crate::model::destination::{BlobBytes, write_images};
     use crate::model::{ArchiveLayer, Document};
@@ -294,7 +295,7 @@ mod tests {
     /// A layout at `dir/layout` holding blob `kept` and index `{"old":1}`.
     fn existing(dir: &Path, kept: &[u8]) -> PathBuf {
         let target = dir.join("layout");
-        let first = LayoutWriter::open(&target).unwrap();
+        let first = LayoutWriter::open(&target, &NativeLayoutReader).unwrap();
         first.put_bytes(&Digest::sha256(kept), kept).unwrap();
         first
             .finish(|_| Ok::<_, Error>(b"{\"old\":1}".to_vec()))
@@ -302,8 +303,15 @@ mod tests {
         target
     }
 
-    /// An index planner that names the root and says what it was given.
+    /// An index planner that names the root and says what it was given;
+    /// its layouts' `oci-layout` is the component core's.
     struct Naming;
+
+    impl LayoutMarker for Naming {
+        fn layout_marker(&self, existing: Option<&[u8]>) -> Result<Vec<u8>, PlannerError> {
+            NativeLayoutReader.layout_marker(existing)
+        }
+    }
 
     impl IndexPlanner for Naming {
         fn layout_index(
@@ -503,7 +511,7 @@ mod tests {
         }
         assert_eq!(
             std::fs::read(target.join("oci-layout")).unwrap(),
-            super::super::OCI_LAYOUT
+            br#"{"imageLayoutVersion":"1.0.0"}"#
         );
         let mut blobs = names(&target.join("blobs/sha256"));
         blobs.sort();

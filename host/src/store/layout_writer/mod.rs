@@ -23,8 +23,9 @@
 //! blob is hashed as it is written and kept only if it matches its digest
 //! and size.
 //!
-//! Must not: decide what `index.json` says (the manifest-generation
-//! component does), or build a path from anything but a validated digest.
+//! Must not: decide what `index.json` or `oci-layout` says (the
+//! manifest-generation component does), or build a path from anything but
+//! a validated digest.
 
 use super::atomic::{AtomicFile, parent_dir};
 use super::cleanup::{self, Registered, create};
@@ -36,8 +37,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// The marker file of an image layout.
-pub const OCI_LAYOUT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
+/// The most bytes of a layout's `oci-layout` read: far more than the one
+/// field it holds.
+pub const MAX_MARKER_BYTES: u64 = 4096;
 
 /// Failures writing a layout.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +72,14 @@ pub enum Error {
         /// What it hashed to.
         actual: Digest,
     },
+    /// The target's `oci-layout` names no version the component reads.
+    #[error("cannot add to the OCI image layout {target}: {source}")]
+    Marker {
+        /// The layout.
+        target: PathBuf,
+        /// The component's refusal, or why the file could not be read.
+        source: PlannerError,
+    },
     /// The layout's lock could not be taken.
     #[error(transparent)]
     Lock(#[from] dir_lock::Error),
@@ -101,10 +111,23 @@ mod destination;
 pub use super::sink::PlannerError;
 pub use destination::LayoutDestination;
 
-/// The decision a layout's commit needs, made by the manifest-generation
-/// component (`layout-index`), for builds and copies alike; the pipeline
-/// implements it over the runtime, which `store` never imports.
-pub trait IndexPlanner: Sync {
+/// The decision of a layout's `oci-layout`, made by the manifest-generation
+/// component (`layout-marker`) for every layout written or read: what a
+/// new one holds, and whether an existing one's names a version read and
+/// written. The pipeline implements it over the runtime, which `store`
+/// never imports.
+pub trait LayoutMarker: Sync {
+    /// Without `existing`, the bytes of a new layout's `oci-layout`; with
+    /// a layout's, those bytes back if they name a version that is read,
+    /// else the refusal, naming what they say.
+    fn layout_marker(&self, existing: Option<&[u8]>) -> Result<Vec<u8>, PlannerError>;
+}
+
+/// The decisions a layout's writer needs, made by the manifest-generation
+/// component (`layout-marker`, `layout-index`), for builds and copies
+/// alike; the pipeline implements it over the runtime, which `store`
+/// never imports.
+pub trait IndexPlanner: LayoutMarker {
     /// The `index.json` after adding `root` to `existing` (none for a new
     /// layout), tagged `tag`, or named `image_name` as a build names its
     /// image (a full name with a tag).
@@ -185,6 +208,26 @@ impl StagedFile {
     }
 }
 
+/// The bytes of the `oci-layout` of the layout `target`, at most
+/// [`MAX_MARKER_BYTES`].
+fn read_marker(target: &Path) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let refused = |why: String| Error::Marker {
+        target: target.to_path_buf(),
+        source: why.into(),
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(target.join("oci-layout"))
+        .and_then(|file| file.take(MAX_MARKER_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| refused(format!("cannot read its oci-layout: {e}")))?;
+    if bytes.len() as u64 > MAX_MARKER_BYTES {
+        return Err(refused(format!(
+            "its oci-layout is larger than {MAX_MARKER_BYTES} bytes"
+        )));
+    }
+    Ok(bytes)
+}
+
 /// The file of blob `digest` in the layout rooted at `root`.
 fn blob_path(root: &Path, digest: &Digest) -> PathBuf {
     root.join("blobs")
@@ -204,19 +247,26 @@ fn holds(path: &Path, size: u64) -> bool {
 
 impl LayoutWriter {
     /// Starts writing into the layout `target`: a new one when it does not
-    /// exist or is an empty directory, else an existing layout.
-    pub fn open(target: &Path) -> Result<Self, Error> {
+    /// exist or is an empty directory, its `oci-layout` as `marker` makes
+    /// it, else an existing layout whose `oci-layout` `marker` accepts.
+    pub fn open(target: &Path, marker: &dyn LayoutMarker) -> Result<Self, Error> {
         let empty = match std::fs::read_dir(target) {
             Ok(mut entries) => entries.next().is_none(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => true,
             Err(e) => return Err(io_error(target)(e)),
         };
+        let refused = |source| Error::Marker {
+            target: target.to_path_buf(),
+            source,
+        };
         let kind = if empty {
+            let bytes = marker.layout_marker(None).map_err(refused)?;
             let staging = Scratch::beside(target, ".ocipipe-layout-").map_err(io_error(target))?;
-            std::fs::write(staging.path().join("oci-layout"), OCI_LAYOUT)
-                .map_err(io_error(target))?;
+            std::fs::write(staging.path().join("oci-layout"), bytes).map_err(io_error(target))?;
             Kind::New { staging }
         } else if target.join("oci-layout").is_file() {
+            let bytes = read_marker(target)?;
+            marker.layout_marker(Some(&bytes)).map_err(refused)?;
             Kind::Existing
         } else {
             return Err(Error::NotALayout(target.to_path_buf()));
@@ -531,7 +581,7 @@ fn publish<E: From<Error>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_support::names;
+    use crate::store::test_support::{NativeLayoutReader, names};
 
     /// A `decide` that writes `index` whatever was there.
     fn index(index: &'static [u8]) -> impl FnMut(Option<&[u8]>) -> Result<Vec<u8>, Error> {
@@ -545,7 +595,7 @@ mod tests {
     /// A layout at `dir/layout` holding blob `kept` and index `{"old":1}`.
     fn existing(dir: &Path, kept: &[u8]) -> PathBuf {
         let target = dir.join("layout");
-        let first = LayoutWriter::open(&target).unwrap();
+        let first = LayoutWriter::open(&target, &NativeLayoutReader).unwrap();
         first.put_bytes(&Digest::sha256(kept), kept).unwrap();
         first.finish(index(b"{\"old\":1}")).unwrap();
         target
@@ -555,7 +605,7 @@ mod tests {
     fn a_new_layout_appears_only_when_finished_with_checked_blobs() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("layout");
-        let writer = LayoutWriter::open(&target).unwrap();
+        let writer = LayoutWriter::open(&target, &NativeLayoutReader).unwrap();
         let digest = Digest::sha256(b"hello");
         writer.put_bytes(&digest, b"hello").unwrap();
         let mut wrong = writer.blob_file(&Digest::sha256(b"other")).unwrap();
@@ -573,7 +623,8 @@ mod tests {
             .unwrap();
         assert_eq!(
             std::fs::read(target.join("oci-layout")).unwrap(),
-            OCI_LAYOUT
+            br#"{"imageLayoutVersion":"1.0.0"}"#,
+            "the component's marker, the bytes a layout has always had"
         );
         assert_eq!(std::fs::read(target.join("index.json")).unwrap(), b"{}");
         assert_eq!(std::fs::read(blob(&target, &digest)).unwrap(), b"hello");
@@ -591,7 +642,7 @@ mod tests {
         let target = existing(dir.path(), b"kept");
         let kept = Digest::sha256(b"kept");
         let before = names(&target.join("blobs/sha256"));
-        let second = LayoutWriter::open(&target).unwrap();
+        let second = LayoutWriter::open(&target, &NativeLayoutReader).unwrap();
         assert!(second.has_blob(&kept, 4).unwrap());
         let added = Digest::sha256(b"added");
         second.put_bytes(&added, b"added").unwrap();
@@ -611,8 +662,8 @@ mod tests {
         let target = existing(dir.path(), b"kept");
         let (shared, own) = (Digest::sha256(b"shared"), Digest::sha256(b"own"));
         // Two copies add one blob at once; the first to finish keeps it.
-        let first = LayoutWriter::open(&target).unwrap();
-        let second = LayoutWriter::open(&target).unwrap();
+        let first = LayoutWriter::open(&target, &NativeLayoutReader).unwrap();
+        let second = LayoutWriter::open(&target, &NativeLayoutReader).unwrap();
         first.put_bytes(&shared, b"shared").unwrap();
         second.put_bytes(&shared, b"shared").unwrap();
         second.put_bytes(&own, b"own").unwrap();
@@ -646,8 +697,8 @@ mod tests {
     fn two_copies_creating_one_layout_both_land_in_it() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("layout");
-        let first = LayoutWriter::open(&target).unwrap();
-        let second = LayoutWriter::open(&target).unwrap();
+        let first = LayoutWriter::open(&target, &NativeLayoutReader).unwrap();
+        let second = LayoutWriter::open(&target, &NativeLayoutReader).unwrap();
         let (a, b) = (Digest::sha256(b"a"), Digest::sha256(b"b"));
         first.put_bytes(&a, b"a").unwrap();
         second.put_bytes(&b, b"b").unwrap();
@@ -672,8 +723,38 @@ mod tests {
     fn refuses_a_directory_that_is_not_a_layout() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
-        let refused = LayoutWriter::open(dir.path()).err().unwrap().to_string();
+        let refused = LayoutWriter::open(dir.path(), &NativeLayoutReader)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(refused.contains("not an OCI image layout"), "{refused}");
         assert!(dir.path().join("notes.txt").exists());
+    }
+
+    #[test]
+    fn refuses_to_add_to_a_layout_of_another_version_and_leaves_it_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = existing(dir.path(), b"kept");
+        let before = names(&target.join("blobs/sha256"));
+        for (marker, says) in [
+            (&br#"{"imageLayoutVersion":"2.0.0"}"#[..], "\"2.0.0\""),
+            (&b"not json"[..], "is not JSON"),
+            (&[b' '; 4097][..], "larger than 4096 bytes"),
+        ] {
+            std::fs::write(target.join("oci-layout"), marker).unwrap();
+            let refused = LayoutWriter::open(&target, &NativeLayoutReader)
+                .err()
+                .unwrap();
+            assert!(matches!(refused, Error::Marker { .. }), "{refused}");
+            let message = refused.to_string();
+            assert!(message.contains(says), "{message}");
+            assert!(message.contains(&target.display().to_string()), "{message}");
+            assert_eq!(std::fs::read(target.join("oci-layout")).unwrap(), marker);
+        }
+        assert_eq!(names(&target.join("blobs/sha256")), before);
+        assert_eq!(
+            std::fs::read(target.join("index.json")).unwrap(),
+            b"{\"old\":1}"
+        );
     }
 }

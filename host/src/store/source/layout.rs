@@ -6,29 +6,31 @@
 //! ever built from a validated digest, so a hostile `index.json` cannot
 //! name a file outside the layout.
 //!
-//! What the documents say (which entries are images and what they are
-//! called, each image's config and layers, how each layer is compressed)
-//! is the manifest-generation component's to read: the pipeline lends it
-//! through [`LayoutReader`].
+//! What the documents say (whether `oci-layout` names a version that is
+//! read, which entries are images and what they are called, each image's
+//! config and layers, how each layer is compressed) is the
+//! manifest-generation component's to read: the pipeline lends it through
+//! [`LayoutReader`]. `index.json` is read only through [`LayoutSource::index`],
+//! which has the component accept `oci-layout` first.
 
 use super::{Error, ImageSource, SourceImage, SourceLayer};
 use crate::model::{
     Descriptor, Digest, Document, ImageContents, ImageLayer, IndexEntry, IndexEntryKind,
     ManifestContents,
 };
+use crate::store::layout_writer::{LayoutMarker, MAX_MARKER_BYTES};
 use crate::store::plan::LayerSource;
 use crate::store::sink::PlannerError;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The most a manifest, index or config may hold.
 const MAX_DOCUMENT_BYTES: u64 = 16 << 20;
 
 /// What reading a layout needs decided, by the manifest-generation
-/// component (see `index-entries`, `read-manifest` and `image-layers` in
-/// `wit/manifest-generation.wit`). The pipeline implements this over the
-/// runtime; `store` never imports it.
-pub trait LayoutReader: Sync {
+/// component (see `layout-marker`, `index-entries`, `read-manifest` and
+/// `image-layers` in `wit/manifest-generation.wit`). The pipeline
+/// implements this over the runtime; `store` never imports it.
+pub trait LayoutReader: LayoutMarker {
     /// The entries of an index: a layout's `index.json` without
     /// `media_type`; entries without a name of their own are called `name`.
     fn index_entries(
@@ -56,23 +58,20 @@ pub trait LayoutReader: Sync {
 /// A layout directory.
 pub struct LayoutSource {
     root: PathBuf,
+    /// The bytes of its `oci-layout`, which a reader accepts before
+    /// `index.json` is read.
+    marker: Vec<u8>,
 }
 
 impl LayoutSource {
-    /// The layout at `root`; checks `oci-layout` names version 1.0.0.
+    /// The layout at `root`, which must hold an `oci-layout` file (what it
+    /// says is checked by the reader [`Self::index`] is given).
     pub fn open(root: &Path) -> Result<Self, Error> {
-        let me = Self {
+        let mut me = Self {
             root: root.to_path_buf(),
+            marker: Vec::new(),
         };
-        let marker = me.read_file(&root.join("oci-layout"), 4096)?;
-        let version = serde_json::from_slice::<Value>(&marker)
-            .ok()
-            .and_then(|v| v.get("imageLayoutVersion")?.as_str().map(str::to_owned));
-        if version.as_deref() != Some("1.0.0") {
-            return Err(me.malformed(format!(
-                "oci-layout says imageLayoutVersion {version:?}; only \"1.0.0\" is read"
-            )));
-        }
+        me.marker = me.read_file(&root.join("oci-layout"), MAX_MARKER_BYTES)?;
         Ok(me)
     }
 
@@ -162,8 +161,13 @@ impl LayoutSource {
         })
     }
 
-    /// The bytes of `index.json`.
-    pub fn index(&self) -> Result<Vec<u8>, Error> {
+    /// The bytes of `index.json`, once `reader` has accepted the
+    /// layout's `oci-layout` (a version that is read): every read of the
+    /// layout starts here.
+    pub fn index(&self, reader: &dyn LayoutReader) -> Result<Vec<u8>, Error> {
+        reader
+            .layout_marker(Some(&self.marker))
+            .map_err(|e| self.malformed(e.to_string()))?;
         self.read_file(&self.root.join("index.json"), MAX_DOCUMENT_BYTES)
     }
 
@@ -171,7 +175,7 @@ impl LayoutSource {
     /// an index's images in its place; what is neither is skipped.
     pub fn images(&self, reader: &dyn LayoutReader) -> Result<Vec<SourceImage>, Error> {
         let entries = reader
-            .index_entries(None, &self.index()?, None)
+            .index_entries(None, &self.index(reader)?, None)
             .map_err(|e| self.refused("index.json", e))?;
         let mut images = Vec::new();
         for entry in entries {
@@ -232,7 +236,7 @@ mod tests {
     use super::*;
     use crate::store::source::Compression;
     use crate::store::test_support::NativeLayoutReader;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
     const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -323,5 +327,44 @@ mod tests {
 
         std::fs::remove_file(dir.path().join("oci-layout")).unwrap();
         assert!(LayoutSource::open(dir.path()).is_err());
+    }
+
+    #[test]
+    fn refuses_a_marker_of_another_version_before_reading_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let entry = layout(dir.path(), b"layer");
+        index(dir.path(), vec![entry]);
+        for (marker, says) in [
+            (
+                &br#"{"imageLayoutVersion":"2.0.0"}"#[..],
+                r#"oci-layout says imageLayoutVersion "2.0.0"; only "1.0.0" is read"#,
+            ),
+            (&br#"{"imageLayoutVersion":1}"#[..], "not a string"),
+            (&b"{}"[..], "has no imageLayoutVersion"),
+        ] {
+            std::fs::write(dir.path().join("oci-layout"), marker).unwrap();
+            let layout = LayoutSource::open(dir.path()).unwrap();
+            for err in [
+                layout.images(&NativeLayoutReader).unwrap_err(),
+                layout.index(&NativeLayoutReader).unwrap_err(),
+                layout.read_by(&NativeLayoutReader).images().unwrap_err(),
+            ] {
+                let message = err.to_string();
+                assert!(message.contains(says), "{message}");
+                assert!(message.starts_with("OCI layout "), "{message}");
+            }
+        }
+        // Refused before index.json is read: its absence is not the error.
+        std::fs::write(
+            dir.path().join("oci-layout"),
+            br#"{"imageLayoutVersion":"2.0.0"}"#,
+        )
+        .unwrap();
+        std::fs::remove_file(dir.path().join("index.json")).unwrap();
+        let err = LayoutSource::open(dir.path())
+            .unwrap()
+            .images(&NativeLayoutReader)
+            .unwrap_err();
+        assert!(err.to_string().contains("only \"1.0.0\""), "{err}");
     }
 }
