@@ -72,8 +72,9 @@ pub enum Error {
         /// What it hashed to.
         actual: Digest,
     },
-    /// The target's `oci-layout` names no version the component reads.
-    #[error("cannot add to the OCI image layout {target}: {source}")]
+    /// The target's `oci-layout` names no version the component reads (or
+    /// the component made no marker for a new layout).
+    #[error("cannot write into the OCI image layout {target}: {source}")]
     Marker {
         /// The layout.
         target: PathBuf,
