@@ -211,7 +211,10 @@ fn tar_layer<'a>(
 
 /// `source` made, compressed and written in one pass; made again for each
 /// try. A failure to make it (its source) is kept in `failure`; a failure
-/// of the destination is given back to it as it was.
+/// of the destination is given back to it as it was. A tar whose digest
+/// is expected (the diff_id an image's config names) is refused, by every
+/// pass that makes it, when it hashes otherwise: whatever the destination
+/// checks, it never takes another layer.
 pub(super) fn made<'a>(
     progress: &'a dyn Progress,
     source: &'a LayerSource,
@@ -219,13 +222,15 @@ pub(super) fn made<'a>(
     expected: Expected,
     failure: &'a Failure,
 ) -> Layer<'a> {
-    let size = expected.size;
+    let (size, diff_id) = (expected.size, expected.digest.clone());
     let make = move |out: &mut dyn Write| -> io::Result<(Digest, u64)> {
         let mut watched = Watched {
             inner: out,
             failed: None,
         };
-        match compress_into(source, size, compression, &mut watched, progress) {
+        let made = compress_into(source, size, compression, &mut watched, progress)
+            .and_then(|made| is_expected(made, diff_id.as_ref()));
+        match made {
             Ok(made) => Ok(made),
             Err(e) => match watched.failed.take() {
                 Some(write) => Err(write),
@@ -240,6 +245,18 @@ pub(super) fn made<'a>(
     Layer::Made {
         expected,
         make: Box::new(make),
+    }
+}
+
+/// `made` (a tar's digest and size), unless `diff_id` expects another
+/// digest.
+fn is_expected(made: (Digest, u64), diff_id: Option<&Digest>) -> Result<(Digest, u64), Error> {
+    match diff_id {
+        Some(diff_id) if *diff_id != made.0 => Err(Error::NotItsDiffId {
+            diff_id: diff_id.clone(),
+            actual: made.0,
+        }),
+        _ => Ok(made),
     }
 }
 

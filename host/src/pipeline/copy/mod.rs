@@ -208,7 +208,7 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
             ))
         }
         Location::Archive { .. } | Location::Daemon(_) => {
-            transfer::to_images(ctx, &source, &tree, to, destination)
+            transfer::to_images(ctx, &source, &tree, (from, to), destination)
         }
     }
 }
