@@ -348,3 +348,62 @@ fn compress_into<W: Write>(
         .map_err(Error::output(what))?;
     Ok((diff_id, size))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Quiet;
+    use crate::model::destination::{BlobBytes, OpenBlob};
+    use crate::store::source::{Compression, OpenedBlob};
+    use std::sync::Arc;
+
+    /// `tar` as a gzip blob, read decompressed.
+    fn gzip_layer(tar: &[u8]) -> LayerSource {
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gzip.write_all(tar).unwrap();
+        let gzip = bytes::Bytes::from(gzip.finish().unwrap());
+        let size = gzip.len() as u64;
+        let open: Arc<OpenBlob> =
+            Arc::new(move || Ok(Box::new(io::Cursor::new(gzip.clone())) as BlobBytes));
+        LayerSource::Opened(
+            OpenedBlob::new("layer".into(), size, open).decompressed(Compression::Gzip),
+        )
+    }
+
+    /// Makes the one layer of `tars` into a buffer.
+    fn make_one(layers: &[Vec<Layer<'_>>]) -> io::Result<(Digest, u64)> {
+        let Layer::Made { make, .. } = &layers[0][0] else {
+            panic!("a tar is a made layer")
+        };
+        make(&mut Vec::new())
+    }
+
+    #[test]
+    fn a_tar_that_is_not_its_diff_id_is_refused_by_every_pass() {
+        let tar = b"the bytes of a layer".repeat(100);
+        let right = [vec![(gzip_layer(&tar), Digest::sha256(&tar))]];
+        let failure = Failure::default();
+        let layers = tar_layers(&Quiet, &right, &failure).unwrap();
+        assert_eq!(
+            make_one(&layers).unwrap(),
+            (Digest::sha256(&tar), tar.len() as u64)
+        );
+
+        let other = Digest::sha256(b"another layer");
+        let wrong = [vec![(gzip_layer(&tar), other.clone())]];
+        let failure = Failure::default();
+        let layers = tar_layers(&Quiet, &wrong, &failure).unwrap();
+        // A place that learns the size first, then writes: both refused.
+        assert!(make_one(&layers).is_err());
+        assert!(make_one(&layers).is_err());
+        drop(layers);
+        let refused = failure.or(Error::Contract("the destination's own".into()));
+        match refused {
+            Error::NotItsDiffId { diff_id, actual } => {
+                assert_eq!(diff_id, other);
+                assert_eq!(actual, Digest::sha256(&tar));
+            }
+            other => panic!("{other}"),
+        }
+    }
+}

@@ -227,34 +227,48 @@ impl<'a> ImagesTo<'a> {
     }
 }
 
-/// Reads each layer of a registry once, into a temporary file, several at
-/// once, each checked against its digest as it arrives: an archive or a
-/// load takes a compressed layer's size before its bytes, which reading
-/// it once more tells, and the engine may be sent every layer again. A
-/// layer that is a local file already is read where it is. The files,
-/// removed when dropped.
+/// Reads once, into a temporary file, each layer of a registry that
+/// would otherwise be downloaded twice: a compressed one, whose tar's
+/// size an archive or a load takes before its bytes (and only reading it
+/// tells), and one the image lists twice. Several at once, each checked
+/// against its digest as it arrives. Every other layer is read once where
+/// it is: a local file, or a registry's blob streamed straight into the
+/// place (the engine is sent no placeholders here, so nothing is sent
+/// again). The files, removed when dropped.
 fn read_once(ctx: &CopyContext<'_>, layers: &mut [SourceLayer]) -> Result<Vec<Spooled>, Error> {
-    let opened: Vec<usize> = (0..layers.len())
-        .filter(|&i| matches!(layers[i].blob, LayerSource::Opened(_)))
-        .collect();
-    if opened.is_empty() {
+    // The first layer of each blob to read once.
+    let mut spool = Vec::new();
+    for (i, layer) in layers.iter().enumerate() {
+        let same = |l: &&SourceLayer| l.digest == layer.digest;
+        let first = layers.iter().position(|l| same(&l)) == Some(i);
+        if matches!(layer.blob, LayerSource::Opened(_))
+            && first
+            && (layers.iter().filter(same).count() > 1 || layer.tar()?.known_size()?.is_none())
+        {
+            spool.push(i);
+        }
+    }
+    if spool.is_empty() {
         return Ok(Vec::new());
     }
     let progress = ctx.ops.progress;
     progress.start(
         "download",
-        Some(opened.iter().map(|&i| layers[i].size).sum()),
+        Some(spool.iter().map(|&i| layers[i].size).sum()),
     );
-    let spooled = at_once(opened.len(), ctx.access.jobs, |k| {
-        match &layers[opened[k]].blob {
+    let spooled = at_once(spool.len(), ctx.access.jobs, |k| {
+        match &layers[spool[k]].blob {
             LayerSource::Opened(blob) => blob.spool(progress).map_err(Error::input(blob.name())),
             _ => unreachable!("chosen for being opened"),
         }
     });
     progress.finish();
     let spooled = spooled?;
-    for (&i, file) in opened.iter().zip(&spooled) {
-        layers[i].blob = LayerSource::Tar(file.path().to_path_buf());
+    for (&i, file) in spool.iter().zip(&spooled) {
+        let digest = layers[i].digest.clone();
+        for layer in layers.iter_mut().filter(|l| l.digest == digest) {
+            layer.blob = LayerSource::Tar(file.path().to_path_buf());
+        }
     }
     Ok(spooled)
 }
