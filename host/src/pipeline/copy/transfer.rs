@@ -239,11 +239,12 @@ fn read_once(ctx: &CopyContext<'_>, layers: &mut [SourceLayer]) -> Result<Vec<Sp
     // The first layer of each blob to read once.
     let mut spool = Vec::new();
     for (i, layer) in layers.iter().enumerate() {
-        let same = |l: &&SourceLayer| l.digest == layer.digest;
-        let first = layers.iter().position(|l| same(&l)) == Some(i);
+        let same = |l: &SourceLayer| l.digest == layer.digest;
+        let first = layers.iter().position(same) == Some(i);
         if matches!(layer.blob, LayerSource::Opened(_))
             && first
-            && (layers.iter().filter(same).count() > 1 || layer.tar()?.known_size()?.is_none())
+            && (layers.iter().filter(|l| same(l)).count() > 1
+                || layer.tar()?.known_size()?.is_none())
         {
             spool.push(i);
         }
