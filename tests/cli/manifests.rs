@@ -136,13 +136,14 @@ fn schema_1_is_refused_as_unsupported() {
 fn a_layout_index_is_written_then_read_back() {
     let mg = component();
     let manifest = Descriptor::new(OCI_MANIFEST, digest(5), 321);
-    let first = mg.layout_index(None, &manifest, Some("v1")).unwrap();
+    let first = mg.layout_index(None, &manifest, Some("v1"), None).unwrap();
     assert_eq!(first.descriptor.media_type, OCI_INDEX);
     assert_eq!(first.descriptor.size, first.bytes.len() as u64);
     let second = mg
         .layout_index(
             Some(&first.bytes),
             &Descriptor::new(OCI_INDEX, digest(6), 99),
+            None,
             None,
         )
         .unwrap();
@@ -162,7 +163,26 @@ fn a_layout_index_is_written_then_read_back() {
         other => panic!("{other:?}"),
     }
     // The same input gives the same bytes.
-    assert_eq!(mg.layout_index(None, &manifest, Some("v1")).unwrap(), first);
+    assert_eq!(
+        mg.layout_index(None, &manifest, Some("v1"), None).unwrap(),
+        first
+    );
+    // A build's name: both annotations, the tag from the name.
+    let named = mg
+        .layout_index(None, &manifest, None, Some("docker.io/library/app:1.0"))
+        .unwrap();
+    let entry = mg.layout_entry(&named.bytes, Some("1.0")).unwrap();
+    assert!(
+        entry.annotations.contains(&(
+            "io.containerd.image.name".into(),
+            "docker.io/library/app:1.0".into()
+        )),
+        "{entry:?}"
+    );
+    match mg.layout_index(None, &manifest, None, Some("docker.io/library/app")) {
+        Err(Error::Refused { message, .. }) => assert!(message.contains("has no tag"), "{message}"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

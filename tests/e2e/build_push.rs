@@ -387,3 +387,40 @@ fn a_base_in_the_same_registry_is_not_downloaded_and_one_elsewhere_streams_throu
         "hello from the top layer\n"
     );
 }
+
+#[test]
+fn a_push_beside_an_output_that_fails_tags_nothing() {
+    // The archive goes into a full device: it fails while the push runs
+    // beside it, and the push, whole but for its tag, is not tagged.
+    let dir = tempfile::tempdir().unwrap();
+    let root = busybox_root(dir.path());
+    let repo = unique_repo("build-push-beside");
+    let name = format!("{}/{repo}:1", registry());
+    let layout = dir.path().join("layout");
+    let run = ocipipe(&[
+        "image",
+        "build",
+        "--layer",
+        root.to_str().unwrap(),
+        "-t",
+        &name,
+        "--push",
+        "-o",
+        "/dev/full",
+        "--oci-layout",
+        layout.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.first_error_line().contains("/dev/full"),
+        "the archive's failure is the one reported: {}",
+        run.stderr
+    );
+    assert!(!manifest_exists(&repo, "1"), "{name} was tagged");
+    // The layout the others were made from is whole.
+    let config = tool(
+        "skopeo",
+        &["inspect", "--config", &format!("oci:{}", layout.display())],
+    );
+    assert!(config.contains("\"rootfs\""), "{config}");
+}

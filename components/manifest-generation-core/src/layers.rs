@@ -52,37 +52,7 @@ const LAYER_MEDIA_TYPES: [(&str, Compression); 9] = [
     (MEDIA_TYPE_DOCKER_LAYER_ZSTD, Compression::Zstd),
 ];
 
-/// How a layer's bytes are stored (WIT `compression`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compression {
-    /// A plain tar.
-    None,
-    /// gzip.
-    Gzip,
-    /// zstd.
-    Zstd,
-}
-
-/// The kind of manifest a layer is listed in (WIT `manifest-format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ManifestFormat {
-    /// An OCI image manifest.
-    Oci,
-    /// A Docker image manifest, schema 2.
-    Docker,
-}
-
-/// One layer of an image as a reader of its bytes needs it (WIT
-/// `image-layer`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageLayer {
-    /// The layer as the manifest lists it.
-    pub descriptor: Descriptor,
-    /// How its bytes are compressed.
-    pub compression: Compression,
-    /// The digest of its uncompressed tar (the config's `diff_id`).
-    pub diff_id: String,
-}
+pub use crate::wit::exports::ocipipe::image::manifests::{Compression, ImageLayer, ManifestFormat};
 
 /// The media type of a layer stored with `compression` in a manifest of
 /// `format`; see the WIT `layer-media-type`.

@@ -22,28 +22,7 @@ pub const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// full name, which wins over [`ANNOTATION_REF_NAME`].
 pub const ANNOTATION_IMAGE_NAME: &str = "io.containerd.image.name";
 
-/// What an entry of an index is (WIT `entry-kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
-    /// An image manifest.
-    Image,
-    /// An index, whose images take the entry's name.
-    Index,
-    /// Anything else: skipped.
-    Other,
-}
-
-/// An entry of an index, with the name it is known by (WIT
-/// `index-entry`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexEntry {
-    /// The entry, as the index lists it.
-    pub manifest: Descriptor,
-    /// What it is.
-    pub kind: EntryKind,
-    /// Its name, if it has one.
-    pub name: Option<String>,
-}
+pub use crate::wit::exports::ocipipe::image::manifests::{EntryKind, IndexEntry};
 
 /// The entries of the index `bytes`, for reading every image of a layout;
 /// see the WIT `index-entries`.
@@ -89,12 +68,13 @@ pub fn index_entries(
         .collect())
 }
 
-/// The `index.json` of a layout after adding `manifest`; see the WIT
-/// `layout-index`.
+/// The `index.json` of a layout after adding `manifest`, named `tag` or
+/// `image_name`; see the WIT `layout-index`.
 pub fn layout_index(
     existing: Option<&[u8]>,
     manifest: &Descriptor,
     tag: Option<&str>,
+    image_name: Option<&str>,
 ) -> Result<Document, Error> {
     let mut index = match existing {
         Some(bytes) => read_index(bytes)?,
@@ -108,20 +88,25 @@ pub fn layout_index(
             accepted_types()
         )));
     }
-    let name = match tag.filter(|t| !t.is_empty()) {
-        Some(tag) => Some(tag),
-        None => ref_name(manifest),
+    let image_name = image_name.filter(|n| !n.is_empty());
+    let name = match (tag.filter(|t| !t.is_empty()), image_name) {
+        (Some(tag), _) => Some(check_ref_name(tag)?),
+        (None, Some(image)) => Some(tag_of_image(image)?),
+        (None, None) => ref_name(manifest).map(check_ref_name).transpose()?,
     };
+    let mut annotations: BTreeMap<String, String> = manifest.annotations.iter().cloned().collect();
     if let Some(name) = name {
-        check_ref_name(name)?;
+        annotations.insert(ANNOTATION_REF_NAME.to_owned(), name.to_owned());
+    }
+    if let Some(image) = image_name {
+        annotations.insert(ANNOTATION_IMAGE_NAME.to_owned(), image.to_owned());
     }
     let mut added = manifest.clone();
-    if let Some(name) = name {
-        let mut annotations: BTreeMap<String, String> = added.annotations.into_iter().collect();
-        annotations.insert(ANNOTATION_REF_NAME.to_owned(), name.to_owned());
-        added.annotations = annotations.into_iter().collect();
-    }
-    let same_name = |e: &Entry| name.is_some() && ref_name(&e.descriptor) == name;
+    added.annotations = annotations.into_iter().collect();
+    let same_name = |e: &Entry| match image_name {
+        Some(image) => annotation(&e.descriptor, ANNOTATION_IMAGE_NAME) == Some(image),
+        None => name.is_some() && ref_name(&e.descriptor) == name,
+    };
     let same_digest_unnamed =
         |e: &Entry| e.descriptor.digest == added.digest && ref_name(&e.descriptor).is_none();
     let replaced = index
@@ -135,6 +120,28 @@ pub fn layout_index(
         None => index.manifests.push(entry),
     }
     Ok(index.document())
+}
+
+/// The tag of a full image name (`docker.io/library/ubuntu:24.04` →
+/// `24.04`): after the `:` of its last `/`-separated part. Refuses what
+/// cannot name an image with a tag.
+fn tag_of_image(image: &str) -> Result<&str, Error> {
+    let refuse = |why: &str| {
+        Err(Error::invalid(format!(
+            "image-name {image:?} {why}; give a normalised name with a tag, e.g. docker.io/library/ubuntu:latest"
+        )))
+    };
+    if image.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return refuse("contains whitespace or a control character");
+    }
+    if image.contains('@') {
+        return refuse("has a digest");
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.split_once(':') {
+        Some((name, tag)) if !name.is_empty() && !tag.is_empty() => Ok(tag),
+        _ => refuse("has no tag"),
+    }
 }
 
 /// The entry of a layout's `index.json` that `oci:PATH[:TAG]` means; see
@@ -220,7 +227,7 @@ fn read_index(bytes: &[u8]) -> Result<OciIndex, Error> {
 /// (image-spec `annotations.md`, as containers/image checks it):
 /// components of letters and digits joined by one of `-._:@+` or `--`,
 /// components joined by `/`.
-fn check_ref_name(name: &str) -> Result<(), Error> {
+fn check_ref_name(name: &str) -> Result<&str, Error> {
     fn component_ok(c: &[u8]) -> bool {
         let mut i = 0;
         loop {
@@ -242,7 +249,7 @@ fn check_ref_name(name: &str) -> Result<(), Error> {
         }
     }
     if name.as_bytes().split(|&b| b == b'/').all(component_ok) {
-        Ok(())
+        Ok(name)
     } else {
         Err(Error::invalid(format!(
             "tag {name:?} is not a valid org.opencontainers.image.ref.name: letters and digits, joined by one of `-._:@+` or `--`, in components joined by `/`"

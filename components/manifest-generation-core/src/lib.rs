@@ -28,7 +28,8 @@
 //! U+2028 and U+2029 escaped), so the same input always gives the same
 //! bytes, and the digest in the returned descriptor is the sha256 of exactly
 //! those bytes. The shared types (descriptor, platform, document, error)
-//! are the SDK's.
+//! are the SDK's; the world's own are this crate's records or, for the
+//! enums and the records holding one, its generated bindings ([`wit`]).
 
 mod artifact;
 mod command;
@@ -44,6 +45,7 @@ mod push;
 mod read;
 mod referrers;
 mod time;
+pub mod wit;
 
 pub use artifact::{
     ANNOTATION_COMPOSE_FILE, ANNOTATION_TITLE, MAX_FILE_NAME_BYTES, artifact_file_names,
@@ -150,15 +152,7 @@ pub struct ConfigRequest {
     pub exposed_ports: Vec<String>,
 }
 
-/// The form of an artifact manifest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArtifactForm {
-    /// OCI 1.1: `artifactType` set, config is the empty descriptor.
-    OciV1_1,
-    /// OCI 1.0: no `artifactType`; a config media type specific to the
-    /// artifact type.
-    OciV1_0,
-}
+pub use wit::exports::ocipipe::image::manifests::ArtifactForm;
 
 /// What an artifact manifest must say.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

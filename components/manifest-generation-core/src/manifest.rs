@@ -196,11 +196,11 @@ pub fn artifact_manifest(request: &ArtifactRequest, form: ArtifactForm) -> Resul
     media_type::validate(artifact_type)
         .map_err(|e| Error::invalid(format!("artifact type: {e}")))?;
     let (config, artifact_type_field) = match form {
-        ArtifactForm::OciV1_1 => (
+        ArtifactForm::OciV11 => (
             Descriptor::new(MEDIA_TYPE_EMPTY_JSON, EMPTY_JSON_DIGEST, EMPTY_JSON_SIZE),
             Some(artifact_type),
         ),
-        ArtifactForm::OciV1_0 => (
+        ArtifactForm::OciV10 => (
             Descriptor::new(
                 v1_0_config_media_type(artifact_type),
                 EMPTY_JSON_DIGEST,
@@ -210,7 +210,7 @@ pub fn artifact_manifest(request: &ArtifactRequest, form: ArtifactForm) -> Resul
         ),
     };
     let mut config_json = descriptor_json("config", &config)?;
-    if form == ArtifactForm::OciV1_1 {
+    if form == ArtifactForm::OciV11 {
         config_json.data = Some(EMPTY_JSON_DATA_BASE64);
     }
     let empty_layer = [Descriptor::new(
@@ -351,5 +351,5 @@ pub fn fallback_form(status: u16, code: Option<&str>) -> Option<ArtifactForm> {
     let client_error = (400..500).contains(&status) && !NOT_THE_MANIFEST.contains(&status);
     let manifest_refused = code.is_some_and(|c| FALLBACK_ERROR_CODES.contains(&c));
     (status == UNSUPPORTED_MEDIA_TYPE || (client_error && manifest_refused))
-        .then_some(ArtifactForm::OciV1_0)
+        .then_some(ArtifactForm::OciV10)
 }

@@ -79,7 +79,7 @@ fn compose_files_are_compose_files_of_a_compose_project() {
     ]);
     assert_eq!(request.layers, [layer]);
     // What compose publishes: the manifest of this request is compose's.
-    let manifest = artifact_manifest(&request, ArtifactForm::OciV1_1).unwrap();
+    let manifest = artifact_manifest(&request, ArtifactForm::OciV11).unwrap();
     let text = String::from_utf8(manifest.bytes).unwrap();
     assert!(
         text.contains(r#""annotations":{"com.docker.compose.file":"compose.yaml","com.docker.compose.version":"0.1.0"}"#),
@@ -122,7 +122,7 @@ fn a_plan_that_breaks_its_tool_s_conventions_is_refused() {
 #[test]
 fn the_blob_besides_the_files_is_the_empty_json_in_both_forms() {
     let request = plan_artifact(&oras_plan()).unwrap();
-    for form in [ArtifactForm::OciV1_1, ArtifactForm::OciV1_0] {
+    for form in [ArtifactForm::OciV11, ArtifactForm::OciV10] {
         let blobs = artifact_blobs(&request, form).unwrap();
         assert_eq!(blobs.len(), 1, "{form:?}");
         assert_eq!(blobs[0].bytes, b"{}");
@@ -144,7 +144,7 @@ fn the_blob_besides_the_files_is_the_empty_json_in_both_forms() {
 #[test]
 fn the_referrer_carries_the_request_s_type_and_annotations_but_not_created() {
     let request = plan_artifact(&oras_plan()).unwrap();
-    for form in [ArtifactForm::OciV1_1, ArtifactForm::OciV1_0] {
+    for form in [ArtifactForm::OciV11, ArtifactForm::OciV10] {
         let manifest = artifact_manifest(&request, form).unwrap();
         let referrer = artifact_referrer(&request, &manifest.descriptor);
         assert_eq!(referrer.digest, manifest.descriptor.digest, "{form:?}");

@@ -1,6 +1,6 @@
 //! `layout_index` and `layout_entry`: an OCI image layout's `index.json`
-//! as skopeo's `oci:` transport writes and reads it; golden bytes,
-//! replacement rules, kept fields, refusals.
+//! as skopeo's `oci:` transport writes and reads it, and as a build names
+//! its image; golden bytes, replacement rules, kept fields, refusals.
 
 use manifest_generation_core::*;
 
@@ -44,7 +44,7 @@ fn index_json(entries: &[Descriptor]) -> String {
 }
 
 fn add(existing: Option<&str>, m: &Descriptor, tag: Option<&str>) -> Document {
-    layout_index(existing.map(str::as_bytes), m, tag).unwrap_or_else(|e| panic!("{e}"))
+    layout_index(existing.map(str::as_bytes), m, tag, None).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn text(doc: &Document) -> &str {
@@ -59,7 +59,7 @@ fn entries_of(doc: &Document) -> Vec<Descriptor> {
 }
 
 fn invalid(existing: Option<&str>, m: &Descriptor, tag: Option<&str>) -> String {
-    match layout_index(existing.map(str::as_bytes), m, tag) {
+    match layout_index(existing.map(str::as_bytes), m, tag, None) {
         Err(Error::InvalidInput(msg)) => msg,
         other => panic!("expected invalid-input, got {other:?}"),
     }
@@ -257,7 +257,12 @@ fn refuses_an_existing_index_that_is_not_an_oci_index() {
         let msg = invalid(Some(existing), &m, None);
         assert!(msg.starts_with(expected), "{existing}: {msg}");
     }
-    match layout_index(Some(br#"{"schemaVersion":1,"manifests":[]}"#), &m, None) {
+    match layout_index(
+        Some(br#"{"schemaVersion":1,"manifests":[]}"#),
+        &m,
+        None,
+        None,
+    ) {
         Err(Error::Unsupported(msg)) => {
             assert!(msg.starts_with("index.json: schemaVersion: 1"), "{msg}")
         }
@@ -272,7 +277,12 @@ fn refuses_a_manifest_that_is_not_one_and_a_bad_tag() {
         m.starts_with("manifest: invalid digest \"sha256:abc\""),
         "{m}"
     );
-    match layout_index(None, &Descriptor::new(MEDIA_TYPE_OCI_CONFIG, M1, 1), None) {
+    match layout_index(
+        None,
+        &Descriptor::new(MEDIA_TYPE_OCI_CONFIG, M1, 1),
+        None,
+        None,
+    ) {
         Err(Error::Unsupported(msg)) => {
             assert!(msg.starts_with("manifest: media type \"application/vnd.oci.image.config.v1+json\" is not a manifest or index type"), "{msg}")
         }
@@ -300,6 +310,124 @@ fn refuses_a_manifest_that_is_not_one_and_a_bad_tag() {
     ] {
         add(None, &manifest(M1, 1), Some(good));
     }
+}
+
+/// Adds `m` under the image name `image` (a build's `-t` name).
+fn named(existing: Option<&str>, m: &Descriptor, image: &str) -> Document {
+    layout_index(existing.map(str::as_bytes), m, None, Some(image))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn an_image_name_gives_both_names_in_the_bytes_a_build_always_wrote() {
+    // What tar-assembly's `plan-layout` wrote for a build tagged with two
+    // names (the golden build's `index.json`): one entry per name, both
+    // annotations, sorted, compact, no newline.
+    let first = named(None, &manifest(M1, 7143), "docker.io/golden/image:1.0");
+    let both = named(
+        Some(text(&first)),
+        &manifest(M1, 7143),
+        "docker.io/golden/image:latest",
+    );
+    let entry = |name: &str, tag: &str| {
+        format!(
+            r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{M1}","size":7143,"annotations":{{"io.containerd.image.name":"{name}","org.opencontainers.image.ref.name":"{tag}"}}}}"#
+        )
+    };
+    assert_eq!(
+        text(&both),
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{},{}]}}"#,
+            entry("docker.io/golden/image:1.0", "1.0"),
+            entry("docker.io/golden/image:latest", "latest"),
+        )
+    );
+    // A given tag wins over the name's; an empty name is none.
+    let tagged_too = layout_index(None, &manifest(M1, 1), Some("v2"), Some("docker.io/a/b:1"));
+    let entries = entries_of(&tagged_too.unwrap());
+    assert!(
+        entries[0]
+            .annotations
+            .contains(&(ANNOTATION_REF_NAME.into(), "v2".into()))
+    );
+    assert_eq!(
+        layout_index(None, &manifest(M1, 1), None, Some("")).unwrap(),
+        add(None, &manifest(M1, 1), None)
+    );
+}
+
+#[test]
+fn every_descriptor_field_comes_out_as_plan_layout_wrote_it() {
+    // tar-assembly's former `layout_golden`: a manifest with every optional
+    // field and two names, then an unnamed image.
+    let rich = Descriptor {
+        annotations: vec![("z".into(), "y".into())],
+        urls: vec!["https://example.com/m".into()],
+        platform: Some(Platform {
+            architecture: "arm".into(),
+            os: "linux".into(),
+            os_version: None,
+            os_features: vec!["f".into()],
+            cpu_variant: Some("v7".into()),
+        }),
+        artifact_type: Some("application/x.t".into()),
+        ..manifest(M1, 10)
+    };
+    let one = named(None, &rich, "docker.io/library/app:1");
+    let two = named(Some(text(&one)), &rich, "example.com/app:v2");
+    let all = add(Some(text(&two)), &manifest(M2, 20), None);
+    let entry = |name: &str, tag: &str| {
+        format!(
+            r#"{{"mediaType":"{MEDIA_TYPE_OCI_MANIFEST}","digest":"{M1}","size":10,"urls":["https://example.com/m"],"annotations":{{"io.containerd.image.name":"{name}","org.opencontainers.image.ref.name":"{tag}","z":"y"}},"platform":{{"architecture":"arm","os":"linux","os.features":["f"],"variant":"v7"}},"artifactType":"application/x.t"}}"#
+        )
+    };
+    assert_eq!(
+        text(&all),
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"{MEDIA_TYPE_OCI_INDEX}","manifests":[{},{},{{"mediaType":"{MEDIA_TYPE_OCI_MANIFEST}","digest":"{M2}","size":20}}]}}"#,
+            entry("docker.io/library/app:1", "1"),
+            entry("example.com/app:v2", "v2"),
+        )
+    );
+}
+
+#[test]
+fn image_names_tell_entries_apart_even_when_they_share_a_tag() {
+    let a = named(None, &manifest(M1, 1), "docker.io/a/app:1.0");
+    let b = named(Some(text(&a)), &manifest(M2, 2), "docker.io/b/app:1.0");
+    let digests =
+        |doc: &Document| -> Vec<String> { entries_of(doc).into_iter().map(|e| e.digest).collect() };
+    assert_eq!(digests(&b), [M1, M2], "the same tag, two names: both kept");
+    // The same name again replaces its entry, in place.
+    let again = named(Some(text(&b)), &manifest(M3, 3), "docker.io/a/app:1.0");
+    assert_eq!(digests(&again), [M3, M2]);
+    // An unnamed entry of the same digest is replaced, not duplicated; a
+    // skopeo tag of the same ref.name but no image name is kept.
+    let existing = index_json(&[manifest(M4, 4), tagged(M1, 1, "1.0")]);
+    let doc = named(Some(&existing), &manifest(M4, 4), "docker.io/c/app:1.0");
+    assert_eq!(digests(&doc), [M4, M1]);
+    assert_eq!(entries_of(&doc)[0].annotations.len(), 2);
+}
+
+#[test]
+fn refuses_an_image_name_without_a_tag_or_with_a_digest() {
+    for (bad, why) in [
+        ("docker.io/library/ubuntu", "has no tag"),
+        ("localhost:5000/app", "has no tag"),
+        ("docker.io/a/b:", "has no tag"),
+        (&format!("docker.io/a/b:1@{M1}"), "has a digest"),
+        ("docker.io/a b:1", "contains whitespace"),
+    ] {
+        match layout_index(None, &manifest(M1, 1), None, Some(bad)) {
+            Err(Error::InvalidInput(m)) => {
+                assert!(m.starts_with(&format!("image-name {bad:?} {why}")), "{m}")
+            }
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+    // A Docker tag the ref.name grammar would refuse is the name's own.
+    let doc = named(None, &manifest(M1, 1), "docker.io/a/b:_v1..2");
+    assert!(text(&doc).contains(r#""org.opencontainers.image.ref.name":"_v1..2""#));
 }
 
 #[test]

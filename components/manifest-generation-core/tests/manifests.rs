@@ -282,7 +282,7 @@ fn compose_request() -> ArtifactRequest {
 /// `data` that newer compose versions embed: WIT descriptors carry none).
 #[test]
 fn artifact_manifest_oci_1_1_is_composes() {
-    let doc = artifact_manifest(&compose_request(), ArtifactForm::OciV1_1).unwrap();
+    let doc = artifact_manifest(&compose_request(), ArtifactForm::OciV11).unwrap();
     assert_eq!(
         text(&doc),
         concat!(
@@ -307,7 +307,7 @@ fn artifact_manifest_oci_1_1_is_composes() {
 /// compose's OCI 1.0 fallback: no artifactType, its own config media type.
 #[test]
 fn artifact_manifest_oci_1_0_is_composes() {
-    let doc = artifact_manifest(&compose_request(), ArtifactForm::OciV1_0).unwrap();
+    let doc = artifact_manifest(&compose_request(), ArtifactForm::OciV10).unwrap();
     assert_eq!(
         text(&doc),
         concat!(
@@ -332,7 +332,7 @@ fn artifact_manifest_generic_forms() {
         created: None,
         subject: Some(Descriptor::new(MEDIA_TYPE_OCI_MANIFEST, SUBJ, 7682)),
     };
-    let v11 = artifact_manifest(&req, ArtifactForm::OciV1_1).unwrap();
+    let v11 = artifact_manifest(&req, ArtifactForm::OciV11).unwrap();
     assert_eq!(
         text(&v11),
         concat!(
@@ -342,7 +342,7 @@ fn artifact_manifest_generic_forms() {
             r#""subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:5b0bcabd1ed22e9fb1310cf6c2dec7cdef19f0ad69efa1f392e94a4333501270","size":7682}}"#
         )
     );
-    let v10 = artifact_manifest(&req, ArtifactForm::OciV1_0).unwrap();
+    let v10 = artifact_manifest(&req, ArtifactForm::OciV10).unwrap();
     assert_eq!(
         text(&v10),
         concat!(
@@ -371,7 +371,7 @@ fn artifact_manifest_validation() {
             artifact_type: bad.into(),
             ..compose_request()
         };
-        for form in [ArtifactForm::OciV1_1, ArtifactForm::OciV1_0] {
+        for form in [ArtifactForm::OciV11, ArtifactForm::OciV10] {
             let m = invalid_msg(artifact_manifest(&req, form));
             assert!(
                 m.starts_with("artifact type: ") && m.contains(&format!("{bad:?}")),
@@ -387,7 +387,7 @@ fn artifact_manifest_validation() {
         ],
         ..compose_request()
     };
-    let m = invalid_msg(artifact_manifest(&req, ArtifactForm::OciV1_1));
+    let m = invalid_msg(artifact_manifest(&req, ArtifactForm::OciV11));
     assert!(m.starts_with("layers[2]: "), "{m}");
 }
 
@@ -508,7 +508,7 @@ fn fallback_form_only_for_a_refused_manifest() {
     ] {
         assert_eq!(
             fallback_form(415, code),
-            Some(ArtifactForm::OciV1_0),
+            Some(ArtifactForm::OciV10),
             "415 {code:?}"
         );
     }
@@ -516,7 +516,7 @@ fn fallback_form_only_for_a_refused_manifest() {
         for code in ["MANIFEST_INVALID", "UNSUPPORTED"] {
             assert_eq!(
                 fallback_form(status, Some(code)),
-                Some(ArtifactForm::OciV1_0),
+                Some(ArtifactForm::OciV10),
                 "{status} {code}"
             );
         }
@@ -559,11 +559,11 @@ fn fallback_form_not_for_other_codes_or_statuses() {
 
 #[test]
 fn same_input_same_bytes() {
-    let a = artifact_manifest(&compose_request(), ArtifactForm::OciV1_1).unwrap();
+    let a = artifact_manifest(&compose_request(), ArtifactForm::OciV11).unwrap();
     let mut reordered = compose_request();
     reordered.annotations.reverse();
     reordered.layers[0].annotations.reverse();
-    let b = artifact_manifest(&reordered, ArtifactForm::OciV1_1).unwrap();
+    let b = artifact_manifest(&reordered, ArtifactForm::OciV11).unwrap();
     assert_eq!(a, b);
     let layers = [layer(D1, 1), layer(D2, 2)];
     let c = Descriptor::new(MEDIA_TYPE_OCI_CONFIG, CFG, 3);
@@ -577,16 +577,16 @@ fn same_input_same_bytes() {
 fn artifact_created_comes_from_the_request_unless_annotated() {
     let mut req = compose_request();
     req.annotations.clear();
-    let none = artifact_manifest(&req, ArtifactForm::OciV1_1).unwrap();
+    let none = artifact_manifest(&req, ArtifactForm::OciV11).unwrap();
     assert!(!text(&none).contains("org.opencontainers.image.created"));
     req.created = Some(1_700_000_000);
-    let dated = artifact_manifest(&req, ArtifactForm::OciV1_1).unwrap();
+    let dated = artifact_manifest(&req, ArtifactForm::OciV11).unwrap();
     assert!(
         text(&dated).contains(r#""org.opencontainers.image.created":"2023-11-14T22:13:20Z""#),
         "{}",
         text(&dated)
     );
-    let again = artifact_manifest(&req, ArtifactForm::OciV1_1).unwrap();
+    let again = artifact_manifest(&req, ArtifactForm::OciV11).unwrap();
     assert_eq!(
         text(&dated),
         text(&again),
@@ -597,7 +597,7 @@ fn artifact_created_comes_from_the_request_unless_annotated() {
         created: Some(1_700_000_000),
         ..compose_request()
     };
-    let kept = artifact_manifest(&given, ArtifactForm::OciV1_1).unwrap();
+    let kept = artifact_manifest(&given, ArtifactForm::OciV11).unwrap();
     assert!(
         text(&kept).contains("2024-01-02T03:04:05Z"),
         "{}",

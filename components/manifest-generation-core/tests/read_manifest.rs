@@ -301,7 +301,7 @@ fn reads_an_oci_1_1_artifact() {
             created: None,
             subject: Some(subject.clone()),
         },
-        ArtifactForm::OciV1_1,
+        ArtifactForm::OciV11,
     )
     .unwrap();
     let got = image(
@@ -329,7 +329,7 @@ fn reads_an_oci_1_0_artifact() {
             artifact_type: COMPOSE_PROJECT_ARTIFACT_TYPE.into(),
             ..ArtifactRequest::default()
         },
-        ArtifactForm::OciV1_0,
+        ArtifactForm::OciV10,
     )
     .unwrap();
     let got = image("", std::str::from_utf8(&written.bytes).unwrap());

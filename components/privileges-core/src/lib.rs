@@ -35,6 +35,7 @@
 //! cover (see `grants`).
 //!
 //! No I/O, no clock, no randomness; the shared error type is the SDK's.
+//! The world's bindings are generated here ([`wit`]) over these types.
 
 mod config;
 mod create;
@@ -42,6 +43,7 @@ mod decode;
 mod encode;
 mod go_json;
 mod grants;
+pub mod wit;
 
 pub use create::{PLUGIN_CONFIG_MEDIA_TYPE, plugin_config, why_not_a_plugin};
 pub use go_json::MAX_DEPTH;

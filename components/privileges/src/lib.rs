@@ -1,24 +1,15 @@
 //! The privileges component: exports `ocipipe:image/plugins` by delegating
 //! to the pure function in `privileges-core`.
 //!
-//! The shared WIT types are `ocipipe_sdk`'s and the world's `privilege`
-//! record and `grants` variant are the core's own (`with` below), so values
-//! cross the boundary without conversion. No logic lives here.
+//! The world's bindings are generated once, in `privileges-core`
+//! ([`privileges_core::wit`]), so every WIT type has one Rust definition
+//! (the shared ones `ocipipe_sdk`'s, the world's `privilege` and `grants`
+//! the core's) and values cross the boundary without conversion. This
+//! crate implements the world's `Guest` trait and exports it. No logic
+//! lives here.
 
-mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit",
-        world: "privileges",
-        with: {
-            "ocipipe:image/types@0.1.0": ocipipe_sdk::types,
-            "ocipipe:image/plugins@0.1.0/privilege": privileges_core::Privilege,
-            "ocipipe:image/plugins@0.1.0/grants": privileges_core::Grants,
-        },
-    });
-}
-
-use bindings::exports::ocipipe::image::plugins::Guest;
 use ocipipe_sdk::{Descriptor, Document, Error};
+use privileges_core::wit::exports::ocipipe::image::plugins::Guest;
 use privileges_core::{Grants, Privilege};
 
 struct Privileges;
@@ -41,4 +32,4 @@ impl Guest for Privileges {
     }
 }
 
-bindings::export!(Privileges with_types_in bindings);
+privileges_core::wit::export!(Privileges);

@@ -44,12 +44,12 @@ mod privileges {
 #[test]
 fn generated_records_hold_the_sdks_types() {
     use manifest_generation::exports::ocipipe::image::manifests::ArtifactRequest;
-    use tar_assembly::exports::ocipipe::image::archives::LayoutFile;
-    let file = LayoutFile {
-        path: "oci-layout".into(),
-        contents: vec![ocipipe_sdk::Segment::Bytes(b"{}".to_vec())],
+    use tar_assembly::exports::ocipipe::image::archives::ArchiveLayer;
+    let layer = ArchiveLayer {
+        descriptor: ocipipe_sdk::Descriptor::new("a/b", ocipipe_sdk::digest::sha256(b""), 0),
+        omitted: false,
     };
-    assert_eq!(file.contents.len(), 1);
+    assert_eq!(layer.descriptor.size, 0);
     let request = ArtifactRequest {
         artifact_type: "application/x.t".into(),
         layers: vec![ocipipe_sdk::Descriptor::new(

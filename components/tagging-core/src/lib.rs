@@ -20,12 +20,15 @@
 //! can have.
 //!
 //! Error messages ([`RefError`]'s `Display`) are the Go messages verbatim.
+//!
+//! The `tagging` world's bindings are generated here ([`wit`]).
 
 use std::fmt;
 
 use ocipipe_sdk::digest::{self, DigestError, SHA256};
 
 pub mod grammar;
+pub mod wit;
 
 /// Maximum length of the repository path (Go `RepositoryNameTotalLengthMax`).
 ///

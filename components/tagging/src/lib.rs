@@ -1,18 +1,11 @@
 //! The tagging component: exports `ocipipe:image/naming` by delegating to
-//! the pure grammar in `tagging-core`. The shared WIT types are
-//! `ocipipe_sdk`'s; no logic lives here beyond choosing the WIT case.
+//! the pure grammar in `tagging-core`. The world's bindings are generated
+//! once, in `tagging-core` ([`tagging_core::wit`]), the shared WIT types
+//! being `ocipipe_sdk`'s; no logic lives here beyond choosing the WIT case.
 
-mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit",
-        world: "tagging",
-        with: { "ocipipe:image/types@0.1.0": ocipipe_sdk::types },
-    });
-}
-
-use bindings::exports::ocipipe::image::naming::{AnyReference, Guest};
 use ocipipe_sdk::{Error, Reference};
 use tagging_core as core;
+use tagging_core::wit::exports::ocipipe::image::naming::{AnyReference, Guest};
 
 struct Tagging;
 
@@ -63,4 +56,4 @@ impl Guest for Tagging {
     }
 }
 
-bindings::export!(Tagging with_types_in bindings);
+tagging_core::wit::export!(Tagging);

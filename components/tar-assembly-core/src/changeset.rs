@@ -31,38 +31,7 @@
 
 use crate::Error;
 
-/// The type of a member of a layer tar, from its header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemberKind {
-    /// A regular file (`0`, NUL or `7`); with a name ending in `/`, a
-    /// directory.
-    Regular,
-    /// A directory (`5`).
-    Directory,
-    /// A symbolic link (`2`).
-    Symlink,
-    /// A hard link to an earlier member (`1`).
-    HardLink,
-    /// A character device (`3`).
-    CharDevice,
-    /// A block device (`4`).
-    BlockDevice,
-    /// A named pipe (`6`).
-    Fifo,
-    /// A PAX global header (`g`).
-    PaxGlobal,
-    /// Any other type.
-    Other,
-}
-
-/// A member of a layer tar, as the host read its header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
-    /// The name, exactly as in the tar.
-    pub path: Vec<u8>,
-    /// The type.
-    pub kind: MemberKind,
-}
+pub use crate::wit::exports::ocipipe::image::changesets::{Member, MemberKind};
 
 /// One change to the file system below a layer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -35,38 +35,7 @@ use crate::header::{self, Header};
 use crate::plan::PlanBuilder;
 use crate::{Error, Segment};
 
-/// The type of a file-system entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
-    Regular,
-    Directory,
-    Symlink,
-    CharDevice,
-    BlockDevice,
-    Fifo,
-}
-
-/// One entry of a directory tree, as the host found it on disk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    /// Path relative to the layer root, `/`-separated, no leading `/`.
-    pub path: String,
-    pub kind: EntryKind,
-    /// Permission bits, including setuid, setgid and sticky.
-    pub mode: u32,
-    pub uid: u32,
-    pub gid: u32,
-    /// Size in bytes of a regular file; ignored otherwise.
-    pub size: u64,
-    /// Target of a symlink.
-    pub link_target: Option<String>,
-    /// Regular files with the same group are hard links of one another.
-    pub link_group: Option<u64>,
-    pub device_major: u32,
-    pub device_minor: u32,
-    /// Extended attributes (any order; written sorted by name).
-    pub xattrs: Vec<(String, Vec<u8>)>,
-}
+pub use crate::wit::exports::ocipipe::image::layers::{Entry, EntryKind};
 
 impl Entry {
     /// An entry of `kind` at `path` with every other field zero or empty.
@@ -84,6 +53,19 @@ impl Entry {
             device_minor: 0,
             xattrs: Vec::new(),
         }
+    }
+}
+
+/// The name of `kind` in messages: its Rust case name, as the messages
+/// have always said it.
+fn kind_name(kind: EntryKind) -> &'static str {
+    match kind {
+        EntryKind::Regular => "Regular",
+        EntryKind::Directory => "Directory",
+        EntryKind::Symlink => "Symlink",
+        EntryKind::CharDevice => "CharDevice",
+        EntryKind::BlockDevice => "BlockDevice",
+        EntryKind::Fifo => "Fifo",
     }
 }
 
@@ -125,8 +107,9 @@ pub fn plan_layer(entries: &[Entry], options: &LayerOptions) -> Result<Vec<Segme
             && *kind != EntryKind::Directory
         {
             return Err(Error::invalid(format!(
-                "entry {:?}: its parent {parent:?} is a {kind:?} entry, not a directory",
-                entry.path
+                "entry {:?}: its parent {parent:?} is a {} entry, not a directory",
+                entry.path,
+                kind_name(*kind)
             )));
         }
     }

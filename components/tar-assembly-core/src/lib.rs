@@ -11,12 +11,16 @@
 //!
 //! - [`plan_layer`]: the tar stream of one layer from the entries of a
 //!   directory, sorted and normalised (see [`layer`]).
-//! - [`blob_entry`], [`plan_archive`], [`plan_layout`]: an image archive that
-//!   `docker load` reads, optionally also an OCI image layout, or an OCI
-//!   image layout directory (see [`archive`]); [`layers_to_omit`]: which
-//!   layers an incremental load leaves out.
+//! - [`blob_entry`], [`plan_archive`]: an image archive that `docker load`
+//!   reads, optionally also an OCI image layout, or an OCI image layout
+//!   alone in a tar (see [`archive`]); [`layers_to_omit`]: which layers an
+//!   incremental load leaves out.
 //! - [`plan_changeset`]: how one layer tar changes the file system below it
 //!   when unpacked (see [`changeset`]).
+//!
+//! The world's bindings are generated here ([`wit`]): the WIT enums and the
+//! records holding one ([`Entry`], [`Member`]) are the generated types, the
+//! other records and variants this crate's own.
 //!
 //! Tar headers are written the way Go's `archive/tar` writes them (the
 //! library the Docker Engine, containerd and most registry tools read and
@@ -28,10 +32,11 @@ pub mod changeset;
 pub mod header;
 pub mod layer;
 mod plan;
+pub mod wit;
 
 pub use archive::{
-    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, ImageStore, LayoutFile,
-    WrittenBlob, blob_entry, layers_to_omit, omits_layers, plan_archive, plan_layout,
+    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, ImageStore, WrittenBlob,
+    blob_entry, layers_to_omit, omits_layers, plan_archive,
 };
 pub use changeset::{Change, Member, MemberKind, plan_changeset};
 pub use layer::{Entry, EntryKind, LayerOptions, plan_layer};

@@ -1,4 +1,4 @@
-//! `blob_entry`, `plan_archive` and `plan_layout`: archives materialised with
+//! `blob_entry` and `plan_archive`: archives materialised with
 //! real blobs (true sha256 digests), read back with the `tar` crate and
 //! checked against their own `manifest.json` and `index.json`.
 
@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use tar_assembly_core::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, Descriptor, Document,
-    Error, Platform, Segment, WrittenBlob, blob_entry, plan_archive, plan_layout,
+    Error, Platform, Segment, WrittenBlob, blob_entry, plan_archive,
 };
 
 const LAYER: &str = "application/vnd.oci.image.layer.v1.tar";
@@ -563,44 +563,6 @@ fn docker_format_stores_a_layer_omitted_in_one_image_only_once_with_bytes() {
     assert_eq!(entries.len(), 3);
 }
 
-#[test]
-fn layout_files_hold_every_blob_once_and_the_index_last() {
-    let f = two_images();
-    let files = plan_layout(&f.images, &[]).unwrap();
-    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(paths.len(), 9);
-    assert_eq!(&paths[7..], ["oci-layout", "index.json"]);
-    let unique: HashSet<&str> = paths.iter().copied().collect();
-    assert_eq!(unique.len(), paths.len());
-    for file in &files[..7] {
-        let hex = file.path.strip_prefix("blobs/sha256/").unwrap();
-        let digest = format!("sha256:{hex}");
-        let [segment] = &file.contents[..] else {
-            panic!("{:?}", file.contents)
-        };
-        let bytes = materialise(std::slice::from_ref(segment), &f.blobs);
-        assert_eq!(bytes, f.blobs[&digest]);
-        let is_layer = f
-            .images
-            .iter()
-            .any(|i| i.layers.iter().any(|l| l.descriptor.digest == digest));
-        assert_eq!(matches!(segment, Segment::Blob(_)), is_layer);
-    }
-    // The same index.json as in an archive.
-    let plan = plan_archive(ArchiveFormat::DockerAndOci, &f.images, &[]).unwrap();
-    let entries = read_tar(&materialise(&plan, &f.blobs));
-    assert_eq!(
-        files[8].contents,
-        [Segment::Bytes(by_path(&entries)["index.json"].data.clone())]
-    );
-    assert_eq!(
-        files[7].contents,
-        [Segment::Bytes(
-            br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()
-        )]
-    );
-}
-
 fn invalid(result: Result<impl std::fmt::Debug, Error>) -> String {
     match result {
         Err(Error::InvalidInput(m)) => m,
@@ -621,8 +583,6 @@ fn omitted_layers_only_in_the_docker_format() {
         m.contains("image 1") && m.contains("layer 1") && m.contains("omitted"),
         "{m}"
     );
-    let m = invalid(plan_layout(&f.images, &[]));
-    assert!(m.contains("omitted"), "{m}");
     assert!(plan_archive(ArchiveFormat::Docker, &f.images, &[]).is_ok());
 }
 
@@ -719,8 +679,7 @@ fn the_manifest_must_name_the_images_config_and_layers() {
     images[1].layers[0].descriptor.size = 1;
     let m = archive_error(&images, &[]);
     assert!(m.contains("image 1") && m.contains("bytes"), "{m}");
-    // The same checks hold for layouts and the docker format.
-    assert!(invalid(plan_layout(&images, &[])).contains("image 1"));
+    // The same checks hold for the docker format.
     assert!(invalid(plan_archive(ArchiveFormat::Docker, &images, &[])).contains("image 1"));
 }
 
@@ -748,7 +707,7 @@ fn repo_tags_must_be_tagged_names_given_once() {
     assert!(m.contains("image 0 and image 1"), "{m}");
 }
 
-// ------------------------------------------------------------------ placement and layouts
+// ------------------------------------------------------------------ placement
 
 fn written(digest: &str, path: &str) -> WrittenBlob {
     WrittenBlob {
@@ -767,10 +726,6 @@ fn a_blob_already_written_is_stored_not_written_again() {
             format!("blobs/sha256/{}", &digest[7..]),
         ),
         (ArchiveFormat::Docker, "layer-3.tar".to_owned()),
-        (
-            ArchiveFormat::OciLayout,
-            format!("blobs/sha256/{}", &digest[7..]),
-        ),
     ] {
         let done = [written(&other, "elsewhere"), written(&digest, &path)];
         assert_eq!(
@@ -789,45 +744,8 @@ fn a_blob_already_written_is_stored_not_written_again() {
 }
 
 #[test]
-fn layout_blobs_are_files_named_by_digest_without_header_or_padding() {
-    let digest = digest_of(b"layer");
-    assert_eq!(
-        head(blob_entry(
-            ArchiveFormat::OciLayout,
-            Some(&digest),
-            0,
-            5,
-            &[]
-        )),
-        BlobHead {
-            path: format!("blobs/sha256/{}", &digest[7..]),
-            header: Vec::new(),
-            padding: 0,
-        }
-    );
+fn a_tar_names_blobs_by_sha256_only() {
     let sha512 = format!("sha512:{}", "ab".repeat(64));
-    assert_eq!(
-        head(blob_entry(
-            ArchiveFormat::OciLayout,
-            Some(&sha512),
-            0,
-            5,
-            &[]
-        ))
-        .path,
-        format!("blobs/sha512/{}", "ab".repeat(64))
-    );
-    // The name is the digest, so the digest is required.
-    let m = invalid(blob_entry(ArchiveFormat::OciLayout, None, 4, 5, &[]));
-    assert!(m.contains("blob 4") && m.contains("digest"), "{m}");
-    let m = invalid(blob_entry(
-        ArchiveFormat::OciLayout,
-        Some("sha256:ABC"),
-        0,
-        5,
-        &[],
-    ));
-    assert!(m.contains("\"sha256:ABC\""), "{m}");
     // A tar format names blobs by sha256 only.
     let m = invalid(blob_entry(
         ArchiveFormat::DockerAndOci,
@@ -840,84 +758,7 @@ fn layout_blobs_are_files_named_by_digest_without_header_or_padding() {
 }
 
 #[test]
-fn plan_archive_refuses_a_layout_and_points_to_plan_layout() {
-    let f = two_images();
-    let m = invalid(plan_archive(ArchiveFormat::OciLayout, &f.images, &[]));
-    assert!(m.contains("plan-layout"), "{m}");
-}
-
-/// The host's side of a layout: some blobs written first, where
-/// `blob_entry` places them.
-fn write_layout_blobs(f: &Fixture, digests: &[&str]) -> Vec<WrittenBlob> {
-    let mut done: Vec<WrittenBlob> = Vec::new();
-    for (ordinal, digest) in digests.iter().enumerate() {
-        let size = f.blobs[*digest].len() as u64;
-        match blob_entry(
-            ArchiveFormat::OciLayout,
-            Some(digest),
-            ordinal as u32,
-            size,
-            &done,
-        ) {
-            Ok(BlobPlacement::Write(head)) => done.push(written(digest, &head.path)),
-            Ok(BlobPlacement::Stored(_)) => {}
-            Err(e) => panic!("{e}"),
-        }
-    }
-    done
-}
-
-#[test]
-fn layout_files_leave_out_the_written_blobs_and_keep_the_rest_as_they_were() {
-    let f = two_images();
-    let (a, b) = (&f.images[0], &f.images[1]);
-    let whole = plan_layout(&f.images, &[]).unwrap();
-    let shared = a.layers[0].descriptor.digest.as_str();
-    // The shared base layer twice: placed once.
-    let done = write_layout_blobs(
-        &f,
-        &[
-            shared,
-            &b.layers[1].descriptor.digest,
-            shared,
-            &a.config.descriptor.digest,
-        ],
-    );
-    assert_eq!(done.len(), 3);
-    let rest = plan_layout(&f.images, &done).unwrap();
-    let written_paths: HashSet<&str> = done.iter().map(|w| w.path.as_str()).collect();
-    let expected: Vec<_> = whole
-        .iter()
-        .filter(|file| !written_paths.contains(file.path.as_str()))
-        .cloned()
-        .collect();
-    assert_eq!(rest, expected);
-    assert_eq!(rest.len(), whole.len() - 3);
-    assert_eq!(&rest[rest.len() - 2..], &whole[whole.len() - 2..]);
-}
-
-#[test]
-fn layout_written_blobs_must_be_where_blob_entry_puts_them() {
-    let f = two_images();
-    let layer = f.images[0].layers[0].descriptor.digest.clone();
-    let at = format!("blobs/sha256/{}", &layer[7..]);
-    let layout_error = |done: &[WrittenBlob]| invalid(plan_layout(&f.images, done));
-    let m = layout_error(&[written(&layer, "layer-0.tar")]);
-    assert!(m.contains(&layer) && m.contains("blob-entry"), "{m}");
-    let m = layout_error(&[written(&layer, &at), written(&layer, &at)]);
-    assert!(m.contains("twice"), "{m}");
-    let stranger = digest_of(b"stranger");
-    let m = layout_error(&[written(
-        &stranger,
-        &format!("blobs/sha256/{}", &stranger[7..]),
-    )]);
-    assert!(m.contains(&stranger) && m.contains("not a"), "{m}");
-    let m = layout_error(&[written("sha256:xyz", "blobs/sha256/xyz")]);
-    assert!(m.contains("sha256:xyz"), "{m}");
-}
-
-#[test]
-fn a_layout_takes_any_digest_go_digest_accepts_a_tar_only_sha256() {
+fn an_archive_takes_only_sha256_digests() {
     let mut f = Fixture::default();
     let sha512 = format!("sha512:{}", "cd".repeat(64));
     let layer = Descriptor {
@@ -927,78 +768,9 @@ fn a_layout_takes_any_digest_go_digest_accepts_a_tar_only_sha256() {
         ..Descriptor::default()
     };
     f.image_of("512", &[(layer, b"abc")], &["a:1"]);
-    let files = plan_layout(&f.images, &[]).unwrap();
-    let paths: Vec<&str> = files.iter().map(|file| file.path.as_str()).collect();
-    assert!(
-        paths.contains(&format!("blobs/sha512/{}", "cd".repeat(64)).as_str()),
-        "{paths:?}"
-    );
     let m = archive_error(&f.images, &[]);
     assert!(
         m.contains(&sha512) && m.contains("sha256:<64 lowercase hex>"),
         "{m}"
-    );
-}
-
-/// The bytes of a layout, pinned: an image with every optional descriptor
-/// field and two tags, and an untagged one.
-#[test]
-fn layout_golden() {
-    let mut f = Fixture::default();
-    f.image(
-        "g",
-        &[b"one", b"two"],
-        &["docker.io/library/app:1", "example.com/app:v2"],
-    );
-    f.image("u", &[b"one"], &[]);
-    f.images[0].manifest.descriptor.annotations = vec![("z".into(), "<&>".into())];
-    f.images[0].manifest.descriptor.urls = vec!["https://example.com/m".into()];
-    f.images[0].manifest.descriptor.platform = Some(Platform {
-        architecture: "arm".into(),
-        os: "linux".into(),
-        os_version: None,
-        os_features: vec!["f".into()],
-        cpu_variant: Some("v7".into()),
-    });
-    f.images[0].manifest.descriptor.artifact_type = Some("application/x.t".into());
-    let files = plan_layout(&f.images, &[]).unwrap();
-    let (m0, m1) = (
-        &f.images[0].manifest.descriptor,
-        &f.images[1].manifest.descriptor,
-    );
-    let expected_index = format!(
-        concat!(
-            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":["#,
-            r#"{{"mediaType":"{mt}","digest":"{d0}","size":{s0},"urls":["https://example.com/m"],"annotations":{{"io.containerd.image.name":"docker.io/library/app:1","org.opencontainers.image.ref.name":"1","z":"<&>"}},"platform":{{"architecture":"arm","os":"linux","os.features":["f"],"variant":"v7"}},"artifactType":"application/x.t"}},"#,
-            r#"{{"mediaType":"{mt}","digest":"{d0}","size":{s0},"urls":["https://example.com/m"],"annotations":{{"io.containerd.image.name":"example.com/app:v2","org.opencontainers.image.ref.name":"v2","z":"<&>"}},"platform":{{"architecture":"arm","os":"linux","os.features":["f"],"variant":"v7"}},"artifactType":"application/x.t"}},"#,
-            r#"{{"mediaType":"{mt}","digest":"{d1}","size":{s1}}}]}}"#
-        ),
-        mt = MANIFEST,
-        d0 = m0.digest,
-        s0 = m0.size,
-        d1 = m1.digest,
-        s1 = m1.size,
-    );
-    let index = files.last().unwrap();
-    assert_eq!(index.path, "index.json");
-    assert_eq!(
-        index.contents,
-        [Segment::Bytes(expected_index.into_bytes())]
-    );
-    let paths: Vec<&str> = files.iter().map(|file| file.path.as_str()).collect();
-    let blob = |bytes: &[u8]| format!("blobs/sha256/{}", sha256_hex(bytes));
-    let (a, b) = (&f.images[0], &f.images[1]);
-    assert_eq!(
-        paths,
-        [
-            blob(&a.config.bytes).as_str(),
-            &blob(b"one"),
-            &blob(b"two"),
-            &blob(&a.manifest.bytes),
-            &blob(&b.config.bytes),
-            &blob(&b.manifest.bytes),
-            "oci-layout",
-            "index.json",
-        ]
     );
 }

@@ -1,8 +1,8 @@
-//! Image archives and OCI layouts, as the tar-assembly component plans them.
+//! Image archives, as the tar-assembly component plans them.
 
 use wasmtime::component::{ComponentType, Lift, Lower};
 
-use super::{Descriptor, Digest, Document, Segment};
+use super::{Descriptor, Digest, Document};
 
 /// What an archive holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ComponentType, Lift, Lower)]
@@ -19,9 +19,6 @@ pub enum ArchiveFormat {
     /// `docker load` layout only; blob names do not depend on digests.
     #[component(name = "docker")]
     Docker,
-    /// An OCI image layout directory: blobs are files named by digest.
-    #[component(name = "oci-layout")]
-    OciLayout,
 }
 
 /// How an engine keeps its images (WIT `image-store`; its cases in the
@@ -97,14 +94,4 @@ pub struct WrittenBlob {
     pub digest: Digest,
     /// Its path in the archive.
     pub path: String,
-}
-
-/// A file of an OCI image layout directory.
-#[derive(Debug, Clone, PartialEq, Eq, ComponentType, Lift, Lower)]
-#[component(record)]
-pub struct LayoutFile {
-    /// Path relative to the layout root.
-    pub path: String,
-    /// Its contents.
-    pub contents: Vec<Segment>,
 }

@@ -2,10 +2,10 @@
 //! puts an image, blob by blob, then its documents, then commits — as
 //! go-containerregistry's `remote`/`layout`/`tarball`/`daemon` writers and
 //! regclient's `scheme.API` take it. Every place an image goes implements
-//! it once: a registry repository (`registry`), an OCI layout
-//! (`store::layout_writer`, and a build's new layout in `store::sink`), an
-//! archive file and an archive stream (`store::sink`), and the engine (an
-//! archive stream into a load request, `pipeline::engine_stream`).
+//! it once: a registry repository (`registry`), an OCI layout, for builds
+//! and copies alike (`store::layout_writer`), an archive file and an
+//! archive stream (`store::sink`), and the engine (an archive stream into
+//! a load request, `pipeline::engine_stream`).
 //!
 //! The sequence every writer follows ([`Destination`]'s methods, in
 //! order):
@@ -184,32 +184,7 @@ pub trait Destination: Sync {
     /// looked for, then put unless found ([`put_known`]); a made one
     /// [`Destination::put_made`], checked against what was expected.
     fn put_layers(&self, layers: &[Layer<'_>]) -> Result<Vec<PutLayer>, Self::Error> {
-        in_parallel(layers.len(), |i| match &layers[i] {
-            Layer::Known { blob, open } => Ok(PutLayer {
-                digest: blob.digest.clone(),
-                size: blob.size,
-                diff_id: None,
-                moved: put_known(self, blob, &**open)?,
-            }),
-            Layer::Made { make, .. } => {
-                let tar = std::sync::Mutex::new(None);
-                let (digest, size) = self.put_made(&|out| {
-                    let made = make(out)?;
-                    *tar.lock().expect("not poisoned") = Some(made);
-                    Ok(())
-                })?;
-                let (diff_id, _) = tar
-                    .into_inner()
-                    .expect("not poisoned")
-                    .expect("a whole layer has its digest");
-                Ok(PutLayer {
-                    digest,
-                    size,
-                    diff_id: Some(diff_id),
-                    moved: Moved::Sent(size),
-                })
-            }
-        })
+        put_each(self, layers)
     }
 
     /// Puts an image's documents, once its layers are in: by default its
@@ -223,6 +198,42 @@ pub trait Destination: Sync {
         self.put_manifest(&image.manifest)?;
         Ok(sent)
     }
+}
+
+/// [`Destination::put_layers`]' default: each layer on its own, several
+/// at once: a known one looked for, then put unless found ([`put_known`]);
+/// a made one [`Destination::put_made`]. For a place that overrides
+/// `put_layers` for some layers only.
+pub fn put_each<D: Destination + ?Sized>(
+    destination: &D,
+    layers: &[Layer<'_>],
+) -> Result<Vec<PutLayer>, D::Error> {
+    in_parallel(layers.len(), |i| match &layers[i] {
+        Layer::Known { blob, open } => Ok(PutLayer {
+            digest: blob.digest.clone(),
+            size: blob.size,
+            diff_id: None,
+            moved: put_known(destination, blob, &**open)?,
+        }),
+        Layer::Made { make, .. } => {
+            let tar = std::sync::Mutex::new(None);
+            let (digest, size) = destination.put_made(&|out| {
+                let made = make(out)?;
+                *tar.lock().expect("not poisoned") = Some(made);
+                Ok(())
+            })?;
+            let (diff_id, _) = tar
+                .into_inner()
+                .expect("not poisoned")
+                .expect("a whole layer has its digest");
+            Ok(PutLayer {
+                digest,
+                size,
+                diff_id: Some(diff_id),
+                moved: Moved::Sent(size),
+            })
+        }
+    })
 }
 
 /// What [`put_known`] did with a blob.
@@ -319,14 +330,31 @@ where
 /// independent.
 const MAX_WORKERS: usize = 4;
 
+/// Writers at work at once in this process (a build's outputs written
+/// together): they share the layer workers, as they share the cores and
+/// the memory each worker's buffers take.
+static WRITERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
+/// `write` run while `writers` writers work at once, each given its share
+/// of the layer workers ([`in_parallel`]), at least one.
+pub fn sharing_workers<T>(writers: usize, write: impl FnOnce() -> T) -> T {
+    use std::sync::atomic::Ordering;
+    let before = WRITERS.swap(writers.max(1), Ordering::Relaxed);
+    let written = write();
+    WRITERS.store(before, Ordering::Relaxed);
+    written
+}
+
 /// `work(i)` for every `i < count` on up to [`MAX_WORKERS`] threads (no more
-/// than the machine has cores); the results in order, or the first failure.
+/// than the machine has cores, shared among the writers at work:
+/// [`sharing_workers`]); the results in order, or the first failure.
 pub fn in_parallel<T: Send, E: Send>(
     count: usize,
     work: impl Fn(usize) -> Result<T, E> + Sync,
 ) -> Result<Vec<T>, E> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    at_once(count, cores.min(MAX_WORKERS), work)
+    let writers = WRITERS.load(std::sync::atomic::Ordering::Relaxed);
+    at_once(count, cores.min(MAX_WORKERS) / writers, work)
 }
 
 /// `work(i)` for every `i < count`, on up to `jobs` threads; the results

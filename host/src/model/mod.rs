@@ -19,8 +19,7 @@ mod reference;
 mod text;
 
 pub use archive::{
-    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, ImageStore, LayoutFile,
-    WrittenBlob,
+    ArchiveFormat, ArchiveImage, ArchiveLayer, BlobHead, BlobPlacement, ImageStore, WrittenBlob,
 };
 pub use changeset::{Change, Member, MemberKind};
 pub use descriptor::{ConfigRequest, Descriptor, Document, History, HostMachine, Platform};
@@ -32,6 +31,6 @@ pub use manifest::{
     LayerCompression, ManifestContents, ManifestFormat, ReferrersPage,
 };
 pub use plugin::{Grants, PRIVILEGE_NAMES, Privilege};
-pub use progress::{Progress, Quiet};
+pub use progress::{Progress, Quiet, Together};
 pub use reference::{AnyReference, Reference};
 pub use text::{json_line, one_line, printable};

@@ -4,13 +4,14 @@
 //! layout, or straight into the engine.
 //!
 //! The components decide (tar-assembly: each layer's tar and where every
-//! blob goes; manifest-generation: the config and manifest); the
+//! blob of an archive goes; manifest-generation: the config and manifest,
+//! and a layout's `index.json`); the
 //! destinations write, every byte hashed once on the way.
 
 use super::Error;
 use super::build_image::{PutImage, put_image};
 use super::engine_stream::EngineLoad;
-use super::planner::Planner;
+use super::planner::{IndexPlanning, Planner};
 use crate::docker::{Engine, LoadReport};
 use crate::model::destination::{Destination, PutLayer};
 use crate::model::{
@@ -18,8 +19,9 @@ use crate::model::{
     LayerCompression, LayerOptions, ManifestFormat, Progress,
 };
 use crate::runtime::{ManifestGeneration, Tagging, TarAssembly};
+use crate::store::layout_writer::LayoutDestination;
 use crate::store::plan::{LayerSource, PlannedLayer};
-use crate::store::sink::{ArchiveFile, ArchiveStream, LayoutDir};
+use crate::store::sink::{ArchiveFile, ArchiveStream};
 use crate::store::source::SourceLayer;
 use crate::store::spool::{Spooled, copy_unless_rereadable};
 use crate::store::tar::Compression;
@@ -165,7 +167,8 @@ pub(super) fn build_from(
             write_image(ops, spec, sources, tags, into)
         }
         BuildOutput::OciLayout(dir) => {
-            let into = LayoutDir::create(&dir, &planner)?;
+            let index = IndexPlanning(ops.manifest_generation);
+            let into = LayoutDestination::create(&dir, index)?;
             write_image(ops, spec, sources, tags, into)
         }
         BuildOutput::Load {

@@ -37,13 +37,16 @@ pub struct PushedName {
 
 /// Builds the image `spec` describes from the layers `sources` (those of
 /// `layer_sources`, or tars made from them already) and pushes it to every
-/// name of its `targets` (at least one).
+/// name of its `targets` (at least one). The first name is tagged only
+/// once `before_tag` agrees (the build's other outputs are whole); a
+/// refusal is the push's error, and no name is tagged.
 pub(super) fn push_from(
     ops: &Operations<'_>,
     ctx: &CopyContext<'_>,
     spec: &BuildSpec,
     sources: &[LayerSource],
     compression: LayerCompression,
+    before_tag: impl FnOnce() -> Result<(), Error>,
 ) -> Result<Vec<PushedName>, Error> {
     let targets: Vec<Reference> = match &spec.targets {
         Some(names) => ops.tagging.parse_targets(names)?,
@@ -74,6 +77,7 @@ pub(super) fn push_from(
     let mut bytes_sent = put.bytes_sent;
     let manifest = put.image.manifest.descriptor;
     let image_id = put.image.config.descriptor.digest;
+    before_tag()?;
     destination.commit(&manifest, Some(&tag))?;
 
     let mut pushed = Vec::with_capacity(targets.len());

@@ -1,12 +1,13 @@
 //! The components as the planners the store's outputs and unpacking ask:
 //! `store` never imports `runtime`, so the pipeline lends it the
-//! tar-assembly component (archives, layouts, changesets) and the
-//! manifest-generation component (a layout's `index.json`, and what a
-//! layout's documents say when it is read) through `store`'s traits.
+//! tar-assembly component (archives, changesets) and the
+//! manifest-generation component (a layout's `index.json`, for builds and
+//! copies, and what a layout's documents say when it is read) through
+//! `store`'s traits.
 
 use crate::model::{
     ArchiveFormat, ArchiveImage, BlobPlacement, Change, Descriptor, Digest, ImageLayer, IndexEntry,
-    LayoutFile, ManifestContents, Member, Segment, WrittenBlob,
+    ManifestContents, Member, Segment, WrittenBlob,
 };
 use crate::runtime::{ManifestGeneration, TarAssembly};
 use crate::store::layout_writer::IndexPlanner;
@@ -38,14 +39,6 @@ impl ArchivePlanner for Planner<'_> {
         Ok(self.0.plan_archive(format, images, written)?)
     }
 
-    fn plan_layout(
-        &self,
-        images: &[ArchiveImage],
-        written: &[WrittenBlob],
-    ) -> Result<Vec<LayoutFile>, PlannerError> {
-        Ok(self.0.plan_layout(images, written)?)
-    }
-
     fn layers_to_omit(
         &self,
         diff_ids: &[Digest],
@@ -71,8 +64,9 @@ impl IndexPlanner for IndexPlanning<'_> {
         existing: Option<&[u8]>,
         root: &Descriptor,
         tag: Option<&str>,
+        image_name: Option<&str>,
     ) -> Result<Vec<u8>, PlannerError> {
-        Ok(self.0.layout_index(existing, root, tag)?.bytes)
+        Ok(self.0.layout_index(existing, root, tag, image_name)?.bytes)
     }
 }
 

@@ -109,6 +109,26 @@ impl RepositoryDestination {
     }
 }
 
+/// Sessions of declined mounts whose blob was never put (a failure
+/// stopped the push first) are cancelled rather than left open.
+impl Drop for RepositoryDestination {
+    fn drop(&mut self) {
+        let declined = std::mem::take(self.declined.get_mut().expect("not poisoned"));
+        if declined.is_empty() {
+            return;
+        }
+        let cancel = async {
+            for (_, session) in declined {
+                self.repository.cancel_upload(session.0).await;
+            }
+        };
+        // Called from the threads that drive it, outside the runtime.
+        if tokio::runtime::Handle::try_current().is_err() {
+            self.runtime.block_on(cancel);
+        }
+    }
+}
+
 impl Destination for RepositoryDestination {
     type Error = Error;
 

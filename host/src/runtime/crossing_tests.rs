@@ -144,7 +144,7 @@ fn every_manifest_generation_function_crosses() {
         .unwrap();
     assert_eq!(chosen, entry);
     let index = generation
-        .layout_index(None, &manifest.descriptor, Some("t"))
+        .layout_index(None, &manifest.descriptor, Some("t"), None)
         .unwrap();
     assert_eq!(
         generation
@@ -332,11 +332,6 @@ fn every_tar_assembly_function_crosses() {
     });
     let plan = crossed("plan-archive", assembly.plan_archive(format, &images, &[])).unwrap();
     assert!(plan.contains(&blob), "{plan:?}");
-    let files = crossed("plan-layout", assembly.plan_layout(&images, &[])).unwrap();
-    assert!(
-        files.iter().any(|f| f.contents.contains(&blob)),
-        "{files:?}"
-    );
     let omitted = assembly
         .layers_to_omit(std::slice::from_ref(&digest), &[vec![digest.clone()]])
         .unwrap();

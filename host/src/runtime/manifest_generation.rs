@@ -159,18 +159,19 @@ impl ManifestGeneration {
     }
 
     /// The `index.json` of an OCI image layout after adding `manifest`
-    /// (tagged `tag` when given), as skopeo's `oci:` destination writes
-    /// it; `existing` is the layout's current `index.json`, none for a new
-    /// layout.
+    /// (tagged `tag`, or named `image_name` as a build names its image,
+    /// when given), as skopeo's `oci:` destination writes it; `existing`
+    /// is the layout's current `index.json`, none for a new layout.
     pub fn layout_index(
         &self,
         existing: Option<&[u8]>,
         manifest: &Descriptor,
         tag: Option<&str>,
+        image_name: Option<&str>,
     ) -> Result<Document, Error> {
         self.0.answer(
             (MANIFESTS, "layout-index"),
-            (existing, manifest, tag),
+            (existing, manifest, tag, image_name),
             as_is,
         )
     }
@@ -367,7 +368,7 @@ mod tests {
                 .unwrap();
             let mut entry = manifest.descriptor.clone();
             entry.annotations = vec![("io.containerd.image.name".into(), "app:1".into())];
-            let index = mg.layout_index(None, &entry, None).unwrap();
+            let index = mg.layout_index(None, &entry, None, None).unwrap();
             let entries = mg.index_entries(None, &index.bytes, None).unwrap();
             assert_eq!(entries.len(), 1);
             assert_eq!(entries[0].kind, crate::model::IndexEntryKind::Image);

@@ -14,9 +14,11 @@
 //!
 //! Adding an operation `NAME` (e.g. `signing`) is exactly these files:
 //! 1. `wit/NAME.wit`: its interfaces and `world NAME`;
-//! 2. `components/NAME-core/`: its decisions, a native crate with tests;
-//! 3. `components/NAME/`: the guest crate `ocipipe-NAME` exporting the
-//!    world, calling the core crate;
+//! 2. `components/NAME-core/`: its decisions, a native crate with tests,
+//!    and the world's guest bindings, generated once there (`src/wit.rs`);
+//! 3. `components/NAME/`: the guest crate `ocipipe-NAME`, implementing the
+//!    core's `Guest` traits by calling the core and exporting them with the
+//!    core's `export!`;
 //! 4. one entry here (a `const` and its place in [`ALL`]);
 //! 5. its wrapper `host/src/runtime/NAME_WITH_UNDERSCORES.rs`, the type
 //!    [`Declaration::wrapper`] names with `bind!`, declared with its

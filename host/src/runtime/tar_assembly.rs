@@ -1,5 +1,5 @@
-//! The tar-assembly operation's wrapper: layer tars, archives, layouts,
-//! blob placement, incremental-load omissions (and whether an engine takes
+//! The tar-assembly operation's wrapper: layer tars, archives, blob
+//! placement, incremental-load omissions (and whether an engine takes
 //! them) and unpacking changesets,
 //! called through the `tar-assembly` world.
 //!
@@ -13,7 +13,7 @@ use super::checked::tar_assembly::{self as check, BlobRequest};
 use super::operations::TAR_ASSEMBLY;
 use crate::model::{
     ArchiveFormat, ArchiveImage, BlobPlacement, Change, Digest, Entry, ImageStore, LayerOptions,
-    LayoutFile, Member, Segment, WrittenBlob,
+    Member, Segment, WrittenBlob,
 };
 
 /// A loaded tar-assembly component.
@@ -23,7 +23,7 @@ bind!(TarAssembly, TAR_ASSEMBLY, TarAssemblyPre);
 
 /// The exported interface of layer tars.
 const LAYERS: &str = "layers";
-/// The exported interface of archives, layouts and blob placement.
+/// The exported interface of archives and blob placement.
 const ARCHIVES: &str = "archives";
 /// The exported interface of unpacking changesets.
 const CHANGESETS: &str = "changesets";
@@ -52,11 +52,7 @@ impl TarAssembly {
         size: u64,
         written: &[WrittenBlob],
     ) -> Result<BlobPlacement, Error> {
-        let request = BlobRequest {
-            format,
-            digest,
-            written,
-        };
+        let request = BlobRequest { digest, written };
         self.0.answer(
             (ARCHIVES, "blob-entry"),
             (format, digest, ordinal, size, written),
@@ -65,7 +61,6 @@ impl TarAssembly {
     }
 
     /// Every entry of an archive except the `written` blobs, then the end.
-    /// Not for [`ArchiveFormat::OciLayout`] (see [`Self::plan_layout`]).
     pub fn plan_archive(
         &self,
         format: ArchiveFormat,
@@ -74,18 +69,6 @@ impl TarAssembly {
     ) -> Result<Vec<Segment>, Error> {
         self.0
             .answer((ARCHIVES, "plan-archive"), (format, images, written), as_is)
-    }
-
-    /// The files of an OCI image layout directory except the `written`
-    /// blobs (placed by [`Self::blob_entry`] with
-    /// [`ArchiveFormat::OciLayout`]).
-    pub fn plan_layout(
-        &self,
-        images: &[ArchiveImage],
-        written: &[WrittenBlob],
-    ) -> Result<Vec<LayoutFile>, Error> {
-        self.0
-            .answer((ARCHIVES, "plan-layout"), (images, written), as_is)
     }
 
     /// Which layers of an image (its `diff_ids`, bottom first) an

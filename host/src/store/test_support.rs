@@ -328,7 +328,7 @@ pub(crate) struct NativeArchivePlanner {
 mod native {
     use crate::model::{
         ArchiveFormat, ArchiveImage, BlobHead, BlobPlacement, BlobRef, Descriptor, Digest,
-        Document, FileRef, LayoutFile, Segment, WrittenBlob,
+        Document, FileRef, Segment, WrittenBlob,
     };
     use tar_assembly_core as core;
 
@@ -337,7 +337,6 @@ mod native {
             ArchiveFormat::DockerAndOci => core::ArchiveFormat::DockerAndOci,
             ArchiveFormat::OciArchive => core::ArchiveFormat::OciArchive,
             ArchiveFormat::Docker => core::ArchiveFormat::Docker,
-            ArchiveFormat::OciLayout => core::ArchiveFormat::OciLayout,
         }
     }
 
@@ -407,16 +406,6 @@ mod native {
             })
             .collect()
     }
-
-    pub(super) fn files(files: Vec<core::LayoutFile>) -> Vec<LayoutFile> {
-        files
-            .into_iter()
-            .map(|f| LayoutFile {
-                path: f.path,
-                contents: segments(f.contents),
-            })
-            .collect()
-    }
 }
 
 impl super::sink::ArchivePlanner for NativeArchivePlanner {
@@ -456,20 +445,6 @@ impl super::sink::ArchivePlanner for NativeArchivePlanner {
         )
         .map_err(|e| e.to_string())?;
         Ok(native::segments(plan))
-    }
-
-    fn plan_layout(
-        &self,
-        images: &[crate::model::ArchiveImage],
-        written: &[crate::model::WrittenBlob],
-    ) -> Result<Vec<crate::model::LayoutFile>, super::sink::PlannerError> {
-        if self.refuse_documents {
-            return Err("refused, as the test asked".into());
-        }
-        let files =
-            tar_assembly_core::plan_layout(&native::images(images), &native::written(written))
-                .map_err(|e| e.to_string())?;
-        Ok(native::files(files))
     }
 
     fn layers_to_omit(
@@ -572,6 +547,23 @@ mod native_layout {
             },
             diff_id: Digest::parse(&l.diff_id).expect("the core checks diff_ids"),
         }
+    }
+}
+
+/// The manifest-generation component's core, run natively, deciding a
+/// layout's `index.json` as the component does.
+impl super::layout_writer::IndexPlanner for NativeLayoutReader {
+    fn layout_index(
+        &self,
+        existing: Option<&[u8]>,
+        root: &crate::model::Descriptor,
+        tag: Option<&str>,
+        image_name: Option<&str>,
+    ) -> Result<Vec<u8>, super::sink::PlannerError> {
+        let root = native_layout::descriptor_in(root);
+        let index = manifest_generation_core::layout_index(existing, &root, tag, image_name)
+            .map_err(|e| e.to_string())?;
+        Ok(index.bytes)
     }
 }
 

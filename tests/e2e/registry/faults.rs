@@ -218,6 +218,15 @@ fn a_monolithic_put_answered_415_falls_back_to_chunks() {
         proxy.requests()
     );
     assert_eq!(skopeo_digest(&target), digest(&report));
+    // The refused session, still open in the registry, is cancelled.
+    let requests = proxy.requests();
+    let refused = requests.iter().find(|r| !r["fault"].is_null()).unwrap();
+    let session = refused["path"].as_str().unwrap().split('?').next().unwrap();
+    let cancels: Vec<_> = (requests.iter())
+        .filter(|r| r["method"] == "DELETE" && r["path"].as_str().unwrap().starts_with(session))
+        .map(|r| r["status"].clone())
+        .collect();
+    assert_eq!(cancels, [json!(204)], "{requests:?}");
 }
 
 #[test]

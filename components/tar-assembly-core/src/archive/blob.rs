@@ -45,14 +45,8 @@ pub fn blob_entry(
     size: u64,
     written: &[WrittenBlob],
 ) -> Result<BlobPlacement, Error> {
-    let digests = match format {
-        ArchiveFormat::DockerAndOci | ArchiveFormat::OciArchive | ArchiveFormat::Docker => {
-            Digests::Sha256
-        }
-        ArchiveFormat::OciLayout => Digests::Any,
-    };
     if let Some(d) = digest {
-        digests.check(d, "blob")?;
+        Digests::Sha256.check(d, "blob")?;
         if let Some(w) = written.iter().find(|w| w.digest == d) {
             return Ok(BlobPlacement::Stored(w.path.clone()));
         }
@@ -63,18 +57,6 @@ pub fn blob_entry(
             format!("blobs/{SHA256}/{PLACEHOLDER_HEX}")
         }
         (ArchiveFormat::Docker, _) => layer_path(ordinal),
-        (ArchiveFormat::OciLayout, Some(d)) => {
-            return Ok(BlobPlacement::Write(BlobHead {
-                path: blob_path(d),
-                header: Vec::new(),
-                padding: 0,
-            }));
-        }
-        (ArchiveFormat::OciLayout, None) => {
-            return Err(Error::invalid(format!(
-                "blob {ordinal}: an OCI image layout names a blob file by its digest, so blob-entry needs the digest (hash the blob first)"
-            )));
-        }
     };
     let header = header::encode(&Header::archive(&path, header::TYPE_REG, size))?;
     let padding = u32::try_from(header::padding(size)).expect("padding is less than a block");

@@ -24,8 +24,6 @@ pub(super) enum Digests {
     /// A tar archive: sha256 only, the algorithm of its `blobs/sha256/`
     /// paths and of the engine's image IDs.
     Sha256,
-    /// A layout directory: any digest go-digest accepts.
-    Any,
 }
 
 impl Digests {
@@ -38,9 +36,6 @@ impl Digests {
                     "{what}: digest {digest:?} is not of the form sha256:<64 lowercase hex>"
                 ))),
             },
-            Digests::Any => {
-                digest::check(digest).map_err(|e| Error::invalid(format!("{what}: {e}")))
-            }
         }
     }
 }

@@ -8,14 +8,7 @@
 //! And only an engine on the classic graph-driver store takes placeholders
 //! at all ([`omits_layers`]).
 
-/// How an engine keeps its images (WIT `image-store`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageStore {
-    /// The classic graph-driver store (`overlay2`, …): layers by ChainID.
-    GraphDriver,
-    /// containerd's image store (Engine 24+ with the snapshotter).
-    Containerd,
-}
+pub use crate::wit::exports::ocipipe::image::archives::ImageStore;
 
 /// Whether an incremental load into an engine keeping its images in
 /// `store` may leave any layer out; see the WIT `omits-layers`.

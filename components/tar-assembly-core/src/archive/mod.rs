@@ -1,20 +1,21 @@
 //! Where the images of an output go: a tar archive that `docker load` reads
 //! (optionally also an OCI image layout in the same tar), or an OCI image
-//! layout directory.
+//! layout alone in a tar (`oci-archive:`). An OCI image layout directory is
+//! not planned here: manifest-generation's `layout_index` decides its
+//! `index.json`.
 //!
 //! # Blobs the host writes itself
-//! Blob names in the `DockerAndOci` format and in a layout depend on
+//! Blob names in the `DockerAndOci` and `OciArchive` formats depend on
 //! digests, which the host knows only after streaming. So the host writes
 //! blob entries itself, ahead of everything else, where [`blob_entry`]
 //! places them: each as `head.header`, the blob's bytes, then
-//! `head.padding` zero bytes; then it writes the plan of [`plan_archive`]
-//! (or the files of [`plan_layout`]), telling it which blobs it wrote.
+//! `head.padding` zero bytes; then it writes the plan of [`plan_archive`],
+//! telling it which blobs it wrote.
 //!
 //! | format         | blob path (`blob_entry`)                                           | head           |
 //! |----------------|--------------------------------------------------------------------|----------------|
 //! | `DockerAndOci`, `OciArchive` | `blobs/sha256/<hex>`; without a digest `blobs/sha256/` + 64 `0` | tar header |
 //! | `Docker`       | `layer-<ordinal>.tar` (a digest, if given, only for the check)     | tar header     |
-//! | `OciLayout`    | `blobs/<algorithm>/<encoded>`; the digest is required              | none, no padding |
 //!
 //! An output holds each blob once: a digest already among the `written`
 //! blobs is placed as [`BlobPlacement::Stored`] at the path it was written
@@ -54,21 +55,13 @@
 //! the name echoes imgutil's `blank_<n>`). Then `manifest.json` with these
 //! paths, and two zero blocks.
 //!
-//! # `plan_layout`
-//! `blobs/<algorithm>/<encoded>` for every blob not in `written`, once, in
-//! the order above (configs and manifests as one `Bytes` segment, layers as
-//! one `Blob` segment), then `oci-layout`, then `index.json` last, so a
-//! reader that finds the index finds every blob it names. Directories are
-//! not listed: the host creates the parents of every path.
-//!
 //! # Entries
 //! ustar headers (PAX only for a blob of 8 GiB or more), mode 0644 for files
 //! and 0755 for directories, uid/gid 0, mtime 0, empty uname/gname. JSON is
 //! compact, keys in a fixed order, no trailing newline.
 //!
 //! # Validation (`InvalidInput`)
-//! See [`catalog`]: digests (sha256 in a tar; any go-digest digest in a
-//! layout), document sizes, manifests naming their config and layers, one
+//! See [`catalog`]: digests (sha256), document sizes, manifests naming their config and layers, one
 //! size per digest, repo tags; `omitted` only in the `Docker` format; a
 //! written blob is a blob of the output (a layer in the `Docker` format),
 //! written once, at the path `blob_entry` gives for it.
@@ -79,28 +72,13 @@ mod docker;
 mod docker_and_oci;
 pub mod documents;
 mod incremental;
-mod layout;
 
 use crate::{Document, Error, Segment};
 
 pub use blob::blob_entry;
 pub use incremental::{ImageStore, layers_to_omit, omits_layers};
-pub use layout::plan_layout;
 
-/// Where images go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArchiveFormat {
-    /// `manifest.json` and an OCI image layout in one tar, blobs at
-    /// `blobs/sha256/`.
-    DockerAndOci,
-    /// An OCI image layout in one tar, blobs at `blobs/sha256/`; no
-    /// `manifest.json`.
-    OciArchive,
-    /// `manifest.json` alone; blob names from ordinals.
-    Docker,
-    /// An OCI image layout directory; a blob is a file named by its digest.
-    OciLayout,
-}
+pub use crate::wit::exports::ocipipe::image::archives::ArchiveFormat;
 
 /// A layer of an image in an archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +89,7 @@ pub struct ArchiveLayer {
     pub omitted: bool,
 }
 
-/// One image to put in an archive or layout.
+/// One image to put in an archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArchiveImage {
     /// The image config.
@@ -127,11 +105,11 @@ pub struct ArchiveImage {
 /// The head of a blob entry the host writes itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlobHead {
-    /// Path in the archive, or of the file in a layout.
+    /// Path in the archive.
     pub path: String,
-    /// Tar header block(s) before the blob's bytes (none in a layout).
+    /// Tar header block(s) before the blob's bytes.
     pub header: Vec<u8>,
-    /// Zero bytes after the blob's bytes (0 in a layout).
+    /// Zero bytes after the blob's bytes.
     pub padding: u32,
 }
 
@@ -154,18 +132,8 @@ pub struct WrittenBlob {
     pub path: String,
 }
 
-/// A file of an OCI image layout directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayoutFile {
-    /// Path relative to the layout root.
-    pub path: String,
-    /// The file's contents.
-    pub contents: Vec<Segment>,
-}
-
 /// Every entry of the archive except the `written` blobs, then the
-/// end-of-archive blocks (see the module documentation). Not for
-/// `OciLayout`, which is a directory: see [`plan_layout`].
+/// end-of-archive blocks (see the module documentation).
 pub fn plan_archive(
     format: ArchiveFormat,
     images: &[ArchiveImage],
@@ -175,8 +143,5 @@ pub fn plan_archive(
         ArchiveFormat::DockerAndOci => docker_and_oci::plan(images, written, true),
         ArchiveFormat::OciArchive => docker_and_oci::plan(images, written, false),
         ArchiveFormat::Docker => docker::plan(images, written),
-        ArchiveFormat::OciLayout => Err(Error::invalid(
-            "plan-archive plans tar archives (docker-and-oci, oci-archive, docker); an OCI image layout is a directory: plan its files with plan-layout",
-        )),
     }
 }

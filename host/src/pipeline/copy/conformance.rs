@@ -47,6 +47,7 @@ impl IndexPlanner for RootIndex {
         _existing: Option<&[u8]>,
         root: &Descriptor,
         tag: Option<&str>,
+        _image_name: Option<&str>,
     ) -> Result<Vec<u8>, PlannerError> {
         let mut entry = descriptor_json(root);
         if let Some(tag) = tag {

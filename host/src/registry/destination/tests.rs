@@ -107,6 +107,20 @@ fn a_mount_declined_by_a_202_sends_the_blob_into_the_session_it_handed_over() {
 }
 
 #[test]
+fn a_declined_mounts_session_is_cancelled_when_the_push_stops_before_its_blob() {
+    let registry = TestRegistry::start(Auth::None);
+    let data = bytes(5000, 3);
+    registry.add_blob(BASE, &data);
+    registry.behave(|b| b.decline_mounts = true);
+    let (_runtime, app) = destination(&registry);
+    assert_eq!(app.find_blob(&blob(&data)).unwrap(), Found::Absent);
+    assert_eq!(registry.open_uploads(), 1, "the session handed over");
+    drop(app);
+    assert_eq!(kinds(&to_app(&registry)).last().unwrap(), "DELETE upload");
+    assert_eq!(registry.open_uploads(), 0);
+}
+
+#[test]
 fn bytes_that_are_not_the_blob_are_refused_once_and_never_committed() {
     let registry = TestRegistry::start(Auth::None);
     let (_runtime, app) = destination(&registry);
@@ -124,6 +138,7 @@ fn bytes_that_are_not_the_blob_are_refused_once_and_never_committed() {
         );
         assert_eq!(opened.load(Ordering::SeqCst), 1, "{what}: not tried again");
         assert_eq!(registry.blob(APP, &described.digest), None, "{what}");
+        assert_eq!(registry.open_uploads(), 0, "{what}: its session cancelled");
     }
     // Chunks too: the end of the bytes is checked before the closing PUT.
     registry.behave(|b| b.refuse_monolithic = true);
@@ -131,6 +146,7 @@ fn bytes_that_are_not_the_blob_are_refused_once_and_never_committed() {
     let refused = app.put_blob(&described, &open).unwrap_err();
     assert!(matches!(refused, Error::Mismatch { .. }), "{refused}");
     assert_eq!(registry.blob(APP, &described.digest), None);
+    assert_eq!(registry.open_uploads(), 0, "both sessions cancelled");
 }
 
 #[test]
@@ -165,6 +181,7 @@ fn a_blob_whose_maker_fails_is_never_committed() {
             .all(|k| !k.starts_with("PUT")),
         "nothing committed"
     );
+    assert_eq!(registry.open_uploads(), 0, "its session cancelled");
 }
 
 /// A manifest naming `config` and `layers`.

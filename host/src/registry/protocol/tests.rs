@@ -226,6 +226,7 @@ async fn a_registry_refusing_a_monolithic_upload_gets_contiguous_chunks() {
         [
             "POST upload",
             "PUT upload",
+            "DELETE upload",
             "POST upload",
             "PATCH upload",
             "PATCH upload",
@@ -233,8 +234,13 @@ async fn a_registry_refusing_a_monolithic_upload_gets_contiguous_chunks() {
         ]
     );
     assert_eq!(log[1].status, Some(415));
-    assert_ne!(session(&log[1]), session(&log[3]), "a new session");
-    let ranges: Vec<_> = log[3..5]
+    assert_eq!(
+        session(&log[2]),
+        session(&log[1]),
+        "the refused one cancelled"
+    );
+    assert_ne!(session(&log[1]), session(&log[4]), "a new session");
+    let ranges: Vec<_> = log[4..6]
         .iter()
         .map(|l| (l.content_range.clone().unwrap(), l.body_len))
         .collect();
@@ -246,8 +252,8 @@ async fn a_registry_refusing_a_monolithic_upload_gets_contiguous_chunks() {
             (format!("{CHUNK}-{last}"), 100)
         ]
     );
-    assert_eq!(log[5].body_len, 0);
-    assert_eq!(log[5].param("digest"), Some(Digest::sha256(&data).as_str()));
+    assert_eq!(log[6].body_len, 0);
+    assert_eq!(log[6].param("digest"), Some(Digest::sha256(&data).as_str()));
     assert_eq!(registry.blob(APP, &Digest::sha256(&data)), Some(data));
 }
 
@@ -265,9 +271,10 @@ async fn bytes_that_hash_otherwise_are_refused_by_the_registry_and_not_chunked()
     // The digest is the registry's to check: it refuses the closing PUT,
     // and no chunked upload follows.
     let log = to_repository(&registry.log(), APP);
-    assert_eq!(kinds(&log), ["POST upload", "PUT upload"]);
+    assert_eq!(kinds(&log), ["POST upload", "PUT upload", "DELETE upload"]);
     assert_eq!(log[1].status, Some(400));
     assert_eq!(registry.blob(APP, &claimed), None);
+    assert_eq!(registry.open_uploads(), 0);
 }
 
 #[tokio::test]
@@ -285,12 +292,14 @@ async fn bytes_of_another_size_end_the_body_before_it_is_whole() {
     // Each PUT, cut before its body ended, may not even reach the log.
     let log = to_repository(&registry.log(), APP);
     assert!(
-        log.iter()
-            .all(|l| l.method == "POST" || (l.method == "PUT" && l.status.is_none())),
+        log.iter().all(|l| l.method == "POST"
+            || l.method == "DELETE"
+            || (l.method == "PUT" && l.status.is_none())),
         "every body ended in an error: {:?}",
         kinds(&log)
     );
     assert_eq!(registry.blob(APP, &claimed), None);
+    assert_eq!(registry.open_uploads(), 0, "every session cancelled");
 }
 
 #[tokio::test]
@@ -315,13 +324,21 @@ async fn an_upload_cut_mid_body_starts_over_in_a_new_session() {
     let log = to_repository(&registry.log(), APP);
     assert_eq!(
         kinds(&log),
-        ["POST upload", "PUT upload", "POST upload", "PUT upload",]
+        [
+            "POST upload",
+            "PUT upload",
+            "DELETE upload",
+            "POST upload",
+            "PUT upload"
+        ]
     );
     assert_eq!(log[1].status, None, "cut");
     assert!(log[1].body_len < data.len() as u64, "{}", log[1].body_len);
-    assert_ne!(session(&log[1]), session(&log[3]));
-    assert_eq!(log[3].status, Some(201));
+    assert_eq!(session(&log[2]), session(&log[1]), "the cut one cancelled");
+    assert_ne!(session(&log[1]), session(&log[4]));
+    assert_eq!(log[4].status, Some(201));
     assert_eq!(registry.blob(APP, &digest), Some(data));
+    assert_eq!(registry.open_uploads(), 0);
 }
 
 /// Streams `data` into a body from a thread, as a layer is compressed
@@ -401,14 +418,17 @@ async fn a_blob_made_while_sent_and_cut_mid_body_is_made_again_into_a_new_sessio
         [
             "POST upload",
             "PATCH upload",
+            "DELETE upload",
             "POST upload",
             "PATCH upload",
             "PUT upload"
         ]
     );
     assert_eq!(log[1].status, None, "cut");
-    assert_ne!(session(&log[1]), session(&log[3]));
+    assert_eq!(session(&log[2]), session(&log[1]), "the cut one cancelled");
+    assert_ne!(session(&log[1]), session(&log[4]));
     assert_eq!(registry.blob(APP, &digest), Some(data));
+    assert_eq!(registry.open_uploads(), 0);
 }
 
 #[tokio::test]
@@ -545,6 +565,7 @@ async fn a_token_expired_mid_upload_starts_the_upload_over_with_a_new_one() {
         [
             ("POST", Some(202)),
             ("PUT", Some(401)),
+            ("DELETE", Some(204)),
             ("POST", Some(202)),
             ("PUT", Some(201)),
         ]
@@ -641,6 +662,7 @@ async fn an_upload_session_on_another_host_is_sent_no_credentials() {
             [
                 "POST upload",
                 "PUT upload",
+                "DELETE upload",
                 "POST upload",
                 "PATCH upload",
                 "PUT upload"
@@ -788,7 +810,7 @@ async fn a_referrer_put_says_its_subject_was_indexed_and_the_api_lists_it() {
     let client = registry.client(None);
     let app = registry.pushing(&client, APP, &[]);
     let subject = push_image(&app, "v1").await;
-    let (referrer, indexed) = put_artifact(&app, &subject, mg::ArtifactForm::OciV1_1).await;
+    let (referrer, indexed) = put_artifact(&app, &subject, mg::ArtifactForm::OciV11).await;
     assert!(indexed, "OCI-Subject answered");
     let subject_digest = Digest::parse(&subject.digest).unwrap();
     let page = app.referrers(&subject_digest).await.unwrap().unwrap();
@@ -816,7 +838,7 @@ async fn referrers_pages_are_followed_by_their_link() {
     let client = registry.client(None);
     let app = registry.pushing(&client, APP, &[]);
     let subject = push_image(&app, "v1").await;
-    let forms = [mg::ArtifactForm::OciV1_1, mg::ArtifactForm::OciV1_0];
+    let forms = [mg::ArtifactForm::OciV11, mg::ArtifactForm::OciV10];
     let mut pushed = Vec::new();
     for form in forms {
         pushed.push(put_artifact(&app, &subject, form).await.0.descriptor.digest);
@@ -845,7 +867,7 @@ async fn a_next_page_of_referrers_on_another_host_is_not_followed() {
     let client = registry.client(None);
     let app = registry.pushing(&client, APP, &[]);
     let subject = push_image(&app, "v1").await;
-    for form in [mg::ArtifactForm::OciV1_1, mg::ArtifactForm::OciV1_0] {
+    for form in [mg::ArtifactForm::OciV11, mg::ArtifactForm::OciV10] {
         put_artifact(&app, &subject, form).await;
     }
     let subject_digest = Digest::parse(&subject.digest).unwrap();
@@ -871,7 +893,7 @@ async fn without_the_referrers_api_the_tag_schema_index_is_kept_under_its_tag() 
     let subject_digest = Digest::parse(&subject.digest).unwrap();
     let tag = mg::referrers_tag(&subject.digest);
     let mut pushed = Vec::new();
-    for form in [mg::ArtifactForm::OciV1_1, mg::ArtifactForm::OciV1_0] {
+    for form in [mg::ArtifactForm::OciV11, mg::ArtifactForm::OciV10] {
         let (referrer, indexed) = put_artifact(&app, &subject, form).await;
         assert!(!indexed, "no OCI-Subject");
         assert!(app.referrers(&subject_digest).await.unwrap().is_none());
@@ -917,7 +939,7 @@ async fn a_registry_of_oci_1_0_gets_the_1_0_form_after_refusing_1_1_once() {
         }
     };
     registry.clear_log();
-    let newer = artifact(&app, &subject, mg::ArtifactForm::OciV1_1).await;
+    let newer = artifact(&app, &subject, mg::ArtifactForm::OciV11).await;
     let e = put(newer).await.unwrap_err();
     let (code, name) = status(&e);
     assert_eq!((code, name), (400, Some("MANIFEST_INVALID")));
@@ -929,7 +951,7 @@ async fn a_registry_of_oci_1_0_gets_the_1_0_form_after_refusing_1_1_once() {
     assert_eq!(puts(&registry.log()), 1, "a refusal is not retried");
     // The component's decision about that answer.
     let form = mg::fallback_form(code, name).expect("a 1.0 form");
-    assert_eq!(form, mg::ArtifactForm::OciV1_0);
+    assert_eq!(form, mg::ArtifactForm::OciV10);
     let older = artifact(&app, &subject, form).await;
     let (digest, _) = put(older.clone()).await.unwrap();
     assert_eq!(digest.as_str(), older.descriptor.digest);

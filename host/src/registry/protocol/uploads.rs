@@ -2,7 +2,9 @@
 //! the same registry when one is named (a `202` answer declines it and
 //! hands over an upload session, which is used); else a monolithic `PUT`
 //! with `Content-Length`; a registry that refuses that gets the blob in
-//! chunked `PATCH`es. A failed upload starts over with a new session.
+//! chunked `PATCH`es. A failed upload starts over with a new session; the
+//! failed one is cancelled (`DELETE`), as is a declined mount's that is
+//! never used, so that a registry does not keep half a blob for a week.
 //!
 //! The bytes sent are counted as they are read: fewer or more than the
 //! size named end the body with an error before it is whole, so the
@@ -24,9 +26,13 @@ use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
 
 /// An upload session a registry handed over when it declined a mount:
-/// the blob is sent into it rather than into a new one.
+/// the blob is sent into it rather than into a new one, or it is
+/// cancelled ([`Repository::cancel_upload`]).
 #[derive(Debug)]
-pub struct Session(Url);
+pub struct Session(pub(crate) Url);
+
+/// How long a cancellation waits for its answer.
+const CANCEL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What a mount asked for got.
 #[derive(Debug)]
@@ -143,13 +149,19 @@ impl Repository {
                         None => return Ok(Uploaded::Mounted),
                     },
                 };
-                let sent = match self.put_monolithic(&what, session, digest, size, &open).await {
+                let sent = match self.put_monolithic(&what, session.clone(), digest, size, &open).await {
                     Err(e) if takes_chunks_instead(&e) => {
                         tracing::info!(%digest, error = %e, "the registry refused a monolithic upload; uploading in chunks");
+                        self.cancel_upload(session).await;
                         let session = self.start_upload(Some(digest), None).await?.expect("not a mount");
-                        self.put_chunked(&what, session, digest, size, &open).await
+                        let sent = self.put_chunked(&what, session.clone(), digest, size, &open).await;
+                        self.cancel_unless_sent(&sent, session).await;
+                        sent
                     }
-                    other => other,
+                    sent => {
+                        self.cancel_unless_sent(&sent, session).await;
+                        sent
+                    }
                 };
                 // Bytes that are not the blob are refused for good.
                 match (sent, refused.lock().expect("not poisoned").take()) {
@@ -165,6 +177,27 @@ impl Repository {
             .await
     }
 
+    /// Cancels upload session `session` (`DELETE`), one a failed try or
+    /// a declined mount left open, so that the registry need not keep its
+    /// bytes until it purges old sessions (distribution: a week). At
+    /// most one quick request: a registry that does not answer has the
+    /// session purged in its own time.
+    pub async fn cancel_upload(&self, session: Url) {
+        let what = "cancel an upload";
+        let request = self.client().delete(session).timeout(CANCEL_TIMEOUT);
+        match self.authorized(what, request).await {
+            Ok(response) => tracing::debug!(status = %response.status(), "{what}"),
+            Err(e) => tracing::debug!(error = %e, "could not {what}"),
+        }
+    }
+
+    /// After a try that failed, its session is cancelled.
+    async fn cancel_unless_sent<T>(&self, sent: &Result<T, Error>, session: Url) {
+        if sent.is_err() {
+            self.cancel_upload(session).await;
+        }
+    }
+
     /// Uploads a blob whose digest is known only once it is all made (a
     /// layer compressed as it is sent, as `docker push` sends layers): one
     /// `PATCH` streaming `body`, then `PUT ?digest=` with what `made`
@@ -175,8 +208,20 @@ impl Repository {
         body: BlobBody,
         made: tokio::sync::oneshot::Receiver<Made>,
     ) -> Result<(Digest, u64), Error> {
-        let what = "upload a blob as it is made";
         let session = self.start_upload(None, None).await?.expect("not a mount");
+        let sent = self.stream_into(session.clone(), body, made).await;
+        self.cancel_unless_sent(&sent, session).await;
+        sent
+    }
+
+    /// [`Repository::put_streamed`] into session `session`.
+    async fn stream_into(
+        &self,
+        session: Url,
+        body: BlobBody,
+        made: tokio::sync::oneshot::Receiver<Made>,
+    ) -> Result<(Digest, u64), Error> {
+        let what = "upload a blob as it is made";
         let request = self
             .client()
             .request(Method::PATCH, session)

@@ -23,8 +23,7 @@ use super::bindings::types;
 use crate::model::{
     AnyReference, ArtifactForm, ArtifactRequest, BlobHead, BlobPlacement, Change,
     ComponentArtifact, Descriptor, Digest, DigestError, Document, ImageLayer, IndexEntry,
-    LayerCompression, LayoutFile, ManifestContents, Platform, Privilege, Reference, ReferrersPage,
-    Segment,
+    LayerCompression, ManifestContents, Platform, Privilege, Reference, ReferrersPage, Segment,
 };
 
 /// The longest string an answer may hold, in bytes: far above any name,
@@ -318,13 +317,6 @@ impl Checked for Segment {
             Segment::Bytes(_) | Segment::Blob(_) => Ok(()),
             Segment::File(file) => at.text("path", &file.path),
         }
-    }
-}
-
-impl Checked for LayoutFile {
-    fn check(&self, at: Origin<'_>) -> Result<(), Error> {
-        at.text("path", &self.path)?;
-        self.contents.check(at)
     }
 }
 

@@ -1,15 +1,13 @@
 //! What an answer of the `tar-assembly` world must be given its question:
-//! a blob placed as `stored` was written there, a layout file has no tar
-//! header, one omission flag per layer, and a changeset in tar order.
+//! a blob placed as `stored` was written there, one omission flag per
+//! layer, and a changeset in tar order.
 
 use super::Origin;
-use crate::model::{ArchiveFormat, BlobPlacement, Change, Digest, WrittenBlob};
+use crate::model::{BlobPlacement, Change, Digest, WrittenBlob};
 use crate::runtime::Error;
 
 /// What `blob-entry` was asked: the answer is checked against it.
 pub(in crate::runtime) struct BlobRequest<'a> {
-    /// The format.
-    pub format: ArchiveFormat,
     /// The blob's digest, when known.
     pub digest: Option<&'a Digest>,
     /// The blobs already written.
@@ -18,8 +16,7 @@ pub(in crate::runtime) struct BlobRequest<'a> {
 
 /// Where a component placed a blob: `stored` must name a blob of the same
 /// digest at the path it was `written` to (else the host would drop bytes
-/// that are nowhere else), and a file of a layout has no tar header or
-/// padding.
+/// that are nowhere else).
 pub(in crate::runtime) fn placement(
     at: Origin<'_>,
     request: &BlobRequest<'_>,
@@ -42,16 +39,7 @@ pub(in crate::runtime) fn placement(
                 )));
             }
         }
-        BlobPlacement::Write(head) => {
-            if request.format == ArchiveFormat::OciLayout
-                && (!head.header.is_empty() || head.padding != 0)
-            {
-                return Err(at.contract(format!(
-                    "gave the layout file {:?} a tar header or padding",
-                    head.path
-                )));
-            }
-        }
+        BlobPlacement::Write(_) => {}
     }
     Ok(placement)
 }
@@ -110,7 +98,6 @@ pub(in crate::runtime) fn changeset(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::BlobHead;
 
     const AT: Origin<'static> = Origin {
         component: "tar-assembly (built-in)",
@@ -189,7 +176,6 @@ mod tests {
         let stored = || BlobPlacement::Stored("blobs/sha256/0101".into());
         for (given, keeps) in [(Some(&one), true), (Some(&two), false), (None, false)] {
             let request = BlobRequest {
-                format: ArchiveFormat::DockerAndOci,
                 digest: given,
                 written: &written,
             };
@@ -199,24 +185,5 @@ mod tests {
                 other => panic!("{given:?}: {other:?}"),
             }
         }
-    }
-
-    #[test]
-    fn a_layout_file_has_no_header_or_padding() {
-        let request = BlobRequest {
-            format: ArchiveFormat::OciLayout,
-            digest: Some(&digest(1)),
-            written: &[],
-        };
-        let head = |header: Vec<u8>, padding| {
-            BlobPlacement::Write(BlobHead {
-                path: "blobs/sha256/0101".into(),
-                header,
-                padding,
-            })
-        };
-        assert!(placement(AT, &request, head(Vec::new(), 0)).is_ok());
-        assert!(placement(AT, &request, head(vec![0; 512], 0)).is_err());
-        assert!(placement(AT, &request, head(Vec::new(), 3)).is_err());
     }
 }

@@ -1,10 +1,9 @@
 //! The tar places an image can go, each a
-//! [`crate::model::destination::Destination`]: an archive file, an
+//! [`crate::model::destination::Destination`]: an archive file and an
 //! archive stream (a pipe, or the body of an engine load: the engine as a
-//! destination is `pipeline::engine_stream`), and an OCI layout directory
-//! made by a build (over [`super::layout_writer`], the one layout writer,
-//! which copies use directly). A registry is written by `registry`, which
-//! `store` never imports. They store layers uncompressed, take each
+//! destination is `pipeline::engine_stream`). An OCI layout directory is
+//! [`super::layout_writer`]'s, for builds and copies alike; a registry is
+//! written by `registry`, which `store` never imports. They store layers uncompressed, take each
 //! image's layers together ([`Destination::put_layers`]: in order, several
 //! at once where the output allows it) and its documents whole
 //! ([`Destination::put_image`]), and write the rest of the plan at the
@@ -15,7 +14,7 @@
 //! layer's size or digest when an output needs it first, writing layers in
 //! parallel where the output allows it, and committing atomically.
 //!
-//! Must not: decide a name, a head, a layout, whether a blob is a
+//! Must not: decide a name, a head, an archive's layout, whether a blob is a
 //! duplicate or which layers the engine holds — the tar-assembly
 //! component decides through [`ArchivePlanner`] — or import `runtime`,
 //! `docker` or `registry` code.
@@ -23,11 +22,9 @@
 mod archive_file;
 mod archive_stream;
 mod blobs;
-mod layout_dir;
 
 pub use archive_file::ArchiveFile;
 pub use archive_stream::{ArchiveStream, Omitting};
-pub use layout_dir::LayoutDir;
 
 pub(crate) use crate::model::destination::in_parallel;
 
@@ -35,8 +32,8 @@ use super::plan;
 use crate::hashing::HashingWriter;
 use crate::model::destination::{Destination, Expected, Layer, MakeBlob, OpenBlob, PutLayer};
 use crate::model::{
-    ArchiveFormat, ArchiveImage, BlobPlacement, Descriptor, Digest, LayerCompression, LayoutFile,
-    Progress, Segment, WrittenBlob,
+    ArchiveFormat, ArchiveImage, BlobPlacement, Descriptor, Digest, LayerCompression, Progress,
+    Segment, WrittenBlob,
 };
 use std::io::{self, Write};
 
@@ -64,13 +61,6 @@ pub trait ArchivePlanner: Sync {
         images: &[ArchiveImage],
         written: &[WrittenBlob],
     ) -> Result<Vec<Segment>, PlannerError>;
-
-    /// The files of a layout but the `written` blobs.
-    fn plan_layout(
-        &self,
-        images: &[ArchiveImage],
-        written: &[WrittenBlob],
-    ) -> Result<Vec<LayoutFile>, PlannerError>;
 
     /// Which of an image's layers (their `diff_ids`, bottom first) a load
     /// leaves out as placeholders, given the layer chains of the images

@@ -1,6 +1,6 @@
 //! The tar places against the test planner: each blob once, the same bytes from
-//! a file and a pipe, placeholders rewritten, omitted layers, layouts, and
-//! no output after a failure.
+//! a file and a pipe, placeholders rewritten, omitted layers, and no output
+//! after a failure.
 
 use super::test_planner::{TestPlanner, made, made_as};
 use super::*;
@@ -103,7 +103,7 @@ fn a_file_and_a_pipe_get_the_same_bytes_with_every_blob_named_by_its_digest() {
 }
 
 #[test]
-fn a_repeated_layer_is_stored_once_in_a_file_a_pipe_and_a_layout() {
+fn a_repeated_layer_is_stored_once_in_a_file_and_a_pipe() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (vec![7u8; 5000], vec![8u8; 100]);
     let layers = [
@@ -127,10 +127,7 @@ fn a_repeated_layer_is_stored_once_in_a_file_a_pipe_and_a_layout() {
     assert_eq!(from_file, piped);
     // `entries` refuses a name seen twice.
     assert_eq!(entries(&from_file)[&blob_name(&a)], a);
-    let layout = dir.path().join("layout");
-    write(LayoutDir::create(&layout, &planner).unwrap(), &layers).unwrap();
-    assert_eq!(std::fs::read(layout.join(blob_name(&a))).unwrap(), a);
-    assert_eq!(std::fs::read(layout.join(blob_name(&b))).unwrap(), b);
+    assert_eq!(entries(&from_file)[&blob_name(&b)], b);
 }
 
 #[test]
@@ -214,53 +211,5 @@ fn a_layer_that_changes_between_hashing_and_writing_is_refused() {
     assert!(
         err.to_string().contains("changed while it was read"),
         "{err}"
-    );
-}
-
-#[test]
-fn a_layout_is_renamed_into_place_only_when_complete() {
-    let dir = tempfile::tempdir().unwrap();
-    let planner = TestPlanner::default();
-    let target = dir.path().join("layout");
-    let layers = [layer(dir.path(), "a", b"abc")];
-    let place = LayoutDir::create(&target, &planner).unwrap();
-    place.put_layers(&[made(&layers[0])]).unwrap();
-    drop(place); // a failure before the commit
-    let left: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(left, vec![std::ffi::OsString::from("a")]);
-    write(LayoutDir::create(&target, &planner).unwrap(), &layers).unwrap();
-    assert!(target.join("oci-layout").is_file());
-    assert_eq!(
-        std::fs::read(target.join(blob_name(b"abc"))).unwrap(),
-        b"abc"
-    );
-    let err = LayoutDir::create(&target, &planner).err().unwrap();
-    assert!(err.to_string().contains("not empty"), "{err}");
-}
-
-#[test]
-fn a_layout_made_meanwhile_by_another_run_is_left_as_it_is() {
-    let dir = tempfile::tempdir().unwrap();
-    let planner = TestPlanner::default();
-    let target = dir.path().join("layout");
-    let first = LayoutDir::create(&target, &planner).unwrap();
-    let second = LayoutDir::create(&target, &planner).unwrap();
-    write(first, &[layer(dir.path(), "a", b"abc")]).unwrap();
-    let err = write(second, &[layer(dir.path(), "b", b"def")]).unwrap_err();
-    let message = err.to_string();
-    assert!(message.contains("while this build ran"), "{message}");
-    assert!(message.contains(&target.display().to_string()), "{message}");
-    assert_eq!(
-        std::fs::read(target.join(blob_name(b"abc"))).unwrap(),
-        b"abc"
-    );
-    assert!(!target.join(blob_name(b"def")).exists());
-    assert_eq!(
-        crate::store::test_support::names(dir.path()),
-        ["a", "b", "layout"],
-        "no staging directory left"
     );
 }

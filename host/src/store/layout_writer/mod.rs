@@ -1,7 +1,8 @@
 //! The one OCI image layout writer: blob by blob, as a copy fills it
 //! (`ocipipe copy … oci:DIR[:TAG]`), or a build hashes its layers into it
-//! several at once (`image build --oci-layout DIR`, through
-//! [`super::sink::LayoutDir`]).
+//! several at once (`image build --oci-layout DIR`); both through
+//! [`LayoutDestination`], whose commit has the manifest-generation
+//! component decide `index.json`.
 //!
 //! A new layout is built in a private directory beside the target and
 //! renamed into place when complete. An existing layout gets its new blobs
@@ -30,9 +31,8 @@ use super::cleanup::{self, Registered, create};
 use super::dir_lock::{self, DirLock, Mode};
 use super::files::Scratch;
 use crate::hashing::HashingWriter;
-use crate::model::destination::{Destination, Found, MakeBlob, OpenBlob};
-use crate::model::{Descriptor, Digest, Document};
-use std::io::{self, Read, Write};
+use crate::model::{Descriptor, Digest};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -76,6 +76,16 @@ pub enum Error {
     /// The component that decides `index.json` failed or refused.
     #[error(transparent)]
     Planner(PlannerError),
+    /// A build's layer was not what was known of it beforehand.
+    #[error(
+        "layer {ordinal} changed while it was read: {detail}; keep its files still while building"
+    )]
+    Changed {
+        /// Which layer, counting from 1.
+        ordinal: usize,
+        /// How it differs.
+        detail: String,
+    },
     /// A blob's bytes could not be read.
     #[error("cannot read blob {digest}: {source}")]
     Read {
@@ -86,19 +96,24 @@ pub enum Error {
     },
 }
 
+mod destination;
+
 pub use super::sink::PlannerError;
+pub use destination::LayoutDestination;
 
 /// The decision a layout's commit needs, made by the manifest-generation
-/// component (`layout-index`); the pipeline implements it over the
-/// runtime, which `store` never imports.
+/// component (`layout-index`), for builds and copies alike; the pipeline
+/// implements it over the runtime, which `store` never imports.
 pub trait IndexPlanner: Sync {
-    /// The `index.json` after adding `root`, tagged `tag`, to `existing`
-    /// (none for a new layout).
+    /// The `index.json` after adding `root` to `existing` (none for a new
+    /// layout), tagged `tag`, or named `image_name` as a build names its
+    /// image (a full name with a tag).
     fn layout_index(
         &self,
         existing: Option<&[u8]>,
         root: &Descriptor,
         tag: Option<&str>,
+        image_name: Option<&str>,
     ) -> Result<Vec<u8>, PlannerError>;
 }
 
@@ -399,83 +414,6 @@ impl LayoutWriter {
     }
 }
 
-/// A layout as a [`Destination`]: [`LayoutWriter`] with the component
-/// that decides its `index.json`.
-pub struct LayoutDestination<P> {
-    writer: LayoutWriter,
-    planner: P,
-}
-
-impl<P: IndexPlanner> LayoutDestination<P> {
-    /// The layout `target` (new, or existing), its index decided by `planner`.
-    pub fn open(target: &Path, planner: P) -> Result<Self, Error> {
-        Ok(Self {
-            writer: LayoutWriter::open(target)?,
-            planner,
-        })
-    }
-
-    /// The writer, for a blob filled by its caller (a download that starts
-    /// over in a new file when its connection breaks).
-    pub fn writer(&self) -> &LayoutWriter {
-        &self.writer
-    }
-}
-
-/// Size of the pieces a blob is copied in.
-const PIECE: usize = 1 << 20;
-
-impl<P: IndexPlanner> Destination for LayoutDestination<P> {
-    type Error = Error;
-
-    fn find_blob(&self, blob: &Descriptor) -> Result<Found, Error> {
-        Ok(match self.writer.has_blob(&blob.digest, blob.size)? {
-            true => Found::Present,
-            false => Found::Absent,
-        })
-    }
-
-    fn put_blob(&self, blob: &Descriptor, open: &OpenBlob) -> Result<(), Error> {
-        let digest = &blob.digest;
-        let read = |source| Error::Read {
-            digest: digest.clone(),
-            source,
-        };
-        let mut reader = open().map_err(read)?;
-        let mut file = self.writer.blob_file(digest)?;
-        let mut piece = vec![0u8; PIECE];
-        loop {
-            let n = reader.read(&mut piece).map_err(read)?;
-            if n == 0 {
-                break;
-            }
-            file.write(&piece[..n])
-                .map_err(io_error(&blob_path(self.writer.root(), digest)))?;
-        }
-        self.writer.commit_blob(file, digest, blob.size)
-    }
-
-    fn put_made(&self, make: &MakeBlob<'_>) -> Result<(Digest, u64), Error> {
-        let mut file = self.writer.made_blob()?;
-        make(&mut file).map_err(io_error(&self.writer.root().join("blobs")))?;
-        self.writer.commit_made(file)
-    }
-
-    fn put_manifest(&self, manifest: &Document) -> Result<(), Error> {
-        self.writer
-            .put_bytes(&manifest.descriptor.digest, &manifest.bytes)
-    }
-
-    fn commit(self, root: &Descriptor, tag: Option<&str>) -> Result<(), Error> {
-        let Self { writer, planner } = self;
-        writer.finish(|existing| {
-            planner
-                .layout_index(existing, root, tag)
-                .map_err(Error::Planner)
-        })
-    }
-}
-
 /// A finished blob file to move into a layout.
 struct Blob {
     from: PathBuf,
@@ -728,106 +666,6 @@ mod tests {
         );
         assert!(blob(&target, &a).exists() && blob(&target, &b).exists());
         assert_eq!(names(dir.path()), ["layout"], "no staging left");
-    }
-
-    /// An index planner that names the root and says what it was given.
-    struct Naming;
-
-    impl IndexPlanner for Naming {
-        fn layout_index(
-            &self,
-            existing: Option<&[u8]>,
-            root: &Descriptor,
-            tag: Option<&str>,
-        ) -> Result<Vec<u8>, PlannerError> {
-            if tag == Some("refused") {
-                return Err("the tag is refused".into());
-            }
-            let before = existing.map_or(0, <[u8]>::len);
-            Ok(format!(
-                "{{\"root\":\"{}\",\"tag\":{tag:?},\"before\":{before}}}",
-                root.digest
-            )
-            .into_bytes())
-        }
-    }
-
-    fn descriptor(bytes: &[u8]) -> Descriptor {
-        Descriptor::new(
-            "application/octet-stream",
-            Digest::sha256(bytes),
-            bytes.len() as u64,
-        )
-    }
-
-    fn opens(
-        bytes: &'static [u8],
-    ) -> impl Fn() -> io::Result<crate::model::destination::BlobBytes> {
-        move || Ok(Box::new(bytes) as crate::model::destination::BlobBytes)
-    }
-
-    #[test]
-    fn a_layout_destination_skips_what_it_holds_and_commits_its_index() {
-        use crate::model::destination::{Moved, put_known};
-        let dir = tempfile::tempdir().unwrap();
-        let target = existing(dir.path(), b"kept");
-        let layout = LayoutDestination::open(&target, Naming).unwrap();
-        let kept = put_known(&layout, &descriptor(b"kept"), &opens(b"kept")).unwrap();
-        assert_eq!(kept, Moved::Skipped(4));
-        let sent = put_known(&layout, &descriptor(b"new"), &opens(b"new")).unwrap();
-        assert_eq!(sent, Moved::Sent(3));
-        let made = layout
-            .put_made(&|out: &mut dyn Write| out.write_all(b"made here"))
-            .unwrap();
-        assert_eq!(made, (Digest::sha256(b"made here"), 9));
-        let manifest = Document {
-            descriptor: descriptor(b"{\"m\":1}"),
-            bytes: b"{\"m\":1}".to_vec(),
-        };
-        layout.put_manifest(&manifest).unwrap();
-        layout.commit(&manifest.descriptor, Some("v1")).unwrap();
-        let index = String::from_utf8(std::fs::read(target.join("index.json")).unwrap()).unwrap();
-        assert!(
-            index.contains(manifest.descriptor.digest.as_str()),
-            "{index}"
-        );
-        assert!(
-            index.contains("\"v1\"") && index.contains("\"before\":9"),
-            "{index}"
-        );
-        for blob in [&b"kept"[..], b"new", b"made here", b"{\"m\":1}"] {
-            assert_eq!(
-                std::fs::read(blob_path(&target, &Digest::sha256(blob))).unwrap(),
-                blob
-            );
-        }
-    }
-
-    #[test]
-    fn a_layout_destination_refuses_wrong_bytes_and_a_refused_index_leaves_the_layout_as_it_was() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = existing(dir.path(), b"kept");
-        let before = names(&target.join("blobs/sha256"));
-        let layout = LayoutDestination::open(&target, Naming).unwrap();
-        let lying = descriptor(b"promised");
-        let refused = layout.put_blob(&lying, &opens(b"delivered")).unwrap_err();
-        assert!(matches!(refused, Error::Mismatch { .. }), "{refused}");
-        assert_eq!(layout.find_blob(&lying).unwrap(), Found::Absent);
-        layout
-            .put_blob(&descriptor(b"fine"), &opens(b"fine"))
-            .unwrap();
-        let refused = layout
-            .commit(&descriptor(b"fine"), Some("refused"))
-            .unwrap_err();
-        assert!(
-            refused.to_string().contains("the tag is refused"),
-            "{refused}"
-        );
-        assert_eq!(names(&target.join("blobs/sha256")), before, "nothing left");
-        assert_eq!(
-            std::fs::read(target.join("index.json")).unwrap(),
-            b"{\"old\":1}"
-        );
     }
 
     #[test]
