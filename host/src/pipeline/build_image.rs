@@ -211,7 +211,10 @@ fn tar_layer<'a>(
 
 /// `source` made, compressed and written in one pass; made again for each
 /// try. A failure to make it (its source) is kept in `failure`; a failure
-/// of the destination is given back to it as it was.
+/// of the destination is given back to it as it was. A tar whose digest
+/// is expected (the diff_id an image's config names) is refused, by every
+/// pass that makes it, when it hashes otherwise: whatever the destination
+/// checks, it never takes another layer.
 pub(super) fn made<'a>(
     progress: &'a dyn Progress,
     source: &'a LayerSource,
@@ -219,13 +222,15 @@ pub(super) fn made<'a>(
     expected: Expected,
     failure: &'a Failure,
 ) -> Layer<'a> {
-    let size = expected.size;
+    let (size, diff_id) = (expected.size, expected.digest.clone());
     let make = move |out: &mut dyn Write| -> io::Result<(Digest, u64)> {
         let mut watched = Watched {
             inner: out,
             failed: None,
         };
-        match compress_into(source, size, compression, &mut watched, progress) {
+        let made = compress_into(source, size, compression, &mut watched, progress)
+            .and_then(|made| is_expected(made, diff_id.as_ref()));
+        match made {
             Ok(made) => Ok(made),
             Err(e) => match watched.failed.take() {
                 Some(write) => Err(write),
@@ -240,6 +245,18 @@ pub(super) fn made<'a>(
     Layer::Made {
         expected,
         make: Box::new(make),
+    }
+}
+
+/// `made` (a tar's digest and size), unless `diff_id` expects another
+/// digest.
+fn is_expected(made: (Digest, u64), diff_id: Option<&Digest>) -> Result<(Digest, u64), Error> {
+    match diff_id {
+        Some(diff_id) if *diff_id != made.0 => Err(Error::NotItsDiffId {
+            diff_id: diff_id.clone(),
+            actual: made.0,
+        }),
+        _ => Ok(made),
     }
 }
 
@@ -330,4 +347,63 @@ fn compress_into<W: Write>(
         .and_then(|mut out| out.flush())
         .map_err(Error::output(what))?;
     Ok((diff_id, size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Quiet;
+    use crate::model::destination::{BlobBytes, OpenBlob};
+    use crate::store::source::{Compression, OpenedBlob};
+    use std::sync::Arc;
+
+    /// `tar` as a gzip blob, read decompressed.
+    fn gzip_layer(tar: &[u8]) -> LayerSource {
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gzip.write_all(tar).unwrap();
+        let gzip = bytes::Bytes::from(gzip.finish().unwrap());
+        let size = gzip.len() as u64;
+        let open: Arc<OpenBlob> =
+            Arc::new(move || Ok(Box::new(io::Cursor::new(gzip.clone())) as BlobBytes));
+        LayerSource::Opened(
+            OpenedBlob::new("layer".into(), size, open).decompressed(Compression::Gzip),
+        )
+    }
+
+    /// Makes the one layer of `tars` into a buffer.
+    fn make_one(layers: &[Vec<Layer<'_>>]) -> io::Result<(Digest, u64)> {
+        let Layer::Made { make, .. } = &layers[0][0] else {
+            panic!("a tar is a made layer")
+        };
+        make(&mut Vec::new())
+    }
+
+    #[test]
+    fn a_tar_that_is_not_its_diff_id_is_refused_by_every_pass() {
+        let tar = b"the bytes of a layer".repeat(100);
+        let right = [vec![(gzip_layer(&tar), Digest::sha256(&tar))]];
+        let failure = Failure::default();
+        let layers = tar_layers(&Quiet, &right, &failure).unwrap();
+        assert_eq!(
+            make_one(&layers).unwrap(),
+            (Digest::sha256(&tar), tar.len() as u64)
+        );
+
+        let other = Digest::sha256(b"another layer");
+        let wrong = [vec![(gzip_layer(&tar), other.clone())]];
+        let failure = Failure::default();
+        let layers = tar_layers(&Quiet, &wrong, &failure).unwrap();
+        // A place that learns the size first, then writes: both refused.
+        assert!(make_one(&layers).is_err());
+        assert!(make_one(&layers).is_err());
+        drop(layers);
+        let refused = failure.or(Error::Contract("the destination's own".into()));
+        match refused {
+            Error::NotItsDiffId { diff_id, actual } => {
+                assert_eq!(diff_id, other);
+                assert_eq!(actual, Digest::sha256(&tar));
+            }
+            other => panic!("{other}"),
+        }
+    }
 }

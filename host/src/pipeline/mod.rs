@@ -123,6 +123,17 @@ pub enum Error {
         /// The copied manifest's.
         actual: model::Digest,
     },
+    /// A layer's tar is not the one its image's config names: the source
+    /// holds another layer than its documents say.
+    #[error(
+        "layer {diff_id}: its tar hashes to {actual}, not to the diff_id its image's config names"
+    )]
+    NotItsDiffId {
+        /// The diff_id the config names.
+        diff_id: model::Digest,
+        /// What the tar hashes to.
+        actual: model::Digest,
+    },
     /// A plugin asks for privileges that were not granted; nothing was
     /// installed.
     #[error(

@@ -33,10 +33,16 @@ impl Spooled {
         })
     }
 
-    /// Copies all of `input` into a new temporary file.
+    /// Copies all of `input` into a new temporary file, in large writes
+    /// (a reader that gives little at a time would otherwise make a write
+    /// of each piece).
     pub fn copy(input: &mut dyn Read) -> io::Result<Self> {
+        use std::io::Write;
         let mut spooled = Self::new()?;
-        spooled.size = io::copy(input, spooled.file.as_file_mut())?;
+        let mut out = io::BufWriter::with_capacity(1 << 20, spooled.file.as_file_mut());
+        spooled.size = io::copy(input, &mut out)?;
+        out.flush()?;
+        drop(out);
         Ok(spooled)
     }
 

@@ -7,6 +7,7 @@ mod auth;
 mod faults;
 mod helpers;
 mod interop;
+mod into_images;
 mod limits;
 mod tls;
 

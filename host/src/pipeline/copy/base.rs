@@ -1,4 +1,5 @@
-//! The image a build starts from (`image build --from`), read lazily: its
+//! The image a build starts from (`image build --from`), and the one
+//! image a copy writes into an archive or the engine, read lazily: its
 //! manifest and config, nothing more. Its layers stay where they are — a
 //! layout's or an archive's files, the engine's save, a registry's blobs —
 //! and are read only by an output that needs their bytes: a push to the
@@ -6,7 +7,7 @@
 //! through, a local output reads each once.
 
 use super::source::Source;
-use super::{CopyContext, Location, Registries, contents};
+use super::{CopyContext, Location, Registries, Tree, contents};
 use crate::model::{Descriptor, Document, ImageContents, ImageLayer, ManifestContents};
 use crate::pipeline::Error;
 use crate::pipeline::build::BaseImage;
@@ -26,7 +27,29 @@ pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, E
     let tree = ctx
         .runtime
         .block_on(source.tree(ctx.ops, ctx.platform.as_ref()))?;
-    let mut root = tree.root;
+    let (config, layers) = image(ctx, &source, &tree, from)?;
+    Ok(BaseImage {
+        config,
+        layers,
+        origin: match from {
+            Location::Registry(reference) => Some(reference.clone()),
+            _ => None,
+        },
+        _kept: Some(Box::new(source)),
+    })
+}
+
+/// The one image `tree` holds, read from `source` (what `from` names):
+/// its config read and checked, and its layers where they are, each with
+/// its diff_id and how it is stored. A registry's layers are downloaded
+/// on `ctx.runtime` when read.
+pub(super) fn image(
+    ctx: &CopyContext<'_>,
+    source: &Source,
+    tree: &Tree,
+    from: &Location,
+) -> Result<(Document, Vec<SourceLayer>), Error> {
+    let mut root = tree.root.clone();
     let (config, layers) = match contents(ctx.ops, &mut root)? {
         ManifestContents::Image(ImageContents { config, layers, .. }) if tree.config.is_some() => {
             (config, layers)
@@ -38,7 +61,7 @@ pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, E
             });
         }
     };
-    let config = read_config(ctx, &source, &config, from)?;
+    let config = read_config(ctx, source, &config, from)?;
     // How each layer is compressed and its diff_id, as the component reads
     // the manifest's layers against the config.
     let read = match ctx
@@ -52,22 +75,12 @@ pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, E
         }
         Err(e) => return Err(e.into()),
     };
-    let layers = {
-        // Openers of a registry's blobs start their downloads on the runtime.
-        let _runtime = ctx.runtime.enter();
-        read.iter()
-            .map(|layer| base_layer(&source, layer))
-            .collect::<Result<Vec<_>, Error>>()?
-    };
-    Ok(BaseImage {
-        config,
-        layers,
-        origin: match from {
-            Location::Registry(reference) => Some(reference.clone()),
-            _ => None,
-        },
-        _kept: Some(Box::new(source)),
-    })
+    // Openers of a registry's blobs start their downloads on the runtime.
+    let _runtime = ctx.runtime.enter();
+    let layers = (read.iter())
+        .map(|layer| base_layer(source, layer))
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok((config, layers))
 }
 
 /// A layer of the manifest, as the build takes it.

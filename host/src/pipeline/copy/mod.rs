@@ -8,8 +8,10 @@
 //! repository of the same registry, or streamed, several at once; the
 //! manifests go last, children before their index, so a tag never points
 //! at something missing. An archive or the engine, which hold no
-//! manifests of their own, are reached through a private layout: a pull
-//! is checked whole before the engine or the archive sees a byte.
+//! manifests of their own and keep layer tars, take the one image by the
+//! one sequence, each layer streamed from the source and checked against
+//! the diff_id its config names (see `transfer`): an archive appears
+//! whole or not at all, and a load cut short loads nothing.
 //!
 //! Decisions are the manifest-generation component's: what a manifest
 //! refers to, which platform of an index, what a layout's `index.json`
@@ -208,7 +210,7 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
             ))
         }
         Location::Archive { .. } | Location::Daemon(_) => {
-            transfer::to_images(ctx, &source, &tree, to, destination)
+            transfer::to_images(ctx, &source, &tree, (from, to), destination)
         }
     }
 }

@@ -1,11 +1,16 @@
-//! Moving a copy's [`Tree`] into its destination: a registry repository
-//! or a layout, each a [`Destination`] written by one sequence
-//! ([`transfer`]); an archive or the engine, destinations that name images
-//! and store layers uncompressed, through a private layout, by the same
-//! steps ([`write_images`]).
+//! Moving a copy's [`Tree`] into its destination. A registry repository
+//! or a layout takes the tree's blobs and manifests as they are, byte for
+//! byte ([`transfer`]). An archive or the engine, destinations that name
+//! images and store layers uncompressed, take the tree's one image by the
+//! one sequence ([`write_images`], [`to_images`]), streamed from the
+//! source: each layer's tar read where it is (a layout's or an archive's
+//! file, decompressed on the way; a registry's blob downloaded once into
+//! a temporary file) and checked against the diff_id its config names.
+//! No private layout is made.
 
 use super::source::Source;
-use super::{Copied, CopyContext, Location, Tree};
+use super::{Copied, CopyContext, Location, Tree, base};
+use crate::docker::Engine;
 use crate::model::destination::{Destination, Moved, PutLayer, at_once, put_known, write_images};
 use crate::model::{AnyReference, ArchiveFormat, Digest};
 use crate::pipeline::Error;
@@ -16,8 +21,10 @@ use crate::pipeline::planner::{IndexPlanning, Planner};
 use crate::registry::{Repository, RepositoryDestination};
 use crate::store::atomic::Target;
 use crate::store::layout_writer::LayoutDestination;
+use crate::store::plan::LayerSource;
 use crate::store::sink::Archive;
-use crate::store::source::LayoutSource;
+use crate::store::source::SourceLayer;
+use crate::store::spool::Spooled;
 use std::path::Path;
 
 /// Totals of a copy.
@@ -133,76 +140,51 @@ where
     Ok(Stats::of(&moved))
 }
 
-/// An archive or the engine: `tree` (one image) is copied whole into a
-/// private layout first, checked, then written as an archive or streamed
-/// into the engine, named as `to` says.
+/// An archive or the engine: the one image `tree` holds, read from
+/// `source` (what `from` names) and written by the one sequence
+/// ([`write_images`]), named as `to` says. Each layer goes in as its tar,
+/// read where it is (decompressed on the way) and checked against the
+/// diff_id its config names; a registry's layers are downloaded once
+/// first ([`read_once`]).
 pub(super) fn to_images(
     ctx: &CopyContext<'_>,
     source: &Source,
     tree: &Tree,
-    to: &Location,
+    (from, to): (&Location, &Location),
     destination: String,
 ) -> Result<Copied, Error> {
-    // An archive target is resolved before any work: a directory is
-    // refused at once, a FIFO or a device is written into, not replaced.
-    let target = match to {
-        Location::Archive { path, .. } => Some(
-            Target::resolve(path)
-                .map_err(Error::output(format!("cannot write {}", path.display())))?,
-        ),
-        _ => None,
-    };
-    let engine_names = match to {
-        Location::Daemon(reference) => engine_names(reference, &destination)?,
-        _ => Vec::new(),
-    };
-    let staging = crate::store::files::Scratch::new("ocipipe-copy-")
-        .map_err(Error::output("a temporary layout"))?;
-    let layout = staging.path().join("layout");
-    transfer(ctx, source, tree, self::layout(ctx.ops, &layout)?, None)?;
-    let images =
-        LayoutSource::open(&layout)?.images(&IndexPlanning(ctx.ops.manifest_generation))?;
+    let into = ImagesTo::resolve(ctx, to, &destination)?;
     let ops = ctx.ops;
-    let planner = Planner(ops.tar_assembly);
+    let (config, mut layers) = base::image(ctx, source, tree, from)?;
+    let _spooled = read_once(ctx, &mut layers)?;
+    let tars = [(layers.iter())
+        .map(|l| Ok((l.tar()?, l.diff_id.clone())))
+        .collect::<Result<Vec<_>, Error>>()?];
+    let total: Option<u64> = (tars[0].iter())
+        .map(|(tar, _)| tar.known_size())
+        .sum::<Result<_, _>>()?;
     let failure = Failure::default();
-    // Stored uncompressed, as their media type in the manifest says: each
-    // layer decompressed from the layout on the way.
-    let tars = (images.iter())
-        .map(|image| {
-            (image.layers.iter())
-                .map(|l| Ok((l.tar()?, l.diff_id.clone())))
-                .collect()
-        })
-        .collect::<Result<Vec<Vec<_>>, Error>>()?;
     let layers = tar_layers(ops.progress, &tars, &failure)?;
-    let images = &images;
+    let config = &config;
     let documents = |names: &[String]| {
         let names = names.to_vec();
-        move |i: usize, put: &[PutLayer]| {
-            with_manifest(ops, images[i].config.clone(), put, names.clone())
-        }
+        move |_: usize, put: &[PutLayer]| with_manifest(ops, config.clone(), put, names.clone())
     };
-    let written = match to {
-        Location::Archive { path, name } => {
-            let names: Vec<String> = name.iter().map(|n| n.full.clone()).collect();
-            let target = target.expect("resolved above");
+    let planner = Planner(ops.tar_assembly);
+    ops.progress.start("copy", total);
+    let written = match into {
+        ImagesTo::Archive(target, path, names) => {
             let into = Archive::at(target, path, ArchiveFormat::DockerAndOci, &planner)?;
             write_images(into, &layers, None, documents(&names)).map(|w| (w, false))
         }
-        Location::Daemon(_) => {
-            let engine = ctx.engine.expect("an engine for docker-daemon:");
-            let names = engine_names;
-            let loaded = EngineLoad::new(ops, ctx.runtime, engine, &[])?.load(|into| {
+        ImagesTo::Engine(engine, names) => EngineLoad::new(ops, ctx.runtime, engine, &[])?
+            .load(|into| {
                 let written = write_images(into, &layers, None, documents(&names))?;
-                let ids = (written.iter())
-                    .map(|(image, _)| image.config.descriptor.digest.clone())
-                    .collect();
-                Ok((written, ids))
-            });
-            loaded.map(|l| (l.written, true))
-        }
-        _ => unreachable!("to_images is for archives and the engine"),
+                Ok((written, vec![config.descriptor.digest.clone()]))
+            })
+            .map(|loaded| (loaded.written, true)),
     };
+    ops.progress.finish();
     drop(layers);
     let (written, loaded) = written.map_err(|e| failure.or(e))?;
     let (image, _) = written.first().expect("one image");
@@ -215,6 +197,81 @@ pub(super) fn to_images(
         bytes_skipped: 0,
         blobs_mounted: 0,
     })
+}
+
+/// Where [`to_images`] writes, and the names the image goes by there.
+enum ImagesTo<'a> {
+    /// An archive: where it is written, and the path it was named by.
+    Archive(Target, &'a Path, Vec<String>),
+    /// The engine.
+    Engine(&'a Engine, Vec<String>),
+}
+
+impl<'a> ImagesTo<'a> {
+    /// `to` resolved before any work: an archive's target (a directory
+    /// refused at once, a FIFO or a device written into, not replaced),
+    /// the engine's name (an image ID refused).
+    fn resolve(ctx: &CopyContext<'a>, to: &'a Location, destination: &str) -> Result<Self, Error> {
+        Ok(match to {
+            Location::Archive { path, name } => {
+                let target = Target::resolve(path)
+                    .map_err(Error::output(format!("cannot write {}", path.display())))?;
+                ImagesTo::Archive(target, path, name.iter().map(|n| n.full.clone()).collect())
+            }
+            Location::Daemon(reference) => ImagesTo::Engine(
+                ctx.engine.expect("an engine for docker-daemon:"),
+                engine_names(reference, destination)?,
+            ),
+            _ => unreachable!("to_images is for archives and the engine"),
+        })
+    }
+}
+
+/// Reads once, into a temporary file, each layer of a registry that
+/// would otherwise be downloaded twice: a compressed one, whose tar's
+/// size an archive or a load takes before its bytes (and only reading it
+/// tells), and one the image lists twice. Several at once, each checked
+/// against its digest as it arrives. Every other layer is read once where
+/// it is: a local file, or a registry's blob streamed straight into the
+/// place (the engine is sent no placeholders here, so nothing is sent
+/// again). The files, removed when dropped.
+fn read_once(ctx: &CopyContext<'_>, layers: &mut [SourceLayer]) -> Result<Vec<Spooled>, Error> {
+    // The first layer of each blob to read once.
+    let mut spool = Vec::new();
+    for (i, layer) in layers.iter().enumerate() {
+        let same = |l: &SourceLayer| l.digest == layer.digest;
+        let first = layers.iter().position(same) == Some(i);
+        if matches!(layer.blob, LayerSource::Opened(_))
+            && first
+            && (layers.iter().filter(|l| same(l)).count() > 1
+                || layer.tar()?.known_size()?.is_none())
+        {
+            spool.push(i);
+        }
+    }
+    if spool.is_empty() {
+        return Ok(Vec::new());
+    }
+    let progress = ctx.ops.progress;
+    progress.start(
+        "download",
+        Some(spool.iter().map(|&i| layers[i].size).sum()),
+    );
+    let spooled = at_once(spool.len(), ctx.access.jobs, |k| {
+        match &layers[spool[k]].blob {
+            LayerSource::Opened(blob) => blob.spool(progress).map_err(Error::input(blob.name())),
+            _ => unreachable!("chosen for being opened"),
+        }
+    });
+    progress.finish();
+    let spooled = spooled?;
+    for (&i, file) in spool.iter().zip(&spooled) {
+        let digest = layers[i].digest.clone();
+        for layer in layers.iter_mut().filter(|l| l.digest == digest) {
+            layer.blob = LayerSource::Tar(file.path().to_path_buf());
+        }
+    }
+    Ok(spooled)
 }
 
 /// The names an image goes into the engine under: the one given, not an

@@ -2,10 +2,13 @@
 //! read (a registry's blob, downloaded as it is read): what makes a base
 //! image lazy. Nothing is read until an output asks for the bytes, and
 //! each ask opens them anew; an output that needs them twice (a size
-//! before the bytes) reads a local copy instead (see `pipeline::outputs`).
+//! before the bytes) reads a local copy instead: a build's staged layout
+//! (see `pipeline::outputs`), or a copy's [`OpenedBlob::spool`].
 
 use super::Compression;
+use crate::model::Progress;
 use crate::model::destination::{BlobBytes, OpenBlob};
+use crate::store::spool::Spooled;
 use std::io::{self, Read};
 use std::sync::Arc;
 
@@ -68,6 +71,18 @@ impl OpenedBlob {
         (self.open)()
     }
 
+    /// The stored bytes read once into a temporary file (counted on
+    /// `progress`) and checked as reading them checks them (a registry's:
+    /// against their digest and size), for a reader that needs them more
+    /// than once. The file is removed when the copy is dropped.
+    pub fn spool(&self, progress: &dyn Progress) -> io::Result<Spooled> {
+        let mut counted = Counted {
+            inner: self.stored()?,
+            progress,
+        };
+        Spooled::copy(&mut counted)
+    }
+
     /// The bytes as read: the stored ones, decompressed when asked.
     pub fn tar(&self) -> io::Result<Box<dyn Read + Send>> {
         let stored = self.stored()?;
@@ -84,5 +99,19 @@ impl OpenedBlob {
                 ));
             }
         })
+    }
+}
+
+/// A reader that counts what is read on a progress bar.
+struct Counted<'p, R> {
+    inner: R,
+    progress: &'p dyn Progress,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.advance(n as u64);
+        Ok(n)
     }
 }
