@@ -6,6 +6,7 @@ use ocipipe::cli::{self, Cli, Outcome};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    few_malloc_arenas();
     ocipipe::tls::install_crypto_provider();
     if let Err(e) = ocipipe::store::cleanup::install_signal_handler() {
         eprintln!(
@@ -65,3 +66,19 @@ fn init_logging(verbose: u8) {
         .without_time()
         .init();
 }
+
+/// glibc gives threads that allocate at once arenas of their own, up to
+/// eight per core, and keeps in each what was freed there: a build writing
+/// three outputs at once (256 MiB) peaked at 64.6 MiB with them, 54 MiB
+/// with two. Two suffice: the heavy work is I/O on a few threads, in
+/// buffers of a megabyte or more.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn few_malloc_arenas() {
+    // SAFETY: `mallopt` only sets a tunable; no other thread exists yet.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn few_malloc_arenas() {}
