@@ -14,13 +14,11 @@ use super::build::{BuildSpec, Operations};
 use super::build_image::put_image;
 use super::copy::{CopyContext, Location, Registries, copy};
 use super::tag::identifier;
-use crate::hashing::HashingWriter;
 use crate::model::destination::Destination as _;
 use crate::model::{Digest, Reference};
 use crate::registry::RepositoryDestination;
 use crate::store::compress::LayerCompression;
 use crate::store::plan::LayerSource;
-use crate::store::sink::Counted;
 
 /// One name pushed.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -94,24 +92,4 @@ pub(super) fn push_from(
         });
     }
     Ok(pushed)
-}
-
-/// `source`'s tar, hashed (its diff_id), compressed and hashed again (its
-/// digest and size) into `out`, which is given back. Progress counts the
-/// tar's bytes.
-pub(super) fn compress_layer<W: std::io::Write>(
-    source: &LayerSource,
-    compression: LayerCompression,
-    out: W,
-    ops: &Operations<'_>,
-) -> Result<(Digest, Digest, u64, W), Error> {
-    let what = "cannot write a layer";
-    let sent = HashingWriter::new(out);
-    let compressor = compression.writer(sent).map_err(Error::output(what))?;
-    let mut tar = HashingWriter::new(Counted::new(compressor, ops.progress));
-    source.stream(&mut tar, None)?;
-    let (diff_id, _, counted) = tar.finish().map_err(Error::output(what))?;
-    let sent = counted.into_inner().finish().map_err(Error::output(what))?;
-    let (digest, size, out) = sent.finish().map_err(Error::output(what))?;
-    Ok((diff_id, digest, size, out))
 }

@@ -28,7 +28,6 @@
 //! or archive layout itself (the components do).
 
 use super::build_image::{Failure, made};
-use super::build_push::compress_layer;
 use super::copy::{CopyContext, Registries, push_destination};
 use super::planner::Planner;
 use super::tag::identifier;
@@ -40,7 +39,7 @@ use crate::model::{
 };
 use crate::runtime::Privileges;
 use crate::store::atomic::Target;
-use crate::store::compress::LayerCompression;
+use crate::store::compress::{CompressedFile, LayerCompression, compress_to_file};
 use crate::store::files::{self, Kind};
 use crate::store::plan::{LayerSource, PlannedLayer};
 use crate::store::sink::Archive;
@@ -287,19 +286,15 @@ fn write_file(
     let into = Archive::at(target, path, ArchiveFormat::OciArchive, &planner)?;
     let staging = files::Scratch::new("ocipipe-plugin-").map_err(Error::output(&what))?;
     let blob_path = staging.path().join("rootfs.tar.gz");
-    let blob = files::create(&blob_path).map_err(Error::output(&what))?;
     ops.progress
         .start("rootfs", rootfs.known_size().ok().flatten());
-    let made = compress_layer(
-        rootfs,
-        LayerCompression::Gzip,
-        std::io::BufWriter::new(blob),
-        ops,
-    );
+    let made = compress_to_file(rootfs, LayerCompression::Gzip, &blob_path, ops.progress);
     ops.progress.finish();
-    let (diff_id, digest, size, blob) = made?;
-    blob.into_inner()
-        .map_err(|e| Error::output(&what)(e.into_error()))?;
+    let CompressedFile {
+        diff_id,
+        digest,
+        size,
+    } = made?;
     let layer = Descriptor::new(layer_media_type(ops)?, digest, size);
     let (config, manifest) = documents(ops, privileges, context_config, &diff_id, &layer)?;
 

@@ -251,15 +251,27 @@ fn entropy_bits(data: &[u8]) -> f64 {
         .sum()
 }
 
+/// A layer compressed into a file: the digest of its tar, and the digest
+/// and size of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompressedFile {
+    /// The tar's digest (its diff_id).
+    pub diff_id: Digest,
+    /// The file's digest.
+    pub digest: Digest,
+    /// The file's size.
+    pub size: u64,
+}
+
 /// Compresses the layer tar `blob` with `compression` into the new file
 /// `path` (a hashed copy: read once, written once), `progress` advanced by
-/// the tar bytes; the digest and size of the file.
+/// the tar bytes.
 pub fn compress_to_file(
     blob: &LayerSource,
     compression: LayerCompression,
     path: &Path,
     progress: &dyn Progress,
-) -> Result<(Digest, u64), plan::Error> {
+) -> Result<CompressedFile, plan::Error> {
     let failed = |source: io::Error| plan::Error::Io {
         what: format!("cannot write {}", path.display()),
         source,
@@ -269,11 +281,15 @@ pub fn compress_to_file(
     let compressor = compression.writer(hashed).map_err(failed)?;
     let mut tar = HashingWriter::new(Counted::new(compressor, progress));
     blob.stream(&mut tar, None)?;
-    let (_, _, counted) = tar.finish().map_err(failed)?;
+    let (diff_id, _, counted) = tar.finish().map_err(failed)?;
     let hashed = counted.into_inner().finish().map_err(failed)?;
     let (digest, size, file) = hashed.finish().map_err(failed)?;
     file.into_inner().map_err(|e| failed(e.into_error()))?;
-    Ok((digest, size))
+    Ok(CompressedFile {
+        diff_id,
+        digest,
+        size,
+    })
 }
 
 #[cfg(test)]

@@ -469,9 +469,9 @@ impl Local {
             })?;
             ops.progress.finish();
             for (layer, done) in image.layers.iter_mut().zip(compressed) {
-                if let Some(((digest, size), path)) = done {
-                    layer.digest = Some(digest);
-                    layer.size = size;
+                if let Some((done, path)) = done {
+                    layer.digest = Some(done.digest);
+                    layer.size = done.size;
                     layer.blob = LayerSource::Tar(path);
                     layer.compression = compression.stored();
                 }

@@ -262,14 +262,14 @@ impl Error {
     }
 }
 
-/// A writer that reports what passes through it as progress.
+/// A writer or a reader that reports what passes through it as progress.
 pub struct Counted<'p, W> {
     inner: W,
     progress: &'p dyn Progress,
 }
 
-impl<'p, W: Write> Counted<'p, W> {
-    /// Counts what is written to `inner` into `progress`.
+impl<'p, W> Counted<'p, W> {
+    /// Counts what is written to or read from `inner` into `progress`.
     pub fn new(inner: W, progress: &'p dyn Progress) -> Self {
         Self { inner, progress }
     }
@@ -289,6 +289,14 @@ impl<W: Write> Write for Counted<'_, W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+impl<R: io::Read> io::Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.advance(n as u64);
+        Ok(n)
     }
 }
 

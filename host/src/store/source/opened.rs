@@ -8,6 +8,7 @@
 use super::Compression;
 use crate::model::Progress;
 use crate::model::destination::{BlobBytes, OpenBlob};
+use crate::store::sink::Counted;
 use crate::store::spool::Spooled;
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -76,11 +77,7 @@ impl OpenedBlob {
     /// against their digest and size), for a reader that needs them more
     /// than once. The file is removed when the copy is dropped.
     pub fn spool(&self, progress: &dyn Progress) -> io::Result<Spooled> {
-        let mut counted = Counted {
-            inner: self.stored()?,
-            progress,
-        };
-        Spooled::copy(&mut counted)
+        Spooled::copy(&mut Counted::new(self.stored()?, progress))
     }
 
     /// The bytes as read: the stored ones, decompressed when asked.
@@ -99,19 +96,5 @@ impl OpenedBlob {
                 ));
             }
         })
-    }
-}
-
-/// A reader that counts what is read on a progress bar.
-struct Counted<'p, R> {
-    inner: R,
-    progress: &'p dyn Progress,
-}
-
-impl<R: Read> Read for Counted<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.progress.advance(n as u64);
-        Ok(n)
     }
 }
