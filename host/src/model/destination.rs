@@ -192,12 +192,22 @@ pub trait Destination: Sync {
     /// commit); a place that names images takes `image` whole. Returns the
     /// document bytes sent.
     fn put_image(&self, image: &ArchiveImage) -> Result<u64, Self::Error> {
-        let bytes = image.config.bytes.clone();
-        let open = move || Ok(Box::new(io::Cursor::new(bytes.clone())) as BlobBytes);
-        let sent = put_known(self, &image.config.descriptor, &open)?.sent();
-        self.put_manifest(&image.manifest)?;
-        Ok(sent)
+        put_documents(self, image)
     }
+}
+
+/// [`Destination::put_image`]'s default: the config as a known blob, then
+/// the manifest; the config bytes sent. For a place that overrides
+/// `put_image` to keep more of the image.
+pub fn put_documents<D: Destination + ?Sized>(
+    destination: &D,
+    image: &ArchiveImage,
+) -> Result<u64, D::Error> {
+    let bytes = image.config.bytes.clone();
+    let open = move || Ok(Box::new(io::Cursor::new(bytes.clone())) as BlobBytes);
+    let sent = put_known(destination, &image.config.descriptor, &open)?.sent();
+    destination.put_manifest(&image.manifest)?;
+    Ok(sent)
 }
 
 /// [`Destination::put_layers`]' default: each layer on its own, several

@@ -61,6 +61,15 @@ pub fn create(path: &Path) -> io::Result<File> {
     File::create(path)
 }
 
+/// The bytes of the file at `path`, unless it holds more than `limit`
+/// (`None`): no more than `limit + 1` bytes are read.
+pub fn read_at_most(path: &Path, limit: u64) -> io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
 /// The sha256 digest and size of the file at `path`.
 pub fn hash_file(path: &Path) -> io::Result<(Digest, u64)> {
     crate::hashing::digest_of(&mut File::open(path)?)

@@ -18,12 +18,14 @@
 //! blob goes other than at its validated digest.
 
 use super::{Error, IndexPlanner, LayoutWriter, StagedFile, blob_path, io_error};
-use crate::hashing::{HashingWriter, OutputError};
+use crate::hashing::OutputError;
 use crate::model::destination::{
-    Destination, Expected, Found, Layer, MakeBlob, Moved, OpenBlob, PutLayer, in_parallel, put_each,
+    Destination, Found, Layer, MakeBlob, Moved, OpenBlob, PutLayer, in_parallel, put_documents,
+    put_each,
 };
 use crate::model::{ArchiveImage, Descriptor, Digest, Document, LayerCompression};
-use std::io::{self, Read, Write};
+use crate::store::sink::{expected, make};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -164,31 +166,10 @@ impl<P: IndexPlanner> Index<P> {
     }
 }
 
-/// Makes `layer`'s tar into `out`: its digest and size. A known layer (a
-/// build gives a layout that stores layers uncompressed only uncompressed
-/// ones) is hashed here.
-fn make(layer: &Layer<'_>, out: &mut dyn Write) -> io::Result<(Digest, u64)> {
-    match layer {
-        Layer::Known { blob, open } => {
-            let mut hashing = HashingWriter::new(out);
-            hashing.copy_exact(&mut open()?, blob.size, true)?;
-            let (digest, size, _) = hashing.finish()?;
-            Ok((digest, size))
-        }
-        Layer::Made { make, .. } => make(out),
-    }
-}
-
 /// Refuses the `i`-th layer when its bytes were not what was known of them
 /// beforehand: another digest or another size.
 fn same_layer(i: usize, layer: &Layer<'_>, made: &(Digest, u64)) -> Result<(), Error> {
-    let known = match layer {
-        Layer::Known { blob, .. } => Expected {
-            size: Some(blob.size),
-            digest: Some(blob.digest.clone()),
-        },
-        Layer::Made { expected, .. } => expected.clone(),
-    };
+    let known = expected(layer);
     let detail = match (known.digest, known.size) {
         (Some(first), _) if first != made.0 => {
             format!("it hashed to {first}, then to {}", made.0)
@@ -271,16 +252,13 @@ impl<P: IndexPlanner> Destination for LayoutDestination<P> {
     /// The config and manifest, as any place takes them; the names the
     /// image goes by are kept for the commit.
     fn put_image(&self, image: &ArchiveImage) -> Result<u64, Error> {
-        let bytes = image.config.bytes.clone();
-        let open = move || Ok(Box::new(io::Cursor::new(bytes.clone())) as _);
-        let sent = crate::model::destination::put_known(self, &image.config.descriptor, &open)?;
-        self.put_manifest(&image.manifest)?;
+        let sent = put_documents(self, image)?;
         let mut names = self.index.names.lock().expect("not poisoned");
         names.push((
             image.manifest.descriptor.digest.clone(),
             image.repo_tags.clone(),
         ));
-        Ok(sent.sent())
+        Ok(sent)
     }
 }
 
@@ -288,9 +266,10 @@ impl<P: IndexPlanner> Destination for LayoutDestination<P> {
 mod tests {
     use super::super::{LayoutMarker, PlannerError};
     use super::*;
-    use crate::model::destination::{BlobBytes, write_images};
+    use crate::model::destination::{BlobBytes, Expected, write_images};
     use crate::model::{ArchiveLayer, Document};
     use crate::store::test_support::{NativeLayoutReader, names};
+    use std::io::Write;
 
     /// A layout at `dir/layout` holding blob `kept` and index `{"old":1}`.
     fn existing(dir: &Path, kept: &[u8]) -> PathBuf {

@@ -212,21 +212,17 @@ impl StagedFile {
 /// The bytes of the `oci-layout` of the layout `target`, at most
 /// [`MAX_MARKER_BYTES`].
 fn read_marker(target: &Path) -> Result<Vec<u8>, Error> {
-    use std::io::Read;
     let refused = |why: String| Error::Marker {
         target: target.to_path_buf(),
         source: why.into(),
     };
-    let mut bytes = Vec::new();
-    std::fs::File::open(target.join("oci-layout"))
-        .and_then(|file| file.take(MAX_MARKER_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| refused(format!("cannot read its oci-layout: {e}")))?;
-    if bytes.len() as u64 > MAX_MARKER_BYTES {
-        return Err(refused(format!(
-            "its oci-layout is larger than {MAX_MARKER_BYTES} bytes"
-        )));
-    }
-    Ok(bytes)
+    crate::store::files::read_at_most(&target.join("oci-layout"), MAX_MARKER_BYTES)
+        .map_err(|e| refused(format!("cannot read its oci-layout: {e}")))?
+        .ok_or_else(|| {
+            refused(format!(
+                "its oci-layout is larger than {MAX_MARKER_BYTES} bytes"
+            ))
+        })
 }
 
 /// The file of blob `digest` in the layout rooted at `root`.

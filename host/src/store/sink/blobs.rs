@@ -103,7 +103,7 @@ impl<'p> Blobs<'p> {
 }
 
 /// What is known of `layer` before its bytes.
-pub(super) fn expected(layer: &Layer<'_>) -> Expected {
+pub(crate) fn expected(layer: &Layer<'_>) -> Expected {
     match layer {
         Layer::Known { blob, .. } => Expected {
             size: Some(blob.size),
@@ -114,8 +114,9 @@ pub(super) fn expected(layer: &Layer<'_>) -> Expected {
 }
 
 /// Makes `layer`'s tar into `out`: its digest and size. A known layer (a
-/// tar place is given only uncompressed ones) is hashed here.
-pub(super) fn make(layer: &Layer<'_>, out: &mut dyn Write) -> io::Result<(Digest, u64)> {
+/// place that keeps layer tars is given only uncompressed ones) is hashed
+/// here.
+pub(crate) fn make(layer: &Layer<'_>, out: &mut dyn Write) -> io::Result<(Digest, u64)> {
     match layer {
         Layer::Known { blob, open } => {
             let mut reader = open()?;

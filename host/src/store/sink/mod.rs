@@ -27,6 +27,8 @@ pub use archive_file::ArchiveFile;
 pub use archive_stream::{ArchiveStream, Omitting};
 
 pub(crate) use crate::model::destination::in_parallel;
+/// For the other place that keeps layer tars, a build's layout.
+pub(crate) use blobs::{expected, make};
 
 use super::plan;
 use crate::hashing::HashingWriter;

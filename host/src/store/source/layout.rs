@@ -83,21 +83,16 @@ impl LayoutSource {
     }
 
     fn read_file(&self, path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
-        use std::io::Read;
-        let io = |source| Error::Io {
+        let read = crate::store::files::read_at_most(path, limit).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
-        };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let mut bytes = Vec::new();
-        file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
-        if bytes.len() as u64 > limit {
-            return Err(self.malformed(format!(
+        })?;
+        read.ok_or_else(|| {
+            self.malformed(format!(
                 "{} is larger than the {limit} bytes a document may have",
                 path.display()
-            )));
-        }
-        Ok(bytes)
+            ))
+        })
     }
 
     /// Where the blob `digest` is.
