@@ -1,6 +1,7 @@
 //! The `index.json` of an OCI image layout, as skopeo's `oci:` transport
 //! (containers/image `oci/layout`) reads and writes it: which entry an
-//! `oci:PATH[:TAG]` source means ([`layout_entry`]) and the index after a
+//! `oci:PATH[:TAG]` source means ([`layout_entry`]), which tags it can
+//! name ([`layout_tags`]) and the index after a
 //! destination adds a manifest ([`layout_index`]).
 //!
 //! Owns: what a tag is (`org.opencontainers.image.ref.name` and its
@@ -193,6 +194,22 @@ pub fn layout_entry(index: &[u8], tag: Option<&str>) -> Result<Descriptor, Error
         "the layout has no image tagged {tag:?} ({})",
         tag_list(&tags)
     )))
+}
+
+/// The tags an `oci:PATH:TAG` source can name in a layout's `index.json`;
+/// see the WIT `layout-tags`.
+pub fn layout_tags(index: &[u8]) -> Result<Vec<String>, Error> {
+    let index = read_index(index)?;
+    let mut tags: Vec<String> = Vec::new();
+    for d in index.manifests.iter().map(|e| &e.descriptor) {
+        if let Some(tag) = ref_name(d)
+            && Kind::of(&d.media_type).is_some()
+            && !tags.iter().any(|t| t == tag)
+        {
+            tags.push(tag.to_string());
+        }
+    }
+    Ok(tags)
 }
 
 /// "tags: a, b", or that there are none.

@@ -67,7 +67,7 @@ pub use layers::{
 };
 pub use layout::{
     ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, EntryKind, IndexEntry, index_entries, layout_entry,
-    layout_index,
+    layout_index, layout_tags,
 };
 pub use manifest::{
     COMPOSE_EMPTY_CONFIG_MEDIA_TYPE, COMPOSE_PROJECT_ARTIFACT_TYPE, EMPTY_JSON_DATA_BASE64,

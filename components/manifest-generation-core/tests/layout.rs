@@ -540,3 +540,26 @@ fn layout_entry_refuses_a_broken_index() {
     };
     assert_eq!(m, "index.json: manifests[0].size: missing");
 }
+
+#[test]
+fn layout_tags_lists_each_tag_of_a_manifest_once_in_order() {
+    let index = index_json(&[
+        tagged(M1, 1, "b"),
+        manifest(M2, 2),
+        Descriptor {
+            annotations: vec![(ANNOTATION_REF_NAME.into(), "layer".into())],
+            ..Descriptor::new("application/vnd.oci.image.layer.v1.tar", M3, 3)
+        },
+        Descriptor {
+            annotations: vec![(ANNOTATION_REF_NAME.into(), "a".into())],
+            ..Descriptor::new(MEDIA_TYPE_OCI_INDEX, M4, 4)
+        },
+        tagged(M3, 3, "b"),
+    ]);
+    assert_eq!(layout_tags(index.as_bytes()).unwrap(), ["b", "a"]);
+    assert!(layout_tags(index_json(&[]).as_bytes()).unwrap().is_empty());
+    assert!(matches!(
+        layout_tags(b"not json"),
+        Err(Error::InvalidInput(_))
+    ));
+}

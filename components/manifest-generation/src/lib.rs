@@ -114,6 +114,10 @@ impl manifests::Guest for ManifestGeneration {
         core::layout_entry(&index, tag.as_deref())
     }
 
+    fn layout_tags(index: Vec<u8>) -> Result<Vec<String>, Error> {
+        core::layout_tags(&index)
+    }
+
     fn layout_marker(existing: Option<Vec<u8>>) -> Result<Vec<u8>, Error> {
         core::layout_marker(existing.as_deref())
     }

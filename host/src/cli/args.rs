@@ -88,6 +88,8 @@ pub enum Command {
     Image(ImageCommand),
     /// Copy an image between registries, the engine, archives and layouts.
     Copy(CopyArgs),
+    /// Mirror and promote many images, as a YAML sync file declares them.
+    Sync(SyncArgs),
     /// Log in to a registry: check the credentials and keep them in the
     /// Docker config.
     Login(LoginArgs),
@@ -351,6 +353,36 @@ pub struct CopyArgs {
     /// the manifest is written anew [default: every blob as it is].
     #[arg(long, value_enum)]
     pub compression: Option<CompressionArg>,
+}
+
+/// `ocipipe sync FILE`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The sync file (YAML; see the README). With --from-lock, only its
+    /// `registries` budgets are used.
+    #[arg(required_unless_present = "from_lock")]
+    pub file: Option<PathBuf>,
+    /// Print the plan as JSON Lines (source, tag, digest, target, reason)
+    /// and write nothing to any target.
+    #[arg(long)]
+    pub plan: bool,
+    /// Write the plan to FILE, a lockfile for --from-lock (with --plan,
+    /// only that).
+    #[arg(long, value_name = "FILE", conflicts_with = "from_lock")]
+    pub lock: Option<PathBuf>,
+    /// Copy exactly the digests a lockfile holds, resolving no tag.
+    #[arg(long, value_name = "FILE")]
+    pub from_lock: Option<PathBuf>,
+    /// Go on when an image fails; the exit code still says that some did.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Take part I of N (I from 0) of the target repositories, for N
+    /// machines sharing one sync.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::pipeline::sync::Shard>,
+    /// Blobs sent at once per image.
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
 }
 
 /// `ocipipe login [SERVER] -u USER --password-stdin`.

@@ -62,7 +62,7 @@ pub(super) fn location(tagging: &Tagging, arg: &str) -> anyhow::Result<Location>
     )
 }
 
-fn split_path(rest: &str) -> (&str, Option<&str>) {
+pub(super) fn split_path(rest: &str) -> (&str, Option<&str>) {
     match rest.split_once(':') {
         Some((path, name)) if !name.is_empty() => (path, Some(name)),
         Some((path, _)) => (path, None),
@@ -118,15 +118,12 @@ impl CopyEnv {
 
 /// How registries are reached, from the config.
 fn access(config: &Config, jobs: usize) -> anyhow::Result<RegistryAccess> {
-    Ok(RegistryAccess {
-        credentials: registry::CredentialStore::new(config.docker_config.clone()),
-        insecure: config.insecure_registries.clone(),
-        transports: registry::Transports::new(
-            registry::RetryPolicy::default(),
-            config.registry_tls.clone(),
-        )?,
+    Ok(RegistryAccess::new(
+        registry::CredentialStore::new(config.docker_config.clone()),
+        config.insecure_registries.clone(),
+        registry::Transports::new(registry::RetryPolicy::default(), config.registry_tls.clone())?,
         jobs,
-    })
+    ))
 }
 
 pub(super) fn run(config: &Config, args: CopyArgs) -> anyhow::Result<Outcome> {

@@ -12,6 +12,7 @@ mod plugin;
 mod plugin_build;
 mod progress;
 mod refs;
+mod sync;
 mod tag;
 
 pub use args::Cli;
@@ -236,6 +237,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Tag(cmd) => tag::run(&config, cmd),
         Command::Image(cmd) => image::run(&config, cmd),
         Command::Copy(args) => copy::run(&config, args),
+        Command::Sync(args) => sync::run(&config, args),
         Command::Login(args) => copy::login(&config, args),
         Command::Logout(args) => copy::logout(&config, args),
         Command::Artifact(cmd) => artifact::run(&config, cmd),

@@ -20,6 +20,7 @@ mod plugin;
 mod plugin_build;
 mod plugin_install;
 mod push;
+pub mod sync;
 mod tag;
 mod unpack;
 mod yaml_text;
@@ -109,6 +110,24 @@ pub enum Error {
         source_name: String,
         /// What is missing, and what is there.
         message: String,
+    },
+    /// One entry of a sync file failed.
+    #[error("{entry}: {source}")]
+    Entry {
+        /// The entry, as the file names it.
+        entry: String,
+        /// What failed.
+        source: Box<Error>,
+    },
+    /// Two images of a sync would be written under one target.
+    #[error("{first} and {second} both write {target}: give each image its own target")]
+    SameTarget {
+        /// The target.
+        target: String,
+        /// The first entry writing it, and its source.
+        first: String,
+        /// The second.
+        second: String,
     },
     /// A component answered something its contract does not allow.
     #[error("{0}")]

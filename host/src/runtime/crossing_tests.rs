@@ -153,6 +153,10 @@ fn every_manifest_generation_function_crosses() {
             .digest,
         manifest.descriptor.digest
     );
+    assert_eq!(
+        crossed("layout-tags", generation.layout_tags(&index.bytes)).unwrap(),
+        ["t"]
+    );
     let marker = crossed("layout-marker", generation.layout_marker(None)).unwrap();
     assert_eq!(generation.layout_marker(Some(&marker)).unwrap(), marker);
     assert!(matches!(

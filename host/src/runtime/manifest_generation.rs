@@ -183,6 +183,13 @@ impl ManifestGeneration {
             .answer((MANIFESTS, "layout-entry"), (index, tag), as_is)
     }
 
+    /// The tags an `oci:PATH:TAG` source can name in a layout's
+    /// `index.json`, in order, each once.
+    pub fn layout_tags(&self, index: &[u8]) -> Result<Vec<String>, Error> {
+        self.0
+            .answer((MANIFESTS, "layout-tags"), (index,), check::layout_tags)
+    }
+
     /// The `oci-layout` of an OCI image layout: without `existing`, the
     /// bytes a new layout's holds; with an existing layout's, those bytes
     /// back once the component has accepted them (it refuses a version it

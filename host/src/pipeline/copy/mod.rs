@@ -37,7 +37,7 @@ use crate::registry::{
 use source::Source;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// An image location, in skopeo's transport terms.
 #[derive(Debug, Clone)]
@@ -97,6 +97,30 @@ pub struct RegistryAccess {
     pub transports: Transports,
     /// Blobs sent at once per copy.
     pub jobs: usize,
+    /// Each registry made once for the whole run, so that the copies of a
+    /// run (a `sync` copies many) share its challenge, tokens and
+    /// connections.
+    made: Arc<Mutex<HashMap<String, Arc<Registry>>>>,
+}
+
+impl RegistryAccess {
+    /// Registries reached with `credentials`, in plain HTTP for
+    /// `insecure` hosts besides loopback, through `transports`, `jobs`
+    /// blobs at once per copy.
+    pub fn new(
+        credentials: CredentialStore,
+        insecure: Vec<String>,
+        transports: Transports,
+        jobs: usize,
+    ) -> Self {
+        Self {
+            credentials,
+            insecure,
+            transports,
+            jobs,
+            made: Arc::default(),
+        }
+    }
 }
 
 /// What `copy` needs besides its locations.
@@ -235,23 +259,20 @@ pub(crate) fn push_destination(
     RepositoryDestination::new(repository, ctx.runtime.handle().clone(), None)
 }
 
-/// The registries of one copy, each made once so that they share their
-/// challenge, tokens and connections.
+/// The registries of a run, each made once (in [`RegistryAccess`]) so
+/// that they share their challenge, tokens and connections.
 pub(crate) struct Registries<'a> {
     access: &'a RegistryAccess,
-    made: HashMap<String, Arc<Registry>>,
 }
 
 impl<'a> Registries<'a> {
     pub(crate) fn new(access: &'a RegistryAccess) -> Self {
-        Self {
-            access,
-            made: HashMap::new(),
-        }
+        Self { access }
     }
 
     fn registry(&mut self, domain: &str) -> Result<Arc<Registry>, Error> {
-        if let Some(made) = self.made.get(domain) {
+        let mut made = self.access.made.lock().expect("not poisoned");
+        if let Some(made) = made.get(domain) {
             return Ok(made.clone());
         }
         let host = crate::registry::api_host(domain);
@@ -263,7 +284,7 @@ impl<'a> Registries<'a> {
             None,
             &self.access.transports,
         )?;
-        self.made.insert(domain.to_string(), registry.clone());
+        made.insert(domain.to_string(), registry.clone());
         Ok(registry)
     }
 

@@ -116,6 +116,25 @@ pub(in crate::runtime) fn file_names(
     Ok(names)
 }
 
+/// A layout's tags a component answered: each once, none empty or
+/// holding a control character (they name the layout's images in plans
+/// and errors).
+pub(in crate::runtime) fn layout_tags(
+    at: Origin<'_>,
+    tags: Vec<String>,
+) -> Result<Vec<String>, Error> {
+    let mut seen = std::collections::HashSet::new();
+    for tag in &tags {
+        if tag.is_empty() || tag.chars().any(char::is_control) {
+            return Err(at.contract(format!("answered the tag {tag:?}")));
+        }
+        if !seen.insert(tag) {
+            return Err(at.contract(format!("answered the tag {tag:?} twice")));
+        }
+    }
+    Ok(tags)
+}
+
 /// A referrers tag a component answered, checked against the tag grammar
 /// of the distribution spec (`[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`): it goes
 /// into a registry URL as it is.
@@ -440,6 +459,15 @@ mod tests {
             component_layer(AT, &given, other),
             Err(Error::Contract { .. })
         ));
+    }
+
+    #[test]
+    fn layout_tags_are_each_once_and_printable() {
+        let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(layout_tags(AT, tags(&["a", "b"])).unwrap(), ["a", "b"]);
+        for bad in [&["a", "a"][..], &[""], &["a\nb"]] {
+            assert!(layout_tags(AT, tags(bad)).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

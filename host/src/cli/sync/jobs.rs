@@ -1,0 +1,136 @@
+//! The entries of a sync file made into the pipeline's jobs: locations
+//! read (a name without a transport is a registry's), tag filters and
+//! platforms checked by the components, each refusal naming the file,
+//! line and key, before any request.
+
+use crate::model::{HostMachine, TagFilter};
+use crate::pipeline::sync::file::{self, At, Entry, Kind, Platforms, SyncFile};
+use crate::pipeline::sync::{Job, Settings};
+use crate::pipeline::{Location, Operations};
+use crate::runtime::Tagging;
+use std::path::PathBuf;
+
+/// The jobs of `file`, in its order.
+pub(super) fn jobs(ops: &Operations<'_>, file: &SyncFile) -> anyhow::Result<Vec<Job>> {
+    file.entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| job(ops, file, i, entry))
+        .collect()
+}
+
+fn job(ops: &Operations<'_>, file: &SyncFile, i: usize, entry: &Entry) -> anyhow::Result<Job> {
+    let at = |at: &At<String>, message: String| anyhow::anyhow!("{}", file::error_at(&file.shown, at, message));
+    let source = location(ops.tagging, &entry.source.value, entry.kind, None)
+        .map_err(|m| at(&entry.source, m))?;
+    let inherited = match &source {
+        Location::Registry(r) => r.tag.clone(),
+        Location::Layout { tag, .. } => tag.clone(),
+        _ => None,
+    };
+    let target = location(ops.tagging, &entry.target.value, entry.kind, inherited)
+        .map_err(|m| at(&entry.target, m))?;
+    let filter = TagFilter {
+        allow: entry.tags.allow.iter().map(|a| a.value.clone()).collect(),
+        deny: entry.tags.deny.iter().map(|a| a.value.clone()).collect(),
+        semver: entry.tags.semver.as_ref().map(|a| a.value.clone()),
+        latest: entry.tags.latest,
+    };
+    if let Err(refused) = ops.tagging.check_tag_filter(&filter)? {
+        use crate::model::FilterField;
+        let field = match refused.field {
+            FilterField::Allow(n) => entry.tags.allow.get(n as usize),
+            FilterField::Deny(n) => entry.tags.deny.get(n as usize),
+            FilterField::Semver => entry.tags.semver.as_ref(),
+        };
+        return Err(match field {
+            Some(field) => at(field, refused.message),
+            None => at(&entry.source, format!("the tag filter: {}", refused.message)),
+        });
+    }
+    let platforms = match &entry.platforms {
+        Platforms::All => None,
+        Platforms::List(list) => {
+            for platform in list {
+                ops.manifest_generation
+                    .normalize_platform(Some(&platform.value), &HostMachine::current())
+                    .map_err(|e| at(platform, e.to_string()))?;
+            }
+            Some(list.iter().map(|p| p.value.clone()).collect())
+        }
+    };
+    Ok(Job {
+        name: format!("{}:{} (sync[{i}])", file.shown, entry.at),
+        source,
+        target,
+        kind: entry.kind,
+        filter,
+        settings: Settings {
+            parallel: entry.parallel,
+            platforms,
+            referrers: entry.referrers,
+            referrer_types: entry.referrer_types.clone(),
+            compression: entry.compression,
+        },
+    })
+}
+
+/// Reads one side of an entry: `docker://REF` or a bare registry name,
+/// or `oci:PATH[:TAG]`. A repository entry names repositories (no tag, no
+/// digest); an image entry names images, and a target without a tag takes
+/// `inherited` (the source's tag) or the default one.
+fn location(
+    tagging: &Tagging,
+    text: &str,
+    kind: Kind,
+    inherited: Option<String>,
+) -> Result<Location, String> {
+    if let Some(rest) = text.strip_prefix("oci:") {
+        let (path, tag) = super::super::copy::split_path(rest);
+        if path.is_empty() {
+            return Err("no layout path (oci:PATH[:TAG])".to_string());
+        }
+        let tag = match (kind, tag) {
+            (Kind::Repository, Some(tag)) => {
+                return Err(format!(
+                    "oci:PATH:{tag} names one image; a repository entry names the layout alone \
+                     (or write type: image)"
+                ));
+            }
+            (Kind::Image, tag) => tag.map(str::to_string).or(inherited),
+            (Kind::Repository, None) => None,
+        };
+        return Ok(Location::Layout {
+            path: PathBuf::from(path),
+            tag,
+        });
+    }
+    if text.starts_with("docker-archive:") || text.starts_with("docker-daemon:") {
+        return Err(
+            "a sync reads and writes registries (docker:// or a bare name) and OCI layouts (oci:)"
+                .to_string(),
+        );
+    }
+    let name = text.strip_prefix("docker://").unwrap_or(text);
+    let reference = tagging
+        .parse_normalized_named(name)
+        .map_err(|e| format!("{name:?} is not a repository or image name: {e}"))?;
+    let named = reference.tag.is_some() || reference.digest.is_some();
+    match kind {
+        Kind::Repository if named => Err(format!(
+            "{name:?} names one image; a repository entry names a repository (or write type: image)"
+        )),
+        Kind::Repository => Ok(Location::Registry(reference)),
+        Kind::Image if named => Ok(Location::Registry(reference)),
+        Kind::Image => {
+            let with_tag = match inherited {
+                Some(tag) => format!("{}:{tag}", reference.name),
+                None => reference.name.clone(),
+            };
+            tagging
+                .normalize_with_default_tag(&with_tag)
+                .map(Location::Registry)
+                .map_err(|e| format!("{name:?}: {e}"))
+        }
+    }
+}

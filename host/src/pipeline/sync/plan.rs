@@ -1,0 +1,317 @@
+//! The plan of a sync: each entry resolved into images, each with its
+//! digest at the source and why it is copied.
+//!
+//! A registry repository's tags come from its tag list (every page),
+//! filtered by the tagging component; each tag's digest from one manifest
+//! `HEAD`, and the target's tag from one more on the target: a re-sync
+//! that changes nothing sends those and nothing else. A layout's tags and
+//! digests are read from its `index.json`, without requests.
+
+use super::{Done, Job, Planned, Reason, Work, file::Kind};
+use crate::model::{Digest, Reference};
+use crate::pipeline::Error;
+use crate::pipeline::copy::{CopyContext, Location, Registries};
+use crate::pipeline::planner::IndexPlanning;
+use crate::store::source::LayoutSource;
+use futures_util::{StreamExt, TryStreamExt, stream};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Manifest `HEAD`s (and tag lists) in flight at once while planning:
+/// crane's and regclient's few per host, for the two sides.
+const LOOKUPS_AT_ONCE: usize = 8;
+
+/// The images of `jobs`: the work of each entry, in the file's order and
+/// each repository's tag order. An entry that cannot be resolved (a
+/// missing repository, a refused request) fails the plan, or with
+/// `keep_going` is reported as failed (second list) while the others go
+/// on. Two images bound for the same target fail the plan before anything
+/// is written.
+pub fn plan(
+    ctx: &CopyContext<'_>,
+    jobs: &[Job],
+    keep_going: bool,
+) -> Result<(Vec<Work>, Vec<Done>), Error> {
+    let resolved: Vec<Result<Vec<Work>, Error>> = ctx.runtime.block_on(
+        stream::iter(jobs)
+            .map(|job| async move {
+                resolve(ctx, job).await.map_err(|e| Error::Entry {
+                    entry: job.name.clone(),
+                    source: Box::new(e),
+                })
+            })
+            .buffered(LOOKUPS_AT_ONCE)
+            .collect(),
+    );
+    let mut work = Vec::new();
+    let mut failed = Vec::new();
+    for (job, result) in jobs.iter().zip(resolved) {
+        match result {
+            Ok(images) => work.extend(images),
+            Err(e) if keep_going => failed.push(entry_failed(job, &e)),
+            Err(e) => return Err(e),
+        }
+    }
+    one_writer_per_target(&work)?;
+    Ok((work, failed))
+}
+
+/// The result line of an entry that could not be resolved.
+fn entry_failed(job: &Job, error: &Error) -> Done {
+    Done {
+        source: super::repository_key(&job.source),
+        tag: None,
+        digest: None,
+        target: job.target.to_string(),
+        action: super::Action::Failed,
+        bytes_sent: 0,
+        referrers_copied: 0,
+        error: Some(error.to_string()),
+    }
+}
+
+/// Refuses a plan where two images would be written under one target.
+fn one_writer_per_target(work: &[Work]) -> Result<(), Error> {
+    let mut seen: HashMap<&str, &Work> = HashMap::new();
+    for item in work {
+        if let Some(first) = seen.insert(&item.planned.target, item) {
+            return Err(Error::SameTarget {
+                target: item.planned.target.clone(),
+                first: format!("{} ({})", first.entry, first.planned.source),
+                second: format!("{} ({})", item.entry, item.planned.source),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// One image of an entry before its digests are known: the source's tag
+/// (or digest) and where it goes.
+struct Image {
+    tag: Option<String>,
+    digest: Option<Digest>,
+    to: Location,
+}
+
+/// The work of one entry.
+async fn resolve(ctx: &CopyContext<'_>, job: &Job) -> Result<Vec<Work>, Error> {
+    let images = images(ctx, job).await?;
+    stream::iter(images)
+        .map(|image| resolve_image(ctx, job, image))
+        .buffered(LOOKUPS_AT_ONCE)
+        .try_collect()
+        .await
+}
+
+/// The images an entry names: every selected tag of a repository, or its
+/// one image.
+async fn images(ctx: &CopyContext<'_>, job: &Job) -> Result<Vec<Image>, Error> {
+    let tagging = ctx.ops.tagging;
+    if job.kind == Kind::Image {
+        let (tag, digest) = match &job.source {
+            Location::Registry(r) => (r.tag.clone(), r.digest.clone()),
+            Location::Layout { tag, .. } => (tag.clone(), None),
+            other => return Err(unsupported_source(other)),
+        };
+        return Ok(vec![Image {
+            tag,
+            digest,
+            to: job.target.clone(),
+        }]);
+    }
+    let tags = match &job.source {
+        Location::Registry(r) => {
+            let repository = Registries::new(ctx.access).source(r)?;
+            repository.tags().await?
+        }
+        Location::Layout { path, .. } => {
+            let layout = LayoutSource::open(path)?;
+            let index = layout.index(&IndexPlanning(ctx.ops.manifest_generation))?;
+            ctx.ops.manifest_generation.layout_tags(&index)?
+        }
+        other => return Err(unsupported_source(other)),
+    };
+    let selected = tagging
+        .select_tags(&tags, &job.filter)?
+        .map_err(|e| Error::NotFound {
+            source_name: job.source.to_string(),
+            message: format!("the tag filter: {}", e.message),
+        })?;
+    selected
+        .into_iter()
+        .map(|tag| {
+            let to = tagged(ctx, &job.target, &tag)?;
+            Ok(Image {
+                tag: Some(tag),
+                digest: None,
+                to,
+            })
+        })
+        .collect()
+}
+
+fn unsupported_source(location: &Location) -> Error {
+    Error::NotFound {
+        source_name: location.to_string(),
+        message: "a sync source is a registry (docker://, or a name without a transport) \
+                  or an OCI layout (oci:)"
+            .to_string(),
+    }
+}
+
+/// The target repository `repository` with `tag`.
+fn tagged(ctx: &CopyContext<'_>, repository: &Location, tag: &str) -> Result<Location, Error> {
+    Ok(match repository {
+        Location::Registry(r) => Location::Registry(
+            ctx.ops
+                .tagging
+                .normalize_with_default_tag(&format!("{}:{tag}", r.name))?,
+        ),
+        Location::Layout { path, .. } => Location::Layout {
+            path: path.clone(),
+            tag: Some(tag.to_string()),
+        },
+        other => {
+            return Err(Error::NotFound {
+                source_name: other.to_string(),
+                message: "a repository is synced into a registry or an OCI layout (oci:)"
+                    .to_string(),
+            });
+        }
+    })
+}
+
+/// One image's digests at both ends, and its work.
+async fn resolve_image(ctx: &CopyContext<'_>, job: &Job, image: Image) -> Result<Work, Error> {
+    let named = image
+        .digest
+        .as_ref()
+        .map(Digest::to_string)
+        .or_else(|| image.tag.clone())
+        .ok_or_else(|| Error::NoIdentifier(job.source.to_string()))?;
+    let (digest, from) = match &job.source {
+        Location::Registry(r) => {
+            let digest = match &image.digest {
+                Some(digest) => digest.clone(),
+                None => source_digest(ctx, r, &named).await?,
+            };
+            let pinned = match &image.tag {
+                Some(tag) => format!("{}:{tag}@{digest}", r.name),
+                None => format!("{}@{digest}", r.name),
+            };
+            let pinned = ctx.ops.tagging.parse_normalized_named(&pinned)?;
+            (digest, Location::Registry(pinned))
+        }
+        Location::Layout { path, .. } => {
+            let digest = layout_digest(ctx, path, image.tag.as_deref())?.ok_or_else(|| {
+                Error::NotFound {
+                    source_name: job.source.to_string(),
+                    message: format!("no image tagged {named:?}"),
+                }
+            })?;
+            let from = Location::Layout {
+                path: path.clone(),
+                tag: image.tag.clone(),
+            };
+            (digest, from)
+        }
+        other => return Err(unsupported_source(other)),
+    };
+    let there = target_digest(ctx, &image.to).await?;
+    let reason = reason(there.as_ref(), &digest, &job.settings);
+    Ok(Work {
+        planned: Planned {
+            source: super::repository_key(&job.source),
+            tag: image.tag,
+            digest,
+            target: image.to.to_string(),
+            reason,
+            settings: job.settings.clone(),
+        },
+        from,
+        to: image.to,
+        entry: job.name.clone(),
+    })
+}
+
+/// What `reference` (a tag or digest) names in the source repository.
+async fn source_digest(
+    ctx: &CopyContext<'_>,
+    repository: &Reference,
+    reference: &str,
+) -> Result<Digest, Error> {
+    let source = Registries::new(ctx.access).source(repository)?;
+    match source.manifest_head(reference).await? {
+        Some(head) => Ok(head.digest),
+        None => Err(Error::NotFound {
+            source_name: format!("docker://{}", repository.name),
+            message: format!("no manifest {reference}"),
+        }),
+    }
+}
+
+/// What the target's tag (or digest) names now, if anything.
+async fn target_digest(ctx: &CopyContext<'_>, to: &Location) -> Result<Option<Digest>, Error> {
+    match to {
+        Location::Registry(r) => {
+            let identifier = r
+                .identifier()
+                .ok_or_else(|| Error::NoIdentifier(r.full.clone()))?;
+            let target = Registries::new(ctx.access).source(r)?;
+            Ok(target.manifest_head(&identifier).await?.map(|h| h.digest))
+        }
+        Location::Layout { path, tag } => layout_digest(ctx, path, tag.as_deref()),
+        other => Err(Error::NotFound {
+            source_name: other.to_string(),
+            message: "a sync target is a registry or an OCI layout (oci:)".to_string(),
+        }),
+    }
+}
+
+/// The digest `tag` names in the layout at `path`; none when there is no
+/// layout there yet or it has no such tag.
+pub(super) fn layout_digest(
+    ctx: &CopyContext<'_>,
+    path: &Path,
+    tag: Option<&str>,
+) -> Result<Option<Digest>, Error> {
+    if !path.join("oci-layout").exists() {
+        return Ok(None);
+    }
+    let generation = ctx.ops.manifest_generation;
+    let index = LayoutSource::open(path)?.index(&IndexPlanning(generation))?;
+    if let Some(tag) = tag
+        && !generation.layout_tags(&index)?.iter().any(|t| t == tag)
+    {
+        return Ok(None);
+    }
+    Ok(Some(generation.layout_entry(&index, tag)?.digest))
+}
+
+/// `work` read from a lockfile, each image's reason learnt anew from its
+/// target (one `HEAD` each): the source is named by digest, so no tag is
+/// resolved.
+pub fn recheck(ctx: &CopyContext<'_>, work: Vec<Work>) -> Result<Vec<Work>, Error> {
+    ctx.runtime.block_on(
+        stream::iter(work)
+            .map(|mut item| async move {
+                let there = target_digest(ctx, &item.to).await?;
+                let planned = &mut item.planned;
+                planned.reason = reason(there.as_ref(), &planned.digest, &planned.settings);
+                Ok::<_, Error>(item)
+            })
+            .buffered(LOOKUPS_AT_ONCE)
+            .try_collect(),
+    )
+}
+
+/// Why an image of `digest` is copied to a target holding `there`. With
+/// some platforms only, the target's digest is another (a platform's
+/// manifest), so the image is copied again; its blobs are found there.
+fn reason(there: Option<&Digest>, digest: &Digest, settings: &super::Settings) -> Reason {
+    match there {
+        None => Reason::New,
+        Some(there) if there == digest && settings.platforms.is_none() => Reason::Unchanged,
+        Some(_) => Reason::Changed,
+    }
+}
