@@ -110,7 +110,7 @@ impl CopyEnv {
             runtime: &self.runtime,
             engine: self.engine.as_ref(),
             access: &self.access,
-            platform,
+            platforms: platform.into_iter().collect(),
             compression: None,
         }
     }

@@ -64,6 +64,20 @@ impl ManifestGeneration {
             .answer((MANIFESTS, "docker-manifest"), (config, layers), as_is)
     }
 
+    /// An OCI image index listing `manifests` (a copy of some platforms of
+    /// an index lists the ones chosen).
+    pub fn image_index(
+        &self,
+        manifests: &[Descriptor],
+        annotations: &[(String, String)],
+    ) -> Result<Document, Error> {
+        self.0.answer(
+            (MANIFESTS, "image-index"),
+            (manifests, annotations),
+            as_is,
+        )
+    }
+
     /// An OCI image manifest for a config and its layers.
     pub fn image_manifest(
         &self,

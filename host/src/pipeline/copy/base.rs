@@ -17,8 +17,8 @@ use std::io::Read;
 /// The most an image config may hold.
 const MAX_CONFIG_BYTES: u64 = 16 << 20;
 
-/// The image `from` names, ready to build on (the platform `ctx.platform`
-/// of an index): its config read and checked, its layers where they are.
+/// The image `from` names, ready to build on (the one platform
+/// `ctx.platforms` names of an index): its config read and checked, its layers where they are.
 /// A registry's layers are downloaded on `ctx.runtime`, which must outlive
 /// the build.
 pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, Error> {
@@ -26,7 +26,7 @@ pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, E
     let source = Source::open(ctx, &mut registries, from)?;
     let tree = ctx
         .runtime
-        .block_on(source.tree(ctx.ops, ctx.platform.as_ref()))?;
+        .block_on(source.tree(ctx.ops, &ctx.platforms))?;
     let (config, layers) = image(ctx, &source, &tree, from)?;
     Ok(BaseImage {
         config,

@@ -133,8 +133,10 @@ pub struct CopyContext<'a> {
     pub engine: Option<&'a Engine>,
     /// Registries.
     pub access: &'a RegistryAccess,
-    /// `--platform`: one platform of an index, normalised.
-    pub platform: Option<crate::model::Platform>,
+    /// Which platforms of an index, normalised: none, every one (the index
+    /// as it is); one (`--platform`), that platform's image; several, a new
+    /// index of theirs.
+    pub platforms: Vec<crate::model::Platform>,
     /// `--compression`: how layers stored uncompressed (in an archive, the
     /// engine, a layout) are sent to a registry or a layout; none keeps
     /// every blob as it is.
@@ -179,18 +181,21 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
     // An archive or the engine holds one image: take the host's platform
     // of an index unless told which.
     let single = matches!(to, Location::Archive { .. } | Location::Daemon(_));
-    let platform = match (&ctx.platform, single) {
-        (Some(p), _) => Some(p.clone()),
-        (None, true) => Some(
+    let platforms = match (&ctx.platforms[..], single) {
+        ([], true) => vec![
             ctx.ops
                 .manifest_generation
                 .normalize_platform(None, &crate::model::HostMachine::current())?,
-        ),
-        (None, false) => None,
+        ],
+        ([_, _, ..], true) => {
+            return Err(Error::NotFound {
+                source_name: from.to_string(),
+                message: format!("{to} holds one image: name one platform"),
+            });
+        }
+        (chosen, _) => chosen.to_vec(),
     };
-    let tree = ctx
-        .runtime
-        .block_on(source.tree(ctx.ops, platform.as_ref()))?;
+    let tree = ctx.runtime.block_on(source.tree(ctx.ops, &platforms))?;
     let destination = to.to_string();
     match to {
         Location::Registry(reference) => {

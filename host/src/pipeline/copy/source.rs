@@ -175,22 +175,30 @@ impl Source {
         }
     }
 
-    /// The images to copy: the root manifest, one platform of it when
-    /// `platform` is given and it is an index, every child otherwise.
+    /// The images to copy: the root manifest, or when it is an index and
+    /// `platforms` are given, the one platform's image, or a new index of
+    /// the several platforms' images; every child of an index.
     pub(super) async fn tree(
         &self,
         ops: &Operations<'_>,
-        platform: Option<&Platform>,
+        platforms: &[Platform],
     ) -> Result<Tree, Error> {
         let mut root = self.root(ops).await?;
         let mut root_contents = contents(ops, &mut root)?;
-        if let (Some(platform), ManifestContents::Index(IndexContents { manifests, .. })) =
-            (platform, &root_contents)
+        if let ManifestContents::Index(IndexContents { manifests, .. }) = &root_contents
+            && !platforms.is_empty()
         {
-            let chosen = ops
-                .manifest_generation
-                .select_platform(manifests, platform)?;
-            root = self.manifest(&chosen).await?;
+            let mut chosen: Vec<Descriptor> = Vec::new();
+            for platform in platforms {
+                let one = ops.manifest_generation.select_platform(manifests, platform)?;
+                if !chosen.contains(&one) {
+                    chosen.push(one);
+                }
+            }
+            root = match &chosen[..] {
+                [one] => self.manifest(one).await?,
+                several => ops.manifest_generation.image_index(several, &[])?,
+            };
             root_contents = contents(ops, &mut root)?;
         }
         let mut tree = Tree {

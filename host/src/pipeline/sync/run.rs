@@ -136,28 +136,22 @@ fn copy_one(ctx: &CopyContext<'_>, item: &Work) -> Done {
 
 fn copy_image(ctx: &CopyContext<'_>, item: &Work, done: &mut Done) -> Result<(), Error> {
     let settings = &item.planned.settings;
-    let platform = match settings.platforms.as_deref() {
-        None => None,
-        Some([one]) => Some(
+    let platforms = settings
+        .platforms
+        .iter()
+        .flatten()
+        .map(|spec| {
             ctx.ops
                 .manifest_generation
-                .normalize_platform(Some(one), &HostMachine::current())?,
-        ),
-        Some(several) => {
-            return Err(Error::NotFound {
-                source_name: item.planned.source.clone(),
-                message: format!(
-                    "platforms {several:?}: a sync copies every platform of an index, or one"
-                ),
-            });
-        }
-    };
+                .normalize_platform(Some(spec), &HostMachine::current())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let ctx = CopyContext {
         ops: ctx.ops,
         runtime: ctx.runtime,
         engine: ctx.engine,
         access: ctx.access,
-        platform,
+        platforms,
         compression: match settings.compression {
             Compression::Keep => None,
             Compression::Gzip => Some(LayerCompression::Gzip),
