@@ -20,6 +20,7 @@ mod plugin;
 mod plugin_build;
 mod plugin_install;
 mod push;
+pub mod sync;
 mod tag;
 mod unpack;
 mod yaml_text;
