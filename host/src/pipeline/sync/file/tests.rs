@@ -619,6 +619,21 @@ fn refuses_an_alias_bomb_quickly() {
 }
 
 #[test]
+fn refuses_deep_nesting() {
+    let deep = format!("version: 1\nx-deep: {}{}\n", "[".repeat(65), "]".repeat(65));
+    assert_eq!(
+        refused(&deep),
+        "sync.yaml:2: lists and mappings nest more than 64 deep"
+    );
+    let fine = format!(
+        "version: 1\nx-deep: {}{}\nsync: [{{source: a, target: b}}]\n",
+        "[".repeat(60),
+        "]".repeat(60)
+    );
+    ok(&fine);
+}
+
+#[test]
 fn error_at_names_the_values_line_and_key() {
     let file = ok(EXAMPLE);
     let semver = file.entries[0].tags.semver.as_ref().unwrap();

@@ -7,7 +7,8 @@
 //! gigabytes), merge keys (`<<: *a`, `<<: [*a, *b]`: the mapping's own
 //! keys win, then earlier merged mappings over later ones), and the
 //! refusal of what a sync file never needs: a second document, a key that
-//! is not text, a key written twice, a tag outside the core schema.
+//! is not text, a key written twice, a tag outside the core schema,
+//! nesting deeper than [`MAX_DEPTH`].
 //! Must not: know what a sync file means; `super::build` reads the tree.
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
@@ -16,6 +17,10 @@ use std::collections::{HashMap, HashSet};
 /// How many values aliases may add in all: far more than any sync file
 /// needs, far less than an alias bomb's billions.
 const MAX_ALIASED_VALUES: usize = 100_000;
+
+/// How deep lists and mappings may nest: a sync file needs five levels;
+/// the tree's copies and drops recurse.
+const MAX_DEPTH: usize = 64;
 
 /// A value and the line (1-based) where it is written.
 #[derive(Clone, Debug, PartialEq)]
@@ -174,6 +179,12 @@ impl Builder {
         }
         if let Some(tag) = tag.filter(|t| !t.is_yaml_core_schema()) {
             return fail(line, format!("the tag {tag} is not supported; remove it"));
+        }
+        if self.stack.len() == MAX_DEPTH {
+            return fail(
+                line,
+                format!("lists and mappings nest more than {MAX_DEPTH} deep"),
+            );
         }
         self.stack.push(match kind {
             Open::Seq => Frame::Seq {
