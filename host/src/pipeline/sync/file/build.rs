@@ -37,19 +37,9 @@ type Result<T> = std::result::Result<T, FileError>;
 /// The file named `shown` from its document (`None`: the file is empty).
 pub(super) fn sync_file(shown: &str, root: Option<Node>) -> Result<SyncFile> {
     let r = Reader { shown };
-    let empty = |line| {
-        r.error(
-            line,
-            None,
-            "the file is empty; a sync file needs `version: 1` and `sync:` entries",
-        )
-    };
-    let root = match root {
-        None
-        | Some(Node {
-            value: Value::Null, ..
-        }) => return Err(empty(None)),
-        Some(root) => root,
+    let Some(root) = root.filter(|root| root.value != Value::Null) else {
+        let message = "the file is empty; a sync file needs `version: 1` and `sync:` entries";
+        return Err(r.error(None, None, message));
     };
     let top = r.fields(&root, "", root.line, TOP)?;
     let version = top.require(&r, "version", "a sync file starts with `version: 1`")?;
