@@ -21,6 +21,9 @@
 //!
 //! Error messages ([`RefError`]'s `Display`) are the Go messages verbatim.
 //!
+//! Which tags a sync entry selects is [`tag_filter`]'s (with regular
+//! expressions and semver ranges, as the sync file writes them).
+//!
 //! The `tagging` world's bindings are generated here ([`wit`]).
 
 use std::fmt;
@@ -28,7 +31,12 @@ use std::fmt;
 use ocipipe_sdk::digest::{self, DigestError, SHA256};
 
 pub mod grammar;
+pub mod tag_filter;
 pub mod wit;
+
+pub use tag_filter::{
+    FilterError, FilterField, TagFilter, check_tag_filter, select_tags, tag_version,
+};
 
 /// Maximum length of the repository path (Go `RepositoryNameTotalLengthMax`).
 ///

@@ -1,11 +1,14 @@
-//! The tagging component: exports `ocipipe:image/naming` by delegating to
-//! the pure grammar in `tagging-core`. The world's bindings are generated
+//! The tagging component: exports `ocipipe:image/naming` and
+//! `ocipipe:image/tags` by delegating to the pure grammar and tag filters
+//! in `tagging-core`. The world's bindings are generated
 //! once, in `tagging-core` ([`tagging_core::wit`]), the shared WIT types
 //! being `ocipipe_sdk`'s; no logic lives here beyond choosing the WIT case.
 
 use ocipipe_sdk::{Error, Reference};
 use tagging_core as core;
 use tagging_core::wit::exports::ocipipe::image::naming::{AnyReference, Guest};
+use tagging_core::wit::exports::ocipipe::image::tags;
+use tagging_core::{FilterError, TagFilter};
 
 struct Tagging;
 
@@ -53,6 +56,16 @@ impl Guest for Tagging {
 
     fn unique_tag(name: String, entropy: Vec<u8>) -> Result<Reference, Error> {
         Ok((&core::unique_tag(&name, &entropy)?).into())
+    }
+}
+
+impl tags::Guest for Tagging {
+    fn check_tag_filter(filter: TagFilter) -> Result<(), FilterError> {
+        core::check_tag_filter(&filter)
+    }
+
+    fn select_tags(tags: Vec<String>, filter: TagFilter) -> Result<Vec<String>, FilterError> {
+        core::select_tags(&tags, &filter)
     }
 }
 

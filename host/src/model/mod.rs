@@ -16,6 +16,7 @@ mod manifest;
 mod plugin;
 mod progress;
 mod reference;
+mod tag_filter;
 mod text;
 
 pub use archive::{
@@ -33,4 +34,5 @@ pub use manifest::{
 pub use plugin::{Grants, PRIVILEGE_NAMES, Privilege};
 pub use progress::{Progress, Quiet, Together};
 pub use reference::{AnyReference, Reference};
+pub use tag_filter::{FilterError, FilterField, TagFilter};
 pub use text::{json_line, one_line, printable};

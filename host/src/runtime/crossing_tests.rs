@@ -8,7 +8,7 @@ use crate::model::{
     ArchiveFormat, ArchiveImage, ArchiveLayer, ArtifactFile, ArtifactForm, ArtifactPlan,
     ArtifactTool, BlobRef, ComponentWorld, ConfigRequest, Descriptor, Digest, Document, Entry,
     EntryKind, FileRef, Grants, HostMachine, ImageStore, IndexEntryKind, LayerCompression,
-    LayerOptions, ManifestFormat, Member, MemberKind, Segment,
+    LayerOptions, ManifestFormat, Member, MemberKind, Segment, TagFilter,
 };
 use std::sync::Arc;
 
@@ -56,6 +56,18 @@ fn every_tagging_and_privileges_function_crosses() {
     ];
     let found = crossed("find-name", tagging.find_name("ubuntu:1", &held)).unwrap();
     assert_eq!(found, Some(1));
+    let filter = TagFilter {
+        allow: vec!["^1".into()],
+        deny: vec!["rc".into()],
+        semver: Some(">=1".into()),
+        latest: Some(1),
+    };
+    crossed("check-tag-filter", tagging.check_tag_filter(&filter))
+        .unwrap()
+        .unwrap();
+    let tags = ["1.0".to_string(), "1.1-rc".to_string(), "1.1".to_string()];
+    let selected = crossed("select-tags", tagging.select_tags(&tags, &filter)).unwrap();
+    assert_eq!(selected.unwrap(), ["1.1"]);
 
     let privileges = runtime.load::<Privileges>(&Source::Builtin).unwrap();
     crossed("compute-privileges", privileges.compute_privileges("{}"));

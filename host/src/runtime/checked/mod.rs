@@ -16,14 +16,16 @@
 //! check here only refuses what the WIT contract rules out.
 
 pub(super) mod manifest_generation;
+pub(super) mod tagging;
 pub(super) mod tar_assembly;
 
 use super::Error;
 use super::bindings::types;
 use crate::model::{
     AnyReference, ArtifactForm, ArtifactRequest, BlobHead, BlobPlacement, Change,
-    ComponentArtifact, Descriptor, Digest, DigestError, Document, ImageLayer, IndexEntry,
-    LayerCompression, ManifestContents, Platform, Privilege, Reference, ReferrersPage, Segment,
+    ComponentArtifact, Descriptor, Digest, DigestError, Document, FilterError, ImageLayer,
+    IndexEntry, LayerCompression, ManifestContents, Platform, Privilege, Reference, ReferrersPage,
+    Segment,
 };
 
 /// The longest string an answer may hold, in bytes: far above any name,
@@ -145,6 +147,15 @@ impl<A: Checked, B: Checked> Checked for (A, B) {
     }
 }
 
+impl<T: Checked, E: Checked> Checked for Result<T, E> {
+    fn check(&self, at: Origin<'_>) -> Result<(), Error> {
+        match self {
+            Ok(value) => value.check(at),
+            Err(refused) => refused.check(at),
+        }
+    }
+}
+
 impl Checked for String {
     fn check(&self, at: Origin<'_>) -> Result<(), Error> {
         at.text("string", self)
@@ -162,6 +173,7 @@ macro_rules! unchecked {
     };
 }
 unchecked!(
+    (),
     bool,
     u8,
     u32,
@@ -170,6 +182,12 @@ unchecked!(
     Change,
     LayerCompression
 );
+
+impl Checked for FilterError {
+    fn check(&self, at: Origin<'_>) -> Result<(), Error> {
+        at.text("message", &self.message)
+    }
+}
 
 impl Checked for ImageLayer {
     fn check(&self, at: Origin<'_>) -> Result<(), Error> {
