@@ -69,7 +69,11 @@ impl Limiter {
                 .then(|| Duration::try_from_secs_f64(1.0 / rate).ok())
                 .flatten();
             if spacing.is_none() {
-                tracing::warn!(host, rate, "a request rate that is not a positive number is no limit");
+                tracing::warn!(
+                    host,
+                    rate,
+                    "a request rate that is not a positive number is no limit"
+                );
             }
             spacing
         });
@@ -110,42 +114,4 @@ impl Limiter {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_budget_that_limits_nothing_makes_no_limiter() {
-        assert!(Limiter::new("h", Budget::default()).is_none());
-        let nonsense = Budget {
-            requests_per_second: Some(f64::NAN),
-            concurrency: Some(0),
-        };
-        assert!(Limiter::new("h", nonsense).is_none());
-        let tiny = Budget {
-            requests_per_second: Some(1e-300),
-            concurrency: None,
-        };
-        assert!(Limiter::new("h", tiny).is_none(), "a spacing that overflows");
-    }
-
-    #[tokio::test]
-    async fn starts_are_spaced_evenly_and_slots_are_given_back_when_dropped() {
-        let budget = Budget {
-            requests_per_second: Some(100.0),
-            concurrency: Some(2),
-        };
-        let limiter = Limiter::new("h", budget).unwrap();
-        let started = Instant::now();
-        let first = limiter.turn().await;
-        let second = limiter.turn().await;
-        // Both slots are held: a third waits until one is given back.
-        let third = tokio::time::timeout(Duration::from_millis(50), limiter.turn()).await;
-        assert!(third.is_err(), "a third slot while two are held");
-        drop(first);
-        let _third = limiter.turn().await;
-        drop(second);
-        let _fourth = limiter.turn().await;
-        // Four starts 10 ms apart (the refused wait took none).
-        assert!(started.elapsed() >= Duration::from_millis(30));
-    }
-}
+mod tests;

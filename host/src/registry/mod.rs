@@ -46,7 +46,8 @@ pub use credentials::{Credential, CredentialStore, DockerConfig};
 pub use destination::RepositoryDestination;
 pub use error::Error;
 pub use protocol::{
-    BlobReader, BlobStream, Fetched, Made, OpenBlob, Registry, Repository, Uploaded,
+    BlobReader, BlobStream, Fetched, MAX_TAGS, Made, ManifestHead, OpenBlob, Registry, Repository,
+    Uploaded,
 };
 pub use tls::{ExtraRoots, TlsSettings};
 pub use transport::{RetryPolicy, Transport, Transports};

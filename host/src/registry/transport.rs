@@ -711,6 +711,39 @@ mod tests {
     }
 
     #[test]
+    fn budgets_are_kept_by_the_api_host_of_the_name_a_user_gives() {
+        let settings = TlsSettings {
+            certs_dirs: Vec::new(),
+            extra_roots: Vec::new(),
+        };
+        let budget = Budget {
+            requests_per_second: Some(5.0),
+            concurrency: None,
+        };
+        let transports = Transports::new(RetryPolicy::default(), settings)
+            .unwrap()
+            .with_budgets([
+                ("docker.io".to_string(), budget),
+                ("localhost:5000".to_string(), budget),
+                ("ghcr.io".to_string(), Budget::default()),
+            ]);
+        let mut hosts: Vec<_> = transports
+            .shared
+            .budgets
+            .lock()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        hosts.sort();
+        assert_eq!(hosts, ["localhost:5000", "registry-1.docker.io"]);
+        let docker = transports.for_host("registry-1.docker.io", false).unwrap();
+        assert!(docker.limiter.is_some());
+        let ghcr = transports.for_host("ghcr.io", false).unwrap();
+        assert!(ghcr.limiter.is_none(), "no limit: no limiter");
+    }
+
+    #[test]
     fn transient_failures_are_tried_again_within_the_bound() {
         let (n, result) = tries(5, &[true, true]);
         assert_eq!(n, 3);

@@ -72,12 +72,14 @@ impl std::fmt::Display for Most {
     }
 }
 
-/// A duration in seconds, as a person reads it: `3600 s`, `0.5 s`.
+/// A duration as a person reads it: `3600 s`, `1.5 s`, `5 ms`.
 pub(crate) struct Secs(pub Duration);
 
 impl std::fmt::Display for Secs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.0.subsec_millis() == 0 {
+        if self.0 < Duration::from_secs(1) && !self.0.is_zero() {
+            write!(f, "{} ms", self.0.as_millis())
+        } else if self.0.subsec_millis() == 0 {
             write!(f, "{} s", self.0.as_secs())
         } else {
             write!(f, "{:.1} s", self.0.as_secs_f64())
@@ -112,10 +114,7 @@ mod tests {
             "{wait:?}"
         );
         let past = SystemTime::now() - Duration::from_secs(30);
-        assert_eq!(
-            asked(&httpdate::fmt_http_date(past)),
-            Some(Duration::ZERO)
-        );
+        assert_eq!(asked(&httpdate::fmt_http_date(past)), Some(Duration::ZERO));
         assert_eq!(asked("soon"), None);
         assert_eq!(asked_wait(&HeaderMap::new()), None);
     }
@@ -158,6 +157,10 @@ mod tests {
         assert_eq!(
             Most::InAll(Duration::from_millis(1500)).to_string(),
             "1.5 s in all for a request"
+        );
+        assert_eq!(
+            Most::Each(Duration::from_millis(5)).to_string(),
+            "5 ms at a time"
         );
     }
 }
