@@ -2,7 +2,8 @@
 //! what was asked and what came back, and never a credential.
 
 use super::tls::TlsFailure;
-use super::transport::{Receiving, Retry, Waited, retry_after, retryable_error, retryable_status};
+use super::transport::{Receiving, Retry, Waited, retryable_error, retryable_status};
+use super::wait::{Most, Secs, asked_wait};
 use crate::model::Digest;
 use std::time::Duration;
 
@@ -99,6 +100,18 @@ pub enum Error {
     /// variant stays small).
     #[error(transparent)]
     Config(Box<super::credentials::Error>),
+    /// The registry asked to wait longer than the retry policy waits (a
+    /// `429` or `503` with `Retry-After` or `RateLimit-Reset`): not tried
+    /// again early, which would only spend its limit again.
+    #[error("{}", wait_refused(error, *asked, *most))]
+    WaitRefused {
+        /// The registry's answer.
+        error: Box<Error>,
+        /// How long it asked to wait.
+        asked: Duration,
+        /// The most the policy waits.
+        most: Most,
+    },
     /// A transient failure outlived the retry policy.
     #[error("{error} (gave up after {tries} tries)")]
     GaveUp {
@@ -132,7 +145,8 @@ pub struct StatusError {
     pub message: Option<String>,
     /// For 401 and 403: which credentials were used and how to log in.
     pub credentials: Option<String>,
-    /// How long the registry asked to wait (`Retry-After`).
+    /// How long the registry asked to wait (`Retry-After`, else
+    /// `RateLimit-Reset` or `RateLimit`'s `reset`).
     pub retry_after: Option<Duration>,
 }
 
@@ -196,7 +210,7 @@ impl Error {
         credentials: Option<String>,
     ) -> Error {
         let status = response.status().as_u16();
-        let retry_after = retry_after(response.headers());
+        let retry_after = asked_wait(response.headers());
         let body = read_some(response, MAX_ERROR_BODY).await;
         let (code, message) = error_body(&body);
         Error::Status(Box::new(StatusError {
@@ -264,7 +278,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Status(s) => Some(s.status),
-            Error::GaveUp { error, .. } => error.status(),
+            Error::GaveUp { error, .. } | Error::WaitRefused { error, .. } => error.status(),
             _ => None,
         }
     }
@@ -287,6 +301,16 @@ impl Error {
         }
     }
 
+    /// This error, noting that the registry asked to wait `asked`, more
+    /// than the policy's `most`.
+    pub(crate) fn wait_refused(self, asked: Duration, most: Most) -> Error {
+        Error::WaitRefused {
+            error: Box::new(self),
+            asked,
+            most,
+        }
+    }
+
     /// This error, noting that it was the last of `tries`.
     pub(crate) fn gave_up(self, tries: u32) -> Error {
         if tries <= 1 {
@@ -296,6 +320,23 @@ impl Error {
             error: Box::new(self),
             tries,
         }
+    }
+}
+
+/// The one line of [`Error::WaitRefused`]: the registry's answer, that
+/// it is rate-limited (a `429`), the wait asked and the most given, and
+/// what the user can do.
+fn wait_refused(error: &Error, asked: Duration, most: Most) -> String {
+    let asked = Secs(asked);
+    match (error, error.status()) {
+        (Error::Status(s), Some(429)) => format!(
+            "{error}: rate-limited: {} asks to wait {asked}, and ocipipe waits at most {most}; \
+             try again later, or give {} a lower budget (requests-per-second)",
+            s.registry, s.registry
+        ),
+        _ => format!(
+            "{error}: it asks to wait {asked}, and ocipipe waits at most {most}; try again later"
+        ),
     }
 }
 

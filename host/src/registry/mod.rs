@@ -1,7 +1,10 @@
 //! OCI registries (the distribution API): pulling and pushing blobs and
 //! manifests, with Docker-style authentication and retries.
 //!
-//! - [`transport`]: the HTTP client of each host and the only retry loop.
+//! - [`transport`]: the HTTP client of each host and the only retry loop;
+//!   [`budget`]: each host's requests held to its budget (requests per
+//!   second, in flight at once); [`wait`]: the waits a registry asks for
+//!   (`Retry-After`, `RateLimit-Reset`).
 //! - [`tls`]: what TLS to a registry trusts and presents (the system's
 //!   roots, `SSL_CERT_FILE`, certs.d), and what a failed handshake means.
 //! - [`credentials`]: where credentials come from and go (the Docker
@@ -23,6 +26,7 @@
 
 pub mod auth;
 mod body;
+pub mod budget;
 pub mod credential_helper;
 pub mod credentials;
 pub mod destination;
@@ -32,15 +36,18 @@ pub mod protocol;
 pub(crate) mod test_registry;
 pub mod tls;
 pub mod transport;
+pub mod wait;
 
 pub use auth::Scope;
 pub use body::{BlobBody, BlobWriter, blob_channel};
+pub use budget::Budget;
 pub use credential_helper::{HELPER_TIMEOUT, MAX_HELPER_OUTPUT};
 pub use credentials::{Credential, CredentialStore, DockerConfig};
 pub use destination::RepositoryDestination;
 pub use error::Error;
 pub use protocol::{
-    BlobReader, BlobStream, Fetched, Made, OpenBlob, Registry, Repository, Uploaded,
+    BlobReader, BlobStream, Fetched, MAX_TAGS, Made, ManifestHead, OpenBlob, Registry, Repository,
+    Uploaded,
 };
 pub use tls::{ExtraRoots, TlsSettings};
 pub use transport::{RetryPolicy, Transport, Transports};

@@ -1,8 +1,9 @@
 //! The distribution API's requests and what their answers mean: manifests
-//! (get, put), blobs (exists, get, mount, upload). Requests are described
-//! here and sent through [`Transport`]; authorization comes from the
-//! registry's [`Authorizer`]: one fresh challenge after a 401, then the
-//! error stands. Blob uploads are in [`uploads`].
+//! (get, head, put), blobs (exists, get, mount, upload), referrers. Requests
+//! are described here and sent through [`Transport`]; authorization comes
+//! from the registry's [`Authorizer`]: one fresh challenge after a 401,
+//! then the error stands. Blob uploads are in [`uploads`]; the tag list,
+//! and the paging it shares with referrers, in [`tags`].
 
 use super::auth::{Authorizer, Scope};
 use super::body;
@@ -10,7 +11,7 @@ use super::credentials::CredentialStore;
 use super::transport::{self, Receiving, Transport, Transports};
 use super::{Error, MANIFEST_MEDIA_TYPES};
 use crate::model::Digest;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, LINK, LOCATION};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
 use reqwest::{RequestBuilder, Response, StatusCode, Url};
 use sha2::Digest as _;
 use std::sync::Arc;
@@ -170,6 +171,17 @@ pub struct Fetched {
     pub digest: Digest,
     /// The exact bytes.
     pub bytes: Vec<u8>,
+}
+
+/// A manifest as its `HEAD` describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestHead {
+    /// Its digest (`Docker-Content-Digest`).
+    pub digest: Digest,
+    /// Its media type (`Content-Type`).
+    pub media_type: String,
+    /// Its size in bytes (`Content-Length`).
+    pub size: u64,
 }
 
 /// A blob being received.
@@ -381,6 +393,66 @@ impl Repository {
             .await
     }
 
+    /// What the manifest `reference` (a tag or a digest) names, as a
+    /// `HEAD` with a pull's `Accept` tells: none when the registry has no
+    /// such manifest or repository (404: a target not made yet). A `HEAD`
+    /// costs no pull in Docker Hub's rate limit, where a `GET` does; only
+    /// when its answer lacks the digest, the media type or the size is
+    /// the manifest fetched ([`Self::manifest`]) to learn them.
+    pub async fn manifest_head(&self, reference: &str) -> Result<Option<ManifestHead>, Error> {
+        let what = format!("HEAD manifest {reference}");
+        let url = self.url(&format!("manifests/{reference}"));
+        let accept = MANIFEST_MEDIA_TYPES.join(", ");
+        let build = || self.client().head(url.clone()).header(ACCEPT, &accept);
+        let response = self
+            .send(&what, &build, &[StatusCode::OK, StatusCode::NOT_FOUND])
+            .await?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        };
+        let digest = header("docker-content-digest").and_then(|v| Digest::parse(v).ok());
+        let media_type = header(CONTENT_TYPE.as_str())
+            .map(|v| v.split(';').next().unwrap_or(v).trim().to_string())
+            .filter(|v| !v.is_empty());
+        // The header, not `content_length()`: a HEAD's body is empty.
+        let size = header(CONTENT_LENGTH.as_str()).and_then(|v| v.parse::<u64>().ok());
+        drop(response);
+        let (Some(digest), Some(media_type), Some(size)) = (digest, media_type, size) else {
+            tracing::debug!(
+                repository = %self.name,
+                reference,
+                "the HEAD of a manifest lacks its digest, type or size: fetching it"
+            );
+            let fetched = self.manifest(reference).await?;
+            return Ok(Some(ManifestHead {
+                size: fetched.bytes.len() as u64,
+                digest: fetched.digest,
+                media_type: fetched.media_type,
+            }));
+        };
+        if let Ok(named) = Digest::parse(reference)
+            && named != digest
+        {
+            return Err(Error::digest_mismatch(
+                format!("manifest {reference}"),
+                &named,
+                &digest,
+            ));
+        }
+        Ok(Some(ManifestHead {
+            digest,
+            media_type,
+            size,
+        }))
+    }
+
     /// The whole body of `response`, a document of at most `cap` bytes
     /// (see [`transport::read_document`]).
     async fn read_capped(
@@ -461,43 +533,9 @@ impl Repository {
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        let next = self.next_page(&what, &response)?;
+        let next = self.next_page(&what, "referrers", &response)?;
         let bytes = self.read_capped(&what, response, MAX_MANIFEST).await?;
         Ok(Some(ReferrersAnswer { bytes, next }))
-    }
-
-    /// The URL of the next page an answer names (`Link: <URL>;
-    /// rel="next"`, the distribution spec's pagination), resolved against
-    /// the request's. It must stay on this registry (same scheme, host and
-    /// port): credentials go with it.
-    fn next_page(&self, what: &str, response: &Response) -> Result<Option<Url>, Error> {
-        let protocol = |message: String| Error::Protocol {
-            registry: self.registry.host.clone(),
-            what: what.to_string(),
-            message,
-        };
-        let mut next = None;
-        for value in response.headers().get_all(LINK) {
-            let value = value
-                .to_str()
-                .map_err(|_| protocol("a Link header that is not text".to_string()))?;
-            let links = parse_link_header::parse(value)
-                .map_err(|e| protocol(format!("the Link header {value:?} cannot be read: {e}")))?;
-            if let Some(link) = links.get(&Some("next".to_string())) {
-                next = Some(response.url().join(&link.raw_uri).map_err(|e| {
-                    protocol(format!(
-                        "the next page {:?} is not a URL: {e}",
-                        link.raw_uri
-                    ))
-                })?);
-            }
-        }
-        match next {
-            Some(url) if url.origin() != self.registry.base.origin() => Err(protocol(format!(
-                "the next page of referrers is at {url}, off this registry; it is not followed"
-            ))),
-            next => Ok(next),
-        }
     }
 
     async fn put_manifest_answered(
@@ -662,8 +700,10 @@ impl Repository {
     }
 }
 
+mod tags;
 mod uploads;
 
+pub use tags::MAX_TAGS;
 pub use uploads::{Mount, Session};
 
 #[cfg(test)]

@@ -22,19 +22,25 @@
 //!   its reader ([`read_document`]).
 //!
 //! Each timeout is a retryable failure naming what was waited for and for
-//! how long.
+//! how long. A wait the registry asks for (`Retry-After`, `RateLimit-Reset`)
+//! that the policy cannot give is not cut short and tried early (that
+//! would only spend the rate limit again): the request fails at once,
+//! saying how long the registry asked to wait. Each host's requests wait
+//! their turn under its [`Budget`], if it has one (see [`super::budget`]).
 //!
 //! Must not: know about blobs, manifests or tokens; the protocol and auth
 //! modules describe requests, this module sends them.
 
 use super::Error;
+use super::budget::{Budget, Limiter};
 use super::tls::{self, HostTls, HostTrust, Roots, TlsSettings};
+use super::wait::Most;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// The longest wait for a connection (TCP, and TLS on it) to open: a slow
 /// link's SYN retries (after 1, 2 and 4 s) fit, and a host that drops
@@ -71,7 +77,10 @@ pub struct RetryPolicy {
     pub attempts: u32,
     /// The wait before the second try; each later wait doubles it.
     pub base_delay: Duration,
-    /// The longest single wait, `Retry-After` included.
+    /// The longest single wait. A registry asking for a longer one
+    /// (`Retry-After`, `RateLimit-Reset`), or for one that would end past
+    /// [`Self::max_total`], is not tried again early: the request fails
+    /// at once, saying how long it asked to wait.
     pub max_delay: Duration,
     /// No try starts unless it would end within this much time since the
     /// first, were it to hear nothing ([`Self::silent_try`]): the try in
@@ -111,6 +120,9 @@ struct Shared {
     settings: TlsSettings,
     roots: Roots,
     made: Mutex<HashMap<String, Transport>>,
+    /// The budget of each host (its API host), shared by every request to
+    /// it.
+    budgets: Mutex<HashMap<String, Arc<Limiter>>>,
 }
 
 impl Transports {
@@ -126,8 +138,28 @@ impl Transports {
                 settings,
                 roots,
                 made: Mutex::new(HashMap::new()),
+                budgets: Mutex::new(HashMap::new()),
             }),
         })
+    }
+
+    /// These transports, each host of `budgets` (as the user names it,
+    /// e.g. `docker.io` or `localhost:5000`: reached at its
+    /// [`super::api_host`]) held to its budget by every clone. Given
+    /// before the host's first request: a transport made earlier keeps
+    /// what it was made with.
+    pub fn with_budgets(self, budgets: impl IntoIterator<Item = (String, Budget)>) -> Self {
+        {
+            let mut known = self.shared.budgets.lock().expect("not poisoned");
+            for (host, budget) in budgets {
+                let host = super::api_host(&host).to_string();
+                match Limiter::new(&host, budget) {
+                    Some(limiter) => known.insert(host, limiter),
+                    None => known.remove(&host),
+                };
+            }
+        }
+        self
     }
 
     /// The transport of `host` (`HOST[:PORT]`, as named), spoken to in
@@ -139,7 +171,13 @@ impl Transports {
             return Ok(made.clone());
         }
         let tls = tls::host_tls(&shared.settings, &shared.roots, host, plain_http)?;
-        let transport = Transport::new(shared.policy.clone(), tls)?;
+        let limiter = shared
+            .budgets
+            .lock()
+            .expect("not poisoned")
+            .get(host)
+            .cloned();
+        let transport = Transport::new(shared.policy.clone(), tls, limiter)?;
         Ok(shared
             .made
             .lock()
@@ -157,6 +195,8 @@ pub struct Transport {
     policy: RetryPolicy,
     /// What the client trusts and presents, for TLS failures.
     trust: Arc<HostTrust>,
+    /// The host's budget, if it has one.
+    limiter: Option<Arc<Limiter>>,
 }
 
 /// What a failed try asks for.
@@ -172,7 +212,11 @@ impl Transport {
     /// keeping connections alive, following no redirects itself (the
     /// protocol follows them, so that credentials never go to another
     /// host).
-    fn new(policy: RetryPolicy, tls: HostTls) -> Result<Self, Error> {
+    fn new(
+        policy: RetryPolicy,
+        tls: HostTls,
+        limiter: Option<Arc<Limiter>>,
+    ) -> Result<Self, Error> {
         let client = reqwest::Client::builder()
             .user_agent(concat!("ocipipe/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
@@ -185,6 +229,7 @@ impl Transport {
             client,
             policy,
             trust: tls.trust,
+            limiter,
         })
     }
 
@@ -220,22 +265,28 @@ impl Transport {
                 Retry::Never => return Err(error),
                 Retry::After(after) => after,
             };
-            let backoff = self
-                .policy
-                .base_delay
-                .saturating_mul(1 << (tries - 1).min(16))
-                .min(self.policy.max_delay);
-            // Full jitter on our own backoff; the registry's wish is kept.
+            if tries >= self.policy.attempts {
+                return Err(error.gave_up(tries));
+            }
+            // The registry's wish is kept whole: one cut short would only
+            // be answered the same (and, for a 429, spend the limit again).
             let wait = match after {
-                Some(after) => after.min(self.policy.max_delay),
-                None => backoff.mul_f64(0.5 + unit_random() / 2.0),
+                Some(asked) => match self.refused(asked, start) {
+                    Some(most) => return Err(error.wait_refused(asked, most)),
+                    None => asked,
+                },
+                // Full jitter on our own backoff.
+                None => self
+                    .policy
+                    .base_delay
+                    .saturating_mul(1 << (tries - 1).min(16))
+                    .min(self.policy.max_delay)
+                    .mul_f64(0.5 + unit_random() / 2.0),
             };
             // The next try must be able to end within the bound even if
             // it hears nothing (a registry that never answers makes every
             // try wait out its timeout).
-            if tries >= self.policy.attempts
-                || start.elapsed() + wait + self.policy.silent_try > self.policy.max_total
-            {
+            if start.elapsed() + wait + self.policy.silent_try > self.policy.max_total {
                 return Err(error.gave_up(tries));
             }
             tracing::warn!(%error, try_ = tries, wait_ms = wait.as_millis() as u64, "{what}: trying again");
@@ -243,10 +294,25 @@ impl Transport {
         }
     }
 
+    /// The most the policy waits, when a wait of `asked` (that the
+    /// registry asked for) is more than it gives in a run of tries that
+    /// began at `start`; none when it is given.
+    fn refused(&self, asked: Duration, start: Instant) -> Option<Most> {
+        let policy = &self.policy;
+        if asked > policy.max_delay {
+            return Some(Most::Each(policy.max_delay));
+        }
+        (start.elapsed() + asked + policy.silent_try > policy.max_total)
+            .then_some(Most::InAll(policy.max_total))
+    }
+
     /// Sends `request` to `server` (as errors name it) for `what`. Its body,
     /// if any, must keep moving ([`FLOOR_BYTES`] a [`STALL_WINDOW`]); the
     /// answer's head must come within [`STALL_WINDOW`] of the body's end
     /// ([`COMMIT_WAIT`] for a `PUT`). One try: retried by the caller.
+    /// Under a budget, it first waits its turn, and holds its slot until
+    /// the answer's head arrives (see [`super::budget`] for why not
+    /// across the answer's body).
     pub(crate) async fn send(
         &self,
         server: &str,
@@ -258,6 +324,10 @@ impl Transport {
         let head_wait = match *request.method() {
             Method::PUT => COMMIT_WAIT,
             _ => STALL_WINDOW,
+        };
+        let _slot = match &self.limiter {
+            Some(limiter) => Some(limiter.turn().await),
+            None => None,
         };
         let sent = Instant::now();
         let pace = Arc::new(Mutex::new(Pace::new(sent)));
@@ -579,20 +649,6 @@ pub(crate) fn retryable_error(e: &reqwest::Error) -> bool {
     e.is_connect() || e.is_timeout() || e.is_request() || e.is_body() || e.is_decode()
 }
 
-/// `Retry-After`, in seconds or as an HTTP date, as a wait from now.
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
 /// A number in [0, 1] for jitter; 0.5 when the OS has no randomness.
 fn unit_random() -> f64 {
     getrandom::u64().map_or(0.5, |r| r as f64 / u64::MAX as f64)
@@ -601,31 +657,6 @@ fn unit_random() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
-
-    fn headers(value: &str) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        map.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
-        map
-    }
-
-    #[test]
-    fn retry_after_takes_seconds_and_http_dates() {
-        assert_eq!(retry_after(&headers("3")), Some(Duration::from_secs(3)));
-        let later = SystemTime::now() + Duration::from_secs(30);
-        let wait = retry_after(&headers(&httpdate::fmt_http_date(later))).unwrap();
-        assert!(
-            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
-            "{wait:?}"
-        );
-        let past = SystemTime::now() - Duration::from_secs(30);
-        assert_eq!(
-            retry_after(&headers(&httpdate::fmt_http_date(past))),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(retry_after(&headers("soon")), None);
-        assert_eq!(retry_after(&HeaderMap::new()), None);
-    }
 
     fn cut(retryable: bool) -> Error {
         Error::Connection {
@@ -677,6 +708,39 @@ mod tests {
                 None => Ok(()),
             }
         })
+    }
+
+    #[test]
+    fn budgets_are_kept_by_the_api_host_of_the_name_a_user_gives() {
+        let settings = TlsSettings {
+            certs_dirs: Vec::new(),
+            extra_roots: Vec::new(),
+        };
+        let budget = Budget {
+            requests_per_second: Some(5.0),
+            concurrency: None,
+        };
+        let transports = Transports::new(RetryPolicy::default(), settings)
+            .unwrap()
+            .with_budgets([
+                ("docker.io".to_string(), budget),
+                ("localhost:5000".to_string(), budget),
+                ("ghcr.io".to_string(), Budget::default()),
+            ]);
+        let mut hosts: Vec<_> = transports
+            .shared
+            .budgets
+            .lock()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        hosts.sort();
+        assert_eq!(hosts, ["localhost:5000", "registry-1.docker.io"]);
+        let docker = transports.for_host("registry-1.docker.io", false).unwrap();
+        assert!(docker.limiter.is_some());
+        let ghcr = transports.for_host("ghcr.io", false).unwrap();
+        assert!(ghcr.limiter.is_none(), "no limit: no limiter");
     }
 
     #[test]

@@ -1084,3 +1084,87 @@ async fn a_manifest_larger_than_the_cap_is_refused_unread() {
     );
     assert_eq!(to_repository(&registry.log(), APP).len(), 1, "not retried");
 }
+
+#[tokio::test]
+async fn a_manifest_head_gives_its_digest_type_and_size_and_none_when_absent() {
+    let registry = TestRegistry::start(Auth::None);
+    let client = registry.client(None);
+    let app = registry.pushing(&client, APP, &[]);
+    let pushed = push_image(&app, "v1").await;
+    registry.clear_log();
+    let head = app.manifest_head("v1").await.unwrap().expect("found");
+    assert_eq!(
+        (head.digest.as_str(), head.media_type.as_str(), head.size),
+        (
+            pushed.digest.as_str(),
+            pushed.media_type.as_str(),
+            pushed.size
+        )
+    );
+    let by_digest = app.manifest_head(&pushed.digest).await.unwrap();
+    assert_eq!(by_digest, Some(head));
+    // A tag not there, and a repository not there: none, not an error.
+    assert_eq!(app.manifest_head("v2").await.unwrap(), None);
+    let other = client.repository(BASE, vec![Scope::repository(BASE, &["pull"])]);
+    assert_eq!(other.manifest_head("v1").await.unwrap(), None);
+    let log = registry.log();
+    assert_eq!(
+        kinds(&log),
+        [
+            "HEAD manifest",
+            "HEAD manifest",
+            "HEAD manifest",
+            "HEAD manifest"
+        ],
+        "only HEADs, no GET"
+    );
+    assert!(
+        log.iter()
+            .all(|l| l.accept.as_deref() == Some(&MANIFEST_MEDIA_TYPES.join(", "))),
+        "a pull's Accept: {log:?}"
+    );
+    assert_eq!(log[2].status, Some(404));
+}
+
+#[tokio::test]
+async fn a_manifest_head_without_a_digest_falls_back_to_one_get() {
+    let registry = TestRegistry::start(Auth::None);
+    registry.behave(|b| b.head_without_digest = true);
+    let client = registry.client(None);
+    let app = registry.pushing(&client, APP, &[]);
+    let pushed = push_image(&app, "v1").await;
+    registry.clear_log();
+    let head = app.manifest_head("v1").await.unwrap().expect("found");
+    assert_eq!(
+        (head.digest.as_str(), head.media_type.as_str(), head.size),
+        (
+            pushed.digest.as_str(),
+            pushed.media_type.as_str(),
+            pushed.size
+        )
+    );
+    assert_eq!(kinds(&registry.log()), ["HEAD manifest", "GET manifest"]);
+    // Absent: the HEAD's 404 says so; nothing is fetched.
+    registry.clear_log();
+    assert_eq!(app.manifest_head("v2").await.unwrap(), None);
+    assert_eq!(kinds(&registry.log()), ["HEAD manifest"]);
+}
+
+#[tokio::test]
+async fn a_manifest_head_is_retried_and_authorized_like_every_request() {
+    let (registry, client) = token_registry();
+    let app = registry.pushing(&client, APP, &[]);
+    let pushed = push_image(&app, "v1").await;
+    registry.revoke_tokens();
+    registry.behave(|b| b.unavailable = 2);
+    let head = app.manifest_head("v1").await.unwrap().expect("found");
+    assert_eq!(head.digest.as_str(), pushed.digest);
+    let heads: Vec<_> = registry
+        .log()
+        .into_iter()
+        .filter(|l| l.method == "HEAD")
+        .map(|l| l.status)
+        .collect();
+    // Two 503s, then the revoked token's 401, then the new token's 200.
+    assert_eq!(heads, [Some(503), Some(503), Some(401), Some(200)]);
+}

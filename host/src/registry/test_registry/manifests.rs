@@ -107,10 +107,12 @@ impl Call<'_> {
         } else {
             digest
         };
-        let answer = respond(StatusCode::OK)
+        let mut answer = respond(StatusCode::OK)
             .header("content-type", &stored.media_type)
-            .header("content-length", bytes.len())
-            .header("docker-content-digest", claimed);
+            .header("content-length", bytes.len());
+        if !(self.method == "HEAD" && behaviour.head_without_digest) {
+            answer = answer.header("docker-content-digest", claimed);
+        }
         let body = if self.method == "HEAD" {
             super::routes::empty()
         } else {

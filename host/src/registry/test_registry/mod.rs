@@ -18,7 +18,10 @@
 //!   the repository lacks is refused (`MANIFEST_BLOB_UNKNOWN`), as is one
 //!   whose media type the `Accept` of a `GET` leaves out;
 //! - the referrers API (paged with `Link` when asked), and `OCI-Subject`
-//!   on the `PUT` of a manifest with a `subject`; tags (`tags/list`);
+//!   on the `PUT` of a manifest with a `subject`; tags (`tags/list`,
+//!   paged by `n` and `last` with `Link`, as distribution pages it;
+//!   `NAME_UNKNOWN` for a repository that holds nothing, and `null` tags
+//!   for one with none, as distribution answers once all were deleted);
 //! - authentication ([`Auth`]): none, Basic, or bearer tokens from its own
 //!   token endpoint (`/token`: Basic credentials, or an OAuth2 refresh
 //!   token), a `401` challenge naming realm, service
@@ -29,10 +32,12 @@
 //! client must survive: monolithic uploads refused (`415`), an upload or
 //! download cut mid-body, OCI 1.1 artifact manifests refused (`400`), no
 //! referrers API, mounts declined, manifests or blobs served altered, a
-//! `Docker-Content-Digest` that lies, transient `503`s, tokens revoked,
-//! upload sessions and next pages of referrers on another host.
+//! `Docker-Content-Digest` that lies (or is left out of a `HEAD`),
+//! transient `503`s, `429`s with `RateLimit-Reset`, slow answers, tokens
+//! revoked, upload sessions and next pages on another host.
 //! Every request is logged ([`Logged`]) so that a test can assert what
-//! was, and was not, sent.
+//! was, and was not, sent, and the most requests it answered at once is
+//! kept ([`TestRegistry::most_in_flight`]).
 //!
 //! Owns: the server, its storage (in memory) and its log.
 //!
@@ -44,6 +49,7 @@ mod access;
 mod manifests;
 mod routes;
 mod state;
+mod tags;
 
 use super::credentials::{Credential, CredentialStore};
 use super::tls::TlsSettings;
@@ -130,9 +136,23 @@ pub struct Behaviour {
     pub upload_elsewhere: bool,
     /// Page the referrers API this many descriptors at a time.
     pub referrers_page: Option<usize>,
-    /// Name the next page of referrers on `localhost:PORT`, another
-    /// origin.
+    /// Name the next page of referrers or tags on `localhost:PORT`,
+    /// another origin.
     pub link_elsewhere: bool,
+    /// Page the tag list this many tags at a time when the client does
+    /// not ask (`n`), as Docker Hub pages it.
+    pub tags_page: Option<usize>,
+    /// Answer a manifest's `HEAD` without `Docker-Content-Digest` (a
+    /// registry that gives it only to a `GET`).
+    pub head_without_digest: bool,
+    /// Answer the next so many requests (other than the token
+    /// endpoint's) `429` with this `RateLimit-Reset` (seconds).
+    pub rate_limited: u32,
+    /// The `RateLimit-Reset` of those answers.
+    pub rate_limit_reset: String,
+    /// Take this long over each request (other than the token
+    /// endpoint's), so that requests overlap.
+    pub delay: Duration,
 }
 
 /// One request, as the registry saw it.
@@ -249,6 +269,18 @@ pub fn test_policy() -> RetryPolicy {
     }
 }
 
+/// Transports retrying under `policy`, trusting the system's roots.
+pub fn transports(policy: RetryPolicy) -> Transports {
+    Transports::new(
+        policy,
+        TlsSettings {
+            certs_dirs: Vec::new(),
+            extra_roots: Vec::new(),
+        },
+    )
+    .expect("transports")
+}
+
 impl TestRegistry {
     /// Starts a registry authenticating as `auth` on a free loopback port,
     /// served by a thread of its own (so any test runtime may call it).
@@ -291,17 +323,18 @@ impl TestRegistry {
     /// `credential` (none: what an empty Docker config gives, anonymous),
     /// retrying under [`test_policy`].
     pub fn client(&self, credential: Option<Credential>) -> Arc<Registry> {
-        let transports = Transports::new(
-            test_policy(),
-            TlsSettings {
-                certs_dirs: Vec::new(),
-                extra_roots: Vec::new(),
-            },
-        )
-        .expect("transports");
+        self.client_through(&transports(test_policy()), credential)
+    }
+
+    /// [`Self::client`], through `transports` (their policy, budgets).
+    pub fn client_through(
+        &self,
+        transports: &Transports,
+        credential: Option<Credential>,
+    ) -> Arc<Registry> {
         let host = self.host();
         let empty = CredentialStore::new("/nonexistent/ocipipe-test/config.json".into());
-        Registry::new(&host, true, &host, empty, credential, &transports).expect("a registry")
+        Registry::new(&host, true, &host, empty, credential, transports).expect("a registry")
     }
 
     /// A client's repository `name` with pull and push, and pull on each
@@ -330,6 +363,11 @@ impl TestRegistry {
     /// `METHOD PATH` of every request so far (token requests included).
     pub fn lines(&self) -> Vec<String> {
         self.log().iter().map(Logged::line).collect()
+    }
+
+    /// The most requests that were being answered at once.
+    pub fn most_in_flight(&self) -> usize {
+        self.shared.state().most_in_flight
     }
 
     /// Forgets the log.

@@ -97,11 +97,17 @@ async fn serve(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respon
         headers: parts.headers,
         index,
     };
+    {
+        let mut state = shared.state();
+        state.in_flight += 1;
+        state.most_in_flight = state.most_in_flight.max(state.in_flight);
+    }
     let answer = match call.route(body).await {
         Ok(answer) => Ok(answer),
         Err(Stop::Answer(answer)) => Ok(*answer),
         Err(Stop::Cut) => Err(Cut),
     };
+    shared.state().in_flight -= 1;
     if let Some(entry) = shared.state().log.get_mut(index) {
         entry.status = answer.as_ref().ok().map(|a| a.status().as_u16());
     }
@@ -261,6 +267,9 @@ impl Call<'_> {
                 .insert("retry-after", "0".parse().expect("a header value"));
             return Ok(answer);
         }
+        if !matches!(route, Route::Token) {
+            self.throttle().await?;
+        }
         access::check(self, route)?;
         let method = self.method.as_str();
         match (route, method) {
@@ -295,19 +304,39 @@ impl Call<'_> {
                 self.delete_manifest(name, reference)
             }
             (Route::Referrers { name, digest }, "GET") => self.referrers(name, digest),
-            (Route::Tags { name }, "GET") => {
-                let tags = self.state().tags(name);
-                Ok(respond(StatusCode::OK)
-                    .header("content-type", "application/json")
-                    .body(json(&serde_json::json!({"name": name, "tags": tags})))
-                    .expect("a response"))
-            }
+            (Route::Tags { name }, "GET") => self.tags(name),
             _ => Err(refuse(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "UNSUPPORTED",
                 "the operation is unsupported",
             )),
         }
+    }
+
+    /// Takes the time [`super::Behaviour::delay`] says, then answers a
+    /// `429` with `RateLimit-Reset` when one is due.
+    async fn throttle(&self) -> Result<(), Stop> {
+        let delay = self.state().behaviour.delay;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        let reset = {
+            let mut state = self.state();
+            let behaviour = &mut state.behaviour;
+            take(&mut behaviour.rate_limited).then(|| behaviour.rate_limit_reset.clone())
+        };
+        let Some(reset) = reset else {
+            return Ok(());
+        };
+        let mut answer = refusal(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOOMANYREQUESTS",
+            "you have reached your pull rate limit",
+        );
+        answer
+            .headers_mut()
+            .insert("ratelimit-reset", reset.parse().expect("a header value"));
+        Err(Stop::answer(answer))
     }
 
     /// Notes in the log how many bytes of the body were read.

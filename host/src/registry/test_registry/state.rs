@@ -55,6 +55,10 @@ pub(super) struct State {
     pub behaviour: Behaviour,
     /// Every request.
     pub log: Vec<Logged>,
+    /// Requests being answered now (their heads not yet given).
+    pub in_flight: usize,
+    /// The most that ever were at once.
+    pub most_in_flight: usize,
 }
 
 impl State {
@@ -148,6 +152,12 @@ impl State {
     }
 
     /// The tags of `name`, sorted.
+    /// Whether repository `name` holds anything (a blob or a manifest).
+    pub fn has_repository(&self, name: &str) -> bool {
+        self.links.iter().any(|(repo, _)| repo == name)
+            || self.manifests.keys().any(|(repo, _)| repo == name)
+    }
+
     pub fn tags(&self, name: &str) -> Vec<String> {
         self.tag_map
             .keys()
