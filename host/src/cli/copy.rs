@@ -99,6 +99,19 @@ impl CopyEnv {
         })
     }
 
+    /// [`Self::new`], each registry host of `budgets` (as the user names
+    /// it) held to its budget.
+    pub(super) fn with_budgets(
+        config: &Config,
+        needs_engine: bool,
+        jobs: usize,
+        budgets: Vec<(String, registry::Budget)>,
+    ) -> anyhow::Result<Self> {
+        let mut env = Self::new(config, needs_engine, jobs)?;
+        env.access.transports = env.access.transports.clone().with_budgets(budgets);
+        Ok(env)
+    }
+
     /// The context of a copy with `ops`, of one `platform` of an index.
     pub(super) fn context<'a>(
         &'a self,

@@ -42,6 +42,8 @@ fn job(ops: &Operations<'_>, file: &SyncFile, i: usize, entry: &Entry) -> anyhow
             FilterField::Allow(n) => entry.tags.allow.get(n as usize),
             FilterField::Deny(n) => entry.tags.deny.get(n as usize),
             FilterField::Semver => entry.tags.semver.as_ref(),
+            // The file's reader refuses a `latest` below 1 itself.
+            FilterField::Latest => None,
         };
         return Err(match field {
             Some(field) => at(field, refused.message),

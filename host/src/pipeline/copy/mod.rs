@@ -100,7 +100,17 @@ pub struct RegistryAccess {
     /// Each registry made once for the whole run, so that the copies of a
     /// run (a `sync` copies many) share its challenge, tokens and
     /// connections.
-    made: Arc<Mutex<HashMap<String, Arc<Registry>>>>,
+    made: Arc<Mutex<Made>>,
+}
+
+/// The registries of a run, by domain.
+#[derive(Default)]
+struct Made(HashMap<String, Arc<Registry>>);
+
+impl std::fmt::Debug for Made {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
 }
 
 impl RegistryAccess {
@@ -277,7 +287,7 @@ impl<'a> Registries<'a> {
 
     fn registry(&mut self, domain: &str) -> Result<Arc<Registry>, Error> {
         let mut made = self.access.made.lock().expect("not poisoned");
-        if let Some(made) = made.get(domain) {
+        if let Some(made) = made.0.get(domain) {
             return Ok(made.clone());
         }
         let host = crate::registry::api_host(domain);
@@ -289,7 +299,7 @@ impl<'a> Registries<'a> {
             None,
             &self.access.transports,
         )?;
-        made.insert(domain.to_string(), registry.clone());
+        made.0.insert(domain.to_string(), registry.clone());
         Ok(registry)
     }
 

@@ -52,14 +52,8 @@ pub struct SyncFile {
     pub registries: Vec<(String, Budget)>,
 }
 
-/// What one registry may be asked: unset means no limit of that kind.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Budget {
-    /// Requests started per second, at most (> 0).
-    pub requests_per_second: Option<f64>,
-    /// Requests in flight at once, at most (>= 1).
-    pub concurrency: Option<usize>,
-}
+/// What one registry may be asked: the registry module's budget.
+pub use crate::registry::Budget;
 
 /// One `sync` entry, with the defaults it did not override.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,14 +99,16 @@ pub enum Platforms {
     List(Vec<At<String>>),
 }
 
-/// How layers are stored at the target.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How layers stored uncompressed at the source (a layout's) are sent;
+/// compressed ones always go as they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Compression {
     /// As at the source: blobs copied unchanged.
     Keep,
-    /// Recompressed with gzip.
+    /// Compressed with gzip.
     Gzip,
-    /// Recompressed with zstd.
+    /// Compressed with zstd.
     Zstd,
 }
 
