@@ -228,14 +228,13 @@ pub fn copy_referrers(
             if there {
                 continue;
             }
-            let stats = copy_one(ctx, &source, &target, &referrer).map_err(|e| {
-                Error::Referrer {
+            let stats =
+                copy_one(ctx, &source, &target, &referrer).map_err(|e| Error::Referrer {
                     digest: referrer.digest.clone(),
                     artifact_type: referrer.artifact_type.clone(),
                     subject: of.clone(),
                     source: Box::new(e),
-                }
-            })?;
+                })?;
             totals.copied += 1;
             totals.bytes_sent += stats.sent();
             added.push(referrer);
