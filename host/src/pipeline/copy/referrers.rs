@@ -269,3 +269,6 @@ fn copy_one(
     let into = transfer::registry(ctx, target.clone(), &from);
     transfer::transfer(ctx, &from, &tree, into, None)
 }
+
+#[cfg(test)]
+mod tests;
