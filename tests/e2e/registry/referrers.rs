@@ -145,7 +145,7 @@ fn copy_with_referrers_brings_them_and_theirs_once() {
     entries.sort();
     entries.dedup();
     assert_eq!(entries.len(), 2, "{entries:?}");
-    assert_eq!(tag_schema(&to, &src.sbom), [src.sbom_signature.clone()]);
+    assert_eq!(tag_schema(&to, &src.sbom), [src.sbom_signature.as_str()]);
 
     // skopeo reads the copied SBOM's manifest, which names the image as
     // its subject; the oras SDK pulls its file.
