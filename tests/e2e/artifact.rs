@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// The oras SDK in the venv `scripts/setup` makes, running
 /// `tests/fixtures/oras-client.py` in `dir`; its stdout lines.
-fn oras(dir: &Path, args: &[&str]) -> Vec<String> {
+pub fn oras(dir: &Path, args: &[&str]) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let python = root.join("target/tools/venv/bin/python");
     let script = root.join("tests/fixtures/oras-client.py");

@@ -353,6 +353,14 @@ pub struct CopyArgs {
     /// the manifest is written anew [default: every blob as it is].
     #[arg(long, value_enum)]
     pub compression: Option<CompressionArg>,
+    /// Copy the image's referrers too (signatures, SBOMs, attestations,
+    /// and what refers to them), registry to registry.
+    #[arg(long)]
+    pub referrers: bool,
+    /// Only the image's referrers of this artifactType (repeatable);
+    /// implies --referrers.
+    #[arg(long = "referrer-type", value_name = "TYPE")]
+    pub referrer_types: Vec<String>,
 }
 
 /// `ocipipe sync FILE`.

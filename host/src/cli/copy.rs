@@ -161,12 +161,23 @@ pub(super) fn run(config: &Config, args: CopyArgs) -> anyhow::Result<Outcome> {
     if compression.is_some() {
         check_compression(&from, &to)?;
     }
+    let referrers = args.referrers || !args.referrer_types.is_empty();
+    if referrers {
+        check_referrers(&from, &to)?;
+    }
     let env = CopyEnv::new(config, needs_engine, args.jobs)?;
     let ctx = CopyContext {
         compression,
         ..env.context(&ops, platform)
     };
-    let copied = pipeline::copy(&ctx, &from, &to)?;
+    let mut copied = pipeline::copy(&ctx, &from, &to)?;
+    if let (true, Location::Registry(source), Location::Registry(target), Some(digest)) =
+        (referrers, &from, &to, copied.digest.clone())
+    {
+        let more = pipeline::copy_referrers(&ctx, source, target, &digest, &args.referrer_types)?;
+        copied.referrers_copied = Some(more.copied);
+        copied.bytes_sent += more.bytes_sent;
+    }
     let mut printer = match &to {
         Location::Archive { path, .. } => Printer::beside_output(config.json, path),
         _ => Printer::new(config.json),
@@ -194,6 +205,17 @@ fn check_compression(from: &Location, to: &Location) -> anyhow::Result<()> {
         matches!(to, Location::Registry(_) | Location::Layout { .. }),
         "--compression: docker-archive: and docker-daemon: keep layers uncompressed; \
          compress for docker:// or oci:"
+    );
+    Ok(())
+}
+
+/// Referrers are listed and indexed by registries: both sides must be
+/// one.
+fn check_referrers(from: &Location, to: &Location) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        matches!((from, to), (Location::Registry(_), Location::Registry(_))),
+        "--referrers (and --referrer-type) copy referrers between registries: \
+         both the source and the destination must be docker://"
     );
     Ok(())
 }

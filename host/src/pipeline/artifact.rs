@@ -28,7 +28,7 @@
 //! directory that is renamed into place whole.
 
 use super::Error;
-use super::copy::{CopyContext, Registries, push_destination, put_document};
+use super::copy::{CopyContext, Referrers, Registries, push_destination, put_document, referrers};
 use super::tag::identifier;
 use crate::model::destination::{Destination as _, put_known};
 use crate::model::{
@@ -171,7 +171,7 @@ pub fn push_artifact(
         Some(_) if indexed => Some("api"),
         Some(subject) => {
             let referrer = mg.artifact_referrer(&request, &manifest.descriptor)?;
-            add_to_tag_schema(ctx, &repository, &subject.digest, &referrer)?;
+            referrers::add_to_tag_schema(ctx, &repository, &subject.digest, &[referrer])?;
             Some("tag-schema")
         }
     };
@@ -323,130 +323,14 @@ fn subject_descriptor(
     ))
 }
 
-/// Adds `referrer` to the referrers tag schema's index of `subject`.
-fn add_to_tag_schema(
-    ctx: &CopyContext<'_>,
-    repository: &Repository,
-    subject: &Digest,
-    referrer: &Descriptor,
-) -> Result<(), Error> {
-    let (tag, existing) = tag_schema_index(ctx, repository, subject)?;
-    let index = ctx
-        .ops
-        .manifest_generation
-        .referrers_index(existing.as_deref(), referrer)?;
-    ctx.runtime.block_on(repository.put_manifest(
-        &tag,
-        &index.descriptor.media_type,
-        &index.bytes,
-    ))?;
-    Ok(())
-}
-
-/// The referrers tag schema's tag for `subject`, and the index kept
-/// there (none when the tag does not exist).
-fn tag_schema_index(
-    ctx: &CopyContext<'_>,
-    repository: &Repository,
-    subject: &Digest,
-) -> Result<(String, Option<Vec<u8>>), Error> {
-    let tag = ctx.ops.manifest_generation.referrers_tag(subject)?;
-    match ctx.runtime.block_on(repository.manifest(&tag)) {
-        Ok(fetched) => Ok((tag, Some(fetched.bytes))),
-        Err(registry::Error::Status(s)) if s.status == 404 => Ok((tag, None)),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// The most pages of the referrers API followed for one listing: past it,
-/// a registry that never ends its list is refused, not waited for.
-const MAX_REFERRER_PAGES: usize = 100;
-/// The most referrers listed for one manifest: each page may list up to
-/// 4 MiB of descriptors, and a listing is held whole before it is printed.
-const MAX_REFERRERS: usize = 10_000;
-
-/// The referrers of a manifest.
-#[derive(Debug, Clone, Default)]
-pub struct Referrers {
-    /// Those that are valid descriptors, page after page, in order.
-    pub listed: Vec<Descriptor>,
-    /// What is wrong with each entry left out (`page 2: manifests[3].digest:
-    /// …`): a malformed entry is reported, not a reason to list none.
-    pub left_out: Vec<String>,
-}
-
 /// The referrers of the manifest `reference` names: from the referrers
-/// API where the registry has one, every page of it (`Link: <…>;
-/// rel="next"`, on the same registry, at most [`MAX_REFERRER_PAGES`]
-/// pages and [`MAX_REFERRERS`] referrers), else the tag schema's index.
-/// Each page is read by the component entry by entry.
+/// API where the registry has one, else the tag schema's index
+/// ([`referrers::list`]).
 pub fn list_referrers(ctx: &CopyContext<'_>, reference: &Reference) -> Result<Referrers, Error> {
     let mut registries = Registries::new(ctx.access);
     let repository = registries.source(reference)?;
     let subject = subject_descriptor(ctx, &repository, reference, reference)?;
-    let mg = ctx.ops.manifest_generation;
-    let too_many = |message: String| {
-        Error::Registry(registry::Error::Protocol {
-            registry: repository.registry().host().to_string(),
-            what: format!("GET referrers of {}", subject.digest),
-            message,
-        })
-    };
-    let mut referrers = Referrers::default();
-    let mut read = |number: usize, bytes: &[u8]| -> Result<(), Error> {
-        let page = mg.read_referrers(bytes)?;
-        referrers.listed.extend(page.referrers);
-        let at = if number > 1 {
-            format!("page {number}: ")
-        } else {
-            String::new()
-        };
-        referrers
-            .left_out
-            .extend(page.refused.into_iter().map(|why| format!("{at}{why}")));
-        if referrers.listed.len() > MAX_REFERRERS {
-            return Err(too_many(format!(
-                "it lists more than {MAX_REFERRERS} referrers, the most that are listed"
-            )));
-        }
-        Ok(())
-    };
-    let first = ctx
-        .runtime
-        .block_on(repository.referrers(&subject.digest))?;
-    match first {
-        Some(page) => {
-            read(1, &page.bytes)?;
-            let mut next = page.next;
-            let mut seen = std::collections::HashSet::new();
-            let mut number = 1;
-            while let Some(url) = next {
-                number += 1;
-                if number > MAX_REFERRER_PAGES {
-                    return Err(too_many(format!(
-                        "it lists more than {MAX_REFERRER_PAGES} pages of referrers, \
-                         the most that are followed"
-                    )));
-                }
-                if !seen.insert(url.clone()) {
-                    return Err(too_many(format!(
-                        "its next page {url} is one it gave before (a loop)"
-                    )));
-                }
-                let page = ctx
-                    .runtime
-                    .block_on(repository.referrers_next(&subject.digest, &url))?;
-                read(number, &page.bytes)?;
-                next = page.next;
-            }
-        }
-        None => {
-            if let Some(index) = tag_schema_index(ctx, &repository, &subject.digest)?.1 {
-                read(1, &index)?;
-            }
-        }
-    }
-    Ok(referrers)
+    Ok(referrers::list(ctx, &repository, &subject.digest)?.referrers)
 }
 
 /// What a pull wrote.

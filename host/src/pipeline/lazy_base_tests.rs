@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// The built-in components, loaded once for every test here.
-fn components() -> &'static Components {
+pub(super) fn components() -> &'static Components {
     static LOADED: OnceLock<Components> = OnceLock::new();
     LOADED.get_or_init(|| {
         Components::builtin(Arc::new(Runtime::new(Limits::default(), None).unwrap()))

@@ -28,12 +28,15 @@ mod yaml_text;
 pub use crate::store::compress::LayerCompression;
 pub use archive::{IncrementalLoad, LoadInput, load, save};
 pub use artifact::{
-    ArtifactInput, ArtifactPush, OciVersion, PulledArtifact, PushedArtifact, Referrers,
-    fetch_component, list_referrers, pull_artifact, push_artifact, push_component,
+    ArtifactInput, ArtifactPush, OciVersion, PulledArtifact, PushedArtifact, fetch_component,
+    list_referrers, pull_artifact, push_artifact, push_component,
 };
 pub use build::{BaseImage, BuildOutput, BuildSpec, Built, LayerInput, Operations};
 pub use build_push::PushedName;
-pub use copy::{Copied, CopyContext, Location, RegistryAccess, base_image, copy};
+pub use copy::{
+    Copied, CopyContext, Location, MAX_REFERRER_DEPTH, Referrers, ReferrersCopied, RegistryAccess,
+    base_image, copy, copy_referrers,
+};
 pub use engine_source::EngineSource;
 pub use login::{StoredLogin, remove_login, store_login};
 pub use outputs::{BuiltOutputs, PushOutput, build_outputs};
@@ -132,6 +135,21 @@ pub enum Error {
     /// A component answered something its contract does not allow.
     #[error("{0}")]
     Contract(String),
+    /// A referrer of a copied image could not be copied.
+    #[error(
+        "referrer {digest} ({}) of {subject} could not be copied: {source}",
+        .artifact_type.as_deref().unwrap_or("no artifactType")
+    )]
+    Referrer {
+        /// The referrer's manifest digest.
+        digest: model::Digest,
+        /// Its artifact type, as the listing gives it.
+        artifact_type: Option<String>,
+        /// What it refers to.
+        subject: model::Digest,
+        /// Why (boxed: the variant stays small).
+        source: Box<Error>,
+    },
     /// A destination named by digest got other content.
     #[error("{destination} names digest {named}, but the image copied is {actual}")]
     DigestMismatch {

@@ -9,6 +9,7 @@ mod helpers;
 mod interop;
 mod into_images;
 mod limits;
+mod referrers;
 mod tls;
 
 use crate::harness::{Ocipipe, Run, build, busybox_root, registry, sha256_hex, tool};

@@ -20,10 +20,12 @@
 mod base;
 #[cfg(test)]
 mod conformance;
+pub(crate) mod referrers;
 mod source;
 mod transfer;
 
 pub use base::base_image;
+pub use referrers::{MAX_DEPTH as MAX_REFERRER_DEPTH, Referrers, ReferrersCopied, copy_referrers};
 
 use super::Error;
 use super::build::Operations;
@@ -169,6 +171,9 @@ pub struct Copied {
     pub bytes_skipped: u64,
     /// Blobs mounted from another repository of the same registry.
     pub blobs_mounted: u64,
+    /// Referrers copied with it (`--referrers`; their bytes are in
+    /// `bytes_sent`); none when not asked.
+    pub referrers_copied: Option<u64>,
 }
 
 /// The images a copy moves: manifests, children before the index that

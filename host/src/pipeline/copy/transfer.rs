@@ -63,7 +63,13 @@ impl Stats {
             bytes_sent: self.sent,
             bytes_skipped: self.skipped,
             blobs_mounted: self.mounted,
+            referrers_copied: None,
         }
+    }
+
+    /// Blob bytes sent.
+    pub(super) fn sent(&self) -> u64 {
+        self.sent
     }
 }
 
@@ -196,6 +202,7 @@ pub(super) fn to_images(
             + image.config.descriptor.size,
         bytes_skipped: 0,
         blobs_mounted: 0,
+        referrers_copied: None,
     })
 }
 
