@@ -366,8 +366,8 @@ pub struct CopyArgs {
 /// `ocipipe sync FILE`.
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// The sync file (YAML; see the README). With --from-lock, only its
-    /// `registries` budgets are used.
+    /// The sync file (YAML; see the README; `-`: standard input). With
+    /// --from-lock, only its `registries` budgets are used.
     #[arg(required_unless_present = "from_lock")]
     pub file: Option<PathBuf>,
     /// Print the plan as JSON Lines (source, tag, digest, target, reason)
@@ -378,7 +378,8 @@ pub struct SyncArgs {
     /// only that).
     #[arg(long, value_name = "FILE", conflicts_with = "from_lock")]
     pub lock: Option<PathBuf>,
-    /// Copy exactly the digests a lockfile holds, resolving no tag.
+    /// Copy exactly the digests a lockfile holds (`-`: standard input),
+    /// resolving no tag.
     #[arg(long, value_name = "FILE")]
     pub from_lock: Option<PathBuf>,
     /// Go on when an image fails; the exit code still says that some did.

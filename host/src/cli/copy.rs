@@ -134,7 +134,10 @@ fn access(config: &Config, jobs: usize) -> anyhow::Result<RegistryAccess> {
     Ok(RegistryAccess::new(
         registry::CredentialStore::new(config.docker_config.clone()),
         config.insecure_registries.clone(),
-        registry::Transports::new(registry::RetryPolicy::default(), config.registry_tls.clone())?,
+        registry::Transports::new(
+            registry::RetryPolicy::default(),
+            config.registry_tls.clone(),
+        )?,
         jobs,
     ))
 }

@@ -71,11 +71,8 @@ impl ManifestGeneration {
         manifests: &[Descriptor],
         annotations: &[(String, String)],
     ) -> Result<Document, Error> {
-        self.0.answer(
-            (MANIFESTS, "image-index"),
-            (manifests, annotations),
-            as_is,
-        )
+        self.0
+            .answer((MANIFESTS, "image-index"), (manifests, annotations), as_is)
     }
 
     /// An OCI image manifest for a config and its layers.

@@ -61,6 +61,16 @@ pub fn create(path: &Path) -> io::Result<File> {
     File::create(path)
 }
 
+/// Where an input named `path` on the command line is read, and how
+/// errors name it: `-` is standard input.
+pub fn input(path: &Path) -> (&Path, String) {
+    if path == Path::new("-") {
+        (Path::new("/dev/stdin"), "<stdin>".to_string())
+    } else {
+        (path, path.display().to_string())
+    }
+}
+
 /// The bytes of the file at `path`, unless it holds more than `limit`
 /// (`None`): no more than `limit + 1` bytes are read.
 pub fn read_at_most(path: &Path, limit: u64) -> io::Result<Option<Vec<u8>>> {

@@ -20,7 +20,9 @@ pub(super) fn jobs(ops: &Operations<'_>, file: &SyncFile) -> anyhow::Result<Vec<
 }
 
 fn job(ops: &Operations<'_>, file: &SyncFile, i: usize, entry: &Entry) -> anyhow::Result<Job> {
-    let at = |at: &At<String>, message: String| anyhow::anyhow!("{}", file::error_at(&file.shown, at, message));
+    let at = |at: &At<String>, message: String| {
+        anyhow::anyhow!("{}", file::error_at(&file.shown, at, message))
+    };
     let source = location(ops.tagging, &entry.source.value, entry.kind, None)
         .map_err(|m| at(&entry.source, m))?;
     let inherited = match &source {
@@ -47,8 +49,18 @@ fn job(ops: &Operations<'_>, file: &SyncFile, i: usize, entry: &Entry) -> anyhow
         };
         return Err(match field {
             Some(field) => at(field, refused.message),
-            None => at(&entry.source, format!("the tag filter: {}", refused.message)),
+            None => at(
+                &entry.source,
+                format!("the tag filter: {}", refused.message),
+            ),
         });
+    }
+    if entry.referrers && !both_registries(&source, &target) {
+        return Err(at(
+            &entry.source,
+            "referrers: true copies referrers between registries; this entry has an oci: side"
+                .to_string(),
+        ));
     }
     let platforms = match &entry.platforms {
         Platforms::All => None,
@@ -135,4 +147,11 @@ fn location(
                 .map_err(|e| format!("{name:?}: {e}"))
         }
     }
+}
+
+fn both_registries(source: &Location, target: &Location) -> bool {
+    matches!(
+        (source, target),
+        (Location::Registry(_), Location::Registry(_))
+    )
 }

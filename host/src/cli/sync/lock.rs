@@ -3,9 +3,9 @@
 //! pinned to each line's digest.
 
 use crate::model::Digest;
+use crate::pipeline::Location;
 use crate::pipeline::Operations;
 use crate::pipeline::sync::{Planned, Reason, Settings, Work, file::Compression};
-use crate::pipeline::Location;
 use crate::store::files::Output;
 use anyhow::Context as _;
 use serde::Deserialize;
@@ -45,7 +45,7 @@ struct Line {
 /// The work a lockfile holds, in its order; a line that cannot be read is
 /// refused naming the file and line, before any request.
 pub(super) fn read(ops: &Operations<'_>, path: &Path) -> anyhow::Result<Vec<Work>> {
-    let shown = path.display();
+    let (path, shown) = crate::store::files::input(path);
     let bytes = crate::store::files::read_at_most(path, MAX_LOCK_BYTES)
         .with_context(|| format!("cannot read the lockfile {shown}"))?
         .with_context(|| format!("{shown}: larger than {} MiB", MAX_LOCK_BYTES >> 20))?;

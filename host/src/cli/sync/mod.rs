@@ -29,7 +29,10 @@ pub(super) fn run(config: &Config, args: SyncArgs) -> anyhow::Result<Outcome> {
         (Some(file), None) => Some(jobs::jobs(&ops, file)?),
         _ => None,
     };
-    let budgets = file.as_ref().map(|f| f.registries.clone()).unwrap_or_default();
+    let budgets = file
+        .as_ref()
+        .map(|f| f.registries.clone())
+        .unwrap_or_default();
     let env = CopyEnv::with_budgets(config, false, args.jobs, budgets)?;
     let ctx = env.context(&ops, None);
     let (work, failed) = match (&args.from_lock, jobs) {

@@ -24,9 +24,7 @@ const MAX_CONFIG_BYTES: u64 = 16 << 20;
 pub fn base_image(ctx: &CopyContext<'_>, from: &Location) -> Result<BaseImage, Error> {
     let mut registries = Registries::new(ctx.access);
     let source = Source::open(ctx, &mut registries, from)?;
-    let tree = ctx
-        .runtime
-        .block_on(source.tree(ctx.ops, &ctx.platforms))?;
+    let tree = ctx.runtime.block_on(source.tree(ctx.ops, &ctx.platforms))?;
     let (config, layers) = image(ctx, &source, &tree, from)?;
     Ok(BaseImage {
         config,

@@ -258,7 +258,7 @@ fn copy_one(
         repository: source.clone(),
         reference: referrer.digest.to_string(),
     };
-    let tree: Tree = ctx.runtime.block_on(from.tree(ctx.ops, None))?;
+    let tree: Tree = ctx.runtime.block_on(from.tree(ctx.ops, &[]))?;
     if tree.root.descriptor.digest != referrer.digest {
         return Err(Error::DigestMismatch {
             destination: format!("{}/{}", target.registry().host(), target.name()),

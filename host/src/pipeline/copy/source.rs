@@ -190,7 +190,9 @@ impl Source {
         {
             let mut chosen: Vec<Descriptor> = Vec::new();
             for platform in platforms {
-                let one = ops.manifest_generation.select_platform(manifests, platform)?;
+                let one = ops
+                    .manifest_generation
+                    .select_platform(manifests, platform)?;
                 if !chosen.contains(&one) {
                     chosen.push(one);
                 }

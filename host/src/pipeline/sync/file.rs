@@ -165,9 +165,10 @@ pub fn error_at<T>(shown: &str, at: &At<T>, message: impl fmt::Display) -> FileE
     }
 }
 
-/// Reads and checks the sync file at `path` (at most [`MAX_FILE_BYTES`]).
+/// Reads and checks the sync file at `path` (`-`: standard input), at
+/// most [`MAX_FILE_BYTES`].
 pub fn read(path: &Path) -> Result<SyncFile, FileError> {
-    let shown = path.display().to_string();
+    let (path, shown) = crate::store::files::input(path);
     let refuse = |message: String| FileError {
         shown: shown.clone(),
         line: None,

@@ -203,12 +203,11 @@ async fn resolve_image(ctx: &CopyContext<'_>, job: &Job, image: Image) -> Result
             (digest, Location::Registry(pinned))
         }
         Location::Layout { path, .. } => {
-            let digest = layout_digest(ctx, path, image.tag.as_deref())?.ok_or_else(|| {
-                Error::NotFound {
+            let digest =
+                layout_digest(ctx, path, image.tag.as_deref())?.ok_or_else(|| Error::NotFound {
                     source_name: job.source.to_string(),
                     message: format!("no image tagged {named:?}"),
-                }
-            })?;
+                })?;
             let from = Location::Layout {
                 path: path.clone(),
                 tag: image.tag.clone(),

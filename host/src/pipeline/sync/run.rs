@@ -158,11 +158,21 @@ fn copy_image(ctx: &CopyContext<'_>, item: &Work, done: &mut Done) -> Result<(),
             Compression::Zstd => Some(LayerCompression::Zstd),
         },
     };
+    let mut subject = item.planned.digest.clone();
     if item.planned.reason != Reason::Unchanged {
         still_there(&ctx, item)?;
         let copied = copy::copy(&ctx, &item.from, &item.to)?;
         done.action = Action::Copied;
         done.bytes_sent += copied.bytes_sent;
+        // Some platforms of an index are another manifest at the target.
+        subject = copied.digest.unwrap_or(subject);
+    }
+    if let (true, Location::Registry(from), Location::Registry(to)) =
+        (settings.referrers, &item.from, &item.to)
+    {
+        let more = copy::copy_referrers(&ctx, from, to, &subject, &settings.referrer_types)?;
+        done.referrers_copied = more.copied;
+        done.bytes_sent += more.bytes_sent;
     }
     Ok(())
 }

@@ -82,9 +82,7 @@ mod tests {
 
     #[test]
     fn every_item_is_in_exactly_one_shard_and_a_repository_stays_whole() {
-        let items: Vec<(String, u32)> = (0..40)
-            .map(|i| (format!("repo{}", i % 7), i))
-            .collect();
+        let items: Vec<(String, u32)> = (0..40).map(|i| (format!("repo{}", i % 7), i)).collect();
         for count in 1..6 {
             let mut seen = Vec::new();
             for index in 0..count {

@@ -96,10 +96,10 @@ impl Fixture {
         let components = crate::pipeline::lazy_base_tests::components();
         let ops = Operations::new(components, &Quiet).unwrap();
         let runtime = runtime();
-        let access = RegistryAccess {
-            credentials: CredentialStore::new("/nonexistent/ocipipe-test/config.json".into()),
-            insecure: Vec::new(),
-            transports: Transports::new(
+        let access = RegistryAccess::new(
+            CredentialStore::new("/nonexistent/ocipipe-test/config.json".into()),
+            Vec::new(),
+            Transports::new(
                 test_policy(),
                 TlsSettings {
                     certs_dirs: Vec::new(),
@@ -107,14 +107,14 @@ impl Fixture {
                 },
             )
             .unwrap(),
-            jobs: 2,
-        };
+            2,
+        );
         let ctx = CopyContext {
             ops: &ops,
             runtime: &runtime,
             engine: None,
             access: &access,
-            platform: None,
+            platforms: Vec::new(),
             compression: None,
         };
         let types: Vec<String> = types.iter().map(|t| t.to_string()).collect();
