@@ -22,4 +22,5 @@ mod plugin;
 mod plugin_build;
 mod plugin_install;
 mod registry;
+mod sync;
 mod xattrs;
