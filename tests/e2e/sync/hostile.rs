@@ -2,7 +2,7 @@
 //! lockfile into odd targets; interrupts mid-copy; and a registry that
 //! answers 503, 429 or nothing to the requests a sync sends.
 
-use super::{at, count, file, proxy, push, tags};
+use super::{at, count, file, push, tags};
 use crate::harness::{FaultProxy, Ocipipe, registry, strings, unique_repo};
 use crate::hostile::{Given, InputCommand, OutputCommand, inputs, names, outputs};
 use crate::registry::{Env, layers_check_out};
@@ -91,6 +91,17 @@ fn sync_lock_into_odd_targets_devices_and_missing_directories() {
     );
     assert!(!env.path("no-such-dir").exists());
     assert!(tags(&dst).is_empty(), "--plan --lock wrote to the target");
+
+    // Without --plan, a lock that cannot be written stops the sync before
+    // any copy: nothing is lost, nothing half done.
+    let run = env.ocipipe().run(&["sync", "--lock", "/dev/full", &path]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("/dev/full"), "{}", run.stderr);
+    assert!(run.stderr.contains("No space left"), "{}", run.stderr);
+    assert!(
+        tags(&dst).is_empty(),
+        "copied though the lock was not written"
+    );
 }
 
 /// Each line of the lockfile at `lock` is a whole plan line.
