@@ -57,7 +57,7 @@ fn sync_refuses_bad_files_before_any_request() {
         let path = file(&env, "sync.yaml", &text);
         for args in [vec![path.as_str()], vec!["--plan", path.as_str()]] {
             let run = sync(&env, &args);
-            refused(&run, &format!("{}", words));
+            refused(&run, words);
             assert!(
                 error_line(&run).contains(&format!("{}", env.dir.path().display())),
                 "{what}: names the file: {}",

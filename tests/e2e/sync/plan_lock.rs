@@ -134,11 +134,14 @@ fn sync_from_lock_copies_the_locked_digests_after_a_tag_moved() {
     let (lines, summary) = results(&run);
     assert_eq!(lines.len(), 1, "{}", run.stdout);
     assert_eq!(lines[0]["action"], "failed", "{}", lines[0]);
+    let error = lines[0]["error"].as_str().unwrap();
+    eprintln!("a gone digest: {error}");
     assert!(
-        lines[0]["error"].as_str().unwrap().contains(&gone[..20]) || run.stderr.contains(&s.src),
-        "{}",
-        run.stderr
+        error.starts_with(&format!("{bad}:1: ")),
+        "names the lock's line: {error}"
     );
+    assert!(error.contains(&s.src), "names the source: {error}");
+    assert_eq!(lines[0]["digest"], gone.as_str());
     assert_eq!(summary["failed"], 1, "{summary}");
     assert!(!tags(&s.dst).contains("gone"));
 }
