@@ -9,9 +9,9 @@
 
 use super::file::Compression;
 use super::{Action, Done, Reason, Summary, Work};
-use crate::model::{HostMachine, LayerCompression, Together};
-use crate::pipeline::Operations;
+use crate::model::{LayerCompression, Together};
 use crate::pipeline::Error;
+use crate::pipeline::Operations;
 use crate::pipeline::copy::{self, CopyContext, Location};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Condvar, Mutex};
@@ -151,16 +151,7 @@ fn copy_one(ctx: &CopyContext<'_>, item: &Work) -> Done {
 
 fn copy_image(ctx: &CopyContext<'_>, item: &Work, done: &mut Done) -> Result<(), Error> {
     let settings = &item.planned.settings;
-    let platforms = settings
-        .platforms
-        .iter()
-        .flatten()
-        .map(|spec| {
-            ctx.ops
-                .manifest_generation
-                .normalize_platform(Some(spec), &HostMachine::current())
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let platforms = super::platforms(ctx.ops, settings)?;
     let ctx = CopyContext {
         ops: ctx.ops,
         runtime: ctx.runtime,
