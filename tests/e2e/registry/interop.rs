@@ -152,56 +152,10 @@ fn a_round_trip_through_a_layout_keeps_the_manifest_byte_for_byte() {
 #[test]
 fn a_multi_platform_index_copies_whole_or_one_platform() {
     let env = Env::new();
-    env.image("amd64", &["--platform", "linux/amd64"]);
-    env.image("arm64", &["--platform", "linux/arm64"]);
-    // One layout holding both images and an index naming them.
-    let multi = env.path("multi");
-    std::fs::create_dir_all(multi.join("blobs/sha256")).unwrap();
-    let mut manifests = Vec::new();
-    for arch in ["amd64", "arm64"] {
-        let layout = env.path(arch);
-        for blob in std::fs::read_dir(layout.join("blobs/sha256")).unwrap() {
-            let blob = blob.unwrap();
-            std::fs::copy(
-                blob.path(),
-                multi.join("blobs/sha256").join(blob.file_name()),
-            )
-            .unwrap();
-        }
-        let entry = &layout_index(&layout)["manifests"][0];
-        manifests.push(serde_json::json!({
-            "mediaType": entry["mediaType"],
-            "digest": entry["digest"],
-            "size": entry["size"],
-            "platform": {"architecture": arch, "os": "linux"},
-        }));
-    }
-    let arm_digest = manifests[1]["digest"].as_str().unwrap().to_string();
-    let amd_digest = manifests[0]["digest"].as_str().unwrap().to_string();
-    let index = serde_json::to_vec(&serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": manifests,
-    }))
-    .unwrap();
-    let index_hex = sha256_hex(&index);
-    std::fs::write(multi.join("blobs/sha256").join(&index_hex), &index).unwrap();
-    std::fs::write(
-        multi.join("oci-layout"),
-        r#"{"imageLayoutVersion":"1.0.0"}"#,
-    )
-    .unwrap();
-    let top = serde_json::json!({
-        "schemaVersion": 2,
-        "manifests": [{
-            "mediaType": "application/vnd.oci.image.index.v1+json",
-            "digest": format!("sha256:{index_hex}"),
-            "size": index.len(),
-            "annotations": {"org.opencontainers.image.ref.name": "1.0"},
-        }],
-    });
-    std::fs::write(multi.join("index.json"), top.to_string()).unwrap();
-    let source = format!("oci:{}:1.0", multi.display());
+    let multi = env.multi_platform("multi", &["amd64", "arm64"]);
+    let (index, index_hex) = (&multi.index, &multi.index_hex);
+    let (amd_digest, arm_digest) = (&multi.digests[0], &multi.digests[1]);
+    let source = multi.source.clone();
 
     let whole = format!("{}/{}:multi", registry(), unique_repo("index"));
     let report = env.copy_ok(&[], &source, &format!("docker://{whole}"));
@@ -209,7 +163,7 @@ fn a_multi_platform_index_copies_whole_or_one_platform() {
     let raw = skopeo_raw(&whole);
     assert_eq!(raw.as_bytes(), index.as_slice());
     assert!(
-        raw.contains(&amd_digest) && raw.contains(&arm_digest),
+        raw.contains(amd_digest.as_str()) && raw.contains(arm_digest.as_str()),
         "{raw}"
     );
 
@@ -219,8 +173,8 @@ fn a_multi_platform_index_copies_whole_or_one_platform() {
         &source,
         &format!("docker://{one}"),
     );
-    assert_eq!(digest(&report), arm_digest);
-    assert_eq!(skopeo_digest(&one), arm_digest);
+    assert_eq!(&digest(&report), arm_digest);
+    assert_eq!(&skopeo_digest(&one), arm_digest);
     // And from the registry's index too.
     let again = format!("{}/{}:arm", registry(), unique_repo("index-arm2"));
     let report = env.copy_ok(
@@ -228,7 +182,7 @@ fn a_multi_platform_index_copies_whole_or_one_platform() {
         &format!("docker://{whole}"),
         &format!("docker://{again}"),
     );
-    assert_eq!(digest(&report), arm_digest);
+    assert_eq!(&digest(&report), arm_digest);
 }
 
 #[test]

@@ -78,6 +78,64 @@ impl Env {
         format!("oci:{}:1.0", layout.display())
     }
 
+    /// An OCI layout `name` holding one busybox image per architecture of
+    /// `arches` (linux) and an index naming them, tagged `1.0`.
+    pub fn multi_platform(&self, name: &str, arches: &[&str]) -> MultiPlatform {
+        let multi = self.path(name);
+        std::fs::create_dir_all(multi.join("blobs/sha256")).unwrap();
+        let mut manifests = Vec::new();
+        for arch in arches {
+            let single = format!("{name}-{arch}");
+            self.image(&single, &["--platform", &format!("linux/{arch}")]);
+            let layout = self.path(&single);
+            for blob in std::fs::read_dir(layout.join("blobs/sha256")).unwrap() {
+                let blob = blob.unwrap();
+                let to = multi.join("blobs/sha256").join(blob.file_name());
+                std::fs::copy(blob.path(), to).unwrap();
+            }
+            let entry = &layout_index(&layout)["manifests"][0];
+            manifests.push(serde_json::json!({
+                "mediaType": entry["mediaType"],
+                "digest": entry["digest"],
+                "size": entry["size"],
+                "platform": {"architecture": arch, "os": "linux"},
+            }));
+        }
+        let digests = manifests
+            .iter()
+            .map(|m| m["digest"].as_str().unwrap().to_string())
+            .collect();
+        let index = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": manifests,
+        }))
+        .unwrap();
+        let index_hex = sha256_hex(&index);
+        std::fs::write(multi.join("blobs/sha256").join(&index_hex), &index).unwrap();
+        std::fs::write(
+            multi.join("oci-layout"),
+            r#"{"imageLayoutVersion":"1.0.0"}"#,
+        )
+        .unwrap();
+        let top = serde_json::json!({
+            "schemaVersion": 2,
+            "manifests": [{
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "digest": format!("sha256:{index_hex}"),
+                "size": index.len(),
+                "annotations": {"org.opencontainers.image.ref.name": "1.0"},
+            }],
+        });
+        std::fs::write(multi.join("index.json"), top.to_string()).unwrap();
+        MultiPlatform {
+            source: format!("oci:{}:1.0", multi.display()),
+            index,
+            index_hex,
+            digests,
+        }
+    }
+
     /// A layer directory `name` of `size` random (incompressible) bytes.
     pub fn random_layer(&self, name: &str, size: usize) -> PathBuf {
         let layer = self.path(name);
@@ -87,6 +145,19 @@ impl Env {
         std::fs::write(layer.join("data/random"), bytes).unwrap();
         layer
     }
+}
+
+/// A layout of one index over images of several platforms
+/// ([`Env::multi_platform`]).
+pub struct MultiPlatform {
+    /// `oci:PATH:1.0`.
+    pub source: String,
+    /// The index's bytes.
+    pub index: Vec<u8>,
+    /// Their sha256, in hex.
+    pub index_hex: String,
+    /// Each platform's image digest, in the order asked.
+    pub digests: Vec<String>,
 }
 
 /// `skopeo inspect --tls-verify=false docker://REF`'s `Digest`.

@@ -9,6 +9,7 @@ mod bad_input;
 mod hostile;
 mod mirror;
 mod plan_lock;
+mod platforms;
 mod runs;
 
 use crate::harness::{FaultProxy, Run, a_layer, registry};
