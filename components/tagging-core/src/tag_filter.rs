@@ -2,36 +2,60 @@
 //! `tag-filter` checked ([`check_tag_filter`]) and applied
 //! ([`select_tags`]), as the `tags` interface of `wit/tagging.wit` says.
 //!
-//! Patterns compile under a size limit ([`PATTERN_SIZE_LIMIT`]), the
-//! patterns of `allow` and of `deny` each into one set under the same
-//! limit, so that however many or however hostile the patterns, the
-//! component's memory stays a few MiB. They compile without Unicode
-//! (tags are ASCII; `\d` and `\w` are ASCII's, as in Go's RE2), against
-//! bytes, with `regex`'s optional engines and tables left out: the
-//! component grows by about 300 KB instead of 900 KB, and a few thousand
-//! tags of at most 128 characters need no faster engine. Versions are the
-//! `semver` crate's (the one cargo uses); a tag becomes one by
-//! [`tag_version`].
+//! Patterns are `regex-lite`'s: the `regex` crate's syntax with classes
+//! that are ASCII's only (tags are ASCII; `\d` and `\w` are ASCII's, as
+//! in Go's RE2; a Unicode class is refused), one small engine, and a
+//! component of about 100 KB more rather than 300 KB (every ocipipe
+//! command loads this component, so its size is start time). A few
+//! thousand tags of at most 128 characters need no faster engine.
+//!
+//! However many or however hostile the patterns, the component's memory
+//! stays a few MiB: a pattern is at most [`PATTERN_LENGTH_LIMIT`] long
+//! (its parse takes memory in proportion), nests at most [`NEST_LIMIT`]
+//! deep, compiles within [`PATTERN_SIZE_LIMIT`], and the patterns of
+//! `allow`, and those of `deny`, within [`PATTERNS_SIZE_LIMIT`] together.
+//! Versions are the `semver` crate's (the one cargo uses); a tag becomes
+//! one by [`tag_version`].
 
 use std::cmp::Reverse;
 use std::collections::HashSet;
 
-use regex::bytes::{RegexSet, RegexSetBuilder};
+use regex_lite::{Regex, RegexBuilder};
 use semver::{BuildMetadata, Prerelease, Version, VersionReq};
 
 pub use crate::wit::exports::ocipipe::image::tags::{FilterError, FilterField, TagFilter};
 
-/// The most a compiled pattern (and each of the `allow` and `deny` sets)
-/// may take, in bytes of its automaton (and of a lazy DFA's cache, were
-/// that engine built in): far above what a pattern over tags needs
-/// (`^v?\d+\.\d+$` takes well under a KiB), far below the component's
-/// memory.
+/// The longest a pattern may be, in bytes: far above what a pattern over
+/// tags of at most 128 characters needs, even one listing a few hundred
+/// of them; parsing it takes memory in proportion, before any size limit.
+pub const PATTERN_LENGTH_LIMIT: usize = 8 << 10;
+
+/// How deep groups may nest in a pattern: `regex-lite`'s default, which
+/// keeps its recursive parser and compiler well within the component's
+/// stack.
+pub const NEST_LIMIT: u32 = 50;
+
+/// The most a compiled pattern may take, in bytes of its automaton: far
+/// above what a pattern over tags needs (`^v?\d+\.\d+$` takes well under
+/// a KiB), far below the component's memory.
 pub const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+/// The most the compiled patterns of `allow`, and those of `deny`, may
+/// take together, each counted at its size class: the least power of two
+/// from 1 KiB that its compiled size fits in.
+pub const PATTERNS_SIZE_LIMIT: usize = 4 << 20;
+
+/// The most of a pattern a message quotes.
+const SHOWN: usize = 80;
+
+/// The least a compiled pattern counts for.
+const SMALLEST_CLASS: usize = 1 << 10;
 
 /// A filter whose every part compiled.
 struct Compiled {
-    allow: Option<RegexSet>,
-    deny: Option<RegexSet>,
+    /// Empty: every tag is allowed.
+    allow: Vec<Regex>,
+    deny: Vec<Regex>,
     range: Option<VersionReq>,
     versions_only: bool,
     latest: Option<usize>,
@@ -94,13 +118,8 @@ impl Compiled {
     /// Whether `tag` matches some `allow` pattern (or there is none) and
     /// no `deny` pattern.
     fn by_pattern(&self, tag: &str) -> bool {
-        self.allow
-            .as_ref()
-            .is_none_or(|set| set.is_match(tag.as_bytes()))
-            && self
-                .deny
-                .as_ref()
-                .is_none_or(|set| !set.is_match(tag.as_bytes()))
+        (self.allow.is_empty() || self.allow.iter().any(|r| r.is_match(tag)))
+            && !self.deny.iter().any(|r| r.is_match(tag))
     }
 }
 
@@ -136,60 +155,78 @@ fn compile(filter: &TagFilter) -> Result<Compiled, FilterError> {
     })
 }
 
-/// `patterns` compiled into one set (none when empty), each first on its
-/// own so that a fault names its index (`field(index)`).
-fn patterns(
-    patterns: &[String],
-    field: fn(u32) -> FilterField,
-) -> Result<Option<RegexSet>, FilterError> {
+/// `patterns` compiled, each on its own so that a fault names its index
+/// (`field(index)`); a sum too big names the last.
+fn patterns(patterns: &[String], field: fn(u32) -> FilterField) -> Result<Vec<Regex>, FilterError> {
     let refused = |index: usize, message: String| FilterError {
         field: field(u32::try_from(index).unwrap_or(u32::MAX)),
         message,
     };
+    let mut compiled = Vec::with_capacity(patterns.len());
+    let mut total = 0usize;
     for (index, pattern) in patterns.iter().enumerate() {
-        limited(std::slice::from_ref(pattern)).map_err(|e| {
+        let (regex, size) = size_class(pattern).map_err(|why| {
             refused(
                 index,
-                format!("{pattern:?} is not a usable regex: {}", why(&e)),
+                format!("{} is not a usable regex: {why}", shown(pattern)),
             )
         })?;
+        total = total.saturating_add(size);
+        compiled.push(regex);
     }
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    limited(patterns).map(Some).map_err(|e| {
-        refused(
+    if total > PATTERNS_SIZE_LIMIT {
+        return Err(refused(
             patterns.len() - 1,
             format!(
-                "the {} patterns together are too big to use ({}): use fewer or simpler ones",
+                "the {} patterns together are too big to use (up to {} KiB compiled, more than \
+                 {} KiB): use fewer or simpler ones",
                 patterns.len(),
-                why(&e)
+                total >> 10,
+                PATTERNS_SIZE_LIMIT >> 10
             ),
-        )
-    })
+        ));
+    }
+    Ok(compiled)
 }
 
-/// `patterns` as one set, within [`PATTERN_SIZE_LIMIT`].
-fn limited(patterns: &[String]) -> Result<RegexSet, regex::Error> {
-    RegexSetBuilder::new(patterns)
-        .unicode(false)
-        .size_limit(PATTERN_SIZE_LIMIT)
-        .dfa_size_limit(PATTERN_SIZE_LIMIT)
-        .build()
+/// `pattern` quoted for a message, its first [`SHOWN`] bytes when longer.
+fn shown(pattern: &str) -> String {
+    if pattern.len() <= SHOWN {
+        return format!("{pattern:?}");
+    }
+    let cut = (0..=SHOWN)
+        .rev()
+        .find(|&i| pattern.is_char_boundary(i))
+        .unwrap_or(0);
+    format!("{:?}… ({} bytes)", &pattern[..cut], pattern.len())
 }
 
-/// What is wrong with a pattern, on one line: the parser's `error:`
-/// lines without the drawing of the pattern that precedes them.
-fn why(e: &regex::Error) -> String {
-    let text = e.to_string();
-    let errors: Vec<&str> = text
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("error: "))
-        .collect();
-    if errors.is_empty() {
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
-    } else {
-        errors.join("; ")
+/// `pattern` compiled, and its size class: the least power of two from
+/// [`SMALLEST_CLASS`] to [`PATTERN_SIZE_LIMIT`] that its compiled size
+/// fits in. `regex-lite` does not tell a regex's size, so it compiles
+/// under growing limits: a compile over its limit stops there, so the
+/// compiles cost about twice the last one, plus a parse each (at most 11,
+/// of a short pattern). A pattern that does not
+/// compile under the largest limit is refused with that compile's
+/// message (a syntax error is found at every size).
+fn size_class(pattern: &str) -> Result<(Regex, usize), String> {
+    if pattern.len() > PATTERN_LENGTH_LIMIT {
+        return Err(format!(
+            "it is {} bytes long, more than the {PATTERN_LENGTH_LIMIT} a pattern may be",
+            pattern.len()
+        ));
+    }
+    let mut class = SMALLEST_CLASS;
+    loop {
+        let built = RegexBuilder::new(pattern)
+            .size_limit(class)
+            .nest_limit(NEST_LIMIT)
+            .build();
+        match built {
+            Ok(regex) => return Ok((regex, class)),
+            Err(_) if class < PATTERN_SIZE_LIMIT => class = (class * 2).min(PATTERN_SIZE_LIMIT),
+            Err(e) => return Err(e.to_string()),
+        }
     }
 }
 

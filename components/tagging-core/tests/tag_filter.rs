@@ -1,6 +1,7 @@
 //! Tag filters: allow, deny, semver and latest, each alone and together,
 //! versions as tags write them, and every refusal naming its field.
 
+use tagging_core::tag_filter::{NEST_LIMIT, PATTERN_LENGTH_LIMIT};
 use tagging_core::{
     FilterError, FilterField, TagFilter, check_tag_filter, select_tags, tag_version,
 };
@@ -120,6 +121,20 @@ fn classes_and_case_are_ascii_as_in_go() {
         ["ABC", "abc", "x_y"]
     );
     assert_eq!(select(&tags, &filter(&["^.+_."], &[], None, None)), ["x_y"]);
+}
+
+#[test]
+fn each_pattern_keeps_its_own_flags_and_group_names() {
+    let tags = ["ABC", "abc", "X", "x"];
+    let f = filter(&["(?i)^abc$", "^x$"], &[], None, None);
+    assert_eq!(select(&tags, &f), ["ABC", "abc", "x"]);
+    let f = filter(
+        &["(?x) ^ a # a comment", "(?P<v>^X)", "(?P<v>^x)"],
+        &[],
+        None,
+        None,
+    );
+    assert_eq!(select(&tags, &f), ["abc", "X", "x"]);
 }
 
 // ------------------------------------------------------------------ semver
@@ -301,7 +316,7 @@ fn an_allow_pattern_that_does_not_compile_is_named_by_index() {
     let e = refused(&filter(&["ok", "(unclosed"], &[], None, None));
     assert_eq!(field(&e), field_of(FilterField::Allow(1)));
     assert!(e.message.contains("(unclosed"), "{}", e.message);
-    assert!(e.message.contains("unclosed group"), "{}", e.message);
+    assert!(e.message.contains("without closing ')'"), "{}", e.message);
     assert!(!e.message.contains('\n'), "one line: {}", e.message);
 }
 
@@ -323,6 +338,38 @@ fn a_pathological_pattern_is_refused_by_the_size_limit() {
     let e = refused(&filter(&[], &["ok", "((a{100}){100}){100}"], None, None));
     assert_eq!(field(&e), field_of(FilterField::Deny(1)));
     assert!(e.message.contains("size limit"), "{}", e.message);
+}
+
+#[test]
+fn a_pattern_nested_too_deep_is_refused() {
+    let nested = |depth: usize| format!("{}a{}", "(".repeat(depth), ")".repeat(depth));
+    let depth = NEST_LIMIT as usize;
+    assert_eq!(
+        select(&["a", "b"], &filter(&[&nested(depth)], &[], None, None)),
+        ["a"]
+    );
+    let e = refused(&filter(&["a"], &[&nested(depth + 1)], None, None));
+    assert_eq!(field(&e), field_of(FilterField::Deny(0)));
+    assert!(e.message.contains("nesting"), "{}", e.message);
+    // Far deeper, as a hostile file may write it: refused the same way.
+    let e = refused(&filter(&[&nested(100_000 / 2)], &[], None, None));
+    assert_eq!(field(&e), field_of(FilterField::Allow(0)));
+}
+
+#[test]
+fn a_pattern_too_long_is_refused_before_it_is_parsed() {
+    let longest = "a".repeat(PATTERN_LENGTH_LIMIT);
+    check_tag_filter(&filter(&[&longest], &[], None, None)).unwrap();
+    let too_long = format!("{longest}(");
+    let e = refused(&filter(&["ok", &too_long], &[], None, None));
+    assert_eq!(field(&e), field_of(FilterField::Allow(1)));
+    assert!(
+        e.message
+            .contains(&format!("more than the {PATTERN_LENGTH_LIMIT}")),
+        "{}",
+        e.message
+    );
+    assert!(e.message.len() < 200, "the pattern is not repeated whole");
 }
 
 #[test]

@@ -21,10 +21,11 @@ impl Progress for Quiet {
     fn finish(&self) {}
 }
 
-/// Several tasks at once shown as one: the `count` outputs of a build,
-/// written together, report as one task of their summed bytes, from
-/// [`Together::new`] to [`Together::done`]; their own starts and finishes
-/// are not shown.
+/// Several tasks at once shown as one: the `count` outputs of a build
+/// written together, or the images a sync copies at once, report as one
+/// task of their summed bytes, from [`Together::new`] (or
+/// [`Together::named`]) to [`Together::done`]; their own starts and
+/// finishes are not shown.
 pub struct Together<'a> {
     inner: &'a dyn Progress,
 }
@@ -32,7 +33,12 @@ pub struct Together<'a> {
 impl<'a> Together<'a> {
     /// `count` tasks shown on `inner`, starting now.
     pub fn new(inner: &'a dyn Progress, count: usize) -> Self {
-        inner.start(&format!("{count} outputs"), None);
+        Self::named(inner, &format!("{count} outputs"))
+    }
+
+    /// Tasks shown on `inner` as the one task `task`, starting now.
+    pub fn named(inner: &'a dyn Progress, task: &str) -> Self {
+        inner.start(task, None);
         Self { inner }
     }
 

@@ -15,6 +15,9 @@
 //! upload that reads it, and once every slot is held by such downloads
 //! their uploads wait for a slot forever. Released at the head, the
 //! download's bytes are still paced by the upload that takes them.
+//! A registry's token requests and its redirected downloads go through
+//! its transport, so they count in its budget too. Each try of a retried
+//! request waits its turn again.
 //!
 //! Must not: know what a request is for, or retry; the transport sends,
 //! this module only makes it wait its turn.

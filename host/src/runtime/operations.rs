@@ -46,10 +46,11 @@ pub struct Declaration {
     pub summary: &'static str,
 }
 
-/// Image references: parsing, normalising, target lists, unique tags.
+/// Image references: parsing, normalising, target lists, unique tags; which
+/// tags a sync selects.
 pub const TAGGING: Declaration = Declaration {
     name: "tagging",
-    summary: "image references, target names, unique tags",
+    summary: "image references, target names, unique tags, tag filters",
 };
 
 /// Layer tars, `docker load` archives, OCI layouts, unpacking changesets.

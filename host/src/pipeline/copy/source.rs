@@ -185,21 +185,10 @@ impl Source {
     ) -> Result<Tree, Error> {
         let mut root = self.root(ops).await?;
         let mut root_contents = contents(ops, &mut root)?;
-        if let ManifestContents::Index(IndexContents { manifests, .. }) = &root_contents
-            && !platforms.is_empty()
-        {
-            let mut chosen: Vec<Descriptor> = Vec::new();
-            for platform in platforms {
-                let one = ops
-                    .manifest_generation
-                    .select_platform(manifests, platform)?;
-                if !chosen.contains(&one) {
-                    chosen.push(one);
-                }
-            }
-            root = match &chosen[..] {
-                [one] => self.manifest(one).await?,
-                several => ops.manifest_generation.image_index(several, &[])?,
+        if let Some(chosen) = chosen_platforms(ops, &root_contents, platforms)? {
+            root = match chosen {
+                Chosen::One(one) => self.manifest(&one).await?,
+                Chosen::Index(index) => index,
             };
             root_contents = contents(ops, &mut root)?;
         }
@@ -525,4 +514,40 @@ impl Local {
 fn stored_digest(layer: &LayerSource) -> Result<(Digest, u64), Error> {
     let mut reader = layer.open_stored().map_err(Error::input("a layer"))?;
     digest_of(&mut reader).map_err(Error::input("a layer"))
+}
+
+/// What a copy of some platforms of an index takes as its root.
+pub(crate) enum Chosen {
+    /// One platform: its image, as the index lists it.
+    One(Descriptor),
+    /// Several: a new index of theirs.
+    Index(Document),
+}
+
+/// The root a copy of `platforms` takes of a manifest that reads as
+/// `contents`: none when it is not an index or every platform is wanted.
+pub(crate) fn chosen_platforms(
+    ops: &Operations<'_>,
+    contents: &ManifestContents,
+    platforms: &[Platform],
+) -> Result<Option<Chosen>, Error> {
+    let ManifestContents::Index(IndexContents { manifests, .. }) = contents else {
+        return Ok(None);
+    };
+    if platforms.is_empty() {
+        return Ok(None);
+    }
+    let mut chosen: Vec<Descriptor> = Vec::new();
+    for platform in platforms {
+        let one = ops
+            .manifest_generation
+            .select_platform(manifests, platform)?;
+        if !chosen.contains(&one) {
+            chosen.push(one);
+        }
+    }
+    Ok(Some(match &chosen[..] {
+        [one] => Chosen::One(one.clone()),
+        several => Chosen::Index(ops.manifest_generation.image_index(several, &[])?),
+    }))
 }

@@ -204,3 +204,21 @@ pub fn repository_key(location: &Location) -> String {
         Location::Daemon(_) => "docker-daemon:".to_string(),
     }
 }
+
+/// The platforms `settings` name, normalised by the manifest-generation
+/// component; empty for every one.
+fn platforms(
+    ops: &super::Operations<'_>,
+    settings: &Settings,
+) -> Result<Vec<crate::model::Platform>, super::Error> {
+    settings
+        .platforms
+        .iter()
+        .flatten()
+        .map(|spec| {
+            ops.manifest_generation
+                .normalize_platform(Some(spec), &crate::model::HostMachine::current())
+                .map_err(super::Error::from)
+        })
+        .collect()
+}

@@ -10,7 +10,9 @@
 use super::{Done, Job, Planned, Reason, Work, file::Kind};
 use crate::model::{Digest, Reference};
 use crate::pipeline::Error;
-use crate::pipeline::copy::{CopyContext, Location, Registries};
+use crate::pipeline::copy::{
+    Chosen, CopyContext, Location, Registries, chosen_platforms, contents,
+};
 use crate::pipeline::planner::IndexPlanning;
 use crate::store::source::LayoutSource;
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -217,7 +219,7 @@ async fn resolve_image(ctx: &CopyContext<'_>, job: &Job, image: Image) -> Result
         other => return Err(unsupported_source(other)),
     };
     let there = target_digest(ctx, &image.to).await?;
-    let reason = reason(there.as_ref(), &digest, &job.settings);
+    let reason = reason(ctx, &from, &digest, there.as_ref(), &job.settings).await?;
     Ok(Work {
         planned: Planned {
             source: super::repository_key(&job.source),
@@ -295,8 +297,15 @@ pub fn recheck(ctx: &CopyContext<'_>, work: Vec<Work>) -> Result<Vec<Work>, Erro
         stream::iter(work)
             .map(|mut item| async move {
                 let there = target_digest(ctx, &item.to).await?;
-                let planned = &mut item.planned;
-                planned.reason = reason(there.as_ref(), &planned.digest, &planned.settings);
+                let planned = &item.planned;
+                let why = reason(
+                    ctx,
+                    &item.from,
+                    &planned.digest,
+                    there.as_ref(),
+                    &planned.settings,
+                );
+                item.planned.reason = why.await?;
                 Ok::<_, Error>(item)
             })
             .buffered(LOOKUPS_AT_ONCE)
@@ -304,13 +313,68 @@ pub fn recheck(ctx: &CopyContext<'_>, work: Vec<Work>) -> Result<Vec<Work>, Erro
     )
 }
 
-/// Why an image of `digest` is copied to a target holding `there`. With
-/// some platforms only, the target's digest is another (a platform's
-/// manifest), so the image is copied again; its blobs are found there.
-fn reason(there: Option<&Digest>, digest: &Digest, settings: &super::Settings) -> Reason {
-    match there {
-        None => Reason::New,
-        Some(there) if there == digest && settings.platforms.is_none() => Reason::Unchanged,
-        Some(_) => Reason::Changed,
-    }
+/// Why the image of `digest` at `from` is copied to a target holding
+/// `there`. With some platforms only, what the target gets is another
+/// manifest (a platform's image, or a new index of several), whose digest
+/// is learnt from the source's index: one `GET` more.
+async fn reason(
+    ctx: &CopyContext<'_>,
+    from: &Location,
+    digest: &Digest,
+    there: Option<&Digest>,
+    settings: &super::Settings,
+) -> Result<Reason, Error> {
+    let Some(there) = there else {
+        return Ok(Reason::New);
+    };
+    let expected = match &settings.platforms {
+        None => digest.clone(),
+        Some(_) => chosen_digest(ctx, from, digest, settings).await?,
+    };
+    Ok(if *there == expected {
+        Reason::Unchanged
+    } else {
+        Reason::Changed
+    })
+}
+
+/// The digest of what a copy of `settings`' platforms of the image
+/// `digest` at `from` puts at the target.
+async fn chosen_digest(
+    ctx: &CopyContext<'_>,
+    from: &Location,
+    digest: &Digest,
+    settings: &super::Settings,
+) -> Result<Digest, Error> {
+    let mut document = match from {
+        Location::Registry(r) => {
+            let fetched = Registries::new(ctx.access)
+                .source(r)?
+                .manifest(digest.as_str())
+                .await?;
+            crate::model::Document {
+                descriptor: crate::model::Descriptor::new(
+                    fetched.media_type,
+                    fetched.digest,
+                    fetched.bytes.len() as u64,
+                ),
+                bytes: fetched.bytes,
+            }
+        }
+        Location::Layout { path, tag } => {
+            let layout = LayoutSource::open(path)?;
+            let generation = ctx.ops.manifest_generation;
+            let entry = generation
+                .layout_entry(&layout.index(&IndexPlanning(generation))?, tag.as_deref())?;
+            layout.document(&entry)?
+        }
+        other => return Err(unsupported_source(other)),
+    };
+    let contents = contents(ctx.ops, &mut document)?;
+    let platforms = super::platforms(ctx.ops, settings)?;
+    Ok(match chosen_platforms(ctx.ops, &contents, &platforms)? {
+        None => digest.clone(),
+        Some(Chosen::One(one)) => one.digest,
+        Some(Chosen::Index(index)) => index.descriptor.digest,
+    })
 }

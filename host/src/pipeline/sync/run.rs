@@ -9,8 +9,9 @@
 
 use super::file::Compression;
 use super::{Action, Done, Reason, Summary, Work};
-use crate::model::{HostMachine, LayerCompression};
+use crate::model::{LayerCompression, Together};
 use crate::pipeline::Error;
+use crate::pipeline::Operations;
 use crate::pipeline::copy::{self, CopyContext, Location};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Condvar, Mutex};
@@ -34,6 +35,7 @@ pub fn run(
         .unwrap_or(1)
         .clamp(1, MOST_AT_ONCE)
         .min(work.len().max(1));
+    let images = work.len();
     let queue = Queue {
         state: Mutex::new(State {
             waiting: work.into(),
@@ -43,11 +45,24 @@ pub fn run(
         }),
         changed: Condvar::new(),
     };
+    // Copies at once would each start and finish their own tasks: shown
+    // as one, of every image's bytes.
+    let together = Together::named(ctx.ops.progress, &format!("{images} images"));
+    let ops = Operations {
+        progress: &together,
+        ..*ctx.ops
+    };
+    let ctx = &CopyContext {
+        ops: &ops,
+        platforms: Vec::new(),
+        ..*ctx
+    };
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| queue.work(ctx, keep_going, report));
         }
     });
+    together.done();
     let state = queue.state.into_inner().expect("not poisoned");
     let mut summary = state.summary;
     summary.not_started = state.waiting.len();
@@ -136,16 +151,7 @@ fn copy_one(ctx: &CopyContext<'_>, item: &Work) -> Done {
 
 fn copy_image(ctx: &CopyContext<'_>, item: &Work, done: &mut Done) -> Result<(), Error> {
     let settings = &item.planned.settings;
-    let platforms = settings
-        .platforms
-        .iter()
-        .flatten()
-        .map(|spec| {
-            ctx.ops
-                .manifest_generation
-                .normalize_platform(Some(spec), &HostMachine::current())
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let platforms = super::platforms(ctx.ops, settings)?;
     let ctx = CopyContext {
         ops: ctx.ops,
         runtime: ctx.runtime,
