@@ -228,7 +228,7 @@ fn seed(entries: &[Value], source: &str) -> BTreeMap<String, String> {
                 .entry(repo.to_string())
                 .or_default()
                 .push(tag.to_string());
-            wanted.push((to, from.clone()));
+            wanted.push((to, from));
             continue;
         }
         let name = to.rsplit('/').next().unwrap();
