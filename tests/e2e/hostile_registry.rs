@@ -1,6 +1,6 @@
 //! The misbehaving registry of the hostile suite (`tests/hostile/registry.rs`)
 //! met by every command that talks to a registry: `copy` (push and pull),
-//! `login`, `artifact push|pull|ls`, `compose publish`, `component push`,
+//! `login`, `sync`, `artifact push|pull|ls`, `compose publish`, `component push`,
 //! `plugin privileges`, `plugin build --push` and the registry-reading part
 //! of `plugin install`. What each reads is put on the plain test registry
 //! first; the proxy stands in front of it. `logout` talks to no registry.
@@ -275,6 +275,38 @@ fn plugin_install_reading_a_misbehaving_registry_fails_in_time_and_installs_noth
     let cmd = RegistryCommand {
         recovered: Some(&recovered),
         ..command(&env, "plugin install", &args)
+    };
+    misbehaving(&cmd);
+}
+
+#[test]
+fn sync_with_a_misbehaving_registry_fails_in_time_and_pushes_nothing() {
+    let env = Env::new();
+    let src = unique_repo("hostile-sync-src");
+    let image = env.image("layout", &[]);
+    ok(
+        &env,
+        &["copy", &image, &format!("docker://{}/{src}:1", registry())],
+    );
+    let dst = unique_repo("hostile-sync-dst");
+    let lock = env.path("sync.lock");
+    let file = env.path("sync.yaml");
+    // Both sides behind the proxy: the tag list, the HEADs and the push.
+    let args = |host: &str| {
+        let text =
+            format!("version: 1\nsync:\n  - source: {host}/{src}\n    target: {host}/{dst}\n");
+        std::fs::write(&file, text).unwrap();
+        strings(&[
+            "sync",
+            "--lock",
+            lock.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ])
+    };
+    let cmd = RegistryCommand {
+        pushes: Some(format!("{dst}:1")),
+        outputs: vec![lock.clone()],
+        ..command(&env, "sync", &args)
     };
     misbehaving(&cmd);
 }

@@ -23,4 +23,5 @@ mod plugin;
 mod plugin_build;
 mod plugin_install;
 mod registry;
+mod sync;
 mod xattrs;

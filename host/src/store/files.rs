@@ -65,7 +65,7 @@ pub fn create(path: &Path) -> io::Result<File> {
 /// errors name it: `-` is standard input.
 pub fn input(path: &Path) -> (&Path, String) {
     if path == Path::new("-") {
-        (Path::new("/dev/stdin"), "<stdin>".to_string())
+        (Path::new("/dev/stdin"), "standard input".to_string())
     } else {
         (path, path.display().to_string())
     }

@@ -12,11 +12,36 @@ use std::path::PathBuf;
 
 /// The jobs of `file`, in its order.
 pub(super) fn jobs(ops: &Operations<'_>, file: &SyncFile) -> anyhow::Result<Vec<Job>> {
-    file.entries
+    let jobs = file
+        .entries
         .iter()
         .enumerate()
         .map(|(i, entry)| job(ops, file, i, entry))
-        .collect()
+        .collect::<anyhow::Result<Vec<Job>>>()?;
+    one_image_per_target(file, &jobs)?;
+    Ok(jobs)
+}
+
+/// Refuses two image entries bound for one target image written apart
+/// (`docker://` or not, a tag written or inherited): known before any
+/// request. A repository's images are known once its tags are listed; the
+/// plan refuses those before anything is written.
+fn one_image_per_target(file: &SyncFile, jobs: &[Job]) -> anyhow::Result<()> {
+    let mut seen = std::collections::HashMap::new();
+    for (i, job) in jobs.iter().enumerate() {
+        if job.kind != Kind::Image {
+            continue;
+        }
+        if let Some(first) = seen.insert(job.target.to_string(), i) {
+            let message = format!(
+                "{} is also the target of sync[{first}] (line {})",
+                job.target, file.entries[first].at
+            );
+            let entry = &file.entries[i].target;
+            anyhow::bail!("{}", file::error_at(&file.shown, entry, message));
+        }
+    }
+    Ok(())
 }
 
 fn job(ops: &Operations<'_>, file: &SyncFile, i: usize, entry: &Entry) -> anyhow::Result<Job> {
