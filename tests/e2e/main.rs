@@ -15,6 +15,7 @@ mod build_from;
 mod build_push;
 mod engine;
 mod engine_client;
+mod examples;
 mod hostile_io;
 mod hostile_registry;
 mod incremental;

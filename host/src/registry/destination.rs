@@ -12,6 +12,9 @@
 //! - the commit is the tag's `PUT`, last: until then no tag names what was
 //!   sent, and a push that fails leaves its tags as they were.
 //!
+//! The pushes of a run send each blob of a repository once ([`gate`]): a
+//! blob another push is looking for or sending is waited for, then found.
+//!
 //! The methods block: each runs the async client on the runtime whose
 //! handle the destination holds, and is called from threads outside it.
 
@@ -21,7 +24,8 @@ use super::{Error, Repository};
 use crate::hashing::InlineHashing;
 use crate::model::destination::{Destination, Found, MakeBlob, OpenBlob};
 use crate::model::{Descriptor, Digest, Document};
-use std::collections::HashMap;
+pub(super) use gate::BlobGates;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
@@ -39,6 +43,8 @@ pub struct RepositoryDestination {
     /// The last manifest put, not sent yet: the commit sends it under the
     /// tag when it is the root, the next manifest by its digest otherwise.
     held: Mutex<Option<Document>>,
+    /// The blobs this push holds ([`gate`]), from their look-up to their put.
+    holding: Mutex<HashSet<Digest>>,
 }
 
 impl RepositoryDestination {
@@ -58,6 +64,7 @@ impl RepositoryDestination {
             declined: Mutex::default(),
             manifests: Mutex::default(),
             held: Mutex::default(),
+            holding: Mutex::default(),
         }
     }
 
@@ -101,6 +108,14 @@ impl RepositoryDestination {
         Ok(())
     }
 
+    /// Ends this push's hold of `blob`: it is there, or not.
+    fn release(&self, blob: &Digest, there: bool) {
+        if self.holding.lock().expect("not poisoned").remove(blob) {
+            let gates = self.repository.registry().blob_gates();
+            gates.release(self.repository.name(), blob, there);
+        }
+    }
+
     fn remember(&self, manifest: &Document) {
         self.manifests
             .lock()
@@ -113,6 +128,11 @@ impl RepositoryDestination {
 /// stopped the push first) are cancelled rather than left open.
 impl Drop for RepositoryDestination {
     fn drop(&mut self) {
+        let holding = std::mem::take(self.holding.get_mut().expect("not poisoned"));
+        for blob in holding {
+            let gates = self.repository.registry().blob_gates();
+            gates.release(self.repository.name(), &blob, false);
+        }
         let declined = std::mem::take(self.declined.get_mut().expect("not poisoned"));
         if declined.is_empty() {
             return;
@@ -134,7 +154,17 @@ impl Destination for RepositoryDestination {
 
     fn find_blob(&self, blob: &Descriptor) -> Result<Found, Error> {
         let digest = &blob.digest;
-        self.runtime.block_on(async {
+        let gates = self.repository.registry().blob_gates();
+        // A blob looked for again by the push that holds it stays held.
+        let holds = self.holding.lock().expect("not poisoned").contains(digest);
+        if !holds && gates.hold(self.repository.name(), digest) {
+            return Ok(Found::Present);
+        }
+        self.holding
+            .lock()
+            .expect("not poisoned")
+            .insert(digest.clone());
+        let found = self.runtime.block_on(async {
             if self.repository.blob_size(digest).await?.is_some() {
                 return Ok(Found::Present);
             }
@@ -151,7 +181,14 @@ impl Destination for RepositoryDestination {
                     Found::Absent
                 }
             })
-        })
+        });
+        // Held on until the put when absent.
+        match &found {
+            Ok(Found::Absent) => {}
+            Ok(_) => self.release(digest, true),
+            Err(_) => self.release(digest, false),
+        }
+        found
     }
 
     fn put_blob(&self, blob: &Descriptor, open: &OpenBlob) -> Result<(), Error> {
@@ -160,10 +197,14 @@ impl Destination for RepositoryDestination {
             .lock()
             .expect("not poisoned")
             .remove(&blob.digest);
-        self.runtime.block_on(
-            self.repository
-                .put_blob_into(&blob.digest, blob.size, session, open),
-        )
+        let put = self.runtime.block_on(self.repository.put_blob_into(
+            &blob.digest,
+            blob.size,
+            session,
+            open,
+        ));
+        self.release(&blob.digest, put.is_ok());
+        put
     }
 
     fn put_made(&self, make: &MakeBlob<'_>) -> Result<(Digest, u64), Error> {
@@ -248,5 +289,6 @@ fn make_into(make: &MakeBlob<'_>, writer: BlobWriter) -> io::Result<(Digest, u64
     Ok((digest, size))
 }
 
+mod gate;
 #[cfg(test)]
 mod tests;

@@ -66,6 +66,8 @@ pub struct Registry {
     /// Set once the challenge is learnt: concurrent first requests wait
     /// for one ping instead of each making their own.
     pinged: tokio::sync::OnceCell<()>,
+    /// The blobs this run's pushes hold or put, by repository.
+    blobs: super::destination::BlobGates,
 }
 
 impl Registry {
@@ -93,12 +95,18 @@ impl Registry {
             transport,
             auth: Authorizer::new(host, server, store, given),
             pinged: tokio::sync::OnceCell::new(),
+            blobs: super::destination::BlobGates::default(),
         }))
     }
 
     /// The registry's host, as named.
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// Who puts which blob of which repository, among this run's pushes.
+    pub(super) fn blob_gates(&self) -> &super::destination::BlobGates {
+        &self.blobs
     }
 
     /// A repository of this registry, used with `scopes` (pull, or pull

@@ -329,3 +329,39 @@ fn a_referrer_is_committed_under_its_tag_in_one_put_saying_whether_its_subject_w
         "not indexed"
     );
 }
+
+#[test]
+fn pushes_of_one_run_into_one_repository_send_a_blob_they_share_once() {
+    let registry = TestRegistry::start(Auth::None);
+    let data = bytes(200_000, 9);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = registry.client(None);
+    let pushes: Vec<RepositoryDestination> = (0..4)
+        .map(|_| {
+            let app = registry.pushing(&client, APP, &[]);
+            RepositoryDestination::new(app, runtime.handle().clone(), None)
+        })
+        .collect();
+    let moved: Vec<Moved> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (pushes.iter())
+            .map(|push| {
+                let data = data.clone();
+                scope.spawn(move || put_known(push, &blob(&data), &opener(data.clone()).0))
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().unwrap().unwrap())
+            .collect()
+    });
+    let sent = moved.iter().filter(|m| **m == Moved::Sent(200_000)).count();
+    let found = moved
+        .iter()
+        .filter(|m| **m == Moved::Skipped(200_000))
+        .count();
+    assert_eq!((sent, found), (1, 3), "{moved:?}");
+    let kinds = kinds(&to_app(&registry));
+    let n = |kind: &str| kinds.iter().filter(|k| *k == kind).count();
+    assert_eq!((n("HEAD blob"), n("POST upload")), (1, 1), "{kinds:?}");
+    assert_eq!(registry.blob(APP, &Digest::sha256(&data)), Some(data));
+}
