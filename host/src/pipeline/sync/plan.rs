@@ -183,42 +183,13 @@ fn tagged(ctx: &CopyContext<'_>, repository: &Location, tag: &str) -> Result<Loc
     })
 }
 
-/// One image's digests at both ends, and its work.
+/// One image's digests at both ends (asked at once), and its work.
 async fn resolve_image(ctx: &CopyContext<'_>, job: &Job, image: Image) -> Result<Work, Error> {
-    let named = image
-        .digest
-        .as_ref()
-        .map(Digest::to_string)
-        .or_else(|| image.tag.clone())
-        .ok_or_else(|| Error::NoIdentifier(job.source.to_string()))?;
-    let (digest, from) = match &job.source {
-        Location::Registry(r) => {
-            let digest = match &image.digest {
-                Some(digest) => digest.clone(),
-                None => source_digest(ctx, r, &named).await?,
-            };
-            let pinned = match &image.tag {
-                Some(tag) => format!("{}:{tag}@{digest}", r.name),
-                None => format!("{}@{digest}", r.name),
-            };
-            let pinned = ctx.ops.tagging.parse_normalized_named(&pinned)?;
-            (digest, Location::Registry(pinned))
-        }
-        Location::Layout { path, .. } => {
-            let digest =
-                layout_digest(ctx, path, image.tag.as_deref())?.ok_or_else(|| Error::NotFound {
-                    source_name: job.source.to_string(),
-                    message: format!("no image tagged {named:?}"),
-                })?;
-            let from = Location::Layout {
-                path: path.clone(),
-                tag: image.tag.clone(),
-            };
-            (digest, from)
-        }
-        other => return Err(unsupported_source(other)),
-    };
-    let there = target_digest(ctx, &image.to).await?;
+    let ((digest, from), there) = futures_util::future::try_join(
+        pinned_source(ctx, job, &image),
+        target_digest(ctx, &image.to),
+    )
+    .await?;
     let reason = reason(ctx, &from, &digest, there.as_ref(), &job.settings).await?;
     Ok(Work {
         planned: Planned {
@@ -233,6 +204,47 @@ async fn resolve_image(ctx: &CopyContext<'_>, job: &Job, image: Image) -> Result
         to: image.to,
         entry: job.name.clone(),
     })
+}
+
+/// What the image's tag names at the source, and the source pinned to it.
+async fn pinned_source(
+    ctx: &CopyContext<'_>,
+    job: &Job,
+    image: &Image,
+) -> Result<(Digest, Location), Error> {
+    let named = image
+        .digest
+        .as_ref()
+        .map(Digest::to_string)
+        .or_else(|| image.tag.clone())
+        .ok_or_else(|| Error::NoIdentifier(job.source.to_string()))?;
+    match &job.source {
+        Location::Registry(r) => {
+            let digest = match &image.digest {
+                Some(digest) => digest.clone(),
+                None => source_digest(ctx, r, &named).await?,
+            };
+            let pinned = match &image.tag {
+                Some(tag) => format!("{}:{tag}@{digest}", r.name),
+                None => format!("{}@{digest}", r.name),
+            };
+            let pinned = ctx.ops.tagging.parse_normalized_named(&pinned)?;
+            Ok((digest, Location::Registry(pinned)))
+        }
+        Location::Layout { path, .. } => {
+            let digest =
+                layout_digest(ctx, path, image.tag.as_deref())?.ok_or_else(|| Error::NotFound {
+                    source_name: job.source.to_string(),
+                    message: format!("no image tagged {named:?}"),
+                })?;
+            let from = Location::Layout {
+                path: path.clone(),
+                tag: image.tag.clone(),
+            };
+            Ok((digest, from))
+        }
+        other => Err(unsupported_source(other)),
+    }
 }
 
 /// What `reference` (a tag or digest) names in the source repository.
