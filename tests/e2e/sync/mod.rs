@@ -11,6 +11,7 @@ mod mirror;
 mod plan_lock;
 mod platforms;
 mod runs;
+mod transports;
 
 use crate::harness::{FaultProxy, Run, a_layer, registry};
 use crate::registry::Env;

@@ -3,7 +3,7 @@
 //! platforms checked by the components, each refusal naming the file,
 //! line and key, before any request.
 
-use crate::model::{HostMachine, TagFilter};
+use crate::model::{AnyReference, HostMachine, TagFilter};
 use crate::pipeline::sync::file::{self, At, Entry, Kind, Platforms, SyncFile};
 use crate::pipeline::sync::{Job, Settings};
 use crate::pipeline::{Location, Operations};
@@ -32,7 +32,7 @@ fn one_image_per_target(file: &SyncFile, jobs: &[Job]) -> anyhow::Result<()> {
         if job.kind != Kind::Image {
             continue;
         }
-        if let Some(first) = seen.insert(job.target.to_string(), i) {
+        if let Some(first) = seen.insert(crate::pipeline::sync::written(&job.target), i) {
             let message = format!(
                 "{} is also the target of sync[{first}] (line {})",
                 job.target, file.entries[first].at
@@ -51,12 +51,19 @@ fn job(ops: &Operations<'_>, file: &SyncFile, i: usize, entry: &Entry) -> anyhow
     let source = location(ops.tagging, &entry.source.value, entry.kind, None)
         .map_err(|m| at(&entry.source, m))?;
     let inherited = match &source {
-        Location::Registry(r) => r.tag.clone(),
+        Location::Registry(r) | Location::Daemon(AnyReference::Named(r)) => r.tag.clone(),
         Location::Layout { tag, .. } => tag.clone(),
-        _ => None,
+        Location::Archive { name, .. } => name.as_ref().and_then(|n| n.tag.clone()),
+        Location::Daemon(AnyReference::Id(_)) => None,
     };
     let target = location(ops.tagging, &entry.target.value, entry.kind, inherited)
         .map_err(|m| at(&entry.target, m))?;
+    if let Location::Daemon(AnyReference::Id(id)) = &target {
+        return Err(at(
+            &entry.target,
+            format!("{id} is an image ID; an image goes into the engine under a name"),
+        ));
+    }
     let filter = TagFilter {
         allow: entry.tags.allow.iter().map(|a| a.value.clone()).collect(),
         deny: entry.tags.deny.iter().map(|a| a.value.clone()).collect(),
@@ -83,7 +90,8 @@ fn job(ops: &Operations<'_>, file: &SyncFile, i: usize, entry: &Entry) -> anyhow
     if entry.referrers && !both_registries(&source, &target) {
         return Err(at(
             &entry.source,
-            "referrers: true copies referrers between registries; this entry has an oci: side"
+            "referrers: true copies referrers between registries; this entry has a side that \
+             is not a registry"
                 .to_string(),
         ));
     }
@@ -115,9 +123,11 @@ fn job(ops: &Operations<'_>, file: &SyncFile, i: usize, entry: &Entry) -> anyhow
 }
 
 /// Reads one side of an entry: `docker://REF` or a bare registry name,
-/// or `oci:PATH[:TAG]`. A repository entry names repositories (no tag, no
-/// digest); an image entry names images, and a target without a tag takes
-/// `inherited` (the source's tag) or the default one.
+/// `oci:PATH[:TAG]`, `docker-archive:PATH[:NAME]` or `docker-daemon:NAME`
+/// (the last two for an image entry only). A repository entry names
+/// repositories (no tag, no digest); an image entry names images, and a
+/// name without a tag takes `inherited` (the source's tag) or the default
+/// one.
 fn location(
     tagging: &Tagging,
     text: &str,
@@ -144,34 +154,73 @@ fn location(
             tag,
         });
     }
-    if text.starts_with("docker-archive:") || text.starts_with("docker-daemon:") {
-        return Err(
-            "a sync reads and writes registries (docker:// or a bare name) and OCI layouts (oci:)"
-                .to_string(),
-        );
+    for transport in ["docker-archive:", "docker-daemon:"] {
+        if text.starts_with(transport) && kind == Kind::Repository {
+            return Err(format!(
+                "{transport} names one image, not a repository of tags: write type: image"
+            ));
+        }
+    }
+    if let Some(rest) = text.strip_prefix("docker-archive:") {
+        let (path, name) = super::super::copy::split_path(rest);
+        if path.is_empty() {
+            return Err("no archive path (docker-archive:PATH[:NAME])".to_string());
+        }
+        let name = name
+            .map(|name| image_name(tagging, name, inherited))
+            .transpose()?;
+        return Ok(Location::Archive {
+            path: PathBuf::from(path),
+            name,
+        });
+    }
+    if let Some(name) = text.strip_prefix("docker-daemon:") {
+        let any = tagging
+            .parse_any_reference(name)
+            .map_err(|e| format!("{name:?} is not an image name or ID: {e}"))?;
+        return Ok(Location::Daemon(match any {
+            AnyReference::Id(id) => AnyReference::Id(id),
+            AnyReference::Named(_) => AnyReference::Named(image_name(tagging, name, inherited)?),
+        }));
     }
     let name = text.strip_prefix("docker://").unwrap_or(text);
+    match kind {
+        Kind::Repository => {
+            let reference = tagging
+                .parse_normalized_named(name)
+                .map_err(|e| format!("{name:?} is not a repository or image name: {e}"))?;
+            if reference.tag.is_some() || reference.digest.is_some() {
+                return Err(format!(
+                    "{name:?} names one image; a repository entry names a repository \
+                     (or write type: image)"
+                ));
+            }
+            Ok(Location::Registry(reference))
+        }
+        Kind::Image => image_name(tagging, name, inherited).map(Location::Registry),
+    }
+}
+
+/// The image `name` names: as written when it has a tag or a digest, else
+/// with `inherited` (the source's tag) or the default tag.
+fn image_name(
+    tagging: &Tagging,
+    name: &str,
+    inherited: Option<String>,
+) -> Result<crate::model::Reference, String> {
     let reference = tagging
         .parse_normalized_named(name)
         .map_err(|e| format!("{name:?} is not a repository or image name: {e}"))?;
-    let named = reference.tag.is_some() || reference.digest.is_some();
-    match kind {
-        Kind::Repository if named => Err(format!(
-            "{name:?} names one image; a repository entry names a repository (or write type: image)"
-        )),
-        Kind::Repository => Ok(Location::Registry(reference)),
-        Kind::Image if named => Ok(Location::Registry(reference)),
-        Kind::Image => {
-            let with_tag = match inherited {
-                Some(tag) => format!("{}:{tag}", reference.name),
-                None => reference.name.clone(),
-            };
-            tagging
-                .normalize_with_default_tag(&with_tag)
-                .map(Location::Registry)
-                .map_err(|e| format!("{name:?}: {e}"))
-        }
+    if reference.tag.is_some() || reference.digest.is_some() {
+        return Ok(reference);
     }
+    let with_tag = match inherited {
+        Some(tag) => format!("{}:{tag}", reference.name),
+        None => reference.name.clone(),
+    };
+    tagging
+        .normalize_with_default_tag(&with_tag)
+        .map_err(|e| format!("{name:?}: {e}"))
 }
 
 fn both_registries(source: &Location, target: &Location) -> bool {

@@ -26,6 +26,18 @@ pub(super) fn write(path: &Path, work: &[Work]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `source` (a name without its tag, and an optional `@DIGEST`) with
+/// `tag`: `NAME:TAG[@DIGEST]`.
+fn with_tag(source: &str, tag: Option<&str>) -> String {
+    let Some(tag) = tag else {
+        return source.to_string();
+    };
+    match source.rsplit_once('@') {
+        Some((name, digest)) if digest.contains(':') => format!("{name}:{tag}@{digest}"),
+        _ => format!("{source}:{tag}"),
+    }
+}
+
 /// One line of a lockfile, as [`Planned`] writes it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,36 +76,42 @@ pub(super) fn read(ops: &Operations<'_>, path: &Path) -> anyhow::Result<Vec<Work
     Ok(work)
 }
 
-/// The work of one line: the source pinned to the line's digest.
+/// The work of one line: the source pinned to the line's digest (a
+/// registry's by digest; a layout's tag, an archive's or the engine's image
+/// checked against it before the copy).
 fn item(ops: &Operations<'_>, line: Line, entry: String) -> anyhow::Result<Work> {
     let digest = Digest::parse(&line.digest)?;
     anyhow::ensure!(line.parallel > 0, "parallel must be at least 1");
     let tagging = ops.tagging;
-    let from = match line.source.strip_prefix("docker://") {
-        Some(name) => {
-            let pinned = match &line.tag {
-                Some(tag) => format!("{name}:{tag}@{digest}"),
-                None => format!("{name}@{digest}"),
-            };
-            Location::Registry(tagging.parse_normalized_named(&pinned)?)
+    let source = line.source.as_str();
+    let from = if let Some(name) = source.strip_prefix("docker://") {
+        let pinned = match &line.tag {
+            Some(tag) => format!("{name}:{tag}@{digest}"),
+            None => format!("{name}@{digest}"),
+        };
+        Location::Registry(tagging.parse_normalized_named(&pinned)?)
+    } else if let Some(path) = source.strip_prefix("oci:") {
+        Location::Layout {
+            path: PathBuf::from(path),
+            tag: line.tag.clone(),
         }
-        None => match line.source.strip_prefix("oci:") {
-            Some(path) => Location::Layout {
-                path: PathBuf::from(path),
-                tag: line.tag.clone(),
-            },
-            None => anyhow::bail!(
-                "source {:?}: expected docker://HOST/PATH or oci:PATH",
-                line.source
-            ),
-        },
+    } else if source.starts_with("docker-archive:") || source.starts_with("docker-daemon:") {
+        let named = with_tag(source, line.tag.as_deref());
+        super::super::copy::location(tagging, &named)
+            .with_context(|| format!("source {source:?}"))?
+    } else {
+        anyhow::bail!(
+            "source {source:?}: expected docker://HOST/PATH, oci:PATH, \
+             docker-archive:PATH[:NAME] or docker-daemon:NAME"
+        )
     };
     let to = super::super::copy::location(tagging, &line.target)?;
-    anyhow::ensure!(
-        matches!(to, Location::Registry(_) | Location::Layout { .. }),
-        "target {:?}: expected docker://… or oci:…",
-        line.target
-    );
+    if let Location::Daemon(crate::model::AnyReference::Id(_)) = to {
+        anyhow::bail!(
+            "target {:?}: an image goes into the engine under a name",
+            line.target
+        );
+    }
     Ok(Work {
         planned: Planned {
             source: line.source,

@@ -24,30 +24,35 @@ pub(super) fn run(config: &Config, args: SyncArgs) -> anyhow::Result<Outcome> {
     let components = config.components()?;
     let progress = progress::for_run(config.json || args.plan);
     let ops = Operations::new(&components, progress.as_ref())?;
-    // Every entry is read and checked before any request.
+    // Every entry (or lockfile line) is read and checked before any
+    // request.
     let jobs = match (&file, &args.from_lock) {
         (Some(file), None) => Some(jobs::jobs(&ops, file)?),
         _ => None,
+    };
+    let jobs = jobs.map(|jobs| match args.shard {
+        Some(shard) => shard.take(jobs, |j| sync::repository_key(&j.target)),
+        None => jobs,
+    });
+    let locked = match &args.from_lock {
+        Some(path) => Some(shard(&args, lock::read(&ops, path)?)),
+        None => None,
     };
     let budgets = file
         .as_ref()
         .map(|f| f.registries.clone())
         .unwrap_or_default();
-    let env = CopyEnv::with_budgets(config, false, args.jobs, budgets)?;
+    let sides = (jobs.iter().flatten().map(|j| [&j.source, &j.target]))
+        .chain(locked.iter().flatten().map(|w| [&w.from, &w.to]));
+    // The engine is connected only when a side is in it.
+    let needs_engine = sides
+        .flatten()
+        .any(|l| matches!(l, crate::pipeline::Location::Daemon(_)));
+    let env = CopyEnv::with_budgets(config, needs_engine, args.jobs, budgets)?;
     let ctx = env.context(&ops, None);
-    let (work, failed) = match (&args.from_lock, jobs) {
-        (Some(path), _) => {
-            let work = lock::read(&ops, path)?;
-            let work = shard(&args, work);
-            (sync::recheck(&ctx, work)?, Vec::new())
-        }
-        (None, Some(jobs)) => {
-            let jobs = match args.shard {
-                Some(shard) => shard.take(jobs, |j| sync::repository_key(&j.target)),
-                None => jobs,
-            };
-            sync::plan(&ctx, &jobs, args.keep_going)?
-        }
+    let (work, failed) = match (locked, jobs) {
+        (Some(work), _) => (sync::recheck(&ctx, work)?, Vec::new()),
+        (None, Some(jobs)) => sync::plan(&ctx, &jobs, args.keep_going)?,
         (None, None) => anyhow::bail!("give a sync file, or --from-lock LOCKFILE"),
     };
     if let Some(path) = &args.lock {

@@ -37,7 +37,7 @@ use crate::registry::{
     CredentialStore, Registry, Repository, RepositoryDestination, Scope, Transports,
 };
 use source::Source;
-pub(crate) use source::{Chosen, chosen_platforms};
+pub(crate) use source::{Chosen, archive_image_id, chosen_platforms};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -388,6 +388,20 @@ impl Read for ChannelReader {
     }
 }
 
+/// The image ID (config digest) of the image `name` of the archive at
+/// `path` (or its only image): what a copy from it takes, learnt from its
+/// `manifest.json` and config alone, no layer read.
+pub(crate) fn archive_image_id(
+    tagging: &Tagging,
+    path: &std::path::Path,
+    name: Option<&crate::model::Reference>,
+    shown: &str,
+) -> Result<Digest, Error> {
+    let archive = ArchiveSource::open(path)?;
+    let image = pick(tagging, archive.images()?, name, shown)?;
+    Ok(image.config.descriptor.digest)
+}
+
 /// The image of `images` named `name` (as the tagging component finds it
 /// among their names), or the only one.
 fn pick(

@@ -20,6 +20,7 @@
 //! component) or how an image is copied (`copy`).
 
 pub mod file;
+mod identity;
 mod plan;
 mod run;
 mod shard;
@@ -29,7 +30,7 @@ pub use run::run;
 pub use shard::Shard;
 
 use super::copy::Location;
-use crate::model::Digest;
+use crate::model::{AnyReference, Digest};
 use serde::Serialize;
 
 /// One entry of the sync file, its locations read.
@@ -37,8 +38,9 @@ use serde::Serialize;
 pub struct Job {
     /// How errors name the entry: `sync.yaml:12 (sync[2])`.
     pub name: String,
-    /// Where images come from: a registry repository or image, or an OCI
-    /// layout (with a tag for one image).
+    /// Where images come from: a registry repository or image, an OCI
+    /// layout (with a tag for one image), or one image of a `docker load`
+    /// archive or the engine.
     pub source: Location,
     /// Where they go, named as `source` is.
     pub target: Location,
@@ -83,13 +85,18 @@ pub enum Reason {
 /// One image of a plan: one line of `--plan` and of a lockfile.
 #[derive(Debug, Clone, Serialize)]
 pub struct Planned {
-    /// The source repository (`docker://HOST/PATH`, `oci:PATH`).
+    /// The source repository (`docker://HOST/PATH`, `oci:PATH`,
+    /// `docker-archive:PATH[:NAME]`, `docker-daemon:NAME`; a name without
+    /// its tag).
     pub source: String,
     /// The source's tag, when it was named by one.
     pub tag: Option<String>,
-    /// What the source's tag named when planned: what is copied.
+    /// What the source's tag named when planned: what is copied. An
+    /// archive's or the engine's image, which has no manifest, by its image
+    /// ID (the config digest).
     pub digest: Digest,
-    /// The target image (`docker://HOST/PATH:TAG`, `oci:PATH:TAG`).
+    /// The target image (`docker://HOST/PATH:TAG`, `oci:PATH:TAG`,
+    /// `docker-archive:PATH[:NAME]`, `docker-daemon:NAME:TAG`).
     pub target: String,
     /// Why it is there.
     pub reason: Reason,
@@ -104,7 +111,8 @@ pub struct Work {
     /// The plan line.
     pub planned: Planned,
     /// The source, pinned to the planned digest (a registry's by digest; a
-    /// layout's by tag, checked against the digest before the copy).
+    /// layout's by tag, an archive's or the engine's by name, each checked
+    /// against the digest before the copy).
     pub from: Location,
     /// The target image.
     pub to: Location,
@@ -195,13 +203,46 @@ impl Summary {
 }
 
 /// The repository a location names, as shards count them: a registry's
-/// `docker://HOST/PATH`, a layout's `oci:PATH`.
+/// `docker://HOST/PATH`, a layout's `oci:PATH`, an archive file's
+/// `docker-archive:PATH`, the engine's `docker-daemon:NAME` (no tag).
 pub fn repository_key(location: &Location) -> String {
     match location {
         Location::Registry(reference) => format!("docker://{}", reference.name),
         Location::Layout { path, .. } => format!("oci:{}", path.display()),
         Location::Archive { path, .. } => format!("docker-archive:{}", path.display()),
-        Location::Daemon(_) => "docker-daemon:".to_string(),
+        Location::Daemon(AnyReference::Named(r)) => format!("docker-daemon:{}", untagged(r)),
+        Location::Daemon(AnyReference::Id(id)) => format!("docker-daemon:{id}"),
+    }
+}
+
+/// The `source` of a plan line: [`repository_key`], and for an archive
+/// the name of its image (without its tag, which is the line's `tag`), so
+/// that a lockfile names the image again.
+pub fn source_key(location: &Location) -> String {
+    match location {
+        Location::Archive {
+            path,
+            name: Some(name),
+        } => format!("docker-archive:{}:{}", path.display(), untagged(name)),
+        other => repository_key(other),
+    }
+}
+
+/// A name without its tag, its digest kept: `NAME[@DIGEST]`.
+fn untagged(reference: &crate::model::Reference) -> String {
+    match &reference.digest {
+        Some(digest) => format!("{}@{digest}", reference.name),
+        None => reference.name.clone(),
+    }
+}
+
+/// What a copy to `target` writes, so that two images bound there are
+/// refused: an archive file (written whole, whatever its image is named),
+/// else the image.
+pub fn written(target: &Location) -> String {
+    match target {
+        Location::Archive { path, .. } => format!("docker-archive:{}", path.display()),
+        other => other.to_string(),
     }
 }
 

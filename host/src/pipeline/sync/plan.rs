@@ -5,10 +5,13 @@
 //! filtered by the tagging component; each tag's digest from one manifest
 //! `HEAD`, and the target's tag from one more on the target: a re-sync
 //! that changes nothing sends those and nothing else. A layout's tags and
-//! digests are read from its `index.json`, without requests.
+//! digests are read from its `index.json`, without requests. An archive
+//! or the engine (one image each, `type: image`) keep no manifest: their
+//! image is its image ID (see `identity`).
 
+use super::identity::{self, There, keeps_manifests};
 use super::{Done, Job, Planned, Reason, Work, file::Kind};
-use crate::model::{Digest, Reference};
+use crate::model::{AnyReference, Digest, Reference};
 use crate::pipeline::Error;
 use crate::pipeline::copy::{
     Chosen, CopyContext, Location, Registries, chosen_platforms, contents,
@@ -61,7 +64,7 @@ pub fn plan(
 /// The result line of an entry that could not be resolved.
 fn entry_failed(job: &Job, error: &Error) -> Done {
     Done {
-        source: super::repository_key(&job.source),
+        source: super::source_key(&job.source),
         tag: None,
         digest: None,
         target: job.target.to_string(),
@@ -72,11 +75,12 @@ fn entry_failed(job: &Job, error: &Error) -> Done {
     }
 }
 
-/// Refuses a plan where two images would be written under one target.
+/// Refuses a plan where two images would be written under one target (an
+/// archive file is one, whatever names its images go by).
 fn one_writer_per_target(work: &[Work]) -> Result<(), Error> {
-    let mut seen: HashMap<&str, &Work> = HashMap::new();
+    let mut seen: HashMap<String, &Work> = HashMap::new();
     for item in work {
-        if let Some(first) = seen.insert(&item.planned.target, item) {
+        if let Some(first) = seen.insert(super::written(&item.to), item) {
             return Err(Error::SameTarget {
                 target: item.planned.target.clone(),
                 first: format!("{} ({})", first.entry, first.planned.source),
@@ -113,7 +117,9 @@ async fn images(ctx: &CopyContext<'_>, job: &Job) -> Result<Vec<Image>, Error> {
         let (tag, digest) = match &job.source {
             Location::Registry(r) => (r.tag.clone(), r.digest.clone()),
             Location::Layout { tag, .. } => (tag.clone(), None),
-            other => return Err(unsupported_source(other)),
+            Location::Archive { name, .. } => (name.as_ref().and_then(|n| n.tag.clone()), None),
+            Location::Daemon(AnyReference::Named(r)) => (r.tag.clone(), None),
+            Location::Daemon(AnyReference::Id(_)) => (None, None),
         };
         return Ok(vec![Image {
             tag,
@@ -155,8 +161,9 @@ async fn images(ctx: &CopyContext<'_>, job: &Job) -> Result<Vec<Image>, Error> {
 fn unsupported_source(location: &Location) -> Error {
     Error::NotFound {
         source_name: location.to_string(),
-        message: "a sync source is a registry (docker://, or a name without a transport) \
-                  or an OCI layout (oci:)"
+        message: "a repository entry reads a registry (docker://, or a name without a \
+                  transport) or an OCI layout (oci:); docker-archive: and docker-daemon: name \
+                  one image (type: image)"
             .to_string(),
     }
 }
@@ -187,13 +194,13 @@ fn tagged(ctx: &CopyContext<'_>, repository: &Location, tag: &str) -> Result<Loc
 async fn resolve_image(ctx: &CopyContext<'_>, job: &Job, image: Image) -> Result<Work, Error> {
     let ((digest, from), there) = futures_util::future::try_join(
         pinned_source(ctx, job, &image),
-        target_digest(ctx, &image.to),
+        target_state(ctx, &image.to),
     )
     .await?;
-    let reason = reason(ctx, &from, &digest, there.as_ref(), &job.settings).await?;
+    let reason = reason(ctx, (&from, &digest), (&image.to, there), &job.settings).await?;
     Ok(Work {
         planned: Planned {
-            source: super::repository_key(&job.source),
+            source: super::source_key(&job.source),
             tag: image.tag,
             digest,
             target: image.to.to_string(),
@@ -206,12 +213,17 @@ async fn resolve_image(ctx: &CopyContext<'_>, job: &Job, image: Image) -> Result
     })
 }
 
-/// What the image's tag names at the source, and the source pinned to it.
+/// What the image's tag names at the source (an archive's or the engine's
+/// image: its image ID), and the source pinned to it.
 async fn pinned_source(
     ctx: &CopyContext<'_>,
     job: &Job,
     image: &Image,
 ) -> Result<(Digest, Location), Error> {
+    if !keeps_manifests(&job.source) {
+        let id = identity::source_image_id(ctx, &job.source).await?;
+        return Ok((id, job.source.clone()));
+    }
     let named = image
         .digest
         .as_ref()
@@ -263,22 +275,25 @@ async fn source_digest(
     }
 }
 
-/// What the target's tag (or digest) names now, if anything.
-async fn target_digest(ctx: &CopyContext<'_>, to: &Location) -> Result<Option<Digest>, Error> {
-    match to {
+/// What the target holds now under the image's name: a registry's tag
+/// (one `HEAD`), a layout's, the engine's image (its ID), an archive file.
+async fn target_state(ctx: &CopyContext<'_>, to: &Location) -> Result<There, Error> {
+    let there = match to {
         Location::Registry(r) => {
             let identifier = r
                 .identifier()
                 .ok_or_else(|| Error::NoIdentifier(r.full.clone()))?;
             let target = Registries::new(ctx.access).source(r)?;
-            Ok(target.manifest_head(&identifier).await?.map(|h| h.digest))
+            let head = target.manifest_head(&identifier).await?;
+            head.map(|h| There::Manifest(h.digest))
         }
-        Location::Layout { path, tag } => layout_digest(ctx, path, tag.as_deref()),
-        other => Err(Error::NotFound {
-            source_name: other.to_string(),
-            message: "a sync target is a registry or an OCI layout (oci:)".to_string(),
-        }),
-    }
+        Location::Layout { path, tag } => {
+            layout_digest(ctx, path, tag.as_deref())?.map(There::Manifest)
+        }
+        Location::Daemon(_) => identity::image_id(ctx, to).await?.map(There::Image),
+        Location::Archive { path, .. } => path.exists().then_some(There::File),
+    };
+    Ok(there.unwrap_or(There::Absent))
 }
 
 /// The digest `tag` names in the layout at `path`; none when there is no
@@ -308,13 +323,12 @@ pub fn recheck(ctx: &CopyContext<'_>, work: Vec<Work>) -> Result<Vec<Work>, Erro
     ctx.runtime.block_on(
         stream::iter(work)
             .map(|mut item| async move {
-                let there = target_digest(ctx, &item.to).await?;
+                let there = target_state(ctx, &item.to).await?;
                 let planned = &item.planned;
                 let why = reason(
                     ctx,
-                    &item.from,
-                    &planned.digest,
-                    there.as_ref(),
+                    (&item.from, &planned.digest),
+                    (&item.to, there),
                     &planned.settings,
                 );
                 item.planned.reason = why.await?;
@@ -325,25 +339,40 @@ pub fn recheck(ctx: &CopyContext<'_>, work: Vec<Work>) -> Result<Vec<Work>, Erro
     )
 }
 
-/// Why the image of `digest` at `from` is copied to a target holding
+/// Why the image of `digest` at `from` is copied to `to`, which holds
 /// `there`. With some platforms only, what the target gets is another
 /// manifest (a platform's image, or a new index of several), whose digest
-/// is learnt from the source's index: one `GET` more.
+/// is learnt from the source's index: one `GET` more. Where one side names
+/// images by image ID (an archive, the engine), the other side's manifest
+/// is read for its config: one `GET` more. An archive file is rewritten
+/// whole: it is always changed.
 async fn reason(
     ctx: &CopyContext<'_>,
-    from: &Location,
-    digest: &Digest,
-    there: Option<&Digest>,
+    (from, digest): (&Location, &Digest),
+    (to, there): (&Location, There),
     settings: &super::Settings,
 ) -> Result<Reason, Error> {
-    let Some(there) = there else {
-        return Ok(Reason::New);
+    let same = match there {
+        There::Absent => return Ok(Reason::New),
+        There::File => return Ok(Reason::Changed),
+        There::Manifest(there) if keeps_manifests(from) => {
+            let expected = match &settings.platforms {
+                None => digest.clone(),
+                Some(_) => chosen_digest(ctx, from, digest, settings).await?,
+            };
+            there == expected
+        }
+        There::Manifest(there) => {
+            identity::manifest_config(ctx, to, &there).await?.as_ref() == Some(digest)
+        }
+        There::Image(id) if keeps_manifests(from) => {
+            let platforms = super::platforms(ctx.ops, settings)?;
+            let copied = identity::copied_image_id(ctx, from, digest, &platforms).await?;
+            copied == Some(id)
+        }
+        There::Image(id) => id == *digest,
     };
-    let expected = match &settings.platforms {
-        None => digest.clone(),
-        Some(_) => chosen_digest(ctx, from, digest, settings).await?,
-    };
-    Ok(if *there == expected {
+    Ok(if same {
         Reason::Unchanged
     } else {
         Reason::Changed
@@ -358,30 +387,7 @@ async fn chosen_digest(
     digest: &Digest,
     settings: &super::Settings,
 ) -> Result<Digest, Error> {
-    let mut document = match from {
-        Location::Registry(r) => {
-            let fetched = Registries::new(ctx.access)
-                .source(r)?
-                .manifest(digest.as_str())
-                .await?;
-            crate::model::Document {
-                descriptor: crate::model::Descriptor::new(
-                    fetched.media_type,
-                    fetched.digest,
-                    fetched.bytes.len() as u64,
-                ),
-                bytes: fetched.bytes,
-            }
-        }
-        Location::Layout { path, tag } => {
-            let layout = LayoutSource::open(path)?;
-            let generation = ctx.ops.manifest_generation;
-            let entry = generation
-                .layout_entry(&layout.index(&IndexPlanning(generation))?, tag.as_deref())?;
-            layout.document(&entry)?
-        }
-        other => return Err(unsupported_source(other)),
-    };
+    let mut document = identity::root_document(ctx, from, digest).await?;
     let contents = contents(ctx.ops, &mut document)?;
     let platforms = super::platforms(ctx.ops, settings)?;
     Ok(match chosen_platforms(ctx.ops, &contents, &platforms)? {

@@ -183,13 +183,15 @@ fn copy_image(ctx: &CopyContext<'_>, item: &Work, done: &mut Done) -> Result<(),
     Ok(())
 }
 
-/// A layout's tag must still name the planned digest (a registry source is
-/// read by digest, so it cannot have moved).
+/// The source must still name the planned digest: a layout's tag, an
+/// archive's or the engine's image (by its image ID). A registry source
+/// is read by digest, so it cannot have moved.
 fn still_there(ctx: &CopyContext<'_>, item: &Work) -> Result<(), Error> {
-    let Location::Layout { path, tag } = &item.from else {
-        return Ok(());
+    let now = match &item.from {
+        Location::Registry(_) => return Ok(()),
+        Location::Layout { path, tag } => super::plan::layout_digest(ctx, path, tag.as_deref())?,
+        from => ctx.runtime.block_on(super::identity::image_id(ctx, from))?,
     };
-    let now = super::plan::layout_digest(ctx, path, tag.as_deref())?;
     if now.as_ref() == Some(&item.planned.digest) {
         return Ok(());
     }
