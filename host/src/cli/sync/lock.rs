@@ -132,3 +132,42 @@ fn item(ops: &Operations<'_>, line: Line, entry: String) -> anyhow::Result<Work>
         entry,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::with_tag;
+
+    #[test]
+    fn a_tag_goes_back_before_the_digest_of_a_source() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        for (source, tag, named) in [
+            (
+                "docker-daemon:docker.io/library/app",
+                Some("1"),
+                "docker-daemon:docker.io/library/app:1".to_string(),
+            ),
+            (
+                "docker-archive:/a.tar:app",
+                Some("1"),
+                "docker-archive:/a.tar:app:1".to_string(),
+            ),
+            (
+                "docker-archive:/a.tar",
+                None,
+                "docker-archive:/a.tar".to_string(),
+            ),
+            (
+                &format!("docker-daemon:app@{digest}"),
+                Some("1"),
+                format!("docker-daemon:app:1@{digest}"),
+            ),
+            (
+                &format!("docker-daemon:{digest}"),
+                None,
+                format!("docker-daemon:{digest}"),
+            ),
+        ] {
+            assert_eq!(with_tag(source, tag), named, "{source} {tag:?}");
+        }
+    }
+}
