@@ -192,6 +192,21 @@ pub struct ManifestHead {
     pub size: u64,
 }
 
+impl Fetched {
+    /// The manifest as a document: its bytes under a descriptor of the
+    /// registry's media type, its digest and size.
+    pub fn into_document(self) -> crate::model::Document {
+        crate::model::Document {
+            descriptor: crate::model::Descriptor::new(
+                self.media_type,
+                self.digest,
+                self.bytes.len() as u64,
+            ),
+            bytes: self.bytes,
+        }
+    }
+}
+
 /// A blob being received.
 pub struct BlobStream {
     registry: String,

@@ -135,17 +135,7 @@ impl Source {
             Source::Registry {
                 repository,
                 reference,
-            } => {
-                let fetched = repository.manifest(reference).await?;
-                Ok(Document {
-                    descriptor: Descriptor::new(
-                        fetched.media_type,
-                        fetched.digest,
-                        fetched.bytes.len() as u64,
-                    ),
-                    bytes: fetched.bytes,
-                })
-            }
+            } => Ok(repository.manifest(reference).await?.into_document()),
             Source::Layout { layout, tag } => {
                 let reader = IndexPlanning(ops.manifest_generation);
                 let entry = ops

@@ -90,14 +90,7 @@ pub(super) async fn root_document(
                 .source(r)?
                 .manifest(digest.as_str())
                 .await?;
-            Ok(Document {
-                descriptor: crate::model::Descriptor::new(
-                    fetched.media_type,
-                    fetched.digest,
-                    fetched.bytes.len() as u64,
-                ),
-                bytes: fetched.bytes,
-            })
+            Ok(fetched.into_document())
         }
         Location::Layout { path, tag } => {
             let layout = LayoutSource::open(path)?;
