@@ -41,6 +41,39 @@ impl Env {
         Ocipipe::new().env("DOCKER_CONFIG", self.config_dir().to_str().unwrap())
     }
 
+    /// `ocipipe --json ARGS`, asserting success; its JSON lines.
+    pub fn json_ok(&self, args: &[&str]) -> Vec<serde_json::Value> {
+        let mut full = vec!["--json"];
+        full.extend_from_slice(args);
+        let run = self.ocipipe().run(&full);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        run.json_lines()
+    }
+
+    /// `artifact push REFERENCE FILE --artifact-type TYPE --subject
+    /// SUBJECT`, FILE holding "FILE of SUBJECT"; the push's report.
+    pub fn attach(
+        &self,
+        reference: &str,
+        file: &str,
+        artifact_type: &str,
+        subject: &str,
+    ) -> serde_json::Value {
+        let path = self.path(file);
+        std::fs::write(&path, format!("{file} of {subject}\n")).unwrap();
+        let mut pushed = self.json_ok(&[
+            "artifact",
+            "push",
+            reference,
+            path.to_str().unwrap(),
+            "--artifact-type",
+            artifact_type,
+            "--subject",
+            subject,
+        ]);
+        pushed.remove(0)
+    }
+
     /// `ocipipe copy --json SRC DST` (and `extra` flags first).
     pub fn copy(&self, extra: &[&str], from: &str, to: &str) -> Run {
         let mut args = vec!["copy", "--json"];

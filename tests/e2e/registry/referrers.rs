@@ -11,40 +11,17 @@ use std::collections::BTreeSet;
 const SBOM: &str = "application/vnd.example.sbom";
 const SIGNATURE: &str = "application/vnd.example.signature";
 
-/// Runs `ocipipe --json ARGS`, asserting success; its JSON lines.
-fn lines(env: &Env, args: &[&str]) -> Vec<serde_json::Value> {
-    let mut full = vec!["--json"];
-    full.extend_from_slice(args);
-    let run = env.ocipipe().env("SOURCE_DATE_EPOCH", "").run(&full);
-    assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
-    run.json_lines()
-}
-
-/// `artifact push REF FILE --artifact-type TYPE --subject SUBJECT`; the
-/// pushed digest.
+/// [`Env::attach`] to an image of a registry without the referrers API;
+/// the pushed digest.
 fn attach(env: &Env, reference: &str, file: &str, artifact_type: &str, subject: &str) -> String {
-    let path = env.path(file);
-    std::fs::write(&path, format!("{file} of {subject}\n")).unwrap();
-    let pushed = lines(
-        env,
-        &[
-            "artifact",
-            "push",
-            reference,
-            path.to_str().unwrap(),
-            "--artifact-type",
-            artifact_type,
-            "--subject",
-            subject,
-        ],
-    );
-    assert_eq!(pushed[0]["referrers"], "tag-schema", "{pushed:?}");
-    pushed[0]["digest"].as_str().unwrap().to_string()
+    let pushed = env.attach(reference, file, artifact_type, subject);
+    assert_eq!(pushed["referrers"], "tag-schema", "{pushed}");
+    pushed["digest"].as_str().unwrap().to_string()
 }
 
 /// The (digest, artifactType) pairs `artifact ls REF` lists.
 fn listed(env: &Env, reference: &str) -> BTreeSet<(String, String)> {
-    lines(env, &["artifact", "ls", reference])
+    env.json_ok(&["artifact", "ls", reference])
         .iter()
         .map(|r| {
             (

@@ -10,34 +10,14 @@ use std::collections::{BTreeMap, BTreeSet};
 const SBOM: &str = "application/vnd.example.sbom";
 const SIGNATURE: &str = "application/vnd.example.signature";
 
-/// `ocipipe --json ARGS` with `env`'s config, asserting success.
-fn ok(env: &Env, args: &[&str]) -> Vec<serde_json::Value> {
-    let mut full = vec!["--json"];
-    full.extend_from_slice(args);
-    let run = env.ocipipe().run(&full);
-    assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
-    run.json_lines()
-}
-
 /// An artifact of `artifact_type` pushed to `reference`, its subject
 /// `subject`; its digest.
 fn attach(env: &Env, reference: &str, artifact_type: &str, subject: &str) -> String {
-    let path = env.path(artifact_type.rsplit('.').next().unwrap());
-    std::fs::write(&path, format!("{artifact_type} of {subject}\n")).unwrap();
-    let pushed = ok(
-        env,
-        &[
-            "artifact",
-            "push",
-            reference,
-            path.to_str().unwrap(),
-            "--artifact-type",
-            artifact_type,
-            "--subject",
-            subject,
-        ],
-    );
-    pushed[0]["digest"].as_str().unwrap().to_string()
+    let file = artifact_type.rsplit('.').next().unwrap();
+    env.attach(reference, file, artifact_type, subject)["digest"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -61,7 +41,8 @@ fn sync_brings_the_referrers_of_the_wanted_type() {
     assert_eq!(lines[0]["action"], "copied", "{}", lines[0]);
     assert_eq!(lines[0]["digest"], digest.as_str());
     assert_eq!(lines[0]["referrers_copied"], 1, "{}", lines[0]);
-    let listed: BTreeSet<(String, String)> = ok(&env, &["artifact", "ls", &at(&dst, "1.0")])
+    let listed: BTreeSet<(String, String)> = env
+        .json_ok(&["artifact", "ls", &at(&dst, "1.0")])
         .iter()
         .map(|r| {
             let field = |k: &str| r[k].as_str().unwrap().to_string();
