@@ -14,9 +14,9 @@ wit_bindgen::generate!({
     path: "../../wit",
     world: "privileges",
     with: {
-        "ocipipe:image/types@0.1.0": ocipipe_sdk::types,
-        "ocipipe:image/plugins@0.1.0/privilege": crate::Privilege,
-        "ocipipe:image/plugins@0.1.0/grants": crate::Grants,
+        "ocipipe:image/types@0.2.0": ocipipe_sdk::types,
+        "ocipipe:image/plugins@0.2.0/privilege": crate::Privilege,
+        "ocipipe:image/plugins@0.2.0/grants": crate::Grants,
     },
     pub_export_macro: true,
     default_bindings_module: "privileges_core::wit",

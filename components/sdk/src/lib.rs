@@ -33,7 +33,7 @@
 //!     wit_bindgen::generate!({
 //!         path: "../../wit",
 //!         world: "privileges",
-//!         with: { "ocipipe:image/types@0.1.0": ocipipe_sdk::types },
+//!         with: { "ocipipe:image/types@0.2.0": ocipipe_sdk::types },
 //!     });
 //! }
 //!
@@ -87,10 +87,10 @@
 //!     path: "../wit",
 //!     world: "tar-assembly",
 //!     with: {
-//!         "ocipipe:image/types@0.1.0": ocipipe_sdk::types,
-//!         "ocipipe:image/plans@0.1.0": ocipipe_sdk::plans,
+//!         "ocipipe:image/types@0.2.0": ocipipe_sdk::types,
+//!         "ocipipe:image/plans@0.2.0": ocipipe_sdk::plans,
 //!         // A record or variant of the world may be the crate's own type.
-//!         "ocipipe:image/archives@0.1.0/archive-image": crate::ArchiveImage,
+//!         "ocipipe:image/archives@0.2.0/archive-image": crate::ArchiveImage,
 //!     },
 //!     additional_derives: [PartialEq, Eq],
 //!     pub_export_macro: true,

@@ -11,7 +11,7 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "tagging",
-    with: { "ocipipe:image/types@0.1.0": ocipipe_sdk::types },
+    with: { "ocipipe:image/types@0.2.0": ocipipe_sdk::types },
     pub_export_macro: true,
     default_bindings_module: "tagging_core::wit",
 });
