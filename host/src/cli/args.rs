@@ -639,8 +639,9 @@ fn component_help() -> String {
 fn component_long_help() -> String {
     let mut help = String::from(
         "Use a component file instead of a built-in one: OPERATION=PATH.wasm, \
-         built against the operation's world in wit/. Repeat for several; the \
-         last one given for an operation wins. Operations:",
+         built against the operation's world in wit/. Repeat for several; several \
+         for one operation run the first over the next, the last over the built-in, \
+         each that imports its own world delegating to the one after it. Operations:",
     );
     for operation in operations::ALL {
         help.push_str(&format!("\n  {:<20} {}", operation.name, operation.summary));

@@ -15,7 +15,7 @@ use super::output::Printer;
 use super::{Config, Outcome, progress};
 use crate::model::ComponentWorld;
 use crate::pipeline::{self, Operations};
-use crate::runtime::{Components, Declaration, Runtime};
+use crate::runtime::Components;
 use anyhow::Context as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -42,13 +42,15 @@ pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outc
         anyhow::bail!("{}: {what}", file.display());
     }
     let wasm = components.runtime();
-    let world = world_of(wasm, &file, &bytes)?;
+    let implemented = wasm.world_of(&file.display().to_string(), &bytes)?;
+    let world = implemented.operation;
     let (imports, exports) = wasm
         .interfaces(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e:#}", file.display()))?;
     // The facts the wasm config document states; the component writes it.
+    // The target is the version the file implements, not the host's.
     let facts = ComponentWorld {
-        target: crate::runtime::world_name(world),
+        target: implemented.world_name(),
         imports,
         exports,
     };
@@ -75,24 +77,6 @@ struct PushedComponent<'a> {
     pushed: &'a pipeline::PushedArtifact,
     /// The operation whose world it implements.
     world: &'static str,
-}
-
-/// The operation whose world the component `bytes`, read from `file`,
-/// implements: the first of the table, in its order.
-fn world_of(
-    wasm: &Arc<Runtime>,
-    file: &Path,
-    bytes: &[u8],
-) -> anyhow::Result<&'static Declaration> {
-    let shown = file.display().to_string();
-    match wasm.world_of(&shown, bytes)? {
-        Some(operation) => Ok(operation),
-        None => anyhow::bail!(
-            "{shown}: it is a WebAssembly component, but it implements none of the operations' \
-             worlds ({})",
-            super::args::operation_names()
-        ),
-    }
 }
 
 /// Fetches every `--component OPERATION=docker://REF` into a local file,
@@ -148,19 +132,25 @@ fn remote_ref(value: &Path) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::runtime::operations;
+    use crate::runtime::{Limits, Runtime, operations};
+    use std::path::Path;
 
     #[test]
-    fn every_operation_of_the_table_is_recognised_by_its_world() {
-        let wasm = Arc::new(Runtime::new(crate::runtime::Limits::default(), None).unwrap());
+    fn every_operation_of_the_table_is_recognised_by_its_world_and_version() {
+        let wasm = Runtime::new(Limits::default(), None).unwrap();
         let guests = Path::new(env!("OCIPIPE_GUEST_DIR"));
         for operation in operations::ALL {
             let file = guests.join(operation.wasm_file());
             let bytes = std::fs::read(&file).unwrap();
-            assert_eq!(world_of(&wasm, &file, &bytes).unwrap(), operation);
+            let implemented = wasm.world_of("built-in", &bytes).unwrap();
+            assert_eq!(implemented.operation, operation);
+            assert_eq!(implemented.version, crate::runtime::WIT_VERSION);
         }
-        let refused = world_of(&wasm, Path::new("not.wasm"), b"\0asm\x01\0\0\0")
+        let old = std::fs::read(guests.join("old_tagging.wasm")).unwrap();
+        let implemented = wasm.world_of("old", &old).unwrap();
+        assert_eq!(implemented.world_name(), "ocipipe:image/tagging@0.1.0");
+        let refused = wasm
+            .world_of("not.wasm", b"\0asm\x01\0\0\0")
             .unwrap_err()
             .to_string();
         assert!(

@@ -129,25 +129,23 @@ impl Config {
         ))
     }
 
-    /// Where `operation`'s component comes from: the last `--component`
-    /// file given for it, or the built-in one.
-    fn source(&self, operation: &Declaration) -> Source {
-        match self
-            .components
+    /// Where `operation`'s components come from: every `--component`
+    /// file given for it, in order, the first outermost (each that
+    /// delegates runs over the next, the last over the built-in); none:
+    /// the built-in one.
+    fn chain(&self, operation: &Declaration) -> Vec<Source> {
+        self.components
             .iter()
-            .rev()
-            .find(|(op, _)| op == operation.name)
-        {
-            Some((_, path)) => Source::File(path.clone()),
-            None => Source::Builtin,
-        }
+            .filter(|(op, _)| op == operation.name)
+            .map(|(_, path)| Source::File(path.clone()))
+            .collect()
     }
 
     /// The registry of this command's components, each from where
     /// `--component` says, in a fresh runtime.
     pub fn components(&self) -> anyhow::Result<Components> {
-        Ok(Components::new(self.runtime()?, |operation| {
-            self.source(operation)
+        Ok(Components::chained(self.runtime()?, |operation| {
+            self.chain(operation)
         }))
     }
 }
@@ -289,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn the_last_override_of_an_operation_wins_and_others_stay_built_in() {
+    fn overrides_of_an_operation_chain_in_order_and_others_stay_built_in() {
         let config = resolve(&[
             "--component",
             "tagging=first.wasm",
@@ -298,12 +296,12 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            config.source(crate::runtime::Tagging::DECLARATION),
-            Source::File(PathBuf::from("second.wasm"))
+            config.chain(crate::runtime::Tagging::DECLARATION),
+            [
+                Source::File(PathBuf::from("first.wasm")),
+                Source::File(PathBuf::from("second.wasm"))
+            ]
         );
-        assert_eq!(
-            config.source(crate::runtime::TarAssembly::DECLARATION),
-            Source::Builtin
-        );
+        assert_eq!(config.chain(crate::runtime::TarAssembly::DECLARATION), []);
     }
 }

@@ -1,18 +1,22 @@
 //! A loaded component bound to its operation's world: what every wrapper
 //! holds, and the one way a wrapper calls a function (fresh instance,
 //! limits, `model` types in and out, refusals, answers checked by
-//! `checked`).
+//! `checked`). A function is looked up when it is called, under the
+//! version the component implements (`versions`): one the component lacks
+//! fails that call only, naming it.
 //!
 //! Must not: know any particular operation; wrappers opt in with
 //! [`bind!`].
 
 use super::bindings::types;
 use super::checked::{Checked, Origin};
-use super::{CacheOutcome, Error, Runtime, Sandbox, WIT_PACKAGE, WIT_VERSION};
+use super::versions::{self, Version};
+use super::{CacheOutcome, Error, Runtime, Sandbox, WIT_PACKAGE};
 use std::sync::Arc;
-use wasmtime::component::{ComponentNamedList, InstancePre, Lift, Lower};
+use wasmtime::component::{ComponentExportIndex, ComponentNamedList, InstancePre, Lift, Lower};
 
-/// A component compiled and pre-instantiated, not yet bound to a world.
+/// A component compiled and pre-instantiated (its imports linked: WASI,
+/// and the next layer when it delegates), not yet bound to a wrapper.
 #[derive(Clone)]
 pub struct Loaded {
     /// The component as errors name it: `tagging (built-in)`,
@@ -20,6 +24,8 @@ pub struct Loaded {
     pub(super) name: String,
     /// The world it was loaded for.
     pub(super) world: &'static str,
+    /// The version of the world it implements.
+    pub(super) version: Version,
     pub(super) pre: InstancePre<Sandbox>,
     /// What the compile cache did; `None` without a cache.
     pub(super) cache: Option<CacheOutcome>,
@@ -36,9 +42,33 @@ pub trait Bind: Sized {
     fn loaded(&self) -> &Loaded;
 }
 
-/// A component bound to its operation's world: the generated bindings
-/// checked, when it was bound, that it exports every function of the world
-/// with the WIT's types.
+impl Loaded {
+    /// Where the component exports `function` of `interface` (named as
+    /// the latest version names them), under its own version; a function
+    /// it lacks is [`Error::Missing`].
+    pub(super) fn export(
+        &self,
+        interface: &str,
+        function: &str,
+    ) -> Result<ComponentExportIndex, Error> {
+        let exported = self.version.interface_name(interface);
+        let name = versions::function_name(&self.version, interface, function);
+        let component = self.pre.component();
+        component
+            .get_export_index(None, &exported)
+            .and_then(|instance| component.get_export_index(Some(&instance), name))
+            .ok_or_else(|| Error::Missing {
+                component: self.name.clone(),
+                function: function.to_string(),
+                interface: format!("{WIT_PACKAGE}/{interface}"),
+                version: self.version.exact().to_string(),
+            })
+    }
+}
+
+/// A component bound to its operation's world: it exports every interface
+/// of the world at the version it was loaded as; its functions are looked
+/// up, and their types checked, when called.
 pub(super) struct Bound {
     runtime: Arc<Runtime>,
     pub(super) loaded: Loaded,
@@ -49,19 +79,9 @@ pub(super) struct Bound {
 pub(super) type Function = (&'static str, &'static str);
 
 impl Bound {
-    /// Binds `loaded` with the generated `*Pre::new` (`check`); a component
-    /// that does not implement the world is refused here.
-    pub(super) fn new<P>(
-        runtime: Arc<Runtime>,
-        loaded: Loaded,
-        check: fn(InstancePre<Sandbox>) -> wasmtime::Result<P>,
-    ) -> Result<Self, Error> {
-        check(loaded.pre.clone()).map_err(|e| Error::Invalid {
-            component: loaded.name.clone(),
-            world: loaded.world,
-            message: format!("{e:#}"),
-        })?;
-        Ok(Self { runtime, loaded })
+    /// Binds `loaded`, which the runtime loaded for the wrapper's world.
+    pub(super) fn new(runtime: Arc<Runtime>, loaded: Loaded) -> Self {
+        Self { runtime, loaded }
     }
 
     /// Calls `function`, which answers `result<T, error>`, on a fresh
@@ -119,14 +139,8 @@ impl Bound {
         Params: ComponentNamedList + Lower,
         Results: ComponentNamedList + Lift + 'static,
     {
-        let component = self.loaded.pre.component();
-        let name = format!("{WIT_PACKAGE}/{interface}@{WIT_VERSION}");
-        let index = component
-            .get_export_index(None, &name)
-            .and_then(|exported| component.get_export_index(Some(&exported), function));
+        let index = self.loaded.export(interface, function)?;
         self.runtime.run(&self.loaded, function, |store| {
-            let index =
-                index.ok_or_else(|| wasmtime::format_err!("no export {name}#{function}"))?;
             let instance = self.loaded.pre.instantiate(&mut *store)?;
             let typed = instance
                 .get_typed_func::<Params, Results>(&mut *store, &index)
@@ -141,12 +155,12 @@ impl Bound {
 /// as the component not fitting its world rather than as a crash.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub(super) struct OutOfStep(String);
+pub(super) struct OutOfStep(pub(super) String);
 
-/// Makes the wrapper `$wrapper(Bound)`, checked by `$pre::new`, the
-/// [`super::Operation`] declared by `$declaration` in the table.
+/// Makes the wrapper `$wrapper(Bound)` the [`super::Operation`] declared
+/// by `$declaration` in the table.
 macro_rules! bind {
-    ($wrapper:ident, $declaration:path, $pre:ident) => {
+    ($wrapper:ident, $declaration:path) => {
         impl super::Operation for $wrapper {
             const DECLARATION: &'static super::Declaration = &$declaration;
         }
@@ -156,7 +170,7 @@ macro_rules! bind {
                 runtime: std::sync::Arc<super::Runtime>,
                 loaded: super::bound::Loaded,
             ) -> Result<Self, super::Error> {
-                super::bound::Bound::new(runtime, loaded, $pre::<super::Sandbox>::new).map(Self)
+                Ok(Self(super::bound::Bound::new(runtime, loaded)))
             }
 
             fn loaded(&self) -> &super::bound::Loaded {

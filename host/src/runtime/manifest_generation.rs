@@ -11,7 +11,6 @@
 //! component decides); answers are checked in `checked`.
 
 use super::Error;
-use super::bindings::manifest_generation::ManifestGenerationPre;
 use super::bound::{Bound, bind};
 use super::checked::{as_is, manifest_generation as check};
 use super::operations::MANIFEST_GENERATION;
@@ -24,11 +23,7 @@ use crate::model::{
 /// A loaded manifest-generation component.
 pub struct ManifestGeneration(Bound);
 
-bind!(
-    ManifestGeneration,
-    MANIFEST_GENERATION,
-    ManifestGenerationPre
-);
+bind!(ManifestGeneration, MANIFEST_GENERATION);
 
 /// The exported interface of image configs and platforms.
 const CONFIGS: &str = "configs";

@@ -8,7 +8,6 @@
 //! `checked`.
 
 use super::Error;
-use super::bindings::privileges::PrivilegesPre;
 use super::bound::{Bound, bind};
 use super::checked::as_is;
 use super::operations::PRIVILEGES;
@@ -17,7 +16,7 @@ use crate::model::{Descriptor, Digest, Document, Grants, Privilege};
 /// A loaded privileges component (built-in or third-party).
 pub struct Privileges(Bound);
 
-bind!(Privileges, PRIVILEGES, PrivilegesPre);
+bind!(Privileges, PRIVILEGES);
 
 /// The exported interface every function is in.
 const PLUGINS: &str = "plugins";

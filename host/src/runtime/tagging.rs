@@ -7,7 +7,6 @@
 //! answers are checked in `checked`.
 
 use super::Error;
-use super::bindings::tagging::TaggingPre;
 use super::bound::{Bound, bind};
 use super::checked::as_is;
 use super::checked::tagging::{refusal, selected};
@@ -17,7 +16,7 @@ use crate::model::{AnyReference, FilterError, Reference, TagFilter};
 /// A loaded tagging component (built-in or third-party).
 pub struct Tagging(Bound);
 
-bind!(Tagging, TAGGING, TaggingPre);
+bind!(Tagging, TAGGING);
 
 /// The exported interface of the reference grammar.
 const NAMING: &str = "naming";

@@ -6,7 +6,6 @@
 //! Must not: decide where a byte goes; answers are checked in `checked`.
 
 use super::Error;
-use super::bindings::tar_assembly::TarAssemblyPre;
 use super::bound::{Bound, bind};
 use super::checked::as_is;
 use super::checked::tar_assembly::{self as check, BlobRequest};
@@ -19,7 +18,7 @@ use crate::model::{
 /// A loaded tar-assembly component.
 pub struct TarAssembly(Bound);
 
-bind!(TarAssembly, TAR_ASSEMBLY, TarAssemblyPre);
+bind!(TarAssembly, TAR_ASSEMBLY);
 
 /// The exported interface of layer tars.
 const LAYERS: &str = "layers";

@@ -48,12 +48,12 @@ const MAX_SIZE: u64 = i64::MAX as u64;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Origin<'a> {
     component: &'a str,
-    function: &'static str,
+    function: &'a str,
 }
 
 impl<'a> Origin<'a> {
     /// The answer of `function` of `component`.
-    pub(super) fn new(component: &'a str, function: &'static str) -> Self {
+    pub(super) fn new(component: &'a str, function: &'a str) -> Self {
         Self {
             component,
             function,
@@ -64,7 +64,7 @@ impl<'a> Origin<'a> {
     pub(super) fn contract(self, message: impl Into<String>) -> Error {
         Error::Contract {
             component: self.component.to_string(),
-            function: self.function,
+            function: self.function.to_string(),
             message: message.into(),
         }
     }
@@ -79,7 +79,7 @@ impl<'a> Origin<'a> {
         };
         Error::Refused {
             component: self.component.to_string(),
-            function: self.function,
+            function: self.function.to_string(),
             kind,
             message: crate::model::printable(&message),
         }
