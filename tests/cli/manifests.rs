@@ -124,10 +124,10 @@ fn schema_1_is_refused_as_unsupported() {
     ) {
         Err(Error::Refused {
             kind: "unsupported",
-            function: "read-manifest",
+            function,
             message,
             ..
-        }) => assert!(message.contains("schema 1"), "{message}"),
+        }) if function == "read-manifest" => assert!(message.contains("schema 1"), "{message}"),
         other => panic!("{other:?}"),
     }
 }
@@ -219,10 +219,10 @@ fn artifact_file_names_come_back_in_order_or_are_refused() {
     match mg.artifact_file_names(&unsafe_name) {
         Err(Error::Refused {
             kind: "invalid-input",
-            function: "artifact-file-names",
+            function,
             message,
             ..
-        }) => assert!(
+        }) if function == "artifact-file-names" => assert!(
             message.starts_with(&format!("layers[0] ({}): ", digest(3))),
             "{message}"
         ),

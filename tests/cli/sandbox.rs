@@ -116,10 +116,7 @@ fn the_host_survives_and_the_component_serves_the_next_call() {
     let tagging = runtime.load::<Tagging>(&Source::File(hostile())).unwrap();
     assert!(matches!(
         tagging.parse("loop"),
-        Err(Error::Timeout {
-            function: "parse",
-            ..
-        })
+        Err(Error::Timeout { function, .. }) if function == "parse"
     ));
     assert!(
         matches!(tagging.parse("memory"), Err(Error::Memory { limit, .. }) if limit == 32 << 20)
@@ -127,10 +124,7 @@ fn the_host_survives_and_the_component_serves_the_next_call() {
     assert!(matches!(tagging.parse("trap"), Err(Error::Trap { .. })));
     assert!(matches!(
         tagging.parse("digest"),
-        Err(Error::Contract {
-            function: "parse",
-            ..
-        })
+        Err(Error::Contract { function, .. }) if function == "parse"
     ));
     assert!(matches!(
         tagging.unique_tag("x", &[0; 16]),
@@ -188,4 +182,54 @@ fn an_unknown_operation_is_refused() {
         "{}",
         run.stderr
     );
+}
+
+/// A fixture component of tests/fixtures, e.g. `mirror_tagging.wasm`.
+fn fixture(file: &str) -> String {
+    let path = hostile().with_file_name(file);
+    format!("tagging={}", path.display())
+}
+
+#[test]
+fn a_chain_of_components_runs_the_first_over_the_next_and_its_failures_name_the_inner_one() {
+    // The mirror over the built-in: `ref normalize` is passed on.
+    let run = ocipipe(&[
+        "--component",
+        &fixture("mirror_tagging.wasm"),
+        "ref",
+        "normalize",
+        "ubuntu",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "docker.io/library/ubuntu\n");
+    // The mirror over the hostile component, which panics: its line.
+    let run = ocipipe(&[
+        "--component",
+        &fixture("mirror_tagging.wasm"),
+        "--component",
+        &fixture("hostile.wasm"),
+        "ref",
+        "parse",
+        "panic",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let line = run.first_error_line();
+    assert!(line.contains("hostile.wasm) crashed in parse"), "{line}");
+    assert!(
+        line.contains("hostile component panics on purpose"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_component_built_before_a_function_was_added_runs_the_commands_that_do_not_call_it() {
+    let run = ocipipe(&[
+        "--component",
+        &fixture("partial_tagging.wasm"),
+        "ref",
+        "normalize",
+        "ubuntu",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "docker.io/library/ubuntu\n");
 }

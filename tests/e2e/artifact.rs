@@ -482,7 +482,7 @@ fn a_component_pushed_and_pinned_by_digest_runs_and_a_changed_one_is_refused() {
         m["config"]["digest"].as_str().unwrap(),
     ))
     .unwrap();
-    assert_eq!(config["component"]["target"], "ocipipe:image/tagging@0.1.0");
+    assert_eq!(config["component"]["target"], "ocipipe:image/tagging@0.2.0");
     assert!(
         config["component"]["exports"]
             .as_array()
@@ -547,6 +547,36 @@ fn a_component_pushed_and_pinned_by_digest_runs_and_a_changed_one_is_refused() {
         tar["digest"].as_str().unwrap()
     );
     refused(&run_with(&wrong, &[]), "is not a valid tagging component");
+
+    // One built against 0.1.0 is recorded as that version, and runs.
+    let old = format!("{}/{repo}:old", registry());
+    let pushed = ok(
+        &env,
+        &[
+            "component",
+            "push",
+            &old,
+            guest("old_tagging.wasm").to_str().unwrap(),
+        ],
+    );
+    let config: serde_json::Value = serde_json::from_slice(&crate::registry::blob(
+        &repo,
+        manifest(&old)["config"]["digest"].as_str().unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(config["component"]["target"], "ocipipe:image/tagging@0.1.0");
+    let pinned = format!(
+        "tagging=docker://{}/{repo}@{}",
+        registry(),
+        pushed["digest"].as_str().unwrap()
+    );
+    let run = run_with(&pinned, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("docker.io/library/ubuntu"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// The requests a push sent that write something (`POST`, `PUT`,

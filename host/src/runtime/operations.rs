@@ -5,9 +5,9 @@
 //! `components/<name>` (package `ocipipe-<name>`) and its key in
 //! `--component NAME=PATH`. Everything else derives from this table:
 //! `host/build.rs` embeds one built-in component per entry and turns the
-//! table into the macro `each_operation!`, from which `runtime` generates
-//! each world's bindings (`bindings`) and lists each wrapper (where
-//! `component push` finds which world a file implements); the registry of
+//! table into the macro `each_operation!`, from which `runtime` lists each
+//! wrapper (where `component push` finds which world a file implements);
+//! the registry of
 //! loaded components (`runtime::Components`) has one slot per entry;
 //! `--component` accepts and its help lists these names; the components
 //! workspace takes every crate under `components/`.
@@ -81,13 +81,13 @@ impl Declaration {
         format!("ocipipe_{}.wasm", self.module())
     }
 
-    /// The Rust module of the operation's bindings and wrapper: the name
+    /// The Rust module of the operation's wrapper: the name
     /// with `_` for `-`, e.g. `tar_assembly`.
     pub fn module(&self) -> String {
         self.name.replace('-', "_")
     }
 
-    /// The wrapper type (and the world's bindings type): the name in
+    /// The wrapper type: the name in
     /// upper camel case, e.g. `TarAssembly`.
     pub fn wrapper(&self) -> String {
         self.name
