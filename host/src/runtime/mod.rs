@@ -33,6 +33,7 @@ mod checked;
 mod components;
 #[cfg(test)]
 mod crossing_tests;
+pub mod json;
 mod limits;
 mod manifest_generation;
 pub mod operations;
