@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod conformance;
 pub mod docker;
 pub mod hashing;
 pub mod model;

@@ -138,6 +138,26 @@ pub fn resolve<'a, F: std::borrow::Borrow<FunctionInfo>>(
     }
 }
 
+/// One call by name with JSON arguments, answered as JSON: what `ocipipe
+/// component call OPERATION FUNCTION JSON` prints. `name` is resolved among
+/// `functions` ([`resolve`]), `args` converted by its parameters
+/// ([`arguments`]), and `call` makes the call (e.g. the runtime's dynamic
+/// call, through the chain and under the limits). Refused before any call:
+/// an unknown or ambiguous name, arguments that do not fit; then a failed
+/// call's error, as it says it.
+pub fn call<E: std::fmt::Display>(
+    functions: &[FunctionInfo],
+    name: &str,
+    args: &Value,
+    call: impl FnOnce(&FunctionInfo, &[Val]) -> Result<Vec<Val>, E>,
+) -> Result<Value, String> {
+    let function = resolve(functions, name)?;
+    let params =
+        arguments(args, &function.params).map_err(|e| format!("{}: {e}", function.qualified()))?;
+    let results = call(function, &params).map_err(|e| e.to_string())?;
+    Ok(answer(&results))
+}
+
 /// The arguments of a function of parameters `params`, from `json`: an
 /// array of one value per parameter, in order, or an object keyed by
 /// parameter names (a missing `option` parameter is `none`).
