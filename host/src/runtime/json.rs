@@ -37,7 +37,7 @@
 
 use serde_json::{Map, Number, Value};
 use wasmtime::Engine;
-use wasmtime::component::types::{ComponentItem, Type};
+use wasmtime::component::types::{ComponentItem, Flags, Map as MapType, Record, ResultType, Type};
 use wasmtime::component::{Component, Val};
 
 /// A value that does not fit its type: where inside the arguments (e.g.
@@ -229,11 +229,7 @@ pub fn answer(results: &[Val]) -> Value {
 
 /// `json` as a value of type `ty`; `path` names it in errors.
 pub fn to_val(json: &Value, ty: &Type, path: &str) -> Result<Val, ValueError> {
-    let fail = |message: String| ValueError {
-        path: path.to_string(),
-        message,
-    };
-    let expected = |what: &str| fail(format!("expected {what}, got {}", shown(json)));
+    let expected = |what: &str| mismatch(json, path, what);
     Ok(match ty {
         Type::Bool => Val::Bool(json.as_bool().ok_or_else(|| expected("true or false"))?),
         Type::S8 => Val::S8(integer(json, path)?),
@@ -248,9 +244,7 @@ pub fn to_val(json: &Value, ty: &Type, path: &str) -> Result<Val, ValueError> {
         Type::Float32 => Val::Float32(json.as_f64().ok_or_else(|| expected("a number"))? as f32),
         Type::Float64 => Val::Float64(json.as_f64().ok_or_else(|| expected("a number"))?),
         Type::Char => {
-            let text = json
-                .as_str()
-                .ok_or_else(|| expected("a one-character string"))?;
+            let text = json.as_str().unwrap_or_default();
             let mut chars = text.chars();
             match (chars.next(), chars.next()) {
                 (Some(c), None) => Val::Char(c),
@@ -274,66 +268,19 @@ pub fn to_val(json: &Value, ty: &Type, path: &str) -> Result<Val, ValueError> {
             }
             Val::FixedLengthList(elements(items, &list.ty(), path)?)
         }
-        Type::Map(map) => {
-            let pairs = json
-                .as_array()
-                .ok_or_else(|| expected("an array of [key, value]"))?;
-            let mut out = Vec::with_capacity(pairs.len());
-            for (i, pair) in pairs.iter().enumerate() {
-                let at = format!("{path}[{i}]");
-                match pair.as_array().map(Vec::as_slice) {
-                    Some([k, v]) => out.push((
-                        to_val(k, &map.key(), &format!("{at}[0]"))?,
-                        to_val(v, &map.value(), &format!("{at}[1]"))?,
-                    )),
-                    _ => {
-                        return Err(ValueError {
-                            path: at,
-                            message: format!("expected [key, value], got {}", shown(pair)),
-                        });
-                    }
-                }
-            }
-            Val::Map(out)
-        }
-        Type::Record(record) => {
-            let object = json.as_object().ok_or_else(|| expected("an object"))?;
-            let fields: Vec<_> = record.fields().collect();
-            if let Some(unknown) = object.keys().find(|k| fields.iter().all(|f| f.name != *k)) {
-                let known: Vec<&str> = fields.iter().map(|f| f.name).collect();
-                return Err(fail(format!(
-                    "no field {unknown}; the fields are {}",
-                    known.join(", ")
-                )));
-            }
-            let mut out = Vec::with_capacity(fields.len());
-            for field in fields {
-                let at = format!("{path}.{}", field.name);
-                let value = match object.get(field.name) {
-                    Some(value) => to_val(value, &field.ty, &at)?,
-                    None if matches!(field.ty, Type::Option(_)) => Val::Option(None),
-                    None => {
-                        return Err(ValueError {
-                            path: at,
-                            message: "missing".into(),
-                        });
-                    }
-                };
-                out.push((field.name.to_string(), value));
-            }
-            Val::Record(out)
-        }
+        Type::Map(map) => map_of(json, map, path)?,
+        Type::Record(record) => record_of(json, record, path)?,
         Type::Tuple(tuple) => {
             let items = json.as_array().ok_or_else(|| expected("an array"))?;
             let types: Vec<Type> = tuple.types().collect();
             if items.len() != types.len() {
                 return Err(expected(&format!("an array of {}", types.len())));
             }
-            let mut out = Vec::with_capacity(items.len());
-            for (i, (item, ty)) in items.iter().zip(&types).enumerate() {
-                out.push(to_val(item, ty, &format!("{path}[{i}]"))?);
-            }
-            Val::Tuple(out)
+            let at = |i: usize| format!("{path}[{i}]");
+            let values = (items.iter().zip(&types).enumerate())
+                .map(|(i, (item, ty))| to_val(item, ty, &at(i)))
+                .collect::<Result<_, _>>()?;
+            Val::Tuple(values)
         }
         Type::Variant(variant) => {
             let cases: Vec<(String, Option<Type>)> = variant
@@ -344,7 +291,7 @@ pub fn to_val(json: &Value, ty: &Type, path: &str) -> Result<Val, ValueError> {
             Val::Variant(case, payload)
         }
         Type::Enum(enumeration) => {
-            let text = json.as_str().ok_or_else(|| expected("a string"))?;
+            let text = json.as_str().unwrap_or_default();
             if enumeration.names().all(|n| n != text) {
                 let known: Vec<&str> = enumeration.names().collect();
                 return Err(expected(&format!("one of {}", known.join(", "))));
@@ -355,56 +302,119 @@ pub fn to_val(json: &Value, ty: &Type, path: &str) -> Result<Val, ValueError> {
             Value::Null => Val::Option(None),
             some => Val::Option(Some(Box::new(to_val(some, &option.ty(), path)?))),
         },
-        Type::Result(result) => {
-            let cases = [
-                ("ok".to_string(), result.ok()),
-                ("error".to_string(), result.err()),
-            ];
-            // `{"ok": null}` (and `"ok"`) for a case without a payload.
-            let (case, payload) = match json {
-                Value::Object(o) if o.len() == 1 && o.values().all(Value::is_null) => {
-                    let case = o.keys().next().expect("one key").clone();
-                    let known = cases.iter().find(|(n, _)| *n == case);
-                    match known {
-                        Some((_, None)) => (case, None),
-                        _ => case_of(json, &cases, path)?,
-                    }
-                }
-                _ => case_of(json, &cases, path)?,
-            };
-            Val::Result(if case == "ok" {
-                Ok(payload)
-            } else {
-                Err(payload)
-            })
-        }
-        Type::Flags(flags) => {
-            let items = json
-                .as_array()
-                .ok_or_else(|| expected("an array of flag names"))?;
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                match item.as_str() {
-                    Some(name) if flags.names().any(|n| n == name) => out.push(name.to_string()),
-                    _ => {
-                        let known: Vec<&str> = flags.names().collect();
-                        return Err(ValueError {
-                            path: format!("{path}[{i}]"),
-                            message: format!(
-                                "expected one of {}, got {}",
-                                known.join(", "),
-                                shown(item)
-                            ),
-                        });
-                    }
-                }
-            }
-            Val::Flags(out)
-        }
+        Type::Result(result) => result_of(json, result, path)?,
+        Type::Flags(flags) => flags_of(json, flags, path)?,
         Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) | Type::ErrorContext => {
-            return Err(fail(format!("a {} has no JSON form", kind(ty))));
+            return Err(ValueError {
+                path: path.to_string(),
+                message: format!("a {} has no JSON form", kind(ty)),
+            });
         }
     })
+}
+
+/// `json` is not the `what` expected at `path`.
+fn mismatch(json: &Value, path: &str, what: &str) -> ValueError {
+    ValueError {
+        path: path.to_string(),
+        message: format!("expected {what}, got {}", shown(json)),
+    }
+}
+
+/// A record: an object of its fields, a missing `option` field `none`.
+fn record_of(json: &Value, record: &Record, path: &str) -> Result<Val, ValueError> {
+    let object = json
+        .as_object()
+        .ok_or_else(|| mismatch(json, path, "an object"))?;
+    let fields: Vec<_> = record.fields().collect();
+    if let Some(unknown) = object.keys().find(|k| fields.iter().all(|f| f.name != *k)) {
+        let known: Vec<&str> = fields.iter().map(|f| f.name).collect();
+        return Err(ValueError {
+            path: path.to_string(),
+            message: format!("no field {unknown}; the fields are {}", known.join(", ")),
+        });
+    }
+    let mut out = Vec::with_capacity(fields.len());
+    for field in fields {
+        let at = format!("{path}.{}", field.name);
+        let value = match object.get(field.name) {
+            Some(value) => to_val(value, &field.ty, &at)?,
+            None if matches!(field.ty, Type::Option(_)) => Val::Option(None),
+            None => {
+                return Err(ValueError {
+                    path: at,
+                    message: "missing".into(),
+                });
+            }
+        };
+        out.push((field.name.to_string(), value));
+    }
+    Ok(Val::Record(out))
+}
+
+/// A map: an array of `[key, value]` pairs (keys need not be strings).
+fn map_of(json: &Value, map: &MapType, path: &str) -> Result<Val, ValueError> {
+    let pairs = json
+        .as_array()
+        .ok_or_else(|| mismatch(json, path, "an array of [key, value]"))?;
+    let mut out = Vec::with_capacity(pairs.len());
+    for (i, pair) in pairs.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        let Some([k, v]) = pair.as_array().map(Vec::as_slice) else {
+            return Err(mismatch(pair, &at, "[key, value]"));
+        };
+        out.push((
+            to_val(k, &map.key(), &format!("{at}[0]"))?,
+            to_val(v, &map.value(), &format!("{at}[1]"))?,
+        ));
+    }
+    Ok(Val::Map(out))
+}
+
+/// A result: `{"ok": v}` or `{"error": e}`; `{"ok": null}` or `"ok"` for a
+/// case without a payload.
+fn result_of(json: &Value, result: &ResultType, path: &str) -> Result<Val, ValueError> {
+    let cases = [
+        ("ok".to_string(), result.ok()),
+        ("error".to_string(), result.err()),
+    ];
+    let payloadless = match json {
+        Value::Object(o) if o.len() == 1 => o
+            .iter()
+            .find(|(case, value)| {
+                value.is_null() && cases.iter().any(|(n, t)| n == *case && t.is_none())
+            })
+            .map(|(case, _)| case.clone()),
+        _ => None,
+    };
+    let (case, payload) = match payloadless {
+        Some(case) => (case, None),
+        None => case_of(json, &cases, path)?,
+    };
+    Ok(Val::Result(if case == "ok" {
+        Ok(payload)
+    } else {
+        Err(payload)
+    }))
+}
+
+/// Flags: an array of the names set.
+fn flags_of(json: &Value, flags: &Flags, path: &str) -> Result<Val, ValueError> {
+    let items = json
+        .as_array()
+        .ok_or_else(|| mismatch(json, path, "an array of flag names"))?;
+    let known: Vec<&str> = flags.names().collect();
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match item.as_str() {
+            Some(name) if known.contains(&name) => out.push(name.to_string()),
+            _ => {
+                let what = format!("one of {}", known.join(", "));
+                return Err(mismatch(item, &format!("{path}[{i}]"), &what));
+            }
+        }
+    }
+    Ok(Val::Flags(out))
 }
 
 /// The items of an array of `item`s.
