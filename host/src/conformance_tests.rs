@@ -165,6 +165,29 @@ fn a_component_that_answers_otherwise_is_caught_function_by_function() {
         "{text}"
     );
 
+    // `component test --json` prints the report as it serialises.
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["vectors"], json!(vectors.len()));
+    assert_eq!(
+        json["functions"]["tags.select-tags"]["differences"],
+        json!(missing.vectors)
+    );
+    let listed = &json["differences"][0];
+    assert_eq!(
+        listed["vector"]["function"],
+        json!("naming.parse-normalized-named")
+    );
+    assert_eq!(
+        listed["got"]["answer"]["ok"]["domain"],
+        json!("mirror.example")
+    );
+    assert_eq!(listed["excused"], json!(false));
+    let failed = &json["differences"][report.differences.len() - 1]["got"]["failed"];
+    assert!(
+        failed.as_str().unwrap().contains("no function select-tags"),
+        "{failed}"
+    );
+
     // Declared, by either name: excused, still listed.
     let excused = run(&["parse-normalized-named", "tags.select-tags"]).unwrap();
     assert!(excused.passed(), "{excused}");
