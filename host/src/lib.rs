@@ -6,10 +6,12 @@
 //! [`registry`], [`store`]};
 //! domain types in [`model`]; what several of those share beside it:
 //! [`hashing`] (sha256 over streams: store's outputs, registry's uploads)
-//! and [`tls`].
+//! and [`tls`]; [`conformance`], the vectors a component is tested with
+//! against the built-in.
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod conformance;
 pub mod docker;
 pub mod hashing;
 pub mod model;

@@ -27,6 +27,14 @@ pub struct FunctionInfo {
     pub results: Vec<Type>,
 }
 
+impl FunctionInfo {
+    /// `IFACE.FUNCTION`, e.g. `naming.parse`: how the command line and the
+    /// conformance vectors name it.
+    pub fn qualified(&self) -> String {
+        format!("{}.{}", self.interface, self.name)
+    }
+}
+
 impl Runtime {
     /// Calls `function` of `interface` of `loaded` with `params`, in a
     /// fresh instance under the limits.

@@ -41,6 +41,7 @@ mod delegation;
 #[cfg(test)]
 mod delegation_tests;
 mod dynamic;
+pub mod json;
 mod limits;
 mod manifest_generation;
 pub mod operations;
