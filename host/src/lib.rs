@@ -6,12 +6,14 @@
 //! [`registry`], [`store`]};
 //! domain types in [`model`]; what several of those share beside it:
 //! [`hashing`] (sha256 over streams: store's outputs, registry's uploads)
-//! and [`tls`].
+//! and [`tls`]; the component author's kit ([`kit`]: `component new`,
+//! `component build`).
 #![warn(missing_docs)]
 
 pub mod cli;
 pub mod docker;
 pub mod hashing;
+pub mod kit;
 pub mod model;
 pub mod pipeline;
 pub mod registry;
