@@ -236,8 +236,17 @@ pub fn crate_name(dir: &Path) -> Result<String, Error> {
     if name.len() > 64 {
         return Err(refuse("it is longer than 64 characters"));
     }
-    if RESERVED.contains(&name.replace('-', "_").as_str()) {
+    let snake = name.replace('-', "_");
+    if RESERVED.contains(&snake.as_str()) {
         return Err(refuse("it is a Rust keyword or a name cargo reserves"));
+    }
+    // The crates it depends on, by package and by library name.
+    let taken = TEMPLATES.iter().any(|t| {
+        snake == t.core.replace('-', "_")
+            || snake == format!("{}_core", t.operation.replace('-', "_"))
+    });
+    if taken || snake == "ocipipe_sdk" {
+        return Err(refuse("it is the name of a crate it depends on"));
     }
     Ok(name)
 }
@@ -349,7 +358,16 @@ mod tests {
             "my-tagging"
         );
         assert_eq!(crate_name(Path::new("a_b2")).unwrap(), "a_b2");
-        for bad in ["2fast", "my.tagging", "über", "test", "self", "std"] {
+        for bad in [
+            "2fast",
+            "my.tagging",
+            "über",
+            "test",
+            "self",
+            "std",
+            "ocipipe-sdk",
+            "tagging_core",
+        ] {
             assert!(crate_name(Path::new(bad)).is_err(), "{bad}");
         }
     }

@@ -28,6 +28,8 @@ pub const DEBIAN_CARGO: &str = "/usr/bin/cargo";
 pub const DEBIAN_STD_SRC: &str = "/usr/lib/rustlib/src/rust/library";
 /// wasi-libc (package `wasi-libc`).
 pub const WASI_LIBC_DIR: &str = "/usr/lib/wasm32-wasi";
+/// Its C library, in [`WASI_LIBC_DIR`].
+const WASI_LIBC: &str = "/usr/lib/wasm32-wasi/libc.a";
 /// The `wasm-ld` that `wasm-component-ld` runs (package `lld-22`).
 pub const WASM_LD: &str = "/usr/lib/llvm-22/bin/wasm-ld";
 /// Debian's packages of the `build-std` route.
@@ -76,8 +78,6 @@ pub fn find(dir: &Path, search: &Search) -> Result<Toolchain, Error> {
     if let Some(rustup) = rustup_with_target(dir) {
         return Ok(rustup);
     }
-    let mut missing = Vec::new();
-    let mut packages = Vec::new();
     let pieces = [
         (DEBIAN_RUSTC, "Debian's rustc", "rustc-web"),
         (DEBIAN_CARGO, "Debian's cargo", "cargo-web"),
@@ -87,40 +87,46 @@ pub fn find(dir: &Path, search: &Search) -> Result<Toolchain, Error> {
             "rust-web-src",
         ),
         (WASM_LD, "wasm-ld", "lld-22"),
+        (WASI_LIBC, "wasi-libc", "wasi-libc"),
     ];
-    for (path, what, package) in pieces {
-        if !Path::new(path).exists() {
-            missing.push(format!("{what} ({path})"));
-            packages.push(package);
-        }
+    let missing: Vec<_> = pieces
+        .into_iter()
+        .filter(|(path, ..)| !Path::new(path).exists())
+        .collect();
+    match component_ld(search) {
+        Some(component_ld) if missing.is_empty() => Ok(Toolchain::Debian { component_ld }),
+        linker => Err(Error::Toolchain(refusal(&missing, linker.is_none()))),
     }
-    if !Path::new(WASI_LIBC_DIR).join("libc.a").exists() {
-        missing.push(format!("wasi-libc ({WASI_LIBC_DIR}/libc.a)"));
-        packages.push("wasi-libc");
-    }
-    let component_ld = component_ld(search);
-    if missing.is_empty()
-        && let Some(component_ld) = component_ld
-    {
-        return Ok(Toolchain::Debian { component_ld });
-    }
+}
+
+/// What is missing, by (path, what, Debian package), and whether the
+/// linker is, with the commands that install them.
+fn refusal(missing: &[(&str, &str, &str)], no_linker: bool) -> String {
+    let mut named: Vec<_> = missing
+        .iter()
+        .map(|(path, what, _)| format!("{what} ({path})"))
+        .collect();
     let mut how = Vec::new();
-    if !packages.is_empty() {
+    if !missing.is_empty() {
+        let packages: Vec<_> = missing.iter().map(|(.., package)| *package).collect();
         how.push(format!("apt-get install -y {}", packages.join(" ")));
     }
-    if component_ld.is_none() {
-        missing.push("the wasm-component-ld linker".to_string());
+    if no_linker {
+        named.push(
+            "the wasm-component-ld linker (set OCIPIPE_WASM_COMPONENT_LD, or put it on PATH)"
+                .into(),
+        );
         how.push(format!(
             "cargo install --locked wasm-component-ld@{WASM_COMPONENT_LD_VERSION}"
         ));
     }
-    Err(Error::Toolchain(format!(
+    format!(
         "cannot build a {TARGET} component: rustup has no {TARGET} target \
          (`rustup target add {TARGET}` installs it where rustup can download), and \
          Debian's route lacks {}. Install with: {}",
-        missing.join(", "),
+        named.join(", "),
         how.join(" && ")
-    )))
+    )
 }
 
 /// rustup's cargo and rustc for `dir`, when its toolchain has the target.
@@ -277,12 +283,18 @@ fn artifact(cargo: &Path, manifest: &Path) -> Result<PathBuf, Error> {
     let target_dir = metadata["target_directory"]
         .as_str()
         .ok_or_else(|| fail("cargo metadata names no target directory".into()))?;
-    let manifest = std::path::absolute(manifest).unwrap_or(manifest.to_path_buf());
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    let manifest = canonical(manifest);
     let lib = metadata["packages"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|p| p["manifest_path"].as_str().map(Path::new) == Some(manifest.as_path()))
+        .filter(|p| {
+            p["manifest_path"]
+                .as_str()
+                .and_then(|m| canonical(Path::new(m)))
+                == manifest
+        })
         .flat_map(|p| p["targets"].as_array().into_iter().flatten())
         .find(|t| {
             t["kind"]
@@ -323,6 +335,7 @@ mod tests {
         assert_eq!(value("debian_cargo"), DEBIAN_CARGO);
         assert_eq!(value("debian_std_src"), DEBIAN_STD_SRC);
         assert_eq!(value("wasi_libc_dir"), WASI_LIBC_DIR);
+        assert_eq!(WASI_LIBC, format!("{WASI_LIBC_DIR}/libc.a"));
         assert_eq!(value("wasm_ld"), WASM_LD);
         assert_eq!(
             value("WASM_COMPONENT_LD_VERSION"),
@@ -336,6 +349,24 @@ mod tests {
         assert!(script.contains(
             "\"$tools/wasm-component-ld-$WASM_COMPONENT_LD_VERSION/bin/wasm-component-ld\""
         ));
+    }
+
+    #[test]
+    fn a_refusal_names_each_piece_and_its_install_command() {
+        let message = refusal(
+            &[
+                (WASM_LD, "wasm-ld", "lld-22"),
+                ("/usr/bin/cargo", "Debian's cargo", "cargo-web"),
+            ],
+            true,
+        );
+        assert!(message.contains("lacks wasm-ld (/usr/lib/llvm-22/bin/wasm-ld), Debian's cargo (/usr/bin/cargo), the wasm-component-ld linker"), "{message}");
+        assert!(message.ends_with("Install with: apt-get install -y lld-22 cargo-web && cargo install --locked wasm-component-ld@0.5.21"), "{message}");
+        let linker_only = refusal(&[], true);
+        assert!(
+            linker_only.ends_with("Install with: cargo install --locked wasm-component-ld@0.5.21"),
+            "{linker_only}"
+        );
     }
 
     #[test]
