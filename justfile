@@ -33,6 +33,7 @@ test: build
     cargo clippy --locked --manifest-path components/Cargo.toml --target-dir target/native-components --workspace --all-targets -- -D warnings
     cargo clippy --locked --manifest-path tests/fixtures/Cargo.toml --target-dir target/native-components --workspace --all-targets -- -D warnings
     cargo test --locked --manifest-path components/Cargo.toml --target-dir target/native-components --workspace
+    {{just_executable()}} package-crates
     cargo test --release --locked --lib --bins --test cli
     scripts/services -- cargo test --release --locked --test e2e
 
@@ -41,6 +42,11 @@ test: build
 check-services: setup
     scripts/services -- tests/fixtures/check-services.sh
     scripts/services -- tests/fixtures/check-fault-proxy.sh
+
+# The crates a component author depends on (the SDK and the four cores)
+# package and build on their own, as crates.io would have them.
+package-crates:
+    cargo package --locked --allow-dirty --manifest-path components/Cargo.toml --target-dir target/native-components -p ocipipe-sdk -p ocipipe-tagging-core -p ocipipe-tar-assembly-core -p ocipipe-manifest-generation-core -p ocipipe-privileges-core
 
 # Format everything.
 fmt:

@@ -7,13 +7,15 @@
 //! domain types in [`model`]; what several of those share beside it:
 //! [`hashing`] (sha256 over streams: store's outputs, registry's uploads)
 //! and [`tls`]; [`conformance`], the vectors a component is tested with
-//! against the built-in.
+//! against the built-in; the component author's kit ([`kit`]: `component
+//! new`, `component build`).
 #![warn(missing_docs)]
 
 pub mod cli;
 pub mod conformance;
 pub mod docker;
 pub mod hashing;
+pub mod kit;
 pub mod model;
 pub mod pipeline;
 pub mod registry;

@@ -17,6 +17,7 @@ mod config;
 mod foreign_layers;
 mod golden;
 mod hostile_io;
+mod kit;
 mod layers;
 mod layout_writes;
 mod login;

@@ -19,6 +19,7 @@ mod examples;
 mod hostile_io;
 mod hostile_registry;
 mod incremental;
+mod kit;
 mod plugin;
 mod plugin_build;
 mod plugin_install;

@@ -15,7 +15,7 @@
 //! glue is only generic code that nothing instantiates.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "wit",
     world: "manifest-generation",
     with: {
         "ocipipe:image/types@0.2.0": ocipipe_sdk::types,
@@ -34,6 +34,10 @@ wit_bindgen::generate!({
         "ocipipe:image/manifests@0.2.0/component-world": crate::ComponentWorld,
     },
     additional_derives: [PartialEq, Eq],
+    // The imported interfaces (the next implementation) and the exported
+    // ones share their Rust types: a delegating component passes values
+    // through unchanged.
+    merge_structurally_equal_types: true,
     pub_export_macro: true,
     default_bindings_module: "manifest_generation_core::wit",
 });

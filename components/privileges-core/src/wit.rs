@@ -11,13 +11,17 @@
 //! nothing instantiates.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "wit",
     world: "privileges",
     with: {
         "ocipipe:image/types@0.2.0": ocipipe_sdk::types,
         "ocipipe:image/plugins@0.2.0/privilege": crate::Privilege,
         "ocipipe:image/plugins@0.2.0/grants": crate::Grants,
     },
+    // The imported interfaces (the next implementation) and the exported
+    // ones share their Rust types: a delegating component passes values
+    // through unchanged.
+    merge_structurally_equal_types: true,
     pub_export_macro: true,
     default_bindings_module: "privileges_core::wit",
 });

@@ -20,18 +20,27 @@
 //!
 //! # Writing a component
 //!
-//! Depend on this crate and on `wit-bindgen` 0.63 (features `macros`,
-//! `realloc`), make the crate a `cdylib`, copy the `wit/` directory of
-//! ocipipe next to it, and generate the world's bindings with the shared
-//! interfaces taken from here (`with` lists only interfaces the world
-//! uses). Build with `cargo build --release --target wasm32-wasip2`.
+//! The quickest start is `ocipipe component new OPERATION DIR`: a crate on
+//! this crate and the operation's core crate (`ocipipe-tagging-core`,
+//! `ocipipe-tar-assembly-core`, `ocipipe-manifest-generation-core`,
+//! `ocipipe-privileges-core`), whose every function delegates to the
+//! built-in, and `ocipipe component build` builds it with what the machine
+//! has (rustup's `wasm32-wasip2` target, else Debian's `rustc-web` with
+//! `-Z build-std`).
+//!
+//! By hand: depend on this crate and on `wit-bindgen` 0.63 (features
+//! `macros`, `realloc`), make the crate a `cdylib`, put the WIT (this
+//! crate's `wit/` directory holds the version it was released with) next
+//! to it, and generate the world's bindings with the shared interfaces
+//! taken from here (`with` lists only interfaces the world uses). Build
+//! with `cargo build --release --target wasm32-wasip2`.
 //!
 //! A `privileges` component that asks for nothing:
 //!
 //! ```
 //! mod bindings {
 //!     wit_bindgen::generate!({
-//!         path: "../../wit",
+//!         path: "wit",
 //!         world: "privileges",
 //!         with: { "ocipipe:image/types@0.2.0": ocipipe_sdk::types },
 //!     });
@@ -121,6 +130,18 @@
 //!   `cdylib` (the plain crate's own describes no export, so depending on it
 //!   exports nothing by itself). Natively, the export glue is generic code
 //!   nothing instantiates: the plain crate builds and tests as any crate.
+//!
+//! # Versions and API stability
+//!
+//! This crate is released with ocipipe, at ocipipe's version, and bundles
+//! the WIT of the `ocipipe:image` version it describes (`wit/`, today
+//! `0.2.0`). Stable: [`types`] and [`plans`], the Rust types of the shared
+//! WIT interfaces of that version (their fields and cases change only with
+//! a new WIT version, and then with a new minor version of this crate), and
+//! what [`digest`], [`media_type`] and [`json`] compute (go-digest's rules,
+//! Go's `encoding/json` bytes), which only gains items. Error message texts
+//! are not part of the API. `ocipipe component new` pins an exact version
+//! (`=X.Y.Z`).
 
 #![warn(missing_docs)]
 

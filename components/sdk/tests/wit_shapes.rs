@@ -8,7 +8,7 @@
 
 mod tagging {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "wit",
         world: "tagging",
         with: { "ocipipe:image/types@0.2.0": ocipipe_sdk::types },
     });
@@ -16,7 +16,7 @@ mod tagging {
 
 mod tar_assembly {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "wit",
         world: "tar-assembly",
         with: {
             "ocipipe:image/types@0.2.0": ocipipe_sdk::types,
@@ -27,7 +27,7 @@ mod tar_assembly {
 
 mod manifest_generation {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "wit",
         world: "manifest-generation",
         with: { "ocipipe:image/types@0.2.0": ocipipe_sdk::types },
     });
@@ -35,7 +35,7 @@ mod manifest_generation {
 
 mod privileges {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "wit",
         world: "privileges",
         with: { "ocipipe:image/types@0.2.0": ocipipe_sdk::types },
     });

@@ -25,6 +25,26 @@
 //! expressions and semver ranges, as the sync file writes them).
 //!
 //! The `tagging` world's bindings are generated here ([`wit`]).
+//!
+//! # Versions and API stability
+//!
+//! This crate is released with ocipipe, at ocipipe's version, and bundles
+//! the WIT of the `ocipipe:image` version it implements (`wit/`, today
+//! `0.2.0`). What stays put:
+//!
+//! - the [`wit`] module: the world's bindings (generated with
+//!   `pub_export_macro`, so a component can implement the world with this
+//!   crate's `Guest` traits and [`wit::export!`](crate::wit::export)). The
+//!   imported interfaces (the next implementation of the operation) and the
+//!   exported ones share their Rust types, so a component that delegates
+//!   returns the import's answer unchanged. These types change only with a
+//!   new WIT version, and then with a new minor version of this crate;
+//! - the types `with` maps WIT types to (named in [`wit`]).
+//!
+//! Everything else (the pure functions, their helper types, error texts
+//! beyond what the WIT documents) is the built-in component's logic,
+//! exported for reuse, and may change in any release: depend on an exact
+//! version (`=X.Y.Z`), as `ocipipe component new` does.
 
 use std::fmt;
 

@@ -14,7 +14,7 @@
 //! the export glue is only generic code that nothing instantiates.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "wit",
     world: "tar-assembly",
     with: {
         "ocipipe:image/types@0.2.0": ocipipe_sdk::types,
@@ -28,6 +28,10 @@ wit_bindgen::generate!({
         "ocipipe:image/changesets@0.2.0/change": crate::Change,
     },
     additional_derives: [PartialEq, Eq],
+    // The imported interfaces (the next implementation) and the exported
+    // ones share their Rust types: a delegating component passes values
+    // through unchanged.
+    merge_structurally_equal_types: true,
     pub_export_macro: true,
     default_bindings_module: "tar_assembly_core::wit",
 });

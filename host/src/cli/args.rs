@@ -255,6 +255,9 @@ pub enum ComponentCommand {
         /// The component.
         file: PathBuf,
     },
+    /// The author's kit: `new`, `build`.
+    #[command(flatten)]
+    Kit(super::component_kit::KitCommand),
 }
 
 /// `ocipipe artifact …`.

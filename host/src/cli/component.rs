@@ -24,7 +24,9 @@ use std::sync::Arc;
 const REGISTRY_TRANSPORT: &str = "docker://";
 
 pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outcome> {
-    let ComponentCommand::Push { reference, file } = cmd;
+    let ComponentCommand::Push { reference, file } = cmd else {
+        unreachable!("cli::run runs the kit's commands");
+    };
     let components = config.components()?;
     let progress = progress::for_run(config.json);
     let ops = Operations::new(&components, progress.as_ref())?;

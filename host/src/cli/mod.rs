@@ -5,6 +5,7 @@
 mod args;
 mod artifact;
 mod component;
+mod component_kit;
 mod copy;
 mod image;
 mod output;
@@ -240,6 +241,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Logout(args) => copy::logout(&config, args),
         Command::Artifact(cmd) => artifact::run(&config, cmd),
         Command::Compose(cmd) => artifact::compose(&config, cmd),
+        Command::Component(args::ComponentCommand::Kit(cmd)) => component_kit::run(&config, cmd),
         Command::Component(cmd) => component::run(&config, cmd),
         Command::Plugin(cmd) => plugin::run(&config, cmd),
     }

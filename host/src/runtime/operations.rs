@@ -155,8 +155,8 @@ mod tests {
             );
             let core = repository_file(&format!("components/{name}-core/Cargo.toml"));
             assert!(
-                core.contains(&format!("name = \"{name}-core\"")),
-                "components/{name}-core is not the crate {name}-core"
+                core.contains(&format!("name = \"ocipipe-{name}-core\"")),
+                "components/{name}-core is not the crate ocipipe-{name}-core"
             );
         }
     }
