@@ -258,6 +258,30 @@ pub enum ComponentCommand {
     /// The author's kit: `new`, `build`.
     #[command(flatten)]
     Kit(super::component_kit::KitCommand),
+    /// Call one function of OPERATION (the built-in, or the `--component`
+    /// chain) with JSON arguments; print its answer as JSON.
+    Call {
+        /// The operation: tagging, tar-assembly, manifest-generation or
+        /// privileges.
+        operation: String,
+        /// The function: IFACE.FUNCTION (`naming.parse`), or FUNCTION alone
+        /// when one interface has it.
+        function: String,
+        /// The arguments: a JSON array (by position) or an object (by
+        /// parameter name), e.g. '["ubuntu"]'.
+        args: String,
+    },
+    /// Run the operation's shipped vectors on FILE and on the built-in and
+    /// list every difference; exit 0 when there is none (or only in
+    /// functions given with --expect-differ).
+    Test {
+        /// The component.
+        file: PathBuf,
+        /// A function whose answers may differ from the built-in's
+        /// (IFACE.FUNCTION or FUNCTION); repeatable.
+        #[arg(long, value_name = "FUNCTION")]
+        expect_differ: Vec<String>,
+    },
 }
 
 /// `ocipipe artifact …`.

@@ -25,7 +25,7 @@ const REGISTRY_TRANSPORT: &str = "docker://";
 
 pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outcome> {
     let ComponentCommand::Push { reference, file } = cmd else {
-        unreachable!("cli::run runs the kit's commands");
+        unreachable!("cli::run runs the other component commands");
     };
     let components = config.components()?;
     let progress = progress::for_run(config.json);

@@ -5,6 +5,7 @@
 mod args;
 mod artifact;
 mod component;
+mod component_call;
 mod component_kit;
 mod copy;
 mod image;
@@ -242,6 +243,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Artifact(cmd) => artifact::run(&config, cmd),
         Command::Compose(cmd) => artifact::compose(&config, cmd),
         Command::Component(args::ComponentCommand::Kit(cmd)) => component_kit::run(&config, cmd),
+        Command::Component(args::ComponentCommand::Call {
+            operation,
+            function,
+            args,
+        }) => component_call::call(&config, &operation, &function, &args),
+        Command::Component(args::ComponentCommand::Test {
+            file,
+            expect_differ,
+        }) => component_call::test(&config, &file, &expect_differ),
         Command::Component(cmd) => component::run(&config, cmd),
         Command::Plugin(cmd) => plugin::run(&config, cmd),
     }

@@ -14,7 +14,7 @@
 //!
 //! Adding an operation `NAME` (e.g. `signing`) is exactly these files:
 //! 1. `wit/NAME.wit`: its interfaces and `world NAME`;
-//! 2. `components/NAME-core/`: its decisions, a native crate with tests,
+//! 2. `components/NAME-core/` (package `ocipipe-NAME-core`): its decisions, a native crate with tests,
 //!    and the world's guest bindings, generated once there (`src/wit.rs`);
 //! 3. `components/NAME/`: the guest crate `ocipipe-NAME`, implementing the
 //!    core's `Guest` traits by calling the core and exporting them with the
