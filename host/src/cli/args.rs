@@ -255,6 +255,9 @@ pub enum ComponentCommand {
         /// The component.
         file: PathBuf,
     },
+    /// Print which component functions each command calls (the table of
+    /// docs/contract.md; `--json`: one object per command).
+    Contract,
 }
 
 /// `ocipipe artifact …`.

@@ -24,7 +24,10 @@ use std::sync::Arc;
 const REGISTRY_TRANSPORT: &str = "docker://";
 
 pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outcome> {
-    let ComponentCommand::Push { reference, file } = cmd;
+    let (reference, file) = match cmd {
+        ComponentCommand::Push { reference, file } => (reference, file),
+        ComponentCommand::Contract => return super::contract::print(config),
+    };
     let components = config.components()?;
     let progress = progress::for_run(config.json);
     let ops = Operations::new(&components, progress.as_ref())?;

@@ -119,6 +119,7 @@ impl Bound {
         Params: ComponentNamedList + Lower,
         Results: ComponentNamedList + Lift + 'static,
     {
+        super::contract::note(self.loaded.world, interface, function);
         let component = self.loaded.pre.component();
         let name = format!("{WIT_PACKAGE}/{interface}@{WIT_VERSION}");
         let index = component

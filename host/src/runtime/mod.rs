@@ -31,6 +31,7 @@ mod builtin;
 mod cache;
 mod checked;
 mod components;
+pub mod contract;
 #[cfg(test)]
 mod crossing_tests;
 mod limits;
