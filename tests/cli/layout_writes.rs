@@ -5,7 +5,7 @@
 
 use crate::harness::{build, tool};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
