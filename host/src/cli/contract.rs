@@ -104,6 +104,61 @@ use manifests as mg;
 use privileges as pv;
 use tagging as tg;
 
+/// Every function of every world: the declaration of a command that calls
+/// whatever it is asked to (e.g. one running a component's functions
+/// directly). A test checks it against the WIT.
+#[allow(dead_code)] // for such commands
+pub const EVERY_FUNCTION: &[Call] = &[
+    tg::PARSE,
+    tg::PARSE_NORMALIZED_NAMED,
+    tg::NORMALIZE_WITH_DEFAULT_TAG,
+    tg::PUSH_TARGET,
+    tg::PARSE_TARGETS,
+    tg::PARSE_ANY_REFERENCE,
+    tg::NAMES_NO_IMAGE,
+    tg::FIND_NAME,
+    tg::UNIQUE_TAG,
+    tg::CHECK_TAG_FILTER,
+    tg::SELECT_TAGS,
+    tar::PLAN_LAYER,
+    tar::BLOB_ENTRY,
+    tar::PLAN_ARCHIVE,
+    tar::LAYERS_TO_OMIT,
+    tar::OMITS_LAYERS,
+    tar::PLAN_CHANGESET,
+    mg::IMAGE_CONFIG,
+    mg::NORMALIZE_PLATFORM,
+    mg::PLAN_ARTIFACT,
+    mg::ARTIFACT_BLOBS,
+    mg::ARTIFACT_REFERRER,
+    mg::LAYER_MEDIA_TYPE,
+    mg::IMAGE_LAYERS,
+    mg::COPIED_BLOBS,
+    mg::BASE_LAYER_AS_STORED,
+    mg::INDEX_ENTRIES,
+    mg::COMPONENT_BLOBS,
+    mg::COMPONENT_LAYER,
+    mg::IMAGE_MANIFEST,
+    mg::IMAGE_INDEX,
+    mg::ARTIFACT_MANIFEST,
+    mg::DOCKER_MANIFEST,
+    mg::FALLBACK_FORM,
+    mg::ARTIFACT_FILE_NAMES,
+    mg::REFERRERS_TAG,
+    mg::REFERRERS_INDEX,
+    mg::READ_REFERRERS,
+    mg::READ_MANIFEST,
+    mg::SELECT_PLATFORM,
+    mg::LAYOUT_INDEX,
+    mg::LAYOUT_ENTRY,
+    mg::LAYOUT_TAGS,
+    mg::LAYOUT_MARKER,
+    pv::COMPUTE_PRIVILEGES,
+    pv::PLUGIN_CONFIG,
+    pv::WHY_NOT_A_PLUGIN,
+    pv::JUDGE_PRIVILEGES,
+];
+
 /// What fetching a `--component OPERATION=docker://REF` calls, before any
 /// command runs: always the built-in components (a component being
 /// fetched cannot decide how it is fetched).
@@ -600,6 +655,13 @@ mod tests {
             wit_functions("privileges").contains(&("plugins".into(), "judge-privileges".into()))
         );
         assert!(every_wit_function().len() > 40);
+    }
+
+    #[test]
+    fn every_function_lists_every_function_of_the_wit_once() {
+        let listed: BTreeSet<_> = EVERY_FUNCTION.iter().map(owned).collect();
+        assert_eq!(listed.len(), EVERY_FUNCTION.len());
+        assert_eq!(listed, every_wit_function());
     }
 
     #[test]

@@ -244,9 +244,7 @@ pub struct UsageError(String);
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let mut config = Config::resolve(&cli)?;
     let entry = contract::entry(contract::key(&cli.command));
-    let record = std::env::var_os("OCIPIPE_CONTRACT_RECORD").is_some(); // TEMP
-    if let Some(refusal) = contract::unused_override(entry, &config.components).filter(|_| !record)
-    {
+    if let Some(refusal) = contract::unused_override(entry, &config.components) {
         return Err(UsageError(refusal).into());
     }
     if config.check_contract {
