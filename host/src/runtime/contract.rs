@@ -61,7 +61,7 @@ impl Declared {
         let listed = self
             .calls
             .iter()
-            .any(|&call| call == (operation, interface, function));
+            .any(|&(o, i, f)| o == operation && i == interface && f == function);
         if !listed && self.violation.is_none() {
             self.violation = Some(format!(
                 "ocipipe bug: `{}` called {operation} {interface}.{function}, which its \
