@@ -274,6 +274,7 @@ pub const TABLE: &[Entry] = &[
             mg::LAYER_MEDIA_TYPE,
             mg::IMAGE_LAYERS,
             mg::COPIED_BLOBS,
+            mg::INDEX_ENTRIES,
             mg::IMAGE_MANIFEST,
             mg::REFERRERS_TAG,
             mg::REFERRERS_INDEX,
@@ -363,6 +364,7 @@ pub const TABLE: &[Entry] = &[
             mg::ARTIFACT_MANIFEST,
             mg::FALLBACK_FORM,
             mg::ARTIFACT_FILE_NAMES,
+            mg::READ_MANIFEST,
         ],
     },
     Entry {
