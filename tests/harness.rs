@@ -63,6 +63,15 @@ impl Run {
     }
 }
 
+/// The `ocipipe` binary as every test runs it: with its contract checked
+/// (`OCIPIPE_CHECK_CONTRACT=1`), so a component call the command's entry
+/// in the contract table (docs/contract.md) lacks fails the test.
+pub fn ocipipe_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocipipe"));
+    cmd.env("OCIPIPE_CHECK_CONTRACT", "1");
+    cmd
+}
+
 /// An `ocipipe` command with its own empty compile cache.
 pub struct Ocipipe {
     cmd: Command,
@@ -79,7 +88,7 @@ impl Ocipipe {
     }
 
     pub fn with_cache(dir: &Path) -> Self {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocipipe"));
+        let mut cmd = ocipipe_command();
         cmd.env("OCIPIPE_CACHE_DIR", dir).env_remove("RUST_LOG");
         if let Ok(host) = std::env::var("DOCKER_HOST") {
             cmd.env("DOCKER_HOST", host);

@@ -23,7 +23,10 @@ fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{}", ocipipe::model::printable(&report(&e)));
-            ExitCode::from(1)
+            match e.is::<cli::UsageError>() {
+                true => ExitCode::from(2),
+                false => ExitCode::from(1),
+            }
         }
     }
 }

@@ -69,7 +69,7 @@ fn processes_starting_at_once_share_the_cache_safely() {
     let dir = tempfile::tempdir().unwrap();
     let children: Vec<_> = (0..4)
         .map(|_| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_ocipipe"))
+            crate::harness::ocipipe_command()
                 .env("OCIPIPE_CACHE_DIR", dir.path())
                 .args(["ref", "normalize", "ubuntu"])
                 .output_async()

@@ -412,7 +412,7 @@ fn an_interrupted_copy_takes_nothing_from_a_concurrent_one() {
     // Two copies of the same blobs at once; one is interrupted midway.
     let cache = tempfile::tempdir().unwrap();
     let copy = |tag: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ocipipe"))
+        crate::harness::ocipipe_command()
             .args([
                 "copy",
                 &format!("oci:{}", path(&many)),

@@ -5,7 +5,7 @@
 
 use crate::harness::{build, tool};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -18,7 +18,7 @@ fn copy_all_at_once(cache: &Path, from: &Path, to: &Path, tags: &[String]) {
     let children: Vec<_> = tags
         .iter()
         .map(|tag| {
-            Command::new(env!("CARGO_BIN_EXE_ocipipe"))
+            crate::harness::ocipipe_command()
                 .args([
                     "copy",
                     &format!("oci:{}", path(from)),

@@ -14,6 +14,7 @@ mod bad_archives;
 mod build;
 mod cache;
 mod config;
+mod contract;
 mod foreign_layers;
 mod golden;
 mod hostile_io;

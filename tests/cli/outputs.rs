@@ -20,6 +20,7 @@ fn a_new_output_gets_the_umask_and_a_replaced_one_keeps_its_mode() {
         .arg("-c")
         .arg(r#"umask 027 && exec "$0" image build --layer "$1" -o "$2""#)
         .arg(env!("CARGO_BIN_EXE_ocipipe"))
+        .env("OCIPIPE_CHECK_CONTRACT", "1")
         .args([&layer, &new])
         .env("OCIPIPE_CACHE_DIR", &cache)
         .output()
@@ -50,7 +51,7 @@ fn a_pipe_closed_early_cuts_the_archive_short_and_fails() {
     // Bigger than a pipe's buffer, so the write after `head` exits fails.
     let layer = a_layer(dir.path(), "layer", &"x".repeat(1 << 20));
     let cache = tempfile::tempdir().unwrap();
-    let mut ocipipe = Command::new(env!("CARGO_BIN_EXE_ocipipe"))
+    let mut ocipipe = crate::harness::ocipipe_command()
         .args([
             "image",
             "build",

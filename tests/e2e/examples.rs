@@ -123,7 +123,8 @@ impl Mirror {
         let path = format!("{}:/usr/local/bin:/usr/bin:/bin", self.bin().display());
         cmd.env_clear()
             .env("PATH", path)
-            .env("OCIPIPE_CACHE_DIR", self.path("cache"));
+            .env("OCIPIPE_CACHE_DIR", self.path("cache"))
+            .env("OCIPIPE_CHECK_CONTRACT", "1");
     }
 
     /// The whole file planned once, unsharded (which also fills the
@@ -133,7 +134,7 @@ impl Mirror {
         let config = self.path("plan-docker");
         std::fs::create_dir_all(&config).unwrap();
         std::fs::write(config.join("config.json"), r#"{"auths":{}}"#).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocipipe"));
+        let mut cmd = crate::harness::ocipipe_command();
         self.fresh(&mut cmd);
         cmd.env("DOCKER_CONFIG", config);
         let out = cmd

@@ -90,7 +90,7 @@ pub enum Stdin<'a> {
 pub fn run(args: &[String], env: &[(String, String)], stdin: Stdin) -> Output {
     use std::io::Write;
     let cache = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocipipe"));
+    let mut cmd = crate::harness::ocipipe_command();
     cmd.args(args)
         .env("OCIPIPE_CACHE_DIR", cache.path())
         .env_remove("RUST_LOG");

@@ -175,6 +175,7 @@ fn spawn_through_sh(
         .arg("-c")
         .arg(format!(r#"exec "$0" "$@" {redirect}"#))
         .arg(env!("CARGO_BIN_EXE_ocipipe"))
+        .env("OCIPIPE_CHECK_CONTRACT", "1")
         .args((cmd.args)(target))
         .env("OCIPIPE_CACHE_DIR", cache.path())
         .env_remove("RUST_LOG")
@@ -405,7 +406,7 @@ pub fn interrupted(cmd: &OutputCommand, signal: &str) {
 /// writing, sends it SIG`signal`; asserts that it exits 130 or 143.
 fn interrupt_when(cmd: &OutputCommand, target: &Path, writing: impl Fn() -> bool, signal: &str) {
     let cache = tempfile::tempdir().unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ocipipe"));
+    let mut command = crate::harness::ocipipe_command();
     command
         .args((cmd.args)(target.to_str().unwrap()))
         .env("OCIPIPE_CACHE_DIR", cache.path())

@@ -28,7 +28,7 @@ impl UpdateCommand<'_> {
     fn spawn(&self) -> (Child, tempfile::TempDir) {
         use std::io::Write;
         let cache = tempfile::tempdir().unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocipipe"));
+        let mut cmd = crate::harness::ocipipe_command();
         cmd.args(&self.args)
             .env("OCIPIPE_CACHE_DIR", cache.path())
             .env_remove("RUST_LOG")

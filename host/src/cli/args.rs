@@ -282,6 +282,9 @@ pub enum ComponentCommand {
         #[arg(long, value_name = "FUNCTION")]
         expect_differ: Vec<String>,
     },
+    /// Print which component functions each command calls (the table of
+    /// docs/contract.md; `--json`: one object per command).
+    Contract,
 }
 
 /// `ocipipe artifact …`.

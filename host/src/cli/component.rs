@@ -24,8 +24,10 @@ use std::sync::Arc;
 const REGISTRY_TRANSPORT: &str = "docker://";
 
 pub(super) fn run(config: &Config, cmd: ComponentCommand) -> anyhow::Result<Outcome> {
-    let ComponentCommand::Push { reference, file } = cmd else {
-        unreachable!("cli::run runs the other component commands");
+    let (reference, file) = match cmd {
+        ComponentCommand::Push { reference, file } => (reference, file),
+        ComponentCommand::Contract => return super::contract::print(config),
+        _ => unreachable!("cli::run runs the other component commands"),
     };
     let components = config.components()?;
     let progress = progress::for_run(config.json);

@@ -45,6 +45,13 @@ pub(super) fn test(
     file: &Path,
     expect_differ: &[String],
 ) -> anyhow::Result<Outcome> {
+    if let Some((operation, _)) = config.components.first() {
+        return Err(super::UsageError(format!(
+            "--component {operation}: `component test` tests FILE, over the built-in; \
+             it runs no other component"
+        ))
+        .into());
+    }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     if let Some(what) = crate::runtime::not_a_component(&bytes) {
         anyhow::bail!("{}: {what}", file.display());

@@ -7,6 +7,7 @@ mod artifact;
 mod component;
 mod component_call;
 mod component_kit;
+mod contract;
 mod copy;
 mod image;
 mod output;
@@ -47,6 +48,9 @@ pub struct Config {
     /// `SOURCE_DATE_EPOCH`, when set: the time written into images (0
     /// when unset) and artifacts (none when unset).
     pub source_date_epoch: Option<i64>,
+    /// `OCIPIPE_CHECK_CONTRACT=1`: every component call is checked
+    /// against the command's entry in the contract table (`contract`).
+    pub check_contract: bool,
     /// The Docker config: `$DOCKER_CONFIG/config.json`, else
     /// `~/.docker/config.json`.
     pub docker_config: PathBuf,
@@ -102,6 +106,7 @@ impl Config {
             components,
             fetched: None,
             source_date_epoch,
+            check_contract: std::env::var_os("OCIPIPE_CHECK_CONTRACT").is_some_and(|v| v == "1"),
             docker_config: docker_config(),
             insecure_registries: cli.insecure_registries.clone(),
             registry_tls: registry_tls(),
@@ -228,32 +233,58 @@ pub enum Outcome {
     SomeFailed,
 }
 
-/// Runs the parsed command line.
+/// A usage error found once the arguments are resolved: exit 2, as clap's.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(String);
+
+/// Runs the parsed command line: refuses a `--component` the command has
+/// no use for, and, when the contract is checked, fails a command that
+/// called a component function its contract does not list.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let mut config = Config::resolve(&cli)?;
+    let entry = contract::entry(contract::key(&cli.command));
+    if let Some(refusal) = contract::unused_override(entry, &config.components) {
+        return Err(UsageError(refusal).into());
+    }
+    if config.check_contract {
+        crate::runtime::contract::declare(contract::FETCH.command, contract::FETCH.calls);
+    }
     component::fetch_remote(&mut config, cli.allow_unpinned)?;
-    match cli.command {
-        Command::Ref(cmd) => refs::run(&config, cmd),
-        Command::Tag(cmd) => tag::run(&config, cmd),
-        Command::Image(cmd) => image::run(&config, cmd),
-        Command::Copy(args) => copy::run(&config, args),
-        Command::Sync(args) => sync::run(&config, args),
-        Command::Login(args) => copy::login(&config, args),
-        Command::Logout(args) => copy::logout(&config, args),
-        Command::Artifact(cmd) => artifact::run(&config, cmd),
-        Command::Compose(cmd) => artifact::compose(&config, cmd),
-        Command::Component(args::ComponentCommand::Kit(cmd)) => component_kit::run(&config, cmd),
+    if config.check_contract {
+        crate::runtime::contract::declare(entry.command, entry.calls);
+    }
+    let outcome = dispatch(&config, cli.command);
+    match crate::runtime::contract::violation() {
+        Some(bug) if config.check_contract => Err(anyhow::anyhow!(bug)),
+        _ => outcome,
+    }
+}
+
+/// Runs the command.
+fn dispatch(config: &Config, command: Command) -> anyhow::Result<Outcome> {
+    match command {
+        Command::Ref(cmd) => refs::run(config, cmd),
+        Command::Tag(cmd) => tag::run(config, cmd),
+        Command::Image(cmd) => image::run(config, cmd),
+        Command::Copy(args) => copy::run(config, args),
+        Command::Sync(args) => sync::run(config, args),
+        Command::Login(args) => copy::login(config, args),
+        Command::Logout(args) => copy::logout(config, args),
+        Command::Artifact(cmd) => artifact::run(config, cmd),
+        Command::Compose(cmd) => artifact::compose(config, cmd),
+        Command::Component(args::ComponentCommand::Kit(cmd)) => component_kit::run(config, cmd),
         Command::Component(args::ComponentCommand::Call {
             operation,
             function,
             args,
-        }) => component_call::call(&config, &operation, &function, &args),
+        }) => component_call::call(config, &operation, &function, &args),
         Command::Component(args::ComponentCommand::Test {
             file,
             expect_differ,
-        }) => component_call::test(&config, &file, &expect_differ),
-        Command::Component(cmd) => component::run(&config, cmd),
-        Command::Plugin(cmd) => plugin::run(&config, cmd),
+        }) => component_call::test(config, &file, &expect_differ),
+        Command::Component(cmd) => component::run(config, cmd),
+        Command::Plugin(cmd) => plugin::run(config, cmd),
     }
 }
 

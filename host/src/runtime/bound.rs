@@ -139,6 +139,7 @@ impl Bound {
         Params: ComponentNamedList + Lower,
         Results: ComponentNamedList + Lift + 'static,
     {
+        super::contract::note(self.loaded.world, interface, function);
         let index = self.loaded.export(interface, function)?;
         self.runtime.run(&self.loaded, function, |store| {
             let instance = self.loaded.pre.instantiate(&mut *store)?;

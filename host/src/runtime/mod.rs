@@ -35,6 +35,7 @@ mod builtin;
 mod cache;
 mod checked;
 mod components;
+pub mod contract;
 #[cfg(test)]
 mod crossing_tests;
 mod delegation;

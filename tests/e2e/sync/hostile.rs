@@ -148,7 +148,7 @@ fn sync_interrupted_mid_copy_leaves_no_half_lock_and_no_half_image() {
         std::fs::create_dir(&out).unwrap();
         let lock = out.join("sync.lock");
         let cache = tempfile::tempdir().unwrap();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ocipipe"))
+        let mut child = crate::harness::ocipipe_command()
             .args(["sync", "--lock", lock.to_str().unwrap(), &path])
             .env("DOCKER_CONFIG", env.config_dir())
             .env("OCIPIPE_CACHE_DIR", cache.path())
