@@ -6,7 +6,7 @@
 //! built-in (or to the component named before this one with
 //! `--component manifest-generation=…`). Change the answers you need; the
 //! rest stay the built-in's. Which command calls which function:
-//! `ocipipe contract`.
+//! `ocipipe component contract`.
 
 use manifest_generation_core::wit::exports::ocipipe::image::{configs, manifests};
 use manifest_generation_core::wit::ocipipe::image::configs as next_configs;

@@ -5,7 +5,7 @@
 //! the WIT import of the same interface, which ocipipe links to the
 //! built-in (or to the component named before this one with
 //! `--component privileges=…`). Change the answers you need; the rest stay
-//! the built-in's. Which command calls which function: `ocipipe contract`.
+//! the built-in's. Which command calls which function: `ocipipe component contract`.
 //!
 //! `compute-privileges` must answer exactly what the Docker Engine computes
 //! (moby's list): the engine checks it again when it installs the plugin.

@@ -5,7 +5,7 @@
 //! the WIT import of the same interface, which ocipipe links to the
 //! built-in (or to the component named before this one with
 //! `--component tagging=…`). Change the answers you need; the rest stay
-//! the built-in's. Which command calls which function: `ocipipe contract`.
+//! the built-in's. Which command calls which function: `ocipipe component contract`.
 
 use ocipipe_sdk::{Error, Reference};
 use tagging_core::wit::exports::ocipipe::image::{naming, tags};
