@@ -81,7 +81,8 @@ fn a_new_crate_of_each_operation_tests_and_builds_into_its_world() {
         // no difference from the built-in.
         let compared = Ocipipe::new().run(&["--json", "component", "test", wasm.to_str().unwrap()]);
         assert_eq!(compared.code, 0, "{}\n{}", compared.stdout, compared.stderr);
-        let summary = &compared.json_lines().last().unwrap()["summary"];
+        let lines = compared.json_lines();
+        let summary = &lines.last().unwrap()["summary"];
         assert_eq!(summary["operation"], operation);
         assert_eq!(summary["differences"], 0, "{summary}");
         assert!(summary["vectors"].as_u64().unwrap() > 100, "{summary}");

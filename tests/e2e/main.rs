@@ -16,6 +16,7 @@ mod build_push;
 mod engine;
 mod engine_client;
 mod examples;
+mod guide;
 mod hostile_io;
 mod hostile_registry;
 mod incremental;
