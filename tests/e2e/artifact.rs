@@ -501,18 +501,22 @@ fn a_component_pushed_and_pinned_by_digest_runs_and_a_changed_one_is_refused() {
             .env("OCIPIPE_CACHE_DIR", cache.to_str().unwrap())
             .run(&args)
     };
-    let pinned = format!(
-        "tagging=docker://{}/{repo}@{}",
-        registry(),
-        pushed["digest"].as_str().unwrap()
-    );
-    let run = run_with(&pinned, &[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stdout.contains("docker.io/library/ubuntu"),
-        "{}",
-        run.stdout
-    );
+    // `--component tagging=` the push `pushed`, by its digest.
+    let pin = |pushed: &serde_json::Value| {
+        let digest = pushed["digest"].as_str().unwrap();
+        format!("tagging=docker://{}/{repo}@{digest}", registry())
+    };
+    let runs_ubuntu = |component: &str| {
+        let run = run_with(component, &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stdout.contains("docker.io/library/ubuntu"),
+            "{}",
+            run.stdout
+        );
+    };
+    let pinned = pin(&pushed);
+    runs_ubuntu(&pinned);
     let cached = cache
         .join("components")
         .join(format!("{}.wasm", sha256_hex(&wasm)));
@@ -541,12 +545,10 @@ fn a_component_pushed_and_pinned_by_digest_runs_and_a_changed_one_is_refused() {
             guest("ocipipe_tar_assembly.wasm").to_str().unwrap(),
         ],
     );
-    let wrong = format!(
-        "tagging=docker://{}/{repo}@{}",
-        registry(),
-        tar["digest"].as_str().unwrap()
+    refused(
+        &run_with(&pin(&tar), &[]),
+        "is not a valid tagging component",
     );
-    refused(&run_with(&wrong, &[]), "is not a valid tagging component");
 
     // One built against 0.1.0 is recorded as that version, and runs.
     let old = format!("{}/{repo}:old", registry());
@@ -565,18 +567,7 @@ fn a_component_pushed_and_pinned_by_digest_runs_and_a_changed_one_is_refused() {
     ))
     .unwrap();
     assert_eq!(config["component"]["target"], "ocipipe:image/tagging@0.1.0");
-    let pinned = format!(
-        "tagging=docker://{}/{repo}@{}",
-        registry(),
-        pushed["digest"].as_str().unwrap()
-    );
-    let run = run_with(&pinned, &[]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stdout.contains("docker.io/library/ubuntu"),
-        "{}",
-        run.stdout
-    );
+    runs_ubuntu(&pin(&pushed));
 }
 
 /// The requests a push sent that write something (`POST`, `PUT`,
