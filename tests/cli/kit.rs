@@ -100,3 +100,24 @@ fn an_empty_directory_gets_the_crate() {
         .collect();
     assert_eq!(beside, ["my_tagging"]);
 }
+
+/// `component new DIR` as a directory output.
+fn new_command(args: &dyn Fn(&str) -> Vec<String>) -> crate::hostile::OutputCommand<'_> {
+    crate::hostile::OutputCommand {
+        name: "component new",
+        args,
+        env: Vec::new(),
+        is_dir: true,
+        temp_prefix: ".ocipipe-",
+    }
+}
+
+#[test]
+fn component_new_on_a_full_disk_is_blamed_and_leaves_nothing() {
+    let args = |target: &str| {
+        ["component", "new", "tagging", target]
+            .map(String::from)
+            .to_vec()
+    };
+    crate::hostile::outputs::full_disk(&new_command(&args));
+}

@@ -13,6 +13,7 @@ mod hostile;
 mod bad_archives;
 mod build;
 mod cache;
+mod component_call;
 mod config;
 mod contract;
 mod foreign_layers;

@@ -31,7 +31,18 @@ pub(super) fn call(
     let answer = json::call(&functions, function, &args, |f, values| {
         components.call_values(operation, &f.interface, &f.name, values)
     })
-    .map_err(|e| anyhow::anyhow!("{} {function}: {e}", operation.name))?;
+    .map_err(|e| {
+        let from = match components.source(operation) {
+            Source::Builtin => "built-in".to_string(),
+            Source::File(path) => path.display().to_string(),
+        };
+        let version = components.version(operation).unwrap_or("?");
+        anyhow::anyhow!(
+            "{} ({from}, {}@{version}) {function}: {e}",
+            operation.name,
+            crate::runtime::WIT_PACKAGE
+        )
+    })?;
     Printer::new(true).result(&answer, String::new)?;
     Ok(Outcome::Success)
 }
@@ -52,7 +63,12 @@ pub(super) fn test(
         ))
         .into());
     }
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    // A FIFO is read once, into a temporary copy: its world and its
+    // calls read the same bytes.
+    let spooled = crate::store::spool::copy_unless_rereadable(file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let read = spooled.as_ref().map_or(file, |s| s.path());
+    let bytes = std::fs::read(read).with_context(|| format!("cannot read {}", file.display()))?;
     if let Some(what) = crate::runtime::not_a_component(&bytes) {
         anyhow::bail!("{}: {what}", file.display());
     }
@@ -62,7 +78,7 @@ pub(super) fn test(
         .operation;
     let builtin = Components::builtin(runtime.clone());
     let tested = Components::chained(runtime, |o| match o == operation {
-        true => vec![Source::File(file.to_path_buf())],
+        true => vec![Source::File(read.to_path_buf())],
         false => Vec::new(),
     });
     let expected = answers(&builtin, operation)?;
@@ -113,7 +129,6 @@ fn print(
     }
     let summary = serde_json::json!({"summary": {
         "operation": operation.name,
-        "file": file,
         "vectors": report.vectors,
         "functions": report.functions,
         "differences": report.differences.len(),
@@ -130,7 +145,7 @@ fn known(name: &str) -> anyhow::Result<&'static Declaration> {
     operations::named(name).ok_or_else(|| {
         let names: Vec<&str> = operations::ALL.iter().map(|o| o.name).collect();
         anyhow::anyhow!(
-            "no operation {name:?}; the operations are {}",
+            "no operation {name:?} (the operations: {})",
             names.join(", ")
         )
     })
