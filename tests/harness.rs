@@ -362,7 +362,13 @@ pub fn plugin_build(context: &Path, name: &str, args: &[&str]) -> Run {
 
 /// The hostile fixture component (tests/fixtures/hostile).
 pub fn hostile() -> PathBuf {
-    Path::new(env!("OCIPIPE_GUEST_DIR")).join("hostile.wasm")
+    guest("hostile.wasm")
+}
+
+/// A component file the build made: a built-in (`ocipipe_tagging.wasm`)
+/// or a fixture of `tests/fixtures` (`mirror_tagging.wasm`).
+pub fn guest(file: &str) -> PathBuf {
+    Path::new(env!("OCIPIPE_GUEST_DIR")).join(file)
 }
 
 /// The address of the engine the test run started.

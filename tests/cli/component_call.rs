@@ -4,14 +4,8 @@
 //! (`mirror-tagging`: one answer changed, the rest delegated) and the
 //! hostile one.
 
-use crate::harness::{Ocipipe, ocipipe};
+use crate::harness::{Ocipipe, guest, ocipipe};
 use crate::hostile::{Given, InputCommand, inputs};
-use std::path::{Path, PathBuf};
-
-/// A component file beside the built-ins the host embeds.
-fn guest(file: &str) -> PathBuf {
-    Path::new(env!("OCIPIPE_GUEST_DIR")).join(file)
-}
 
 fn mirror() -> String {
     format!("tagging={}", guest("mirror_tagging.wasm").display())

@@ -2,7 +2,7 @@
 //! `compose publish`, with the oras Python SDK as the independent client
 //! and a fault proxy for registries that refuse OCI 1.1 manifests.
 
-use crate::harness::{FaultProxy, Ocipipe, registry, sha256_hex, unique_repo};
+use crate::harness::{FaultProxy, Ocipipe, guest, registry, sha256_hex, unique_repo};
 use crate::registry::{Env, refused, skopeo_raw};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -448,11 +448,6 @@ fn referrers_come_from_the_api_or_else_the_tag_schema() {
         &subject,
     ]);
     refused(&run, "same repository");
-}
-
-/// A component the host build made, e.g. `ocipipe_tagging.wasm`.
-fn guest(file: &str) -> PathBuf {
-    Path::new(env!("OCIPIPE_GUEST_DIR")).join(file)
 }
 
 #[test]

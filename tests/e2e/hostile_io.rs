@@ -242,9 +242,7 @@ fn compose_publish_reads_stdin_and_fifos_as_it_reads_a_file() {
 fn component_push_reads_stdin_and_fifos_as_it_reads_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let name = format!("{}/{}:1", registry(), unique_repo("hostile-component"));
-    let tagging =
-        std::fs::read(std::path::Path::new(env!("OCIPIPE_GUEST_DIR")).join("ocipipe_tagging.wasm"))
-            .unwrap();
+    let tagging = std::fs::read(crate::harness::guest("ocipipe_tagging.wasm")).unwrap();
     let mut random = vec![0u8; 4096];
     getrandom::fill(&mut random).unwrap();
     let mut cut = tagging.clone();

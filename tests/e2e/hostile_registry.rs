@@ -209,7 +209,7 @@ fn compose_publish_to_a_misbehaving_registry_fails_in_time_and_pushes_nothing() 
 #[test]
 fn component_push_to_a_misbehaving_registry_fails_in_time_and_pushes_nothing() {
     let env = Env::new();
-    let wasm = std::path::Path::new(env!("OCIPIPE_GUEST_DIR")).join("ocipipe_tagging.wasm");
+    let wasm = crate::harness::guest("ocipipe_tagging.wasm");
     let repo = format!("{}:1", unique_repo("hostile-component"));
     let args = |host: &str| {
         strings(&[
