@@ -283,6 +283,7 @@ impl Runtime {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
+        config.allocation_strategy(sandbox::allocation(&limits));
         let engine = Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
         // Components built for wasm32-wasip2 import WASI; the context each
