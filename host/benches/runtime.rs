@@ -16,7 +16,9 @@ fn instantiate_and_call(c: &mut Criterion) {
     let runtime = Arc::new(Runtime::new(Limits::default(), None).unwrap());
     let tagging = runtime.load::<Tagging>(&Source::Builtin).unwrap();
     let tar = runtime.load::<TarAssembly>(&Source::Builtin).unwrap();
-    let manifests = runtime.load::<ManifestGeneration>(&Source::Builtin).unwrap();
+    let manifests = runtime
+        .load::<ManifestGeneration>(&Source::Builtin)
+        .unwrap();
     let privileges = runtime.load::<Privileges>(&Source::Builtin).unwrap();
     let mut group = c.benchmark_group("instantiate + call");
     group.bench_function("tagging parse(ubuntu)", |b| {
