@@ -655,6 +655,26 @@ mod tests {
         }
     }
 
+    /// Instances come from a pool shared by every thread: calls at once
+    /// from more threads than cores each get their own fresh instance.
+    #[test]
+    fn threads_calling_at_once_each_get_a_fresh_instance() {
+        let runtime = Arc::new(Runtime::new(Limits::default(), None).unwrap());
+        let tagging = runtime.load::<Tagging>(&Source::Builtin).unwrap();
+        std::thread::scope(|scope| {
+            for thread in 0..8 {
+                let tagging = &tagging;
+                scope.spawn(move || {
+                    for call in 0..50 {
+                        let name = format!("t{thread}/c{call}");
+                        let parsed = tagging.parse_normalized_named(&name).unwrap();
+                        assert_eq!(parsed.name, format!("docker.io/{name}"));
+                    }
+                });
+            }
+        });
+    }
+
     #[test]
     fn a_world_is_named_in_the_wit_package() {
         assert_eq!(
