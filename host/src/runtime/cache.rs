@@ -23,6 +23,11 @@ use std::path::{Path, PathBuf};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
+/// The layout of an entry (code, then its CRC-32), part of its key: an
+/// ocipipe that writes entries another way keeps them under other names
+/// rather than taking each other's for corrupt.
+const ENTRY_FORMAT: &str = "elf+crc32";
+
 /// Length of the checksum trailer of an entry: the CRC-32 of the rest,
 /// little-endian.
 const TRAILER: usize = 4;
@@ -59,6 +64,7 @@ impl CompileCache {
     fn entry_path(&self, engine: &Engine, sha256: &[u8; 32]) -> PathBuf {
         let mut hasher = ShaHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut hasher);
+        ENTRY_FORMAT.hash(&mut hasher);
         let engine_key = hex::encode(&hasher.0.finalize()[..8]);
         self.dir
             .join(format!("{}-{engine_key}.cwasm", hex::encode(sha256)))
