@@ -136,6 +136,28 @@ fn the_host_survives_and_the_component_serves_the_next_call() {
     assert_eq!(tagging.parse("still-here").unwrap().full, "still-here");
 }
 
+/// More looping calls at once than the instance pool has slots (64): each
+/// waits for a slot and is stopped by its own time limit; none fails for
+/// want of an instance.
+#[test]
+fn more_calls_at_once_than_the_pool_holds_each_wait_for_a_slot() {
+    let limits = Limits {
+        timeout: Duration::from_millis(100),
+        ..Limits::default()
+    };
+    let runtime = Arc::new(Runtime::new(limits, None).unwrap());
+    let tagging = runtime.load::<Tagging>(&Source::File(hostile())).unwrap();
+    let errors: Vec<Error> = std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..96)
+            .map(|_| scope.spawn(|| tagging.parse("loop").unwrap_err()))
+            .collect();
+        calls.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    for error in errors {
+        assert!(matches!(error, Error::Timeout { .. }), "{error}");
+    }
+}
+
 #[test]
 fn a_file_that_is_not_a_component_is_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();

@@ -27,6 +27,9 @@ pub struct Loaded {
     /// The version of the world it implements.
     pub(super) version: Version,
     pub(super) pre: InstancePre<Sandbox>,
+    /// Instances a call holds at most: this one and those of the layers
+    /// under it.
+    pub(super) layers: u32,
     /// What the compile cache did; `None` without a cache.
     pub(super) cache: Option<CacheOutcome>,
 }

@@ -4,19 +4,33 @@
 //! compatibility hash (wasmtime version, target, compiler settings), so a
 //! new ocipipe or another machine never loads incompatible code. Entries are
 //! written to a temporary file and renamed, so processes that start at once
-//! never see half an entry. Each entry ends with the sha256 of its contents:
-//! an entry that is truncated or altered fails that check (or wasmtime's
-//! own) and is compiled again, never loaded.
+//! never see half an entry. Each entry ends with the CRC-32 of its
+//! contents: an entry that is truncated or altered fails that check (or
+//! wasmtime's own) and is compiled again, never loaded. (A checksum, not a
+//! digest: the directory is the user's own, and whoever can write there
+//! could write any digest too; what it catches is damage.)
+//!
+//! A hit maps the entry rather than reading it: the checksum is taken over
+//! the mapped file and wasmtime maps the same file as its code, so the
+//! entry is never copied (a warm `ocipipe` process spends most of its time
+//! here).
 
 use sha2::{Digest as _, Sha256};
+use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-/// Length of the checksum trailer of an entry.
-const TRAILER: usize = 32;
+/// The layout of an entry (code, then its CRC-32), part of its key: an
+/// ocipipe that writes entries another way keeps them under other names
+/// rather than taking each other's for corrupt.
+const ENTRY_FORMAT: &str = "elf+crc32";
+
+/// Length of the checksum trailer of an entry: the CRC-32 of the rest,
+/// little-endian.
+const TRAILER: usize = 4;
 
 /// A directory of compiled components.
 #[derive(Debug, Clone)]
@@ -50,6 +64,7 @@ impl CompileCache {
     fn entry_path(&self, engine: &Engine, sha256: &[u8; 32]) -> PathBuf {
         let mut hasher = ShaHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut hasher);
+        ENTRY_FORMAT.hash(&mut hasher);
         let engine_key = hex::encode(&hasher.0.finalize()[..8]);
         self.dir
             .join(format!("{}-{engine_key}.cwasm", hex::encode(sha256)))
@@ -65,8 +80,8 @@ impl CompileCache {
         wasm: &[u8],
     ) -> wasmtime::Result<(Component, Outcome)> {
         let path = self.entry_path(engine, sha256);
-        let outcome = match std::fs::read(&path) {
-            Ok(entry) => match load_entry(engine, &entry) {
+        let outcome = match File::open(&path) {
+            Ok(entry) => match load_entry(engine, &entry, &path) {
                 Some(component) => {
                     tracing::debug!(path = %path.display(), "compile cache hit");
                     return Ok((component, Outcome::Hit));
@@ -95,24 +110,69 @@ impl CompileCache {
         std::fs::create_dir_all(&self.dir)?;
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
         tmp.write_all(compiled)?;
-        tmp.write_all(&Sha256::digest(compiled))?;
+        tmp.write_all(&crc32fast::hash(compiled).to_le_bytes())?;
         tmp.as_file().sync_data()?;
         tmp.persist(path).map_err(|e| e.error)?;
         Ok(())
     }
 }
 
-/// Checks an entry's trailer and deserializes it; `None` when corrupt.
-fn load_entry(engine: &Engine, entry: &[u8]) -> Option<Component> {
-    let split = entry.len().checked_sub(TRAILER)?;
-    let (code, sum) = entry.split_at(split);
-    if Sha256::digest(code).as_slice() != sum {
+/// Checks the trailer of `entry`, the open file at `path`, and maps it
+/// as a component; `None` when corrupt.
+fn load_entry(engine: &Engine, entry: &File, path: &Path) -> Option<Component> {
+    let len = usize::try_from(entry.metadata().ok()?.len()).ok()?;
+    let split = len.checked_sub(TRAILER).filter(|n| *n > 0)?;
+    let mapped = Mapped::new(entry, len)?;
+    let (code, sum) = mapped.bytes().split_at(split);
+    if crc32fast::hash(code).to_le_bytes() != sum {
         return None;
     }
+    drop(mapped);
     // Safety: the bytes are what `precompile_component` of an engine with
     // the same compatibility hash wrote (the key says so, the checksum
-    // says they are unchanged), and wasmtime checks its header again.
-    unsafe { Component::deserialize(engine, code) }.ok()
+    // says they are unchanged; entries are replaced by rename, never
+    // rewritten in place), and wasmtime checks its header again. It
+    // ignores the trailer after the ELF image.
+    unsafe { Component::deserialize_file(engine, path) }.ok()
+}
+
+/// A file mapped read-only, to check it without copying it.
+struct Mapped {
+    ptr: *mut libc::c_void,
+    len: usize,
+}
+
+impl Mapped {
+    fn new(file: &File, len: usize) -> Option<Self> {
+        use std::os::fd::AsRawFd as _;
+        // Safety: a fresh private read-only mapping of an open file; it is
+        // only read, through `bytes`, while `self` lives.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        (ptr != libc::MAP_FAILED).then_some(Self { ptr, len })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        // Safety: `ptr` maps `len` readable bytes until `drop`. (Another
+        // process only ever replaces the file by rename, so the mapped
+        // inode is not written meanwhile.)
+        unsafe { std::slice::from_raw_parts(self.ptr.cast::<u8>(), self.len) }
+    }
+}
+
+impl Drop for Mapped {
+    fn drop(&mut self) {
+        // Safety: `ptr` and `len` are the mapping made in `new`.
+        unsafe { libc::munmap(self.ptr, self.len) };
+    }
 }
 
 /// Feeds `Hash` output into sha256, for a key stable across processes.

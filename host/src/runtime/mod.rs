@@ -48,6 +48,7 @@ mod manifest_generation;
 pub mod operations;
 mod privileges;
 mod sandbox;
+mod slots;
 mod tagging;
 mod tar_assembly;
 mod versions;
@@ -274,6 +275,7 @@ pub struct Runtime {
     linker: Linker<Sandbox>,
     cache: Option<CompileCache>,
     limits: Limits,
+    slots: slots::Slots,
     _ticker: Ticker,
 }
 
@@ -284,6 +286,7 @@ impl Runtime {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
+        config.allocation_strategy(sandbox::allocation(&limits));
         let engine = Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
         // Components built for wasm32-wasip2 import WASI; the context each
@@ -295,6 +298,7 @@ impl Runtime {
             linker,
             cache,
             limits,
+            slots: slots::Slots::new(sandbox::INSTANCES),
             _ticker: ticker,
         })
     }
@@ -421,19 +425,28 @@ impl Runtime {
             })?;
         let delegated = delegation::imports(&self.engine, &component, version.interfaces(world))
             .map_err(&invalid)?;
-        let pre = if delegated.is_empty() {
-            self.linker.instantiate_pre(&component)
+        let (pre, layers) = if delegated.is_empty() {
+            (self.linker.instantiate_pre(&component), 1)
         } else {
             if rest.is_empty() && *source == Source::Builtin {
                 return Err(invalid("it delegates, but nothing comes after it".into()));
             }
             let next = self.load_layer(operation, rest)?;
+            let layers = next.layers + 1;
+            if layers > self.slots.total() {
+                return Err(invalid(format!(
+                    "it stacks {layers} components, more than the {} one call can run",
+                    self.slots.total()
+                )));
+            }
             tracing::debug!(component = %name, next = %next.name, "delegates");
-            delegation::linker(&self.linker, self, next, &delegated)
-                .and_then(|linker| linker.instantiate_pre(&component))
+            let pre = delegation::linker(&self.linker, self, next, &delegated)
+                .and_then(|linker| linker.instantiate_pre(&component));
+            (pre, layers)
         };
         Ok(Loaded {
             pre: pre.map_err(|e| invalid(format!("{e:#}")))?,
+            layers,
             name,
             world,
             version,
@@ -517,6 +530,9 @@ impl Runtime {
         function: &str,
         call: impl FnOnce(&mut Store<Sandbox>) -> wasmtime::Result<R>,
     ) -> Result<R, Error> {
+        // Taken first, so given back only once the store has dropped its
+        // instance.
+        let _held = self.slots.hold(loaded.layers);
         let mut store = Store::new(&self.engine, Sandbox::new(&self.limits));
         store.limiter(|s| &mut s.limiter);
         let ticks = self
@@ -653,6 +669,26 @@ mod tests {
             let wrappers = WRAPPERS.iter().filter(|o| **o == operation).count();
             assert_eq!(wrappers, 1, "{}", operation.name);
         }
+    }
+
+    /// Instances come from a pool shared by every thread: calls at once
+    /// from more threads than cores each get their own fresh instance.
+    #[test]
+    fn threads_calling_at_once_each_get_a_fresh_instance() {
+        let runtime = Arc::new(Runtime::new(Limits::default(), None).unwrap());
+        let tagging = runtime.load::<Tagging>(&Source::Builtin).unwrap();
+        std::thread::scope(|scope| {
+            for thread in 0..8 {
+                let tagging = &tagging;
+                scope.spawn(move || {
+                    for call in 0..50 {
+                        let name = format!("t{thread}/c{call}");
+                        let parsed = tagging.parse_normalized_named(&name).unwrap();
+                        assert_eq!(parsed.name, format!("docker.io/{name}"));
+                    }
+                });
+            }
+        });
     }
 
     #[test]

@@ -7,18 +7,60 @@
 //! Unix epoch, and randomness from a fixed seed. A component therefore
 //! cannot observe anything the host did not pass it as an argument, and the
 //! same input always gives the same output.
+//!
+//! The instances themselves come from a pool ([`allocation`]): a fresh
+//! instance per call, without mapping and unmapping its memory each time.
 
 use super::Limits;
 use rand::SeedableRng;
 use std::time::Duration;
-use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
+use wasmtime::{Enabled, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter};
 use wasmtime_wasi::clocks::{HostMonotonicClock, HostWallClock};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// Most table elements a component may have (function tables).
 const TABLE_ELEMENTS: usize = 100_000;
+
+/// Component instances alive at once: calls from several threads (a sync
+/// runs up to 32 copies at once), each instance of a delegating chain
+/// counting once (`slots` makes calls wait for room). Each takes a slot of virtual memory (4 GiB of address
+/// space per linear memory, no RAM until touched), so the pool is sized
+/// for the calls a process makes, not wasmtime's default of 1000.
+pub(super) const INSTANCES: u32 = 64;
+
+/// Bytes of a pooled memory kept mapped between calls and reset in place
+/// (only the pages a call wrote, where the kernel tells which): the next
+/// call takes no page faults there. The built-ins touch about 1 MiB.
+const KEEP_RESIDENT: usize = 4 << 20;
+
+/// How the engine allocates instances: a pool sized for `limits`. Every
+/// call still gets a fresh instance whose memory reads as the component's
+/// initial image; the pool only reuses the address space and pages.
+pub(super) fn allocation(limits: &Limits) -> InstanceAllocationStrategy {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(INSTANCES)
+        // A wasm32-wasip2 component has 4 core instances, 1 memory and 2
+        // tables; room for third-party ones built otherwise.
+        .total_core_instances(INSTANCES * 8)
+        .total_memories(INSTANCES)
+        .total_tables(INSTANCES * 4)
+        .max_tables_per_module(4)
+        .max_memories_per_module(1)
+        .table_elements(TABLE_ELEMENTS)
+        // The limiter refuses growth past the limit first, so a component
+        // learns of the limit as before; the pool only sizes its slots.
+        .max_memory_size(limits.memory_bytes)
+        // Only async calls use stacks of their own; none is made.
+        .total_stacks(1)
+        .linear_memory_keep_resident(KEEP_RESIDENT)
+        .table_keep_resident(TABLE_ELEMENTS * std::mem::size_of::<usize>())
+        // Linux 6.7+ says which pages a call wrote; elsewhere the kept
+        // bytes are reset whole.
+        .pagemap_scan(Enabled::Auto);
+    InstanceAllocationStrategy::Pooling(pool)
+}
 
 /// State of a store: WASI, captured output, limiter.
 pub(super) struct Sandbox {
