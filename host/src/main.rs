@@ -54,20 +54,23 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn init_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let subscriber = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .without_time()
-        .init();
+        .without_time();
+    // `RUST_LOG` directives when given; else a level, which (unlike a
+    // filter of directives) costs nothing to set up.
+    match tracing_subscriber::EnvFilter::try_from_default_env() {
+        Ok(filter) => subscriber.with_env_filter(filter).init(),
+        Err(_) => subscriber
+            .with_max_level(match verbose {
+                0 => tracing::Level::WARN,
+                1 => tracing::Level::INFO,
+                _ => tracing::Level::DEBUG,
+            })
+            .init(),
+    }
 }
 
 /// glibc gives threads that allocate at once arenas of their own, up to

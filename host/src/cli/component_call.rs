@@ -26,7 +26,7 @@ pub(super) fn call(
     let operation = known(operation)?;
     let args: serde_json::Value = serde_json::from_str(args)
         .with_context(|| format!("the arguments are not JSON: {args}"))?;
-    let components = config.components()?;
+    let components = config.components_for_calls(1)?;
     let functions = components.functions(operation)?;
     let answer = json::call(&functions, function, &args, |f, values| {
         components.call_values(operation, &f.interface, &f.name, values)

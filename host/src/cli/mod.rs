@@ -20,7 +20,9 @@ mod tag;
 
 pub use args::Cli;
 
-use crate::runtime::{CompileCache, Components, Declaration, Limits, Runtime, Source, operations};
+use crate::runtime::{
+    Allocation, CompileCache, Components, Declaration, Limits, Runtime, Source, operations,
+};
 use anyhow::Context as _;
 use args::{Command, ComponentOverride};
 use std::path::PathBuf;
@@ -128,11 +130,16 @@ impl Config {
         Ok((runtime, engine))
     }
 
-    /// The runtime for this config.
+    /// The runtime for this config, its instances from a pool.
     pub fn runtime(&self) -> anyhow::Result<Arc<Runtime>> {
+        self.runtime_with(Allocation::Pool)
+    }
+
+    fn runtime_with(&self, allocation: Allocation) -> anyhow::Result<Arc<Runtime>> {
         let cache = self.cache_dir.as_ref().map(CompileCache::new);
         Ok(Arc::new(
-            Runtime::new(self.limits.clone(), cache).context("cannot start the wasm runtime")?,
+            Runtime::with_allocation(self.limits.clone(), cache, allocation)
+                .context("cannot start the wasm runtime")?,
         ))
     }
 
@@ -151,11 +158,31 @@ impl Config {
     /// The registry of this command's components, each from where
     /// `--component` says, in a fresh runtime.
     pub fn components(&self) -> anyhow::Result<Components> {
-        Ok(Components::chained(self.runtime()?, |operation| {
-            self.chain(operation)
-        }))
+        self.components_with(Allocation::Pool)
+    }
+
+    /// [`Self::components`] for a command that makes `calls` calls and
+    /// exits: up to [`FEW_CALLS`], without an instance pool, which would
+    /// cost more to make than it saves them.
+    pub fn components_for_calls(&self, calls: usize) -> anyhow::Result<Components> {
+        self.components_with(match calls <= FEW_CALLS {
+            true => Allocation::OnDemand,
+            false => Allocation::Pool,
+        })
+    }
+
+    fn components_with(&self, allocation: Allocation) -> anyhow::Result<Components> {
+        Ok(Components::chained(
+            self.runtime_with(allocation)?,
+            |operation| self.chain(operation),
+        ))
     }
 }
+
+/// Most calls a process makes for which an instance pool is not worth
+/// making: the pool costs about as much as 6 calls save with it
+/// ([`Allocation`]).
+const FEW_CALLS: usize = 4;
 
 /// How to reach the engine besides its address, from the environment the
 /// docker CLI reads: `DOCKER_API_VERSION`; `DOCKER_TLS_VERIFY` (any

@@ -28,11 +28,12 @@ pub(super) fn run(config: &Config, cmd: RefCommand) -> anyhow::Result<Outcome> {
         RefCommand::Parse(args) => (args, false),
         RefCommand::Normalize(args) => (args, true),
     };
-    let components = config.components()?;
+    let inputs = inputs(args)?;
+    let components = config.components_for_calls(inputs.len())?;
     let tagging = components.get::<Tagging>()?;
     let mut printer = Printer::new(config.json);
     let mut outcome = Outcome::Success;
-    for input in inputs(args)? {
+    for input in inputs {
         let ok = match input {
             Ok(input) => check_one(tagging, &mut printer, &input, normalize)?,
             Err(bytes) => {

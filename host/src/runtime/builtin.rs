@@ -7,12 +7,12 @@ use super::operations::Declaration;
 
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
-/// The built-in component of `operation`.
-pub(super) fn component(operation: &Declaration) -> &'static [u8] {
+/// The built-in component of `operation`, and its sha256.
+pub(super) fn component(operation: &Declaration) -> (&'static [u8], &'static [u8; 32]) {
     BUILTIN
         .iter()
-        .find(|(name, _)| *name == operation.name)
-        .map(|(_, wasm)| *wasm)
+        .find(|(name, ..)| *name == operation.name)
+        .map(|(_, wasm, sha256)| (*wasm, sha256))
         .expect("host/build.rs embeds a component for every operation of the table")
 }
 
@@ -20,6 +20,7 @@ pub(super) fn component(operation: &Declaration) -> &'static [u8] {
 mod tests {
     use super::super::operations::ALL;
     use super::*;
+    use sha2::Digest as _;
 
     /// The preamble of a binary component (magic, version 0x0d, layer 1).
     const COMPONENT_PREAMBLE: [u8; 8] = *b"\0asm\x0d\x00\x01\x00";
@@ -28,7 +29,13 @@ mod tests {
     fn every_operation_of_the_table_has_a_built_in_component() {
         assert_eq!(BUILTIN.len(), ALL.len());
         for operation in ALL {
-            let wasm = component(operation);
+            let (wasm, sha256) = component(operation);
+            assert_eq!(
+                *sha256,
+                <[u8; 32]>::from(sha2::Sha256::digest(wasm)),
+                "the sha256 of the built-in {}",
+                operation.name
+            );
             assert!(
                 wasm.starts_with(&COMPONENT_PREAMBLE),
                 "the built-in {} is not a component",
@@ -39,7 +46,7 @@ mod tests {
 
     #[test]
     fn built_ins_follow_the_table_order() {
-        let names: Vec<&str> = BUILTIN.iter().map(|(name, _)| *name).collect();
+        let names: Vec<&str> = BUILTIN.iter().map(|(name, ..)| *name).collect();
         let table: Vec<&str> = ALL.iter().map(|d| d.name).collect();
         assert_eq!(names, table);
     }

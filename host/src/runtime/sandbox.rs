@@ -8,7 +8,7 @@
 //! cannot observe anything the host did not pass it as an argument, and the
 //! same input always gives the same output.
 //!
-//! The instances themselves come from a pool ([`allocation`]): a fresh
+//! The instances themselves may come from a pool ([`pool`]): a fresh
 //! instance per call, without mapping and unmapping its memory each time.
 
 use super::Limits;
@@ -35,10 +35,10 @@ pub(super) const INSTANCES: u32 = 64;
 /// call takes no page faults there. The built-ins touch about 1 MiB.
 const KEEP_RESIDENT: usize = 4 << 20;
 
-/// How the engine allocates instances: a pool sized for `limits`. Every
-/// call still gets a fresh instance whose memory reads as the component's
-/// initial image; the pool only reuses the address space and pages.
-pub(super) fn allocation(limits: &Limits) -> InstanceAllocationStrategy {
+/// The pool a pooled engine allocates instances from. Every call still
+/// gets a fresh instance whose memory reads as the component's initial
+/// image; the pool only reuses the address space and pages.
+pub(super) fn pool() -> InstanceAllocationStrategy {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(INSTANCES)
         // A wasm32-wasip2 component has 4 core instances, 1 memory and 2
@@ -49,9 +49,9 @@ pub(super) fn allocation(limits: &Limits) -> InstanceAllocationStrategy {
         .max_tables_per_module(4)
         .max_memories_per_module(1)
         .table_elements(TABLE_ELEMENTS)
-        // The limiter refuses growth past the limit first, so a component
-        // learns of the limit as before; the pool only sizes its slots.
-        .max_memory_size(limits.memory_bytes)
+        // Any memory a wasm32 component can address: the limit of a call
+        // is its store's limiter's, so the engine does not depend on it.
+        .max_memory_size(1 << 32)
         // Only async calls use stacks of their own; none is made.
         .total_stacks(1)
         .linear_memory_keep_resident(KEEP_RESIDENT)
