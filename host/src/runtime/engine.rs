@@ -52,7 +52,8 @@ pub(super) fn parts(allocation: Allocation) -> anyhow::Result<Parts> {
 }
 
 /// The engine (components, epochs for time limits, instances as
-/// `allocation` says) and a linker with WASI.
+/// `allocation` says) and a linker with the WASI of Rust's std
+/// ([`super::wasi`]).
 fn configured(allocation: Allocation) -> anyhow::Result<(Engine, Linker<Sandbox>)> {
     let mut config = Config::new();
     config.wasm_component_model(true);
@@ -61,10 +62,7 @@ fn configured(allocation: Allocation) -> anyhow::Result<(Engine, Linker<Sandbox>
         config.allocation_strategy(sandbox::pool());
     }
     let engine = Engine::new(&config)?;
-    let mut linker = Linker::new(&engine);
-    // Components built for wasm32-wasip2 import WASI; the context each
-    // call gets (see `sandbox`) grants none of its capabilities.
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    let linker = super::wasi::std_linker(&engine)?;
     Ok((engine, linker))
 }
 

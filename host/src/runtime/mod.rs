@@ -56,6 +56,7 @@ mod slots;
 mod tagging;
 mod tar_assembly;
 mod versions;
+mod wasi;
 
 pub use cache::{CompileCache, Outcome as CacheOutcome};
 pub use components::Components;
@@ -274,7 +275,10 @@ pub enum Error {
 /// The engine, linker and cache shared by every component of a process.
 pub struct Runtime {
     engine: Engine,
+    /// The WASI of Rust's std ([`wasi::STD`]).
     linker: Linker<Sandbox>,
+    /// The whole of WASI, made when a component first needs it.
+    full_linker: std::sync::OnceLock<Linker<Sandbox>>,
     cache: Option<CompileCache>,
     limits: Limits,
     slots: slots::Slots,
@@ -302,6 +306,7 @@ impl Runtime {
         Ok(Self {
             engine,
             linker,
+            full_linker: std::sync::OnceLock::new(),
             cache,
             limits,
             slots: slots::Slots::new(sandbox::INSTANCES),
@@ -437,7 +442,10 @@ impl Runtime {
         let delegated = delegation::imports(&self.engine, &component, version.interfaces(world))
             .map_err(&invalid)?;
         let (pre, layers) = if delegated.is_empty() {
-            (self.linker.instantiate_pre(&component), 1)
+            let pre = self
+                .base_linker(&component)
+                .and_then(|linker| linker.instantiate_pre(&component));
+            (pre, 1)
         } else {
             if rest.is_empty() && *source == Source::Builtin {
                 return Err(invalid("it delegates, but nothing comes after it".into()));
@@ -451,7 +459,9 @@ impl Runtime {
                 )));
             }
             tracing::debug!(component = %name, next = %next.name, "delegates");
-            let pre = delegation::linker(&self.linker, self, next, &delegated)
+            let pre = self
+                .base_linker(&component)
+                .and_then(|base| delegation::linker(base, self, next, &delegated))
                 .and_then(|linker| linker.instantiate_pre(&component));
             (pre, layers)
         };
@@ -463,6 +473,19 @@ impl Runtime {
             version,
             cache,
         })
+    }
+
+    /// The linker `component`'s WASI imports need: Rust std's, or the
+    /// whole of WASI.
+    fn base_linker(&self, component: &Component) -> wasmtime::Result<&Linker<Sandbox>> {
+        if !wasi::needs_full(&self.engine, component) {
+            return Ok(&self.linker);
+        }
+        if let Some(full) = self.full_linker.get() {
+            return Ok(full);
+        }
+        let full = wasi::full_linker(&self.engine)?;
+        Ok(self.full_linker.get_or_init(|| full))
     }
 
     /// The name errors give the component of `source` meant for
