@@ -13,8 +13,8 @@
 //! the `.wasm` files from `DIR` instead (an absolute path, or relative to
 //! the repository root): one `ocipipe_<operation>.wasm` per operation, and
 //! the fixtures of `tests/fixtures` (`hostile.wasm`, `old_tagging.wasm`,
-//! `partial_tagging.wasm`, `mirror_tagging.wasm`) for the tests. Use it when the guest toolchain
-//! is missing, or when the components do not build against the WIT in this
+//! `partial_tagging.wasm`, `mirror_tagging.wasm`, `foreign_tagging.wasm`)
+//! for the tests. Use it when the guest toolchain is missing, or when the components do not build against the WIT in this
 //! tree yet: the host then compiles and its unit tests run against those
 //! files, but components built for another WIT will not instantiate.
 

@@ -121,3 +121,25 @@ fn component_new_on_a_full_disk_is_blamed_and_leaves_nothing() {
     };
     crate::hostile::outputs::full_disk(&new_command(&args));
 }
+
+/// `component build` of something that is not a crate's directory says
+/// which it is, before any cargo runs, and prints no component.
+#[test]
+fn component_build_of_an_odd_directory_says_what_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a crate").unwrap();
+    let missing = dir.path().join("missing");
+    for (target, expected) in [
+        (missing.as_path(), "does not exist"),
+        (file.as_path(), "is not a directory"),
+        (dir.path(), "has no Cargo.toml: not a crate"),
+    ] {
+        let run = ocipipe(&["--json", "component", "build", target.to_str().unwrap()]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        let line = run.first_error_line();
+        assert!(line.contains(target.to_str().unwrap()), "{line}");
+        assert!(line.contains(expected), "{line}");
+    }
+}

@@ -255,3 +255,26 @@ fn a_component_built_before_a_function_was_added_runs_the_commands_that_do_not_c
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout, "docker.io/library/ubuntu\n");
 }
+
+/// A component that imports an interface the host does not provide
+/// (neither WASI nor its own world's) is refused when loaded, before any
+/// call, naming the import and what a component may import.
+#[test]
+fn a_component_importing_what_the_host_does_not_provide_is_refused_naming_it() {
+    let run = ocipipe(&[
+        "--component",
+        &fixture("foreign_tagging.wasm"),
+        "ref",
+        "normalize",
+        "ubuntu",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    let line = run.first_error_line();
+    assert!(line.contains("foreign_tagging.wasm"), "{line}");
+    assert!(
+        line.contains("it imports clock, which the host does not provide"),
+        "{line}"
+    );
+    assert!(line.contains("naming, tags"), "{line}");
+}

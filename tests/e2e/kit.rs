@@ -100,3 +100,67 @@ fn interfaces_of(bytes: &[u8]) -> (Vec<String>, Vec<String>) {
     let exports = ty.exports(&engine).map(|(n, _)| n.to_string()).collect();
     (imports, exports)
 }
+
+/// SIGINT to ocipipe alone in the middle of `component build` (as
+/// `timeout` or a supervisor sends it; a terminal's Ctrl-C reaches the
+/// whole foreground group): it exits as interrupted, reports no
+/// component, and no cargo or rustc of the build runs on after it to
+/// write one.
+#[test]
+fn an_interrupted_build_stops_cargo_with_it() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("interrupted");
+    let made = Ocipipe::new().run(&["component", "new", "tagging", dir.to_str().unwrap()]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let build = crate::harness::ocipipe_command()
+        .args(["--json", "component", "build"])
+        .arg(&dir)
+        .env("CARGO_TARGET_DIR", work.path().join("target"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mine = work.path().to_str().unwrap().to_string();
+    let building = || !processes_naming(&mine, build.id()).is_empty();
+    let started = std::time::Instant::now();
+    while !building() {
+        assert!(started.elapsed().as_secs() < 60, "cargo never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    Command::new("kill")
+        .args(["-INT", &build.id().to_string()])
+        .status()
+        .unwrap();
+    let out = build.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    assert!(out.stdout.is_empty(), "no component reported");
+    let stopped = std::time::Instant::now();
+    loop {
+        let left = processes_naming(&mine, 0);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            stopped.elapsed().as_secs() < 10,
+            "still running after the interrupt: {left:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The command lines of running processes, other than `except`, that
+/// name `text`.
+fn processes_naming(text: &str, except: u32) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != except && *pid != std::process::id())
+        .filter_map(|pid| {
+            let line = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let line = String::from_utf8_lossy(&line).replace('\0', " ");
+            line.contains(text).then_some(line)
+        })
+        .collect()
+}

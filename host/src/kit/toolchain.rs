@@ -202,11 +202,15 @@ pub struct Built {
 /// cargo's output on stderr, and returns the component it made.
 pub fn build(dir: &Path, toolchain: &Toolchain) -> Result<Built, Error> {
     let manifest = dir.join("Cargo.toml");
+    let refused = |why: &str| Err(Error::Build(format!("{} {why}", dir.display())));
+    if !dir.exists() {
+        return refused("does not exist");
+    }
+    if !dir.is_dir() {
+        return refused("is not a directory: give the crate's directory");
+    }
     if !manifest.is_file() {
-        return Err(Error::Build(format!(
-            "{} has no Cargo.toml: not a crate",
-            dir.display()
-        )));
+        return refused("has no Cargo.toml: not a crate");
     }
     let mut cargo = match toolchain {
         Toolchain::Rustup { cargo, rustc } => {
@@ -232,13 +236,20 @@ pub fn build(dir: &Path, toolchain: &Toolchain) -> Result<Built, Error> {
             command
         }
     };
-    let status = cargo
+    // A group of its own, which an interrupt of ocipipe stops whole
+    // (`store::cleanup`): the build does not run on, and write a
+    // component, after ocipipe has said it was interrupted.
+    cargo
         .args(["build", "--release", "--target", TARGET, "--manifest-path"])
         .arg(&manifest)
         .stdin(Stdio::null())
-        .stdout(std::io::stderr())
-        .status()
+        .stdout(std::io::stderr());
+    let (mut child, registered) = crate::store::cleanup::spawn_child(&mut cargo)
         .map_err(|e| Error::Build(format!("cannot run cargo: {e}")))?;
+    let status = child
+        .wait()
+        .map_err(|e| Error::Build(format!("cannot wait for cargo: {e}")))?;
+    drop(registered);
     if !status.success() {
         return Err(Error::Build(format!(
             "cargo build of {} failed ({status}); its output is above",

@@ -8,8 +8,13 @@
 //! `.ocipipe-*` files beside the target, which a later `--layer .` would
 //! pick up.
 //!
+//! Child processes that must not outlive an interrupt (a `cargo build`
+//! writing a component after `ocipipe` is gone) are registered too, each
+//! in a process group of its own: the handler sends the signal to the
+//! group before it exits.
+//!
 //! Must not: remove anything it was not given, or decide what an output
-//! is; it only keeps the list and empties it on a signal.
+//! is; it only keeps the lists and empties them on a signal.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -100,6 +105,48 @@ impl Drop for Registered {
     }
 }
 
+/// The process groups of registered children.
+static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+fn children() -> MutexGuard<'static, Vec<u32>> {
+    CHILDREN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A child process group that an interrupt stops with this process;
+/// registered until dropped.
+#[derive(Debug)]
+pub struct ChildGroup(u32);
+
+/// Spawns `command` as the leader of a process group of its own and
+/// registers the group, with no interrupt able to come between: on SIGINT
+/// or SIGTERM the whole group gets the same signal.
+pub fn spawn_child(
+    command: &mut std::process::Command,
+) -> std::io::Result<(std::process::Child, ChildGroup)> {
+    use std::os::unix::process::CommandExt as _;
+    let mut groups = children();
+    let child = command.process_group(0).spawn()?;
+    groups.push(child.id());
+    let group = ChildGroup(child.id());
+    Ok((child, group))
+}
+
+impl Drop for ChildGroup {
+    fn drop(&mut self) {
+        children().retain(|pid| *pid != self.0);
+    }
+}
+
+/// Sends `signal` to the group of every registered child.
+fn signal_children(signal: i32) {
+    for pid in children().iter() {
+        if let Ok(pid) = i32::try_from(*pid) {
+            // Safety: only sends a signal; a group that is gone is ESRCH.
+            unsafe { libc::kill(-pid, signal) };
+        }
+    }
+}
+
 /// Removes everything registered (best effort), and keeps the registry
 /// locked: the process is about to exit, and no new temporary path may be
 /// made meanwhile.
@@ -152,6 +199,7 @@ pub fn install_signal_handler() -> std::io::Result<()> {
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
                 SIGNAL.store(signal, Ordering::SeqCst);
+                signal_children(signal);
                 let _held = remove_all();
                 std::process::exit(128 + signal);
             }
