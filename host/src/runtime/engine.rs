@@ -15,7 +15,7 @@ pub(super) const EPOCH_TICK: Duration = Duration::from_millis(5);
 
 /// Where a runtime's instances come from. Every call gets a fresh
 /// instance either way; what differs is the cost of making the engine
-/// and of each instance, measured on a 2-core VM (`just bench`):
+/// and of each instance, measured on a 2-core VM (`just bench`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Allocation {
     /// A pool of instance slots, their address space reserved once and
