@@ -312,7 +312,11 @@ fn go_to_lower(s: &str) -> String {
 }
 
 fn has_upper(s: &str) -> bool {
-    go_to_lower(s) != s
+    // ASCII (almost every name) needs no lowering to know.
+    match s.is_ascii() {
+        true => s.bytes().any(|b| b.is_ascii_uppercase()),
+        false => go_to_lower(s) != s,
+    }
 }
 
 /// Go `Parse`: parses a reference without normalising it; the domain is
