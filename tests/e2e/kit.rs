@@ -128,10 +128,7 @@ fn an_interrupted_build_stops_cargo_with_it() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     std::thread::sleep(std::time::Duration::from_millis(500));
-    Command::new("kill")
-        .args(["-INT", &build.id().to_string()])
-        .status()
-        .unwrap();
+    crate::hostile::kill(&build, "INT");
     let out = build.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
     assert!(out.stdout.is_empty(), "no component reported");

@@ -29,7 +29,18 @@ pub mod registry;
 pub mod updates;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
+
+/// Sends SIG`signal` (`INT`, `TERM`) to `child` alone, as a supervisor or
+/// `timeout` does (a terminal's Ctrl-C reaches its whole group).
+pub fn kill(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal} {}", child.id());
+}
 
 /// A command that writes one output named on its command line.
 pub struct OutputCommand<'a> {

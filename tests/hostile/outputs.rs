@@ -432,7 +432,7 @@ fn interrupt_when(cmd: &OutputCommand, target: &Path, writing: impl Fn() -> bool
         );
         std::thread::sleep(Duration::from_millis(1));
     }
-    sh(&format!("kill -{signal} {}", child.id()));
+    super::kill(&child, signal);
     let out = child.wait_with_output().unwrap();
     let expected = match signal {
         "INT" => 130,

@@ -3,9 +3,9 @@
 //! moment leaves the file as it was or as a whole run makes it, never a
 //! part, and nothing beside it (no temporary file, no lock file).
 
-use super::names;
+use super::{kill, names};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// A command that updates one file.
@@ -75,15 +75,6 @@ fn number(signal: &str) -> i32 {
 fn stopped_by(status: std::process::ExitStatus, signal: &str) -> bool {
     use std::os::unix::process::ExitStatusExt;
     status.code() == Some(128 + number(signal)) || status.signal() == Some(number(signal))
-}
-
-fn kill(child: &Child, signal: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 /// SIGINT or SIGTERM at moments spread over a run (which must succeed
