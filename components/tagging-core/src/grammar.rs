@@ -31,6 +31,8 @@
 //! the last `/` before that `@`. If that split fails the grammar, no other
 //! split can succeed either.
 
+use ocipipe_sdk::digest::{self, SHA256};
+
 /// The maximum length of a tag (`[\w][\w.-]{0,127}`).
 pub const TAG_MAX_LEN: usize = 128;
 
@@ -195,8 +197,7 @@ pub fn is_digest(s: &str) -> bool {
 /// Matches the anchored identifier grammar `[a-f0-9]{64}`: exactly the
 /// encoded part of a valid sha256 digest.
 pub fn is_identifier(s: &str) -> bool {
-    // Checked in place: every `ParseNormalizedNamed` asks it first.
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    digest::from_parts(SHA256, s).is_ok()
 }
 
 #[cfg(test)]
