@@ -6,11 +6,13 @@
 //! [`registry`], [`store`]};
 //! domain types in [`model`]; what several of those share beside it:
 //! [`hashing`] (sha256 over streams: store's outputs, registry's uploads)
-//! and [`tls`]; [`conformance`], the vectors a component is tested with
+//! and [`tls`]; [`background`], the one thread that ticks runtimes' epochs
+//! and waits for signals; [`conformance`], the vectors a component is tested with
 //! against the built-in; the component author's kit ([`kit`]: `component
 //! new`, `component build`).
 #![warn(missing_docs)]
 
+pub mod background;
 pub mod cli;
 pub mod conformance;
 pub mod docker;

@@ -115,7 +115,7 @@ impl Reference {
     /// digest-only reference gives its digest.
     pub fn familiar_string(&self) -> String {
         if self.is_digest_only() {
-            return self.to_string();
+            return self.full_string();
         }
         format_reference(
             &self.familiar_name(),
@@ -134,7 +134,7 @@ impl From<&Reference> for ocipipe_sdk::Reference {
             path: r.path.clone(),
             tag: r.tag.clone(),
             digest: r.digest.clone(),
-            full: r.to_string(),
+            full: r.full_string(),
             familiar: r.familiar_string(),
         }
     }
@@ -144,14 +144,19 @@ impl From<&Reference> for ocipipe_sdk::Reference {
 /// digest.
 impl fmt::Display for Reference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.full_string())
+    }
+}
+
+impl Reference {
+    /// What `Display` writes, built without the formatting machinery: in
+    /// a component, each of its functions first called through the
+    /// function table costs the host a lookup in every fresh instance.
+    fn full_string(&self) -> String {
         if self.is_digest_only() {
-            return f.write_str(self.digest.as_deref().unwrap_or(""));
+            return self.digest.clone().unwrap_or_default();
         }
-        f.write_str(&format_reference(
-            &self.name(),
-            self.tag.as_deref(),
-            self.digest.as_deref(),
-        ))
+        format_reference(&self.name(), self.tag.as_deref(), self.digest.as_deref())
     }
 }
 
@@ -159,8 +164,15 @@ fn join_name(domain: &str, path: &str) -> String {
     if domain.is_empty() {
         path.to_owned()
     } else {
-        format!("{domain}/{path}")
+        concat(&[domain, "/", path])
     }
+}
+
+/// `parts` joined, without `format!` (see [`Reference::full_string`]).
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    parts.iter().for_each(|p| out.push_str(p));
+    out
 }
 
 fn format_reference(name: &str, tag: Option<&str>, digest: Option<&str>) -> String {
@@ -353,7 +365,7 @@ fn split_docker_domain(name: &str) -> (&str, String) {
     let Some((maybe_domain, maybe_remote)) = name.split_once('/') else {
         // A single element is always a Docker Hub official image, even
         // "localhost" or "example.com" (a Go FIXME keeps it so).
-        return (DEFAULT_DOMAIN, format!("{OFFICIAL_REPO_PREFIX}{name}"));
+        return (DEFAULT_DOMAIN, concat(&[OFFICIAL_REPO_PREFIX, name]));
     };
     // The order of these checks matters: "index.docker.io" contains a dot.
     let (domain, remote) = if maybe_domain == "localhost" {
@@ -368,7 +380,7 @@ fn split_docker_domain(name: &str) -> (&str, String) {
         (DEFAULT_DOMAIN, name)
     };
     if domain == DEFAULT_DOMAIN && !remote.contains('/') {
-        return (domain, format!("{OFFICIAL_REPO_PREFIX}{remote}"));
+        return (domain, concat(&[OFFICIAL_REPO_PREFIX, remote]));
     }
     (domain, remote.to_owned())
 }
@@ -385,14 +397,14 @@ pub fn parse_normalized_named(s: &str) -> Result<Reference, RefError> {
     if has_upper(remote) {
         return Err(RefError::RemoteNameNotLowercase(remote.to_owned()));
     }
-    parse(&format!("{domain}/{remainder}"))
+    parse(&concat(&[domain, "/", &remainder]))
 }
 
 /// Go `ParseNamed`: like [`parse_normalized_named`], but the input must
 /// already be in canonical form.
 pub fn parse_named(s: &str) -> Result<Reference, RefError> {
     let named = parse_normalized_named(s)?;
-    if named.to_string() != s {
+    if named.full_string() != s {
         return Err(RefError::NameNotCanonical);
     }
     Ok(named)

@@ -12,7 +12,7 @@ use super::bindings::types;
 use super::checked::{Checked, Origin};
 use super::versions::{self, Version};
 use super::{CacheOutcome, Error, Runtime, Sandbox, WIT_PACKAGE};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use wasmtime::component::{ComponentExportIndex, ComponentNamedList, InstancePre, Lift, Lower};
 
 /// A component compiled and pre-instantiated (its imports linked: WASI,
@@ -32,7 +32,13 @@ pub struct Loaded {
     pub(super) layers: u32,
     /// What the compile cache did; `None` without a cache.
     pub(super) cache: Option<CacheOutcome>,
+    /// Functions found so far, by `(interface, function)`: a lookup by
+    /// name costs a call a few hundred nanoseconds.
+    pub(super) found: Arc<Mutex<Vec<Found>>>,
 }
+
+/// `(interface, function, index)` of a function a component exports.
+pub(super) type Found = (String, String, ComponentExportIndex);
 
 /// The private half of [`super::Operation`]: how a wrapper is made from a
 /// loaded component. Public in a private module, so only this crate can
@@ -54,6 +60,19 @@ impl Loaded {
         interface: &str,
         function: &str,
     ) -> Result<ComponentExportIndex, Error> {
+        let mut found = self.found.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, _, index)) = found
+            .iter()
+            .find(|(i, f, _)| i == interface && f == function)
+        {
+            return Ok(*index);
+        }
+        let index = self.look_up(interface, function)?;
+        found.push((interface.to_string(), function.to_string(), index));
+        Ok(index)
+    }
+
+    fn look_up(&self, interface: &str, function: &str) -> Result<ComponentExportIndex, Error> {
         let exported = self.version.interface_name(interface);
         let name = versions::function_name(&self.version, interface, function);
         let component = self.pre.component();

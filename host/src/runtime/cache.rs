@@ -15,7 +15,6 @@
 //! entry is never copied (a warm `ocipipe` process spends most of its time
 //! here).
 
-use sha2::{Digest as _, Sha256};
 use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::Write as _;
@@ -62,10 +61,15 @@ impl CompileCache {
 
     /// The path of the entry for a component with this sha256 on `engine`.
     fn entry_path(&self, engine: &Engine, sha256: &[u8; 32]) -> PathBuf {
-        let mut hasher = ShaHasher(Sha256::new());
+        // SipHash with fixed keys, not sha256: the same in every process
+        // of one build, and sha2 would first query the CPU's features
+        // (tens of microseconds under a hypervisor) for 100 bytes. A key
+        // that another Rust hashes otherwise only names entries anew, and
+        // a collision only meets wasmtime's own compatibility check.
+        let mut hasher = std::hash::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
         ENTRY_FORMAT.hash(&mut hasher);
-        let engine_key = hex::encode(&hasher.0.finalize()[..8]);
+        let engine_key = hex::encode(hasher.finish().to_be_bytes());
         self.dir
             .join(format!("{}-{engine_key}.cwasm", hex::encode(sha256)))
     }
@@ -172,18 +176,5 @@ impl Drop for Mapped {
     fn drop(&mut self) {
         // Safety: `ptr` and `len` are the mapping made in `new`.
         unsafe { libc::munmap(self.ptr, self.len) };
-    }
-}
-
-/// Feeds `Hash` output into sha256, for a key stable across processes.
-struct ShaHasher(Sha256);
-
-impl Hasher for ShaHasher {
-    /// Unused: the key is the sha256 digest, read from `self.0`.
-    fn finish(&self) -> u64 {
-        0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
     }
 }

@@ -1,17 +1,14 @@
 //! The engine every component of a runtime runs in, its WASI linker and
-//! its epoch ticker, and how they are configured. The limits of a call
-//! are set on its store, not here.
+//! the ticking of its epoch, and how they are configured. The limits of a
+//! call are set on its store, not here.
 
 use super::sandbox::{self, Sandbox};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use crate::background::{self, Ticking};
 use wasmtime::component::Linker;
-use wasmtime::{Config, Engine, EngineWeak};
+use wasmtime::{Config, Engine};
 
-/// How often the ticker advances the epoch; the granularity of time
-/// limits.
-pub(super) const EPOCH_TICK: Duration = Duration::from_millis(5);
+/// How often the epoch advances; the granularity of time limits.
+pub(super) use crate::background::EPOCH_TICK;
 
 /// Where a runtime's instances come from. Every call gets a fresh
 /// instance either way; what differs is the cost of making the engine
@@ -33,21 +30,17 @@ pub enum Allocation {
 pub(super) struct Parts {
     pub(super) engine: Engine,
     pub(super) linker: Linker<Sandbox>,
-    pub(super) ticker: Ticker,
+    pub(super) ticking: Ticking,
 }
 
 /// New parts: an engine allocating instances as `allocation` says.
 pub(super) fn parts(allocation: Allocation) -> anyhow::Result<Parts> {
     let (engine, linker) = configured(allocation)?;
-    let (ticker, stop) = Ticker::new();
-    let weak = engine.weak();
-    std::thread::Builder::new()
-        .name("ocipipe-epoch".into())
-        .spawn(move || tick(&weak, &stop))?;
+    let ticking = background::ticking(&engine)?;
     Ok(Parts {
         engine,
         linker,
-        ticker,
+        ticking,
     })
 }
 
@@ -64,34 +57,4 @@ fn configured(allocation: Allocation) -> anyhow::Result<(Engine, Linker<Sandbox>
     let engine = Engine::new(&config)?;
     let linker = super::wasi::std_linker(&engine)?;
     Ok((engine, linker))
-}
-
-/// Advances `engine`'s epoch every [`EPOCH_TICK`] so that time limits
-/// fire, until `stop` or the engine is gone.
-fn tick(engine: &EngineWeak, stop: &AtomicBool) {
-    while !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(EPOCH_TICK);
-        match engine.upgrade() {
-            Some(engine) => engine.increment_epoch(),
-            None => break,
-        }
-    }
-}
-
-/// Stops its runtime's ticker when dropped.
-pub(super) struct Ticker {
-    stop: Arc<AtomicBool>,
-}
-
-impl Ticker {
-    fn new() -> (Self, Arc<AtomicBool>) {
-        let stop = Arc::new(AtomicBool::new(false));
-        (Self { stop: stop.clone() }, stop)
-    }
-}
-
-impl Drop for Ticker {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
 }

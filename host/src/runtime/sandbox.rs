@@ -64,34 +64,29 @@ pub(super) fn pool() -> InstanceAllocationStrategy {
 
 /// State of a store: WASI, captured output, limiter.
 pub(super) struct Sandbox {
-    wasi: WasiCtx,
+    /// Made on the first WASI call: the built-ins make none in a normal
+    /// call, and making one seeds a thread's random generator (a few CPU
+    /// feature queries, slow under a hypervisor) and allocates.
+    wasi: Option<Wasi>,
+    /// Most bytes each of stdout and stderr keeps.
+    output_bytes: usize,
     table: ResourceTable,
+    pub(super) limiter: Limiter,
+}
+
+/// The WASI context of a store and the output it captures.
+struct Wasi {
+    ctx: WasiCtx,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
-    pub(super) limiter: Limiter,
 }
 
 impl Sandbox {
     pub(super) fn new(limits: &Limits) -> Self {
-        let stdout = MemoryOutputPipe::new(limits.output_bytes);
-        let stderr = MemoryOutputPipe::new(limits.output_bytes);
-        let wasi = WasiCtx::builder()
-            .stdout(stdout.clone())
-            .stderr(stderr.clone())
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .wall_clock(FixedClock)
-            .monotonic_clock(FixedClock)
-            .secure_random(rand::rngs::StdRng::seed_from_u64(0))
-            .insecure_random(rand::rngs::StdRng::seed_from_u64(0))
-            .insecure_random_seed(0)
-            .build();
         Self {
-            wasi,
+            wasi: None,
+            output_bytes: limits.output_bytes,
             table: ResourceTable::new(),
-            stdout,
-            stderr,
             limiter: Limiter {
                 memory_bytes: limits.memory_bytes,
                 exceeded: false,
@@ -103,11 +98,12 @@ impl Sandbox {
     /// line of its stderr that is not Rust's `note:` hint (for a panic, the
     /// panic message).
     pub(super) fn log_output(&self, component: &str, function: &str) -> Option<String> {
-        let stdout = self.stdout.contents();
+        let wasi = self.wasi.as_ref()?;
+        let stdout = wasi.stdout.contents();
         if !stdout.is_empty() {
             tracing::debug!(component, function, stdout = %String::from_utf8_lossy(&stdout));
         }
-        let stderr = self.stderr.contents();
+        let stderr = wasi.stderr.contents();
         if stderr.is_empty() {
             return None;
         }
@@ -122,9 +118,39 @@ impl Sandbox {
 
 impl WasiView for Sandbox {
     fn ctx(&mut self) -> WasiCtxView<'_> {
+        let output_bytes = self.output_bytes;
         WasiCtxView {
-            ctx: &mut self.wasi,
+            ctx: &mut self
+                .wasi
+                .get_or_insert_with(|| Wasi::closed(output_bytes))
+                .ctx,
             table: &mut self.table,
+        }
+    }
+}
+
+impl Wasi {
+    /// The context a component sees: nothing granted, output captured
+    /// up to `output_bytes` a stream.
+    fn closed(output_bytes: usize) -> Self {
+        let stdout = MemoryOutputPipe::new(output_bytes);
+        let stderr = MemoryOutputPipe::new(output_bytes);
+        let ctx = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .wall_clock(FixedClock)
+            .monotonic_clock(FixedClock)
+            .secure_random(rand::rngs::StdRng::seed_from_u64(0))
+            .insecure_random(rand::rngs::StdRng::seed_from_u64(0))
+            .insecure_random_seed(0)
+            .build();
+        Self {
+            ctx,
+            stdout,
+            stderr,
         }
     }
 }

@@ -188,23 +188,17 @@ fn make_writable(dir: &Path) -> std::io::Result<()> {
 /// The signal that arrived (0: none yet), set before anything is removed.
 static SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
 
-/// Starts the thread that cleans up and exits on SIGINT or SIGTERM. Call
-/// once, first thing in `main`, and call [`wait_if_interrupted`] before
-/// `main` returns.
+/// Cleans up and exits on SIGINT or SIGTERM, from the background thread
+/// ([`crate::background`]). Call once, first thing in `main`, and call
+/// [`wait_if_interrupted`] before `main` returns.
 pub fn install_signal_handler() -> std::io::Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
-    std::thread::Builder::new()
-        .name("ocipipe-signals".into())
-        .spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                SIGNAL.store(signal, Ordering::SeqCst);
-                signal_children(signal);
-                let _held = remove_all();
-                std::process::exit(128 + signal);
-            }
-        })?;
-    Ok(())
+    crate::background::on_signals(&[SIGINT, SIGTERM], |signal| {
+        SIGNAL.store(signal, Ordering::SeqCst);
+        signal_children(signal);
+        let _held = remove_all();
+        std::process::exit(128 + signal);
+    })
 }
 
 /// Once an interrupt has arrived, never returns: the handler is removing
