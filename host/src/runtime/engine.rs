@@ -29,13 +29,22 @@ pub enum Allocation {
 /// What a runtime is made of besides its cache and limits.
 pub(super) struct Parts {
     pub(super) engine: Engine,
-    pub(super) linker: Linker<Sandbox>,
+    /// Made on the background thread meanwhile (about 0.1 ms).
+    pub(super) linker: PreparedLinker,
     pub(super) ticking: Ticking,
 }
 
+/// The WASI linker of Rust's std ([`super::wasi::std_linker`]), made
+/// on the background thread.
+pub(super) type PreparedLinker = background::Prepared<wasmtime::Result<Linker<Sandbox>>>;
+
 /// New parts: an engine allocating instances as `allocation` says.
 pub(super) fn parts(allocation: Allocation) -> anyhow::Result<Parts> {
-    let (engine, linker) = configured(allocation)?;
+    let engine = configured(allocation)?;
+    let linker = {
+        let engine = engine.clone();
+        background::prepare(move || super::wasi::std_linker(&engine))
+    };
     let ticking = background::ticking(&engine)?;
     Ok(Parts {
         engine,
@@ -44,17 +53,14 @@ pub(super) fn parts(allocation: Allocation) -> anyhow::Result<Parts> {
     })
 }
 
-/// The engine (components, epochs for time limits, instances as
-/// `allocation` says) and a linker with the WASI of Rust's std
-/// ([`super::wasi`]).
-fn configured(allocation: Allocation) -> anyhow::Result<(Engine, Linker<Sandbox>)> {
+/// The engine: components, epochs for time limits, instances as
+/// `allocation` says.
+fn configured(allocation: Allocation) -> anyhow::Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
     if allocation == Allocation::Pool {
         config.allocation_strategy(sandbox::pool());
     }
-    let engine = Engine::new(&config)?;
-    let linker = super::wasi::std_linker(&engine)?;
-    Ok((engine, linker))
+    Ok(Engine::new(&config)?)
 }

@@ -275,8 +275,10 @@ pub enum Error {
 /// The engine, linker and cache shared by every component of a process.
 pub struct Runtime {
     engine: Engine,
-    /// The WASI of Rust's std ([`wasi::STD`]).
-    linker: Linker<Sandbox>,
+    /// The WASI of Rust's std ([`wasi::STD`]), once taken from
+    /// `prepared`.
+    linker: std::sync::OnceLock<Linker<Sandbox>>,
+    prepared: std::sync::Mutex<Option<engine::PreparedLinker>>,
     /// The whole of WASI, made when a component first needs it.
     full_linker: std::sync::OnceLock<Linker<Sandbox>>,
     cache: Option<CompileCache>,
@@ -305,7 +307,8 @@ impl Runtime {
         } = engine::parts(allocation)?;
         Ok(Self {
             engine,
-            linker,
+            linker: std::sync::OnceLock::new(),
+            prepared: std::sync::Mutex::new(Some(linker)),
             full_linker: std::sync::OnceLock::new(),
             cache,
             limits,
@@ -476,11 +479,29 @@ impl Runtime {
         })
     }
 
+    /// The linker with the WASI of Rust's std, taken from the background
+    /// thread that made it meanwhile, or made now.
+    fn std_linker(&self) -> wasmtime::Result<&Linker<Sandbox>> {
+        if let Some(linker) = self.linker.get() {
+            return Ok(linker);
+        }
+        let mut prepared = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(linker) = self.linker.get() {
+            return Ok(linker);
+        }
+        let linker = match prepared.take() {
+            Some(prepared) => prepared.take()?,
+            // It failed once: try again.
+            None => wasi::std_linker(&self.engine)?,
+        };
+        Ok(self.linker.get_or_init(|| linker))
+    }
+
     /// The linker `component`'s WASI imports need: Rust std's, or the
     /// whole of WASI.
     fn base_linker(&self, component: &Component) -> wasmtime::Result<&Linker<Sandbox>> {
         if !wasi::needs_full(&self.engine, component) {
-            return Ok(&self.linker);
+            return self.std_linker();
         }
         if let Some(full) = self.full_linker.get() {
             return Ok(full);
