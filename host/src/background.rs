@@ -1,5 +1,5 @@
-//! The process's one background thread. It does two jobs that each need
-//! a thread awake while the main one works:
+//! The process's one background thread. It does what needs a thread
+//! awake while the main one works:
 //!
 //! - it advances the epoch of every live runtime's engine every
 //!   [`EPOCH_TICK`], so that a component's time limit fires ([`ticking`]);
@@ -9,10 +9,10 @@
 //!   work overlaps the caller's while a core is free.
 //!
 //! One thread rather than one per job: on the 2-core VMs we measure on,
-//! each extra thread cost a short `ocipipe` process about 0.2 ms (making
+//! a second thread cost a short `ocipipe` process about 0.1 ms (making
 //! it, and the kernel waking it to die at exit), as much as the component
 //! call itself. It sleeps in `poll` without a timeout while no runtime is
-//! alive.
+//! alive and no work is waiting.
 
 use std::io::{ErrorKind, Read as _, Write as _};
 use std::os::fd::AsRawFd as _;
