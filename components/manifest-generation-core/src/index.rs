@@ -2,13 +2,20 @@
 //! OCI image layout ([`crate::layout_index`], [`crate::layout_entry`]) and
 //! the index at a referrers tag ([`crate::referrers_index`]).
 //!
-//! Owns: reading an existing index (an OCI image index, checked as
-//! [`crate::read_manifest`] checks one, its entries' `data` and unknown
-//! top-level fields kept) and the bytes of an index: the OCI Go struct's
-//! field order (`specs-go/v1/index.go`: `schemaVersion`, `mediaType`,
-//! `artifactType`, `manifests`, `subject`, `annotations`), each entry a
-//! [`DescriptorJson`], then the unknown top-level fields sorted by key, all
-//! written by [`to_go_json`].
+//! And the indexes `index create`, `append` and `filter` write
+//! ([`crate::plan_index`], [`crate::filter_index`]).
+//!
+//! Owns: reading an existing index (an OCI image index, or for the index
+//! edits a Docker manifest list too, checked as [`crate::read_manifest`]
+//! checks one, its entries' `data` and unknown top-level fields kept) and
+//! the bytes of an index: the OCI Go struct's field order
+//! (`specs-go/v1/index.go`: `schemaVersion`, `mediaType`, `artifactType`,
+//! `manifests`, `subject`, `annotations`), each entry a [`DescriptorJson`],
+//! then the unknown top-level fields sorted by key, all written by
+//! [`to_go_json`]. A Docker manifest list is written the same way with its
+//! own media type, as buildx's `imagetools create` writes one (the OCI
+//! struct): `schemaVersion`, `mediaType`, `manifests`, the OCI-only fields
+//! being empty.
 //! Must not: decide which entries an index holds (its callers do), read or
 //! write files, or check that blobs exist (the host does I/O).
 
@@ -20,7 +27,7 @@ use serde_json::{Map, Value};
 
 use crate::read::{
     Kind, check_schema_version, check_shape, descriptor, entries, opt_media_type, opt_str,
-    parse_object, string_map, within,
+    parse_object, string_map, typed_document, within,
 };
 use crate::{Descriptor, Document, Error, MEDIA_TYPE_OCI_INDEX};
 
@@ -74,7 +81,7 @@ struct OciIndexJson<'a> {
     #[serde(rename = "schemaVersion")]
     schema_version: u8,
     #[serde(rename = "mediaType")]
-    media_type: &'static str,
+    media_type: &'a str,
     #[serde(rename = "artifactType", skip_serializing_if = "Option::is_none")]
     artifact_type: Option<&'a str>,
     manifests: Vec<DescriptorJson<'a>>,
@@ -91,9 +98,16 @@ impl OciIndex {
     /// `application/vnd.oci.image.index.v1+json`; the same index always
     /// gives the same bytes.
     pub(crate) fn document(&self) -> Document {
+        self.document_as(Kind::OciIndex)
+    }
+
+    /// The index as a document of the index kind `kind` (an OCI image index
+    /// or a Docker manifest list), in the same field order.
+    pub(crate) fn document_as(&self, kind: Kind) -> Document {
+        debug_assert!(kind.is_index(), "{kind:?} is not an index kind");
         let json = OciIndexJson {
             schema_version: 2,
-            media_type: MEDIA_TYPE_OCI_INDEX,
+            media_type: kind.media_type(),
             artifact_type: self.artifact_type.as_deref(),
             manifests: self.manifests.iter().map(Entry::json).collect(),
             subject: self.subject.as_ref().map(Entry::json),
@@ -104,7 +118,7 @@ impl OciIndex {
                 .collect(),
             unknown: &self.unknown,
         };
-        Document::new(MEDIA_TYPE_OCI_INDEX, to_go_json(&json))
+        Document::new(kind.media_type(), to_go_json(&json))
     }
 }
 
@@ -134,9 +148,32 @@ pub(crate) fn oci_index_object(bytes: &[u8], role: &str) -> Result<Map<String, V
     Ok(doc)
 }
 
+/// An existing index given as `media_type` (chosen as
+/// [`crate::read_manifest`] chooses it): an OCI image index or a Docker
+/// manifest list, with its kind. An image manifest is refused; `role` says
+/// what the index is for.
+pub(crate) fn read_any_index(
+    media_type: &str,
+    bytes: &[u8],
+    role: &str,
+) -> Result<(Kind, OciIndex), Error> {
+    let (kind, doc) = typed_document(media_type, bytes)?;
+    if !kind.is_index() {
+        return Err(Error::invalid(format!(
+            "the document is an image manifest ({}), not an index; {role} is an OCI image index or a Docker manifest list",
+            kind.media_type()
+        )));
+    }
+    Ok((kind, from_object(&doc)?))
+}
+
 fn read_fields(bytes: &[u8], role: &str) -> Result<OciIndex, Error> {
-    let doc = oci_index_object(bytes, role)?;
-    let manifests = entries(&doc)?
+    from_object(&oci_index_object(bytes, role)?)
+}
+
+/// The fields of an index object whose shape is checked.
+fn from_object(doc: &Map<String, Value>) -> Result<OciIndex, Error> {
+    let manifests = entries(doc)?
         .iter()
         .enumerate()
         .map(|(i, v)| entry(&format!("manifests[{i}]"), v))
@@ -146,10 +183,10 @@ fn read_fields(bytes: &[u8], role: &str) -> Result<OciIndex, Error> {
         Some(v) => Some(entry("subject", v)?),
     };
     Ok(OciIndex {
-        artifact_type: opt_media_type(&doc, "artifactType", "")?,
+        artifact_type: opt_media_type(doc, "artifactType", "")?,
         manifests,
         subject,
-        annotations: string_map(&doc, "annotations", "")?,
+        annotations: string_map(doc, "annotations", "")?,
         unknown: doc
             .iter()
             .filter(|(k, _)| !KNOWN_FIELDS.contains(&k.as_str()))

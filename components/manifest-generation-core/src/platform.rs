@@ -92,24 +92,32 @@ pub fn normalize_platform(spec: Option<&str>, host: &HostMachine) -> Result<Plat
 /// when none matches, the message lists the platforms there are.
 pub fn select_platform(manifests: &[Descriptor], wanted: &Platform) -> Result<Descriptor, Error> {
     wanted.check("wanted platform")?;
-    let key = |p: &Platform| {
-        let (arch, variant) = normalize_arch(
-            &p.architecture,
-            p.cpu_variant.as_deref().unwrap_or_default(),
-        );
-        (normalize_os(&p.os), arch, variant)
-    };
-    let (os, arch, variant) = key(wanted);
-    let matches = |p: &Platform| {
-        let (p_os, p_arch, p_variant) = key(p);
-        p_os == os && p_arch == arch && (variant.is_empty() || p_variant == variant)
-    };
-    if let Some(found) = manifests
+    let matches = matcher(wanted);
+    match manifests
         .iter()
-        .find(|d| d.platform.as_ref().is_some_and(matches))
+        .find(|d| d.platform.as_ref().is_some_and(&matches))
     {
-        return Ok(found.clone());
+        Some(found) => Ok(found.clone()),
+        None => Err(no_match(manifests, wanted)),
     }
+}
+
+/// Whether a platform is one `wanted` means, as [`select_platform`]
+/// decides it: OS, architecture and variant after [`normal_form`], the
+/// variant only when `wanted` has one.
+pub(crate) fn matcher(wanted: &Platform) -> impl Fn(&Platform) -> bool + use<> {
+    let want = normal_form(wanted);
+    move |p: &Platform| {
+        let p = normal_form(p);
+        p.os == want.os
+            && p.architecture == want.architecture
+            && (want.cpu_variant.is_none() || p.cpu_variant == want.cpu_variant)
+    }
+}
+
+/// Why no manifest of `manifests` is for `wanted`, listing the platforms
+/// there are.
+pub(crate) fn no_match(manifests: &[Descriptor], wanted: &Platform) -> Error {
     let mut there: Vec<String> = Vec::new();
     for p in manifests.iter().filter_map(|d| d.platform.as_ref()) {
         let p = format(p);
@@ -118,7 +126,7 @@ pub fn select_platform(manifests: &[Descriptor], wanted: &Platform) -> Result<De
         }
     }
     let wanted = format(wanted);
-    Err(Error::invalid(if manifests.is_empty() {
+    Error::invalid(if manifests.is_empty() {
         format!("no manifest for {wanted}: the index lists no manifests")
     } else if there.is_empty() {
         format!(
@@ -130,13 +138,15 @@ pub fn select_platform(manifests: &[Descriptor], wanted: &Platform) -> Result<De
             "no manifest for {wanted} in the index; it has {}",
             there.join(", ")
         )
-    }))
+    })
 }
 
-/// containerd's `Normalize`, then the known-OS and known-architecture
-/// checks: what `image-config` compares a platform with.
-pub(crate) fn normalize(p: &Platform) -> Result<Platform, Error> {
-    let os = normalize_os(&p.os);
+/// containerd's `Normalize` alone: OS and architecture lowercase with the
+/// aliases resolved, the variant normalised (none when empty), the OS
+/// version kept (none when empty), the OS features sorted and deduplicated.
+/// Unknown names are kept as they are, for comparing platforms read from
+/// indexes (`unknown/unknown`).
+pub(crate) fn normal_form(p: &Platform) -> Platform {
     let (architecture, variant) = normalize_arch(
         &p.architecture,
         p.cpu_variant.as_deref().unwrap_or_default(),
@@ -144,12 +154,22 @@ pub(crate) fn normalize(p: &Platform) -> Result<Platform, Error> {
     let mut os_features = p.os_features.clone();
     os_features.sort();
     os_features.dedup();
-    let normal = Platform {
+    Platform {
         architecture,
-        os,
-        os_version: p.os_version.clone(),
+        os: normalize_os(&p.os),
+        os_version: p.os_version.clone().filter(|v| !v.is_empty()),
         os_features,
         cpu_variant: Some(variant).filter(|v| !v.is_empty()),
+    }
+}
+
+/// containerd's `Normalize`, then the known-OS and known-architecture
+/// checks: what `image-config` compares a platform with.
+pub(crate) fn normalize(p: &Platform) -> Result<Platform, Error> {
+    let normal = Platform {
+        // As given: `image-config` writes the version it was asked for.
+        os_version: p.os_version.clone(),
+        ..normal_form(p)
     };
     if !KNOWN_OPERATING_SYSTEMS.contains(&normal.os.as_str()) {
         return Err(Error::invalid(format!(

@@ -96,31 +96,7 @@ pub(crate) fn accepted_types() -> String {
 
 /// What a manifest or index refers to; see the WIT `read-manifest`.
 pub fn read_manifest(media_type: &str, bytes: &[u8]) -> Result<ManifestContents, Error> {
-    let given = media_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    let given_kind = if GENERIC_MEDIA_TYPES.contains(&given.as_str()) {
-        None
-    } else {
-        Some(Kind::named(&given, "media type")?)
-    };
-    let doc = parse_object(bytes, "the manifest")?;
-    check_schema_version(&doc)?;
-    let own = opt_str(&doc, "mediaType", "")?.filter(|t| !t.is_empty());
-    let kind = match (given_kind, own) {
-        (Some(_), Some(own)) if own != given => {
-            return Err(Error::invalid(format!(
-                "mediaType: the document says {own:?}, but it was given as {given:?}"
-            )));
-        }
-        (Some(given_kind), _) => given_kind,
-        (None, Some(own)) => Kind::named(own, "mediaType")?,
-        (None, None) => infer_kind(&doc)?,
-    };
-    check_shape(&doc, kind)?;
+    let (kind, doc) = typed_document(media_type, bytes)?;
     let media_type = kind.media_type().to_owned();
     let subject = opt_descriptor(&doc, "subject")?;
     if kind.is_index() {
@@ -158,6 +134,42 @@ pub fn read_manifest(media_type: &str, bytes: &[u8]) -> Result<ManifestContents,
         subject,
         artifact_type,
     }))
+}
+
+/// The kind of the manifest or index `bytes` given as `media_type`, and its
+/// JSON object, its schema version and shape checked: the given type wins
+/// (and must agree with the document's own), an empty or generic one
+/// defers to the document's `mediaType`, then to its fields.
+pub(crate) fn typed_document(
+    media_type: &str,
+    bytes: &[u8],
+) -> Result<(Kind, Map<String, Value>), Error> {
+    let given = media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let given_kind = if GENERIC_MEDIA_TYPES.contains(&given.as_str()) {
+        None
+    } else {
+        Some(Kind::named(&given, "media type")?)
+    };
+    let doc = parse_object(bytes, "the manifest")?;
+    check_schema_version(&doc)?;
+    let own = opt_str(&doc, "mediaType", "")?.filter(|t| !t.is_empty());
+    let kind = match (given_kind, own) {
+        (Some(_), Some(own)) if own != given => {
+            return Err(Error::invalid(format!(
+                "mediaType: the document says {own:?}, but it was given as {given:?}"
+            )));
+        }
+        (Some(given_kind), _) => given_kind,
+        (None, Some(own)) => Kind::named(own, "mediaType")?,
+        (None, None) => infer_kind(&doc)?,
+    };
+    check_shape(&doc, kind)?;
+    Ok((kind, doc))
 }
 
 /// `bytes` as a JSON object; `what` names the document in messages.
@@ -325,7 +337,7 @@ pub(crate) fn descriptor(what: &str, v: &Value) -> Result<Descriptor, Error> {
 }
 
 /// A platform object; `at` is the prefix of its fields' names.
-fn platform(p: &Map<String, Value>, at: &str) -> Result<Platform, Error> {
+pub(crate) fn platform(p: &Map<String, Value>, at: &str) -> Result<Platform, Error> {
     let os_features = match p.get("os.features") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items
