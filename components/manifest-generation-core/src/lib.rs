@@ -20,7 +20,10 @@
 //! form to retry a refused push in ([`fallback_form`]), the file names of
 //! a pulled artifact's blobs ([`artifact_file_names`]), the referrers
 //! tag schema ([`referrers_tag`], [`referrers_index`]) and the entries of a
-//! page of referrers ([`read_referrers`]).
+//! page of referrers ([`read_referrers`]); and the index edits: the index
+//! `index create`/`append` write ([`plan_index`]), the platform a child is
+//! listed under ([`config_platform`]) and the index `index filter` keeps
+//! ([`filter_index`]).
 //!
 //! No I/O, no clock, no randomness: times arrive as seconds since the epoch
 //! (or inside a base config, as RFC 3339). Every document is written with
@@ -58,6 +61,7 @@ mod component;
 mod config;
 mod copy;
 mod index;
+mod index_edit;
 mod layers;
 mod layout;
 mod manifest;
@@ -80,6 +84,9 @@ pub use config::{
     DEFAULT_PATH_ENV_UNIX, HISTORY_ADDED_COMMENT, HISTORY_ADDED_CREATED_BY, image_config,
 };
 pub use copy::{base_layer_as_stored, copied_blobs};
+pub use index_edit::{
+    ANNOTATION_REFERENCE_DIGEST, IndexChild, config_platform, filter_index, plan_index,
+};
 pub use layers::{
     Compression, ImageLayer, MEDIA_TYPE_DOCKER_LAYER, MEDIA_TYPE_DOCKER_LAYER_ZSTD,
     MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_LAYER_ZSTD, ManifestFormat,
