@@ -15,11 +15,16 @@
 //! `OnBuild`, `Shell`) with empty ones left out, followed by any other keys
 //! of the base's `config`, sorted. Every other value of the base is kept,
 //! with its object keys sorted (serde_json's map is a `BTreeMap`).
+//!
+//! The reading of a config, the fields a build sets and the writing are
+//! shared with [`crate::edit_config`] (`image mutate`), which edits an
+//! existing config with the same rules; `src` in the helpers names the
+//! document in messages (`base`, `config`).
 
 use crate::command::command;
 use crate::platform;
 use crate::time::Time;
-use crate::{ConfigRequest, Document, Error, MEDIA_TYPE_OCI_CONFIG, Platform};
+use crate::{Annotation, ConfigRequest, Document, Error, MEDIA_TYPE_OCI_CONFIG, Platform};
 use ocipipe_sdk::digest;
 use ocipipe_sdk::json::{Ordered, OrderedValue, annotation_map, omit_empty, to_go_json};
 use serde::Serialize;
@@ -68,16 +73,16 @@ const PLATFORM_KEYS: [&str; 5] = ["architecture", "os", "os.version", "os.featur
 /// One history entry (OCI `History`; other keys of a base entry are dropped
 /// as buildkit's typed parse drops them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Entry {
-    created: Option<Time>,
-    created_by: Option<String>,
-    author: Option<String>,
-    comment: Option<String>,
-    empty_layer: bool,
+pub(crate) struct Entry {
+    pub(crate) created: Option<Time>,
+    pub(crate) created_by: Option<String>,
+    pub(crate) author: Option<String>,
+    pub(crate) comment: Option<String>,
+    pub(crate) empty_layer: bool,
 }
 
 #[derive(Serialize)]
-struct EntryJson<'a> {
+pub(crate) struct EntryJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     created: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -103,22 +108,24 @@ impl Entry {
 }
 
 #[derive(Serialize)]
-struct RootFsJson<'a> {
+pub(crate) struct RootFsJson<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     diff_ids: &'a [String],
 }
 
+/// A top-level value of a config document as it is written.
 #[derive(Serialize)]
 #[serde(untagged)]
-enum Top<'a> {
+pub(crate) enum Top<'a> {
     Plain(Value),
     Ordered(Ordered),
     History(Vec<EntryJson<'a>>),
     RootFs(RootFsJson<'a>),
 }
 
-fn kind(v: &Value) -> &'static str {
+/// What a JSON value is, for messages (`a number`).
+pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -130,7 +137,7 @@ fn kind(v: &Value) -> &'static str {
 }
 
 /// `Some(s)` unless empty (Go's `omitempty`), owned.
-fn non_empty(s: &Option<String>) -> Option<String> {
+pub(crate) fn non_empty(s: &Option<String>) -> Option<String> {
     omit_empty(s).map(str::to_owned)
 }
 
@@ -199,23 +206,27 @@ pub fn image_config(request: &ConfigRequest) -> Result<Document, Error> {
             }
         }
     }
-    let base_history = take_history(&mut top)?;
-    let base_created = take_created(&mut top)?;
-    let mut config = match top.remove("config") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m,
-        Some(other) => {
-            return Err(Error::invalid(format!(
-                "base: config is {} where an object is needed",
-                kind(&other)
-            )));
-        }
-    };
+    let base_history = take_history("base", &mut top)?;
+    let base_created = take_created("base", &mut top)?;
+    let mut config = take_config("base", &mut top)?;
     top.remove("rootfs");
     for key in PLATFORM_KEYS {
         top.remove(key);
     }
-    apply_config(&mut config, request)?;
+    apply_config(
+        "base",
+        &mut config,
+        &ConfigFields {
+            os: &platform.os,
+            env: &request.env,
+            entrypoint: request.entrypoint.as_deref(),
+            cmd: request.cmd.as_deref(),
+            working_dir: request.working_dir.as_deref(),
+            user: request.user.as_deref(),
+            labels: &request.labels,
+            exposed_ports: &request.exposed_ports,
+        },
+    )?;
 
     let mut history = base_history.clone();
     for (i, h) in request.history.iter().enumerate() {
@@ -242,51 +253,59 @@ pub fn image_config(request: &ConfigRequest) -> Result<Document, Error> {
             .map(|t| t.to_string()),
     };
 
+    let mut put = |k: &str, v: Value| {
+        top.insert(k.to_owned(), v);
+    };
+    put("architecture", platform.architecture.clone().into());
+    put("os", platform.os.clone().into());
+    if let Some(v) = non_empty(&platform.os_version) {
+        put("os.version", v.into());
+    }
+    if !platform.os_features.is_empty() {
+        put("os.features", platform.os_features.clone().into());
+    }
+    if let Some(v) = non_empty(&platform.cpu_variant) {
+        put("variant", v.into());
+    }
+    if let Some(c) = created {
+        put("created", c.into());
+    }
+    let rootfs = Top::RootFs(RootFsJson {
+        kind: "layers",
+        diff_ids: &request.diff_ids,
+    });
+    Ok(write_config(top, config, Some(rootfs), &history))
+}
+
+/// The config document: `top`'s keys (any but `config`, `rootfs` and
+/// `history`) with their values' object keys sorted, `config` in the Go
+/// struct order (left out when empty), `rootfs` as given, `history` (left
+/// out when empty); the top-level keys sorted, as buildkit writes its
+/// `map[string]json.RawMessage`.
+pub(crate) fn write_config(
+    top: Map<String, Value>,
+    config: Map<String, Value>,
+    rootfs: Option<Top<'_>>,
+    history: &[Entry],
+) -> Document {
     let mut out: BTreeMap<String, Top> = top
         .into_iter()
         .map(|(k, v)| (k, Top::Plain(sorted(v))))
         .collect();
-    let mut put = |k: &str, v: Top<'static>| {
-        out.insert(k.to_owned(), v);
-    };
-    put(
-        "architecture",
-        Top::Plain(platform.architecture.clone().into()),
-    );
-    put("os", Top::Plain(platform.os.clone().into()));
-    if let Some(v) = non_empty(&platform.os_version) {
-        put("os.version", Top::Plain(v.into()));
-    }
-    if !platform.os_features.is_empty() {
-        put(
-            "os.features",
-            Top::Plain(platform.os_features.clone().into()),
-        );
-    }
-    if let Some(v) = non_empty(&platform.cpu_variant) {
-        put("variant", Top::Plain(v.into()));
-    }
-    if let Some(c) = created {
-        put("created", Top::Plain(c.into()));
-    }
     let config = ordered_config(config);
     if !config.0.is_empty() {
         out.insert("config".into(), Top::Ordered(config));
     }
-    out.insert(
-        "rootfs".into(),
-        Top::RootFs(RootFsJson {
-            kind: "layers",
-            diff_ids: &request.diff_ids,
-        }),
-    );
+    if let Some(rootfs) = rootfs {
+        out.insert("rootfs".into(), rootfs);
+    }
     if !history.is_empty() {
         out.insert(
             "history".into(),
             Top::History(history.iter().map(Entry::json).collect()),
         );
     }
-    Ok(Document::new(MEDIA_TYPE_OCI_CONFIG, to_go_json(&out)))
+    Document::new(MEDIA_TYPE_OCI_CONFIG, to_go_json(&out))
 }
 
 /// A platform as `normalize-platform` returns it: given, known, and left
@@ -328,25 +347,29 @@ fn default_config(p: &Platform) -> Map<String, Value> {
     top
 }
 
-fn opt_string(what: &str, v: Option<&Value>) -> Result<Option<String>, Error> {
+/// A string of the document `src` names (`base`, `config`); empty is none
+/// (Go's `omitempty`).
+fn opt_string(src: &str, what: &str, v: Option<&Value>) -> Result<Option<String>, Error> {
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(other) => Err(Error::invalid(format!(
-            "base: {what} is {} where a string is needed",
+            "{src}: {what} is {} where a string is needed",
             kind(other)
         ))),
     }
 }
 
-fn take_history(top: &mut Map<String, Value>) -> Result<Vec<Entry>, Error> {
+/// Takes `history` out of the config document `src` names, as OCI
+/// `History` entries.
+pub(crate) fn take_history(src: &str, top: &mut Map<String, Value>) -> Result<Vec<Entry>, Error> {
     let items = match top.remove("history") {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(items)) => items,
         Some(other) => {
             return Err(Error::invalid(format!(
-                "base: history is {} where an array is needed",
+                "{src}: history is {} where an array is needed",
                 kind(&other)
             )));
         }
@@ -360,39 +383,48 @@ fn take_history(top: &mut Map<String, Value>) -> Result<Vec<Entry>, Error> {
             Value::Null => &empty,
             other => {
                 return Err(Error::invalid(format!(
-                    "base: history[{i}] is {} where an object is needed",
+                    "{src}: history[{i}] is {} where an object is needed",
                     kind(other)
                 )));
             }
         };
-        let created = opt_string(&format!("history[{i}].created"), obj.get("created"))?
-            .map(|s| Time::parse(&format!("base: history[{i}].created"), &s))
+        let created = opt_string(src, &format!("history[{i}].created"), obj.get("created"))?
+            .map(|s| Time::parse(&format!("{src}: history[{i}].created"), &s))
             .transpose()?;
         let empty_layer = match obj.get("empty_layer") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
             Some(other) => {
                 return Err(Error::invalid(format!(
-                    "base: history[{i}].empty_layer is {} where a boolean is needed",
+                    "{src}: history[{i}].empty_layer is {} where a boolean is needed",
                     kind(other)
                 )));
             }
         };
         out.push(Entry {
             created,
-            created_by: opt_string(&format!("history[{i}].created_by"), obj.get("created_by"))?,
-            author: opt_string(&format!("history[{i}].author"), obj.get("author"))?,
-            comment: opt_string(&format!("history[{i}].comment"), obj.get("comment"))?,
+            created_by: opt_string(
+                src,
+                &format!("history[{i}].created_by"),
+                obj.get("created_by"),
+            )?,
+            author: opt_string(src, &format!("history[{i}].author"), obj.get("author"))?,
+            comment: opt_string(src, &format!("history[{i}].comment"), obj.get("comment"))?,
             empty_layer,
         });
     }
     Ok(out)
 }
 
-fn take_created(top: &mut Map<String, Value>) -> Result<Option<String>, Error> {
-    let created = opt_string("created", top.remove("created").as_ref())?;
+/// Takes `created` out of the config document `src` names, checked and as
+/// written.
+pub(crate) fn take_created(
+    src: &str,
+    top: &mut Map<String, Value>,
+) -> Result<Option<String>, Error> {
+    let created = opt_string(src, "created", top.remove("created").as_ref())?;
     if let Some(s) = &created {
-        Time::parse("base: created", s)?;
+        Time::parse(&format!("{src}: created"), s)?;
     }
     Ok(created)
 }
@@ -479,7 +511,8 @@ fn normalize_history(history: &mut Vec<Entry>, layers: usize, epoch: Option<Time
     }
 }
 
-fn string_list(what: &str, v: Option<&Value>) -> Result<Vec<String>, Error> {
+/// A list of strings at `config.<what>` of the document `src` names.
+pub(crate) fn string_list(src: &str, what: &str, v: Option<&Value>) -> Result<Vec<String>, Error> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items
@@ -487,30 +520,32 @@ fn string_list(what: &str, v: Option<&Value>) -> Result<Vec<String>, Error> {
             .map(|i| match i {
                 Value::String(s) => Ok(s.clone()),
                 other => Err(Error::invalid(format!(
-                    "base: config.{what} holds {} where strings are needed",
+                    "{src}: config.{what} holds {} where strings are needed",
                     kind(other)
                 ))),
             })
             .collect(),
         Some(other) => Err(Error::invalid(format!(
-            "base: config.{what} is {} where a list of strings is needed",
+            "{src}: config.{what} is {} where a list of strings is needed",
             kind(other)
         ))),
     }
 }
 
-fn object(what: &str, v: Option<Value>) -> Result<Map<String, Value>, Error> {
+fn object(src: &str, what: &str, v: Option<Value>) -> Result<Map<String, Value>, Error> {
     match v {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(m)) => Ok(m),
         Some(other) => Err(Error::invalid(format!(
-            "base: config.{what} is {} where an object is needed",
+            "{src}: config.{what} is {} where an object is needed",
             kind(&other)
         ))),
     }
 }
 
-fn env_key_eq(os: &str, a: &str, b: &str) -> bool {
+/// Whether two env keys are the same variable in an image for `os`
+/// (case-insensitive on Windows, as buildkit's `addEnv` compares them).
+pub(crate) fn env_key_eq(os: &str, a: &str, b: &str) -> bool {
     if os == "windows" {
         a.to_lowercase() == b.to_lowercase()
     } else {
@@ -518,94 +553,149 @@ fn env_key_eq(os: &str, a: &str, b: &str) -> bool {
     }
 }
 
-/// Applies the request to the base's `config` object:
-///
-/// - `Env`: each `KEY=value` replaces the first base entry with that key
-///   (case-insensitively for a Windows image), else is appended — buildkit's
-///   `addEnv`; order kept.
-/// - `Entrypoint`: replaced when given, in the Dockerfile form (see
-///   [`command`]); given without a `cmd`, it also clears the base's `Cmd`
-///   (the Dockerfile rule for `ENTRYPOINT` when the stage sets no `CMD`).
-///   `[]` clears it.
-/// - `Cmd`: the same way; `WorkingDir`, `User`: replaced when given (empty
-///   clears).
-/// - `Labels`: merged, the request's winning.
-/// - `ExposedPorts`: merged, `{"<port>/<proto>":{}}`; see [`parse_port`].
-///
-/// Other keys (`Volumes`, `StopSignal`, `Healthcheck`, …) are kept.
-fn apply_config(config: &mut Map<String, Value>, request: &ConfigRequest) -> Result<(), Error> {
-    // Types of the fields Go decodes into its struct.
+/// The `config` fields a build sets or an edit changes, in the
+/// Dockerfile's syntax: what [`apply_config`] applies for [`image_config`]
+/// and [`crate::edit_config`].
+pub(crate) struct ConfigFields<'a> {
+    /// The image's os: on `windows` env keys match case-insensitively and
+    /// the shell form runs through `cmd /S /C`.
+    pub(crate) os: &'a str,
+    /// `KEY=value`.
+    pub(crate) env: &'a [String],
+    /// See [`command`].
+    pub(crate) entrypoint: Option<&'a str>,
+    /// See [`command`].
+    pub(crate) cmd: Option<&'a str>,
+    pub(crate) working_dir: Option<&'a str>,
+    pub(crate) user: Option<&'a str>,
+    pub(crate) labels: &'a [Annotation],
+    /// See [`parse_port`].
+    pub(crate) exposed_ports: &'a [String],
+}
+
+/// Takes the `config` object out of the config document `src` names (none
+/// is an empty one).
+pub(crate) fn take_config(
+    src: &str,
+    top: &mut Map<String, Value>,
+) -> Result<Map<String, Value>, Error> {
+    match top.remove("config") {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m),
+        Some(other) => Err(Error::invalid(format!(
+            "{src}: config is {} where an object is needed",
+            kind(&other)
+        ))),
+    }
+}
+
+/// The types of the `config` fields Go decodes into its struct, in the
+/// config document `src` names.
+pub(crate) fn check_config(src: &str, config: &Map<String, Value>) -> Result<(), Error> {
     for key in ["User", "WorkingDir", "StopSignal"] {
-        opt_string(&format!("config.{key}"), config.get(key))?;
+        opt_string(src, &format!("config.{key}"), config.get(key))?;
     }
-    for key in ["Entrypoint", "Cmd", "OnBuild", "Shell"] {
-        string_list(key, config.get(key))?;
+    for key in ["Env", "Entrypoint", "Cmd", "OnBuild", "Shell"] {
+        string_list(src, key, config.get(key))?;
     }
-    for key in ["Volumes", "Healthcheck"] {
-        object(key, config.get(key).cloned())?;
+    for key in ["Volumes", "Healthcheck", "ExposedPorts"] {
+        object(src, key, config.get(key).cloned())?;
     }
     if let Some(v) = config
         .get("ArgsEscaped")
         .filter(|v| !v.is_null() && !v.is_boolean())
     {
         return Err(Error::invalid(format!(
-            "base: config.ArgsEscaped is {} where a boolean is needed",
+            "{src}: config.ArgsEscaped is {} where a boolean is needed",
             kind(v)
         )));
     }
+    let labels = object(src, "Labels", config.get("Labels").cloned())?;
+    if let Some((k, v)) = labels.iter().find(|(_, v)| !v.is_string()) {
+        return Err(Error::invalid(format!(
+            "{src}: config.Labels[{k:?}] is {} where a string is needed",
+            kind(v)
+        )));
+    }
+    Ok(())
+}
 
-    let mut env = string_list("Env", config.get("Env"))?;
-    for (i, entry) in request.env.iter().enumerate() {
-        let Some((key, _)) = entry.split_once('=').filter(|(k, _)| !k.is_empty()) else {
-            return Err(Error::invalid(format!(
-                "env[{i}]: {entry:?} is not KEY=value"
-            )));
-        };
-        let existing = env.iter().position(|e| {
-            let k = e.split_once('=').map_or(e.as_str(), |(k, _)| k);
-            env_key_eq(&request.platform.os, k, key)
-        });
-        match existing {
+/// The key of `env[i]` of a request or an edit, which must be `KEY=value`
+/// with a key.
+pub(crate) fn env_entry_key(i: usize, entry: &str) -> Result<&str, Error> {
+    match entry.split_once('=') {
+        Some((key, _)) if !key.is_empty() => Ok(key),
+        _ => Err(Error::invalid(format!(
+            "env[{i}]: {entry:?} is not KEY=value"
+        ))),
+    }
+}
+
+/// The key of an entry of a config's `Env` (all of it without a `=`).
+pub(crate) fn env_key(entry: &str) -> &str {
+    entry.split_once('=').map_or(entry, |(k, _)| k)
+}
+
+/// Applies `fields` to the `config` object of the document `src` names:
+///
+/// - `Env`: each `KEY=value` replaces the first entry with that key
+///   (case-insensitively for a Windows image), else is appended — buildkit's
+///   `addEnv`; order kept.
+/// - `Entrypoint`: replaced when given, in the Dockerfile form (see
+///   [`command`]); given without a `cmd`, it also clears the `Cmd` (the
+///   Dockerfile rule for `ENTRYPOINT` when the stage sets no `CMD`, which
+///   crane's `mutate` follows too). `[]` clears it.
+/// - `Cmd`: the same way; `WorkingDir`, `User`: replaced when given (empty
+///   clears).
+/// - `Labels`: merged, the given ones winning.
+/// - `ExposedPorts`: merged, `{"<port>/<proto>":{}}`; see [`parse_port`].
+///
+/// Other keys (`Volumes`, `StopSignal`, `Healthcheck`, …) are kept.
+pub(crate) fn apply_config(
+    src: &str,
+    config: &mut Map<String, Value>,
+    fields: &ConfigFields<'_>,
+) -> Result<(), Error> {
+    check_config(src, config)?;
+    let os = fields.os;
+
+    let mut env = string_list(src, "Env", config.get("Env"))?;
+    for (i, entry) in fields.env.iter().enumerate() {
+        let key = env_entry_key(i, entry)?;
+        match env.iter().position(|e| env_key_eq(os, env_key(e), key)) {
             Some(pos) => env[pos] = entry.clone(),
             None => env.push(entry.clone()),
         }
     }
     config.insert("Env".into(), env.into());
 
-    let os = &request.platform.os;
-    if let Some(entrypoint) = &request.entrypoint {
+    if let Some(entrypoint) = fields.entrypoint {
         config.insert(
             "Entrypoint".into(),
             command("entrypoint", entrypoint, os)?.into(),
         );
-        if request.cmd.is_none() {
+        if fields.cmd.is_none() {
             config.remove("Cmd");
         }
     }
-    if let Some(cmd) = &request.cmd {
+    if let Some(cmd) = fields.cmd {
         config.insert("Cmd".into(), command("cmd", cmd, os)?.into());
     }
-    if let Some(dir) = &request.working_dir {
-        config.insert("WorkingDir".into(), dir.clone().into());
+    if let Some(dir) = fields.working_dir {
+        config.insert("WorkingDir".into(), dir.into());
     }
-    if let Some(user) = &request.user {
-        config.insert("User".into(), user.clone().into());
+    if let Some(user) = fields.user {
+        config.insert("User".into(), user.into());
     }
 
-    let mut labels = object("Labels", config.remove("Labels"))?;
-    if let Some((k, v)) = labels.iter().find(|(_, v)| !v.is_string()) {
-        return Err(Error::invalid(format!(
-            "base: config.Labels[{k:?}] is {} where a string is needed",
-            kind(v)
-        )));
-    }
-    for (k, v) in annotation_map("labels", &request.labels)? {
+    let mut labels = object(src, "Labels", config.remove("Labels"))?;
+    for (k, v) in annotation_map("labels", fields.labels)? {
         labels.insert(k.to_owned(), v.into());
     }
     config.insert("Labels".into(), Value::Object(labels));
 
-    let mut ports = object("ExposedPorts", config.remove("ExposedPorts"))?;
-    for (i, spec) in request.exposed_ports.iter().enumerate() {
+    let mut ports = object(src, "ExposedPorts", config.remove("ExposedPorts"))?;
+    for (i, spec) in fields.exposed_ports.iter().enumerate() {
         for port in
             parse_port(spec).map_err(|e| Error::invalid(format!("exposed-ports[{i}]: {e}")))?
         {
@@ -666,7 +756,7 @@ fn parse_port(spec: &str) -> Result<Vec<String>, String> {
 /// `v` with every object's keys in sorted order, whichever map serde_json
 /// was built with (its `preserve_order` feature keeps insertion order, and
 /// another crate of the workspace could turn it on).
-fn sorted(v: Value) -> Value {
+pub(crate) fn sorted(v: Value) -> Value {
     match v {
         Value::Object(map) => {
             let entries: BTreeMap<String, Value> = map.into_iter().collect();

@@ -1,5 +1,6 @@
 //! The manifest-generation operation as pure functions: OCI image configs
-//! (buildkit moby-exporter semantics), OCI image manifests and indexes, OCI
+//! (buildkit moby-exporter semantics) and edits of existing ones
+//! ([`edit_config`], `image mutate`), OCI image manifests and indexes, OCI
 //! 1.1 / 1.0 artifact manifests (docker compose `ocipush`), and Docker
 //! schema2 manifests including managed-plugin manifests (moby plugin manager
 //! `buildManifest`); and the decisions of reading them back for a copy: what
@@ -60,6 +61,7 @@ mod command;
 mod component;
 mod config;
 mod copy;
+mod edit;
 mod index;
 mod index_edit;
 mod layers;
@@ -84,6 +86,7 @@ pub use config::{
     DEFAULT_PATH_ENV_UNIX, HISTORY_ADDED_COMMENT, HISTORY_ADDED_CREATED_BY, image_config,
 };
 pub use copy::{base_layer_as_stored, copied_blobs};
+pub use edit::{ConfigEdits, edit_config};
 pub use index_edit::{
     ANNOTATION_REFERENCE_DIGEST, IndexChild, config_platform, filter_index, plan_index,
 };
