@@ -514,3 +514,64 @@ fn copy_reads_an_archive_fifo_as_it_reads_a_file() {
         &["valid", "two-layers"],
     );
 }
+
+/// `image mutate oci:LAYOUT TO:TARGET --label edited=yes`.
+fn mutate_to<'a>(layout: &'a Path, to: &'a str) -> impl Fn(&str) -> Vec<String> + 'a {
+    move |target| {
+        strings(&[
+            "image",
+            "mutate",
+            &format!("oci:{}", path(layout)),
+            &format!("{to}:{target}"),
+            "--label",
+            "edited=yes",
+        ])
+    }
+}
+
+/// `index create oci:TARGET oci:LAYOUT`.
+fn index_of<'a>(layout: &'a Path) -> impl Fn(&str) -> Vec<String> + 'a {
+    move |target| {
+        strings(&[
+            "index",
+            "create",
+            &format!("oci:{target}"),
+            &format!("oci:{}", path(layout)),
+        ])
+    }
+}
+
+#[test]
+fn image_mutate_meets_odd_targets_a_full_disk_and_interrupts_as_copy_does() {
+    let (small, big, huge) = (tempdir(), tempdir(), tempdir());
+    let small = layout_of(small.path(), &a_layer(small.path(), "layer", "contents\n"));
+    let archive = mutate_to(&small, "docker-archive");
+    outputs::odd_targets(&OutputCommand {
+        name: "image mutate … docker-archive:",
+        ..copy_archive_command(&archive)
+    });
+    let big = layout_of(big.path(), &sparse_layer(big.path(), "big", OVER_A_MIB));
+    let (archive, layout) = (mutate_to(&big, "docker-archive"), mutate_to(&big, "oci"));
+    outputs::full_disk(&copy_archive_command(&archive));
+    outputs::full_disk(&copy_layout_command(&layout));
+    let huge = layout_of(huge.path(), &sparse_layer(huge.path(), "huge", 512 << 20));
+    let layout = mutate_to(&huge, "oci");
+    for signal in ["INT", "TERM"] {
+        outputs::interrupted(&copy_layout_command(&layout), signal);
+    }
+}
+
+#[test]
+fn index_create_meets_a_full_disk_and_interrupts_as_copy_does() {
+    let (big, huge) = (tempdir(), tempdir());
+    let big = layout_of(big.path(), &sparse_layer(big.path(), "big", OVER_A_MIB));
+    outputs::full_disk(&copy_layout_command(&index_of(&big)));
+    let huge = layout_of(huge.path(), &sparse_layer(huge.path(), "huge", 512 << 20));
+    for signal in ["INT", "TERM"] {
+        outputs::interrupted(&copy_layout_command(&index_of(&huge)), signal);
+    }
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}

@@ -477,7 +477,7 @@ fn a_component_pushed_and_pinned_by_digest_runs_and_a_changed_one_is_refused() {
         m["config"]["digest"].as_str().unwrap(),
     ))
     .unwrap();
-    assert_eq!(config["component"]["target"], "ocipipe:image/tagging@0.2.0");
+    assert_eq!(config["component"]["target"], "ocipipe:image/tagging@0.3.0");
     assert!(
         config["component"]["exports"]
             .as_array()

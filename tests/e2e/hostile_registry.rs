@@ -1,5 +1,6 @@
 //! The misbehaving registry of the hostile suite (`tests/hostile/registry.rs`)
-//! met by every command that talks to a registry: `copy` (push and pull),
+//! met by every command that talks to a registry: `copy` and `image mutate`
+//! (push and pull), `index create`,
 //! `login`, `sync`, `artifact push|pull|ls`, `compose publish`, `component push`,
 //! `plugin privileges`, `plugin build --push` and the registry-reading part
 //! of `plugin install`. What each reads is put on the plain test registry
@@ -111,6 +112,84 @@ fn copy_from_a_misbehaving_registry_fails_in_time_and_writes_nothing() {
     let cmd = RegistryCommand {
         outputs: vec![layout.clone()],
         ..command(&env, "copy (pull)", &args)
+    };
+    never_answers(&cmd);
+    misbehaving(&cmd);
+}
+
+#[test]
+fn image_mutate_to_a_misbehaving_registry_fails_in_time_and_pushes_nothing() {
+    let env = Env::new();
+    let image = env.image("layout", &[]);
+    let repo = format!("{}:1", unique_repo("hostile-mutate-push"));
+    let args = |host: &str| {
+        strings(&[
+            "image",
+            "mutate",
+            &image,
+            &format!("docker://{host}/{repo}"),
+            "--label",
+            "a=b",
+        ])
+    };
+    let cmd = RegistryCommand {
+        pushes: Some(repo.clone()),
+        ..command(&env, "image mutate (push)", &args)
+    };
+    never_answers(&cmd);
+    misbehaving(&cmd);
+}
+
+#[test]
+fn image_mutate_from_a_misbehaving_registry_fails_in_time_and_writes_nothing() {
+    let env = Env::new();
+    let image = env.image("layout", &[]);
+    let repo = format!("{}:1", unique_repo("hostile-mutate-pull"));
+    ok(
+        &env,
+        &["copy", &image, &format!("docker://{}/{repo}", registry())],
+    );
+    let layout = env.path("edited");
+    let into = format!("oci:{}:e", layout.display());
+    let args = |host: &str| {
+        strings(&[
+            "image",
+            "mutate",
+            &format!("docker://{host}/{repo}"),
+            &into,
+            "--env",
+            "A=1",
+        ])
+    };
+    let cmd = RegistryCommand {
+        outputs: vec![layout.clone()],
+        ..command(&env, "image mutate (pull)", &args)
+    };
+    never_answers(&cmd);
+    misbehaving(&cmd);
+}
+
+#[test]
+fn index_create_against_a_misbehaving_registry_fails_in_time_and_pushes_nothing() {
+    let env = Env::new();
+    let image = env.image("layout", &[]);
+    let from = format!("{}:1", unique_repo("hostile-index-from"));
+    ok(
+        &env,
+        &["copy", &image, &format!("docker://{}/{from}", registry())],
+    );
+    let repo = format!("{}:1", unique_repo("hostile-index"));
+    let args = |host: &str| {
+        strings(&[
+            "index",
+            "create",
+            &format!("docker://{host}/{repo}"),
+            &format!("docker://{host}/{from}"),
+        ])
+    };
+    let cmd = RegistryCommand {
+        pushes: Some(repo.clone()),
+        ..command(&env, "index create", &args)
     };
     never_answers(&cmd);
     misbehaving(&cmd);

@@ -67,7 +67,7 @@ fn a_new_crate_of_each_operation_tests_and_builds_into_its_world() {
         assert_eq!(record["digest"], digest.as_str());
         let (imports, exports) = interfaces_of(&bytes);
         for interface in interfaces {
-            let name = format!("ocipipe:image/{interface}@0.2.0");
+            let name = format!("ocipipe:image/{interface}@0.3.0");
             assert!(
                 exports.contains(&name),
                 "{operation} exports {exports:?}, not {name}"

@@ -40,7 +40,7 @@
 //!
 //! This crate is released with ocipipe, at ocipipe's version, and bundles
 //! the WIT of the `ocipipe:image` version it implements (`wit/`, today
-//! `0.2.0`). What stays put:
+//! `0.3.0`). What stays put:
 //!
 //! - the [`wit`] module: the world's bindings (generated with
 //!   `pub_export_macro`, so a component can implement the world with this
@@ -62,6 +62,7 @@ mod component;
 mod config;
 mod copy;
 mod edit;
+mod edit_manifest;
 mod index;
 mod index_edit;
 mod layers;
@@ -87,6 +88,7 @@ pub use config::{
 };
 pub use copy::{base_layer_as_stored, copied_blobs};
 pub use edit::{ConfigEdits, edit_config};
+pub use edit_manifest::{ReplacedChild, edit_index, edit_manifest};
 pub use index_edit::{
     ANNOTATION_REFERENCE_DIGEST, IndexChild, config_platform, filter_index, plan_index,
 };

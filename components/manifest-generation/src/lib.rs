@@ -11,8 +11,8 @@
 use manifest_generation_core::wit::exports::ocipipe::image::{configs, manifests};
 use manifest_generation_core::{
     self as core, ArtifactForm, ArtifactPlan, ArtifactRequest, ComponentArtifact, ComponentWorld,
-    Compression, ConfigRequest, HostMachine, ImageLayer, IndexEntry, ManifestContents,
-    ManifestFormat, ReferrersPage,
+    Compression, ConfigEdits, ConfigRequest, HostMachine, ImageLayer, IndexChild, IndexEntry,
+    ManifestContents, ManifestFormat, ReferrersPage, ReplacedChild,
 };
 use ocipipe_sdk::{Annotation, Descriptor, Document, Error, Platform};
 
@@ -25,6 +25,14 @@ impl configs::Guest for ManifestGeneration {
 
     fn normalize_platform(spec: Option<String>, host: HostMachine) -> Result<Platform, Error> {
         core::normalize_platform(spec.as_deref(), &host)
+    }
+
+    fn edit_config(config: Vec<u8>, edits: ConfigEdits) -> Result<Document, Error> {
+        core::edit_config(&config, &edits)
+    }
+
+    fn config_platform(config: Vec<u8>) -> Result<Platform, Error> {
+        core::config_platform(&config)
     }
 }
 
@@ -43,6 +51,37 @@ impl manifests::Guest for ManifestGeneration {
         annotations: Vec<Annotation>,
     ) -> Result<Document, Error> {
         core::image_index(&manifests, &annotations)
+    }
+
+    fn edit_manifest(
+        manifest: Document,
+        config: Descriptor,
+        annotations: Vec<Annotation>,
+    ) -> Result<Document, Error> {
+        core::edit_manifest(&manifest, &config, &annotations)
+    }
+
+    fn edit_index(
+        index: Document,
+        replaced: Vec<ReplacedChild>,
+        annotations: Vec<Annotation>,
+    ) -> Result<Document, Error> {
+        core::edit_index(&index, &replaced, &annotations)
+    }
+
+    fn plan_index(
+        existing: Option<Document>,
+        children: Vec<IndexChild>,
+        annotations: Vec<Annotation>,
+    ) -> Result<Document, Error> {
+        let existing = existing
+            .as_ref()
+            .map(|d| (d.descriptor.media_type.as_str(), d.bytes.as_slice()));
+        core::plan_index(existing, &children, &annotations)
+    }
+
+    fn filter_index(index: Document, platforms: Vec<Platform>) -> Result<Document, Error> {
+        core::filter_index(&index.descriptor.media_type, &index.bytes, &platforms)
     }
 
     fn artifact_manifest(request: ArtifactRequest, form: ArtifactForm) -> Result<Document, Error> {

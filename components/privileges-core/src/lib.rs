@@ -41,7 +41,7 @@
 //!
 //! This crate is released with ocipipe, at ocipipe's version, and bundles
 //! the WIT of the `ocipipe:image` version it implements (`wit/`, today
-//! `0.2.0`). What stays put:
+//! `0.3.0`). What stays put:
 //!
 //! - the [`wit`] module: the world's bindings (generated with
 //!   `pub_export_macro`, so a component can implement the world with this

@@ -14,9 +14,9 @@ wit_bindgen::generate!({
     path: "wit",
     world: "privileges",
     with: {
-        "ocipipe:image/types@0.2.0": ocipipe_sdk::types,
-        "ocipipe:image/plugins@0.2.0/privilege": crate::Privilege,
-        "ocipipe:image/plugins@0.2.0/grants": crate::Grants,
+        "ocipipe:image/types@0.3.0": ocipipe_sdk::types,
+        "ocipipe:image/plugins@0.3.0/privilege": crate::Privilege,
+        "ocipipe:image/plugins@0.3.0/grants": crate::Grants,
     },
     // The imported interfaces (the next implementation) and the exported
     // ones share their Rust types: a delegating component passes values

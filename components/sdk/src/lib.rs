@@ -42,7 +42,7 @@
 //!     wit_bindgen::generate!({
 //!         path: "wit",
 //!         world: "privileges",
-//!         with: { "ocipipe:image/types@0.2.0": ocipipe_sdk::types },
+//!         with: { "ocipipe:image/types@0.3.0": ocipipe_sdk::types },
 //!     });
 //! }
 //!
@@ -96,10 +96,10 @@
 //!     path: "../wit",
 //!     world: "tar-assembly",
 //!     with: {
-//!         "ocipipe:image/types@0.2.0": ocipipe_sdk::types,
-//!         "ocipipe:image/plans@0.2.0": ocipipe_sdk::plans,
+//!         "ocipipe:image/types@0.3.0": ocipipe_sdk::types,
+//!         "ocipipe:image/plans@0.3.0": ocipipe_sdk::plans,
 //!         // A record or variant of the world may be the crate's own type.
-//!         "ocipipe:image/archives@0.2.0/archive-image": crate::ArchiveImage,
+//!         "ocipipe:image/archives@0.3.0/archive-image": crate::ArchiveImage,
 //!     },
 //!     additional_derives: [PartialEq, Eq],
 //!     pub_export_macro: true,
@@ -135,7 +135,7 @@
 //!
 //! This crate is released with ocipipe, at ocipipe's version, and bundles
 //! the WIT of the `ocipipe:image` version it describes (`wit/`, today
-//! `0.2.0`). Stable: [`types`] and [`plans`], the Rust types of the shared
+//! `0.3.0`). Stable: [`types`] and [`plans`], the Rust types of the shared
 //! WIT interfaces of that version (their fields and cases change only with
 //! a new WIT version, and then with a new minor version of this crate), and
 //! what [`digest`], [`media_type`] and [`json`] compute (go-digest's rules,

@@ -2,7 +2,7 @@
 //! a list of segments, where big contents are named, never carried.
 //!
 //! Owns: the shape of these types (a component's `generate!` uses them with
-//! `with: { "ocipipe:image/plans@0.2.0": ocipipe_sdk::plans }`). Must not: hold
+//! `with: { "ocipipe:image/plans@0.3.0": ocipipe_sdk::plans }`). Must not: hold
 //! anything but these types.
 
 use crate::types::Digest;

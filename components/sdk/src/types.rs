@@ -2,7 +2,7 @@
 //! WIT type, with the field and case names `wit-bindgen` gives them.
 //!
 //! Owns: the shape of these types (a component's `generate!` uses them in
-//! place of generated ones, `with: { "ocipipe:image/types@0.2.0":
+//! place of generated ones, `with: { "ocipipe:image/types@0.3.0":
 //! ocipipe_sdk::types }`, and lifts and lowers them by field and case name)
 //! and the checks that belong to a value of one of them.
 //! Must not: hold anything but types and their methods (every item here

@@ -10,7 +10,7 @@ mod tagging {
     wit_bindgen::generate!({
         path: "wit",
         world: "tagging",
-        with: { "ocipipe:image/types@0.2.0": ocipipe_sdk::types },
+        with: { "ocipipe:image/types@0.3.0": ocipipe_sdk::types },
     });
 }
 
@@ -19,8 +19,8 @@ mod tar_assembly {
         path: "wit",
         world: "tar-assembly",
         with: {
-            "ocipipe:image/types@0.2.0": ocipipe_sdk::types,
-            "ocipipe:image/plans@0.2.0": ocipipe_sdk::plans,
+            "ocipipe:image/types@0.3.0": ocipipe_sdk::types,
+            "ocipipe:image/plans@0.3.0": ocipipe_sdk::plans,
         },
     });
 }
@@ -29,7 +29,7 @@ mod manifest_generation {
     wit_bindgen::generate!({
         path: "wit",
         world: "manifest-generation",
-        with: { "ocipipe:image/types@0.2.0": ocipipe_sdk::types },
+        with: { "ocipipe:image/types@0.3.0": ocipipe_sdk::types },
     });
 }
 
@@ -37,7 +37,7 @@ mod privileges {
     wit_bindgen::generate!({
         path: "wit",
         world: "privileges",
-        with: { "ocipipe:image/types@0.2.0": ocipipe_sdk::types },
+        with: { "ocipipe:image/types@0.3.0": ocipipe_sdk::types },
     });
 }
 

@@ -11,7 +11,7 @@
 wit_bindgen::generate!({
     path: "wit",
     world: "tagging",
-    with: { "ocipipe:image/types@0.2.0": ocipipe_sdk::types },
+    with: { "ocipipe:image/types@0.3.0": ocipipe_sdk::types },
     // The imported interfaces (the next implementation) and the exported
     // ones share their Rust types: a delegating component passes values
     // through unchanged.

@@ -86,6 +86,10 @@ pub enum Command {
     /// Images in the Docker Engine.
     #[command(subcommand)]
     Image(ImageCommand),
+    /// Multi-platform indexes: made from images anywhere, appended to,
+    /// filtered.
+    #[command(subcommand)]
+    Index(IndexCommand),
     /// Copy an image between registries, the engine, archives and layouts.
     Copy(CopyArgs),
     /// Mirror and promote many images, as a YAML sync file declares them.
@@ -484,6 +488,11 @@ pub enum ImageCommand {
     },
     /// Build an image from directories or layer tars, without Docker.
     Build(Box<BuildArgs>),
+    /// Change an image's config and annotations without a rebuild, every
+    /// platform of an index: only new configs and manifests are written,
+    /// the layers stay as they are (registry to registry, never
+    /// downloaded).
+    Mutate(Box<MutateArgs>),
     /// Load an archive into the engine, streamed.
     Load {
         /// The archive; `-` reads stdin.
@@ -545,6 +554,105 @@ pub enum ImageCommand {
         #[arg(required = true, value_name = "REF")]
         refs: Vec<String>,
     },
+}
+
+/// `ocipipe index …`.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Make an index of images (or indexes) from anywhere, each listed
+    /// under the platform its config states; duplicates refused.
+    Create(IndexCreateArgs),
+    /// Add images (or indexes) to the index at DST, written back there.
+    Append(IndexCreateArgs),
+    /// Keep only some platforms of an index (and their attestations).
+    Filter(IndexFilterArgs),
+}
+
+/// `ocipipe index create|append DST SRC...`.
+#[derive(Debug, Args)]
+pub struct IndexCreateArgs {
+    /// Where the index goes: docker://REF or oci:PATH[:TAG] (for append,
+    /// also the index appended to).
+    pub destination: String,
+    /// The images: docker://REF, docker-daemon:NAME,
+    /// docker-archive:PATH[:NAME] or oci:PATH[:TAG].
+    #[arg(required = true, value_name = "SRC")]
+    pub sources: Vec<String>,
+    /// Annotation of the index, KEY=value; repeat.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub annotation: Vec<String>,
+    /// Blobs sent at once.
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+}
+
+/// `ocipipe index filter SRC DST --platform P...`.
+#[derive(Debug, Args)]
+pub struct IndexFilterArgs {
+    /// The index: docker://REF or oci:PATH[:TAG].
+    pub source: String,
+    /// Where the filtered index goes, in the same terms.
+    pub destination: String,
+    /// A platform to keep, os/arch[/variant]; repeat.
+    #[arg(long, required = true, value_name = "OS/ARCH")]
+    pub platform: Vec<String>,
+    /// Blobs sent at once.
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+}
+
+/// `ocipipe image mutate SRC DST`.
+#[derive(Debug, Args)]
+pub struct MutateArgs {
+    /// The image: docker://REF, docker-daemon:NAME,
+    /// docker-archive:PATH[:NAME] or oci:PATH[:TAG].
+    pub source: String,
+    /// Where the edited image goes, in the same terms.
+    pub destination: String,
+    /// Environment variable set, KEY=value; repeat.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Environment variable removed; repeat.
+    #[arg(long, value_name = "KEY")]
+    pub env_rm: Vec<String>,
+    /// Label set, KEY=value; repeat.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+    /// Label removed; repeat.
+    #[arg(long, value_name = "KEY")]
+    pub label_rm: Vec<String>,
+    /// Entrypoint: a JSON array, or a command line run by /bin/sh -c.
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Command: a JSON array, or a command line run by /bin/sh -c.
+    #[arg(long)]
+    pub cmd: Option<String>,
+    /// User (name or uid[:gid]).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Working directory.
+    #[arg(long)]
+    pub workdir: Option<String>,
+    /// Exposed port added, e.g. 8080 or 53/udp; repeat.
+    #[arg(long, value_name = "PORT[/PROTO]")]
+    pub expose: Vec<String>,
+    /// Annotation of each image manifest, KEY=value; repeat.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub annotation: Vec<String>,
+    /// Annotation of the index, KEY=value; repeat.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub index_annotation: Vec<String>,
+    /// Creation time, seconds since 1970 [default: SOURCE_DATE_EPOCH, else
+    /// the image's].
+    #[arg(long, value_name = "SECONDS")]
+    pub created: Option<i64>,
+    /// Only this platform of an index, os/arch[/variant] [default: every
+    /// platform; this machine's for docker-daemon: and docker-archive:].
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+    /// Blobs sent at once.
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
 }
 
 /// `ocipipe image build`.

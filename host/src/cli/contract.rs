@@ -11,7 +11,8 @@
 //! describes (a new call on a command's path is a new line here).
 
 use super::args::{
-    ArtifactCommand, Command, ComponentCommand, ImageCommand, PluginCommand, RefCommand,
+    ArtifactCommand, Command, ComponentCommand, ImageCommand, IndexCommand, PluginCommand,
+    RefCommand,
 };
 use super::component_kit::KitCommand;
 use crate::runtime::contract::Call;
@@ -65,6 +66,12 @@ mod manifests {
     }
     pub const IMAGE_CONFIG: Call = configs("image-config");
     pub const NORMALIZE_PLATFORM: Call = configs("normalize-platform");
+    pub const EDIT_CONFIG: Call = configs("edit-config");
+    pub const CONFIG_PLATFORM: Call = configs("config-platform");
+    pub const EDIT_MANIFEST: Call = manifests("edit-manifest");
+    pub const EDIT_INDEX: Call = manifests("edit-index");
+    pub const PLAN_INDEX: Call = manifests("plan-index");
+    pub const FILTER_INDEX: Call = manifests("filter-index");
     pub const PLAN_ARTIFACT: Call = manifests("plan-artifact");
     pub const ARTIFACT_BLOBS: Call = manifests("artifact-blobs");
     pub const ARTIFACT_REFERRER: Call = manifests("artifact-referrer");
@@ -128,6 +135,12 @@ pub const EVERY_FUNCTION: &[Call] = &[
     tar::PLAN_CHANGESET,
     mg::IMAGE_CONFIG,
     mg::NORMALIZE_PLATFORM,
+    mg::EDIT_CONFIG,
+    mg::CONFIG_PLATFORM,
+    mg::EDIT_MANIFEST,
+    mg::EDIT_INDEX,
+    mg::PLAN_INDEX,
+    mg::FILTER_INDEX,
     mg::PLAN_ARTIFACT,
     mg::ARTIFACT_BLOBS,
     mg::ARTIFACT_REFERRER,
@@ -219,6 +232,30 @@ pub const TABLE: &[Entry] = &[
         ],
     },
     Entry {
+        command: "image mutate",
+        calls: &[
+            tg::NORMALIZE_WITH_DEFAULT_TAG,
+            tg::PARSE_ANY_REFERENCE,
+            tg::FIND_NAME,
+            tar::BLOB_ENTRY,
+            tar::PLAN_ARCHIVE,
+            mg::NORMALIZE_PLATFORM,
+            mg::LAYER_MEDIA_TYPE,
+            mg::IMAGE_LAYERS,
+            mg::COPIED_BLOBS,
+            mg::INDEX_ENTRIES,
+            mg::IMAGE_MANIFEST,
+            mg::EDIT_CONFIG,
+            mg::EDIT_MANIFEST,
+            mg::EDIT_INDEX,
+            mg::READ_MANIFEST,
+            mg::SELECT_PLATFORM,
+            mg::LAYOUT_INDEX,
+            mg::LAYOUT_ENTRY,
+            mg::LAYOUT_MARKER,
+        ],
+    },
+    Entry {
         command: "image load",
         calls: &[
             tg::PARSE_ANY_REFERENCE,
@@ -261,6 +298,74 @@ pub const TABLE: &[Entry] = &[
     Entry {
         command: "image exists",
         calls: &[tg::PARSE_ANY_REFERENCE],
+    },
+    Entry {
+        command: "index create",
+        calls: &[
+            tg::NORMALIZE_WITH_DEFAULT_TAG,
+            tg::PARSE_ANY_REFERENCE,
+            tg::FIND_NAME,
+            tar::BLOB_ENTRY,
+            tar::PLAN_ARCHIVE,
+            mg::NORMALIZE_PLATFORM,
+            mg::LAYER_MEDIA_TYPE,
+            mg::IMAGE_LAYERS,
+            mg::COPIED_BLOBS,
+            mg::INDEX_ENTRIES,
+            mg::IMAGE_MANIFEST,
+            mg::CONFIG_PLATFORM,
+            mg::PLAN_INDEX,
+            mg::READ_MANIFEST,
+            mg::SELECT_PLATFORM,
+            mg::LAYOUT_INDEX,
+            mg::LAYOUT_ENTRY,
+            mg::LAYOUT_MARKER,
+        ],
+    },
+    Entry {
+        command: "index append",
+        calls: &[
+            tg::NORMALIZE_WITH_DEFAULT_TAG,
+            tg::PARSE_ANY_REFERENCE,
+            tg::FIND_NAME,
+            tar::BLOB_ENTRY,
+            tar::PLAN_ARCHIVE,
+            mg::NORMALIZE_PLATFORM,
+            mg::LAYER_MEDIA_TYPE,
+            mg::IMAGE_LAYERS,
+            mg::COPIED_BLOBS,
+            mg::INDEX_ENTRIES,
+            mg::IMAGE_MANIFEST,
+            mg::CONFIG_PLATFORM,
+            mg::PLAN_INDEX,
+            mg::READ_MANIFEST,
+            mg::SELECT_PLATFORM,
+            mg::LAYOUT_INDEX,
+            mg::LAYOUT_ENTRY,
+            mg::LAYOUT_MARKER,
+        ],
+    },
+    Entry {
+        command: "index filter",
+        calls: &[
+            tg::NORMALIZE_WITH_DEFAULT_TAG,
+            tg::PARSE_ANY_REFERENCE,
+            tg::FIND_NAME,
+            tar::BLOB_ENTRY,
+            tar::PLAN_ARCHIVE,
+            mg::NORMALIZE_PLATFORM,
+            mg::LAYER_MEDIA_TYPE,
+            mg::IMAGE_LAYERS,
+            mg::COPIED_BLOBS,
+            mg::INDEX_ENTRIES,
+            mg::IMAGE_MANIFEST,
+            mg::FILTER_INDEX,
+            mg::READ_MANIFEST,
+            mg::SELECT_PLATFORM,
+            mg::LAYOUT_INDEX,
+            mg::LAYOUT_ENTRY,
+            mg::LAYOUT_MARKER,
+        ],
     },
     Entry {
         command: "copy",
@@ -458,6 +563,7 @@ pub fn key(command: &Command) -> &'static str {
         Command::Image(image) => match image {
             ImageCommand::Inspect { .. } => "image inspect",
             ImageCommand::Build(_) => "image build",
+            ImageCommand::Mutate(_) => "image mutate",
             ImageCommand::Load { .. } => "image load",
             ImageCommand::Save { .. } => "image save",
             ImageCommand::Ls => "image ls",
@@ -465,6 +571,11 @@ pub fn key(command: &Command) -> &'static str {
             ImageCommand::Rm { .. } => "image rm",
             ImageCommand::Push { .. } => "image push",
             ImageCommand::Exists { .. } => "image exists",
+        },
+        Command::Index(index) => match index {
+            IndexCommand::Create(_) => "index create",
+            IndexCommand::Append(_) => "index append",
+            IndexCommand::Filter(_) => "index filter",
         },
         Command::Copy(_) => "copy",
         Command::Sync(_) => "sync",

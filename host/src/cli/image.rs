@@ -47,6 +47,7 @@ fn cut_short(e: pipeline::Error, output: &str) -> anyhow::Error {
 pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome> {
     match cmd {
         ImageCommand::Build(args) => build(config, *args),
+        ImageCommand::Mutate(args) => super::mutate::run(config, *args),
         ImageCommand::Unpack {
             archive,
             dir,

@@ -10,6 +10,8 @@ mod component_kit;
 mod contract;
 mod copy;
 mod image;
+mod index;
+mod mutate;
 mod output;
 mod plugin;
 mod plugin_build;
@@ -294,6 +296,7 @@ fn dispatch(config: &Config, command: Command) -> anyhow::Result<Outcome> {
         Command::Ref(cmd) => refs::run(config, cmd),
         Command::Tag(cmd) => tag::run(config, cmd),
         Command::Image(cmd) => image::run(config, cmd),
+        Command::Index(cmd) => index::run(config, cmd),
         Command::Copy(args) => copy::run(config, args),
         Command::Sync(args) => sync::run(config, args),
         Command::Login(args) => copy::login(config, args),

@@ -345,9 +345,9 @@ mod tests {
 
     #[test]
     fn the_wit_version_is_the_package_line() {
-        assert_eq!(wit_version(), "0.2.0");
+        assert_eq!(wit_version(), "0.3.0");
         for (name, text) in &WIT[1..] {
-            assert!(text.starts_with("package ocipipe:image@0.2.0;"), "{name}");
+            assert!(text.starts_with("package ocipipe:image@0.3.0;"), "{name}");
         }
     }
 

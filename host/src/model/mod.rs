@@ -11,6 +11,7 @@ mod changeset;
 mod descriptor;
 pub mod destination;
 mod digest;
+mod edit;
 mod layer;
 mod manifest;
 mod plugin;
@@ -25,6 +26,7 @@ pub use archive::{
 pub use changeset::{Change, Member, MemberKind};
 pub use descriptor::{ConfigRequest, Descriptor, Document, History, HostMachine, Platform};
 pub use digest::{Digest, DigestError};
+pub use edit::{ConfigEdits, IndexChild, ReplacedChild};
 pub use layer::{BlobRef, Entry, EntryKind, FileRef, LayerOptions, Segment};
 pub use manifest::{
     ArtifactFile, ArtifactForm, ArtifactPlan, ArtifactRequest, ArtifactTool, ComponentArtifact,

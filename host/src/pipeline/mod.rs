@@ -34,8 +34,9 @@ pub use artifact::{
 pub use build::{BaseImage, BuildOutput, BuildSpec, Built, LayerInput, Operations};
 pub use build_push::PushedName;
 pub use copy::{
-    Copied, CopyContext, Location, MAX_REFERRER_DEPTH, Referrers, ReferrersCopied, RegistryAccess,
-    base_image, copy, copy_referrers,
+    Copied, CopyContext, Edited, EditedImage, Location, MAX_REFERRER_DEPTH, Mutation, Referrers,
+    ReferrersCopied, RegistryAccess, base_image, copy, copy_referrers, index_create, index_filter,
+    mutate,
 };
 pub use engine_source::EngineSource;
 pub use login::{StoredLogin, remove_login, store_login};

@@ -36,6 +36,9 @@ pub struct RepositoryDestination {
     runtime: tokio::runtime::Handle,
     /// A repository of the same registry that lends its blobs.
     mount_from: Option<String>,
+    /// Repositories of the same registry that lend one blob each (an
+    /// index made of images from several), before `mount_from`.
+    mount_by_blob: HashMap<Digest, String>,
     /// Sessions handed over by declined mounts, by blob.
     declined: Mutex<HashMap<Digest, Session>>,
     /// The manifests put, by digest: the root is tagged with its bytes.
@@ -61,11 +64,20 @@ impl RepositoryDestination {
             repository,
             runtime,
             mount_from,
+            mount_by_blob: HashMap::new(),
             declined: Mutex::default(),
             manifests: Mutex::default(),
             held: Mutex::default(),
             holding: Mutex::default(),
         }
+    }
+
+    /// Mounts each blob of `by_blob` from its repository (one whose pull
+    /// scope `repository` was made with), rather than from `mount_from`.
+    pub fn mounting(mut self, by_blob: HashMap<Digest, String>) -> Self {
+        let own = self.repository.name().to_string();
+        self.mount_by_blob = by_blob.into_iter().filter(|(_, r)| *r != own).collect();
+        self
     }
 
     /// The repository.
@@ -168,7 +180,7 @@ impl Destination for RepositoryDestination {
             if self.repository.blob_size(digest).await?.is_some() {
                 return Ok(Found::Present);
             }
-            let Some(from) = &self.mount_from else {
+            let Some(from) = self.mount_by_blob.get(digest).or(self.mount_from.as_ref()) else {
                 return Ok(Found::Absent);
             };
             Ok(match self.repository.mount_blob(digest, from).await? {

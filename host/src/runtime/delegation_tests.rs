@@ -89,7 +89,7 @@ fn a_function_the_component_lacks_fails_only_its_call_naming_it_and_the_version(
 
 #[test]
 fn an_unspoken_version_is_refused_naming_its_exports_and_the_spoken_versions() {
-    let future = with_version("partial_tagging.wasm", "0.1.0", "0.3.0");
+    let future = with_version("partial_tagging.wasm", "0.1.0", "0.4.0");
     let refused = runtime()
         .load::<Tagging>(&Source::File(future.clone()))
         .err()
@@ -98,8 +98,8 @@ fn an_unspoken_version_is_refused_naming_its_exports_and_the_spoken_versions() {
     assert!(refused.starts_with("component tagging ("), "{refused}");
     assert!(
         refused.ends_with(
-            "it exports no version of the tagging world this ocipipe speaks (0.2.0, 0.1.0): \
-             it exports ocipipe:image/naming@0.3.0, ocipipe:image/tags@0.3.0"
+            "it exports no version of the tagging world this ocipipe speaks (0.3.0, 0.2.0, 0.1.0): \
+             it exports ocipipe:image/naming@0.4.0, ocipipe:image/tags@0.4.0"
         ),
         "{refused}"
     );
@@ -109,8 +109,9 @@ fn an_unspoken_version_is_refused_naming_its_exports_and_the_spoken_versions() {
         .unwrap_err()
         .to_string();
     assert!(
-        refused.contains("none of the worlds of the versions this ocipipe speaks (0.2.0, 0.1.0;")
-            && refused.ends_with("it exports ocipipe:image/naming@0.3.0, ocipipe:image/tags@0.3.0"),
+        refused.contains(
+            "none of the worlds of the versions this ocipipe speaks (0.3.0, 0.2.0, 0.1.0;"
+        ) && refused.ends_with("it exports ocipipe:image/naming@0.4.0, ocipipe:image/tags@0.4.0"),
         "{refused}"
     );
 }
@@ -131,7 +132,8 @@ fn a_compatible_version_runs_as_the_spoken_one_and_keeps_its_own() {
     for (file, version) in [
         ("old_tagging.wasm", "0.1.0"),
         ("partial_tagging.wasm", "0.1.0"),
-        ("mirror_tagging.wasm", WIT_VERSION),
+        // Built against the frozen wit/v0.2.0: an older version, still spoken.
+        ("mirror_tagging.wasm", "0.2.0"),
         ("hostile.wasm", WIT_VERSION),
     ] {
         let bytes = std::fs::read(fixture(file)).unwrap();
@@ -301,5 +303,5 @@ fn functions_are_listed_and_called_with_dynamic_values_through_the_chain() {
         .call_values(&TAGGING, "naming", "parse", &[])
         .unwrap_err();
     assert!(matches!(wrong, Error::Invalid { .. }), "{wrong}");
-    assert_eq!(components.version(&TAGGING).unwrap(), WIT_VERSION);
+    assert_eq!(components.version(&TAGGING).unwrap(), "0.2.0");
 }

@@ -15,9 +15,9 @@ use super::bound::{Bound, bind};
 use super::checked::{as_is, manifest_generation as check};
 use super::operations::MANIFEST_GENERATION;
 use crate::model::{
-    ArtifactForm, ArtifactPlan, ArtifactRequest, ComponentWorld, ConfigRequest, Descriptor, Digest,
-    Document, HostMachine, ImageLayer, IndexEntry, LayerCompression, ManifestContents,
-    ManifestFormat, Platform, ReferrersPage,
+    ArtifactForm, ArtifactPlan, ArtifactRequest, ComponentWorld, ConfigEdits, ConfigRequest,
+    Descriptor, Digest, Document, HostMachine, ImageLayer, IndexChild, IndexEntry,
+    LayerCompression, ManifestContents, ManifestFormat, Platform, ReferrersPage, ReplacedChild,
 };
 
 /// A loaded manifest-generation component.
@@ -45,6 +45,20 @@ impl ManifestGeneration {
     /// The image config; its digest is the image ID.
     pub fn image_config(&self, request: &ConfigRequest) -> Result<Document, Error> {
         self.0.answer((CONFIGS, "image-config"), (request,), as_is)
+    }
+
+    /// The image config `config` after `edits` (`image mutate`), with
+    /// `image-config`'s rules and a history entry added. Since 0.3.0.
+    pub fn edit_config(&self, config: &[u8], edits: &ConfigEdits) -> Result<Document, Error> {
+        self.0
+            .answer((CONFIGS, "edit-config"), (config, edits), as_is)
+    }
+
+    /// The platform an image config states: what an index lists the image
+    /// with. Since 0.3.0.
+    pub fn config_platform(&self, config: &[u8]) -> Result<Platform, Error> {
+        self.0
+            .answer((CONFIGS, "config-platform"), (config,), as_is)
     }
 
     /// A Docker schema2 manifest for a config and its layers; a config of
@@ -83,6 +97,63 @@ impl ManifestGeneration {
             (config, layers, annotations, subject),
             as_is,
         )
+    }
+
+    /// The image manifest `manifest` listing `config` in place of its
+    /// own, with `annotations` added; everything else kept. Since 0.3.0.
+    pub fn edit_manifest(
+        &self,
+        manifest: &Document,
+        config: &Descriptor,
+        annotations: &[(String, String)],
+    ) -> Result<Document, Error> {
+        self.0.answer(
+            (MANIFESTS, "edit-manifest"),
+            (manifest, config, annotations),
+            as_is,
+        )
+    }
+
+    /// The index `index` listing each `replaced` child's new manifest in
+    /// place of the old, with `annotations` added. Since 0.3.0.
+    pub fn edit_index(
+        &self,
+        index: &Document,
+        replaced: &[ReplacedChild],
+        annotations: &[(String, String)],
+    ) -> Result<Document, Error> {
+        self.0.answer(
+            (MANIFESTS, "edit-index"),
+            (index, replaced, annotations),
+            as_is,
+        )
+    }
+
+    /// The index of `index create` (no `existing`) or `index append`:
+    /// the existing entries, then `children`, with `annotations` added;
+    /// duplicates refused. Since 0.3.0.
+    pub fn plan_index(
+        &self,
+        existing: Option<&Document>,
+        children: &[IndexChild],
+        annotations: &[(String, String)],
+    ) -> Result<Document, Error> {
+        self.0.answer(
+            (MANIFESTS, "plan-index"),
+            (existing, children, annotations),
+            as_is,
+        )
+    }
+
+    /// The index `index` keeping the images of `platforms` (and their
+    /// attestations); a platform it lacks is refused. Since 0.3.0.
+    pub fn filter_index(
+        &self,
+        index: &Document,
+        platforms: &[Platform],
+    ) -> Result<Document, Error> {
+        self.0
+            .answer((MANIFESTS, "filter-index"), (index, platforms), as_is)
     }
 
     /// An OCI artifact manifest of `request` in `form` (1.1: the empty

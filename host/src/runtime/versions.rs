@@ -11,6 +11,14 @@
 //!   so a 0.1.0 component is called exactly as a 0.2.0 one:
 //!   [`function_name`] maps nothing.
 //!
+//! - `since_v0_3_0`: the image edits' functions are added
+//!   (`configs.edit-config`, `configs.config-platform`,
+//!   `manifests.edit-manifest`, `manifests.edit-index`,
+//!   `manifests.plan-index`, `manifests.filter-index`) with their records;
+//!   nothing else changed. A 0.2.0 component lacks them: it runs every
+//!   command that calls none of them, and one that calls one fails naming
+//!   the function and the component's version.
+//!
 //! A later version that renames, adds or reshapes an exported function
 //! gets its note above and its case in [`function_name`] (or an adapter
 //! of the values beside it), so the wrappers keep calling the latest
@@ -80,7 +88,7 @@ pub(super) fn latest() -> &'static str {
     SPOKEN[0].version
 }
 
-/// Every spoken version, newest first, for a message: `0.2.0, 0.1.0`.
+/// Every spoken version, newest first, for a message: `0.3.0, 0.2.0, 0.1.0`.
 pub(super) fn spoken_list() -> String {
     SPOKEN
         .iter()
@@ -184,7 +192,7 @@ mod tests {
     #[test]
     fn the_host_speaks_the_latest_and_the_frozen_versions_newest_first() {
         let spoken: Vec<&str> = SPOKEN.iter().map(|s| s.version).collect();
-        assert_eq!(spoken, ["0.2.0", "0.1.0"]);
+        assert_eq!(spoken, ["0.3.0", "0.2.0", "0.1.0"]);
         assert_eq!(latest(), super::super::WIT_VERSION);
         for version in SPOKEN {
             assert_eq!(version.exports("tagging"), Some(&["naming", "tags"][..]));
@@ -221,7 +229,7 @@ mod tests {
         );
         let two = [exports("0.1.1"), exports("0.1.3")].concat();
         assert_eq!(implemented_by(&two), Some(("0.1.3".into(), "0.1.0")));
-        assert_eq!(implemented_by(&exports("0.3.0")), None);
+        assert_eq!(implemented_by(&exports("0.4.0")), None);
         assert_eq!(implemented_by(&exports("0.2.0-rc.1")), None);
         assert!(compatible("1.4.0", "1.0.0") && !compatible("2.0.0", "1.0.0"));
     }

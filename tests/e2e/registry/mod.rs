@@ -6,9 +6,11 @@
 mod auth;
 mod faults;
 mod helpers;
+mod index;
 mod interop;
 mod into_images;
 mod limits;
+mod mutate;
 mod referrers;
 mod tls;
 

@@ -94,7 +94,7 @@ fn base_layer(source: &Source, layer: &ImageLayer) -> Result<SourceLayer, Error>
 }
 
 /// The config `descriptor` names, read whole and checked against it.
-fn read_config(
+pub(super) fn read_config(
     ctx: &CopyContext<'_>,
     source: &Source,
     descriptor: &Descriptor,

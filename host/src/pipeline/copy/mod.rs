@@ -20,11 +20,15 @@
 mod base;
 #[cfg(test)]
 mod conformance;
+mod edit;
+mod index;
 pub(crate) mod referrers;
 mod source;
 mod transfer;
 
 pub use base::base_image;
+pub use edit::{Edited, EditedImage, Mutation, mutate};
+pub use index::{index_create, index_filter};
 pub use referrers::{MAX_DEPTH as MAX_REFERRER_DEPTH, Referrers, ReferrersCopied, copy_referrers};
 
 use super::Error;
@@ -194,10 +198,21 @@ pub(crate) struct Tree {
 pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Copied, Error> {
     let mut registries = Registries::new(ctx.access);
     let source = Source::open(ctx, &mut registries, from)?;
-    // An archive or the engine holds one image: take the host's platform
-    // of an index unless told which.
+    let platforms = platforms_for(ctx, from, to)?;
+    let tree = ctx.runtime.block_on(source.tree(ctx.ops, &platforms))?;
+    write_tree(ctx, source, tree, (from, to))
+}
+
+/// The platforms of an index that a copy or an edit takes: those asked
+/// for; for an archive or the engine, which hold one image, the host's
+/// when none was asked for.
+fn platforms_for(
+    ctx: &CopyContext<'_>,
+    from: &Location,
+    to: &Location,
+) -> Result<Vec<crate::model::Platform>, Error> {
     let single = matches!(to, Location::Archive { .. } | Location::Daemon(_));
-    let platforms = match (&ctx.platforms[..], single) {
+    Ok(match (&ctx.platforms[..], single) {
         ([], true) => vec![
             ctx.ops
                 .manifest_generation
@@ -210,8 +225,17 @@ pub fn copy(ctx: &CopyContext<'_>, from: &Location, to: &Location) -> Result<Cop
             });
         }
         (chosen, _) => chosen.to_vec(),
-    };
-    let tree = ctx.runtime.block_on(source.tree(ctx.ops, &platforms))?;
+    })
+}
+
+/// Writes the images `tree` holds, read from `source`, to `to`.
+fn write_tree(
+    ctx: &CopyContext<'_>,
+    source: Source,
+    tree: Tree,
+    (from, to): (&Location, &Location),
+) -> Result<Copied, Error> {
+    let mut registries = Registries::new(ctx.access);
     let destination = to.to_string();
     match to {
         Location::Registry(reference) => {
@@ -364,10 +388,10 @@ impl<'a> Registries<'a> {
     fn destination(&mut self, reference: &Reference, source: &Source) -> Result<Repository, Error> {
         let registry = self.registry(&reference.domain)?;
         let mut scopes = vec![Scope::repository(&reference.path, &["pull", "push"])];
-        if let Some(from) = source.mountable_into(&registry)
-            && from != reference.path
-        {
-            scopes.push(Scope::repository(&from, &["pull"]));
+        for from in source.mounts_into(&registry).repositories() {
+            if from != reference.path {
+                scopes.push(Scope::repository(&from, &["pull"]));
+            }
         }
         Ok(registry.repository(&reference.path, scopes))
     }

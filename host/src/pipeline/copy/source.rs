@@ -45,6 +45,33 @@ pub(super) enum Source {
     },
     /// One image of an archive or the engine.
     Local(Box<Local>),
+    /// Another source with blobs an edit made (new configs), read from
+    /// memory; every other blob is the other source's.
+    Edited(Box<Source>, HashMap<Digest, bytes::Bytes>),
+    /// Several sources (the images of a new index), each blob read from
+    /// the one that listed it first.
+    Joined(Vec<Source>, HashMap<Digest, usize>),
+}
+
+/// Where a push into a registry mounts blobs from: one repository for
+/// every blob, or one per blob.
+#[derive(Debug, Default)]
+pub(super) struct Mounts {
+    pub(super) every: Option<String>,
+    pub(super) by_blob: HashMap<Digest, String>,
+}
+
+impl Mounts {
+    /// Every repository blobs are mounted from, each once.
+    pub(super) fn repositories(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.every.iter().cloned().collect();
+        for repository in self.by_blob.values() {
+            if !all.contains(repository) {
+                all.push(repository.clone());
+            }
+        }
+        all
+    }
 }
 
 /// An image whose blobs are files: an archive's, or the engine's saved.
@@ -119,12 +146,33 @@ impl Source {
         })
     }
 
-    /// The repository a push to `registry` can mount blobs from.
-    pub(super) fn mountable_into(&self, registry: &Arc<Registry>) -> Option<String> {
+    /// The repositories a push to `registry` can mount blobs from.
+    pub(super) fn mounts_into(&self, registry: &Arc<Registry>) -> Mounts {
+        match self {
+            Source::Joined(sources, by_blob) => Mounts {
+                every: None,
+                by_blob: (by_blob.iter())
+                    .filter_map(|(digest, &i)| {
+                        let from = sources[i].mounts_into(registry).every?;
+                        Some((digest.clone(), from))
+                    })
+                    .collect(),
+            },
+            _ => Mounts {
+                every: self.mountable_into(registry),
+                by_blob: HashMap::new(),
+            },
+        }
+    }
+
+    /// The repository a push to `registry` can mount every blob from.
+    fn mountable_into(&self, registry: &Arc<Registry>) -> Option<String> {
         match self {
             Source::Registry { repository, .. } if Arc::ptr_eq(repository.registry(), registry) => {
                 Some(repository.name().to_string())
             }
+            Source::Edited(inner, _) => inner.mountable_into(registry),
+            Source::Joined(..) => None,
             _ => None,
         }
     }
@@ -144,6 +192,8 @@ impl Source {
                 Ok(layout.document(&entry)?)
             }
             Source::Local(local) => Ok(local.manifest.clone()),
+            Source::Edited(inner, _) => Box::pin(inner.root(ops)).await,
+            Source::Joined(..) => Err(Error::Contract("a joined source has no root".into())),
         }
     }
 
@@ -160,6 +210,11 @@ impl Source {
             Source::Layout { layout, .. } => Ok(layout.document(descriptor)?),
             Source::Local(_) => Err(Error::Contract(format!(
                 "a manifest of an archive names another manifest, {}",
+                descriptor.digest
+            ))),
+            Source::Edited(inner, _) => Box::pin(inner.manifest(descriptor)).await,
+            Source::Joined(..) => Err(Error::Contract(format!(
+                "a joined source reads no manifest, {}",
                 descriptor.digest
             ))),
         }
@@ -255,6 +310,18 @@ impl Source {
     ) -> Result<Opener, Error> {
         let digest = descriptor.digest.clone();
         Ok(match self {
+            Source::Edited(_, made) if made.contains_key(&digest) => {
+                let bytes = made[&digest].clone();
+                Box::new(move || Ok(Box::new(std::io::Cursor::new(bytes.clone())) as BlobReader))
+            }
+            Source::Edited(inner, _) => inner.opener(descriptor, runtime)?,
+            Source::Joined(sources, by_blob) => {
+                let i = by_blob
+                    .get(&digest)
+                    .copied()
+                    .ok_or_else(|| Error::Contract(format!("no source lists blob {digest}")))?;
+                sources[i].opener(descriptor, runtime)?
+            }
             Source::Layout { layout, .. } => {
                 let path = layout.blob_path(&digest);
                 Box::new(move || Ok(Box::new(open_input(&path, "a blob")?) as BlobReader))
@@ -294,6 +361,13 @@ impl Source {
     /// within the runtime: a download runs on it.
     pub(super) fn layer(&self, descriptor: &Descriptor) -> Result<LayerSource, Error> {
         Ok(match self {
+            Source::Edited(inner, _) => inner.layer(descriptor)?,
+            Source::Joined(sources, by_blob) => {
+                let i = by_blob.get(&descriptor.digest).copied().ok_or_else(|| {
+                    Error::Contract(format!("no source lists blob {}", descriptor.digest))
+                })?;
+                sources[i].layer(descriptor)?
+            }
             Source::Layout { layout, .. } => LayerSource::Tar(layout.blob_path(&descriptor.digest)),
             Source::Local(local) => {
                 local

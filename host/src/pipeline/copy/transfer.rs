@@ -81,8 +81,9 @@ pub(super) fn registry(
     repository: Repository,
     source: &Source,
 ) -> RepositoryDestination {
-    let mount_from = source.mountable_into(repository.registry());
-    RepositoryDestination::new(repository, ctx.runtime.handle().clone(), mount_from)
+    let mounts = source.mounts_into(repository.registry());
+    RepositoryDestination::new(repository, ctx.runtime.handle().clone(), mounts.every)
+        .mounting(mounts.by_blob)
 }
 
 /// The layout at `path` (new, or existing) as a copy's destination, its

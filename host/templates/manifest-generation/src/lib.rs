@@ -27,6 +27,15 @@ impl configs::Guest for Component {
     ) -> Result<Platform, Error> {
         next_configs::normalize_platform(spec.as_deref(), &host)
     }
+
+    fn edit_config(config: Vec<u8>, edits: configs::ConfigEdits) -> Result<Document, Error> {
+        let labels = labels(edits.labels.clone());
+        next_configs::edit_config(&config, &configs::ConfigEdits { labels, ..edits })
+    }
+
+    fn config_platform(config: Vec<u8>) -> Result<Platform, Error> {
+        next_configs::config_platform(&config)
+    }
 }
 
 impl manifests::Guest for Component {
@@ -44,6 +53,34 @@ impl manifests::Guest for Component {
         annotations: Vec<Annotation>,
     ) -> Result<Document, Error> {
         next::image_index(&manifests, &annotations)
+    }
+
+    fn edit_manifest(
+        manifest: Document,
+        config: Descriptor,
+        annotations: Vec<Annotation>,
+    ) -> Result<Document, Error> {
+        next::edit_manifest(&manifest, &config, &annotations)
+    }
+
+    fn edit_index(
+        index: Document,
+        replaced: Vec<manifests::ReplacedChild>,
+        annotations: Vec<Annotation>,
+    ) -> Result<Document, Error> {
+        next::edit_index(&index, &replaced, &annotations)
+    }
+
+    fn plan_index(
+        existing: Option<Document>,
+        children: Vec<manifests::IndexChild>,
+        annotations: Vec<Annotation>,
+    ) -> Result<Document, Error> {
+        next::plan_index(existing.as_ref(), &children, &annotations)
+    }
+
+    fn filter_index(index: Document, platforms: Vec<Platform>) -> Result<Document, Error> {
+        next::filter_index(&index, &platforms)
     }
 
     fn artifact_manifest(
@@ -172,8 +209,8 @@ impl manifests::Guest for Component {
     }
 }
 
-/// The labels of every image config, from those asked for (`KEY`,
-/// `value`): the place to change an answer. As it is, as asked.
+/// The labels of every image config made or edited, from those asked for
+/// (`KEY`, `value`): the place to change an answer. As it is, as asked.
 fn labels(asked: Vec<Annotation>) -> Vec<Annotation> {
     // Stamp every image with a label.
     // let mut labels = asked;
