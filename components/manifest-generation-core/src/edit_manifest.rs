@@ -10,7 +10,8 @@
 //! `annotations`, then unknown fields sorted).
 //! Must not: decide the config (`edit_config`) or fetch anything.
 
-use crate::read::{descriptor, entries, opt_media_type, opt_str, parse_object, string_map};
+use crate::index::{Entry, entry};
+use crate::read::{entries, opt_media_type, opt_str, parse_object, string_map};
 use crate::{
     Annotation, Descriptor, Document, Error, MEDIA_TYPE_DOCKER_CONFIG, MEDIA_TYPE_OCI_CONFIG,
     ManifestContents, read_manifest,
@@ -56,37 +57,12 @@ struct EditedJson<'a> {
     unknown: Map<String, Value>,
 }
 
-/// A descriptor of the document with its embedded content (`data`).
-struct Listed {
-    descriptor: Descriptor,
-    data: Option<String>,
-}
-
-impl Listed {
-    fn read(what: &str, v: &Value) -> Result<Self, Error> {
-        let data = match v.as_object() {
-            Some(obj) => opt_str(obj, "data", &format!("{what}."))?.map(str::to_owned),
-            None => None,
-        };
-        Ok(Listed {
-            descriptor: descriptor(what, v)?,
-            data,
-        })
-    }
-
-    fn json(&self) -> DescriptorJson<'_> {
-        let mut json = DescriptorJson::from(&self.descriptor);
-        json.data = self.data.as_deref();
-        json
-    }
-}
-
 /// The parts of a document that an edit keeps.
 struct Kept {
     /// The `mediaType` field as the document has it (absent stays absent).
     media_type: Option<String>,
     artifact_type: Option<String>,
-    subject: Option<Listed>,
+    subject: Option<Entry>,
     annotations: Vec<(String, String)>,
     unknown: Map<String, Value>,
 }
@@ -98,7 +74,7 @@ impl Kept {
             artifact_type: opt_media_type(doc, "artifactType", "")?,
             subject: match doc.get("subject") {
                 None | Some(Value::Null) => None,
-                Some(v) => Some(Listed::read("subject", v)?),
+                Some(v) => Some(entry("subject", v)?),
             },
             annotations: string_map(doc, "annotations", "")?,
             unknown: doc
@@ -131,7 +107,7 @@ impl Kept {
             config: None,
             layers: None,
             manifests: None,
-            subject: self.subject.as_ref().map(Listed::json),
+            subject: self.subject.as_ref().map(Entry::json),
             annotations: self.annotations(added)?,
             unknown: self.unknown.clone(),
         })
@@ -177,14 +153,14 @@ pub fn edit_manifest(
         Some(Value::Array(items)) => items
             .iter()
             .enumerate()
-            .map(|(i, v)| Listed::read(&format!("layers[{i}]"), v))
+            .map(|(i, v)| entry(&format!("layers[{i}]"), v))
             .collect::<Result<_, _>>()?,
         Some(_) => unreachable!("read_manifest checked layers"),
     };
     let kept = Kept::read(&doc)?;
     let mut json = kept.json(annotations)?;
     json.config = Some(DescriptorJson::from(config));
-    json.layers = Some(layers.iter().map(Listed::json).collect());
+    json.layers = Some(layers.iter().map(Entry::json).collect());
     Ok(Document::new(&image.media_type, to_go_json(&json)))
 }
 
@@ -217,10 +193,10 @@ pub fn edit_index(
         ));
     };
     let doc = parse_object(&index.bytes, "the index")?;
-    let mut manifests: Vec<Listed> = entries(&doc)?
+    let mut manifests: Vec<Entry> = entries(&doc)?
         .iter()
         .enumerate()
-        .map(|(i, v)| Listed::read(&format!("manifests[{i}]"), v))
+        .map(|(i, v)| entry(&format!("manifests[{i}]"), v))
         .collect::<Result<_, _>>()?;
     for (i, swap) in replaced.iter().enumerate() {
         swap.new.check(&format!("replaced[{i}].new"))?;
@@ -244,6 +220,6 @@ pub fn edit_index(
     }
     let kept = Kept::read(&doc)?;
     let mut json = kept.json(annotations)?;
-    json.manifests = Some(manifests.iter().map(Listed::json).collect());
+    json.manifests = Some(manifests.iter().map(Entry::json).collect());
     Ok(Document::new(&read.media_type, to_go_json(&json)))
 }

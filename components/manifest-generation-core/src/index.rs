@@ -58,7 +58,7 @@ impl Entry {
         }
     }
 
-    fn json(&self) -> DescriptorJson<'_> {
+    pub(crate) fn json(&self) -> DescriptorJson<'_> {
         let mut json = DescriptorJson::from(&self.descriptor);
         json.data = self.data.as_deref();
         json
@@ -196,7 +196,7 @@ fn from_object(doc: &Map<String, Value>) -> Result<OciIndex, Error> {
 }
 
 /// One descriptor of the index, with its `data`; `what` names it.
-fn entry(what: &str, v: &Value) -> Result<Entry, Error> {
+pub(crate) fn entry(what: &str, v: &Value) -> Result<Entry, Error> {
     let descriptor = descriptor(what, v)?;
     let data = match v.as_object() {
         Some(obj) => opt_str(obj, "data", &format!("{what}."))?.map(str::to_owned),

@@ -184,6 +184,29 @@ pub const FETCH: Entry = Entry {
     ],
 };
 
+/// What `index create` and `index append` call: each image read as a copy
+/// reads it, its platform from its config, the new index.
+const INDEX_CREATE: &[Call] = &[
+    tg::NORMALIZE_WITH_DEFAULT_TAG,
+    tg::PARSE_ANY_REFERENCE,
+    tg::FIND_NAME,
+    tar::BLOB_ENTRY,
+    tar::PLAN_ARCHIVE,
+    mg::NORMALIZE_PLATFORM,
+    mg::LAYER_MEDIA_TYPE,
+    mg::IMAGE_LAYERS,
+    mg::COPIED_BLOBS,
+    mg::INDEX_ENTRIES,
+    mg::IMAGE_MANIFEST,
+    mg::CONFIG_PLATFORM,
+    mg::PLAN_INDEX,
+    mg::READ_MANIFEST,
+    mg::SELECT_PLATFORM,
+    mg::LAYOUT_INDEX,
+    mg::LAYOUT_ENTRY,
+    mg::LAYOUT_MARKER,
+];
+
 /// Every command, in the order of `--help`.
 pub const TABLE: &[Entry] = &[
     Entry {
@@ -301,49 +324,11 @@ pub const TABLE: &[Entry] = &[
     },
     Entry {
         command: "index create",
-        calls: &[
-            tg::NORMALIZE_WITH_DEFAULT_TAG,
-            tg::PARSE_ANY_REFERENCE,
-            tg::FIND_NAME,
-            tar::BLOB_ENTRY,
-            tar::PLAN_ARCHIVE,
-            mg::NORMALIZE_PLATFORM,
-            mg::LAYER_MEDIA_TYPE,
-            mg::IMAGE_LAYERS,
-            mg::COPIED_BLOBS,
-            mg::INDEX_ENTRIES,
-            mg::IMAGE_MANIFEST,
-            mg::CONFIG_PLATFORM,
-            mg::PLAN_INDEX,
-            mg::READ_MANIFEST,
-            mg::SELECT_PLATFORM,
-            mg::LAYOUT_INDEX,
-            mg::LAYOUT_ENTRY,
-            mg::LAYOUT_MARKER,
-        ],
+        calls: INDEX_CREATE,
     },
     Entry {
         command: "index append",
-        calls: &[
-            tg::NORMALIZE_WITH_DEFAULT_TAG,
-            tg::PARSE_ANY_REFERENCE,
-            tg::FIND_NAME,
-            tar::BLOB_ENTRY,
-            tar::PLAN_ARCHIVE,
-            mg::NORMALIZE_PLATFORM,
-            mg::LAYER_MEDIA_TYPE,
-            mg::IMAGE_LAYERS,
-            mg::COPIED_BLOBS,
-            mg::INDEX_ENTRIES,
-            mg::IMAGE_MANIFEST,
-            mg::CONFIG_PLATFORM,
-            mg::PLAN_INDEX,
-            mg::READ_MANIFEST,
-            mg::SELECT_PLATFORM,
-            mg::LAYOUT_INDEX,
-            mg::LAYOUT_ENTRY,
-            mg::LAYOUT_MARKER,
-        ],
+        calls: INDEX_CREATE,
     },
     Entry {
         command: "index filter",

@@ -62,6 +62,20 @@ pub(super) fn location(tagging: &Tagging, arg: &str) -> anyhow::Result<Location>
     )
 }
 
+/// The platform `--platform` names (`os/arch[/variant]`), as the
+/// manifest-generation component normalises it.
+pub(super) fn platform(
+    ops: &Operations<'_>,
+    spec: Option<&str>,
+) -> anyhow::Result<Option<crate::model::Platform>> {
+    Ok(spec
+        .map(|spec| {
+            ops.manifest_generation
+                .normalize_platform(Some(spec), &HostMachine::current())
+        })
+        .transpose()?)
+}
+
 pub(super) fn split_path(rest: &str) -> (&str, Option<&str>) {
     match rest.split_once(':') {
         Some((path, name)) if !name.is_empty() => (path, Some(name)),
@@ -149,14 +163,7 @@ pub(super) fn run(config: &Config, args: CopyArgs) -> anyhow::Result<Outcome> {
     let ops = Operations::new(&components, progress.as_ref())?;
     let from = location(ops.tagging, &args.source)?;
     let to = location(ops.tagging, &args.destination)?;
-    let platform = args
-        .platform
-        .as_deref()
-        .map(|spec| {
-            ops.manifest_generation
-                .normalize_platform(Some(spec), &HostMachine::current())
-        })
-        .transpose()?;
+    let platform = platform(&ops, args.platform.as_deref())?;
     let needs_engine = [&from, &to]
         .iter()
         .any(|l| matches!(l, Location::Daemon(_)));

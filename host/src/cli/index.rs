@@ -9,10 +9,18 @@ use crate::model::HostMachine;
 use crate::pipeline::{self, Copied, Location, Operations};
 
 pub(super) fn run(config: &Config, command: IndexCommand) -> anyhow::Result<Outcome> {
+    let jobs = match &command {
+        IndexCommand::Create(args) | IndexCommand::Append(args) => args.jobs,
+        IndexCommand::Filter(args) => args.jobs,
+    };
+    anyhow::ensure!(jobs > 0, "--jobs must be at least 1");
+    let components = config.components()?;
+    let progress = progress::for_run(config.json);
+    let ops = Operations::new(&components, progress.as_ref())?;
     let copied = match command {
-        IndexCommand::Create(args) => create(config, args, false)?,
-        IndexCommand::Append(args) => create(config, args, true)?,
-        IndexCommand::Filter(args) => filter(config, args)?,
+        IndexCommand::Create(args) => create(config, &ops, args, false)?,
+        IndexCommand::Append(args) => create(config, &ops, args, true)?,
+        IndexCommand::Filter(args) => filter(config, &ops, args)?,
     };
     Printer::new(config.json).result(&copied, || {
         let digest = copied.digest.as_ref().map(|d| d.as_str()).unwrap_or("");
@@ -31,11 +39,12 @@ fn index_target(to: &Location, given: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn create(config: &Config, args: IndexCreateArgs, append: bool) -> anyhow::Result<Copied> {
-    anyhow::ensure!(args.jobs > 0, "--jobs must be at least 1");
-    let components = config.components()?;
-    let progress = progress::for_run(config.json);
-    let ops = Operations::new(&components, progress.as_ref())?;
+fn create(
+    config: &Config,
+    ops: &Operations<'_>,
+    args: IndexCreateArgs,
+    append: bool,
+) -> anyhow::Result<Copied> {
     let to = location(ops.tagging, &args.destination)?;
     index_target(&to, &args.destination)?;
     let sources = (args.sources.iter())
@@ -49,7 +58,7 @@ fn create(config: &Config, args: IndexCreateArgs, append: bool) -> anyhow::Resul
         .collect::<anyhow::Result<Vec<_>>>()?;
     let needs_engine = sources.iter().any(|l| matches!(l, Location::Daemon(_)));
     let env = CopyEnv::new(config, needs_engine, args.jobs)?;
-    let ctx = env.context(&ops, None);
+    let ctx = env.context(ops, None);
     let existing = append.then_some(&to);
     Ok(pipeline::index_create(
         &ctx,
@@ -60,11 +69,7 @@ fn create(config: &Config, args: IndexCreateArgs, append: bool) -> anyhow::Resul
     )?)
 }
 
-fn filter(config: &Config, args: IndexFilterArgs) -> anyhow::Result<Copied> {
-    anyhow::ensure!(args.jobs > 0, "--jobs must be at least 1");
-    let components = config.components()?;
-    let progress = progress::for_run(config.json);
-    let ops = Operations::new(&components, progress.as_ref())?;
+fn filter(config: &Config, ops: &Operations<'_>, args: IndexFilterArgs) -> anyhow::Result<Copied> {
     let from = location(ops.tagging, &args.source)?;
     let to = location(ops.tagging, &args.destination)?;
     index_target(&to, &args.destination)?;
@@ -77,7 +82,7 @@ fn filter(config: &Config, args: IndexFilterArgs) -> anyhow::Result<Copied> {
     let env = CopyEnv::new(config, false, args.jobs)?;
     let ctx = pipeline::CopyContext {
         platforms,
-        ..env.context(&ops, None)
+        ..env.context(ops, None)
     };
     Ok(pipeline::index_filter(&ctx, &from, &to)?)
 }

@@ -2,10 +2,10 @@
 //! changed without a rebuild, written through copy's one path.
 
 use super::args::MutateArgs;
-use super::copy::{CopyEnv, location};
+use super::copy::{CopyEnv, location, platform};
 use super::output::Printer;
 use super::{Config, Outcome, progress};
-use crate::model::{ConfigEdits, HostMachine};
+use crate::model::ConfigEdits;
 use crate::pipeline::{self, Location, Mutation, Operations};
 
 pub(super) fn run(config: &Config, args: MutateArgs) -> anyhow::Result<Outcome> {
@@ -15,14 +15,7 @@ pub(super) fn run(config: &Config, args: MutateArgs) -> anyhow::Result<Outcome> 
     let ops = Operations::new(&components, progress.as_ref())?;
     let from = location(ops.tagging, &args.source)?;
     let to = location(ops.tagging, &args.destination)?;
-    let platform = args
-        .platform
-        .as_deref()
-        .map(|spec| {
-            ops.manifest_generation
-                .normalize_platform(Some(spec), &HostMachine::current())
-        })
-        .transpose()?;
+    let platform = platform(&ops, args.platform.as_deref())?;
     let mutation = mutation(&args, config.source_date_epoch)?;
     let needs_engine = [&from, &to]
         .iter()

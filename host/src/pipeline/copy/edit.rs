@@ -12,7 +12,10 @@
 
 use super::base::read_config;
 use super::source::Source;
-use super::{Copied, CopyContext, Location, Registries, Tree, contents, platforms_for, write_tree};
+use super::{
+    Copied, CopyContext, Location, Registries, Tree, contents, platforms_for, push_new_blob,
+    write_tree,
+};
 use crate::model::{
     ConfigEdits, Descriptor, Digest, ImageContents, IndexContents, ManifestContents, Platform,
     ReplacedChild,
@@ -161,10 +164,10 @@ fn edit_tree(
     }
     let mut blobs: Vec<Descriptor> = Vec::with_capacity(tree.blobs.len());
     for blob in tree.blobs {
-        let blob = configs.get(&blob.digest).cloned().unwrap_or(blob);
-        if !blobs.iter().any(|b| b.digest == blob.digest) {
-            blobs.push(blob);
-        }
+        push_new_blob(
+            &mut blobs,
+            configs.get(&blob.digest).cloned().unwrap_or(blob),
+        );
     }
     let tree = Tree {
         root,

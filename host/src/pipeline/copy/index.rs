@@ -11,7 +11,10 @@
 
 use super::base::read_config;
 use super::source::Source;
-use super::{Copied, CopyContext, Location, Registries, Tree, contents, write_tree};
+use super::{
+    Copied, CopyContext, Location, Registries, Tree, contents, push_new_blob, push_new_document,
+    write_tree,
+};
 use crate::model::{Digest, Document, ImageContents, IndexChild, ManifestContents};
 use crate::pipeline::Error;
 use std::collections::HashMap;
@@ -57,12 +60,7 @@ pub fn index_create(
             }
         }
         for manifest in tree.manifests {
-            if !manifests
-                .iter()
-                .any(|m: &Document| m.descriptor.digest == manifest.descriptor.digest)
-            {
-                manifests.push(manifest);
-            }
+            push_new_document(&mut manifests, manifest);
         }
         opened.push(source);
     }
@@ -147,20 +145,10 @@ pub fn index_filter(
             contents(ctx.ops, &mut document)?
         {
             for blob in ctx.ops.manifest_generation.copied_blobs(&config, &layers)? {
-                if !blobs
-                    .iter()
-                    .any(|b: &crate::model::Descriptor| b.digest == blob.digest)
-                {
-                    blobs.push(blob);
-                }
+                push_new_blob(&mut blobs, blob);
             }
         }
-        if !manifests
-            .iter()
-            .any(|m: &Document| m.descriptor.digest == document.descriptor.digest)
-        {
-            manifests.push(document);
-        }
+        push_new_document(&mut manifests, document);
     }
     manifests.push(filtered.clone());
     let tree = Tree {

@@ -284,6 +284,23 @@ fn write_tree(
     }
 }
 
+/// Adds `document` to `list` unless a document of its digest is there.
+fn push_new_document(list: &mut Vec<Document>, document: Document) {
+    if !list
+        .iter()
+        .any(|d| d.descriptor.digest == document.descriptor.digest)
+    {
+        list.push(document);
+    }
+}
+
+/// Adds `blob` to `list` unless a blob of its digest is there.
+fn push_new_blob(list: &mut Vec<Descriptor>, blob: Descriptor) {
+    if !list.iter().any(|b| b.digest == blob.digest) {
+        list.push(blob);
+    }
+}
+
 /// A document held in memory (a config, an artifact's empty config) put
 /// into `destination` as a blob, unless it has it; bytes sent.
 pub(crate) fn put_document<D: Destination>(
