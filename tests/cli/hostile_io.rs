@@ -529,6 +529,43 @@ fn mutate_to<'a>(layout: &'a Path, to: &'a str) -> impl Fn(&str) -> Vec<String> 
     }
 }
 
+/// `image append oci:LAYOUT TO:TARGET --layer LAYER`.
+fn append_to<'a>(
+    layout: &'a Path,
+    layer: &'a Path,
+    to: &'a str,
+) -> impl Fn(&str) -> Vec<String> + 'a {
+    move |target| {
+        strings(&[
+            "image",
+            "append",
+            &format!("oci:{}", path(layout)),
+            &format!("{to}:{target}"),
+            "--layer",
+            path(layer),
+        ])
+    }
+}
+
+#[test]
+fn image_append_meets_odd_targets_a_full_disk_and_interrupts_as_copy_does() {
+    let (small, big, huge) = (tempdir(), tempdir(), tempdir());
+    let layer = a_layer(small.path(), "added", "appended\n");
+    let small = layout_of(small.path(), &a_layer(small.path(), "layer", "contents\n"));
+    let archive = append_to(&small, &layer, "docker-archive");
+    outputs::odd_targets(&OutputCommand {
+        name: "image append … docker-archive:",
+        ..copy_archive_command(&archive)
+    });
+    let big = layout_of(big.path(), &sparse_layer(big.path(), "big", OVER_A_MIB));
+    outputs::full_disk(&copy_layout_command(&append_to(&big, &layer, "oci")));
+    let huge = layout_of(huge.path(), &sparse_layer(huge.path(), "huge", 512 << 20));
+    let layout = append_to(&huge, &layer, "oci");
+    for signal in ["INT", "TERM"] {
+        outputs::interrupted(&copy_layout_command(&layout), signal);
+    }
+}
+
 /// `index create oci:TARGET oci:LAYOUT`.
 fn index_of<'a>(layout: &'a Path) -> impl Fn(&str) -> Vec<String> + 'a {
     move |target| {

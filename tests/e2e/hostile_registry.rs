@@ -1,6 +1,6 @@
 //! The misbehaving registry of the hostile suite (`tests/hostile/registry.rs`)
 //! met by every command that talks to a registry: `copy` and `image mutate`
-//! (push and pull), `index create`,
+//! (push and pull), `image append`, `index create`,
 //! `login`, `sync`, `artifact push|pull|ls`, `compose publish`, `component push`,
 //! `plugin privileges`, `plugin build --push` and the registry-reading part
 //! of `plugin install`. What each reads is put on the plain test registry
@@ -190,6 +190,31 @@ fn index_create_against_a_misbehaving_registry_fails_in_time_and_pushes_nothing(
     let cmd = RegistryCommand {
         pushes: Some(repo.clone()),
         ..command(&env, "index create", &args)
+    };
+    never_answers(&cmd);
+    misbehaving(&cmd);
+}
+
+#[test]
+fn image_append_to_a_misbehaving_registry_fails_in_time_and_pushes_nothing() {
+    let env = Env::new();
+    let image = env.image("layout", &[]);
+    let layer = files(&env, "added", &["added.txt"]).remove(0);
+    let layer = layer.parent().unwrap().to_path_buf();
+    let repo = format!("{}:1", unique_repo("hostile-append"));
+    let args = |host: &str| {
+        strings(&[
+            "image",
+            "append",
+            &image,
+            &format!("docker://{host}/{repo}"),
+            "--layer",
+            layer.to_str().unwrap(),
+        ])
+    };
+    let cmd = RegistryCommand {
+        pushes: Some(repo.clone()),
+        ..command(&env, "image append", &args)
     };
     never_answers(&cmd);
     misbehaving(&cmd);

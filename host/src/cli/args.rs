@@ -493,6 +493,10 @@ pub enum ImageCommand {
     /// the layers stay as they are (registry to registry, never
     /// downloaded).
     Mutate(Box<MutateArgs>),
+    /// Put new layers on top of an image, made as `image build` makes them:
+    /// the image's own layers are not read for a registry destination
+    /// (mounted or found), only the new ones are sent.
+    Append(Box<AppendArgs>),
     /// Load an archive into the engine, streamed.
     Load {
         /// The archive; `-` reads stdin.
@@ -599,6 +603,34 @@ pub struct IndexFilterArgs {
     /// Blobs sent at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
+}
+
+/// `ocipipe image append SRC DST --layer PATH...`.
+#[derive(Debug, Args)]
+pub struct AppendArgs {
+    /// The image: docker://REF, docker-daemon:NAME,
+    /// docker-archive:PATH[:NAME] or oci:PATH[:TAG].
+    pub source: String,
+    /// Where the image with the new layers goes, in the same terms.
+    pub destination: String,
+    /// A layer: a directory, a .tar, .tar.gz or .tar.zst; repeat, bottom
+    /// layer first.
+    #[arg(long = "layer", required = true, value_name = "PATH")]
+    pub layers: Vec<PathBuf>,
+    /// Creation time, seconds since 1970 [default: SOURCE_DATE_EPOCH, else
+    /// the image's].
+    #[arg(long, value_name = "SECONDS")]
+    pub created: Option<i64>,
+    /// The platform of an index to append to, os/arch[/variant] (an index
+    /// needs one).
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+    /// Keep file owners from disk instead of root.
+    #[arg(long)]
+    pub keep_owner: bool,
+    /// How the new layers are compressed for docker://.
+    #[arg(long, value_enum, default_value = "gzip")]
+    pub compression: CompressionArg,
 }
 
 /// `ocipipe image mutate SRC DST`.

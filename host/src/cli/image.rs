@@ -48,6 +48,7 @@ pub(super) fn run(config: &Config, cmd: ImageCommand) -> anyhow::Result<Outcome>
     match cmd {
         ImageCommand::Build(args) => build(config, *args),
         ImageCommand::Mutate(args) => super::mutate::run(config, *args),
+        ImageCommand::Append(args) => super::append::run(config, *args),
         ImageCommand::Unpack {
             archive,
             dir,
@@ -323,6 +324,7 @@ fn build(config: &Config, args: BuildArgs) -> anyhow::Result<Outcome> {
             keep_owner: args.keep_owner,
         },
         base,
+        base_as_stored: false,
     };
     let async_rt;
     let engine;
@@ -504,7 +506,7 @@ fn unpack(
 
 /// A `--layer`: a directory, or a file (a tar or a gzip tar, told apart
 /// by the pipeline once it knows the file can be read twice).
-fn layer_input(path: &Path) -> LayerInput {
+pub(super) fn layer_input(path: &Path) -> LayerInput {
     if path.is_dir() {
         LayerInput::Dir(path.to_path_buf())
     } else {

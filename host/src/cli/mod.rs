@@ -2,6 +2,7 @@
 //! [`Config`] (the only place that reads the environment), run a command,
 //! print results. Uses `anyhow` at this edge only.
 
+mod append;
 mod args;
 mod artifact;
 mod component;

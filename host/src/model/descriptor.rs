@@ -96,6 +96,18 @@ pub struct Platform {
     pub cpu_variant: Option<String>,
 }
 
+impl std::fmt::Display for Platform {
+    /// `os/arch[/variant]`, as a person writes it (and `normalize-platform`
+    /// reads it).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        match &self.cpu_variant {
+            Some(variant) if !variant.is_empty() => write!(f, "/{variant}"),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// One history entry of an image config.
 #[derive(Debug, Clone, Default, PartialEq, Eq, ComponentType, Lift, Lower)]
 #[component(record)]

@@ -218,7 +218,7 @@ pub fn put_each<D: Destination + ?Sized>(
     destination: &D,
     layers: &[Layer<'_>],
 ) -> Result<Vec<PutLayer>, D::Error> {
-    in_parallel(layers.len(), |i| match &layers[i] {
+    let put = |i: usize| match &layers[i] {
         Layer::Known { blob, open } => Ok(PutLayer {
             digest: blob.digest.clone(),
             size: blob.size,
@@ -243,7 +243,17 @@ pub fn put_each<D: Destination + ?Sized>(
                 moved: Moved::Sent(size),
             })
         }
-    })
+    };
+    // The first known layer goes alone (a look-up, a mount): a place that
+    // cannot be reached fails the put once, not once per layer at once.
+    let Some(first) = layers.iter().position(|l| matches!(l, Layer::Known { .. })) else {
+        return in_parallel(layers.len(), put);
+    };
+    let alone = put(first)?;
+    let rest: Vec<usize> = (0..layers.len()).filter(|&i| i != first).collect();
+    let mut put = in_parallel(rest.len(), |k| put(rest[k]))?;
+    put.insert(first, alone);
+    Ok(put)
 }
 
 /// What [`put_known`] did with a blob.

@@ -67,6 +67,11 @@ pub struct BuildSpec {
     /// The image to build on (`--from`): its layers come first, and its
     /// config is where the new one starts.
     pub base: Option<std::sync::Arc<BaseImage>>,
+    /// Every base layer goes as it is stored, whatever its compression
+    /// (`image append`: the image's layers are kept, not made again);
+    /// otherwise the manifest-generation component says which do
+    /// (`base-layer-as-stored`).
+    pub base_as_stored: bool,
 }
 
 /// A base image, ready to build on.

@@ -132,7 +132,8 @@ fn uploads<'a, D: Destination>(
             .filter(|(_, c)| destination.layer_compression(*c) == *c);
         uploads.push(match stored {
             Some((layer, compression))
-                if ops.manifest_generation.base_layer_as_stored(compression)? =>
+                if spec.base_as_stored
+                    || ops.manifest_generation.base_layer_as_stored(compression)? =>
             {
                 Upload::AsStored(layer, compression)
             }

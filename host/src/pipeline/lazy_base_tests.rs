@@ -121,6 +121,7 @@ fn spec(base: BaseImage, dir: &Path) -> BuildSpec {
             keep_owner: false,
         },
         base: Some(Arc::new(base)),
+        base_as_stored: false,
     }
 }
 

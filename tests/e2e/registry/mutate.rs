@@ -1,5 +1,5 @@
-//! `image mutate SRC DST`: configs edited without a rebuild, between
-//! every transport. The engine runs the results, skopeo reads them, and
+//! `image mutate SRC DST` and `image append SRC DST`: configs edited and
+//! layers added without a rebuild, between every transport. The engine runs the results, skopeo reads them, and
 //! the fault proxy's log shows that a registry-to-registry edit downloads
 //! no layer.
 
@@ -251,4 +251,154 @@ fn an_edit_the_component_refuses_writes_nothing_and_names_what_did_not_match() {
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("KEY=VALUE"), "{}", run.stderr);
     assert!(!layout.exists(), "a layout was written");
+}
+
+/// A layer directory `name` holding `etc/app/added` = "appended\n".
+fn added_layer(env: &Env, name: &str) -> std::path::PathBuf {
+    let dir = env.path(name);
+    std::fs::create_dir_all(dir.join("etc/app")).unwrap();
+    std::fs::write(dir.join("etc/app/added"), "appended\n").unwrap();
+    dir
+}
+
+#[test]
+fn an_append_between_repositories_of_one_registry_reads_no_base_layer_and_docker_runs_it() {
+    let env = Env::new();
+    let big = env.random_layer("big", 2 << 20);
+    let image = env.image("layout", &["--layer", big.to_str().unwrap()]);
+    let from_repo = format!("{}:1", unique_repo("append-from"));
+    env.copy_ok(&[], &image, &format!("docker://{}/{from_repo}", registry()));
+    let to_repo = format!("{}:1", unique_repo("append-to"));
+    let layer = added_layer(&env, "added");
+
+    let proxy = FaultProxy::start(&registry(), json!([]));
+    let report = env.json_ok(&[
+        "image",
+        "append",
+        &format!("docker://{}/{from_repo}", proxy.address()),
+        &format!("docker://{}/{to_repo}", proxy.address()),
+        "--layer",
+        layer.to_str().unwrap(),
+    ]);
+    let report = &report[0];
+    let blob_gets: Vec<String> = (proxy.requests().iter())
+        .filter(|r| r["method"] == "GET")
+        .filter_map(|r| r["path"].as_str().map(str::to_owned))
+        .filter(|p| p.contains("/blobs/"))
+        .collect();
+    // The base's config alone is read.
+    assert_eq!(blob_gets.len(), 1, "{blob_gets:?}");
+    assert!(n(report, "bytes_sent") < 64 << 10, "{report}");
+
+    let target = format!("{}/{to_repo}", registry());
+    assert_eq!(skopeo_digest(&target), digest(report));
+    let config = skopeo_config(&format!("docker://{target}"));
+    assert_eq!(config["rootfs"]["diff_ids"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        config["config"]["Cmd"],
+        json!(["/bin/busybox", "echo", "hi"])
+    );
+    docker_ok(&["pull", &target]);
+    let out = docker_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        &target,
+        "/bin/busybox",
+        "cat",
+        "/etc/app/added",
+    ]);
+    assert_eq!(out, "appended\n");
+    docker_ok(&["image", "rm", &target]);
+}
+
+#[test]
+fn an_append_into_a_layout_and_the_engine_adds_the_layer_on_top() {
+    let env = Env::new();
+    let image = env.image("layout", &[]);
+    let layer = added_layer(&env, "added");
+    let layout = env.path("appended");
+    let report = env.json_ok(&[
+        "image",
+        "append",
+        &image,
+        &format!("oci:{}:a", layout.display()),
+        "--layer",
+        layer.to_str().unwrap(),
+    ]);
+    let inspected: serde_json::Value = serde_json::from_str(&tool(
+        "skopeo",
+        &["inspect", &format!("oci:{}:a", layout.display())],
+    ))
+    .unwrap();
+    assert_eq!(inspected["Digest"], report[0]["digest"]);
+    assert_eq!(
+        inspected["Layers"].as_array().unwrap().len(),
+        2,
+        "{inspected}"
+    );
+
+    let name = format!("{}:appended", unique_repo("append-daemon"));
+    env.json_ok(&[
+        "image",
+        "append",
+        &format!("oci:{}:a", layout.display()),
+        &format!("docker-daemon:{name}"),
+        "--layer",
+        layer.to_str().unwrap(),
+    ]);
+    let out = docker_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        &name,
+        "/bin/busybox",
+        "cat",
+        "/etc/app/added",
+    ]);
+    assert_eq!(out, "appended\n");
+    docker_ok(&["image", "rm", &name]);
+}
+
+#[test]
+fn an_append_to_an_index_needs_a_platform_and_writes_nothing_without_one() {
+    let env = Env::new();
+    let multi = env.multi_platform("multi", &["amd64", "arm64"]);
+    let layer = added_layer(&env, "added");
+    let layout = env.path("never");
+    let run = env.ocipipe().run(&[
+        "image",
+        "append",
+        &multi.source,
+        &format!("oci:{}:x", layout.display()),
+        "--layer",
+        layer.to_str().unwrap(),
+    ]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("--platform"), "{}", run.stderr);
+    assert!(!layout.exists());
+    let report = env.json_ok(&[
+        "image",
+        "append",
+        &multi.source,
+        &format!("oci:{}:x", layout.display()),
+        "--layer",
+        layer.to_str().unwrap(),
+        "--platform",
+        "linux/arm64",
+    ]);
+    let config = blob_of(
+        &layout,
+        &blob_of(&layout, &report[0]["digest"])["config"]["digest"],
+    );
+    assert_eq!(config["architecture"], "arm64");
+    assert_eq!(config["rootfs"]["diff_ids"].as_array().unwrap().len(), 2);
+}
+
+/// The JSON blob `digest` of the layout at `layout`.
+fn blob_of(layout: &std::path::Path, digest: &serde_json::Value) -> serde_json::Value {
+    let hex = digest.as_str().unwrap().trim_start_matches("sha256:");
+    serde_json::from_slice(&std::fs::read(layout.join("blobs/sha256").join(hex)).unwrap()).unwrap()
 }

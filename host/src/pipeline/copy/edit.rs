@@ -138,7 +138,7 @@ fn edit_tree(
                     }
                     if let Some(image_id) = image_id {
                         images.push(EditedImage {
-                            platform: child.platform.as_ref().map(platform_name),
+                            platform: child.platform.as_ref().map(Platform::to_string),
                             digest: new.digest.clone(),
                             image_id: image_id.clone(),
                         });
@@ -194,12 +194,4 @@ fn skipped_children(ctx: &CopyContext<'_>, tree: &Tree) -> Result<Vec<Digest>, E
         }
     }
     Ok(skipped)
-}
-
-/// `os/arch[/variant]`.
-fn platform_name(p: &Platform) -> String {
-    match &p.cpu_variant {
-        Some(v) if !v.is_empty() => format!("{}/{}/{v}", p.os, p.architecture),
-        _ => format!("{}/{}", p.os, p.architecture),
-    }
 }
