@@ -16,6 +16,7 @@ mod cache;
 mod component_call;
 mod config;
 mod contract;
+mod edits;
 mod foreign_layers;
 mod golden;
 mod hostile_io;

@@ -62,14 +62,18 @@ pub(super) struct Mounts {
 }
 
 impl Mounts {
-    /// Every repository blobs are mounted from, each once.
+    /// Every repository blobs are mounted from, each once, in order (a
+    /// token's scopes are the same from one run to the next).
     pub(super) fn repositories(&self) -> Vec<String> {
+        let by_blob: std::collections::BTreeSet<&String> = self.by_blob.values().collect();
         let mut all: Vec<String> = self.every.iter().cloned().collect();
-        for repository in self.by_blob.values() {
-            if !all.contains(repository) {
-                all.push(repository.clone());
-            }
-        }
+        all.extend(
+            by_blob
+                .into_iter()
+                .filter(|r| !all.contains(r))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
         all
     }
 }
